@@ -1,0 +1,1 @@
+export type { BackendCall, BackendResult, ImageBackend } from './backend.ts';

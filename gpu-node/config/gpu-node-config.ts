@@ -1,0 +1,128 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { executionProviders } from '../../shared/index.ts';
+import { asymmetricAlgorithms } from '../security/key-material.ts';
+
+const commaList = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean)
+        : value,
+    z.array(item).min(1),
+  );
+
+const flag = z.preprocess((value) => value === true || value === 'true' || value === '1', z.boolean());
+
+/** Every gpu-node setting, from flags or `SPILLWAY_*` environment variables, validated once. */
+export const gpuNodeConfigSchema = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65_535),
+    host: z.string().min(1),
+    poolId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'pool id must be 1-63 of [A-Za-z0-9_.-]'),
+    providers: commaList(z.enum(executionProviders)),
+    deviceId: z.coerce.number().int().min(0),
+    workers: z.coerce.number().int().min(1).max(64).optional(),
+    intraOpThreads: z.coerce.number().int().min(1).max(256).optional(),
+    maxBatchSize: z.coerce.number().int().min(1).max(256),
+    maxQueueSize: z.coerce.number().int().min(0).max(1_000_000),
+    modelManifest: z.string().min(1).optional(),
+    modelDir: z.string().min(1),
+    edgePublicKey: z.string().min(1).optional(),
+    edgeJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    edgeIssuer: z.string().min(1),
+    audience: z.string().min(1).optional(),
+    jwtAlgorithms: commaList(z.enum(asymmetricAlgorithms)),
+    insecureNoAuth: flag,
+    protectOps: flag,
+    edgeUrl: z.url({ protocol: /^https?$/ }).optional(),
+    poolKey: z.string().min(1).optional(),
+    poolKeyId: z.string().min(1).max(128).optional(),
+    heartbeatIntervalMs: z.coerce.number().int().min(100).max(60_000),
+    resultTtlMs: z.coerce.number().int().min(0),
+    maxKeptJobs: z.coerce.number().int().min(1),
+    maxBodyBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024),
+    drainTimeoutMs: z.coerce.number().int().min(0),
+    pngCompressionLevel: z.coerce.number().int().min(0).max(9),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  })
+  .superRefine((config, context) => {
+    const keySources = [config.edgePublicKey, config.edgeJwksUrl].filter(Boolean).length;
+    if (!config.insecureNoAuth && keySources !== 1) {
+      context.addIssue({
+        code: 'custom',
+        path: ['edgePublicKey'],
+        message:
+          'give exactly one of --edge-public-key FILE or --edge-jwks-url URL (or --insecure-no-auth for local tests)',
+      });
+    }
+    if (config.edgeUrl && !config.poolKey) {
+      context.addIssue({
+        code: 'custom',
+        path: ['poolKey'],
+        message: '--edge-url needs --pool-key FILE to sign heartbeats',
+      });
+    }
+  });
+
+/** Validated gpu-node configuration. */
+export type GpuNodeConfig = z.infer<typeof gpuNodeConfigSchema>;
+
+/** Defaults for settings not given on the command line or in the environment. */
+export const gpuNodeDefaults = {
+  port: 9001,
+  host: '127.0.0.1',
+  poolId: 'local',
+  providers: 'tensorrt,cuda,cpu',
+  deviceId: 0,
+  maxBatchSize: 16,
+  maxQueueSize: 256,
+  modelDir: '.spillway/models',
+  edgeIssuer: 'spillway-edge',
+  jwtAlgorithms: 'ES256,EdDSA',
+  heartbeatIntervalMs: 1000,
+  resultTtlMs: 600_000,
+  maxKeptJobs: 1024,
+  maxBodyBytes: 64 * 1024,
+  drainTimeoutMs: 600_000,
+  pngCompressionLevel: 1,
+  logLevel: 'info',
+} as const;
+
+/** Validates raw settings; on failure the message names every bad setting by its flag. */
+export function parseGpuNodeConfig(
+  raw: Record<string, unknown>,
+): { ok: true; config: GpuNodeConfig } | { ok: false; message: string } {
+  const parsed = gpuNodeConfigSchema.safeParse({ ...gpuNodeDefaults, ...withoutUndefined(raw) });
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const problems = parsed.error.issues.map(
+    (issue) => `  --${kebab(String(issue.path[0] ?? 'config'))}: ${issue.message}`,
+  );
+  return { ok: false, message: `invalid gpu-node configuration:\n${problems.join('\n')}` };
+}
+
+/**
+ * Worker threads and ONNX intra-op threads. GPU providers feed one device from one session;
+ * on CPU one single-threaded session per core batches and parallelises best.
+ */
+export function engineParallelism(config: GpuNodeConfig, provider: (typeof executionProviders)[number]) {
+  const cores = availableParallelism();
+  const workers = config.workers ?? (provider === 'cpu' ? cores : 1);
+  const intraOpThreads = config.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
+  return { workers, intraOpThreads };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function withoutUndefined(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,245 @@
+import { Worker } from 'node:worker_threads';
+import type { ExecutionProvider } from '../../shared/index.ts';
+import type { EngineWorkerData, FromEngineMessage, ProviderAttempt, SampleSpec } from './engine-protocol.ts';
+
+/** What the engine reports back to its owner (the scheduler). */
+export interface EngineListener {
+  onStep(
+    batchSize: number,
+    durationMs: number,
+    progress: ReadonlyArray<{ sampleId: string; step: number }>,
+  ): void;
+  onDone(sampleId: string, png: Uint8Array, computeMs: number): void;
+  onFailed(sampleId: string, message: string): void;
+  /** A sample left its slot without a result (cancelled, or its worker died). */
+  onReleased(sampleId: string): void;
+}
+
+/** Worker threads and ONNX threads per worker for a provider. */
+export interface EngineParallelism {
+  readonly workers: number;
+  readonly intraOpThreads: number;
+}
+
+/** How the engine pool is started. */
+export interface EnginePoolOptions extends Omit<EngineWorkerData, 'providers' | 'intraOpThreads'> {
+  readonly providers: readonly ExecutionProvider[];
+  readonly maxBatchSize: number;
+  /** Parallelism depends on the provider, known only once the chain has been walked. */
+  readonly parallelism: (provider: ExecutionProvider) => EngineParallelism;
+}
+
+type WorkerOptions = EnginePoolOptions & { readonly intraOpThreads: number };
+
+interface Lane {
+  worker: Worker;
+  readonly active: Set<string>;
+}
+
+/** Raised when no provider in the chain could create a session. */
+export class NoExecutionProviderError extends Error {
+  readonly attempts: readonly ProviderAttempt[];
+  constructor(attempts: readonly ProviderAttempt[]) {
+    super(
+      `no execution provider could load the model: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`,
+    );
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * The inference engine: worker threads, each running its own continuous batch of up to
+ * `maxBatchSize` samples. The first worker walks the provider chain; the rest use what it chose.
+ */
+export class EnginePool {
+  readonly provider: ExecutionProvider;
+  readonly attempts: readonly ProviderAttempt[];
+  readonly slots: number;
+  readonly parallelism: EngineParallelism;
+  readonly #lanes: Lane[];
+  readonly #options: WorkerOptions;
+  #listener: EngineListener | null = null;
+  #closing = false;
+
+  private constructor(
+    options: WorkerOptions,
+    provider: ExecutionProvider,
+    attempts: readonly ProviderAttempt[],
+    parallelism: EngineParallelism,
+  ) {
+    this.#options = options;
+    this.provider = provider;
+    this.attempts = attempts;
+    this.parallelism = parallelism;
+    this.slots = parallelism.workers * options.maxBatchSize;
+    this.#lanes = [];
+  }
+
+  /** Starts the workers; rejects with {@link NoExecutionProviderError} if nothing can run the model. */
+  static async start(options: EnginePoolOptions): Promise<EnginePool> {
+    const planned = options.parallelism(options.providers[0] ?? 'cpu');
+    let first = await spawnWorker({ ...options, intraOpThreads: planned.intraOpThreads });
+    const { provider, attempts } = first;
+    const actual = options.parallelism(provider);
+    const settled: WorkerOptions = {
+      ...options,
+      providers: [provider],
+      intraOpThreads: actual.intraOpThreads,
+    };
+    if (actual.intraOpThreads !== planned.intraOpThreads) {
+      // A fallback provider wants other threading; restart the probe worker with it.
+      await first.worker.terminate();
+      first = await spawnWorker(settled);
+    }
+    const pool = new EnginePool(settled, provider, attempts, actual);
+    pool.#adopt(first.worker);
+    const rest = await Promise.all(Array.from({ length: actual.workers - 1 }, () => spawnWorker(settled)));
+    for (const started of rest) pool.#adopt(started.worker);
+    return pool;
+  }
+
+  /** Receives engine events; one listener. */
+  listen(listener: EngineListener): void {
+    this.#listener = listener;
+  }
+
+  /** Samples currently held by workers. */
+  get activeCount(): number {
+    return this.#lanes.reduce((sum, lane) => sum + lane.active.size, 0);
+  }
+
+  /** Free batch slots across all workers. */
+  get freeSlots(): number {
+    return this.slots - this.activeCount;
+  }
+
+  /** Hands a sample to the least-busy worker; returns false if every batch is full. */
+  submit(sample: SampleSpec): boolean {
+    let target: Lane | undefined;
+    for (const lane of this.#lanes) {
+      if (
+        lane.active.size < this.#options.maxBatchSize &&
+        (!target || lane.active.size < target.active.size)
+      ) {
+        target = lane;
+      }
+    }
+    if (!target) return false;
+    target.active.add(sample.sampleId);
+    target.worker.postMessage({ type: 'join', samples: [sample] });
+    return true;
+  }
+
+  /** Asks the workers to drop samples between steps; each is reported through `onReleased`. */
+  cancel(sampleIds: readonly string[]): void {
+    for (const lane of this.#lanes) {
+      const mine = sampleIds.filter((sampleId) => lane.active.has(sampleId));
+      if (mine.length > 0) lane.worker.postMessage({ type: 'cancel', sampleIds: mine });
+    }
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+  }
+
+  #adopt(worker: Worker): void {
+    const lane: Lane = { worker, active: new Set() };
+    this.#lanes.push(lane);
+    this.#attach(lane);
+  }
+
+  #attach(lane: Lane): void {
+    lane.worker.on('message', (message: FromEngineMessage) => this.#handle(lane, message));
+    lane.worker.on('exit', () => void this.#replace(lane));
+    lane.worker.on('error', () => undefined);
+  }
+
+  #handle(lane: Lane, message: FromEngineMessage): void {
+    const listener = this.#listener;
+    switch (message.type) {
+      case 'step':
+        listener?.onStep(message.batchSize, message.durationMs, message.progress);
+        return;
+      case 'done':
+        lane.active.delete(message.sampleId);
+        listener?.onDone(message.sampleId, message.png, message.computeMs);
+        return;
+      case 'failed':
+        lane.active.delete(message.sampleId);
+        listener?.onFailed(message.sampleId, message.message);
+        return;
+      case 'canceled':
+        for (const sampleId of message.sampleIds) {
+          lane.active.delete(sampleId);
+          listener?.onReleased(sampleId);
+        }
+        return;
+      case 'ready':
+      case 'init-failed':
+        return;
+    }
+  }
+
+  // A worker that dies (native crash, out of memory) fails only its own samples; the pool
+  // starts a replacement so capacity comes back.
+  async #replace(lane: Lane): Promise<void> {
+    if (this.#closing) return;
+    const lost = [...lane.active];
+    lane.active.clear();
+    for (const sampleId of lost) this.#listener?.onFailed(sampleId, 'inference worker exited');
+    try {
+      const started = await spawnWorker(this.#options);
+      if (this.#closing) {
+        await started.worker.terminate();
+        return;
+      }
+      lane.worker = started.worker;
+      this.#attach(lane);
+    } catch {
+      // Leave the lane dead; its slots stay counted as busy only while samples exist.
+    }
+  }
+}
+
+async function spawnWorker(
+  options: WorkerOptions,
+): Promise<{ worker: Worker; provider: ExecutionProvider; attempts: readonly ProviderAttempt[] }> {
+  const workerData: EngineWorkerData = {
+    manifest: options.manifest,
+    providers: options.providers,
+    deviceId: options.deviceId,
+    intraOpThreads: options.intraOpThreads,
+    warmupBatchSizes: options.warmupBatchSizes,
+    pngCompressionLevel: options.pngCompressionLevel,
+  };
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { workerData });
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromEngineMessage) => {
+      if (message.type === 'ready') {
+        cleanup();
+        resolve({ worker, provider: message.provider, attempts: message.attempts });
+      } else if (message.type === 'init-failed') {
+        cleanup();
+        reject(new NoExecutionProviderError(message.attempts));
+      }
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`inference worker exited with code ${code} during start-up`));
+    };
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}

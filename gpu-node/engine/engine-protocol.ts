@@ -1,0 +1,57 @@
+import type { ExecutionProvider } from '../../shared/index.ts';
+import type { ModelManifest } from '../model/model-manifest.ts';
+
+/** One image to generate: the unit the batcher schedules. */
+export interface SampleSpec {
+  readonly sampleId: string;
+  readonly prompt: string;
+  readonly seed: number;
+  readonly steps: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What an engine worker is started with (its `workerData`). */
+export interface EngineWorkerData {
+  readonly manifest: ModelManifest;
+  readonly providers: readonly ExecutionProvider[];
+  readonly deviceId: number;
+  readonly intraOpThreads: number;
+  readonly warmupBatchSizes: readonly number[];
+  readonly pngCompressionLevel: number;
+}
+
+/** Main thread → engine worker. */
+export type ToEngineMessage =
+  | { readonly type: 'join'; readonly samples: readonly SampleSpec[] }
+  | { readonly type: 'cancel'; readonly sampleIds: readonly string[] };
+
+/** Progress of one sample after a step. */
+export interface SampleProgress {
+  readonly sampleId: string;
+  readonly step: number;
+}
+
+/** A provider the worker tried and why it was not taken. */
+export interface ProviderAttempt {
+  readonly provider: ExecutionProvider;
+  readonly error: string;
+}
+
+/** Engine worker → main thread. */
+export type FromEngineMessage =
+  | {
+      readonly type: 'ready';
+      readonly provider: ExecutionProvider;
+      readonly attempts: readonly ProviderAttempt[];
+    }
+  | { readonly type: 'init-failed'; readonly attempts: readonly ProviderAttempt[] }
+  | {
+      readonly type: 'step';
+      readonly batchSize: number;
+      readonly durationMs: number;
+      readonly progress: readonly SampleProgress[];
+    }
+  | { readonly type: 'done'; readonly sampleId: string; readonly png: Uint8Array; readonly computeMs: number }
+  | { readonly type: 'failed'; readonly sampleId: string; readonly message: string }
+  | { readonly type: 'canceled'; readonly sampleIds: readonly string[] };

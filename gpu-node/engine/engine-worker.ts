@@ -1,0 +1,151 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { parseSize } from '../model/model-manifest.ts';
+import type { EngineWorkerData, FromEngineMessage, SampleSpec, ToEngineMessage } from './engine-protocol.ts';
+import { encodeRgbPng } from './png-encoder.ts';
+import { createWithFirstWorkingProvider } from './provider-chain.ts';
+import { type RunningSample, Sampler } from './sampler.ts';
+
+// Runs in a worker thread: session.run blocks the thread it runs on, so the HTTP thread never
+// calls it. The batch loop lives here, so a step needs no round trip to the main thread; jobs
+// join between steps because session.run yields to the event loop (setImmediate) each call.
+
+const settings = workerData as EngineWorkerData;
+const port = parentPort;
+if (!port) throw new Error('engine-worker must run in a worker thread');
+const post = (message: FromEngineMessage, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+// Missing GPU provider libraries are expected on CPU hosts; the chain reports them once, itself.
+ort.env.logLevel = 'fatal';
+
+const inbox: ToEngineMessage[] = [];
+const running = new Map<string, RunningSample>();
+let looping = false;
+
+const chosen = await createWithFirstWorkingProvider(settings.providers, (provider) =>
+  Sampler.create(settings.manifest, {
+    provider,
+    deviceId: settings.deviceId,
+    intraOpThreads: settings.intraOpThreads,
+  }),
+);
+if (!('session' in chosen)) {
+  post({ type: 'init-failed', attempts: chosen.attempts });
+  process.exit(1);
+}
+const sampler = chosen.session;
+await warmUp(sampler);
+post({ type: 'ready', provider: chosen.provider, attempts: chosen.attempts });
+
+port.on('message', (message: ToEngineMessage) => {
+  inbox.push(message);
+  if (!looping) void runLoop();
+});
+
+async function runLoop(): Promise<void> {
+  looping = true;
+  try {
+    for (;;) {
+      applyInbox();
+      if (running.size === 0) return;
+      await stepAll();
+      applyInbox();
+      await finishCompleted();
+    }
+  } finally {
+    looping = false;
+  }
+}
+
+function applyInbox(): void {
+  for (let message = inbox.shift(); message; message = inbox.shift()) {
+    if (message.type === 'join') {
+      for (const spec of message.samples) running.set(spec.sampleId, sampler.start(spec, performance.now()));
+    } else {
+      const canceled = message.sampleIds.filter((sampleId) => running.delete(sampleId));
+      post({ type: 'canceled', sampleIds: canceled });
+    }
+  }
+}
+
+async function stepAll(): Promise<void> {
+  const started = performance.now();
+  const pending = [...running.values()].filter((sample) => sample.step < sample.spec.steps);
+  for (const group of groupByShape(pending)) {
+    try {
+      await sampler.step(group);
+    } catch (error) {
+      failAll(group, error);
+    }
+  }
+  post({
+    type: 'step',
+    batchSize: pending.length,
+    durationMs: performance.now() - started,
+    progress: pending.filter((sample) => running.has(sample.spec.sampleId)).map(toProgress),
+  });
+}
+
+async function finishCompleted(): Promise<void> {
+  const completed = [...running.values()].filter((sample) => sample.step >= sample.spec.steps);
+  for (const group of groupByShape(completed)) {
+    try {
+      const images = await sampler.decode(group);
+      group.forEach((sample, index) => {
+        const pixels = images[index];
+        if (!pixels || !running.delete(sample.spec.sampleId)) return;
+        const { width, height } = sample.spec;
+        const png = encodeRgbPng(pixels, width, height, settings.pngCompressionLevel);
+        const computeMs = performance.now() - sample.startedAt;
+        post({ type: 'done', sampleId: sample.spec.sampleId, png, computeMs }, [png.buffer as ArrayBuffer]);
+      });
+    } catch (error) {
+      failAll(group, error);
+    }
+  }
+}
+
+function failAll(samples: readonly RunningSample[], error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  for (const sample of samples) {
+    if (running.delete(sample.spec.sampleId))
+      post({ type: 'failed', sampleId: sample.spec.sampleId, message });
+  }
+}
+
+function toProgress(sample: RunningSample) {
+  return { sampleId: sample.spec.sampleId, step: sample.step };
+}
+
+function groupByShape(samples: readonly RunningSample[]): RunningSample[][] {
+  const groups = new Map<string, RunningSample[]>();
+  for (const sample of samples) {
+    const key = `${sample.spec.width}x${sample.spec.height}`;
+    const group = groups.get(key);
+    if (group) group.push(sample);
+    else groups.set(key, [sample]);
+  }
+  return [...groups.values()];
+}
+
+// GPU providers compile kernels (TensorRT: whole engines) on first use of a shape; pay that at
+// boot, not on the first customer's request.
+async function warmUp(warmSampler: Sampler): Promise<void> {
+  const [width, height] = parseSize(settings.manifest.sizes[0] ?? settings.manifest.default_size);
+  for (const batchSize of settings.warmupBatchSizes) {
+    const samples = Array.from({ length: batchSize }, (_, index): RunningSample => {
+      const spec: SampleSpec = {
+        sampleId: `warmup-${index}`,
+        prompt: 'warm up',
+        seed: index,
+        steps: 1,
+        width,
+        height,
+      };
+      return warmSampler.start(spec, performance.now());
+    });
+    await warmSampler.step(samples);
+    await warmSampler.decode(samples);
+  }
+}

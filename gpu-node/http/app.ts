@@ -1,0 +1,70 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { loadHeaders } from '../../shared/index.ts';
+import { ApiError, errorResponse } from './api-error.ts';
+import { requireEdgeToken } from './auth-middleware.ts';
+import type { PoolContext, PoolEnv } from './pool-context.ts';
+import { generateRoutes } from './routes/generate-routes.ts';
+import { kserveRoutes } from './routes/kserve-routes.ts';
+import { metricsRoutes, telemetryRoutes } from './routes/telemetry-routes.ts';
+
+/** Requests that are polled constantly and would drown the log at info level. */
+const quietPaths = /^\/(?:v2\/health\/|metrics$|v1\/telemetry$)/;
+
+/** Builds gpu-node's HTTP app around a running pool. */
+export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
+  const app = new Hono<PoolEnv>();
+  app.use(requestId({ headerName: 'x-request-id', limitLength: 128 }));
+  app.use(async (context, next) => {
+    const started = performance.now();
+    await next();
+    const load = pool.scheduler.load();
+    context.header('x-spillway-pool', pool.poolId);
+    for (const [name, value] of Object.entries(
+      loadHeaders({ queued: load.queued, running: load.running, slots: load.slots, draining: load.draining }),
+    )) {
+      context.header(name, value);
+    }
+    const entry = {
+      request_id: context.get('requestId'),
+      method: context.req.method,
+      path: context.req.path,
+      status: context.res.status,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+    };
+    if (quietPaths.test(context.req.path)) pool.logger.debug(entry, 'request');
+    else pool.logger.info(entry, 'request');
+  });
+  app.use(
+    bodyLimit({
+      maxSize: pool.maxBodyBytes,
+      onError: () => {
+        throw new ApiError('payload_too_large', `request bodies are limited to ${pool.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  app.use('/v1/*', requireEdgeToken(pool));
+  // Inference over KServe spends compute like /v1/generate does, so it needs the same token.
+  app.use('/v2/models/:model/infer', requireEdgeToken(pool));
+  if (pool.protectOps) {
+    app.use('/v2/*', requireEdgeToken(pool));
+    app.use('/metrics', requireEdgeToken(pool));
+  }
+  app.route('/', generateRoutes(pool));
+  app.route('/', telemetryRoutes(pool));
+  app.route('/', metricsRoutes(pool));
+  app.route('/', kserveRoutes(pool));
+  app.notFound((context) =>
+    errorResponse(
+      context,
+      new ApiError('not_found', `no route for ${context.req.method} ${context.req.path}`),
+    ),
+  );
+  app.onError((error, context) => {
+    if (error instanceof ApiError) return errorResponse(context, error);
+    pool.logger.error({ request_id: context.get('requestId'), err: error }, 'unhandled error');
+    return errorResponse(context, new ApiError('internal_error', 'internal error'));
+  });
+  return app;
+}

@@ -1,0 +1,61 @@
+import type { ErrorCode, GenerationResponse } from '../../shared/index.ts';
+import type { Job, JobOutcome } from '../scheduler/job.ts';
+import type { SubmitRejection } from '../scheduler/scheduler.ts';
+import { ApiError } from './api-error.ts';
+import type { PoolContext } from './pool-context.ts';
+
+/** The OpenAI-shaped response for a succeeded job, with Spillway's details alongside. */
+export function generationResponse(
+  pool: PoolContext,
+  job: Job,
+  outcome: Extract<JobOutcome, { ok: true }>,
+  warnings: readonly string[],
+): GenerationResponse {
+  const { spec } = job;
+  return {
+    created: Math.floor((job.finishedAt ?? pool.now()) / 1000),
+    data: outcome.images.map((image) => ({
+      b64_json: Buffer.from(image.png).toString('base64'),
+      seed: image.seed,
+    })),
+    spillway: {
+      job_id: spec.jobId,
+      pool_id: pool.poolId,
+      model: spec.model,
+      size: `${spec.width}x${spec.height}`,
+      steps: spec.steps,
+      execution_provider: pool.provider,
+      queue_ms: Math.round(outcome.queueMs * 100) / 100,
+      compute_ms: Math.round(outcome.computeMs * 100) / 100,
+      warnings: [...warnings],
+    },
+  };
+}
+
+/** The client error for a failed outcome. */
+export function failureError(outcome: Extract<JobOutcome, { ok: false }>): ApiError {
+  return new ApiError(outcome.failure.code, outcome.failure.message);
+}
+
+/** The client error for a refused submission, with `Retry-After` where a retry makes sense. */
+export function rejectionError(rejection: SubmitRejection): ApiError {
+  switch (rejection.reason) {
+    case 'queue_full':
+      return new ApiError('queue_full', 'the pool queue is full; retry later or elsewhere', {
+        headers: { 'retry-after': String(rejection.retryAfterSeconds) },
+      });
+    case 'draining':
+      return new ApiError('draining', 'the pool is draining and takes no new work', {
+        headers: { 'retry-after': '30' },
+      });
+    case 'job_id_conflict':
+      return new ApiError('job_id_conflict', 'job_id was already used with a different request body', {
+        param: 'job_id',
+      });
+  }
+}
+
+/** The metric label for a refused submission. */
+export function rejectionCode(rejection: SubmitRejection): ErrorCode {
+  return rejection.reason;
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  type InferTensor,
+  inferRequestSchema,
+  priorityFrom,
+  TensorError,
+  tensorData,
+} from './kserve-tensors.ts';
+
+const seedElement = z.number().int().min(0);
+
+function tensor(overrides: Partial<InferTensor>): InferTensor {
+  return { name: 'seed', shape: [2], datatype: 'INT64', data: [1, 2], ...overrides };
+}
+
+describe('tensorData', () => {
+  it('kserve tensors: returns the elements of the named input', () => {
+    const inputs = [
+      tensor({ name: 'prompt', datatype: 'BYTES', shape: [1], data: ['a fox'] }),
+      tensor({ name: 'seed', shape: [3], data: [7, 8, 9] }),
+    ];
+    expect(tensorData(inputs, 'seed', 'INT64', seedElement)).toEqual([7, 8, 9]);
+    expect(tensorData(inputs, 'prompt', 'BYTES', z.string())).toEqual(['a fox']);
+  });
+
+  it('kserve tensors: an absent input gives undefined', () => {
+    expect(tensorData([tensor({})], 'steps', 'INT32', seedElement)).toBeUndefined();
+  });
+
+  it('kserve tensors: flattens row-major nested data of a multi-dimensional shape', () => {
+    const inputs = [
+      tensor({
+        shape: [2, 2],
+        data: [
+          [1, 2],
+          [3, [4]],
+        ],
+      }),
+    ];
+    expect(tensorData(inputs, 'seed', 'INT64', seedElement)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('kserve tensors: a shape of [] holds one scalar', () => {
+    expect(
+      tensorData(
+        [tensor({ name: 'steps', datatype: 'INT32', shape: [], data: [20] })],
+        'steps',
+        'INT32',
+        seedElement,
+      ),
+    ).toEqual([20]);
+  });
+
+  it('kserve tensors: the wrong datatype is a TensorError naming the input and datatype', () => {
+    const inputs = [tensor({ datatype: 'FP32' })];
+    expect(() => tensorData(inputs, 'seed', 'INT64', seedElement)).toThrow(TensorError);
+    expect(() => tensorData(inputs, 'seed', 'INT64', seedElement)).toThrow(
+      'input seed must have datatype INT64',
+    );
+  });
+
+  it('kserve tensors: elements that fail the element schema are a TensorError', () => {
+    for (const data of [
+      [1, 'two'],
+      [1.5, 2],
+      [-1, 2],
+      [null, 2],
+    ]) {
+      expect(() => tensorData([tensor({ data })], 'seed', 'INT64', seedElement)).toThrow(
+        /holds values that are not INT64/,
+      );
+    }
+  });
+
+  it('kserve tensors: data whose element count does not match the shape is a TensorError', () => {
+    expect(() => tensorData([tensor({ shape: [3], data: [1, 2] })], 'seed', 'INT64', seedElement)).toThrow(
+      /does not match its shape/,
+    );
+    expect(() => tensorData([tensor({ shape: [1, 1], data: [1, 2] })], 'seed', 'INT64', seedElement)).toThrow(
+      TensorError,
+    );
+    expect(() => tensorData([tensor({ shape: [0], data: [1] })], 'seed', 'INT64', seedElement)).toThrow(
+      TensorError,
+    );
+  });
+});
+
+describe('priorityFrom', () => {
+  it('kserve priority: named classes pass through', () => {
+    expect(priorityFrom('low')).toBe('low');
+    expect(priorityFrom('normal')).toBe('normal');
+    expect(priorityFrom('high')).toBe('high');
+  });
+
+  it('kserve priority: Triton numbers map 1 to high, 2 to normal, larger to low, 0 and none to normal', () => {
+    expect(priorityFrom(1)).toBe('high');
+    expect(priorityFrom(2)).toBe('normal');
+    expect(priorityFrom(3)).toBe('low');
+    expect(priorityFrom(1000)).toBe('low');
+    expect(priorityFrom(0)).toBe('normal');
+    expect(priorityFrom(undefined)).toBe('normal');
+  });
+});
+
+describe('inferRequestSchema', () => {
+  const minimal = { inputs: [{ name: 'prompt', shape: [1], datatype: 'BYTES', data: ['a red barn'] }] };
+
+  it('kserve request: accepts a minimal request and a full one with passthrough parameters', () => {
+    expect(inferRequestSchema.safeParse(minimal).success).toBe(true);
+    const full = inferRequestSchema.parse({
+      id: 'req-1',
+      parameters: { size: '64x64', priority: 1, timeout: 5_000_000, binary_data_output: false },
+      inputs: [
+        ...minimal.inputs,
+        { name: 'seed', shape: [1], datatype: 'INT64', data: [42], parameters: {} },
+      ],
+      outputs: [{ name: 'png_base64' }],
+    });
+    expect(full.parameters?.priority).toBe(1);
+    expect(full.parameters?.binary_data_output).toBe(false);
+    expect(full.inputs).toHaveLength(2);
+  });
+
+  it('kserve request: refuses a request without inputs', () => {
+    expect(inferRequestSchema.safeParse({ inputs: [] }).success).toBe(false);
+    expect(inferRequestSchema.safeParse({}).success).toBe(false);
+  });
+
+  it('kserve request: refuses malformed tensors', () => {
+    const withInput = (input: Record<string, unknown>) =>
+      inferRequestSchema.safeParse({ inputs: [input] }).success;
+    expect(withInput({ name: '', shape: [1], datatype: 'BYTES', data: ['x'] })).toBe(false);
+    expect(withInput({ name: 'prompt', shape: [-1], datatype: 'BYTES', data: ['x'] })).toBe(false);
+    expect(withInput({ name: 'prompt', shape: [1.5], datatype: 'BYTES', data: ['x'] })).toBe(false);
+    expect(withInput({ name: 'prompt', shape: [1], datatype: 'BYTES', data: 'x' })).toBe(false);
+    expect(withInput({ name: 'prompt', shape: [1], datatype: 'BYTES' })).toBe(false);
+  });
+
+  it('kserve request: refuses bad parameters', () => {
+    const withParameters = (parameters: Record<string, unknown>) =>
+      inferRequestSchema.safeParse({ ...minimal, parameters }).success;
+    expect(withParameters({ priority: 'urgent' })).toBe(false);
+    expect(withParameters({ priority: -1 })).toBe(false);
+    expect(withParameters({ priority: 1.5 })).toBe(false);
+    expect(withParameters({ timeout: 0 })).toBe(false);
+    expect(withParameters({ size: 64 })).toBe(false);
+    expect(withParameters({ priority: 'high', timeout: 1 })).toBe(true);
+  });
+
+  it('kserve request: refuses an id longer than 256 characters', () => {
+    expect(inferRequestSchema.safeParse({ ...minimal, id: 'x'.repeat(256) }).success).toBe(true);
+    expect(inferRequestSchema.safeParse({ ...minimal, id: 'x'.repeat(257) }).success).toBe(false);
+  });
+});

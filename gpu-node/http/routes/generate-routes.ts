@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { poolGenerationRequestSchema } from '../../../shared/index.ts';
+import { ApiError } from '../api-error.ts';
+import { streamJob } from '../event-stream.ts';
+import { toJobSpec } from '../generation-job.ts';
+import { failureError, generationResponse, rejectionCode, rejectionError } from '../job-response.ts';
+import type { PoolContext, PoolEnv } from '../pool-context.ts';
+import { readJsonBody } from '../read-json-body.ts';
+
+/** `POST /v1/generate`, `GET /v1/jobs/:job_id`, `DELETE /v1/jobs/:job_id`. */
+export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
+  const app = new Hono<PoolEnv>();
+
+  app.post('/v1/generate', async (context) => {
+    const request = await readJsonBody(context, poolGenerationRequestSchema);
+    const { spec, warnings } = toJobSpec(pool, request);
+    const submitted = pool.scheduler.submit(spec);
+    if (!submitted.ok) {
+      pool.metrics.countRejection(rejectionCode(submitted));
+      throw rejectionError(submitted);
+    }
+    const { job } = submitted;
+    const release = job.watch();
+    // A client that hangs up frees its slots, unless another caller of the same job_id still waits.
+    const abandon = () => {
+      if (release() === 0 && !job.finished) pool.scheduler.cancel(job.spec.jobId);
+    };
+    context.header('x-spillway-job-id', job.spec.jobId);
+    if (/\btext\/event-stream\b/.test(context.req.header('accept') ?? '')) {
+      return streamJob(context, pool, job, warnings, abandon);
+    }
+    context.req.raw.signal.addEventListener('abort', abandon, { once: true });
+    const outcome = await job.settled;
+    context.req.raw.signal.removeEventListener('abort', abandon);
+    release();
+    if (!outcome.ok) throw failureError(outcome);
+    return context.json(generationResponse(pool, job, outcome, warnings));
+  });
+
+  app.get('/v1/jobs/:job_id', (context) => {
+    const job = pool.scheduler.get(context.req.param('job_id'));
+    if (!job) throw new ApiError('job_not_found', 'no such job on this pool', { param: 'job_id' });
+    return context.json({
+      id: job.spec.jobId,
+      status: job.state,
+      queue_position: job.queuedSamples > 0 ? pool.scheduler.positionOf(job) : null,
+      steps: job.spec.steps,
+    });
+  });
+
+  app.delete('/v1/jobs/:job_id', (context) => {
+    const jobId = context.req.param('job_id');
+    if (!pool.scheduler.cancel(jobId))
+      throw new ApiError('job_not_found', 'no such job on this pool', { param: 'job_id' });
+    const job = pool.scheduler.get(jobId);
+    return context.json({ id: jobId, status: job?.state ?? 'canceled' });
+  });
+
+  return app;
+}

@@ -1,0 +1,45 @@
+import { pino } from 'pino';
+import { readGpuNodeFlags } from './config/cli.ts';
+import { parseGpuNodeConfig } from './config/gpu-node-config.ts';
+import { NoExecutionProviderError } from './engine/engine-pool.ts';
+import { startPool } from './start-pool.ts';
+
+// Entry point: `npm run gpu-node -- --port 9001 --pool-id p1`.
+const parsed = parseGpuNodeConfig(readGpuNodeFlags(process.argv.slice(2)));
+if (!parsed.ok) {
+  process.stderr.write(`${parsed.message}\nRun with --help for every option.\n`);
+  process.exit(2);
+}
+const { config } = parsed;
+const logger = pino({ level: config.logLevel, base: { service: 'gpu-node', pool_id: config.poolId } });
+
+try {
+  const pool = await startPool(config, logger);
+  logger.info(
+    { url: pool.url, execution_provider: pool.context.provider },
+    `gpu-node listening on ${pool.url}`,
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining: finishing running and queued jobs, refusing new ones');
+    const result = await pool.drainAndStop(config.drainTimeoutMs);
+    logger.info({ result }, 'gpu-node stopped');
+    logger.flush();
+    process.exit(result === 'drained' ? 0 : 1);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+} catch (error) {
+  if (error instanceof NoExecutionProviderError) {
+    logger.fatal({ attempts: error.attempts }, error.message);
+  } else {
+    logger.fatal(
+      { err: error },
+      `gpu-node failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  logger.flush();
+  process.exit(1);
+}

@@ -1,0 +1,185 @@
+import type { ErrorCode, Priority } from '../../shared/index.ts';
+
+/** Everything the scheduler needs to run one generation. */
+export interface JobSpec {
+  readonly jobId: string;
+  readonly model: string;
+  readonly prompt: string;
+  readonly count: number;
+  readonly firstSeed: number;
+  readonly steps: number;
+  readonly width: number;
+  readonly height: number;
+  readonly priority: Priority;
+  /** Absolute time (ms, scheduler clock) after which the job is worthless; null for none. */
+  readonly deadlineAt: number | null;
+  /** Identifies the request body, so a reused job id with another body is caught. */
+  readonly fingerprint: string;
+}
+
+/** Why a job ended without images. */
+export interface JobFailure {
+  readonly code: Extract<ErrorCode, 'deadline_exceeded' | 'job_canceled' | 'inference_failed'>;
+  readonly message: string;
+}
+
+/** One finished image. */
+export interface JobImage {
+  readonly png: Uint8Array;
+  readonly seed: number;
+}
+
+/** How a job ended. */
+export type JobOutcome =
+  | {
+      readonly ok: true;
+      readonly images: readonly JobImage[];
+      readonly queueMs: number;
+      readonly computeMs: number;
+    }
+  | { readonly ok: false; readonly failure: JobFailure };
+
+/** Events a job emits to whoever watches it (HTTP handlers, SSE streams). */
+export type JobEvent =
+  | { readonly type: 'queued'; readonly position: number }
+  | { readonly type: 'progress'; readonly step: number; readonly steps: number }
+  | { readonly type: 'settled'; readonly outcome: JobOutcome };
+
+/** Lifecycle states. */
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+
+type SampleState =
+  | { status: 'queued' }
+  | { status: 'running'; step: number }
+  | { status: 'done'; png: Uint8Array };
+
+/** A job's mutable record. Only the scheduler mutates it; others read and subscribe. */
+export class Job {
+  readonly spec: JobSpec;
+  /** Unique per admitted attempt, so late engine events of a replaced attempt are ignored. */
+  readonly serial: number;
+  readonly createdAt: number;
+  state: JobState = 'queued';
+  startedAt: number | null = null;
+  finishedAt: number | null = null;
+  outcome: JobOutcome | null = null;
+  /** Index of the next sample still waiting for a slot. */
+  nextQueuedSample = 0;
+  readonly samples: SampleState[];
+  readonly settled: Promise<JobOutcome>;
+  #resolve: (outcome: JobOutcome) => void = () => undefined;
+  readonly #listeners = new Set<(event: JobEvent) => void>();
+  #watchers = 0;
+  #lastProgress = 0;
+  #lastPosition = -1;
+  #computeMs = 0;
+
+  constructor(spec: JobSpec, serial: number, now: number) {
+    this.spec = spec;
+    this.serial = serial;
+    this.createdAt = now;
+    this.samples = Array.from({ length: spec.count }, () => ({ status: 'queued' as const }));
+    this.settled = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  /** Sample id for image `index`. */
+  sampleId(index: number): string {
+    return `${this.serial}#${index}`;
+  }
+
+  /** Samples waiting for a slot. */
+  get queuedSamples(): number {
+    return this.spec.count - this.nextQueuedSample;
+  }
+
+  /** True once the job has an outcome. */
+  get finished(): boolean {
+    return this.outcome !== null;
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  subscribe(listener: (event: JobEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Counts a client waiting for this job; the returned function releases it and tells whether others still wait. */
+  watch(): () => number {
+    this.#watchers += 1;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this.#watchers -= 1;
+      }
+      return this.#watchers;
+    };
+  }
+
+  /** Emits an event to every subscriber. */
+  emit(event: JobEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  /** Emits `queued` with the job's queue position when it changed since the last one. */
+  notePosition(position: number): void {
+    if (position === this.#lastPosition) return;
+    this.#lastPosition = position;
+    this.emit({ type: 'queued', position });
+  }
+
+  /** Records a step of one sample and emits progress when the slowest image advanced. */
+  recordStep(index: number, step: number): void {
+    if (this.samples[index]?.status === 'done') return;
+    this.samples[index] = { status: 'running', step };
+    this.#emitProgress();
+  }
+
+  #emitProgress(): void {
+    const slowest = Math.min(
+      ...this.samples.map((sample) =>
+        sample.status === 'done' ? this.spec.steps : sample.status === 'running' ? sample.step : 0,
+      ),
+    );
+    if (slowest > this.#lastProgress) {
+      this.#lastProgress = slowest;
+      this.emit({ type: 'progress', step: slowest, steps: this.spec.steps });
+    }
+  }
+
+  /** Stores one image; returns true when every image is done. */
+  recordImage(index: number, png: Uint8Array, computeMs: number): boolean {
+    this.samples[index] = { status: 'done', png };
+    this.#computeMs = Math.max(this.#computeMs, computeMs);
+    this.#emitProgress();
+    return this.samples.every((sample) => sample.status === 'done');
+  }
+
+  /** Settles the job once; later calls are ignored. */
+  settle(outcome: JobOutcome, now: number): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    this.finishedAt = now;
+    this.state = outcome.ok ? 'succeeded' : outcome.failure.code === 'job_canceled' ? 'canceled' : 'failed';
+    this.emit({ type: 'settled', outcome });
+    this.#listeners.clear();
+    this.#resolve(outcome);
+  }
+
+  /** The success outcome built from the stored images. */
+  successOutcome(now: number): JobOutcome {
+    const images = this.samples.map((sample, index) => ({
+      png: sample.status === 'done' ? sample.png : new Uint8Array(),
+      seed: (this.spec.firstSeed + index) % 2 ** 32,
+    }));
+    const queueMs = (this.startedAt ?? now) - this.createdAt;
+    return { ok: true, images, queueMs, computeMs: this.#computeMs };
+  }
+
+  /** Indices of samples currently in a worker's batch. */
+  runningSampleIndices(): number[] {
+    return this.samples.flatMap((sample, index) => (sample.status === 'running' ? [index] : []));
+  }
+}

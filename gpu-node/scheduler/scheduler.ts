@@ -1,0 +1,295 @@
+import type { EngineListener } from '../engine/engine-pool.ts';
+import type { SampleSpec } from '../engine/engine-protocol.ts';
+import { Ewma, RateMeter } from '../telemetry/load-statistics.ts';
+import { Job, type JobFailure, type JobSpec } from './job.ts';
+import { JobQueue } from './job-queue.ts';
+
+/** The engine as the scheduler sees it. */
+export interface BatchEngine {
+  readonly slots: number;
+  readonly freeSlots: number;
+  readonly activeCount: number;
+  submit(sample: SampleSpec): boolean;
+  cancel(sampleIds: readonly string[]): void;
+  listen(listener: EngineListener): void;
+}
+
+/** Hooks for metrics; every method is optional work for the observer, never for the scheduler. */
+export interface SchedulerObserver {
+  onStep(batchSize: number, durationMs: number): void;
+  onJobSettled(job: Job): void;
+  onChange(): void;
+}
+
+/** Scheduler settings. */
+export interface SchedulerOptions {
+  readonly engine: BatchEngine;
+  readonly maxQueuedImages: number;
+  readonly resultTtlMs: number;
+  readonly maxKeptJobs: number;
+  readonly now: () => number;
+  readonly observer: SchedulerObserver;
+}
+
+/** Why a job was not accepted. */
+export type SubmitRejection =
+  | { readonly reason: 'queue_full'; readonly retryAfterSeconds: number }
+  | { readonly reason: 'draining' }
+  | { readonly reason: 'job_id_conflict' };
+
+/** The result of {@link Scheduler.submit}. */
+export type SubmitResult =
+  | { readonly ok: true; readonly job: Job; readonly joined: boolean }
+  | ({ readonly ok: false } & SubmitRejection);
+
+/** Load figures for telemetry and response headers. */
+export interface SchedulerLoad {
+  readonly slots: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly maxQueue: number;
+  readonly ewmaStepMs: number | null;
+  readonly ewmaJobMs: number | null;
+  readonly imagesPerSecond: number;
+  readonly draining: boolean;
+}
+
+/**
+ * Step-level continuous batching: images join a worker's running batch between steps whenever
+ * a slot frees, highest priority first, and leave when done. Owns admission (bounded queue),
+ * deadlines, cancellation, idempotency by job id, and draining.
+ */
+export class Scheduler {
+  readonly #options: SchedulerOptions;
+  readonly #queue = new JobQueue();
+  readonly #jobs = new Map<string, Job>();
+  readonly #unfinished = new Map<number, Job>();
+  #nextSerial = 1;
+  readonly #deadlineTimers = new Map<string, NodeJS.Timeout>();
+  readonly #stepMs = new Ewma(0.2);
+  readonly #jobMs = new Ewma(0.2);
+  readonly #throughput: RateMeter;
+  #draining = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+    this.#throughput = new RateMeter(10_000, options.now);
+    options.engine.listen({
+      onStep: (batchSize, durationMs, progress) => this.#onStep(batchSize, durationMs, progress),
+      onDone: (sampleId, png, computeMs) => this.#onDone(sampleId, png, computeMs),
+      onFailed: (sampleId, message) => this.#onFailed(sampleId, message),
+      onReleased: () => this.#pump(),
+    });
+    setInterval(() => this.#evictExpired(), Math.min(10_000, options.resultTtlMs)).unref();
+  }
+
+  /** Admits a job, or joins the existing one with the same id and body. */
+  submit(spec: JobSpec): SubmitResult {
+    const existing = this.#jobs.get(spec.jobId);
+    if (existing && (!existing.finished || existing.state === 'succeeded')) {
+      if (existing.spec.fingerprint !== spec.fingerprint) return { ok: false, reason: 'job_id_conflict' };
+      return { ok: true, job: existing, joined: true };
+    }
+    if (this.#draining) return { ok: false, reason: 'draining' };
+    if (
+      this.#queue.queuedSamples + spec.count >
+      this.#options.maxQueuedImages + this.#options.engine.freeSlots
+    ) {
+      return { ok: false, reason: 'queue_full', retryAfterSeconds: this.retryAfterSeconds() };
+    }
+    const job = new Job(spec, this.#nextSerial++, this.#options.now());
+    this.#jobs.set(spec.jobId, job);
+    this.#unfinished.set(job.serial, job);
+    this.#queue.push(job);
+    this.#armDeadline(job);
+    this.#pump();
+    if (!job.finished && job.queuedSamples > 0) job.notePosition(this.#queue.positionOf(job));
+    this.#options.observer.onChange();
+    return { ok: true, job, joined: false };
+  }
+
+  /** The job with this id, while it is kept. */
+  get(jobId: string): Job | undefined {
+    return this.#jobs.get(jobId);
+  }
+
+  /** Cancels a job wherever it is; returns false if unknown. Finished jobs are left as they are. */
+  cancel(jobId: string): boolean {
+    const job = this.#jobs.get(jobId);
+    if (!job) return false;
+    this.#fail(job, { code: 'job_canceled', message: 'the job was canceled' });
+    return true;
+  }
+
+  /** Images waiting before a job's first image gets a slot. */
+  positionOf(job: Job): number {
+    return this.#queue.positionOf(job);
+  }
+
+  /** Seconds a client should wait before retrying, from the measured drain rate. */
+  retryAfterSeconds(): number {
+    const measured = this.#throughput.perSecond();
+    const jobMs = this.#jobMs.value;
+    const estimated = jobMs ? (this.#options.engine.slots * 1000) / jobMs : 0;
+    const drainRate = measured > 0 ? measured : estimated;
+    if (drainRate <= 0) return 1;
+    return Math.min(120, Math.max(1, Math.ceil((this.#queue.queuedSamples + 1) / drainRate)));
+  }
+
+  /** Current load. */
+  load(): SchedulerLoad {
+    return {
+      slots: this.#options.engine.slots,
+      running: this.#options.engine.activeCount,
+      queued: this.#queue.queuedSamples,
+      maxQueue: this.#options.maxQueuedImages,
+      ewmaStepMs: this.#stepMs.value,
+      ewmaJobMs: this.#jobMs.value,
+      imagesPerSecond: this.#throughput.perSecond(),
+      draining: this.#draining,
+    };
+  }
+
+  /** True while draining. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Stops admitting work; resolves when running and queued work has finished. */
+  drain(): Promise<void> {
+    this.#draining = true;
+    this.#options.observer.onChange();
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.#resolveIfIdle();
+    });
+  }
+
+  #pump(): void {
+    const { engine } = this.#options;
+    for (let job = this.#queue.peek(); job && engine.freeSlots > 0; job = this.#queue.peek()) {
+      if (job.spec.deadlineAt !== null && this.#options.now() >= job.spec.deadlineAt) {
+        this.#fail(job, deadlineFailure());
+        continue;
+      }
+      const index = job.nextQueuedSample;
+      const sample: SampleSpec = {
+        sampleId: job.sampleId(index),
+        prompt: job.spec.prompt,
+        seed: (job.spec.firstSeed + index) % 2 ** 32,
+        steps: job.spec.steps,
+        width: job.spec.width,
+        height: job.spec.height,
+      };
+      if (!engine.submit(sample)) break;
+      job.nextQueuedSample += 1;
+      job.samples[index] = { status: 'running', step: 0 };
+      if (job.state === 'queued') {
+        job.state = 'running';
+        job.startedAt = this.#options.now();
+      }
+      this.#queue.tookSample(job);
+    }
+    let ahead = 0;
+    for (const waiting of this.#queue.jobs()) {
+      waiting.notePosition(ahead);
+      ahead += waiting.queuedSamples;
+    }
+    this.#resolveIfIdle();
+  }
+
+  #onStep(
+    batchSize: number,
+    durationMs: number,
+    progress: ReadonlyArray<{ sampleId: string; step: number }>,
+  ): void {
+    if (batchSize > 0) this.#stepMs.add(durationMs);
+    this.#options.observer.onStep(batchSize, durationMs);
+    for (const { sampleId, step } of progress) {
+      const found = this.#findSample(sampleId);
+      if (found && !found.job.finished) found.job.recordStep(found.index, step);
+    }
+  }
+
+  #onDone(sampleId: string, png: Uint8Array, computeMs: number): void {
+    this.#throughput.mark();
+    const found = this.#findSample(sampleId);
+    if (found && !found.job.finished && found.job.recordImage(found.index, png, computeMs)) {
+      const now = this.#options.now();
+      this.#jobMs.add(now - (found.job.startedAt ?? now));
+      this.#settle(found.job, found.job.successOutcome(now));
+    }
+    this.#pump();
+  }
+
+  #onFailed(sampleId: string, message: string): void {
+    const found = this.#findSample(sampleId);
+    if (found) this.#fail(found.job, { code: 'inference_failed', message: `inference failed: ${message}` });
+    this.#pump();
+  }
+
+  #fail(job: Job, failure: JobFailure): void {
+    if (job.finished) return;
+    this.#queue.remove(job);
+    const running = job.runningSampleIndices().map((index) => job.sampleId(index));
+    if (running.length > 0) this.#options.engine.cancel(running);
+    this.#settle(job, { ok: false, failure });
+    this.#pump();
+  }
+
+  #settle(job: Job, outcome: Parameters<Job['settle']>[0]): void {
+    job.settle(outcome, this.#options.now());
+    this.#unfinished.delete(job.serial);
+    const timer = this.#deadlineTimers.get(job.spec.jobId);
+    if (timer) clearTimeout(timer);
+    this.#deadlineTimers.delete(job.spec.jobId);
+    this.#options.observer.onJobSettled(job);
+    this.#options.observer.onChange();
+    this.#evictOverflow();
+    this.#resolveIfIdle();
+  }
+
+  #armDeadline(job: Job): void {
+    if (job.spec.deadlineAt === null) return;
+    const delay = Math.max(0, job.spec.deadlineAt - this.#options.now());
+    const timer = setTimeout(() => this.#fail(job, deadlineFailure()), delay);
+    timer.unref();
+    this.#deadlineTimers.set(job.spec.jobId, timer);
+  }
+
+  #findSample(sampleId: string): { job: Job; index: number } | undefined {
+    const separator = sampleId.lastIndexOf('#');
+    const job = this.#unfinished.get(Number(sampleId.slice(0, separator)));
+    const index = Number(sampleId.slice(separator + 1));
+    if (!job || !Number.isInteger(index) || index < 0 || index >= job.spec.count) return undefined;
+    return { job, index };
+  }
+
+  #resolveIfIdle(): void {
+    if (!this.#draining || this.#queue.length > 0 || this.#options.engine.activeCount > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #evictExpired(): void {
+    const cutoff = this.#options.now() - this.#options.resultTtlMs;
+    for (const [jobId, job] of this.#jobs) {
+      if (job.finishedAt !== null && job.finishedAt < cutoff) this.#jobs.delete(jobId);
+    }
+  }
+
+  // Results are kept for idempotent retries, but bounded so memory stays flat under load.
+  #evictOverflow(): void {
+    if (this.#jobs.size <= this.#options.maxKeptJobs) return;
+    for (const [jobId, job] of this.#jobs) {
+      if (this.#jobs.size <= this.#options.maxKeptJobs) return;
+      if (job.finished) this.#jobs.delete(jobId);
+    }
+  }
+}
+
+function deadlineFailure(): JobFailure {
+  return { code: 'deadline_exceeded', message: 'the job passed its deadline before it finished' };
+}

@@ -1,0 +1,207 @@
+import { randomInt } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { ServedModel } from '../shared/index.ts';
+import { engineParallelism, type GpuNodeConfig } from './config/gpu-node-config.ts';
+import { EnginePool } from './engine/engine-pool.ts';
+import { createPoolApp } from './http/app.ts';
+import type { PoolContext } from './http/pool-context.ts';
+import { loadModelManifest, type ModelManifest } from './model/model-manifest.ts';
+import { writeTinyModel } from './model/tiny-model.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import { createEdgeTokenVerifier } from './security/edge-token-verifier.ts';
+import { createHeartbeatSigner } from './security/heartbeat-signer.ts';
+import { readSigningKey, readVerificationKey } from './security/key-material.ts';
+import { HeartbeatClient } from './telemetry/heartbeat-client.ts';
+import { PoolMetrics } from './telemetry/metrics.ts';
+import { GpuProbe } from './telemetry/nvidia-smi.ts';
+import { buildTelemetryReport } from './telemetry/telemetry-report.ts';
+import { softwareVersion } from './version.ts';
+
+/** A running pool: its URL and how to stop it. */
+export interface RunningPool {
+  readonly url: string;
+  readonly context: PoolContext;
+  /** Refuses new work, lets running and queued jobs finish, then stops. */
+  drainAndStop(timeoutMs: number): Promise<'drained' | 'timed-out'>;
+  /** Stops at once. */
+  stop(): Promise<void>;
+}
+
+/** Loads the model, starts the engine, scheduler, telemetry and HTTP server. */
+export async function startPool(config: GpuNodeConfig, logger: Logger): Promise<RunningPool> {
+  const manifest = await resolveManifest(config);
+  const engine = await startEngine(config, manifest, logger);
+  const gpuProbe = new GpuProbe();
+  gpuProbe.start(config.heartbeatIntervalMs);
+  const servedModels: ServedModel[] = [
+    {
+      name: manifest.name,
+      sizes: manifest.sizes,
+      default_size: manifest.default_size,
+      default_steps: manifest.default_steps,
+      max_steps: manifest.max_steps,
+    },
+  ];
+  let heartbeat: HeartbeatClient | null = null;
+  let scheduler: Scheduler | undefined;
+  const loadOf = () => {
+    if (!scheduler) throw new Error('scheduler not started');
+    return scheduler.load();
+  };
+  const metrics = new PoolMetrics({
+    poolId: config.poolId,
+    version: softwareVersion,
+    provider: engine.provider,
+    load: loadOf,
+    gpus: () => gpuProbe.latest,
+  });
+  scheduler = new Scheduler({
+    engine,
+    maxQueuedImages: config.maxQueueSize,
+    resultTtlMs: config.resultTtlMs,
+    maxKeptJobs: config.maxKeptJobs,
+    now: () => performance.timeOrigin + performance.now(),
+    observer: {
+      onStep: (batchSize, durationMs) => metrics.onStep(batchSize, durationMs),
+      onJobSettled: (job) => metrics.onJobSettled(job),
+      onChange: () => heartbeat?.notifyChange(),
+    },
+  });
+  const telemetry = () =>
+    buildTelemetryReport({
+      poolId: config.poolId,
+      version: softwareVersion,
+      models: servedModels,
+      provider: engine.provider,
+      load: loadOf(),
+      gpus: gpuProbe.latest,
+      ready: true,
+      now: Date.now(),
+    });
+  const context: PoolContext = {
+    poolId: config.poolId,
+    version: softwareVersion,
+    provider: engine.provider,
+    manifests: new Map([[manifest.name, manifest]]),
+    servedModels,
+    defaultModel: manifest.name,
+    scheduler,
+    metrics,
+    logger,
+    verifyToken: await tokenVerifier(config),
+    protectOps: config.protectOps,
+    maxBodyBytes: config.maxBodyBytes,
+    telemetry,
+    now: () => performance.timeOrigin + performance.now(),
+    randomSeed: () => randomInt(0, 2 ** 32 - 1),
+  };
+  if (config.insecureNoAuth) logger.warn('auth is disabled (--insecure-no-auth): any caller may submit work');
+
+  // serve() builds an HTTP/1.1 server unless told otherwise.
+  const server = serve({
+    fetch: createPoolApp(context).fetch,
+    port: config.port,
+    hostname: config.host,
+  }) as Server;
+  await new Promise<void>((ready) => server.once('listening', ready));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  if (config.edgeUrl && config.poolKey) {
+    heartbeat = new HeartbeatClient({
+      edgeUrl: new URL(config.edgeUrl),
+      poolId: config.poolId,
+      intervalMs: config.heartbeatIntervalMs,
+      sign: createHeartbeatSigner(config.poolId, await readSigningKey(config.poolKey), config.poolKeyId),
+      report: telemetry,
+      fetch,
+      onError: (error) => logger.warn({ err: error }, 'heartbeat failed'),
+    });
+    heartbeat.start();
+  }
+
+  const stop = async () => {
+    gpuProbe.stop();
+    await heartbeat?.stop();
+    server.closeAllConnections();
+    await new Promise<void>((closed) => server.close(() => closed()));
+    await engine.close();
+  };
+  const activeScheduler = scheduler;
+  return {
+    url,
+    context,
+    stop,
+    async drainAndStop(timeoutMs) {
+      const drained = activeScheduler.drain().then(() => 'drained' as const);
+      heartbeat?.notifyChange();
+      const timedOut = new Promise<'timed-out'>((done) =>
+        setTimeout(() => done('timed-out'), timeoutMs).unref(),
+      );
+      const result = await Promise.race([drained, timedOut]);
+      // Let the last responses flush before connections close.
+      await new Promise((flushed) => setTimeout(flushed, 50));
+      await stop();
+      return result;
+    },
+  };
+}
+
+async function resolveManifest(config: GpuNodeConfig): Promise<ModelManifest> {
+  if (config.modelManifest) return loadModelManifest(config.modelManifest);
+  return writeTinyModel(join(resolve(config.modelDir), 'spillway-tiny'));
+}
+
+async function startEngine(
+  config: GpuNodeConfig,
+  manifest: ModelManifest,
+  logger: Logger,
+): Promise<EnginePool> {
+  const engine = await EnginePool.start({
+    manifest,
+    providers: config.providers,
+    deviceId: config.deviceId,
+    maxBatchSize: config.maxBatchSize,
+    pngCompressionLevel: config.pngCompressionLevel,
+    warmupBatchSizes: [1, config.maxBatchSize],
+    parallelism: (provider) => engineParallelism(config, provider),
+  });
+  for (const attempt of engine.attempts) {
+    logger.warn(
+      { provider: attempt.provider, error: attempt.error },
+      'execution provider unavailable, trying the next',
+    );
+  }
+  logger.info(
+    {
+      execution_provider: engine.provider,
+      workers: engine.parallelism.workers,
+      intra_op_threads: engine.parallelism.intraOpThreads,
+      slots: engine.slots,
+    },
+    `inference engine ready on ${engine.provider}`,
+  );
+  return engine;
+}
+
+async function tokenVerifier(config: GpuNodeConfig) {
+  if (config.insecureNoAuth) return null;
+  const key = config.edgeJwksUrl
+    ? new URL(config.edgeJwksUrl)
+    : config.edgePublicKey
+      ? await readVerificationKey(config.edgePublicKey)
+      : null;
+  if (!key) throw new Error('no edge key configured');
+  return createEdgeTokenVerifier({
+    key,
+    algorithms: config.jwtAlgorithms,
+    issuer: config.edgeIssuer,
+    audience: config.audience ?? config.poolId,
+    clockToleranceSeconds: 5,
+    maxTokenAgeSeconds: 3600,
+  });
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Scheduling classes a request may ask for; the edge maps tenant tiers onto these. */
+export const priorities = ['low', 'normal', 'high'] as const;
+
+/** `WIDTHxHEIGHT`, as in OpenAI's `size` field. */
+export const imageSizeSchema = z
+  .string()
+  .regex(/^[1-9]\d{1,4}x[1-9]\d{1,4}$/, 'size must look like "256x256"')
+  .describe('Image size as WIDTHxHEIGHT; each pool lists the sizes its models support.');
+
+/**
+ * The generation request: OpenAI Images fields plus Spillway's extensions.
+ * Unknown fields are stripped so newer OpenAI clients keep working; OpenAI fields that no
+ * pool can honour (quality, style, …) are accepted and reported back as warnings.
+ */
+export const generationRequestSchema = z.object({
+  prompt: z.string().min(1, 'prompt must not be empty').max(4000),
+  model: z.string().min(1).max(128).optional(),
+  n: z.number().int().min(1).max(10).default(1),
+  size: imageSizeSchema.optional(),
+  response_format: z.enum(['b64_json', 'url']).default('b64_json'),
+  user: z.string().max(256).optional(),
+  quality: z.string().max(32).optional(),
+  style: z.string().max(32).optional(),
+  output_format: z.literal('png').optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional()
+    .describe('Seed of the first image; image i uses seed + i. Random when absent.'),
+  steps: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Sampler steps; the model default when absent.'),
+  priority: z.enum(priorities).default('normal'),
+  deadline_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .optional()
+    .describe('Time budget in milliseconds from when the server receives the request.'),
+});
+
+/** Parsed generation request (defaults applied). */
+export type GenerationRequest = z.infer<typeof generationRequestSchema>;
+/** Generation request as a client writes it (defaults optional). */
+export type GenerationRequestInput = z.input<typeof generationRequestSchema>;
+/** One of {@link priorities}. */
+export type Priority = (typeof priorities)[number];
+
+/** Job ids are opaque, URL-safe and short enough to log. */
+export const jobIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'job_id must be 1-128 URL-safe characters');
+
+/** What the edge sends a pool: the generation request plus an idempotency `job_id`. */
+export const poolGenerationRequestSchema = generationRequestSchema.extend({
+  job_id: jobIdSchema.optional(),
+});
+
+/** Parsed pool generation request. */
+export type PoolGenerationRequest = z.infer<typeof poolGenerationRequestSchema>;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** One generated image, OpenAI-shaped, plus the seed that reproduces it. */
+export const generatedImageSchema = z.object({
+  b64_json: z.string().optional(),
+  url: z.string().url().optional(),
+  revised_prompt: z.string().optional(),
+  seed: z.number().int().optional(),
+});
+
+/** Where and how a generation ran; extra to OpenAI's shape, ignored by its SDKs. */
+export const generationDetailsSchema = z.object({
+  job_id: z.string(),
+  pool_id: z.string(),
+  model: z.string(),
+  size: z.string(),
+  steps: z.number().int(),
+  execution_provider: z.string(),
+  queue_ms: z.number(),
+  compute_ms: z.number(),
+  warnings: z.array(z.string()),
+});
+
+/** The OpenAI Images response. */
+export const generationResponseSchema = z.object({
+  created: z.number().int(),
+  data: z.array(generatedImageSchema),
+  spillway: generationDetailsSchema.optional(),
+});
+
+/** A generation response. */
+export type GenerationResponse = z.infer<typeof generationResponseSchema>;
+/** Details of where a generation ran. */
+export type GenerationDetails = z.infer<typeof generationDetailsSchema>;

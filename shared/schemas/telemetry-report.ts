@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { imageSizeSchema } from './generation-request.ts';
+
+/** Execution providers gpu-node can run on, fastest first. */
+export const executionProviders = ['tensorrt', 'cuda', 'cpu'] as const;
+
+/** A model a pool serves and the request ranges it accepts. */
+export const servedModelSchema = z.object({
+  name: z.string(),
+  sizes: z.array(imageSizeSchema).min(1),
+  default_size: imageSizeSchema,
+  default_steps: z.number().int().positive(),
+  max_steps: z.number().int().positive(),
+});
+
+/** One GPU as nvidia-smi / NVML reports it. */
+export const gpuStatsSchema = z.object({
+  index: z.number().int().nonnegative(),
+  name: z.string(),
+  utilization_pct: z.number().min(0).max(100).nullable(),
+  memory_used_bytes: z.number().nonnegative().nullable(),
+  memory_total_bytes: z.number().nonnegative().nullable(),
+});
+
+/** What a pool reports about itself, pulled from `/v1/telemetry` or pushed as a signed heartbeat. */
+export const telemetryReportSchema = z.object({
+  pool_id: z.string().min(1),
+  version: z.string(),
+  timestamp: z.number().int().describe('Unix epoch milliseconds when the report was taken.'),
+  models: z.array(servedModelSchema),
+  execution_provider: z.enum(executionProviders),
+  slots: z.number().int().nonnegative().describe('Images that can be denoised concurrently.'),
+  running: z.number().int().nonnegative().describe('Images in the running batch.'),
+  queued: z.number().int().nonnegative().describe('Images waiting for a slot.'),
+  max_queue: z.number().int().nonnegative(),
+  ewma_step_ms: z.number().nonnegative().nullable(),
+  ewma_job_ms: z.number().nonnegative().nullable(),
+  throughput_images_per_s: z.number().nonnegative(),
+  gpus: z.array(gpuStatsSchema).nullable().describe('null where nvidia-smi does not answer.'),
+  draining: z.boolean(),
+  ready: z.boolean(),
+});
+
+/** A pool telemetry report. */
+export type TelemetryReport = z.infer<typeof telemetryReportSchema>;
+/** One served model. */
+export type ServedModel = z.infer<typeof servedModelSchema>;
+/** One GPU's stats. */
+export type GpuStats = z.infer<typeof gpuStatsSchema>;
+/** One of {@link executionProviders}. */
+export type ExecutionProvider = (typeof executionProviders)[number];

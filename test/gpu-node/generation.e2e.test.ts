@@ -1,0 +1,195 @@
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationResponse } from '../../shared/index.ts';
+import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
+import { dispatchToken, writeKeyPair } from '../support/keys.ts';
+import {
+  eventually,
+  expectError,
+  expectSuccess,
+  generate,
+  metrics,
+  metricValue,
+  telemetry,
+} from '../support/pool-client.ts';
+
+// One real gpu-node (ONNX Runtime on CPU, worker threads) for the whole file.
+const edgeKey = writeKeyPair('ed25519', 'edge');
+let pool: GpuNodeProcess;
+let token: string;
+
+beforeAll(async () => {
+  pool = await startGpuNode([
+    '--pool-id',
+    'gen',
+    '--edge-public-key',
+    edgeKey.publicPath,
+    '--max-batch-size',
+    '8',
+  ]);
+  token = await dispatchToken(edgeKey.privateKey, { audience: 'gen' });
+});
+afterAll(async () => {
+  await pool.kill();
+});
+
+const small = { size: '64x64', steps: 6 } as const;
+const imageOf = (b64: string | undefined) => PNG.sync.read(Buffer.from(b64 ?? '', 'base64'));
+
+describe('gpu-node generation', () => {
+  it('generate: same prompt, seed and steps give byte-identical PNGs', async () => {
+    const request = { prompt: 'a lighthouse at dusk', seed: 42, ...small };
+    const first = expectSuccess(await generate(pool.url, request, { token }));
+    const second = expectSuccess(await generate(pool.url, request, { token }));
+    expect(first.data[0]?.b64_json).toBeDefined();
+    expect(second.data[0]?.b64_json).toBe(first.data[0]?.b64_json);
+    const png = imageOf(first.data[0]?.b64_json);
+    expect([png.width, png.height]).toEqual([64, 64]);
+    expect(first.spillway?.execution_provider).toBe('cpu');
+    expect(first.data[0]?.seed).toBe(42);
+  });
+
+  it('generate: a different seed or prompt gives a different image', async () => {
+    const base = expectSuccess(
+      await generate(pool.url, { prompt: 'a red fox', seed: 1, ...small }, { token }),
+    );
+    const otherSeed = expectSuccess(
+      await generate(pool.url, { prompt: 'a red fox', seed: 2, ...small }, { token }),
+    );
+    const otherPrompt = expectSuccess(
+      await generate(pool.url, { prompt: 'a blue whale', seed: 1, ...small }, { token }),
+    );
+    expect(otherSeed.data[0]?.b64_json).not.toBe(base.data[0]?.b64_json);
+    expect(otherPrompt.data[0]?.b64_json).not.toBe(base.data[0]?.b64_json);
+  });
+
+  it('generate: n images use seeds s, s+1, … and each equals its single-image generation', async () => {
+    const many = expectSuccess(
+      await generate(pool.url, { prompt: 'harbour', seed: 100, n: 3, ...small }, { token }),
+    );
+    expect(many.data.map((image) => image.seed)).toEqual([100, 101, 102]);
+    const third = expectSuccess(
+      await generate(pool.url, { prompt: 'harbour', seed: 102, ...small }, { token }),
+    );
+    expect(many.data[2]?.b64_json).toBe(third.data[0]?.b64_json);
+  });
+
+  it('batching: concurrent jobs of different step counts share batches and match their unbatched results', async () => {
+    const requests = [3, 5, 8, 12, 4, 9].map((steps, index) => ({
+      prompt: `scene ${index}`,
+      seed: index,
+      size: '64x64',
+      steps,
+    }));
+    const alone: GenerationResponse[] = [];
+    for (const request of requests) alone.push(expectSuccess(await generate(pool.url, request, { token })));
+    const before = await metrics(pool.url);
+    const together = await Promise.all(requests.map((request) => generate(pool.url, request, { token })));
+    const after = await metrics(pool.url);
+    together.forEach((answer, index) => {
+      expect(expectSuccess(answer).data[0]?.b64_json).toBe(alone[index]?.data[0]?.b64_json);
+    });
+    const batchFamily = (families: typeof after) =>
+      families.find((family) => family.name === 'spillway_batch_size')?.metrics[0];
+    const steps = Number(batchFamily(after)?.count) - Number(batchFamily(before)?.count);
+    const images = Number(batchFamily(after)?.sum) - Number(batchFamily(before)?.sum);
+    // 41 image-steps ran; had nothing shared a batch, that would take 41 steps.
+    expect(images).toBe(3 + 5 + 8 + 12 + 4 + 9);
+    expect(steps).toBeLessThan(images);
+  });
+
+  it('idempotency: a repeated job_id joins the running job and computes once', async () => {
+    const request = { prompt: 'idempotent', seed: 9, job_id: 'job-idem-1', size: '256x256', steps: 20 };
+    const before = metricValue(await metrics(pool.url), 'spillway_jobs_total');
+    const [first, second] = await Promise.all([
+      generate(pool.url, request, { token }),
+      generate(pool.url, request, { token }),
+    ]);
+    const third = await generate(pool.url, request, { token });
+    const after = metricValue(await metrics(pool.url), 'spillway_jobs_total');
+    expect(after - before).toBe(1);
+    expect(expectSuccess(second).data[0]?.b64_json).toBe(expectSuccess(first).data[0]?.b64_json);
+    expect(expectSuccess(third).spillway?.job_id).toBe('job-idem-1');
+    const conflict = expectError(
+      await generate(pool.url, { ...request, prompt: 'something else' }, { token }),
+    );
+    expect([conflict.status, conflict.error.code, conflict.error.param]).toEqual([
+      409,
+      'job_id_conflict',
+      'job_id',
+    ]);
+  });
+
+  it('sse: streams queued, progress step by step, then completed with the result', async () => {
+    const response = await fetch(`${pool.url}/v1/generate`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ prompt: 'streamed', seed: 5, size: '64x64', steps: 4 }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const events = [...(await response.text()).matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((match) => ({
+      name: match[1],
+      data: JSON.parse(match[2] ?? '{}') as Record<string, unknown>,
+    }));
+    expect(events[0]?.name).toBe('queued');
+    expect(events.at(-1)?.name).toBe('completed');
+    const progress = events.filter((event) => event.name === 'progress').map((event) => event.data.step);
+    expect(progress).toEqual([1, 2, 3, 4]);
+    const completed = events.at(-1)?.data as { data: Array<{ b64_json: string }> };
+    const plain = expectSuccess(
+      await generate(pool.url, { prompt: 'streamed', seed: 5, size: '64x64', steps: 4 }, { token }),
+    );
+    expect(completed.data[0]?.b64_json).toBe(plain.data[0]?.b64_json);
+  });
+
+  it('cancel: DELETE stops a running job, its waiter gets job_canceled and the slot frees', async () => {
+    const job = { prompt: 'long', seed: 1, size: '512x512', steps: 100, job_id: 'job-cancel-1' };
+    const waiting = generate(pool.url, job, { token });
+    await eventually(async () => (await telemetry(pool.url, token)).running > 0);
+    const deleted = await fetch(`${pool.url}/v1/jobs/job-cancel-1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(deleted.status).toBe(200);
+    const error = expectError(await waiting);
+    expect([error.status, error.error.code]).toEqual([409, 'job_canceled']);
+    await eventually(async () => (await telemetry(pool.url, token)).running === 0);
+    const unknown = await fetch(`${pool.url}/v1/jobs/no-such-job`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('disconnect: a client that hangs up frees its slot', async () => {
+    const controller = new AbortController();
+    const waiting = generate(
+      pool.url,
+      { prompt: 'abandoned', seed: 3, size: '512x512', steps: 100 },
+      { token, signal: controller.signal },
+    );
+    await eventually(async () => (await telemetry(pool.url, token)).running > 0);
+    const canceledBefore = metricValue(await metrics(pool.url), 'spillway_jobs_total', {
+      outcome: 'canceled',
+    });
+    controller.abort();
+    await expect(waiting).rejects.toThrow();
+    await eventually(async () => (await telemetry(pool.url, token)).running === 0);
+    const canceledAfter = metricValue(await metrics(pool.url), 'spillway_jobs_total', {
+      outcome: 'canceled',
+    });
+    expect(canceledAfter - canceledBefore).toBe(1);
+  });
+
+  it('responses piggyback the pool load in headers', async () => {
+    const answer = await generate(pool.url, { prompt: 'headers', seed: 1, ...small }, { token });
+    expect(answer.headers.get('x-spillway-slots')).toBe(String((await telemetry(pool.url, token)).slots));
+    expect(answer.headers.get('x-spillway-queued')).toMatch(/^\d+$/);
+    expect(answer.headers.get('x-spillway-pool')).toBe('gen');
+    expect(answer.headers.get('x-request-id')).toBeTruthy();
+  });
+});

@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwtVerify } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { edgeIssuer, type TelemetryReport, telemetryReportSchema, tokenTypes } from '../../shared/index.ts';
+import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
+import { writeKeyPair } from '../support/keys.ts';
+import { eventually, expectError, expectSuccess, generate } from '../support/pool-client.ts';
+
+let running: GpuNodeProcess[] = [];
+let receivers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.map((pool) => pool.kill()));
+  await Promise.all(receivers.map((server) => new Promise((closed) => server.close(closed))));
+  running = [];
+  receivers = [];
+});
+
+async function start(flags: readonly string[]): Promise<GpuNodeProcess> {
+  const pool = await startGpuNode(flags);
+  running.push(pool);
+  return pool;
+}
+
+describe('gpu-node lifecycle', () => {
+  it('drain: SIGTERM finishes running and queued jobs, refuses new ones, then exits 0', async () => {
+    const pool = await start([
+      '--pool-id',
+      'drainer',
+      '--insecure-no-auth',
+      '--workers',
+      '1',
+      '--max-batch-size',
+      '1',
+    ]);
+    const inFlight = [1, 2].map((seed) =>
+      generate(pool.url, { prompt: 'finish me', seed, size: '256x256', steps: 60 }),
+    );
+    await eventually(
+      async () =>
+        telemetryReportSchema.parse(await (await fetch(`${pool.url}/v1/telemetry`)).json()).queued === 1,
+    );
+    pool.child.kill('SIGTERM');
+    await eventually(async () => (await fetch(`${pool.url}/v2/health/ready`)).status === 503);
+    const telemetry = telemetryReportSchema.parse(await (await fetch(`${pool.url}/v1/telemetry`)).json());
+    expect([telemetry.draining, telemetry.ready]).toEqual([true, false]);
+    const refused = expectError(await generate(pool.url, { prompt: 'too late', size: '64x64', steps: 1 }));
+    expect([refused.status, refused.error.code]).toEqual([503, 'draining']);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    for (const answer of await Promise.all(inFlight)) expectSuccess(answer);
+    expect(await pool.exited).toBe(0);
+    expect(pool.logs.some((line) => line.includes('"result":"drained"'))).toBe(true);
+  });
+
+  it('config: a bad flag exits 2 with a message that names it', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['gpu-node/main.ts', '--port', 'eighty', '--providers', 'cpu,quantum'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--port');
+    expect(result.stderr).toContain('--providers');
+    const noAuth = spawnSync(process.execPath, ['gpu-node/main.ts', '--port', '0'], { encoding: 'utf8' });
+    expect(noAuth.status).toBe(2);
+    expect(noAuth.stderr).toContain('--edge-public-key');
+  });
+
+  it('config: a model manifest that breaks the contract stops start-up with a clear error', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const folder = mkdtempSync(join(tmpdir(), 'spillway-manifest-'));
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ name: 'broken', sizes: ['64x64'] }));
+    const result = spawnSync(
+      process.execPath,
+      [
+        'gpu-node/main.ts',
+        '--insecure-no-auth',
+        '--model-manifest',
+        join(folder, 'manifest.json'),
+        '--port',
+        '0',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('invalid model manifest');
+    expect(result.stdout).toContain('denoiser');
+  });
+
+  it('heartbeats: pushes reports signed with the pool key, and a draining report on SIGTERM', async () => {
+    const poolKey = writeKeyPair('ed25519', 'pool');
+    const received: TelemetryReport[] = [];
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', async () => {
+        try {
+          expect(request.url).toBe('/v1/pools/hb-pool/telemetry');
+          expect(request.headers['content-type']).toBe('application/jwt');
+          const { payload } = await jwtVerify(Buffer.concat(chunks).toString(), poolKey.publicKey, {
+            algorithms: ['EdDSA'],
+            issuer: 'hb-pool',
+            audience: edgeIssuer,
+            typ: tokenTypes.heartbeat,
+          });
+          received.push(telemetryReportSchema.parse(payload.telemetry));
+          response.writeHead(204).end();
+        } catch {
+          response.writeHead(401).end();
+        }
+      });
+    });
+    receivers.push(receiver);
+    await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', listening));
+    const edgeUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const pool = await start([
+      '--pool-id',
+      'hb-pool',
+      '--insecure-no-auth',
+      '--edge-url',
+      edgeUrl,
+      '--pool-key',
+      poolKey.privatePath,
+      '--heartbeat-interval-ms',
+      '200',
+    ]);
+    await eventually(() => received.length >= 3);
+    expect(received[0]).toMatchObject({ pool_id: 'hb-pool', execution_provider: 'cpu', draining: false });
+    pool.child.kill('SIGTERM');
+    expect(await pool.exited).toBe(0);
+    expect(received.at(-1)?.draining).toBe(true);
+  });
+});

@@ -1,0 +1,67 @@
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import { errorEnvelopeSchema } from '../shared/index.ts';
+import { createApp } from './app.ts';
+
+const worker = exports.default;
+
+describe('edge worker', () => {
+  it('healthz: answers 200 {status:"ok"} with a generated x-request-id', async () => {
+    const response = await worker.fetch('http://edge.test/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-request-id')).toMatch(/^[\w=-]{1,128}$/);
+  });
+
+  it('request id: echoes a valid incoming x-request-id', async () => {
+    const response = await worker.fetch('http://edge.test/healthz', {
+      headers: { 'x-request-id': 'client-trace_42' },
+    });
+    expect(response.headers.get('x-request-id')).toBe('client-trace_42');
+  });
+
+  it('request id: replaces an incoming x-request-id that is not a sane token', async () => {
+    for (const bad of ['has space', 'a'.repeat(129), '<script>']) {
+      const response = await worker.fetch('http://edge.test/healthz', { headers: { 'x-request-id': bad } });
+      const id = response.headers.get('x-request-id');
+      expect(id).not.toBe(bad);
+      expect(id).toMatch(/^[\w=-]{1,128}$/);
+    }
+  });
+
+  it('not found: answers 404 with the error envelope carrying the response request id', async () => {
+    const response = await worker.fetch('http://edge.test/no/such/route');
+    expect(response.status).toBe(404);
+    const body = errorEnvelopeSchema.parse(await response.json());
+    expect(body.error.code).toBe('not_found');
+    expect(body.error.type).toBe('not_found_error');
+    expect(body.request_id).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('unhandled error: answers 500 without leaking the message and logs it with the request id', async () => {
+    const app = createApp();
+    app.get('/boom', () => {
+      throw new Error('secret upstream token abc123');
+    });
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const response = await app.request('/boom', { headers: { 'x-request-id': 'req_boom' } });
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(text).not.toContain('secret');
+      const body = errorEnvelopeSchema.parse(JSON.parse(text));
+      expect(body.error.code).toBe('internal_error');
+      expect(body.request_id).toBe('req_boom');
+      expect(response.headers.get('x-request-id')).toBe('req_boom');
+
+      expect(log).toHaveBeenCalledTimes(1);
+      const line = JSON.parse(String(log.mock.calls[0]?.[0]));
+      expect(line).toMatchObject({
+        request_id: 'req_boom',
+        error: { message: 'secret upstream token abc123' },
+      });
+    } finally {
+      log.mockRestore();
+    }
+  });
+});

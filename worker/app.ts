@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { errorCatalog, errorEnvelope } from '../shared/index.ts';
+import type { Env } from './env.ts';
+
+/** Hono type parameters shared by every part of the edge Worker. */
+export type AppEnv = { Bindings: Env; Variables: { requestId: string } };
+
+/** Longest incoming `x-request-id` we accept; anything longer is replaced with a fresh id. */
+const maxRequestIdLength = 128;
+
+/**
+ * Builds the edge Worker app: request ids, health check, and the error envelope for 404s and 500s.
+ * A new app per call, so tests can add routes without touching the deployed one.
+ * @example
+ * const response = await createApp().request('/healthz');
+ * // 200 { "status": "ok" }, with an x-request-id header
+ */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  // hono's requestId keeps an incoming id only if it is 1..limitLength chars of [A-Za-z0-9_=-];
+  // otherwise it generates one. It also echoes the id in the response header, error paths included.
+  app.use(requestId({ limitLength: maxRequestIdLength }));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
+
+  app.notFound((c) => {
+    const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));
+    return c.json(body, errorCatalog.not_found.status);
+  });
+
+  app.onError((error, c) => {
+    const id = c.get('requestId');
+    // Details go to logs only; the client gets a fixed message (STYLE.md, Errors).
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'unhandled error',
+        request_id: id,
+        method: c.req.method,
+        path: c.req.path,
+        error: { name: error.name, message: error.message, stack: error.stack },
+      }),
+    );
+    return c.json(
+      errorEnvelope('internal_error', 'internal server error', id),
+      errorCatalog.internal_error.status,
+    );
+  });
+
+  return app;
+}
+
+/** The app the Worker serves (`worker/index.ts` re-exports it as the module's default). */
+const app = createApp();
+export default app;

@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+// Root is this folder, resolved from the file rather than the cwd: run alone
+// (`vitest run --config worker/vitest.config.mts`) the root would otherwise be the cwd, and as an
+// entry in a root `test.projects` vitest forces the root to the config file's folder anyway.
+const workerRoot = fileURLToPath(new URL('.', import.meta.url));
+const wranglerConfig = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
+
+/** Tests under worker/ run inside workerd with the Worker and bindings from the root wrangler.toml. */
+export default defineConfig({
+  root: workerRoot,
+  plugins: [cloudflareTest({ wrangler: { configPath: wranglerConfig } })],
+  test: { name: 'workers', include: ['**/*.test.ts'] },
+});
