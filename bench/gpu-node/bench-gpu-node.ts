@@ -37,6 +37,7 @@ try {
       durationMs: options.rawDurationMs,
       pngLevel: options.pngLevel,
       latencyCount: options.rawLatencyJobs,
+      repeats: options.rawRepeats,
     },
     log,
   );
@@ -54,6 +55,7 @@ try {
       singleClientJobs: options.singleClientJobs,
       warmupJobs: options.warmupJobs,
       probeIntervalMs: options.probeIntervalMs,
+      sliceMs: options.sliceMs,
       serverLogLevel: options.serverLogLevel,
     },
     log,

@@ -28,6 +28,8 @@ export const benchOptionsSchema = z.object({
   singleClientJobs: count,
   warmupJobs: z.coerce.number().int().min(0),
   probeIntervalMs: count,
+  sliceMs: count,
+  rawRepeats: count,
   serverLogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -63,6 +65,8 @@ export function readBenchOptions(argv: readonly string[]): BenchOptions {
     .option('--single-client-jobs <n>', 'sequential jobs for single-client latency', '30')
     .option('--warmup-jobs <n>', 'sequential warm-up jobs before one concurrent round', '3')
     .option('--probe-interval-ms <ms>', 'liveness probe period during saturation', '20')
+    .option('--slice-ms <ms>', 'saturation is also reported in slices this long (shows a noisy host)', '5000')
+    .option('--raw-repeats <n>', 'interleaved passes over the raw batch sizes; the best of each is kept', '2')
     .option('--server-log-level <level>', 'gpu-node --log-level (info logs every request)', 'info')
     .allowExcessArguments(false);
   program.parse([...argv], { from: 'user' });

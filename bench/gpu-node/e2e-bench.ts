@@ -18,6 +18,7 @@ export interface E2eBenchOptions {
   readonly singleClientJobs: number;
   readonly warmupJobs: number;
   readonly probeIntervalMs: number;
+  readonly sliceMs: number;
   readonly serverLogLevel: string;
 }
 
@@ -84,6 +85,7 @@ export async function runE2eBench(options: E2eBenchOptions, log: (line: string) 
       rampMs: options.rampMs,
       durationMs: options.saturationMs,
       probeIntervalMs: options.probeIntervalMs,
+      sliceMs: options.sliceMs,
       body,
     });
     log(`e2e: ${saturation.images_per_s} images/s, health p99 ${saturation.health.p99_ms} ms`);

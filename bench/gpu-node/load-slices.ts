@@ -37,7 +37,10 @@ export async function marksBetween(
 
 /** Images whose response completed in `[from, to)`. */
 export function imagesBetween(timings: readonly GenerateTiming[], from: number, to: number): number {
-  return timings.reduce((sum, timing) => sum + (timing.endedAt >= from && timing.endedAt < to ? timing.images : 0), 0);
+  return timings.reduce(
+    (sum, timing) => sum + (timing.endedAt >= from && timing.endedAt < to ? timing.images : 0),
+    0,
+  );
 }
 
 /** Slices between consecutive marks, with throughput and CPU use in each. */

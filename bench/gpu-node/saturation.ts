@@ -71,7 +71,9 @@ export async function runSaturation(
   const last = marks.at(-1);
   if (!first || !last) throw new Error('no load marks taken');
   const windowMs = last.cpu.at - first.cpu.at;
-  const inWindow = run.timings.filter((timing) => timing.endedAt >= first.cpu.at && timing.endedAt < last.cpu.at);
+  const inWindow = run.timings.filter(
+    (timing) => timing.endedAt >= first.cpu.at && timing.endedAt < last.cpu.at,
+  );
   const images = imagesBetween(inWindow, first.cpu.at, last.cpu.at);
   return {
     clients: options.clients,

@@ -53,6 +53,19 @@ export class Sampler {
     const denoiser = await ort.InferenceSession.create(manifest.denoiser.path, options);
     try {
       const decoder = await ort.InferenceSession.create(manifest.decoder.path, options);
+      try {
+        const { denoiser: names, decoder: decoderNames } = manifest;
+        checkTensorNames(
+          'denoiser',
+          denoiser,
+          [names.latent_input, names.timestep_input, names.conditioning_input],
+          [names.output],
+        );
+        checkTensorNames('decoder', decoder, [decoderNames.latent_input], [decoderNames.output]);
+      } catch (error) {
+        await decoder.release();
+        throw error;
+      }
       return new Sampler(denoiser, decoder, manifest);
     } catch (error) {
       await denoiser.release();
@@ -144,3 +157,23 @@ export class Sampler {
     await Promise.all([this.#denoiser.release(), this.#decoder.release()]);
   }
 }
+
+/** Refuses a model whose tensors are not the ones its manifest names, before any request. */
+function checkTensorNames(
+  role: string,
+  session: ort.InferenceSession,
+  inputs: readonly string[],
+  outputs: readonly string[],
+): void {
+  const missingInputs = inputs.filter((name) => !session.inputNames.includes(name));
+  const missingOutputs = outputs.filter((name) => !session.outputNames.includes(name));
+  if (missingInputs.length === 0 && missingOutputs.length === 0) return;
+  throw new ModelContractError(
+    `${role} model does not match its manifest: ` +
+      `missing inputs [${missingInputs.join(', ')}] (it has [${session.inputNames.join(', ')}]), ` +
+      `missing outputs [${missingOutputs.join(', ')}] (it has [${session.outputNames.join(', ')}])`,
+  );
+}
+
+/** A model file that does not honour the manifest's tensor contract. */
+export class ModelContractError extends Error {}

@@ -16,13 +16,28 @@ const tiny = {
   weightSeed: 20261127,
 } as const;
 
+/** Tensor names of the built-in denoiser; overridable to exercise custom manifests. */
+export interface DenoiserTensorNames {
+  readonly latent: string;
+  readonly timestep: string;
+  readonly conditioning: string;
+  readonly output: string;
+}
+
+const defaultDenoiserNames: DenoiserTensorNames = {
+  latent: 'latent',
+  timestep: 'timestep',
+  conditioning: 'conditioning',
+  output: 'next_latent',
+};
+
 /** The denoiser: one sampler step, next = x + rate·(f(x, t, c) − x), with a depthwise-conv body. */
-export function buildTinyDenoiser(): Uint8Array {
+export function buildTinyDenoiser(names: DenoiserTensorNames = defaultDenoiserNames): Uint8Array {
   const graph = new OnnxGraphBuilder(tiny.weightSeed);
   const { latentChannels: channels, hidden, conditioningDim } = tiny;
-  const latent = graph.input('latent', OnnxDataType.float, ['batch', channels, 'height', 'width']);
-  const timestep = graph.input('timestep', OnnxDataType.float, ['batch', 1]);
-  const conditioning = graph.input('conditioning', OnnxDataType.float, ['batch', conditioningDim]);
+  const latent = graph.input(names.latent, OnnxDataType.float, ['batch', channels, 'height', 'width']);
+  const timestep = graph.input(names.timestep, OnnxDataType.float, ['batch', 1]);
+  const conditioning = graph.input(names.conditioning, OnnxDataType.float, ['batch', conditioningDim]);
 
   // Conditioning and timestep go through 1x1 convolutions on [B, E, 1, 1] rather than a MatMul
   // over the batch, so each image's arithmetic is independent of who shares its batch.
@@ -57,7 +72,7 @@ export function buildTinyDenoiser(): Uint8Array {
   ]);
   const rate = graph.constant([1], new Float32Array([tiny.stepRate]));
   const next = graph.node('Add', [latent, graph.node('Mul', [graph.node('Sub', [estimate, latent]), rate])]);
-  graph.output('next_latent', next, OnnxDataType.float, ['batch', channels, 'height', 'width']);
+  graph.output(names.output, next, OnnxDataType.float, ['batch', channels, 'height', 'width']);
   return graph.encode('spillway_tiny_denoiser');
 }
 

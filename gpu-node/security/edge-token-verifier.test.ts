@@ -1,5 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JWTPayload, SignJWT } from 'jose';
@@ -260,5 +262,30 @@ describe('readVerificationKey', () => {
   it('key material: a file that is neither PEM nor JSON is an error', async () => {
     const path = await write('garbage.txt', 'not a key');
     await expect(readVerificationKey(path)).rejects.toThrow();
+  });
+
+  it('key material: a JWKS URL is fetched over HTTP and its keys verify tokens by kid', async () => {
+    const keys = [
+      { ...ed25519.publicKey.export({ format: 'jwk' }), kid: 'edge-remote', alg: 'EdDSA', use: 'sig' },
+    ];
+    let fetches = 0;
+    const server = createServer((_request, response) => {
+      fetches += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const verify = verifierFor(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`));
+      expect((await verify(await bearer(token({ kid: 'edge-remote' })))).ok).toBe(true);
+      expect((await verify(await bearer(token({ kid: 'edge-remote' })))).ok).toBe(true);
+      expect((await verify(await bearer(token({ key: stranger.privateKey, kid: 'edge-remote' })))).ok).toBe(
+        false,
+      );
+      // jose caches the key set: the second verification did not fetch again.
+      expect(fetches).toBe(1);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
   });
 });
