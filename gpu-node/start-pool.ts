@@ -167,6 +167,7 @@ async function startEngine(
     deviceId: config.deviceId,
     maxBatchSize: config.maxBatchSize,
     pngCompressionLevel: config.pngCompressionLevel,
+    computeNice: config.computeNice,
     warmupBatchSizes: [1, config.maxBatchSize],
     parallelism: (provider) => engineParallelism(config, provider),
   });

@@ -8,7 +8,8 @@ import { type BenchReport, benchNotes } from './bench-report.ts';
 import { killRunningGpuNode, runE2eBench } from './e2e-bench.ts';
 import { describeEnvironment } from './environment.ts';
 import { headline } from './headline.ts';
-import { runRawBench } from './raw-bench.ts';
+import { measureLatency, measureThroughput, runRawBench } from './raw-bench.ts';
+import { type RawPool, startRawPool } from './raw-pool.ts';
 import { summaryText } from './summary-text.ts';
 
 // Entry point: `npm run bench:gpu-node -- --json`. Progress goes to stderr, the report to stdout.
@@ -25,14 +26,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const modelFolder = await mkdtemp(join(tmpdir(), 'spillway-bench-'));
+let rawPool: RawPool | null = null;
 try {
   const manifest = await writeTinyModel(modelFolder);
   const [width, height] = parseSize(options.size);
+  const shape = { width, height, steps: options.steps };
+  rawPool = await startRawPool(manifest, options.providers, options.workers);
+  const pool = rawPool;
   const raw = await runRawBench(
+    pool,
     {
-      manifest,
-      providers: options.providers,
-      shape: { width, height, steps: options.steps },
+      shape,
       batchSizes: options.batchSizes,
       durationMs: options.rawDurationMs,
       pngLevel: options.pngLevel,
@@ -41,11 +45,12 @@ try {
     },
     log,
   );
+  const bestBatch = raw.raw.best?.batch_size ?? 16;
   const e2e = await runE2eBench(
     {
       providers: options.providers,
-      maxBatchSize:
-        options.serverBatchSize === 'best' ? (raw.raw.best?.batch_size ?? 16) : options.serverBatchSize,
+      workers: options.workers,
+      maxBatchSize: options.serverBatchSize === 'best' ? bestBatch : options.serverBatchSize,
       maxQueueSize: options.maxQueueSize,
       size: options.size,
       steps: options.steps,
@@ -57,6 +62,27 @@ try {
       probeIntervalMs: options.probeIntervalMs,
       sliceMs: options.sliceMs,
       serverLogLevel: options.serverLogLevel,
+      paired:
+        options.pairedRounds === 0
+          ? null
+          : {
+              rounds: options.pairedRounds,
+              saturationMs: options.pairedMs,
+              singleClientJobs: options.pairedSingleClientJobs,
+              raw: {
+                throughput: async () =>
+                  (
+                    await measureThroughput(
+                      pool,
+                      { shape, durationMs: options.rawDurationMs },
+                      bestBatch,
+                      null,
+                    )
+                  ).images_per_s,
+                latencies: async (count) =>
+                  (await measureLatency(pool, { shape, pngLevel: options.pngLevel }, count)).samplesMs,
+              },
+            },
     },
     log,
   );
@@ -75,5 +101,6 @@ try {
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : summaryText(report));
 } finally {
   await killRunningGpuNode();
+  await rawPool?.close();
   await rm(modelFolder, { recursive: true, force: true });
 }

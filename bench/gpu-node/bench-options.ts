@@ -17,6 +17,7 @@ export const benchOptionsSchema = z.object({
   steps: count.max(200),
   size: z.string().regex(/^\d+x\d+$/),
   providers: list(z.enum(executionProviders)),
+  workers: count.max(64).optional(),
   pngLevel: z.coerce.number().int().min(0).max(9),
   rawDurationMs: milliseconds,
   rawLatencyJobs: count,
@@ -30,6 +31,9 @@ export const benchOptionsSchema = z.object({
   probeIntervalMs: count,
   sliceMs: count,
   rawRepeats: count,
+  pairedRounds: z.coerce.number().int().min(0),
+  pairedMs: count,
+  pairedSingleClientJobs: count,
   serverLogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -50,6 +54,7 @@ export function readBenchOptions(argv: readonly string[]): BenchOptions {
     .option('--steps <n>', 'denoiser steps per image', '30')
     .option('--size <WxH>', 'image size', '256x256')
     .option('--providers <list>', 'execution providers to try in order', 'tensorrt,cuda,cpu')
+    .option('--workers <n>', "worker threads for raw and gpu-node (default: gpu-node's, one per core on CPU)")
     .option('--png-level <0-9>', 'zlib level for PNG encoding (gpu-node default is 1)', '1')
     .option('--raw-duration-ms <ms>', 'time per raw batch size and mode (at least one batch runs)', '3000')
     .option('--raw-latency-jobs <n>', 'single images timed for raw latency', '20')
@@ -67,6 +72,9 @@ export function readBenchOptions(argv: readonly string[]): BenchOptions {
     .option('--probe-interval-ms <ms>', 'liveness probe period during saturation', '20')
     .option('--slice-ms <ms>', 'saturation is also reported in slices this long (shows a noisy host)', '5000')
     .option('--raw-repeats <n>', 'interleaved passes over the raw batch sizes; the best of each is kept', '2')
+    .option('--paired-rounds <n>', 'rounds alternating raw and server after the main run (0: none)', '3')
+    .option('--paired-ms <ms>', 'measured saturation window of each paired round', '5000')
+    .option('--paired-single-client-jobs <n>', 'raw and server single images timed per paired round', '10')
     .option('--server-log-level <level>', 'gpu-node --log-level (info logs every request)', 'info')
     .allowExcessArguments(false);
   program.parse([...argv], { from: 'user' });

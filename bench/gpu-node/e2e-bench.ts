@@ -3,11 +3,13 @@ import type { GpuNodeProcess } from '../../test/support/gpu-node-process.ts';
 import { startGpuNode } from '../../test/support/gpu-node-process.ts';
 import { type GenerateBody, GpuNodeClient } from './http-client.ts';
 import { runClosedLoop } from './load-loop.ts';
+import { type PairedReport, type RawProbe, runPaired } from './paired.ts';
 import { runSaturation, type SaturationReport, singleClientBreakdown } from './saturation.ts';
 
 /** How the end-to-end benchmark runs. */
 export interface E2eBenchOptions {
   readonly providers: readonly ExecutionProvider[];
+  readonly workers: number | undefined;
   readonly maxBatchSize: number;
   readonly maxQueueSize: number;
   readonly size: string;
@@ -20,6 +22,13 @@ export interface E2eBenchOptions {
   readonly probeIntervalMs: number;
   readonly sliceMs: number;
   readonly serverLogLevel: string;
+  /** Rounds alternating raw and server measurements after the main ones; none when null. */
+  readonly paired: {
+    readonly rounds: number;
+    readonly saturationMs: number;
+    readonly singleClientJobs: number;
+    readonly raw: RawProbe;
+  } | null;
 }
 
 /** Everything measured against a real gpu-node over HTTP. */
@@ -32,6 +41,7 @@ export interface E2eReport {
   };
   readonly single_client: ReturnType<typeof singleClientBreakdown> & { readonly failures: number };
   readonly saturation: SaturationReport;
+  readonly paired: PairedReport | null;
   readonly telemetry_after: TelemetryReport;
 }
 
@@ -52,6 +62,7 @@ export async function runE2eBench(options: E2eBenchOptions, log: (line: string) 
     ...['--pool-id', 'bench', '--insecure-no-auth', '--log-level', options.serverLogLevel],
     ...['--providers', options.providers.join(','), '--max-batch-size', String(options.maxBatchSize)],
     ...['--max-queue-size', String(options.maxQueueSize)],
+    ...(options.workers === undefined ? [] : ['--workers', String(options.workers)]),
   ];
   const node = await startGpuNode(flags, 120_000);
   running = node;
@@ -89,6 +100,17 @@ export async function runE2eBench(options: E2eBenchOptions, log: (line: string) 
       body,
     });
     log(`e2e: ${saturation.images_per_s} images/s, health p99 ${saturation.health.p99_ms} ms`);
+    const { paired } = options;
+    const pairedReport =
+      paired === null
+        ? null
+        : await runPaired(
+            client,
+            ops,
+            paired.raw,
+            { ...options, ...paired, origin: node.url, serverPid: node.child.pid, body },
+            log,
+          );
     return {
       server: {
         max_batch_size: options.maxBatchSize,
@@ -98,6 +120,7 @@ export async function runE2eBench(options: E2eBenchOptions, log: (line: string) 
       },
       single_client: singleClient,
       saturation,
+      paired: pairedReport,
       telemetry_after: await ops.telemetry(),
     };
   } finally {

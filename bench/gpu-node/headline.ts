@@ -14,6 +14,9 @@ export interface Headline {
   /** e2e p50 latency at one client minus raw single-image compute p50 (denoise, decode, PNG). */
   readonly added_p50_ms: number | null;
   readonly health_p99_ms: number | null;
+  /** Medians over rounds that measure raw and server seconds apart (see `e2e.paired`). */
+  readonly saturation_ratio_paired: number | null;
+  readonly added_p50_ms_paired: number | null;
   readonly targets: typeof targets;
   readonly met: Record<keyof typeof targets, boolean>;
 }
@@ -29,6 +32,8 @@ export function headline(raw: RawReport, e2e: E2eReport): Headline {
     saturation_ratio_vs_raw_with_png: ratio(raw.raw_with_png.best?.images_per_s),
     added_p50_ms: singleP50 === null || rawP50 === null ? null : round(singleP50 - rawP50),
     health_p99_ms: e2e.saturation.health.p99_ms,
+    saturation_ratio_paired: e2e.paired?.saturation_ratio_median ?? null,
+    added_p50_ms_paired: e2e.paired?.added_p50_ms_median ?? null,
   };
   return {
     ...result,

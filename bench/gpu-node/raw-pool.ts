@@ -21,15 +21,20 @@ export interface RawPool {
 }
 
 /**
- * Starts the raw workers with gpu-node's own parallelism rule (one single-threaded session per
- * core on CPU, one session on a GPU). The first worker walks the provider chain; the rest use its
- * choice, as gpu-node's engine pool does.
+ * Starts the raw workers with gpu-node's own parallelism rule: one single-threaded session per
+ * core on CPU, one session on a GPU; `workerCount` overrides it as gpu-node's `--workers` does.
+ * The first worker walks the provider chain; the rest use its choice, as the engine pool does.
  */
 export async function startRawPool(
   manifest: ModelManifest,
   providers: readonly ExecutionProvider[],
+  workerCount: number | undefined,
 ): Promise<RawPool> {
-  const parsed = parseGpuNodeConfig({ insecureNoAuth: true, providers: providers.join(',') });
+  const parsed = parseGpuNodeConfig({
+    insecureNoAuth: true,
+    providers: providers.join(','),
+    workers: workerCount,
+  });
   if (!parsed.ok) throw new Error(parsed.message);
   const parallelismOf = (provider: ExecutionProvider) => engineParallelism(parsed.config, provider);
   const base = { manifest, deviceId: 0 };

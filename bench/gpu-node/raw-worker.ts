@@ -82,7 +82,13 @@ async function generate(
   };
   const samples = Array.from({ length: batchSize }, (_, index): RunningSample => {
     const seed = nextSeed++;
-    const spec = { sampleId: `raw-${seed}`, prompt: `a lighthouse at dusk ${index}`, seed, ...shape };
+    const spec = {
+      sampleId: `raw-${seed}`,
+      prompt: `a lighthouse at dusk ${index}`,
+      seed,
+      streamProgress: false,
+      ...shape,
+    };
     return sampler.start(spec, performance.now());
   });
   lap('prepareMs');

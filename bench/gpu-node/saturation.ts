@@ -1,8 +1,15 @@
-import { startHealthProbe } from './health-probe.ts';
+import { type HealthProbe, startHealthProbe } from './health-probe.ts';
 import { foreignCores } from './host-cpu.ts';
 import type { GenerateBody, GenerateTiming, GpuNodeClient } from './http-client.ts';
 import { runClosedLoop } from './load-loop.ts';
-import { imagesBetween, type LoadSlice, loadSlices, marksBetween, serverCpuSeconds } from './load-slices.ts';
+import {
+  imagesBetween,
+  type LoadMark,
+  type LoadSlice,
+  loadSlices,
+  marksBetween,
+  serverCpuSeconds,
+} from './load-slices.ts';
 import { type LatencySummary, round, summarize } from './percentiles.ts';
 import { type ServerActivity, serverActivity } from './server-counters.ts';
 
@@ -61,10 +68,16 @@ export async function runSaturation(
     jobsPerClient: Number.POSITIVE_INFINITY,
     body: options.body,
   });
-  await sleepUntil(windowStart);
-  probe.record();
-  const marks = await marksBetween(ops, options.serverPid, windowStart, windowEnd, options.sliceMs);
-  const health = await probe.stop();
+  let marks: LoadMark[];
+  let health: Awaited<ReturnType<HealthProbe['stop']>>;
+  try {
+    await sleepUntil(windowStart);
+    probe.record();
+    marks = await marksBetween(ops, options.serverPid, windowStart, windowEnd, options.sliceMs);
+  } finally {
+    // The probe thread keeps the process alive until stopped, so it stops on every path.
+    health = await probe.stop();
+  }
   const run = await load;
 
   const first = marks[0];

@@ -35,6 +35,10 @@ const options: ReadonlyArray<[flags: string, description: string]> = [
     `longest wait for work to finish after SIGTERM (default ${gpuNodeDefaults.drainTimeoutMs})`,
   ],
   ['--png-compression-level <0-9>', `zlib level for PNGs (default ${gpuNodeDefaults.pngCompressionLevel})`],
+  [
+    '--compute-nice <0-19>',
+    `nice value of inference threads, so HTTP stays responsive (default ${gpuNodeDefaults.computeNice})`,
+  ],
   ['--log-level <level>', `fatal|error|warn|info|debug|trace|silent (default ${gpuNodeDefaults.logLevel})`],
 ];
 

@@ -51,6 +51,7 @@ export const gpuNodeConfigSchema = z
       .max(16 * 1024 * 1024),
     drainTimeoutMs: z.coerce.number().int().min(0),
     pngCompressionLevel: z.coerce.number().int().min(0).max(9),
+    computeNice: z.coerce.number().int().min(0).max(19),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   })
   .superRefine((config, context) => {
@@ -93,6 +94,7 @@ export const gpuNodeDefaults = {
   maxBodyBytes: 64 * 1024,
   drainTimeoutMs: 600_000,
   pngCompressionLevel: 1,
+  computeNice: 10,
   logLevel: 'info',
 } as const;
 

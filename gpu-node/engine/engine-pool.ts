@@ -1,14 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from '../../shared/index.ts';
-import type { EngineWorkerData, FromEngineMessage, ProviderAttempt, SampleSpec } from './engine-protocol.ts';
+import type {
+  EngineWorkerData,
+  FromEngineMessage,
+  ProviderAttempt,
+  SampleProgress,
+  SampleSpec,
+  StepRecord,
+} from './engine-protocol.ts';
 
 /** What the engine reports back to its owner (the scheduler). */
 export interface EngineListener {
-  onStep(
-    batchSize: number,
-    durationMs: number,
-    progress: ReadonlyArray<{ sampleId: string; step: number }>,
-  ): void;
+  onSteps(steps: readonly StepRecord[], progress: readonly SampleProgress[]): void;
   onDone(sampleId: string, png: Uint8Array, computeMs: number): void;
   onFailed(sampleId: string, message: string): void;
   /** A sample left its slot without a result (cancelled, or its worker died). */
@@ -159,8 +162,8 @@ export class EnginePool {
   #handle(lane: Lane, message: FromEngineMessage): void {
     const listener = this.#listener;
     switch (message.type) {
-      case 'step':
-        listener?.onStep(message.batchSize, message.durationMs, message.progress);
+      case 'steps':
+        listener?.onSteps(message.steps, message.progress);
         return;
       case 'done':
         lane.active.delete(message.sampleId);
@@ -213,6 +216,7 @@ async function spawnWorker(
     intraOpThreads: options.intraOpThreads,
     warmupBatchSizes: options.warmupBatchSizes,
     pngCompressionLevel: options.pngCompressionLevel,
+    computeNice: options.computeNice,
   };
   const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { workerData });
   return new Promise((resolve, reject) => {

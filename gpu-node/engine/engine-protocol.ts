@@ -9,6 +9,8 @@ export interface SampleSpec {
   readonly steps: number;
   readonly width: number;
   readonly height: number;
+  /** Report every step (someone streams this job); otherwise progress is batched. */
+  readonly streamProgress: boolean;
 }
 
 /** What an engine worker is started with (its `workerData`). */
@@ -19,6 +21,8 @@ export interface EngineWorkerData {
   readonly intraOpThreads: number;
   readonly warmupBatchSizes: readonly number[];
   readonly pngCompressionLevel: number;
+  /** Nice value for compute threads (0 = same as the HTTP thread, 19 = lowest). */
+  readonly computeNice: number;
 }
 
 /** Main thread → engine worker. */
@@ -30,6 +34,12 @@ export type ToEngineMessage =
 export interface SampleProgress {
   readonly sampleId: string;
   readonly step: number;
+}
+
+/** One batched denoiser step: how many images it advanced and how long it took. */
+export interface StepRecord {
+  readonly batchSize: number;
+  readonly durationMs: number;
 }
 
 /** A provider the worker tried and why it was not taken. */
@@ -47,9 +57,8 @@ export type FromEngineMessage =
     }
   | { readonly type: 'init-failed'; readonly attempts: readonly ProviderAttempt[] }
   | {
-      readonly type: 'step';
-      readonly batchSize: number;
-      readonly durationMs: number;
+      readonly type: 'steps';
+      readonly steps: readonly StepRecord[];
       readonly progress: readonly SampleProgress[];
     }
   | { readonly type: 'done'; readonly sampleId: string; readonly png: Uint8Array; readonly computeMs: number }

@@ -1,7 +1,14 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { parseSize } from '../model/model-manifest.ts';
-import type { EngineWorkerData, FromEngineMessage, SampleSpec, ToEngineMessage } from './engine-protocol.ts';
+import type {
+  EngineWorkerData,
+  FromEngineMessage,
+  SampleSpec,
+  StepRecord,
+  ToEngineMessage,
+} from './engine-protocol.ts';
 import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
 import { type RunningSample, Sampler } from './sampler.ts';
@@ -18,10 +25,23 @@ const post = (message: FromEngineMessage, transfer: ArrayBuffer[] = []) =>
 
 // Missing GPU provider libraries are expected on CPU hosts; the chain reports them once, itself.
 ort.env.logLevel = 'fatal';
+// Compute yields to the HTTP thread: on Linux, pid 0 is this thread alone, and ONNX Runtime's
+// own threads (created later) inherit it. Health checks and admission then stay responsive
+// however saturated the cores are. Not permitted everywhere, and not essential.
+try {
+  setPriority(0, settings.computeNice);
+} catch {
+  // Keep the default priority.
+}
+
+/** Without a streaming watcher, progress and step stats go out at most this often. */
+const REPORT_INTERVAL_MS = 100;
 
 const inbox: ToEngineMessage[] = [];
 const running = new Map<string, RunningSample>();
 let looping = false;
+let pendingSteps: StepRecord[] = [];
+let lastReportAt = 0;
 
 const chosen = await createWithFirstWorkingProvider(settings.providers, (provider) =>
   Sampler.create(settings.manifest, {
@@ -71,7 +91,8 @@ function applyInbox(): void {
 
 async function stepAll(): Promise<void> {
   const started = performance.now();
-  const pending = [...running.values()].filter((sample) => sample.step < sample.spec.steps);
+  const pending: RunningSample[] = [];
+  for (const sample of running.values()) if (sample.step < sample.spec.steps) pending.push(sample);
   for (const group of groupByShape(pending)) {
     try {
       await sampler.step(group);
@@ -79,12 +100,20 @@ async function stepAll(): Promise<void> {
       failAll(group, error);
     }
   }
-  post({
-    type: 'step',
-    batchSize: pending.length,
-    durationMs: performance.now() - started,
-    progress: pending.filter((sample) => running.has(sample.spec.sampleId)).map(toProgress),
-  });
+  pendingSteps.push({ batchSize: pending.length, durationMs: performance.now() - started });
+  // Messages cost the HTTP thread CPU: one per step only while someone streams progress.
+  const now = performance.now();
+  const finishing = pending.some((sample) => sample.step >= sample.spec.steps);
+  const streaming = pending.some((sample) => sample.spec.streamProgress);
+  if (streaming || finishing || now - lastReportAt >= REPORT_INTERVAL_MS) {
+    post({
+      type: 'steps',
+      steps: pendingSteps,
+      progress: pending.filter((sample) => running.has(sample.spec.sampleId)).map(toProgress),
+    });
+    pendingSteps = [];
+    lastReportAt = now;
+  }
 }
 
 async function finishCompleted(): Promise<void> {
@@ -142,6 +171,7 @@ async function warmUp(warmSampler: Sampler): Promise<void> {
         steps: 1,
         width,
         height,
+        streamProgress: false,
       };
       return warmSampler.start(spec, performance.now());
     });

@@ -14,6 +14,7 @@ function spec(overrides: Partial<SampleSpec> = {}): SampleSpec {
     steps: 4,
     width: 64,
     height: 64,
+    streamProgress: false,
     ...overrides,
   };
 }

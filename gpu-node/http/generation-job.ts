@@ -16,6 +16,7 @@ const ignoredOptions = ['quality', 'style'] as const;
 export function toJobSpec(
   pool: PoolContext,
   request: PoolGenerationRequest,
+  streamProgress = false,
 ): { spec: JobSpec; warnings: string[]; size: string } {
   const modelName = request.model ?? pool.defaultModel;
   const manifest = pool.manifests.get(modelName);
@@ -55,6 +56,7 @@ export function toJobSpec(
     priority: request.priority,
     deadlineAt: request.deadline_ms === undefined ? null : now + request.deadline_ms,
     fingerprint: fingerprint(request),
+    streamProgress,
   };
   const warnings = ignoredOptions
     .filter((option) => request[option] !== undefined)

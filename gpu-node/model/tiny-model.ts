@@ -9,7 +9,7 @@ const tiny = {
   latentChannels: 4,
   latentScale: 4,
   conditioningDim: 32,
-  hidden: 48,
+  hidden: 128,
   decoderHidden: 16,
   // The fraction of the way each step moves the latent towards the network's estimate.
   stepRate: 0.1,

@@ -18,6 +18,7 @@ function makeJob(jobId: string, priority: Priority, count = 1): Job {
     priority,
     deadlineAt: null,
     fingerprint: jobId,
+    streamProgress: false,
   };
   serial += 1;
   return new Job(spec, serial, 0);

@@ -14,6 +14,7 @@ function makeJob(overrides: Partial<JobSpec> = {}): Job {
     priority: 'normal',
     deadlineAt: null,
     fingerprint: 'fingerprint',
+    streamProgress: false,
     ...overrides,
   };
   return new Job(spec, 1, 1_000);

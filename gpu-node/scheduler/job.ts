@@ -15,6 +15,8 @@ export interface JobSpec {
   readonly deadlineAt: number | null;
   /** Identifies the request body, so a reused job id with another body is caught. */
   readonly fingerprint: string;
+  /** A client streams this job's progress, so every step is reported. */
+  readonly streamProgress: boolean;
 }
 
 /** Why a job ended without images. */

@@ -1,5 +1,5 @@
 import type { EngineListener } from '../engine/engine-pool.ts';
-import type { SampleSpec } from '../engine/engine-protocol.ts';
+import type { SampleProgress, SampleSpec, StepRecord } from '../engine/engine-protocol.ts';
 import { Ewma, RateMeter } from '../telemetry/load-statistics.ts';
 import { Job, type JobFailure, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
@@ -76,7 +76,7 @@ export class Scheduler {
     this.#options = options;
     this.#throughput = new RateMeter(10_000, options.now);
     options.engine.listen({
-      onStep: (batchSize, durationMs, progress) => this.#onStep(batchSize, durationMs, progress),
+      onSteps: (steps, progress) => this.#onSteps(steps, progress),
       onDone: (sampleId, png, computeMs) => this.#onDone(sampleId, png, computeMs),
       onFailed: (sampleId, message) => this.#onFailed(sampleId, message),
       onReleased: () => this.#pump(),
@@ -181,6 +181,7 @@ export class Scheduler {
         steps: job.spec.steps,
         width: job.spec.width,
         height: job.spec.height,
+        streamProgress: job.spec.streamProgress,
       };
       if (!engine.submit(sample)) break;
       job.nextQueuedSample += 1;
@@ -199,13 +200,11 @@ export class Scheduler {
     this.#resolveIfIdle();
   }
 
-  #onStep(
-    batchSize: number,
-    durationMs: number,
-    progress: ReadonlyArray<{ sampleId: string; step: number }>,
-  ): void {
-    if (batchSize > 0) this.#stepMs.add(durationMs);
-    this.#options.observer.onStep(batchSize, durationMs);
+  #onSteps(steps: readonly StepRecord[], progress: readonly SampleProgress[]): void {
+    for (const { batchSize, durationMs } of steps) {
+      if (batchSize > 0) this.#stepMs.add(durationMs);
+      this.#options.observer.onStep(batchSize, durationMs);
+    }
     for (const { sampleId, step } of progress) {
       const found = this.#findSample(sampleId);
       if (found && !found.job.finished) found.job.recordStep(found.index, step);

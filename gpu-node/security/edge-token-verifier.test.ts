@@ -19,7 +19,7 @@ const stranger = generateKeyPairSync('ed25519');
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-function verifierFor(key: VerificationKey, overrides: Partial<EdgeTokenPolicy> = {}) {
+function verifierFor(key: VerificationKey | URL, overrides: Partial<EdgeTokenPolicy> = {}) {
   return createEdgeTokenVerifier({
     key,
     algorithms: ['ES256', 'EdDSA'],

@@ -30,7 +30,7 @@ afterAll(async () => {
   await pool.kill();
 });
 
-const long = { prompt: 'occupy the slot', size: '512x512', steps: 60 } as const;
+const long = { prompt: 'occupy the slot', size: '256x256', steps: 60 } as const;
 const quick = { size: '64x64', steps: 2 } as const;
 
 describe('gpu-node admission', () => {

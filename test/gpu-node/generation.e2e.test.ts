@@ -147,7 +147,7 @@ describe('gpu-node generation', () => {
   });
 
   it('cancel: DELETE stops a running job, its waiter gets job_canceled and the slot frees', async () => {
-    const job = { prompt: 'long', seed: 1, size: '512x512', steps: 100, job_id: 'job-cancel-1' };
+    const job = { prompt: 'long', seed: 1, size: '256x256', steps: 100, job_id: 'job-cancel-1' };
     const waiting = generate(pool.url, job, { token });
     await eventually(async () => (await telemetry(pool.url, token)).running > 0);
     const deleted = await fetch(`${pool.url}/v1/jobs/job-cancel-1`, {
@@ -169,7 +169,7 @@ describe('gpu-node generation', () => {
     const controller = new AbortController();
     const waiting = generate(
       pool.url,
-      { prompt: 'abandoned', seed: 3, size: '512x512', steps: 100 },
+      { prompt: 'abandoned', seed: 3, size: '256x256', steps: 100 },
       { token, signal: controller.signal },
     );
     await eventually(async () => (await telemetry(pool.url, token)).running > 0);

@@ -13,7 +13,8 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
 
   app.post('/v1/generate', async (context) => {
     const request = await readJsonBody(context, poolGenerationRequestSchema);
-    const { spec, warnings } = toJobSpec(pool, request);
+    const streaming = /\btext\/event-stream\b/.test(context.req.header('accept') ?? '');
+    const { spec, warnings } = toJobSpec(pool, request, streaming);
     const submitted = pool.scheduler.submit(spec);
     if (!submitted.ok) {
       pool.metrics.countRejection(rejectionCode(submitted));
@@ -26,7 +27,7 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
       if (release() === 0 && !job.finished) pool.scheduler.cancel(job.spec.jobId);
     };
     context.header('x-spillway-job-id', job.spec.jobId);
-    if (/\btext\/event-stream\b/.test(context.req.header('accept') ?? '')) {
+    if (streaming) {
       return streamJob(context, pool, job, warnings, abandon);
     }
     context.req.raw.signal.addEventListener('abort', abandon, { once: true });

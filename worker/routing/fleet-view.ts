@@ -1,0 +1,58 @@
+/**
+ * What routing knows about one pool: the registry's record plus its latest telemetry, as seen
+ * by one edge isolate. Plain data, so the simulator in bench/ can build it too.
+ */
+export interface PoolView {
+  readonly poolId: string;
+  readonly providerId: string;
+  readonly region: string;
+  readonly models: readonly string[];
+  /** Images the pool denoises at once (telemetry `slots`, else the registered capacity). */
+  readonly slots: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly maxQueue: number;
+  /** EWMA time for one job, ms; null before the pool has finished one. */
+  readonly jobMs: number | null;
+  readonly draining: boolean;
+  readonly ready: boolean;
+  /** When the telemetry was taken (epoch ms), or null if the pool never reported. */
+  readonly reportedAt: number | null;
+  /** Operator's switch; a disabled or draining pool gets no new work. */
+  readonly enabled: boolean;
+}
+
+/** Load the isolate observed itself, fresher than the shared snapshot. */
+export interface LocalObservations {
+  /** Requests this isolate has in flight per pool. */
+  readonly inFlight: ReadonlyMap<string, number>;
+  /** Load piggybacked on the latest response from each pool, with when it arrived. */
+  readonly piggybacked: ReadonlyMap<string, { queued: number; running: number; at: number }>;
+  /** Pools this isolate saw refuse or fail, excluded until the given time. */
+  readonly ejectedUntil: ReadonlyMap<string, number>;
+}
+
+/** Who asks and for what. */
+export interface RoutingRequest {
+  readonly model: string;
+  readonly images: number;
+  /** Providers the tenant may use; empty means any. */
+  readonly allowedProviders: readonly string[];
+  /** Regions the tenant may use; empty means any. */
+  readonly allowedRegions: readonly string[];
+}
+
+/** Routing settings. */
+export interface RoutingPolicy {
+  /** Telemetry older than this excludes a pool. */
+  readonly telemetryTtlMs: number;
+  /** Job time assumed for a pool that has not reported one. */
+  readonly defaultJobMs: number;
+}
+
+/** Empty observations, for a fresh isolate. */
+export const noObservations: LocalObservations = {
+  inFlight: new Map(),
+  piggybacked: new Map(),
+  ejectedUntil: new Map(),
+};

@@ -1,0 +1,4 @@
+export * from './eligibility.ts';
+export * from './fleet-view.ts';
+export * from './pick-pool.ts';
+export * from './scoring.ts';
