@@ -5,3 +5,4 @@ export * from './schemas/generation-response.ts';
 export * from './schemas/jwt-claims.ts';
 export * from './schemas/sse-events.ts';
 export * from './schemas/telemetry-report.ts';
+export * from './schemas/fleet-admin.ts';

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
@@ -8,9 +9,18 @@ import { defineConfig } from 'vitest/config';
 const workerRoot = fileURLToPath(new URL('.', import.meta.url));
 const wranglerConfig = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
 
+// A fresh edge signing key per test run stands in for the EDGE_SIGNING_KEY secret.
+const { privateKey } = generateKeyPairSync('ed25519');
+const edgeSigningKey = JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'edge-test' });
+
 /** Tests under worker/ run inside workerd with the Worker and bindings from the root wrangler.toml. */
 export default defineConfig({
   root: workerRoot,
-  plugins: [cloudflareTest({ wrangler: { configPath: wranglerConfig } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: wranglerConfig },
+      miniflare: { bindings: { EDGE_SIGNING_KEY: edgeSigningKey } },
+    }),
+  ],
   test: { name: 'workers', include: ['**/*.test.ts'] },
 });
