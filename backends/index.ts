@@ -1,1 +1,20 @@
-export type { BackendCall, BackendResult, ImageBackend } from './backend.ts';
+// The conformance suite (./conformance.ts) imports vitest and is deliberately not re-exported.
+export type {
+  BackendCall,
+  BackendCancelCall,
+  BackendResult,
+  FetchFunction,
+  ImageBackend,
+} from './backend.ts';
+export { BackendCallError, type BackendCallErrorInit } from './backend-call-error.ts';
+export {
+  classifyHttpFailure,
+  type FailureClass,
+  type HttpFailure,
+  httpFailureError,
+  type NoAnswerReason,
+  noAnswerError,
+  parseRetryAfter,
+} from './failure-policy.ts';
+export * from './gpu-node/index.ts';
+export { type BackendProtocol, backends, isBackendProtocol } from './registry.ts';

@@ -1,75 +1,60 @@
-import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { generationResponseSchema } from '../shared/index.ts';
-import { loadOrCreateDevEdgeKey, mintDevDispatchToken } from './security/dev-credentials.ts';
+import { startLocalStack, writeLocalJson } from './local-stack/local-stack.ts';
 
-// `npm start`: the local default. Until the edge Worker exists this starts one CPU gpu-node
-// pool, proves it works by generating one image, and keeps serving until Ctrl-C.
+// `npm start`: the local default. The edge Worker in workerd on 127.0.0.1:8787, two CPU gpu-node
+// pools registered as two providers, a demo tenant and its API key. Ctrl-C stops everything.
 const options = new Command('start')
-  .option('--port <port>', 'gpu-node port', '9001')
-  .option('--once', 'exit after the first image instead of serving')
+  .option('--port <port>', 'edge port', '8787')
+  .option('--once', 'generate one image through the edge, then stop')
+  .option('--fresh', 'start with empty edge storage instead of .wrangler/state')
   .parse()
-  .opts<{ port: string; once?: boolean }>();
+  .opts<{ port: string; once?: boolean; fresh?: boolean }>();
 
-const stateDir = resolve('.spillway');
-const poolId = 'local-1';
-const edgeKey = await loadOrCreateDevEdgeKey(join(stateDir, 'keys'));
-const child = spawn(
-  process.execPath,
-  [
-    'gpu-node/main.ts',
-    '--port',
-    options.port,
-    '--pool-id',
-    poolId,
-    '--edge-public-key',
-    edgeKey.publicKeyPath,
+const stateFolder = resolve('.spillway');
+const stack = await startLocalStack({
+  stateFolder,
+  devVarsPath: resolve('.dev.vars'),
+  edgePort: Number(options.port),
+  persistFolder: options.fresh ? null : resolve('.wrangler/state'),
+  heartbeatIntervalMs: 1000,
+  pools: [
+    { id: 'local-a', provider: 'provider-a', region: 'local' },
+    { id: 'local-b', provider: 'provider-b', region: 'local' },
   ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const stop = () => {
-  if (child.exitCode === null) child.kill('SIGTERM');
+});
+const stop = async () => {
+  await stack.stop();
+  process.exit(0);
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
-child.once('exit', (code) => process.exit(code ?? 1));
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());
 
-const url = await new Promise<string>((found) => {
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    process.stdout.write(`${line}\n`);
-    const match = /"url":"(http:\/\/[^"]+)".*gpu-node listening/.exec(line);
-    if (match?.[1]) found(match[1]);
-  });
-});
-
-const token = await mintDevDispatchToken(edgeKey.privateKey, poolId);
-const request = { prompt: 'a lighthouse on a cliff at dusk', seed: 7, size: '256x256' };
+const localJson = await writeLocalJson(stateFolder, stack);
+// Pools report telemetry every second; the first request waits for one report.
+await new Promise((ready) => setTimeout(ready, 1_500));
 const started = performance.now();
-const response = await fetch(`${url}/v1/generate`, {
+const response = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
   method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-  body: JSON.stringify(request),
+  headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ prompt: 'a lighthouse on a cliff at dusk', size: '256x256', seed: 7 }),
 });
-const body = generationResponseSchema.parse(await response.json());
-const imagePath = join(stateDir, 'first-image.png');
-await mkdir(stateDir, { recursive: true });
-await writeFile(imagePath, Buffer.from(body.data[0]?.b64_json ?? '', 'base64'));
-await writeFile(join(stateDir, 'dispatch-token'), token, { mode: 0o600 });
+const served = `${response.status} from pool ${response.headers.get('x-spillway-pool')} (${response.headers.get('x-spillway-provider')}) in ${Math.round(performance.now() - started)} ms`;
 
 process.stdout.write(
   [
     '',
-    `Spillway gpu-node pool "${poolId}" is serving at ${url} (provider: ${body.spillway?.execution_provider}).`,
-    `First image: ${imagePath} (${Math.round(performance.now() - started)} ms).`,
-    'Try it (the token is a local dispatch token, valid for 1 hour):',
-    `  curl -s ${url}/v1/generate -H "authorization: Bearer $(cat .spillway/dispatch-token)" \\`,
-    `    -H 'content-type: application/json' -d '{"prompt":"a red fox","seed":1,"size":"256x256"}'`,
-    `  curl -s ${url}/metrics`,
-    options.once ? '' : 'Press Ctrl-C to drain and stop.',
+    `Spillway edge: ${stack.edgeUrl}   (state: ${localJson})`,
+    `Demo API key:  ${stack.apiKey}`,
+    `Pools: ${stack.pools.map((pool) => `${pool.id} (${pool.provider}) ${pool.url}`).join(', ')}`,
+    `First image through the edge: ${served}`,
+    '',
+    'Try it:',
+    `  curl -s ${stack.edgeUrl}/v1/images/generations -H "authorization: Bearer ${stack.apiKey}" \\`,
+    `    -H 'content-type: application/json' -d '{"prompt":"a red fox","size":"256x256"}' | head -c 200`,
+    '',
+    options.once ? '' : 'Press Ctrl-C to stop.',
     '',
   ].join('\n'),
 );
-if (options.once) stop();
+if (options.once) await stop();

@@ -1,16 +1,20 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import { errorCatalog, errorEnvelope } from '../shared/index.ts';
-import type { Env } from './env.ts';
+import { ApiError, errorEnvelope } from '../shared/index.ts';
+import { adminRoutes } from './admin/admin-routes.ts';
+import type { AppEnv } from './app-env.ts';
+import { generationRoutes } from './routes/generations.ts';
+import { modelRoutes } from './routes/models.ts';
+import { poolTelemetryRoutes } from './routes/pool-telemetry.ts';
 
-/** Hono type parameters shared by every part of the edge Worker. */
-export type AppEnv = { Bindings: Env; Variables: { requestId: string } };
+export type { AppEnv } from './app-env.ts';
 
 /** Longest incoming `x-request-id` we accept; anything longer is replaced with a fresh id. */
 const maxRequestIdLength = 128;
 
 /**
- * Builds the edge Worker app: request ids, health check, and the error envelope for 404s and 500s.
+ * Builds the edge Worker app: request ids, the public OpenAI-compatible API, pool heartbeats,
+ * the operator API, and the shared error envelope for every failure.
  * A new app per call, so tests can add routes without touching the deployed one.
  * @example
  * const response = await createApp().request('/healthz');
@@ -24,14 +28,22 @@ export function createApp(): Hono<AppEnv> {
   app.use(requestId({ limitLength: maxRequestIdLength }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
+  app.route('/', generationRoutes);
+  app.route('/', modelRoutes);
+  app.route('/', poolTelemetryRoutes);
+  app.route('/', adminRoutes);
 
   app.notFound((c) => {
     const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));
-    return c.json(body, errorCatalog.not_found.status);
+    return c.json(body, 404);
   });
 
   app.onError((error, c) => {
     const id = c.get('requestId');
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+      return c.json(errorEnvelope(error.code, error.message, id, error.param), error.status);
+    }
     // Details go to logs only; the client gets a fixed message (STYLE.md, Errors).
     console.error(
       JSON.stringify({
@@ -43,10 +55,7 @@ export function createApp(): Hono<AppEnv> {
         error: { name: error.name, message: error.message, stack: error.stack },
       }),
     );
-    return c.json(
-      errorEnvelope('internal_error', 'internal server error', id),
-      errorCatalog.internal_error.status,
-    );
+    return c.json(errorEnvelope('internal_error', 'internal server error', id), 500);
   });
 
   return app;

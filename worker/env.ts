@@ -17,6 +17,10 @@ export interface Env {
   EDGE_SIGNING_KEY: string;
   /** Telemetry older than this (ms) excludes a pool from routing. */
   TELEMETRY_TTL_MS?: string;
+  /** Model used when a request names none. */
+  DEFAULT_MODEL?: string;
+  /** `"true"` only in local development: lets operators register pools on private addresses. */
+  ALLOW_PRIVATE_POOL_URLS?: string;
   /** Deployment name such as `"production"`; unset in local dev and tests. */
   ENVIRONMENT?: string;
 }

@@ -1,37 +1,67 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
+import { type JWK, SignJWT } from 'jose';
 import { edgeIssuer, tokenTypes } from '../../shared/index.ts';
 
-/** A local stand-in for the edge's signing key, kept under `.spillway/keys/` (git-ignored). */
+/**
+ * Local stand-ins for production secrets, kept git-ignored: the edge signing key (as the Worker
+ * secret EDGE_SIGNING_KEY in `.dev.vars`, and its public half for gpu-node) and pool keys.
+ */
 export interface DevEdgeKey {
   readonly privateKey: KeyObject;
+  /** The private JWK JSON, as the Worker secret holds it. */
+  readonly secretJwk: string;
+  /** Public JWK file gpu-node verifies dispatch tokens with. */
   readonly publicKeyPath: string;
 }
 
-/** Loads the local edge key, creating an Ed25519 pair on first use. */
-export async function loadOrCreateDevEdgeKey(folder: string): Promise<DevEdgeKey> {
-  const privatePath = join(folder, 'edge.key.pem');
-  const publicKeyPath = join(folder, 'edge.pub.pem');
+const EDGE_KEY_ID = 'edge-local';
+
+/** Loads the local edge key from `.dev.vars`, creating an Ed25519 key on first use. */
+export async function loadOrCreateDevEdgeKey(devVarsPath: string, keyFolder: string): Promise<DevEdgeKey> {
+  await mkdir(keyFolder, { recursive: true, mode: 0o700 });
+  const publicKeyPath = join(keyFolder, 'edge.public.jwk.json');
+  let secretJwk = await readSecret(devVarsPath);
+  if (!secretJwk) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    secretJwk = JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: EDGE_KEY_ID, alg: 'EdDSA' });
+    await writeFile(devVarsPath, `EDGE_SIGNING_KEY='${secretJwk}'\n`, { mode: 0o600 });
+  }
+  const jwk = JSON.parse(secretJwk) as JWK & { kty: string };
+  const privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+  const { d: _private, ...publicJwk } = jwk;
+  await writeFile(publicKeyPath, `${JSON.stringify(publicJwk)}\n`);
+  return { privateKey, secretJwk, publicKeyPath };
+}
+
+async function readSecret(devVarsPath: string): Promise<string | null> {
   try {
-    return { privateKey: createPrivateKey(await readFile(privatePath, 'utf8')), publicKeyPath };
+    const match = /^EDGE_SIGNING_KEY='(.+)'$/m.exec(await readFile(devVarsPath, 'utf8'));
+    return match?.[1] ?? null;
   } catch {
-    await mkdir(folder, { recursive: true, mode: 0o700 });
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    await writeFile(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    await writeFile(publicKeyPath, publicKey.export({ type: 'spki', format: 'pem' }));
-    return { privateKey, publicKeyPath };
+    return null;
   }
 }
 
-/** Mints a dispatch token for one pool, as the edge will. */
-export function mintDevDispatchToken(key: KeyObject, poolId: string, lifetime = '1h'): Promise<string> {
-  return new SignJWT({ scope: 'generate' })
-    .setProtectedHeader({ alg: 'EdDSA', typ: tokenTypes.dispatch })
+/** Creates a pool key pair; returns the private key path and the public JWK for registration. */
+export async function createDevPoolKey(
+  keyFolder: string,
+  poolId: string,
+): Promise<{ path: string; publicJwk: JWK }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const path = join(keyFolder, `${poolId}.key.pem`);
+  await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return { path, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
+}
+
+/** Mints an operator token for the admin API, as an operator's tooling would. */
+export function mintDevOperatorToken(key: KeyObject, lifetime = '12h'): Promise<string> {
+  return new SignJWT({ scope: 'operator' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: tokenTypes.operator, kid: EDGE_KEY_ID })
     .setIssuer(edgeIssuer)
-    .setAudience(poolId)
-    .setSubject('local-demo')
+    .setAudience('spillway-admin')
+    .setSubject('local-operator')
     .setIssuedAt()
     .setExpirationTime(lifetime)
     .sign(key);

@@ -27,8 +27,10 @@ export const errorCatalog = {
   job_not_found: { status: 404, type: 'not_found_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   job_id_conflict: { status: 409, type: 'conflict_error' },
+  resource_conflict: { status: 409, type: 'conflict_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  pool_unreachable: { status: 422, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   job_canceled: { status: 409, type: 'conflict_error' },
   internal_error: { status: 500, type: 'server_error' },
@@ -37,6 +39,7 @@ export const errorCatalog = {
   queue_full: { status: 503, type: 'overloaded_error' },
   draining: { status: 503, type: 'overloaded_error' },
   not_ready: { status: 503, type: 'overloaded_error' },
+  no_capacity: { status: 503, type: 'overloaded_error' },
   deadline_exceeded: { status: 504, type: 'timeout_error' },
 } as const satisfies Record<string, { status: number; type: (typeof errorTypes)[number] }>;
 

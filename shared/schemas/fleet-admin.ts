@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** Ids of providers, pools and tenants: short, URL-safe. */
-export const resourceIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'ids are 1-63 of [a-z0-9_.-]');
+export const resourceIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'ids are 1-63 of [a-z0-9_.-]');
 
 /** Tenant tiers; each maps to a scheduling priority and quota. */
 export const tiers = ['free', 'paid', 'enterprise'] as const;
@@ -10,7 +12,12 @@ export type Tier = (typeof tiers)[number];
 
 /** A public JWK (never a private one: `d` is refused). */
 export const publicJwkSchema = z
-  .object({ kty: z.enum(['OKP', 'EC']), crv: z.enum(['Ed25519', 'P-256']), x: z.string(), y: z.string().optional() })
+  .object({
+    kty: z.enum(['OKP', 'EC']),
+    crv: z.enum(['Ed25519', 'P-256']),
+    x: z.string(),
+    y: z.string().optional(),
+  })
   .passthrough()
   .refine((jwk) => !('d' in jwk), { message: 'a public key must not contain the private part "d"' });
 
@@ -20,7 +27,11 @@ export const providerInputSchema = z.object({
   name: z.string().min(1).max(128),
   protocol: z.enum(['gpu-node']).default('gpu-node'),
   /** Name of the Worker secret holding this provider's credentials; never the credential itself. */
-  credentials_ref: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/).nullable().default(null),
+  credentials_ref: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
+    .nullable()
+    .default(null),
 });
 
 /** `POST /v1/admin/pools` and `PUT /v1/admin/pools/:id`. */
@@ -30,8 +41,15 @@ export const poolInputSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
   region: z.string().min(1).max(64),
   models: z.array(z.string().min(1).max(128)).min(1),
-  capacity: z.number().int().min(1).max(100_000).describe('Images the pool can run at once, before it reports.'),
-  public_key: publicJwkSchema.describe("The pool's heartbeat key; heartbeats are accepted only for this pool id."),
+  capacity: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .describe('Images the pool can run at once, before it reports.'),
+  public_key: publicJwkSchema.describe(
+    "The pool's heartbeat key; heartbeats are accepted only for this pool id.",
+  ),
 });
 
 /** `POST /v1/admin/tenants`. */
@@ -46,7 +64,9 @@ export const tenantInputSchema = z.object({
     .object({
       issuer: z.url({ protocol: /^https$/ }),
       audience: z.string().min(1).max(256),
-      jwks: z.object({ keys: z.array(publicJwkSchema.and(z.object({ kid: z.string().min(1).max(128) }))).min(1) }),
+      jwks: z.object({
+        keys: z.array(publicJwkSchema.and(z.object({ kid: z.string().min(1).max(128) }))).min(1),
+      }),
     })
     .nullable()
     .default(null),

@@ -1,6 +1,6 @@
 import { eligiblePools } from './eligibility.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
-import { predictedCompletionMs } from './scoring.ts';
+import { fleetMedianJobMs, predictedCompletionMs } from './scoring.ts';
 
 /** A pool and its predicted completion time. */
 export interface ScoredPool {
@@ -29,12 +29,12 @@ export interface RoutingInput {
  * picking the best while spreading load. Failover then goes best-first.
  */
 export function rankPools(input: RoutingInput): ScoredPool[] {
-  const scored = eligiblePools(input.pools, input.request, input.observations, input.policy, input.now).map(
-    (pool) => ({
-      pool,
-      predictedMs: predictedCompletionMs(pool, input.request, input.observations, input.policy),
-    }),
-  );
+  const eligible = eligiblePools(input.pools, input.request, input.observations, input.policy, input.now);
+  const fallbackJobMs = fleetMedianJobMs(eligible, input.policy);
+  const scored = eligible.map((pool) => ({
+    pool,
+    predictedMs: predictedCompletionMs(pool, input.request, input.observations, input.policy, fallbackJobMs),
+  }));
   if (scored.length <= 1) return scored;
   const first = sampleByCapacity(scored, input.random);
   const second = sampleByCapacity(

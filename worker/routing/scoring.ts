@@ -17,6 +17,7 @@ export function predictedCompletionMs(
   request: RoutingRequest,
   observations: LocalObservations,
   policy: RoutingPolicy,
+  fallbackJobMs: number = policy.defaultJobMs,
 ): number {
   const piggybacked = observations.piggybacked.get(pool.poolId);
   const useFresher = piggybacked !== undefined && piggybacked.at > (pool.reportedAt ?? 0);
@@ -24,8 +25,25 @@ export function predictedCompletionMs(
   const running = useFresher ? piggybacked.running : pool.running;
   const load = queued + running + (observations.inFlight.get(pool.poolId) ?? 0);
   const slots = Math.max(1, pool.slots);
-  const jobMs = pool.jobMs ?? policy.defaultJobMs;
+  const jobMs = pool.jobMs ?? fallbackJobMs;
   const overflow = Math.max(0, load + request.images - slots);
   const batchSlowdown = 1 + (FULL_BATCH_SLOWDOWN * Math.min(load, slots)) / slots;
   return jobMs * batchSlowdown * (1 + overflow / slots);
+}
+
+/**
+ * Job time assumed for pools that have not finished a job yet: the median of those that have.
+ * A pessimistic default would starve a new pool forever (it never gets the job that would give
+ * it a measurement); the fleet's median lets it compete on its load.
+ */
+export function fleetMedianJobMs(pools: readonly PoolView[], policy: RoutingPolicy): number {
+  const known = pools
+    .map((pool) => pool.jobMs)
+    .filter((jobMs): jobMs is number => jobMs !== null)
+    .sort((a, b) => a - b);
+  if (known.length === 0) return policy.defaultJobMs;
+  const middle = Math.floor(known.length / 2);
+  return known.length % 2 === 1
+    ? (known[middle] ?? policy.defaultJobMs)
+    : ((known[middle - 1] ?? 0) + (known[middle] ?? 0)) / 2;
 }

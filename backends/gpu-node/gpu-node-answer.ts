@@ -1,0 +1,60 @@
+import {
+  errorEnvelopeSchema,
+  type GenerationResponse,
+  generationResponseSchema,
+  parseLoadHeaders,
+} from '../../shared/index.ts';
+import type { BackendResult } from '../backend.ts';
+import { BackendCallError } from '../backend-call-error.ts';
+import { httpFailureError, parseRetryAfter } from '../failure-policy.ts';
+
+/**
+ * Turns a pool's answer to `POST /v1/generate` into a result, or throws the
+ * {@link BackendCallError} it amounts to. A 2xx whose body is not a complete generation response
+ * (wrong shape, missing images) is the pool's failure, not a success.
+ */
+export function readGenerateAnswer(
+  response: Response,
+  text: string,
+  images: number,
+  now: number,
+): BackendResult {
+  if (!response.ok) throw errorAnswer(response, text, now);
+  const load = parseLoadHeaders(response.headers);
+  const parsed = generationResponseSchema.safeParse(parseJson(text));
+  if (!parsed.success || !complete(parsed.data, images)) {
+    throw new BackendCallError({
+      message: `pool answered ${response.status} with a body that is not a complete generation response`,
+      status: response.status,
+      code: 'upstream_failed',
+      retryable: true,
+      workStarted: true,
+      load,
+      cause: parsed.success ? undefined : parsed.error,
+    });
+  }
+  return { response: parsed.data, load, warnings: parsed.data.spillway?.warnings ?? [] };
+}
+
+/** The {@link BackendCallError} for a pool's non-2xx answer, envelope and `Retry-After` read. */
+export function errorAnswer(response: Response, text: string, now: number): BackendCallError {
+  const envelope = errorEnvelopeSchema.safeParse(parseJson(text));
+  return httpFailureError({
+    status: response.status,
+    envelope: envelope.success ? envelope.data : null,
+    retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after'), now),
+    load: parseLoadHeaders(response.headers),
+  });
+}
+
+function complete(response: GenerationResponse, images: number): boolean {
+  return response.data.length === images && response.data.every((image) => image.b64_json !== undefined);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

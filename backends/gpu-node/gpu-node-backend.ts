@@ -1,0 +1,136 @@
+import type {
+  BackendCall,
+  BackendCancelCall,
+  BackendResult,
+  FetchFunction,
+  ImageBackend,
+} from '../backend.ts';
+import { BackendCallError } from '../backend-call-error.ts';
+import { noAnswerError } from '../failure-policy.ts';
+import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
+import { type GpuNodeOptions, type GpuNodeSettings, gpuNodeOptionsSchema } from './gpu-node-options.ts';
+
+/** The most `deadline_ms` a pool accepts (shared request schema). */
+const maxDeadlineMs = 3_600_000;
+
+/**
+ * The adapter for Spillway's own gpu-node pools: `POST /v1/generate` with the job id as
+ * idempotency key, `DELETE /v1/jobs/:id` to cancel, load piggybacked on every answer.
+ *
+ * @example
+ * const backend = createGpuNodeBackend({ requestTimeoutMs: 60_000 });
+ * const { response, load } = await backend.generate({ poolUrl, jobId, request, deadlineMs, token });
+ */
+export function createGpuNodeBackend(options: GpuNodeOptions = {}): ImageBackend {
+  const settings = gpuNodeOptionsSchema.parse(options);
+  // Called through a closure: a Worker's global fetch throws "Illegal invocation" when called
+  // as a method of another object.
+  const send: FetchFunction = settings.fetch ?? ((url, init) => fetch(url, init));
+  const now = settings.now ?? (() => Date.now());
+  return {
+    protocol: 'gpu-node',
+    generate: (call) => generate(call, settings, send, now),
+    cancel: (call) => cancel(call, settings, send, now),
+  };
+}
+
+async function generate(
+  call: BackendCall,
+  settings: GpuNodeSettings,
+  send: FetchFunction,
+  now: () => number,
+): Promise<BackendResult> {
+  if (!(call.deadlineMs > 0)) {
+    throw new BackendCallError({
+      message: 'no time left for this call; nothing was sent',
+      status: null,
+      code: 'deadline_exceeded',
+      retryable: false,
+      workStarted: false,
+    });
+  }
+  const budgetMs = Math.min(maxDeadlineMs, Math.ceil(call.deadlineMs));
+  const timeoutMs = Math.min(budgetMs, settings.requestTimeoutMs ?? budgetMs);
+  const capped = timeoutMs < budgetMs;
+  const timer = AbortSignal.timeout(timeoutMs);
+  const signal = call.signal ? AbortSignal.any([call.signal, timer]) : timer;
+  // The pool gets the whole remaining budget even when we stop listening earlier: an answer it
+  // cannot give in time is a 504 that stops failover, whereas hanging up makes it drop the job.
+  // The client's end-user id (`user`) stays at the edge: a provider has no use for it.
+  const body = {
+    ...call.request,
+    user: undefined,
+    response_format: 'b64_json',
+    deadline_ms: budgetMs,
+    job_id: call.jobId,
+  };
+  let response: Response;
+  try {
+    response = await send(`${base(call.poolUrl)}/v1/generate`, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        authorization: `Bearer ${call.token}`,
+      },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    throw noAnswer(error, call, timer, capped);
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) throw noAnswer(error, call, timer, capped);
+    throw new BackendCallError({
+      message: `the answer from ${call.poolUrl} broke off`,
+      status: response.status,
+      code: 'upstream_failed',
+      retryable: true,
+      workStarted: true,
+      cause: error,
+    });
+  }
+  return readGenerateAnswer(response, text, call.request.n, now());
+}
+
+function noAnswer(error: unknown, call: BackendCall, timer: AbortSignal, capped: boolean): BackendCallError {
+  if (call.signal?.aborted) return noAnswerError('job_canceled', error, 'the caller aborted the call');
+  if (timer.aborted) {
+    return capped
+      ? noAnswerError('request_timeout', error, `${call.poolUrl} did not answer within requestTimeoutMs`)
+      : noAnswerError('deadline_exceeded', error, `${call.poolUrl} did not answer within the deadline`);
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return noAnswerError('connection_failed', error, `could not reach ${call.poolUrl}: ${reason}`);
+}
+
+async function cancel(
+  call: BackendCancelCall,
+  settings: GpuNodeSettings,
+  send: FetchFunction,
+  now: () => number,
+): Promise<void> {
+  const timer = AbortSignal.timeout(settings.cancelTimeoutMs);
+  let response: Response;
+  try {
+    response = await send(`${base(call.poolUrl)}/v1/jobs/${encodeURIComponent(call.jobId)}`, {
+      method: 'DELETE',
+      headers: { accept: 'application/json', authorization: `Bearer ${call.token}` },
+      signal: timer,
+    });
+  } catch (error) {
+    const reason = timer.aborted ? 'request_timeout' : 'connection_failed';
+    throw noAnswerError(reason, error, `could not cancel ${call.jobId} on ${call.poolUrl}`);
+  }
+  const text = await response.text().catch(() => '');
+  // 404: the pool no longer has the job (finished, failed or never admitted): nothing to stop.
+  if (response.ok || response.status === 404) return;
+  throw errorAnswer(response, text, now());
+}
+
+function base(poolUrl: string): string {
+  return poolUrl.replace(/\/+$/, '');
+}

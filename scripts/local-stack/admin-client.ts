@@ -1,0 +1,25 @@
+import type { PoolInput, ProviderInput, TenantInput } from '../../shared/index.ts';
+
+/** A thin client for the edge's operator API, for local set-up and tests. */
+export function adminClient(edgeUrl: string, operatorToken: string) {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${edgeUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+  return {
+    putProvider: (input: Partial<ProviderInput> & Pick<ProviderInput, 'id' | 'name'>) =>
+      call('POST', '/v1/admin/providers', input),
+    putPool: (input: PoolInput) => call('POST', '/v1/admin/pools', input),
+    putTenant: (input: Partial<TenantInput> & Pick<TenantInput, 'id' | 'name' | 'tier'>) =>
+      call('POST', '/v1/admin/tenants', input),
+    mintKey: (tenantId: string) =>
+      call<{ id: string; key: string }>('POST', '/v1/admin/keys', { tenant_id: tenantId, name: 'local' }),
+    drain: (poolId: string) => call('POST', `/v1/admin/pools/${poolId}/drain`),
+  };
+}

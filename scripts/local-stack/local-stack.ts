@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  createDevPoolKey,
+  loadOrCreateDevEdgeKey,
+  mintDevOperatorToken,
+} from '../security/dev-credentials.ts';
+import { adminClient } from './admin-client.ts';
+import { startEdgeRuntime } from './edge-runtime.ts';
+
+/** One local pool as `.spillway/local.json` lists it. */
+export interface LocalPool {
+  readonly id: string;
+  readonly provider: string;
+  readonly url: string;
+  readonly pid: number;
+  readonly process: ChildProcess;
+  /** The pool's heartbeat signing key (PEM). */
+  readonly keyPath: string;
+}
+
+/** Where and how the local stack runs. */
+export interface LocalStackOptions {
+  readonly stateFolder: string;
+  /** Where the edge's secrets live, as `wrangler dev` reads them. */
+  readonly devVarsPath: string;
+  readonly edgePort: number;
+  readonly persistFolder: string | null;
+  readonly pools: ReadonlyArray<{
+    id: string;
+    provider: string;
+    region: string;
+    extraFlags?: readonly string[];
+  }>;
+  readonly heartbeatIntervalMs: number;
+  /** Telemetry older than this excludes a pool (ms). */
+  readonly telemetryTtlMs?: number;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  readonly edgeUrl: string;
+  readonly apiKey: string;
+  readonly operatorToken: string;
+  readonly pools: readonly LocalPool[];
+  /** The edge's signing key, for tests that mint tokens the way the edge does. */
+  readonly edgePrivateKey: KeyObject;
+  stop(): Promise<void>;
+}
+
+/**
+ * The local default: the edge Worker in workerd plus CPU gpu-node pools registered as different
+ * providers, a demo tenant and its API key. Pools push signed heartbeats to the edge.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const keyFolder = join(options.stateFolder, 'keys');
+  const edgeKey = await loadOrCreateDevEdgeKey(options.devVarsPath, keyFolder);
+  const edge = await startEdgeRuntime({
+    port: options.edgePort,
+    buildFolder: join(options.stateFolder, 'edge-build'),
+    persistFolder: options.persistFolder,
+    secrets: { EDGE_SIGNING_KEY: edgeKey.secretJwk },
+    vars: {
+      TELEMETRY_TTL_MS: String(options.telemetryTtlMs ?? 5000),
+      DEFAULT_MODEL: 'spillway-tiny',
+      ALLOW_PRIVATE_POOL_URLS: 'true',
+    },
+  });
+  const operatorToken = await mintDevOperatorToken(edgeKey.privateKey);
+  const admin = adminClient(edge.url, operatorToken);
+  const pools: LocalPool[] = [];
+  const stop = async () => {
+    await Promise.all(pools.map((pool) => stopProcess(pool.process)));
+    await edge.stop();
+  };
+  try {
+    for (const spec of options.pools) {
+      const poolKey = await createDevPoolKey(keyFolder, spec.id);
+      const started = await startPoolProcess([
+        '--pool-id',
+        spec.id,
+        '--port',
+        '0',
+        '--edge-public-key',
+        edgeKey.publicKeyPath,
+        '--edge-url',
+        edge.url,
+        '--pool-key',
+        poolKey.path,
+        '--heartbeat-interval-ms',
+        String(options.heartbeatIntervalMs),
+        ...(spec.extraFlags ?? []),
+      ]);
+      pools.push({
+        id: spec.id,
+        provider: spec.provider,
+        url: started.url,
+        pid: started.process.pid ?? 0,
+        process: started.process,
+        keyPath: poolKey.path,
+      });
+      await admin.putProvider({ id: spec.provider, name: spec.provider });
+      await admin.putPool({
+        id: spec.id,
+        provider_id: spec.provider,
+        url: started.url,
+        region: spec.region,
+        models: ['spillway-tiny'],
+        capacity: 4,
+        public_key: { ...poolKey.publicJwk, kty: 'OKP', crv: 'Ed25519', x: String(poolKey.publicJwk.x) },
+      });
+    }
+    await admin.putTenant({ id: 'demo', name: 'Demo tenant', tier: 'paid' });
+    const { key } = await admin.mintKey('demo');
+    return { edgeUrl: edge.url, apiKey: key, operatorToken, pools, edgePrivateKey: edgeKey.privateKey, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Writes `.spillway/local.json` for tools and humans. */
+export async function writeLocalJson(stateFolder: string, stack: LocalStack): Promise<string> {
+  await mkdir(stateFolder, { recursive: true });
+  const path = join(stateFolder, 'local.json');
+  const content = {
+    edge_url: stack.edgeUrl,
+    api_key: stack.apiKey,
+    operator_token: stack.operatorToken,
+    pools: stack.pools.map(({ id, provider, url, pid }) => ({ id, provider, url, pid })),
+  };
+  await writeFile(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  return path;
+}
+
+function startPoolProcess(flags: readonly string[]): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['gpu-node/main.ts', ...flags], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`gpu-node exited with ${code} during start-up`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (process.env.SPILLWAY_POOL_LOGS === '1') process.stdout.write(`${line}\n`);
+      const match = /"url":"(http:\/\/[^"]+)".*gpu-node listening/.exec(line);
+      if (match?.[1]) resolve({ url: match[1], process: child });
+    });
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,13 @@
+import type { BackendCallError } from '../../backends/index.ts';
+import type { AttemptOutcome } from './dispatch-types.ts';
+
+/** Sorts a failed attempt into the {@link AttemptOutcome} the caller's bookkeeping acts on. */
+export function attemptOutcome(error: BackendCallError): Exclude<AttemptOutcome, 'ok'> {
+  if (error.code === 'connection_failed') return 'connection_failed';
+  if (error.code === 'deadline_exceeded') return 'timed_out';
+  if (error.code === 'job_canceled' && error.status === null) return 'canceled';
+  if (error.status !== null && !error.workStarted) return error.retryable ? 'refused' : 'rejected';
+  if (error.status !== null && error.status >= 400 && error.status < 500 && !error.retryable)
+    return 'rejected';
+  return 'failed';
+}

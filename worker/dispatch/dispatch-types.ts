@@ -1,0 +1,85 @@
+import type { BackendCallError, BackendResult, ImageBackend } from '../../backends/index.ts';
+import type { GenerationRequest, PiggybackedLoad } from '../../shared/index.ts';
+
+/** A pool routing picked, in failover order. */
+export interface DispatchCandidate {
+  readonly poolId: string;
+  readonly providerId: string;
+  readonly url: string;
+  /** Adapter name, a key of the `backends` registry. */
+  readonly protocol: string;
+}
+
+/**
+ * How one attempt ended, for outlier ejection and load bookkeeping:
+ * `refused` = the pool turned the work away (capacity, our credential) and is healthy;
+ * `rejected` = the request's own fault, the pool is healthy; `timed_out` = the deadline ran out;
+ * `canceled` = the caller went away; `failed` = the pool took the work and did not deliver.
+ */
+export type AttemptOutcome =
+  | 'ok'
+  | 'connection_failed'
+  | 'refused'
+  | 'rejected'
+  | 'timed_out'
+  | 'canceled'
+  | 'failed';
+
+/** One call to one pool, reported through `onAttempt` and returned in `attempts`. */
+export interface AttemptRecord {
+  readonly poolId: string;
+  readonly providerId: string;
+  readonly outcome: AttemptOutcome;
+  /** HTTP status, or null when no answer came. */
+  readonly status: number | null;
+  /** The error's code; null on success. */
+  readonly code: string | null;
+  readonly durationMs: number;
+  /** Load the pool piggybacked on its answer, if any. */
+  readonly load: PiggybackedLoad | null;
+}
+
+/** Inputs of `dispatchWithFailover`. */
+export interface DispatchOptions {
+  /** Pools in the order to try them (routing's ranking). */
+  readonly candidates: ReadonlyArray<DispatchCandidate>;
+  readonly request: GenerationRequest;
+  /** Idempotency key, the same on every pool tried. */
+  readonly jobId: string;
+  /** When the client's budget runs out (epoch ms). */
+  readonly deadlineAt: number;
+  readonly backendFor: (protocol: string) => ImageBackend;
+  /** Mints the edge's dispatch token for a pool (its audience is the pool id). */
+  readonly tokenFor: (poolId: string) => Promise<string>;
+  readonly now: () => number;
+  /** At most this many pools are called; default 3 (Google SRE: at most 3 attempts). */
+  readonly maxAttempts?: number;
+  /** Called as an attempt starts (in-flight bookkeeping); `onAttempt` follows when it ends. */
+  readonly onStart?: (poolId: string, candidate: DispatchCandidate) => void;
+  readonly onAttempt?: (attempt: AttemptRecord) => void;
+  /** Aborts the pool call in flight, e.g. when the client disconnects. */
+  readonly signal?: AbortSignal;
+  /** Consulted before each failover; a retry budget (token bucket) plugs in here. Default: allow. */
+  readonly allowRetry?: (error: BackendCallError) => boolean;
+  /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */
+  readonly waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** Why no pool produced the images, when no pool call explains it. */
+export type DispatchStop = 'no_candidates' | 'deadline_exceeded';
+
+/** The one result the client's request gets. */
+export type DispatchResult =
+  | {
+      readonly ok: true;
+      readonly result: BackendResult;
+      readonly poolId: string;
+      readonly providerId: string;
+      readonly attempts: readonly AttemptRecord[];
+    }
+  | {
+      readonly ok: false;
+      /** The last pool's error, or why no pool was called. */
+      readonly error: BackendCallError | DispatchStop;
+      readonly attempts: readonly AttemptRecord[];
+    };

@@ -1,0 +1,10 @@
+export { attemptOutcome } from './attempt-outcome.ts';
+export type {
+  AttemptOutcome,
+  AttemptRecord,
+  DispatchCandidate,
+  DispatchOptions,
+  DispatchResult,
+  DispatchStop,
+} from './dispatch-types.ts';
+export { dispatchWithFailover } from './dispatcher.ts';

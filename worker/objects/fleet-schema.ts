@@ -1,0 +1,55 @@
+/**
+ * Tables of the fleet registry. Idempotent, so it runs in every constructor: an evicted object
+ * reruns its constructor against the same storage.
+ */
+const fleetSchema = `
+CREATE TABLE IF NOT EXISTS providers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  credentials_ref TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pools (
+  id TEXT PRIMARY KEY,
+  provider_id TEXT NOT NULL REFERENCES providers (id),
+  url TEXT NOT NULL,
+  region TEXT NOT NULL,
+  models TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  public_key TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  draining INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pools_by_provider ON pools (provider_id);
+CREATE TABLE IF NOT EXISTS telemetry (
+  pool_id TEXT PRIMARY KEY REFERENCES pools (id),
+  report TEXT NOT NULL,
+  reported_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`;
+
+/** Creates the registry's tables if they do not exist yet. */
+export function createFleetSchema(sql: SqlStorage): void {
+  sql.exec(fleetSchema);
+}
+
+/** The registry's change counter; 0 before the first write. */
+export function readVersion(sql: SqlStorage): number {
+  const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'version'").toArray()[0];
+  return row?.value ?? 0;
+}
+
+/** Increments the change counter; call after every write, in the same synchronous turn. */
+export function bumpVersion(sql: SqlStorage): void {
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES ('version', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1",
+  );
+}

@@ -1,0 +1,42 @@
+import type { BackendCallError } from '../../backends/index.ts';
+import { ApiError } from '../../shared/index.ts';
+
+/**
+ * Maps the last dispatch failure to what the client sees: its own mistakes (4xx from the pool)
+ * come back as they were; an exhausted deadline is 504; pools that were full or draining are 503
+ * with Retry-After; anything else upstream is 502. Pool error details stay in logs.
+ */
+export function failureToApiError(error: BackendCallError | 'no_candidates' | 'deadline_exceeded'): ApiError {
+  if (error === 'no_candidates') {
+    return new ApiError('no_capacity', 'no pool can take this request right now', {
+      headers: { 'retry-after': '2' },
+    });
+  }
+  if (error === 'deadline_exceeded' || error.code === 'deadline_exceeded') {
+    return new ApiError('deadline_exceeded', 'no pool could finish the request within its deadline');
+  }
+  const envelope = error.envelope;
+  if (!error.retryable && envelope && error.status !== null && error.status >= 400 && error.status < 500) {
+    const code = envelope.error.code;
+    if (isClientErrorCode(code))
+      return new ApiError(code, envelope.error.message, { param: envelope.error.param });
+  }
+  if (error.code === 'queue_full' || error.code === 'draining') {
+    return new ApiError('no_capacity', 'every pool that could serve this request is full', {
+      headers: { 'retry-after': String(error.retryAfterSeconds ?? 2) },
+    });
+  }
+  return new ApiError('upstream_failed', 'no pool could serve the request');
+}
+
+const clientErrorCodes = [
+  'invalid_request',
+  'unsupported_value',
+  'model_not_found',
+  'payload_too_large',
+  'invalid_json',
+] as const;
+
+function isClientErrorCode(code: string): code is (typeof clientErrorCodes)[number] {
+  return (clientErrorCodes as readonly string[]).includes(code);
+}

@@ -1,0 +1,37 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+import { edgeState } from '../edge-state.ts';
+import { toPoolViews } from '../fleet/pool-views.ts';
+import { requireTenant } from '../middleware/authenticate.ts';
+import { eligiblePools, noObservations } from '../routing/index.ts';
+
+/** `GET /v1/models`: the models some pool can serve now, in OpenAI's list shape. */
+export const modelRoutes = new Hono<AppEnv>().get('/v1/models', requireTenant, async (context) => {
+  const principal = context.get('principal');
+  const state = edgeState(context.env);
+  const snapshot = await state.fleet.get((promise) => context.executionCtx.waitUntil(promise));
+  const pools = toPoolViews(snapshot);
+  const now = Date.now();
+  const policy = { telemetryTtlMs: Number(context.env.TELEMETRY_TTL_MS ?? 5_000), defaultJobMs: 1_000 };
+  const tenant = principal.kind === 'tenant' ? principal.tenant : null;
+  const names = new Set(pools.flatMap((pool) => pool.models));
+  const servable = [...names].filter(
+    (model) =>
+      eligiblePools(
+        pools,
+        {
+          model,
+          images: 1,
+          allowedProviders: tenant?.allowed_providers ?? [],
+          allowedRegions: tenant?.allowed_regions ?? [],
+        },
+        noObservations,
+        policy,
+        now,
+      ).length > 0,
+  );
+  return context.json({
+    object: 'list',
+    data: servable.sort().map((id) => ({ id, object: 'model', created: 0, owned_by: 'spillway' })),
+  });
+});
