@@ -1,3 +1,5 @@
+import { type BackendProtocol, backends, type ImageBackend, isBackendProtocol } from '../backends/index.ts';
+import { createDispatchSigner, type DispatchSigner, loadEdgeKeys } from './auth/index.ts';
 import type { Env } from './env.ts';
 import { FleetCache } from './fleet/fleet-cache.ts';
 import { IsolateObservations } from './fleet/local-observations.ts';
@@ -6,15 +8,38 @@ import { IsolateObservations } from './fleet/local-observations.ts';
 export interface EdgeState {
   readonly fleet: FleetCache;
   readonly observations: IsolateObservations;
+  /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
+  signer(): Promise<DispatchSigner>;
+  /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
+  backendFor(protocol: string): ImageBackend | undefined;
 }
 
 let state: EdgeState | null = null;
 
 /** The isolate's state, created on first use (bindings are only known at request time). */
 export function edgeState(env: Env): EdgeState {
-  state ??= {
+  state ??= createEdgeState(env);
+  return state;
+}
+
+function createEdgeState(env: Env): EdgeState {
+  let signer: Promise<DispatchSigner> | null = null;
+  const adapters = new Map<BackendProtocol, ImageBackend>();
+  return {
     fleet: new FleetCache(() => env.FLEET.getByName('fleet').snapshot()),
     observations: new IsolateObservations(),
+    signer() {
+      signer ??= loadEdgeKeys(env.EDGE_SIGNING_KEY).then((keys) => createDispatchSigner(keys));
+      return signer;
+    },
+    backendFor(protocol) {
+      if (!isBackendProtocol(protocol)) return undefined;
+      let adapter = adapters.get(protocol);
+      if (!adapter) {
+        adapter = backends[protocol]();
+        adapters.set(protocol, adapter);
+      }
+      return adapter;
+    },
   };
-  return state;
 }

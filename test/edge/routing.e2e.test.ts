@@ -33,6 +33,13 @@ describe('edge routing end to end', () => {
     expect(Buffer.from(image, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('models: the official SDK lists the models the fleet can serve now', async () => {
+    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
+    const models = [];
+    for await (const model of client.models.list()) models.push(model.id);
+    expect(models).toEqual(['spillway-tiny']);
+  });
+
   it('routing: a request goes to the less-loaded of two pools', async () => {
     const poolA = stack.pools.find((pool) => pool.id === 'pool-a');
     if (!poolA) throw new Error('pool-a missing');

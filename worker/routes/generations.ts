@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { backends } from '../../backends/index.ts';
 import {
   ApiError,
   type GenerationRequest,
@@ -8,7 +7,6 @@ import {
   type Tier,
 } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
-import { createDispatchSigner, loadEdgeKeys } from '../auth/index.ts';
 import { dispatchWithFailover } from '../dispatch/dispatcher.ts';
 import { edgeState } from '../edge-state.ts';
 import { toPoolViews } from '../fleet/pool-views.ts';
@@ -73,7 +71,7 @@ export const generationRoutes = new Hono<AppEnv>().post(
         headers: { 'retry-after': '2' },
       });
     }
-    const signer = createDispatchSigner(await loadEdgeKeys(context.env.EDGE_SIGNING_KEY));
+    const signer = await state.signer();
     const ends = new Map<string, () => void>();
     const outcome = await dispatchWithFailover({
       candidates: ranked.map(({ pool }) => ({
@@ -85,11 +83,18 @@ export const generationRoutes = new Hono<AppEnv>().post(
       request,
       jobId: `edge-${context.get('requestId')}`,
       deadlineAt,
-      backendFor: (protocol) => backends[protocol as keyof typeof backends](),
+      backendFor: (protocol) => {
+        const backend = state.backendFor(protocol);
+        if (!backend) throw new Error(`no adapter for protocol ${protocol}`);
+        return backend;
+      },
       tokenFor: (poolId) => signer(poolId, tenant.id),
       now: Date.now,
       onAttempt: (attempt) => {
-        if (attempt.outcome === 'connection_failed') state.observations.eject(attempt.poolId, Date.now());
+        // Outlier ejection: a pool that refuses connections or fails with a 5xx sits out a while.
+        if (attempt.outcome === 'connection_failed' || attempt.outcome === 'failed') {
+          state.observations.eject(attempt.poolId, Date.now());
+        }
         if (attempt.load) state.observations.observeLoad(attempt.poolId, attempt.load, Date.now());
         ends.get(attempt.poolId)?.();
       },
