@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { poolUrlProblem } from './pool-url.ts';
+
+describe('pool url checks', () => {
+  const refused: Array<[string, string]> = [
+    ['ftp://pool.example.com', 'not_http'],
+    ['not a url', 'not_http'],
+    ['https://user:secret@pool.example.com', 'userinfo'],
+    ['http://127.0.0.1:9001', 'private_address'],
+    ['http://localhost:9001', 'private_address'],
+    ['http://10.1.2.3', 'private_address'],
+    ['http://172.20.0.1', 'private_address'],
+    ['http://192.168.1.10', 'private_address'],
+    ['http://169.254.169.254/latest/meta-data', 'private_address'],
+    ['http://[::1]:9001', 'private_address'],
+    ['http://[::ffff:127.0.0.1]', 'private_address'],
+    ['http://[::ffff:7f00:1]', 'private_address'],
+    ['http://2130706433', 'private_address'],
+    ['http://0x7f000001', 'private_address'],
+    ['http://metadata.internal', 'private_address'],
+  ];
+  for (const [url, problem] of refused) {
+    it(`pool url: refuses ${url} (${problem})`, () => {
+      expect(poolUrlProblem(url, false)).toBe(problem);
+    });
+  }
+
+  it('pool url: accepts public http(s) hosts', () => {
+    expect(poolUrlProblem('https://gpu-eu-1.provider.example.com', false)).toBeNull();
+    expect(poolUrlProblem('http://203.0.113.7:9001', false)).toBeNull();
+  });
+
+  it('pool url: private addresses pass only where local development allows them', () => {
+    expect(poolUrlProblem('http://127.0.0.1:9001', true)).toBeNull();
+    expect(poolUrlProblem('https://user:pw@127.0.0.1', true)).toBe('userinfo');
+  });
+});
