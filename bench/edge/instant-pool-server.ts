@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readSigningKey } from '../../gpu-node/security/key-material.ts';
 import { createHeartbeatSigner } from '../../gpu-node/security/heartbeat-signer.ts';
+import { readSigningKey } from '../../gpu-node/security/key-material.ts';
 import { HeartbeatClient } from '../../gpu-node/telemetry/heartbeat-client.ts';
-import { instantAnswer, instantLoadHeaders, instantTelemetry } from './instant-response.ts';
 import { type FromInstantPool, instantPoolId, type ToInstantPool } from './instant-pool-protocol.ts';
+import { instantAnswer, instantLoadHeaders, instantTelemetry } from './instant-response.ts';
 
 // The instant "pool": a child process (its own event loop, apart from the load generator) that
 // speaks gpu-node's `/v1/generate` protocol with a fixed one-image answer, answers
@@ -50,7 +50,12 @@ function readBody(request: IncomingMessage, done: (body: string) => void): void 
 function jobIdOf(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null && 'job_id' in parsed && typeof parsed.job_id === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'job_id' in parsed &&
+      typeof parsed.job_id === 'string'
+    ) {
       return parsed.job_id;
     }
   } catch {
@@ -81,7 +86,8 @@ async function handle(message: ToInstantPool): Promise<void> {
         fetch: (input, init) => fetch(input, init),
         onError: (error) => {
           // One line per edge is enough to diagnose; an edge being stopped fails every push.
-          if (failures++ === 0) process.stderr.write(`[instant-pool] heartbeat to ${message.edgeUrl}: ${error}\n`);
+          if (failures++ === 0)
+            process.stderr.write(`[instant-pool] heartbeat to ${message.edgeUrl}: ${error}\n`);
         },
       });
       await heartbeats.get(message.edgeUrl)?.stop();

@@ -34,7 +34,8 @@ export function startInstantPool(): Promise<InstantPool> {
       });
     });
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`instant pool exited with ${code} during start-up`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`instant pool exited with ${code} during start-up`));
     child.once('exit', onExit);
     child.on('message', (message: FromInstantPool) => {
       if (message.type !== 'listening') return;

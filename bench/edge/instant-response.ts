@@ -40,7 +40,9 @@ export function instantTelemetry(poolId: string): TelemetryReport {
     pool_id: poolId,
     version: 'bench-edge',
     timestamp: Date.now(),
-    models: [{ name: benchModel, sizes: [benchSize], default_size: benchSize, default_steps: 1, max_steps: 50 }],
+    models: [
+      { name: benchModel, sizes: [benchSize], default_size: benchSize, default_steps: 1, max_steps: 50 },
+    ],
     execution_provider: 'cpu',
     slots,
     running: 0,

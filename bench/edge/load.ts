@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { percentileOfSorted, round, sortedAscending } from '../gpu-node/percentiles.ts';
+import { CpuTally } from './process-cpu.ts';
 
 /** One HTTP path the bench drives: where to POST, with which headers and body. */
 export interface LoadTarget {
@@ -7,26 +8,33 @@ export interface LoadTarget {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The process that serves this path (with its descendants), for CPU per request. */
+  readonly cpuRoot?: number;
 }
 
-/** Latency at one client: requests one after another on one keep-alive connection. */
-export interface LatencyResult {
+/** What one measurement of one target found. */
+export interface LoadResult {
   readonly requests: number;
   readonly p50_ms: number | null;
   readonly p99_ms: number | null;
   readonly mean_ms: number | null;
+  /** Requests/s over the timed windows (meaningful for the concurrent measurement). */
+  readonly rps: number;
   readonly errors: number;
+  /**
+   * CPU (user + system) the serving process tree used per request during the timed requests, in
+   * total and by executable (`workerd`; `node` is Miniflare's or wrangler's Node side).
+   */
+  readonly cpu_ms_per_request: Readonly<Record<string, number>> | null;
 }
 
-/** Throughput at `clients` concurrent clients, each on its own keep-alive connection. */
-export interface ThroughputResult {
-  readonly clients: number;
-  readonly duration_s: number;
-  readonly requests: number;
-  readonly rps: number;
-  readonly p50_ms: number | null;
-  readonly p99_ms: number | null;
-  readonly errors: number;
+interface TargetState {
+  readonly target: LoadTarget;
+  readonly agent: Agent;
+  readonly latencies: number[];
+  readonly cpu: CpuTally;
+  errors: number;
+  elapsedMs: number;
 }
 
 /** Sends one request and reads the whole answer; resolves to its latency (ms) or null on failure. */
@@ -46,89 +54,77 @@ async function timedRequest(target: LoadTarget, agent: Agent): Promise<number | 
   }
 }
 
-/**
- * Latency at one client for several targets, interleaved in blocks (A×block, B×block, …, repeated)
- * so drift on a shared host (thermal, background work) affects every target alike.
- */
-export async function measureLatency(
-  targets: readonly LoadTarget[],
-  options: { warmup: number; requests: number; block: number },
-): Promise<Map<string, LatencyResult>> {
-  const agents = targets.map(() => new Agent({ connections: 1, pipelining: 1, keepAliveTimeout: 60_000 }));
-  const samples = targets.map((): number[] => []);
-  const errors = targets.map(() => 0);
-  try {
-    for (const [index, target] of targets.entries()) {
-      const agent = agents[index];
-      if (!agent) continue;
-      for (let warm = 0; warm < options.warmup; warm++) await timedRequest(target, agent);
+/** `clients` closed-loop clients for `durationMs` (or `count` requests in all); records unless warming up. */
+async function drive(
+  state: TargetState,
+  clients: number,
+  limit: { durationMs: number } | { count: number },
+  record: boolean,
+): Promise<void> {
+  const started = performance.now();
+  const deadline = 'durationMs' in limit ? started + limit.durationMs : Number.POSITIVE_INFINITY;
+  let remaining = 'count' in limit ? limit.count : Number.POSITIVE_INFINITY;
+  const client = async () => {
+    while (performance.now() < deadline && remaining-- > 0) {
+      const latency = await timedRequest(state.target, state.agent);
+      if (!record) continue;
+      if (latency === null) state.errors++;
+      else state.latencies.push(latency);
     }
-    for (let done = 0; done < options.requests; done += options.block) {
-      const count = Math.min(options.block, options.requests - done);
-      for (const [index, target] of targets.entries()) {
-        const agent = agents[index];
-        if (!agent) continue;
-        for (let sent = 0; sent < count; sent++) {
-          const latency = await timedRequest(target, agent);
-          if (latency === null) errors[index] = (errors[index] ?? 0) + 1;
-          else samples[index]?.push(latency);
-        }
-      }
-    }
-  } finally {
-    await Promise.all(agents.map((agent) => agent.close()));
+  };
+  const run = () => Promise.all(Array.from({ length: clients }, client));
+  if (!record) {
+    await run();
+    return;
   }
-  return new Map(
-    targets.map((target, index) => {
-      const sorted = sortedAscending(samples[index] ?? []);
-      const total = sorted.reduce((sum, value) => sum + value, 0);
-      const result: LatencyResult = {
-        requests: sorted.length,
-        p50_ms: round(percentileOfSorted(sorted, 0.5), 3),
-        p99_ms: round(percentileOfSorted(sorted, 0.99), 3),
-        mean_ms: sorted.length === 0 ? null : round(total / sorted.length, 3),
-        errors: errors[index] ?? 0,
-      };
-      return [target.name, result];
-    }),
-  );
+  await state.cpu.measure(state.target.cpuRoot, run);
+  state.elapsedMs += performance.now() - started;
 }
 
-/** Requests/s with `clients` closed-loop clients for `durationMs`, after a short warm-up. */
-export async function measureThroughput(
-  target: LoadTarget,
-  options: { clients: number; durationMs: number; warmupMs: number },
-): Promise<ThroughputResult> {
-  const agent = new Agent({ connections: options.clients, pipelining: 1, keepAliveTimeout: 60_000 });
-  const run = async (durationMs: number) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    const started = performance.now();
-    const deadline = started + durationMs;
-    const client = async () => {
-      while (performance.now() < deadline) {
-        const latency = await timedRequest(target, agent);
-        if (latency === null) errors++;
-        else latencies.push(latency);
-      }
-    };
-    await Promise.all(Array.from({ length: options.clients }, client));
-    return { latencies, errors, elapsedMs: performance.now() - started };
-  };
+/**
+ * Drives every target with `clients` concurrent clients, alternating between targets in rounds
+ * (A, B, C, A, B, C, …) so that drift on a shared host affects every target alike; connections
+ * stay open across rounds. One client with `{ count }` rounds gives sequential latency; many
+ * clients with `{ durationMs }` rounds give throughput.
+ */
+export async function measureLoad(
+  targets: readonly LoadTarget[],
+  options: {
+    clients: number;
+    rounds: number;
+    round: { durationMs: number } | { count: number };
+    warmup: { durationMs: number } | { count: number };
+  },
+): Promise<Map<string, LoadResult>> {
+  const states: TargetState[] = targets.map((target) => ({
+    target,
+    agent: new Agent({ connections: options.clients, pipelining: 1, keepAliveTimeout: 60_000 }),
+    latencies: [],
+    cpu: new CpuTally(),
+    errors: 0,
+    elapsedMs: 0,
+  }));
   try {
-    await run(options.warmupMs);
-    const { latencies, errors, elapsedMs } = await run(options.durationMs);
-    const sorted = sortedAscending(latencies);
-    return {
-      clients: options.clients,
-      duration_s: round(elapsedMs / 1000, 2) ?? 0,
-      requests: latencies.length,
-      rps: Math.round(latencies.length / (elapsedMs / 1000)),
-      p50_ms: round(percentileOfSorted(sorted, 0.5), 3),
-      p99_ms: round(percentileOfSorted(sorted, 0.99), 3),
-      errors,
-    };
+    for (const state of states) await drive(state, options.clients, options.warmup, false);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const state of states) await drive(state, options.clients, options.round, true);
+    }
   } finally {
-    await agent.close();
+    await Promise.all(states.map((state) => state.agent.close()));
   }
+  return new Map(states.map((state) => [state.target.name, summarize(state)]));
+}
+
+function summarize(state: TargetState): LoadResult {
+  const sorted = sortedAscending(state.latencies);
+  const total = sorted.reduce((sum, value) => sum + value, 0);
+  return {
+    requests: sorted.length,
+    p50_ms: round(percentileOfSorted(sorted, 0.5), 3),
+    p99_ms: round(percentileOfSorted(sorted, 0.99), 3),
+    mean_ms: sorted.length === 0 ? null : round(total / sorted.length, 3),
+    rps: state.elapsedMs > 0 ? Math.round(sorted.length / (state.elapsedMs / 1000)) : 0,
+    errors: state.errors,
+    cpu_ms_per_request: state.cpu.perRequest(sorted.length),
+  };
 }

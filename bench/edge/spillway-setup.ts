@@ -23,6 +23,7 @@ export async function registerInstantPool(
   edgeUrl: string,
   credentials: BenchCredentials,
   pool: InstantPool,
+  heartbeatIntervalMs = 500,
 ): Promise<string> {
   const admin = adminClient(edgeUrl, credentials.operatorToken);
   await admin.putProvider({ id: 'bench-provider', name: 'Bench provider' });
@@ -33,11 +34,16 @@ export async function registerInstantPool(
     region: 'local',
     models: [benchModel],
     capacity: 256,
-    public_key: { ...credentials.poolPublicJwk, kty: 'OKP', crv: 'Ed25519', x: String(credentials.poolPublicJwk.x) },
+    public_key: {
+      ...credentials.poolPublicJwk,
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: String(credentials.poolPublicJwk.x),
+    },
   });
+  await pool.startHeartbeats(edgeUrl, instantPoolId, credentials.poolKeyPath, heartbeatIntervalMs);
   await admin.putTenant({ id: 'bench', name: 'Bench tenant', tier: 'paid' });
   const { key } = await admin.mintKey('bench');
-  await pool.startHeartbeats(edgeUrl, instantPoolId, credentials.poolKeyPath);
   await waitUntilRoutable(edgeUrl, key);
   return key;
 }

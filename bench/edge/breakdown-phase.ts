@@ -1,0 +1,160 @@
+import { join } from 'node:path';
+import { round } from '../gpu-node/percentiles.ts';
+import { benchEdgeVars } from './bench-credentials.ts';
+import type { EdgeHostSpec } from './edge-host-protocol.ts';
+import type { LoadTarget } from './load.ts';
+import { measurePaths, type PathResult } from './measure-paths.ts';
+import type { PhaseContext } from './phase-context.ts';
+import { registerInstantPool } from './spillway-setup.ts';
+import { startEdgeHost } from './start-edge-host.ts';
+import { generateTarget, spillwayTarget } from './targets.ts';
+import { allPatches, variantPatches } from './variant-patches.ts';
+
+/** One variant's figures, and how they compare with the unmodified edge measured alongside. */
+export interface VariantResult extends PathResult {
+  readonly description: string;
+  /** `full` p50 minus this variant's p50: the time the change saves per request at 1 client. */
+  readonly p50_saved_ms: number | null;
+  /** This variant's rps over `full`'s. */
+  readonly rps_over_full: number | null;
+}
+
+interface Variant {
+  readonly name: string;
+  readonly description: string;
+  readonly spec: (context: PhaseContext) => EdgeHostSpec;
+  readonly spillway: boolean;
+}
+
+const edgeSpec =
+  (patches: readonly string[], logRequests: boolean) =>
+  (context: PhaseContext): EdgeHostSpec => ({
+    kind: 'worker',
+    entryPoint: 'worker/index.ts',
+    buildFolder: join(context.folder, `variant-${patches.join('+') || 'full'}-${logRequests}`),
+    bindings: { ...benchEdgeVars, EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
+    edgeObjects: true,
+    patches,
+    logRequests,
+  });
+
+const bareSpec =
+  (logRequests: boolean) =>
+  (context: PhaseContext): EdgeHostSpec => ({
+    kind: 'worker',
+    entryPoint: 'bench/edge/passthrough-worker.ts',
+    buildFolder: join(context.folder, `variant-bare-${logRequests}`),
+    bindings: { UPSTREAM_URL: context.pool.url },
+    edgeObjects: false,
+    patches: [],
+    logRequests,
+  });
+
+const validationPatches = ['no-request-validation', 'no-response-validation', 'no-load-header-validation'];
+
+const variants: readonly Variant[] = [
+  { name: 'bare', description: 'the passthrough Worker', spec: bareSpec(true), spillway: false },
+  { name: 'full', description: 'the edge as built (reference)', spec: edgeSpec([], true), spillway: true },
+  {
+    name: 'no-api-key-auth',
+    description: variantPatches['no-api-key-auth']?.description ?? '',
+    spec: edgeSpec(['no-api-key-auth'], true),
+    spillway: true,
+  },
+  {
+    name: 'no-zod-validation',
+    description: `knock-out of ${validationPatches.join(', ')}: request, answer and load headers read without zod`,
+    spec: edgeSpec(validationPatches, true),
+    spillway: true,
+  },
+  {
+    name: 'all-patches',
+    description: `every knock-out at once (${allPatches.join(', ')}): what remains is Hono, routing, fetch and re-serialising`,
+    spec: edgeSpec(allPatches, true),
+    spillway: true,
+  },
+  {
+    name: 'bare-no-request-log',
+    description: "the passthrough Worker with Miniflare's logRequests: false",
+    spec: bareSpec(false),
+    spillway: false,
+  },
+  {
+    name: 'full-no-request-log',
+    description:
+      "the edge as built with Miniflare's logRequests: false (the proposed edge-runtime.ts change)",
+    spec: edgeSpec([], false),
+    spillway: true,
+  },
+];
+
+/** The breakdown: each variant that ran, and why any did not. */
+export interface BreakdownResults {
+  readonly variants: Record<string, VariantResult>;
+  readonly notes: readonly string[];
+}
+
+/**
+ * Runs the edge in several variants side by side (each its own Miniflare process) and measures
+ * them interleaved, to show which part of the edge's work costs what. Only bench-time source
+ * patches are used; product files are untouched. A variant whose patch no longer applies (the
+ * product changed) is left out with a note.
+ */
+export async function breakdownPhase(context: PhaseContext): Promise<BreakdownResults> {
+  const { pool, log } = context;
+  log(`breakdown: starting ${variants.length} variants`);
+  const targets: LoadTarget[] = [generateTarget('direct', pool.url, pool.pid)];
+  const notes: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    for (const variant of variants) {
+      const target = await startVariant(context, variant, stops).catch((error: unknown) => {
+        notes.push(
+          `breakdown variant ${variant.name} left out: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return null;
+      });
+      if (target) targets.push(target);
+    }
+    const results = await measurePaths(targets, 'direct', context.settings);
+    const full = results.get('full');
+    const measured = variants.flatMap((variant): Array<[string, VariantResult]> => {
+      const result = results.get(variant.name);
+      if (!result) return [];
+      return [
+        [
+          variant.name,
+          {
+            description: variant.description,
+            ...result,
+            p50_saved_ms:
+              full?.p50_ms != null && result.p50_ms !== null ? round(full.p50_ms - result.p50_ms, 3) : null,
+            rps_over_full: full && full.rps > 0 ? round(result.rps / full.rps, 3) : null,
+          },
+        ],
+      ];
+    });
+    return { variants: Object.fromEntries(measured), notes };
+  } finally {
+    log('breakdown: stopping the variants');
+    for (const stop of stops.reverse()) await stop();
+  }
+}
+
+async function startVariant(
+  context: PhaseContext,
+  variant: Variant,
+  stops: Array<() => Promise<void>>,
+): Promise<LoadTarget> {
+  const host = await startEdgeHost(variant.spec(context));
+  stops.push(
+    context.cleanup.add(async () => {
+      await context.pool.stopHeartbeats(host.url);
+      await host.stop();
+    }),
+  );
+  if (!variant.spillway) return generateTarget(variant.name, host.url, host.pid);
+  // Heartbeats every second rather than 500 ms: seven edges side by side, less background work.
+  const apiKey = await registerInstantPool(host.url, context.credentials, context.pool, 1_000);
+  return spillwayTarget(variant.name, host.url, apiKey, host.pid);
+}

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+
+const count = z.coerce.number().int().min(1);
+
+/** Edge benchmark settings, validated once. */
+export const edgeBenchOptionsSchema = z.object({
+  json: z.boolean().default(false),
+  latencyRequests: count,
+  warmupRequests: z.coerce.number().int().min(0),
+  clients: count.max(1024),
+  durationMs: count,
+  wrangler: z.boolean(),
+  breakdown: z.boolean(),
+  breakdownLatencyRequests: count,
+  breakdownDurationMs: count,
+  handler: z.boolean(),
+  handlerRequests: count,
+});
+
+/** Validated edge benchmark settings. */
+export type EdgeBenchOptions = z.infer<typeof edgeBenchOptionsSchema>;
+
+/**
+ * Reads the flags of `npm run bench:edge`; the defaults keep a full run near three minutes on
+ * two cores.
+ *
+ * @example
+ * npm run bench:edge -- --json --no-wrangler --duration-ms 3000
+ */
+export function readEdgeBenchOptions(argv: readonly string[]): EdgeBenchOptions {
+  const program = new Command('bench-edge')
+    .description("Spillway's edge against a bare passthrough Worker and the upstream itself.")
+    .option('--json', 'print one JSON document instead of a summary')
+    .option('--latency-requests <n>', 'timed sequential requests per path at 1 client', '500')
+    .option('--warmup-requests <n>', 'untimed requests per path first', '50')
+    .option('--clients <n>', 'concurrent clients for the throughput figure', '32')
+    .option('--duration-ms <ms>', 'timed throughput window per path', '5000')
+    .option('--no-wrangler', 'skip the `wrangler dev` measurements')
+    .option('--no-breakdown', 'skip the variants that locate the edge’s extra time')
+    .option('--breakdown-latency-requests <n>', 'timed sequential requests per variant', '400')
+    .option('--breakdown-duration-ms <ms>', 'throughput window per variant', '3000')
+    .option('--no-handler', "skip timing the edge app's JS in Node with stubbed I/O")
+    .option('--handler-requests <n>', 'timed in-process requests per handler variant', '3000')
+    .exitOverride();
+  program.parse([...argv], { from: 'user' });
+  return edgeBenchOptionsSchema.parse(program.opts());
+}

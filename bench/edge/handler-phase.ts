@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { round } from '../gpu-node/percentiles.ts';
+import type { Cleanup } from './cleanup.ts';
+import type { HandlerMode, HandlerResult } from './handler-protocol.ts';
+import { stopChild } from './instant-pool.ts';
+import type { PhaseContext } from './phase-context.ts';
+import { allPatches, variantPatches } from './variant-patches.ts';
+
+/** One handler variant's JS work per request, and what it saves against the unmodified edge. */
+export interface HandlerVariantResult extends HandlerResult {
+  readonly description: string;
+  /** `full` wall µs minus this variant's. */
+  readonly saved_us_per_request: number | null;
+}
+
+const benchPath = fileURLToPath(new URL('./handler-bench.ts', import.meta.url));
+
+interface HandlerVariant {
+  readonly name: string;
+  readonly description: string;
+  readonly mode: HandlerMode;
+  readonly patches: readonly string[];
+}
+
+const handlerVariants: readonly HandlerVariant[] = [
+  {
+    name: 'passthrough',
+    description: 'fetch(new Request(upstream, request)): the floor',
+    mode: 'passthrough',
+    patches: [],
+  },
+  { name: 'full', description: 'the edge app as built (reference)', mode: 'edge', patches: [] },
+  ...Object.entries(variantPatches).map(([name, patch]) => ({
+    name,
+    description: patch.description,
+    mode: 'edge' as const,
+    patches: [name],
+  })),
+  { name: 'all-patches', description: 'every knock-out at once', mode: 'edge', patches: allPatches },
+];
+
+/**
+ * The edge's JS work per request without any runtime: worker/app.ts (patched per variant)
+ * called in-process in Node with stubbed bindings and an instant stubbed fetch, one process per
+ * variant. Node's Request/Response and WebCrypto are slower than workerd's native ones, so
+ * absolute figures are high; the differences between variants locate the edge's own work.
+ */
+export async function handlerPhase(
+  context: PhaseContext,
+  requests: number,
+): Promise<Record<string, HandlerVariantResult>> {
+  const measured: Array<[HandlerVariant, HandlerResult]> = [];
+  for (const variant of handlerVariants) {
+    context.log(`handler JS in Node: ${variant.name}`);
+    measured.push([
+      variant,
+      await runHandlerBench(variant, context.credentials.edgeSecretJwk, requests, context.cleanup),
+    ]);
+  }
+  const full = measured.find(([variant]) => variant.name === 'full')?.[1];
+  return Object.fromEntries(
+    measured.map(([variant, result]) => [
+      variant.name,
+      {
+        description: variant.description,
+        ...result,
+        saved_us_per_request: full ? round(full.wall_us_per_request - result.wall_us_per_request, 1) : null,
+      },
+    ]),
+  );
+}
+
+function runHandlerBench(
+  variant: HandlerVariant,
+  secret: string,
+  requests: number,
+  cleanup: Cleanup,
+): Promise<HandlerResult> {
+  const child = spawn(
+    process.execPath,
+    [benchPath, variant.mode, variant.patches.join(','), String(requests)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_EDGE_SIGNING_KEY: secret } },
+  );
+  const release = cleanup.add(() => stopChild(child));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2000);
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      void release();
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{')) {
+        reject(new Error(`handler bench ${variant.name} exited with ${code}: ${stderr || stdout}`));
+        return;
+      }
+      resolve(JSON.parse(line) as HandlerResult);
+    });
+  });
+}

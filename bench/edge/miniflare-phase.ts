@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { benchEdgeVars } from './bench-credentials.ts';
+import type { PathResult } from './measure-paths.ts';
+import { measurePaths } from './measure-paths.ts';
+import type { PhaseContext } from './phase-context.ts';
+import { registerInstantPool } from './spillway-setup.ts';
+import { startEdgeHost } from './start-edge-host.ts';
+import { generateTarget, spillwayTarget } from './targets.ts';
+
+/** The three paths in Miniflare (workerd), as `npm start` runs the edge. */
+export interface MiniflareResults {
+  readonly bare: PathResult | null;
+  readonly spillway: PathResult | null;
+  readonly direct: PathResult | null;
+}
+
+/**
+ * (a) the bare passthrough Worker and (b) Spillway's edge via `startEdgeRuntime`, each in
+ * Miniflare in its own process, and (c) the instant pool directly.
+ */
+export async function miniflarePhase(context: PhaseContext): Promise<MiniflareResults> {
+  const { pool, cleanup, log } = context;
+  log('miniflare: starting the passthrough Worker and Spillway’s edge');
+  const bare = await startEdgeHost({
+    kind: 'worker',
+    entryPoint: 'bench/edge/passthrough-worker.ts',
+    buildFolder: join(context.folder, 'miniflare-bare'),
+    bindings: { UPSTREAM_URL: pool.url },
+    edgeObjects: false,
+    patches: [],
+    logRequests: true,
+  });
+  const stopBare = cleanup.add(bare.stop);
+  const edge = await startEdgeHost({
+    kind: 'edge-runtime',
+    buildFolder: join(context.folder, 'miniflare-edge'),
+    secrets: { EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
+    vars: benchEdgeVars,
+  });
+  const stopEdge = cleanup.add(async () => {
+    await pool.stopHeartbeats(edge.url);
+    await edge.stop();
+  });
+  try {
+    const apiKey = await registerInstantPool(edge.url, context.credentials, pool);
+    const results = await measurePaths(
+      [
+        generateTarget('direct', pool.url, pool.pid),
+        generateTarget('bare', bare.url, bare.pid),
+        spillwayTarget('spillway', edge.url, apiKey, edge.pid),
+      ],
+      'direct',
+      context.settings,
+    );
+    return {
+      bare: results.get('bare') ?? null,
+      spillway: results.get('spillway') ?? null,
+      direct: results.get('direct') ?? null,
+    };
+  } finally {
+    await stopEdge();
+    await stopBare();
+  }
+}

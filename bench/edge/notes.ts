@@ -1,0 +1,15 @@
+import type { EdgeBenchOptions } from './edge-options.ts';
+
+/** How to read the figures: fixed caveats of this bench. */
+export function benchNotes(options: EdgeBenchOptions): string[] {
+  return [
+    'The upstream is an instant gpu-node stand-in (child process, fixed one-image answer, load headers, signed heartbeats every 500 ms); it does not verify dispatch tokens.',
+    `p50/p99 at 1 client: ${options.latencyRequests} sequential requests per path after ${options.warmupRequests} warm-up, interleaved across paths in blocks of 25; rps: ${options.clients} closed-loop clients on keep-alive connections for ${options.durationMs} ms after 500 ms of warm-up.`,
+    'Load generator, workerd, Miniflare/wrangler Node processes and the upstream share this host’s cores, so rps is the whole machine’s limit, not workerd’s alone.',
+    'Each Miniflare runs in its own Node process with LogLevel.INFO, as scripts/local-stack/edge-runtime.ts configures it: every request then also sends one log line from workerd to Miniflare’s Node loopback server (stdout discarded here).',
+    'added_p50_ms in each path is its p50 minus the upstream’s own p50 measured in the same interleaved run.',
+    'cpu_ms_per_request_1_client / _loaded: user+system CPU of the process tree serving the path (workerd; node = Miniflare’s or wrangler’s Node side) during the timed requests, from /proc (10 ms ticks), divided by requests served.',
+    'breakdown: the edge rebuilt with bench-time source patches (bench/edge/variant-patches.ts; product files untouched), all variants running side by side in Miniflare, heartbeats every 1 s; p50 differences below ~0.2 ms are within this host’s noise.',
+    'handler_js: worker/app.ts (patched per variant) called in-process in Node with stubbed Durable Objects and an instant stubbed fetch; Node’s Request/Response/WebCrypto are slower than workerd’s native ones, so read differences, not absolutes.',
+  ];
+}
