@@ -24,14 +24,19 @@ const reportError = (error: unknown) =>
 const startedAt = new Date();
 const cleanup = new Cleanup();
 
+const folder = await mkdtemp(join(tmpdir(), 'spillway-bench-edge-'));
+const removeFolder = () => rm(folder, { recursive: true, force: true });
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping everything the bench started`);
-    void cleanup.run(reportError).finally(() => process.exit(130));
+    void cleanup
+      .run(reportError)
+      .then(removeFolder)
+      .finally(() => process.exit(130));
   });
 }
 
-const folder = await mkdtemp(join(tmpdir(), 'spillway-bench-edge-'));
 try {
   const pool = await startInstantPool();
   cleanup.add(pool.stop);
@@ -87,5 +92,5 @@ try {
   process.exitCode = 1;
 } finally {
   await cleanup.run(reportError);
-  await rm(folder, { recursive: true, force: true });
+  await removeFolder();
 }

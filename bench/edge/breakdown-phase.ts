@@ -27,63 +27,81 @@ interface Variant {
 }
 
 const edgeSpec =
-  (patches: readonly string[], logRequests: boolean) =>
+  (patches: readonly string[]) =>
   (context: PhaseContext): EdgeHostSpec => ({
-    kind: 'worker',
-    entryPoint: 'worker/index.ts',
-    buildFolder: join(context.folder, `variant-${patches.join('+') || 'full'}-${logRequests}`),
-    bindings: { ...benchEdgeVars, EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
-    edgeObjects: true,
+    kind: 'edge-runtime',
+    worker: 'edge',
     patches,
-    logRequests,
+    buildFolder: join(context.folder, `variant-${patches.join('+') || 'full'}`),
+    secrets: { EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
+    vars: benchEdgeVars,
   });
 
 const bareSpec =
-  (logRequests: boolean) =>
+  (worker: 'passthrough' | 'buffered-passthrough') =>
   (context: PhaseContext): EdgeHostSpec => ({
-    kind: 'worker',
-    entryPoint: 'bench/edge/passthrough-worker.ts',
-    buildFolder: join(context.folder, `variant-bare-${logRequests}`),
-    bindings: { UPSTREAM_URL: context.pool.url },
-    edgeObjects: false,
+    kind: 'edge-runtime',
+    worker,
     patches: [],
-    logRequests,
+    buildFolder: join(context.folder, `variant-${worker}`),
+    secrets: {},
+    vars: { UPSTREAM_URL: context.pool.url },
+  });
+
+const infoLogSpec =
+  (edge: boolean) =>
+  (context: PhaseContext): EdgeHostSpec => ({
+    kind: 'info-log-runtime',
+    entryPoint: edge ? 'worker/index.ts' : 'bench/edge/passthrough-worker.ts',
+    buildFolder: join(context.folder, `variant-info-log-${edge ? 'full' : 'bare'}`),
+    bindings: edge
+      ? { ...benchEdgeVars, EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk }
+      : { UPSTREAM_URL: context.pool.url },
+    edgeObjects: edge,
   });
 
 const validationPatches = ['no-request-validation', 'no-response-validation', 'no-load-header-validation'];
 
 const variants: readonly Variant[] = [
-  { name: 'bare', description: 'the passthrough Worker', spec: bareSpec(true), spillway: false },
-  { name: 'full', description: 'the edge as built (reference)', spec: edgeSpec([], true), spillway: true },
+  { name: 'bare', description: 'the passthrough Worker', spec: bareSpec('passthrough'), spillway: false },
+  {
+    name: 'bare-buffered',
+    description:
+      'the passthrough holding both bodies in full (text in, text out), as any Worker that parses them must',
+    spec: bareSpec('buffered-passthrough'),
+    spillway: false,
+  },
+  { name: 'full', description: 'the edge as built (reference)', spec: edgeSpec([]), spillway: true },
   {
     name: 'no-api-key-auth',
     description: variantPatches['no-api-key-auth']?.description ?? '',
-    spec: edgeSpec(['no-api-key-auth'], true),
+    spec: edgeSpec(['no-api-key-auth']),
     spillway: true,
   },
   {
     name: 'no-zod-validation',
     description: `knock-out of ${validationPatches.join(', ')}: request, answer and load headers read without zod`,
-    spec: edgeSpec(validationPatches, true),
+    spec: edgeSpec(validationPatches),
     spillway: true,
   },
   {
     name: 'all-patches',
     description: `every knock-out at once (${allPatches.join(', ')}): what remains is Hono, routing, fetch and re-serialising`,
-    spec: edgeSpec(allPatches, true),
+    spec: edgeSpec(allPatches),
     spillway: true,
   },
   {
-    name: 'bare-no-request-log',
-    description: "the passthrough Worker with Miniflare's logRequests: false",
-    spec: bareSpec(false),
+    name: 'bare-info-log',
+    description:
+      'the passthrough Worker under the previous local runtime setting: Log(LogLevel.INFO), a log line per request',
+    spec: infoLogSpec(false),
     spillway: false,
   },
   {
-    name: 'full-no-request-log',
+    name: 'full-info-log',
     description:
-      "the edge as built with Miniflare's logRequests: false (the proposed edge-runtime.ts change)",
-    spec: edgeSpec([], false),
+      'the edge under the previous local runtime setting: Log(LogLevel.INFO), a log line per request',
+    spec: infoLogSpec(true),
     spillway: true,
   },
 ];
@@ -95,7 +113,8 @@ export interface BreakdownResults {
 }
 
 /**
- * Runs the edge in several variants side by side (each its own Miniflare process) and measures
+ * Runs the edge in several variants side by side (each started by startEdgeRuntime in its own
+ * process, except the two info-log references) and measures
  * them interleaved, to show which part of the edge's work costs what. Only bench-time source
  * patches are used; product files are untouched. A variant whose patch no longer applies (the
  * product changed) is left out with a note.

@@ -1,22 +1,29 @@
 /** What one edge host process runs. */
 export type EdgeHostSpec =
   | {
-      /** Spillway's edge through `startEdgeRuntime`, exactly as `npm start` runs it. */
+      /**
+       * A Worker started by `startEdgeRuntime` itself, so it gets exactly the runtime settings
+       * `npm start` gives the edge: `edge` is worker/ as built; `passthrough` the bare Worker;
+       * `buffered-passthrough` the bare Worker holding both bodies in full;
+       * `patches` name bench variants of the edge (variant-patches.ts).
+       */
       readonly kind: 'edge-runtime';
+      readonly worker: 'edge' | 'passthrough' | 'buffered-passthrough';
+      readonly patches: readonly string[];
       readonly buildFolder: string;
       readonly secrets: Readonly<Record<string, string>>;
       readonly vars: Readonly<Record<string, string>>;
     }
   | {
-      /** Any module Worker, bundled and run the same way (see miniflare-worker.ts). */
-      readonly kind: 'worker';
+      /**
+       * A module Worker in Miniflare with the settings edge-runtime.ts had before it turned
+       * per-request logging off (LogLevel.INFO), kept to measure what that change saved.
+       */
+      readonly kind: 'info-log-runtime';
       readonly entryPoint: string;
       readonly buildFolder: string;
       readonly bindings: Readonly<Record<string, string>>;
       readonly edgeObjects: boolean;
-      /** Names of source patches from variant-patches.ts to apply while bundling. */
-      readonly patches: readonly string[];
-      readonly logRequests: boolean;
     };
 
 /** What an edge host process reports over IPC. */

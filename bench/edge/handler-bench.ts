@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { HandlerMode, HandlerResult } from './handler-protocol.ts';
-import { polyfillWorkerdCrypto, stubEdgeEnv, stubPoolUrl, stubUpstreamFetch } from './handler-stubs.ts';
+import {
+  polyfillWorkerdCrypto,
+  presentAsWorkers,
+  stubEdgeEnv,
+  stubPoolUrl,
+  stubUpstreamFetch,
+} from './handler-stubs.ts';
 import { benchGenerationBody } from './spillway-setup.ts';
 import { patchPlugin } from './variant-patches.ts';
 
@@ -23,6 +29,7 @@ const executionContext = { waitUntil: () => undefined, passThroughOnException: (
 
 stubUpstreamFetch();
 polyfillWorkerdCrypto();
+presentAsWorkers();
 const handler = await loadHandler(mode, patchList ? patchList.split(',') : []);
 const env = stubEdgeEnv(secret);
 const apiKey = await wellFormedApiKey();

@@ -50,14 +50,22 @@ export async function handlerPhase(
   context: PhaseContext,
   requests: number,
 ): Promise<Record<string, HandlerVariantResult>> {
-  const measured: Array<[HandlerVariant, HandlerResult]> = [];
-  for (const variant of handlerVariants) {
-    context.log(`handler JS in Node: ${variant.name}`);
-    measured.push([
-      variant,
-      await runHandlerBench(variant, context.credentials.edgeSecretJwk, requests, context.cleanup),
-    ]);
+  // Two passes, keeping each variant's faster one: on a shared host noise only ever adds time.
+  const best = new Map<string, HandlerResult>();
+  for (let pass = 1; pass <= 2; pass++) {
+    for (const variant of handlerVariants) {
+      context.log(`handler JS in Node, pass ${pass}: ${variant.name}`);
+      const secret = context.credentials.edgeSecretJwk;
+      const result = await runHandlerBench(variant, secret, requests, context.cleanup);
+      const previous = best.get(variant.name);
+      if (!previous || result.wall_us_per_request < previous.wall_us_per_request)
+        best.set(variant.name, result);
+    }
   }
+  const measured = handlerVariants.flatMap((variant): Array<[HandlerVariant, HandlerResult]> => {
+    const result = best.get(variant.name);
+    return result ? [[variant, result]] : [];
+  });
   const full = measured.find(([variant]) => variant.name === 'full')?.[1];
   return Object.fromEntries(
     measured.map(([variant, result]) => [

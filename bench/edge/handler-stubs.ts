@@ -85,6 +85,18 @@ export function stubUpstreamFetch(): void {
 }
 
 /**
+ * Presents this process as workerd does (`navigator.userAgent` "Cloudflare-Workers"), so libraries
+ * take their Workers code paths: zod, notably, then skips its `new Function` JIT for objects,
+ * as it does in the edge.
+ */
+export function presentAsWorkers(): void {
+  Object.defineProperty(globalThis.navigator, 'userAgent', {
+    value: 'Cloudflare-Workers',
+    configurable: true,
+  });
+}
+
+/**
  * Makes Node's WebCrypto behave like workerd's where the edge relies on it: workerd's non-standard
  * `crypto.subtle.timingSafeEqual`, and SHA-256 digests computed synchronously (Node sends
  * `subtle.digest` to its thread pool, a cost workerd does not have).

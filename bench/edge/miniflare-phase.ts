@@ -15,24 +15,25 @@ export interface MiniflareResults {
 }
 
 /**
- * (a) the bare passthrough Worker and (b) Spillway's edge via `startEdgeRuntime`, each in
- * Miniflare in its own process, and (c) the instant pool directly.
+ * (a) the bare passthrough Worker and (b) Spillway's edge, both started by `startEdgeRuntime`
+ * (so with identical runtime settings), each in its own process, and (c) the instant pool directly.
  */
 export async function miniflarePhase(context: PhaseContext): Promise<MiniflareResults> {
   const { pool, cleanup, log } = context;
   log('miniflare: starting the passthrough Worker and Spillway’s edge');
   const bare = await startEdgeHost({
-    kind: 'worker',
-    entryPoint: 'bench/edge/passthrough-worker.ts',
-    buildFolder: join(context.folder, 'miniflare-bare'),
-    bindings: { UPSTREAM_URL: pool.url },
-    edgeObjects: false,
+    kind: 'edge-runtime',
+    worker: 'passthrough',
     patches: [],
-    logRequests: true,
+    buildFolder: join(context.folder, 'miniflare-bare'),
+    secrets: {},
+    vars: { UPSTREAM_URL: pool.url },
   });
   const stopBare = cleanup.add(bare.stop);
   const edge = await startEdgeHost({
     kind: 'edge-runtime',
+    worker: 'edge',
+    patches: [],
     buildFolder: join(context.folder, 'miniflare-edge'),
     secrets: { EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
     vars: benchEdgeVars,

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 
 /** A module Worker to bundle and run in workerd through Miniflare. */
@@ -9,15 +9,7 @@ export interface MiniflareWorkerOptions {
   readonly buildFolder: string;
   readonly bindings: Readonly<Record<string, string>>;
   /** Bind the edge's Durable Objects (the entry point must export their classes). */
-  readonly edgeObjects?: boolean;
-  /** esbuild plugins, e.g. to patch a module for a bench variant. */
-  readonly plugins?: readonly Plugin[];
-  /**
-   * Miniflare's per-request log line (`[mf:info] POST /… 200 OK`), on by default and so in
-   * edge-runtime.ts: each line is one extra request from workerd to Miniflare's Node loopback
-   * server. `false` is Miniflare's `logRequests: false`; the Worker's own logs still print.
-   */
-  readonly logRequests?: boolean;
+  readonly edgeObjects: boolean;
 }
 
 /** A running Worker. */
@@ -27,9 +19,10 @@ export interface RunningWorker {
 }
 
 /**
- * Bundles and runs a Worker exactly as `scripts/local-stack/edge-runtime.ts` runs the edge
- * (same esbuild settings, `convertV4MiniflareOptions`, compatibility date, in-memory storage),
- * on a free port, so a bench Worker and Spillway's edge meet the same runtime.
+ * Runs a Worker as scripts/local-stack/edge-runtime.ts did before it turned per-request logging
+ * off: the same esbuild settings and Miniflare options, with `Log(LogLevel.INFO)`, under which
+ * Miniflare logs every request (`[mf:info] POST /… 200 OK`) by sending the line from workerd to
+ * its Node loopback server. Kept so the bench shows what that setting costs.
  */
 export async function startMiniflareWorker(options: MiniflareWorkerOptions): Promise<RunningWorker> {
   await mkdir(options.buildFolder, { recursive: true });
@@ -45,7 +38,6 @@ export async function startMiniflareWorker(options: MiniflareWorkerOptions): Pro
     mainFields: ['module', 'main'],
     conditions: ['workerd', 'worker', 'browser'],
     logLevel: 'warning',
-    plugins: [...(options.plugins ?? [])],
   });
   const miniflareOptions = convertV4MiniflareOptions({
     modules: true,
@@ -63,12 +55,8 @@ export async function startMiniflareWorker(options: MiniflareWorkerOptions): Pro
         }
       : {}),
     bindings: { ...options.bindings },
-    logRequests: options.logRequests ?? true,
   });
-  const miniflare = new Miniflare({
-    ...miniflareOptions,
-    log: new Log(LogLevel.INFO),
-  });
+  const miniflare = new Miniflare({ ...miniflareOptions, log: new Log(LogLevel.INFO) });
   const url = await miniflare.ready;
   return { url: url.origin, stop: () => miniflare.dispose() };
 }

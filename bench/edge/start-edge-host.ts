@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EdgeHostSpec, FromEdgeHost } from './edge-host-protocol.ts';
+import { writeEdgeProject } from './edge-project.ts';
 import { stopChild } from './instant-pool.ts';
 
 /** A Worker running in an edge host process. */
@@ -17,15 +19,22 @@ const hostPath = fileURLToPath(new URL('./edge-host.ts', import.meta.url));
  * Starts Miniflare in a child process and waits for its URL. The child's stdout (Miniflare's
  * per-request log lines) is discarded; its stderr is kept for the error message if it fails.
  */
-export function startEdgeHost(spec: EdgeHostSpec): Promise<EdgeHost> {
+export async function startEdgeHost(spec: EdgeHostSpec): Promise<EdgeHost> {
+  // startEdgeRuntime bundles `worker/index.ts` from its working directory (esbuild reads it once,
+  // at load), so other Workers run from a throwaway project that holds them as worker/index.ts.
+  const cwd =
+    spec.kind === 'edge-runtime' && (spec.worker !== 'edge' || spec.patches.length > 0)
+      ? await writeEdgeProject(join(spec.buildFolder, 'project'), spec.worker, spec.patches, process.cwd())
+      : process.cwd();
   const child = spawn(process.execPath, [hostPath, JSON.stringify(spec)], {
+    cwd,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = `${stderr}${chunk.toString('utf8')}`.slice(-4000);
   });
-  return new Promise((resolve, reject) => {
+  return await new Promise((resolve, reject) => {
     const onExit = (code: number | null) =>
       reject(new Error(`edge host exited with ${code} during start-up: ${stderr}`));
     child.once('exit', onExit);
