@@ -5,39 +5,11 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TelemetryReport, telemetryReportSchema } from '../../shared/index.ts';
 import { createHeartbeatSigner } from '../security/heartbeat-signer.ts';
-import { HeartbeatClient, isSignificantChange } from './heartbeat-client.ts';
+import { HeartbeatClient } from './heartbeat-client.ts';
+import { report } from './test-telemetry-report.ts';
 
 const poolId = 'pool-eu-1';
 const heartbeatTyp = 'spillway-heartbeat+jwt';
-
-function report(overrides: Partial<TelemetryReport> = {}): TelemetryReport {
-  return {
-    pool_id: poolId,
-    version: '0.1.0',
-    timestamp: Date.now(),
-    models: [
-      {
-        name: 'spillway-tiny',
-        sizes: ['64x64', '256x256'],
-        default_size: '256x256',
-        default_steps: 30,
-        max_steps: 100,
-      },
-    ],
-    execution_provider: 'cpu',
-    slots: 16,
-    running: 0,
-    queued: 0,
-    max_queue: 256,
-    ewma_step_ms: null,
-    ewma_job_ms: null,
-    throughput_images_per_s: 0,
-    gpus: null,
-    draining: false,
-    ready: true,
-    ...overrides,
-  };
-}
 
 type KeyKind = 'ed25519' | 'p256';
 
@@ -335,37 +307,5 @@ describe('HeartbeatClient', () => {
     });
     await waitFor(() => errors.length >= 1);
     expect(errors[0]).toBeInstanceOf(Error);
-  });
-});
-
-describe('isSignificantChange', () => {
-  it('heartbeat change: anything is significant when nothing was sent yet', () => {
-    expect(isSignificantChange(null, report())).toBe(true);
-  });
-
-  it('heartbeat change: a flip of draining or ready is significant', () => {
-    expect(isSignificantChange(report(), report({ draining: true }))).toBe(true);
-    expect(isSignificantChange(report(), report({ ready: false }))).toBe(true);
-    expect(isSignificantChange(report(), report({ timestamp: 1, ewma_step_ms: 12 }))).toBe(false);
-  });
-
-  it('heartbeat change: load must move by a quarter of the slots, and by at least 2 images', () => {
-    expect(isSignificantChange(report({ slots: 16 }), report({ slots: 16, queued: 3 }))).toBe(false);
-    expect(isSignificantChange(report({ slots: 16 }), report({ slots: 16, queued: 2, running: 2 }))).toBe(
-      true,
-    );
-    expect(isSignificantChange(report({ slots: 16, queued: 10 }), report({ slots: 16, queued: 6 }))).toBe(
-      true,
-    );
-    expect(isSignificantChange(report({ slots: 2 }), report({ slots: 2, running: 1 }))).toBe(false);
-    expect(isSignificantChange(report({ slots: 2 }), report({ slots: 2, running: 2 }))).toBe(true);
-    expect(isSignificantChange(report({ slots: 10 }), report({ slots: 10, queued: 2 }))).toBe(false);
-    expect(isSignificantChange(report({ slots: 10 }), report({ slots: 10, queued: 3 }))).toBe(true);
-  });
-
-  it('heartbeat change: images moving from queued to running do not count', () => {
-    expect(isSignificantChange(report({ queued: 8, running: 0 }), report({ queued: 0, running: 8 }))).toBe(
-      false,
-    );
   });
 });
