@@ -1,5 +1,6 @@
 import { type BackendProtocol, backends, type ImageBackend, isBackendProtocol } from '../backends/index.ts';
 import { createDispatchSigner, type DispatchSigner, loadEdgeKeys } from './auth/index.ts';
+import { RetryBudget } from './dispatch/retry-budget.ts';
 import type { Env } from './env.ts';
 import { FleetCache } from './fleet/fleet-cache.ts';
 import { IsolateObservations } from './fleet/local-observations.ts';
@@ -8,6 +9,8 @@ import { IsolateObservations } from './fleet/local-observations.ts';
 export interface EdgeState {
   readonly fleet: FleetCache;
   readonly observations: IsolateObservations;
+  /** Failovers this isolate may still spend (about 10% of its requests). */
+  readonly retryBudget: RetryBudget;
   /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
   signer(): Promise<DispatchSigner>;
   /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
@@ -28,6 +31,7 @@ function createEdgeState(env: Env): EdgeState {
   return {
     fleet: new FleetCache(() => env.FLEET.getByName('fleet').snapshot()),
     observations: new IsolateObservations(),
+    retryBudget: new RetryBudget(),
     signer() {
       signer ??= loadEdgeKeys(env.EDGE_SIGNING_KEY).then((keys) => createDispatchSigner(keys));
       return signer;

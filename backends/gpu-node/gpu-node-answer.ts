@@ -1,12 +1,8 @@
-import {
-  errorEnvelopeSchema,
-  type GenerationResponse,
-  generationResponseSchema,
-  parseLoadHeaders,
-} from '../../shared/index.ts';
+import { errorEnvelopeSchema, parseLoadHeaders } from '../../shared/index.ts';
 import type { BackendResult } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { httpFailureError, parseRetryAfter } from '../failure-policy.ts';
+import { asGenerationResponse } from './generation-answer-body.ts';
 
 /**
  * Turns a pool's answer to `POST /v1/generate` into a result, or throws the
@@ -21,8 +17,8 @@ export function readGenerateAnswer(
 ): BackendResult {
   if (!response.ok) throw errorAnswer(response, text, now);
   const load = parseLoadHeaders(response.headers);
-  const parsed = generationResponseSchema.safeParse(parseJson(text));
-  if (!parsed.success || !complete(parsed.data, images)) {
+  const parsed = asGenerationResponse(parseJson(text), images);
+  if (!parsed) {
     throw new BackendCallError({
       message: `pool answered ${response.status} with a body that is not a complete generation response`,
       status: response.status,
@@ -30,10 +26,9 @@ export function readGenerateAnswer(
       retryable: true,
       workStarted: true,
       load,
-      cause: parsed.success ? undefined : parsed.error,
     });
   }
-  return { response: parsed.data, load, warnings: parsed.data.spillway?.warnings ?? [] };
+  return { response: parsed, load, warnings: parsed.spillway?.warnings ?? [] };
 }
 
 /** The {@link BackendCallError} for a pool's non-2xx answer, envelope and `Retry-After` read. */
@@ -45,10 +40,6 @@ export function errorAnswer(response: Response, text: string, now: number): Back
     retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after'), now),
     load: parseLoadHeaders(response.headers),
   });
-}
-
-function complete(response: GenerationResponse, images: number): boolean {
-  return response.data.length === images && response.data.every((image) => image.b64_json !== undefined);
 }
 
 function parseJson(text: string): unknown {

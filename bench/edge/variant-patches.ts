@@ -48,32 +48,6 @@ export const requireTenant: MiddlewareHandler<AppEnv> = async (context, next) =>
       },
     ],
   },
-  'no-response-validation': {
-    description: "knock-out: the pool's answer JSON.parsed, no zod schema (load headers still parsed)",
-    edits: [
-      {
-        file: 'backends/gpu-node/gpu-node-answer.ts',
-        find: 'const parsed = generationResponseSchema.safeParse(parseJson(text));',
-        replace:
-          'const parsed = { success: true as const, data: parseJson(text) as GenerationResponse, error: undefined };',
-      },
-    ],
-  },
-  'no-load-header-validation': {
-    description: 'knock-out: the load headers read with Number(), no zod schema',
-    edits: [
-      {
-        file: 'backends/gpu-node/gpu-node-answer.ts',
-        find: 'const load = parseLoadHeaders(response.headers);',
-        replace: `const load = {
-    queued: Number(response.headers.get('x-spillway-queued') ?? 0),
-    running: Number(response.headers.get('x-spillway-running') ?? 0),
-    slots: Number(response.headers.get('x-spillway-slots') ?? 0),
-    draining: response.headers.get('x-spillway-draining') === '1',
-  };`,
-      },
-    ],
-  },
   'no-request-id': {
     description: "knock-out: hono's requestId middleware removed (job ids become edge-undefined)",
     edits: [

@@ -8,3 +8,4 @@ export type {
   DispatchStop,
 } from './dispatch-types.ts';
 export { dispatchWithFailover } from './dispatcher.ts';
+export { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';

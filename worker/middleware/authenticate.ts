@@ -11,13 +11,19 @@ import {
   verifyTenantAppToken,
 } from '../auth/index.ts';
 import type { Env } from '../env.ts';
-import type { ApiKeyRecord, TenantRecord } from '../objects/fleet-records.ts';
+import type { TenantRecord } from '../objects/fleet-records.ts';
 import { ExpiringCache } from './credential-cache.ts';
 import type { Principal } from './principal.ts';
 
 /** Revoked keys stop working in every isolate within this time. */
 const CREDENTIAL_CACHE_MS = 5_000;
-const apiKeys = new ExpiringCache<{ key: ApiKeyRecord; tenant: TenantRecord } | null>(CREDENTIAL_CACHE_MS);
+/**
+ * API-key callers by their whole `Authorization` header, `null` for a well-formed key the
+ * directory does not know. A hit skips parsing, hashing and the directory; entries live
+ * {@link CREDENTIAL_CACHE_MS} from the directory read, so revocation still lands within that
+ * time. The header is only a map key in this isolate's memory: never stored, logged or sent.
+ */
+const apiKeyPrincipals = new ExpiringCache<Principal | null>(CREDENTIAL_CACHE_MS);
 const issuers = new ExpiringCache<TenantRecord | null>(CREDENTIAL_CACHE_MS);
 
 const refused = (message = 'the credentials were refused') =>
@@ -27,6 +33,10 @@ const refused = (message = 'the credentials were refused') =>
 
 /** Resolves the caller from `Authorization: Bearer …`: an API key, a tenant app JWT or an operator JWT. */
 export async function authenticate(env: Env, authorization: string | undefined): Promise<Principal> {
+  const now = Date.now();
+  const recent = authorization === undefined ? undefined : apiKeyPrincipals.peek(authorization, now);
+  if (recent) return recent;
+  if (recent === null) throw refused();
   const bearer = classifyBearer(authorization);
   switch (bearer.kind) {
     case 'missing':
@@ -37,21 +47,18 @@ export async function authenticate(env: Env, authorization: string | undefined):
       throw refused('the Authorization header is not a bearer API key or JWT');
     case 'api_key': {
       if (!isWellFormedApiKey(bearer.key)) throw refused();
-      const hash = await hashApiKey(bearer.key);
-      const found = await apiKeys.getOrLoad(hash, Date.now(), () =>
-        env.TENANTS.getByName('tenants').lookupApiKey(hash),
+      const principal = await apiKeyPrincipals.getOrLoad(authorization ?? bearer.key, now, () =>
+        lookUpApiKey(env, bearer.key),
       );
-      if (!found || !digestsEqual(found.key.hash, hash)) throw refused();
-      return { kind: 'tenant', tenant: found.tenant, via: 'api_key', subject: found.key.id };
+      if (!principal) throw refused();
+      return principal;
     }
     case 'jwt': {
       const keys = await loadEdgeKeys(env.EDGE_SIGNING_KEY);
       const operator = await verifyOperatorToken(bearer.token, keys);
       if (operator.ok) return { kind: 'operator', subject: operator.claims.sub };
       const app = await verifyTenantAppToken(bearer.token, (issuer) =>
-        issuers.getOrLoad(issuer, Date.now(), () =>
-          env.TENANTS.getByName('tenants').findTenantByIssuer(issuer),
-        ),
+        issuers.getOrLoad(issuer, now, () => env.TENANTS.getByName('tenants').findTenantByIssuer(issuer)),
       );
       if (!app.ok) throw refused();
       return { kind: 'tenant', tenant: app.tenant, via: 'app_token', subject: app.subject };
@@ -59,9 +66,17 @@ export async function authenticate(env: Env, authorization: string | undefined):
   }
 }
 
+/** The directory's answer for a well-formed key: only its SHA-256 digest leaves this function. */
+async function lookUpApiKey(env: Env, key: string): Promise<Principal | null> {
+  const hash = await hashApiKey(key);
+  const found = await env.TENANTS.getByName('tenants').lookupApiKey(hash);
+  if (!found || !digestsEqual(found.key.hash, hash)) return null;
+  return { kind: 'tenant', tenant: found.tenant, via: 'api_key', subject: found.key.id };
+}
+
 /** Forgets cached credentials in this isolate (after a revocation here). */
 export function forgetCachedCredentials(): void {
-  apiKeys.clear();
+  apiKeyPrincipals.clear();
   issuers.clear();
 }
 

@@ -12,6 +12,12 @@ export class ExpiringCache<Value> {
     this.#maxEntries = maxEntries;
   }
 
+  /** The cached value if it has not expired, else undefined; never loads. */
+  peek(key: string, now: number): Value | undefined {
+    const entry = this.#entries.get(key);
+    return entry && entry.expiresAt > now ? entry.value : undefined;
+  }
+
   /** The cached value, or computes, stores and returns it. */
   async getOrLoad(key: string, now: number, load: () => Promise<Value>): Promise<Value> {
     const entry = this.#entries.get(key);
