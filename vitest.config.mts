@@ -15,6 +15,7 @@ export default defineConfig({
             'test/**/*.test.ts',
             'bench/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'sdk/**/*.test.ts',
           ],
           environment: 'node',
           testTimeout: 60_000,

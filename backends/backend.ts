@@ -37,7 +37,17 @@ export interface BackendCall {
   readonly token: string;
   /** Aborts the call, e.g. when the client went away. */
   readonly signal?: AbortSignal;
+  /**
+   * Called with the pool's queue position and step progress while the call runs (async jobs
+   * show them). Optional for adapters: one whose provider reports neither never calls it.
+   */
+  readonly onProgress?: (progress: BackendProgress) => void;
 }
+
+/** What a pool reports while it works on a call: its queue position, then step k of n. */
+export type BackendProgress =
+  | { readonly kind: 'queued'; readonly position: number }
+  | { readonly kind: 'progress'; readonly step: number; readonly steps: number };
 
 /** Identifies a job to cancel. */
 export interface BackendCancelCall {

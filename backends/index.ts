@@ -2,6 +2,7 @@
 export type {
   BackendCall,
   BackendCancelCall,
+  BackendProgress,
   BackendResult,
   FetchFunction,
   ImageBackend,

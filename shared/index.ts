@@ -1,6 +1,7 @@
 export * from './api-error.ts';
 export * from './load-headers.ts';
 export * from './parse-json-body.ts';
+export * from './schemas/admin-records.ts';
 export * from './schemas/error-envelope.ts';
 export * from './schemas/fleet-admin.ts';
 export * from './schemas/generation-request.ts';

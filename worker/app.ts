@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { ApiError, errorEnvelope } from '../shared/index.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { AppEnv } from './app-env.ts';
+import { jobRoutes } from './jobs/job-routes.ts';
+import { resultRoutes } from './jobs/result-routes.ts';
+import { openApiRoutes, publicCorsOptions, publicCorsPaths } from './openapi/index.ts';
 import { generationRoutes } from './routes/generations.ts';
 import { modelRoutes } from './routes/models.ts';
 import { poolTelemetryRoutes } from './routes/pool-telemetry.ts';
@@ -26,12 +30,16 @@ export function createApp(): Hono<AppEnv> {
   // hono's requestId keeps an incoming id only if it is 1..limitLength chars of [A-Za-z0-9_=-];
   // otherwise it generates one. It also echoes the id in the response header, error paths included.
   app.use(requestId({ limitLength: maxRequestIdLength }));
+  for (const path of publicCorsPaths) app.use(path, cors(publicCorsOptions));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
   app.route('/', generationRoutes);
+  app.route('/', jobRoutes);
+  app.route('/', resultRoutes);
   app.route('/', modelRoutes);
   app.route('/', poolTelemetryRoutes);
   app.route('/', adminRoutes);
+  app.route('/', openApiRoutes);
 
   app.notFound((c) => {
     const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));

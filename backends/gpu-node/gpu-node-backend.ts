@@ -9,6 +9,7 @@ import { BackendCallError } from '../backend-call-error.ts';
 import { noAnswerError } from '../failure-policy.ts';
 import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
 import { type GpuNodeOptions, type GpuNodeSettings, gpuNodeOptionsSchema } from './gpu-node-options.ts';
+import { readGenerateStream } from './gpu-node-stream.ts';
 
 /** The most `deadline_ms` a pool accepts (shared request schema). */
 const maxDeadlineMs = 3_600_000;
@@ -69,7 +70,8 @@ async function generate(
     response = await send(`${base(call.poolUrl)}/v1/generate`, {
       method: 'POST',
       headers: {
-        accept: 'application/json',
+        // Progress needs gpu-node's event stream; without a listener the plain answer is cheaper.
+        accept: call.onProgress ? 'text/event-stream' : 'application/json',
         'content-type': 'application/json',
         authorization: `Bearer ${call.token}`,
       },
@@ -79,21 +81,39 @@ async function generate(
   } catch (error) {
     throw noAnswer(error, call, timer, capped);
   }
+  const onProgress = call.onProgress;
+  if (
+    onProgress &&
+    response.ok &&
+    /\btext\/event-stream\b/.test(response.headers.get('content-type') ?? '')
+  ) {
+    try {
+      return await readGenerateStream(response, call.request.n, now, onProgress);
+    } catch (error) {
+      if (BackendCallError.isInstance(error)) throw error;
+      if (signal.aborted) throw noAnswer(error, call, timer, capped);
+      throw brokeOff(call, response, error);
+    }
+  }
   let text: string;
   try {
     text = await response.text();
   } catch (error) {
     if (signal.aborted) throw noAnswer(error, call, timer, capped);
-    throw new BackendCallError({
-      message: `the answer from ${call.poolUrl} broke off`,
-      status: response.status,
-      code: 'upstream_failed',
-      retryable: true,
-      workStarted: true,
-      cause: error,
-    });
+    throw brokeOff(call, response, error);
   }
   return readGenerateAnswer(response, text, call.request.n, now());
+}
+
+function brokeOff(call: BackendCall, response: Response, cause: unknown): BackendCallError {
+  return new BackendCallError({
+    message: `the answer from ${call.poolUrl} broke off`,
+    status: response.status,
+    code: 'upstream_failed',
+    retryable: true,
+    workStarted: true,
+    cause,
+  });
 }
 
 function noAnswer(error: unknown, call: BackendCall, timer: AbortSignal, capped: boolean): BackendCallError {

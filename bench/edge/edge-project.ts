@@ -29,6 +29,7 @@ export async function writeEdgeProject(
         '// startEdgeRuntime binds the edge Durable Objects; the passthrough never uses them.',
         'export class FleetRegistry {}',
         'export class TenantDirectory {}',
+        'export class JobObject {}',
         '',
       ].join('\n'),
     );

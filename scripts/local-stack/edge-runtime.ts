@@ -13,14 +13,24 @@ export interface EdgeRuntimeOptions {
   readonly vars: Readonly<Record<string, string>>;
 }
 
+/** A running local edge. */
+export interface EdgeRuntime {
+  readonly url: string;
+  stop(): Promise<void>;
+  /**
+   * Disposes the workerd process and starts a new one on the same port and persisted storage,
+   * as an isolate restart would: in-memory state (isolates, queue messages in flight) is lost,
+   * Durable Object storage, alarms and R2 survive when `persistFolder` is set.
+   */
+  restart(): Promise<void>;
+}
+
 /**
  * Bundles worker/ with esbuild and runs it in workerd through Miniflare, with the same Durable
- * Object bindings as wrangler.toml. Miniflare is the runtime `wrangler dev` wraps, without its
- * dev proxy in front, which costs several milliseconds per request here (see README).
+ * Object, queue and R2 bindings as wrangler.toml. Miniflare is the runtime `wrangler dev` wraps,
+ * without its dev proxy in front, which costs several milliseconds per request here (see README).
  */
-export async function startEdgeRuntime(
-  options: EdgeRuntimeOptions,
-): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<EdgeRuntime> {
   await mkdir(options.buildFolder, { recursive: true });
   const scriptPath = join(options.buildFolder, 'worker.js');
   await build({
@@ -35,25 +45,41 @@ export async function startEdgeRuntime(
     conditions: ['workerd', 'worker', 'browser'],
     logLevel: 'warning',
   });
-  // This Miniflare release takes a new options shape; the classic one converts.
-  const miniflareOptions = convertV4MiniflareOptions({
-    modules: true,
-    scriptPath,
-    // Module names are relative to this root; workerd refuses paths that climb out of it.
-    modulesRoot: options.buildFolder,
-    compatibilityDate: '2026-08-15',
-    host: '127.0.0.1',
-    port: options.port,
-    durableObjects: {
-      FLEET: { className: 'FleetRegistry', useSQLite: true },
-      TENANTS: { className: 'TenantDirectory', useSQLite: true },
+  const start = async (port: number) => {
+    // This Miniflare release takes a new options shape; the classic one converts.
+    const miniflareOptions = convertV4MiniflareOptions({
+      modules: true,
+      scriptPath,
+      // Module names are relative to this root; workerd refuses paths that climb out of it.
+      modulesRoot: options.buildFolder,
+      compatibilityDate: '2026-08-15',
+      host: '127.0.0.1',
+      port,
+      durableObjects: {
+        FLEET: { className: 'FleetRegistry', useSQLite: true },
+        TENANTS: { className: 'TenantDirectory', useSQLite: true },
+        JOBS: { className: 'JobObject', useSQLite: true },
+      },
+      // As wrangler.toml, except a shorter batch wait: locally one batch runs at a time.
+      queueProducers: { JOB_QUEUE: 'spillway-jobs' },
+      queueConsumers: { 'spillway-jobs': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 } },
+      r2Buckets: { RESULTS: 'spillway-results' },
+      bindings: { ...options.vars, ...options.secrets },
+      ...(options.persistFolder ? { resourcePersistencePath: options.persistFolder } : {}),
+    });
+    // Warnings and errors reach this process's stdout; per-request info lines would cost every
+    // request a round trip to Miniflare's Node side (measured by bench/edge).
+    const miniflare = new Miniflare({ ...miniflareOptions, log: new Log(LogLevel.WARN) });
+    return { miniflare, url: await miniflare.ready };
+  };
+  let running = await start(options.port);
+  const origin = running.url.origin;
+  return {
+    url: origin,
+    stop: () => running.miniflare.dispose(),
+    restart: async () => {
+      await running.miniflare.dispose();
+      running = await start(Number(new URL(origin).port));
     },
-    bindings: { ...options.vars, ...options.secrets },
-    ...(options.persistFolder ? { resourcePersistencePath: options.persistFolder } : {}),
-  });
-  // Warnings and errors reach this process's stdout; per-request info lines would cost every
-  // request a round trip to Miniflare's Node side (measured by bench/edge).
-  const miniflare = new Miniflare({ ...miniflareOptions, log: new Log(LogLevel.WARN) });
-  const url = await miniflare.ready;
-  return { url: url.origin, stop: () => miniflare.dispose() };
+  };
 }

@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   readonly heartbeatIntervalMs: number;
   /** Telemetry older than this excludes a pool (ms). */
   readonly telemetryTtlMs?: number;
+  /** Extra Worker vars, e.g. shorter job leases or result URL lifetimes for tests. */
+  readonly edgeVars?: Readonly<Record<string, string>>;
 }
 
 /** A running local stack. */
@@ -48,6 +50,8 @@ export interface LocalStack {
   readonly pools: readonly LocalPool[];
   /** The edge's signing key, for tests that mint tokens the way the edge does. */
   readonly edgePrivateKey: KeyObject;
+  /** Restarts the edge's workerd on the same port and storage (see `EdgeRuntime.restart`). */
+  restartEdge(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +71,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TELEMETRY_TTL_MS: String(options.telemetryTtlMs ?? 5000),
       DEFAULT_MODEL: 'spillway-tiny',
       ALLOW_PRIVATE_POOL_URLS: 'true',
+      ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+      ...options.edgeVars,
     },
   });
   const operatorToken = await mintDevOperatorToken(edgeKey.privateKey);
@@ -115,7 +121,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     await admin.putTenant({ id: 'demo', name: 'Demo tenant', tier: 'paid' });
     const { key } = await admin.mintKey('demo');
-    return { edgeUrl: edge.url, apiKey: key, operatorToken, pools, edgePrivateKey: edgeKey.privateKey, stop };
+    return {
+      edgeUrl: edge.url,
+      apiKey: key,
+      operatorToken,
+      pools,
+      edgePrivateKey: edgeKey.privateKey,
+      restartEdge: () => edge.restart(),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

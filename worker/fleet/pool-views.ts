@@ -1,5 +1,30 @@
-import type { FleetSnapshot } from '../objects/fleet-records.ts';
+import type { FleetSnapshot, PoolSnapshotEntry } from '../objects/fleet-records.ts';
 import type { PoolView } from '../routing/index.ts';
+
+// An isolate serves the same snapshot object for about a second; building views per request
+// would cost O(pools) each time, which at thousands of pools outweighs the routing decision.
+const viewsBySnapshot = new WeakMap<FleetSnapshot, PoolView[]>();
+const entriesBySnapshot = new WeakMap<FleetSnapshot, Map<string, PoolSnapshotEntry>>();
+
+/** {@link toPoolViews}, computed once per snapshot object. */
+export function poolViewsOf(snapshot: FleetSnapshot): readonly PoolView[] {
+  let views = viewsBySnapshot.get(snapshot);
+  if (!views) {
+    views = toPoolViews(snapshot);
+    viewsBySnapshot.set(snapshot, views);
+  }
+  return views;
+}
+
+/** The snapshot's entry for a pool id, from an index built once per snapshot object. */
+export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnapshotEntry | undefined {
+  let entries = entriesBySnapshot.get(snapshot);
+  if (!entries) {
+    entries = new Map(snapshot.pools.map((entry) => [entry.pool.id, entry]));
+    entriesBySnapshot.set(snapshot, entries);
+  }
+  return entries.get(poolId);
+}
 
 /**
  * Turns registry entries into what routing reads. Freshness is judged by when the edge accepted

@@ -1,7 +1,7 @@
+import type { PublicApiKey } from '../../shared/index.ts';
 import type { ApiKeyRecord } from './fleet-records.ts';
 
-/** An API key as API responses show it: no digest. */
-export type PublicApiKey = Omit<ApiKeyRecord, 'hash'>;
+export type { PublicApiKey } from '../../shared/index.ts';
 
 /**
  * Drops the digest from a stored key, for listings. Copies named fields rather than removing

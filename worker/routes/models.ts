@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import type { ModelList } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { edgeState } from '../edge-state.ts';
-import { toPoolViews } from '../fleet/pool-views.ts';
+import { poolViewsOf } from '../fleet/pool-views.ts';
 import { requireTenant } from '../middleware/authenticate.ts';
 import { eligiblePools, noObservations } from '../routing/index.ts';
 
@@ -10,7 +11,7 @@ export const modelRoutes = new Hono<AppEnv>().get('/v1/models', requireTenant, a
   const principal = context.get('principal');
   const state = edgeState(context.env);
   const snapshot = await state.fleet.get((promise) => context.executionCtx.waitUntil(promise));
-  const pools = toPoolViews(snapshot);
+  const pools = poolViewsOf(snapshot);
   const now = Date.now();
   const policy = { telemetryTtlMs: Number(context.env.TELEMETRY_TTL_MS ?? 5_000), defaultJobMs: 1_000 };
   const tenant = principal.kind === 'tenant' ? principal.tenant : null;
@@ -30,8 +31,9 @@ export const modelRoutes = new Hono<AppEnv>().get('/v1/models', requireTenant, a
         now,
       ).length > 0,
   );
-  return context.json({
+  const list: ModelList = {
     object: 'list',
     data: servable.sort().map((id) => ({ id, object: 'model', created: 0, owned_by: 'spillway' })),
-  });
+  };
+  return context.json(list);
 });

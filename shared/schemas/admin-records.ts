@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { poolInputSchema, providerInputSchema, tenantInputSchema } from './fleet-admin.ts';
+import { telemetryReportSchema } from './telemetry-report.ts';
+
+/** Unix epoch milliseconds. */
+const epochMsSchema = z.number().int().describe('Unix epoch milliseconds.');
+
+/** A registered provider, as the admin API returns it. */
+export const providerRecordSchema = providerInputSchema.extend({ created_at: epochMsSchema });
+
+/** A registered pool, with the operator's switches. */
+export const poolRecordSchema = poolInputSchema.extend({
+  enabled: z.boolean().describe("Operator's switch; a disabled pool gets no work."),
+  draining: z.boolean().describe('Set by `POST /v1/admin/pools/:id/drain`: the pool gets no new work.'),
+  created_at: epochMsSchema,
+  updated_at: epochMsSchema,
+});
+
+/** A pool in `GET /v1/admin/pools`: the record plus its latest accepted telemetry. */
+export const poolListingSchema = poolRecordSchema.extend({
+  telemetry: telemetryReportSchema.nullable(),
+  telemetry_received_at: epochMsSchema.nullable(),
+});
+
+/** A registered tenant. */
+export const tenantRecordSchema = tenantInputSchema.extend({ created_at: epochMsSchema });
+
+/** An API key as the admin API lists it: never the key, never its digest. */
+export const publicApiKeySchema = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  name: z.string(),
+  prefix: z.string().describe('First characters of the key (e.g. `sk_live_AbC1`), to recognise it.'),
+  created_at: epochMsSchema,
+  revoked_at: epochMsSchema.nullable(),
+});
+
+/** `POST /v1/admin/keys`: the only response that ever contains the key. */
+export const mintedApiKeySchema = z.object({
+  id: z.string(),
+  key: z.string().describe('The API key; shown only in this response.'),
+  prefix: z.string(),
+  tenant_id: z.string(),
+  created_at: epochMsSchema,
+});
+
+/** `GET /v1/models`, in OpenAI's list shape. */
+export const modelListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(
+    z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() }),
+  ),
+});
+
+/** `GET /v1/webhooks/secret`. */
+export const webhookSecretSchema = z.object({
+  key: z
+    .string()
+    .regex(/^whsec_/)
+    .describe('Standard Webhooks secret: `whsec_` + base64 key.'),
+});
+
+/** `GET /healthz`. */
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+/** `{ data: [...] }`, the admin API's list envelope. */
+export function listOf<Item extends z.ZodType>(item: Item) {
+  return z.object({ data: z.array(item) });
+}
+
+/** A registered provider. */
+export type ProviderRecord = z.infer<typeof providerRecordSchema>;
+/** A registered pool. */
+export type PoolRecord = z.infer<typeof poolRecordSchema>;
+/** A registered tenant. */
+export type TenantRecord = z.infer<typeof tenantRecordSchema>;
+/** A listed API key. */
+export type PublicApiKey = z.infer<typeof publicApiKeySchema>;
+/** A freshly minted API key. */
+export type MintedApiKey = z.infer<typeof mintedApiKeySchema>;
+/** The model list. */
+export type ModelList = z.infer<typeof modelListSchema>;

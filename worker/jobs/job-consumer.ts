@@ -1,0 +1,131 @@
+import type { DispatchCandidate } from '../dispatch/dispatch-types.ts';
+import { routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
+import type { Env } from '../env.ts';
+import type { JobObject } from '../objects/job-object.ts';
+import type { ClaimedJob } from '../objects/job-record.ts';
+import { fullJitterDelay } from './backoff.ts';
+import { decideJobFailure, type JobFailureDecision } from './job-failure.ts';
+import { jobMessageSchema } from './job-message.ts';
+import { jobSettings } from './job-settings.ts';
+import { throttleProgress } from './progress-throttle.ts';
+import { deleteImages, storeImages } from './result-store.ts';
+
+/** Longest a job waits for capacity before its next try (and the cap of the backoff). */
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * The job queue's consumer. Each message names a job; its job object decides whether there is
+ * anything to do (a claim), and the job is routed and dispatched with failover exactly like a
+ * sync request, with the edge job id as the pools' idempotency key. While it runs the claim is
+ * renewed; a cancel or a lapsed claim aborts the pool call. The message is acked once the job
+ * object knows the outcome, or retried with full-jitter backoff when no pool could take the job.
+ *
+ * @example
+ * export default { fetch: app.fetch, queue: consumeJobBatch };
+ */
+export async function consumeJobBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
+  await Promise.all(batch.messages.map((message) => consumeMessage(message, env, ctx)));
+}
+
+async function consumeMessage(message: Message<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const parsed = jobMessageSchema.safeParse(message.body);
+  if (!parsed.success) {
+    console.warn(JSON.stringify({ level: 'warn', msg: 'dropped a malformed job message', id: message.id }));
+    message.ack();
+    return;
+  }
+  try {
+    const job = env.JOBS.getByName(parsed.data.job_id);
+    const claim = await job.claim();
+    if (claim === null) {
+      message.ack();
+      return;
+    }
+    const retryInMs = await runClaim(env, ctx, claim);
+    if (retryInMs === null) message.ack();
+    else message.retry({ delaySeconds: Math.ceil(retryInMs / 1000) });
+  } catch (error) {
+    // The job object was unreachable: let the queue deliver the message again.
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'job message failed',
+        job_id: parsed.data.job_id,
+        error: String(error),
+      }),
+    );
+    message.retry({ delaySeconds: 1 });
+  }
+}
+
+/** Runs one claim to its outcome; returns the delay before a retry, or null when the job is settled. */
+async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Promise<number | null> {
+  const job = env.JOBS.getByName(claim.id);
+  const settings = jobSettings(env);
+  const stop = new AbortController();
+  const heartbeat = setInterval(
+    () => {
+      job.renew(claim.serial).then(
+        (live) => {
+          if (!live) stop.abort();
+        },
+        () => undefined,
+      );
+    },
+    Math.max(250, Math.floor(settings.claimLeaseMs / 3)),
+  );
+  // Reports go out in order; the outcome waits for them so `running` never follows `succeeded`.
+  let reports: Promise<void> = Promise.resolve();
+  try {
+    const outcome = await routeAndDispatch({
+      env,
+      tenant: claim.tenant,
+      request: claim.request,
+      jobId: claim.id,
+      deadlineAt: claim.deadlineAt,
+      waitUntil: (promise) => ctx.waitUntil(promise),
+      signal: stop.signal,
+      onStart: (candidate: DispatchCandidate) => {
+        reports = reports.then(() => job.started(claim.serial, candidate)).catch(() => undefined);
+      },
+      onProgress: throttleProgress((progress) => {
+        reports = reports.then(() => job.report(claim.serial, progress)).catch(() => undefined);
+      }),
+    });
+    await reports;
+    if (outcome.ok) {
+      const { response } = outcome.result;
+      const expiresAt = Date.now() + settings.resultRetentionMs;
+      await storeImages(env.RESULTS, claim.id, response.data, expiresAt);
+      const images = response.data.map((image) => ({
+        seed: image.seed ?? null,
+        revised_prompt: image.revised_prompt ?? null,
+      }));
+      const verdict = await job.succeed({ created: response.created, images });
+      if (verdict === 'canceled') await deleteImages(env.RESULTS, claim.id, images.length);
+      return null;
+    }
+    if (stop.signal.aborted) return null;
+    return settle(job, claim, decideJobFailure(outcome.error, claim.request.model ?? ''));
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function settle(
+  job: DurableObjectStub<JobObject>,
+  claim: ClaimedJob,
+  decision: JobFailureDecision,
+): Promise<number | null> {
+  if (decision.kind === 'fail' || Date.now() >= claim.deadlineAt) {
+    await job.fail(claim.serial, decision.error);
+    return null;
+  }
+  const backoff = fullJitterDelay(claim.serial - 1, { baseMs: 1_000, capMs: MAX_RETRY_DELAY_MS });
+  const delay = Math.min(Math.max(backoff, decision.retryAfterMs), claim.deadlineAt - Date.now());
+  return (await job.release(claim.serial, delay)) ? delay : null;
+}

@@ -1,0 +1,88 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { BackendProgress } from '../../backends/index.ts';
+import { ApiError, jobSubmitRequestSchema } from '../../shared/index.ts';
+import { fullJitterDelay } from './backoff.ts';
+import { checkWebhookUrl, jobIdFor, submissionFingerprint } from './job-submission.ts';
+import { preferredWaitSeconds } from './prefer-wait.ts';
+import { throttleProgress } from './progress-throttle.ts';
+
+describe('job helpers', () => {
+  it('prefer wait: reads wait=N among other preferences, caps it at 60 and ignores malformed ones', () => {
+    expect(preferredWaitSeconds(undefined)).toBeNull();
+    expect(preferredWaitSeconds('wait=10')).toBe(10);
+    expect(preferredWaitSeconds('respond-async, wait=30')).toBe(30);
+    expect(preferredWaitSeconds('wait=600')).toBe(60);
+    expect(preferredWaitSeconds('wait=soon')).toBeNull();
+    expect(preferredWaitSeconds('return=minimal')).toBeNull();
+  });
+
+  it('backoff: full jitter stays within [0, min(cap, base * 2^attempt))', () => {
+    expect(fullJitterDelay(0, { baseMs: 1_000, capMs: 30_000, random: () => 0.999 })).toBe(999);
+    expect(fullJitterDelay(3, { baseMs: 1_000, capMs: 30_000, random: () => 0.5 })).toBe(4_000);
+    expect(fullJitterDelay(10, { baseMs: 1_000, capMs: 30_000, random: () => 0.999 })).toBe(29_970);
+    expect(fullJitterDelay(2, { baseMs: 1_000, capMs: 30_000, random: () => 0 })).toBe(0);
+  });
+
+  it('progress: positions only when they change, steps at most every 500 ms', () => {
+    const seen: BackendProgress[] = [];
+    let clock = 0;
+    const report = throttleProgress(
+      (progress) => seen.push(progress),
+      () => clock,
+    );
+    report({ kind: 'queued', position: 2 });
+    report({ kind: 'queued', position: 2 });
+    report({ kind: 'progress', step: 1, steps: 10 });
+    clock = 100;
+    report({ kind: 'progress', step: 2, steps: 10 });
+    clock = 600;
+    report({ kind: 'progress', step: 5, steps: 10 });
+    expect(seen).toEqual([
+      { kind: 'queued', position: 2 },
+      { kind: 'progress', step: 1, steps: 10 },
+      { kind: 'progress', step: 5, steps: 10 },
+    ]);
+  });
+
+  it('webhook url: private hosts, userinfo and plain http are refused unless local development allows them', () => {
+    const refused = (url: string, allowPrivate = false) => {
+      try {
+        checkWebhookUrl(url, allowPrivate);
+        return null;
+      } catch (error) {
+        return error instanceof ApiError ? [error.code, error.param] : error;
+      }
+    };
+    expect(refused('https://hooks.example.com/spillway')).toBeNull();
+    for (const bad of [
+      'http://hooks.example.com/x',
+      'https://127.0.0.1/x',
+      'https://169.254.169.254/',
+      'https://[::1]/',
+      'https://a:b@hooks.example.com/',
+      'https://2130706433/',
+    ]) {
+      expect(refused(bad)).toEqual(['invalid_request', 'webhook']);
+    }
+    expect(refused('http://127.0.0.1:9000/hook', true)).toBeNull();
+    expect(refused('https://a:b@hooks.example.com/', true)).toEqual(['invalid_request', 'webhook']);
+  });
+
+  it('job ids: random without a key, derived per tenant and key with one, malformed keys refused', async () => {
+    const random = await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', undefined);
+    expect(random).toMatch(/^job_[A-Za-z0-9_-]{26}$/);
+    expect(await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', undefined)).not.toBe(random);
+    const keyed = await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', 'k-1');
+    expect(await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', '"k-1"')).toBe(keyed);
+    await expect(jobIdFor(env.EDGE_SIGNING_KEY, 'acme', 'has space')).rejects.toBeInstanceOf(ApiError);
+    await expect(jobIdFor(env.EDGE_SIGNING_KEY, 'acme', '')).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('fingerprint: the same request with defaults spelled out matches, another prompt does not', async () => {
+    const parse = (body: object) => jobSubmitRequestSchema.parse(body);
+    const plain = await submissionFingerprint(parse({ prompt: 'fox' }));
+    expect(await submissionFingerprint(parse({ n: 1, prompt: 'fox', priority: 'normal' }))).toBe(plain);
+    expect(await submissionFingerprint(parse({ prompt: 'owl' }))).not.toBe(plain);
+  });
+});

@@ -1,0 +1,67 @@
+import { ApiError, type JobSubmitRequest } from '../../shared/index.ts';
+import { poolUrlProblem } from '../admin/pool-url.ts';
+import { idempotentJobId } from '../auth/idempotent-job-id.ts';
+
+/** Idempotency-Key values we accept: 1-255 visible ASCII characters (the draft's sf-string). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Random part of a job id: 20 bytes, 26 base64url characters kept (about 156 bits). */
+const RANDOM_ID_BYTES = 20;
+
+/**
+ * The job id for a submission: derived from the tenant and its `Idempotency-Key` when one is
+ * sent (so duplicates meet in one job object), random otherwise.
+ * A malformed key is a 400 naming the header.
+ */
+export async function jobIdFor(
+  edgeSigningKey: string,
+  tenantId: string,
+  idempotencyKey: string | undefined,
+): Promise<string> {
+  if (idempotencyKey === undefined) {
+    const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_ID_BYTES));
+    return `job_${toBase64Url(bytes).slice(0, 26)}`;
+  }
+  // Structured-field strings arrive quoted ("abc"); the quotes are not part of the key.
+  const key = /^".*"$/.test(idempotencyKey) ? idempotencyKey.slice(1, -1) : idempotencyKey;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters', {
+      param: 'Idempotency-Key',
+    });
+  }
+  return idempotentJobId(edgeSigningKey, tenantId, key);
+}
+
+/**
+ * SHA-256 of the parsed submission (defaults applied, keys sorted), so `{}` and `{"n":1}` are
+ * the same request and a reused key with another body is caught.
+ */
+export async function submissionFingerprint(submission: JobSubmitRequest): Promise<string> {
+  const canonical = JSON.stringify(submission, Object.keys(submission).sort());
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
+  return toBase64Url(new Uint8Array(digest));
+}
+
+/**
+ * Refuses webhook URLs the edge must not call (SSRF): non-https, userinfo, and loopback, private
+ * or link-local hosts. Local development (`allowPrivate`) also takes http and private hosts.
+ */
+export function checkWebhookUrl(url: string, allowPrivate: boolean): void {
+  const problem = poolUrlProblem(url, allowPrivate);
+  const insecure = !allowPrivate && !url.startsWith('https://');
+  if (problem !== null || insecure) {
+    throw new ApiError('invalid_request', 'webhook must be a public https URL without credentials', {
+      param: 'webhook',
+    });
+  }
+}
+
+/** A random seed for a job that names none, drawn per job so every attempt draws the same images. */
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

@@ -1,0 +1,64 @@
+import type { JobResource } from '../../shared/index.ts';
+import type { JobRecord } from '../objects/job-record.ts';
+import { signedResultUrls } from './result-urls.ts';
+
+/** Keys and timings {@link toJobResource} needs. */
+export interface JobViewContext {
+  readonly edgeSigningKey: string;
+  readonly urlTtlSeconds: number;
+  readonly nowMs: number;
+}
+
+/**
+ * The wire view of a job (`shared/schemas/job-resource.ts`): unix-second times, fields that do
+ * not apply to the status as `null`, the pool's id but never its URL, and fresh signed URLs for
+ * a succeeded job's images.
+ */
+export async function toJobResource(record: JobRecord, context: JobViewContext): Promise<JobResource> {
+  const statusUrl = `${record.origin}/v1/jobs/${record.id}`;
+  const queued = record.status === 'queued';
+  return {
+    id: record.id,
+    object: 'spillway.job',
+    status: record.status,
+    created_at: Math.floor(record.createdAt / 1000),
+    updated_at: Math.floor(record.updatedAt / 1000),
+    model: record.request.model ?? '',
+    // On a pool, its count of images ahead; at the edge jobs are not ranked, so 0 ("next").
+    queue_position: queued ? (record.queuePosition ?? 0) : null,
+    // Known only at the edge: when the job's (re)delivery is due.
+    estimated_start_at:
+      queued && record.queuePosition === null ? Math.max(record.dueAt ?? context.nowMs, context.nowMs) : null,
+    progress: record.status === 'running' ? record.progress : null,
+    result: await resultView(record, context),
+    error: record.status === 'failed' ? record.error : null,
+    // Queued at the edge (fresh, or again after a lost pool): no pool; queued on a pool: that pool.
+    pool_id: queued && record.queuePosition === null ? null : (record.pool?.poolId ?? null),
+    attempts: record.attempts,
+    status_url: statusUrl,
+    events_url: `${statusUrl}/events`,
+    cancel_url: statusUrl,
+  };
+}
+
+async function resultView(record: JobRecord, context: JobViewContext): Promise<JobResource['result']> {
+  if (record.status !== 'succeeded' || record.result === null) return null;
+  const { images, created } = record.result;
+  const urls = await signedResultUrls({
+    edgeSigningKey: context.edgeSigningKey,
+    origin: record.origin,
+    resultId: record.id,
+    count: images.length,
+    nowMs: context.nowMs,
+    ttlSeconds: context.urlTtlSeconds,
+    expiresAt: record.expiresAt ?? context.nowMs,
+  });
+  return {
+    created,
+    data: images.map((image, index) => ({
+      url: urls[index] ?? '',
+      ...(image.seed === null ? {} : { seed: image.seed }),
+      ...(image.revised_prompt === null ? {} : { revised_prompt: image.revised_prompt }),
+    })),
+  };
+}

@@ -1,0 +1,30 @@
+import type { BackendProgress } from '../../backends/index.ts';
+
+/** Least time between two step reports to a job object; every report is a storage write. */
+const MIN_INTERVAL_MS = 500;
+
+/**
+ * Thins a pool's progress stream before it reaches the job object: a queue position only when
+ * it changed, steps at most every 500 ms (the first at once). A skipped last step costs
+ * nothing: `succeeded` follows.
+ */
+export function throttleProgress(
+  report: (progress: BackendProgress) => void,
+  now: () => number = Date.now,
+): (progress: BackendProgress) => void {
+  let lastPosition: number | null = null;
+  let lastStepAt = Number.NEGATIVE_INFINITY;
+  return (progress) => {
+    if (progress.kind === 'queued') {
+      if (progress.position === lastPosition) return;
+      lastPosition = progress.position;
+      report(progress);
+      return;
+    }
+    const at = now();
+    if (at - lastStepAt < MIN_INTERVAL_MS) return;
+    lastStepAt = at;
+    lastPosition = null;
+    report(progress);
+  };
+}

@@ -1,0 +1,71 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { errorEnvelopeSchema } from '../../shared/index.ts';
+import { signResultGrant } from '../auth/result-url-signature.ts';
+import { resultKey } from './result-store.ts';
+
+const worker = exports.default;
+
+async function signedUrl(resultId: string, index: number, expires: number): Promise<string> {
+  const signature = await signResultGrant(env.EDGE_SIGNING_KEY, { resultId, index, expires });
+  return `http://edge.test/v1/results/${resultId}/${index}?expires=${expires}&signature=${signature}`;
+}
+
+async function code(response: Response): Promise<[number, string]> {
+  return [response.status, errorEnvelopeSchema.parse(await response.json()).error.code];
+}
+
+describe('results route', () => {
+  it('results: a signed URL serves the stored PNG without credentials', async () => {
+    const id = `img_${crypto.randomUUID().replaceAll('-', '')}`;
+    const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
+    await env.RESULTS.put(resultKey(id, 0), png, {
+      customMetadata: { expires_at: String(Date.now() + 60_000) },
+    });
+    const response = await worker.fetch(await signedUrl(id, 0, Math.floor(Date.now() / 1000) + 60));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(png);
+  });
+
+  it('results: malformed, unsigned or tampered URLs are 403 invalid_signature, expired ones 403 url_expired', async () => {
+    const id = `img_${crypto.randomUUID().replaceAll('-', '')}`;
+    const future = Math.floor(Date.now() / 1000) + 60;
+    const good = new URL(await signedUrl(id, 0, future));
+    const unsigned = new URL(good);
+    unsigned.searchParams.delete('signature');
+    const otherIndex = new URL(good.toString().replace(`/${id}/0?`, `/${id}/1?`));
+    for (const url of [
+      unsigned,
+      otherIndex,
+      new URL('http://edge.test/v1/results/nope/0?expires=1&signature=x'),
+    ]) {
+      expect(await code(await worker.fetch(url))).toEqual([403, 'invalid_signature']);
+    }
+    const past = await signedUrl(id, 0, Math.floor(Date.now() / 1000) - 1);
+    expect(await code(await worker.fetch(past))).toEqual([403, 'url_expired']);
+  });
+
+  it('results: a validly signed URL for an image that is gone or past retention is 404 not_found', async () => {
+    const id = `img_${crypto.randomUUID().replaceAll('-', '')}`;
+    const future = Math.floor(Date.now() / 1000) + 60;
+    expect(await code(await worker.fetch(await signedUrl(id, 0, future)))).toEqual([404, 'not_found']);
+    await env.RESULTS.put(resultKey(id, 0), new Uint8Array([1]), {
+      customMetadata: { expires_at: String(Date.now() - 1) },
+    });
+    expect(await code(await worker.fetch(await signedUrl(id, 0, future)))).toEqual([404, 'not_found']);
+  });
+
+  it('jobs: job routes need a tenant credential', async () => {
+    for (const [method, path] of [
+      ['POST', '/v1/jobs'],
+      ['GET', '/v1/jobs/job_AAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      ['GET', '/v1/jobs/job_AAAAAAAAAAAAAAAAAAAAAAAAAA/events'],
+      ['DELETE', '/v1/jobs/job_AAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      ['GET', '/v1/webhooks/secret'],
+    ] as const) {
+      const response = await worker.fetch(`http://edge.test${path}`, { method });
+      expect(await code(response)).toEqual([401, 'missing_credentials']);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Paths browser and mobile-web apps call cross-origin. They authenticate with bearer tokens, not
+ * cookies, so any origin may call them; the operator API and pool heartbeats stay same-origin.
+ */
+export const publicCorsPaths = [
+  '/v1/images/*',
+  '/v1/models',
+  '/v1/jobs',
+  '/v1/jobs/*',
+  '/v1/results/*',
+  '/openapi.json',
+] as const;
+
+/** hono/cors options for {@link publicCorsPaths}: the request headers the SDK sends, the response headers it reads. */
+export const publicCorsOptions = {
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'DELETE'],
+  allowHeaders: [
+    'authorization',
+    'content-type',
+    'idempotency-key',
+    'prefer',
+    'last-event-id',
+    'x-request-id',
+  ],
+  exposeHeaders: [
+    'retry-after',
+    'x-request-id',
+    'x-spillway-pool',
+    'x-spillway-provider',
+    'location',
+    'idempotent-replayed',
+    'preference-applied',
+  ],
+  maxAge: 600,
+};
