@@ -2,9 +2,9 @@ import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
 import type { GenerationRequest, Priority, Tier } from '../../shared/index.ts';
 import { edgeState } from '../edge-state.ts';
 import type { Env } from '../env.ts';
-import { poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
+import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
 import type { TenantRecord } from '../objects/fleet-records.ts';
-import { rankPools } from '../routing/index.ts';
+import { pickPools, type RoutingPolicy } from '../routing/index.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 
@@ -68,11 +68,14 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const { env, tenant, request } = input;
   const state = edgeState(env);
   const snapshot = await state.fleet.get(input.waitUntil);
-  const pools = poolViewsOf(snapshot);
   const model = request.model ?? '';
   const now = Date.now();
-  const ranked = rankPools({
-    pools,
+  const policy: RoutingPolicy = {
+    telemetryTtlMs: Number(env.TELEMETRY_TTL_MS ?? 5_000),
+    defaultJobMs: 1_000,
+  };
+  // At most as many candidates as the dispatcher will call (3 attempts).
+  const ranked = pickPools(fleetIndexOf(snapshot, model, policy), {
     request: {
       model,
       images: request.n,
@@ -80,11 +83,11 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       allowedRegions: tenant.allowed_regions,
     },
     observations: state.observations,
-    policy: { telemetryTtlMs: Number(env.TELEMETRY_TTL_MS ?? 5_000), defaultJobMs: 1_000 },
+    policy,
     now,
     random: Math.random,
   });
-  if (ranked.length === 0 && !pools.some((pool) => pool.models.includes(model))) {
+  if (ranked.length === 0 && !poolViewsOf(snapshot).some((pool) => pool.models.includes(model))) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
   const candidates = ranked.flatMap(({ pool }): DispatchCandidate[] => {
@@ -112,7 +115,14 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       onAttempt: (attempt) => {
         // Outlier ejection: a pool that refuses connections or fails with a 5xx sits out a while.
         if (attempt.outcome === 'connection_failed' || attempt.outcome === 'failed') {
+          const alreadyEjected = (state.observations.ejectedUntil.get(attempt.poolId) ?? 0) > Date.now();
           state.observations.eject(attempt.poolId, Date.now());
+          // A refused connection (a dead pool) also goes to the registry, once per ejection
+          // window, so every isolate skips the pool from its next snapshot on. A 5xx does not:
+          // an idle pool's figures never move, so one bad answer would bench it for 30 s.
+          if (attempt.outcome === 'connection_failed' && !alreadyEjected) {
+            input.waitUntil(reportSuspect(env, attempt.poolId));
+          }
         }
         if (attempt.load) state.observations.observeLoad(attempt.poolId, attempt.load, Date.now());
         ends.get(attempt.poolId)?.();
@@ -130,6 +140,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   } finally {
     for (const end of ends.values()) end();
   }
+}
+
+/** Best effort: a registry that cannot be reached leaves the isolate's own ejection in place. */
+function reportSuspect(env: Env, poolId: string): Promise<unknown> {
+  return env.FLEET.getByName('fleet')
+    .reportSuspect(poolId)
+    .catch(() => undefined);
 }
 
 /** The adapter with `onProgress` added to every generate call (the dispatcher passes calls through as they are). */

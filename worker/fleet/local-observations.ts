@@ -13,10 +13,15 @@ export class IsolateObservations implements LocalObservations {
   readonly inFlight = new Map<string, number>();
   readonly piggybacked = new Map<string, { queued: number; running: number; at: number }>();
   readonly ejectedUntil = new Map<string, number>();
+  /** Send time of each request in flight, per pool: only sends after a report are unreported. */
+  readonly inFlightSentAt = new Map<string, number[]>();
 
-  /** Counts a request sent to a pool; call the returned function when it ends. */
-  begin(poolId: string): () => void {
+  /** Counts a request sent to a pool at `now`; call the returned function when it ends. */
+  begin(poolId: string, now: number = Date.now()): () => void {
     this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
+    const sends = this.inFlightSentAt.get(poolId);
+    if (sends) sends.push(now);
+    else this.inFlightSentAt.set(poolId, [now]);
     let ended = false;
     return () => {
       if (ended) return;
@@ -24,6 +29,10 @@ export class IsolateObservations implements LocalObservations {
       const remaining = (this.inFlight.get(poolId) ?? 1) - 1;
       if (remaining > 0) this.inFlight.set(poolId, remaining);
       else this.inFlight.delete(poolId);
+      const pending = this.inFlightSentAt.get(poolId) ?? [];
+      const position = pending.indexOf(now);
+      if (position >= 0) pending.splice(position, 1);
+      if (pending.length === 0) this.inFlightSentAt.delete(poolId);
     };
   }
 

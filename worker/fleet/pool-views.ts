@@ -1,10 +1,31 @@
 import type { FleetSnapshot, PoolSnapshotEntry } from '../objects/fleet-records.ts';
-import type { PoolView } from '../routing/index.ts';
+import { type FleetIndex, indexFleet, type PoolView, type RoutingPolicy } from '../routing/index.ts';
 
 // An isolate serves the same snapshot object for about a second; building views per request
 // would cost O(pools) each time, which at thousands of pools outweighs the routing decision.
 const viewsBySnapshot = new WeakMap<FleetSnapshot, PoolView[]>();
 const entriesBySnapshot = new WeakMap<FleetSnapshot, Map<string, PoolSnapshotEntry>>();
+
+const indexesBySnapshot = new WeakMap<FleetSnapshot, Map<string, FleetIndex>>();
+
+/**
+ * Routing's index of the snapshot for one model, built once per snapshot object and model
+ * (`policy` is the isolate's, constant between deployments), so a decision samples a few pools
+ * instead of scoring them all.
+ */
+export function fleetIndexOf(snapshot: FleetSnapshot, model: string, policy: RoutingPolicy): FleetIndex {
+  let indexes = indexesBySnapshot.get(snapshot);
+  if (!indexes) {
+    indexes = new Map();
+    indexesBySnapshot.set(snapshot, indexes);
+  }
+  let index = indexes.get(model);
+  if (!index) {
+    index = indexFleet(poolViewsOf(snapshot), model, policy);
+    indexes.set(model, index);
+  }
+  return index;
+}
 
 /** {@link toPoolViews}, computed once per snapshot object. */
 export function poolViewsOf(snapshot: FleetSnapshot): readonly PoolView[] {
@@ -32,7 +53,7 @@ export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnap
  * looking fresh.
  */
 export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
-  return snapshot.pools.map(({ pool, telemetry, received_at }) => ({
+  return snapshot.pools.map(({ pool, telemetry, received_at, suspect_until }) => ({
     poolId: pool.id,
     providerId: pool.provider_id,
     region: pool.region,
@@ -48,5 +69,6 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
     ready: telemetry?.ready ?? false,
     reportedAt: received_at,
     enabled: pool.enabled,
+    suspectUntil: suspect_until,
   }));
 }

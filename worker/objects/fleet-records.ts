@@ -1,10 +1,4 @@
-import type {
-  PoolRecord,
-  ProviderRecord,
-  PublicApiKey,
-  TelemetryReport,
-  TenantRecord,
-} from '../../shared/index.ts';
+import type { PoolRecord, ProviderRecord, PublicApiKey, TelemetryReport } from '../../shared/index.ts';
 
 export type { PoolRecord, ProviderRecord, TenantRecord } from '../../shared/index.ts';
 
@@ -15,6 +9,8 @@ export interface PoolSnapshotEntry {
   readonly telemetry: TelemetryReport | null;
   /** When the edge accepted the latest heartbeat (epoch ms), or null. */
   readonly received_at: number | null;
+  /** Until when an isolate's report holds the pool suspect (epoch ms), or null. */
+  readonly suspect_until: number | null;
 }
 
 /** The fleet at one moment; isolates cache it and refresh it in the background. */

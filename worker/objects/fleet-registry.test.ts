@@ -203,3 +203,36 @@ describe('fleet registry', () => {
     expect(rows).toEqual([{ id: pool.id, draining: 0 }]);
   });
 });
+
+describe('fleet registry: suspicion', () => {
+  it('suspicion: a reported pool is suspect in the snapshot until its telemetry moves', async () => {
+    const { registry, pool } = await registryWithPool();
+    const frozen = telemetryReport({
+      pool_id: pool.id,
+      queued: 3,
+      running: 4,
+      timestamp: Date.now() - 1_000,
+    });
+    await registry.recordTelemetry(pool.id, frozen, Date.now());
+    const before = await registry.snapshot();
+    expect(await registry.reportSuspect(pool.id)).toBe(true);
+    const suspect = await registry.snapshot();
+    expect(suspect.version).toBeGreaterThan(before.version);
+    expect(suspect.pools[0]?.suspect_until).toBeGreaterThan(Date.now() + 25_000);
+    // A stalled pool that keeps sending its last figures stays suspect...
+    await registry.recordTelemetry(pool.id, { ...frozen, timestamp: Date.now() - 500 }, Date.now());
+    expect((await registry.snapshot()).pools[0]?.suspect_until).not.toBeNull();
+    // ...and one whose figures move is trusted again.
+    await registry.recordTelemetry(pool.id, { ...frozen, queued: 2, timestamp: Date.now() }, Date.now());
+    expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
+  });
+
+  it('suspicion: an unknown pool cannot be reported, and a deleted pool leaves no note behind', async () => {
+    const { registry, pool } = await registryWithPool();
+    expect(await registry.reportSuspect('no-such-pool')).toBe(false);
+    expect(await registry.reportSuspect(pool.id)).toBe(true);
+    expect((await registry.deletePool(pool.id)).ok).toBe(true);
+    await registry.putPool(pool);
+    expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
+  });
+});

@@ -19,6 +19,7 @@ import type {
 import { type PoolRow, type ProviderRow, poolFromRow, providerFromRow } from './fleet-rows.ts';
 import { bumpVersion, createFleetSchema } from './fleet-schema.ts';
 import { readFleetSnapshot } from './fleet-snapshot.ts';
+import { clearSuspicionIfMoved, forgetSuspicion, recordSuspicion } from './fleet-suspicion.ts';
 import type { RpcValue } from './rpc-value.ts';
 import { toFlag } from './sql-values.ts';
 
@@ -125,6 +126,7 @@ export class FleetRegistry extends DurableObject<Env> {
   /** Removes a pool and its telemetry. */
   async deletePool(id: string): Promise<DeletePoolResult> {
     this.sql.exec('DELETE FROM telemetry WHERE pool_id = ?', id);
+    forgetSuspicion(this.sql, id);
     const { rowsWritten } = this.sql.exec('DELETE FROM pools WHERE id = ?', id);
     if (rowsWritten === 0) return { ok: false, reason: 'not_found' };
     bumpVersion(this.sql);
@@ -181,8 +183,19 @@ export class FleetRegistry extends DurableObject<Env> {
       parsed.timestamp,
       receivedAt,
     );
+    clearSuspicionIfMoved(this.sql, poolId, receivedAt);
     bumpVersion(this.sql);
     return { ok: true, stale: false };
+  }
+
+  /**
+   * An isolate's report that the pool refused connections or failed: the pool stays suspect
+   * (no isolate routes to it) until its telemetry moves or 30 s pass. False for an unknown pool.
+   */
+  async reportSuspect(poolId: string): Promise<boolean> {
+    const recorded = recordSuspicion(this.sql, poolId, Date.now());
+    if (recorded) bumpVersion(this.sql);
+    return recorded;
   }
 
   /** Every pool with its provider and latest telemetry, and the version they were read at. */

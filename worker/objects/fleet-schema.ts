@@ -1,3 +1,5 @@
+import { suspicionSchema } from './fleet-suspicion.ts';
+
 /**
  * Tables of the fleet registry. Idempotent, so it runs in every constructor: an evicted object
  * reruns its constructor against the same storage.
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS meta (
 /** Creates the registry's tables if they do not exist yet. */
 export function createFleetSchema(sql: SqlStorage): void {
   sql.exec(fleetSchema);
+  sql.exec(suspicionSchema);
 }
 
 /** The registry's change counter; 0 before the first write. */

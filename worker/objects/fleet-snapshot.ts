@@ -8,6 +8,7 @@ import {
   telemetryFromRow,
 } from './fleet-rows.ts';
 import { readVersion } from './fleet-schema.ts';
+import { suspectUntilByPool } from './fleet-suspicion.ts';
 import type { RpcValue } from './rpc-value.ts';
 
 /**
@@ -27,6 +28,7 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
       .toArray()
       .map((row) => [row.pool_id, row]),
   );
+  const suspects = suspectUntilByPool(sql);
   const pools = sql.exec<PoolRow>('SELECT * FROM pools ORDER BY id').toArray();
   // putPool and deleteProvider keep every pool's provider registered; the check is for the type.
   const entries = pools.flatMap((row): RpcValue<PoolSnapshotEntry>[] => {
@@ -39,6 +41,7 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
         provider,
         telemetry: latest === undefined ? null : telemetryFromRow(latest),
         received_at: latest?.received_at ?? null,
+        suspect_until: suspects.get(row.id) ?? null,
       },
     ];
   });

@@ -1,4 +1,5 @@
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
+import { isStalled } from './stall.ts';
 
 /** Why a pool cannot take a request. */
 export type Ineligibility =
@@ -9,8 +10,43 @@ export type Ineligibility =
   | 'no-telemetry'
   | 'stale-telemetry'
   | 'ejected'
+  | 'suspect'
+  | 'stalled'
   | 'provider-not-allowed'
   | 'region-not-allowed';
+
+/**
+ * The reasons that depend only on the snapshot and the model, not on time or the isolate's
+ * observations; `fleet-index.ts` applies them once per snapshot.
+ */
+export function staticIneligibility(pool: PoolView, model: string): Ineligibility | null {
+  if (!pool.models.includes(model)) return 'model';
+  if (!pool.enabled) return 'disabled';
+  if (pool.draining) return 'draining';
+  if (!pool.ready) return 'not-ready';
+  if (pool.reportedAt === null) return 'no-telemetry';
+  return null;
+}
+
+/** The reasons that change per request: freshness, this isolate's observations, the tenant. */
+export function dynamicIneligibility(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  policy: RoutingPolicy,
+  now: number,
+): Ineligibility | null {
+  if (pool.reportedAt !== null && now - pool.reportedAt > policy.telemetryTtlMs) return 'stale-telemetry';
+  if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now) return 'ejected';
+  if ((pool.suspectUntil ?? 0) > now) return 'suspect';
+  if (isStalled(pool.poolId, observations, policy, now)) return 'stalled';
+  if (request.allowedProviders.length > 0 && !request.allowedProviders.includes(pool.providerId)) {
+    return 'provider-not-allowed';
+  }
+  if (request.allowedRegions.length > 0 && !request.allowedRegions.includes(pool.region))
+    return 'region-not-allowed';
+  return null;
+}
 
 /** The first reason a pool cannot take the request, or null if it can. */
 export function ineligibility(
@@ -20,19 +56,9 @@ export function ineligibility(
   policy: RoutingPolicy,
   now: number,
 ): Ineligibility | null {
-  if (!pool.models.includes(request.model)) return 'model';
-  if (!pool.enabled) return 'disabled';
-  if (pool.draining) return 'draining';
-  if (!pool.ready) return 'not-ready';
-  if (pool.reportedAt === null) return 'no-telemetry';
-  if (now - pool.reportedAt > policy.telemetryTtlMs) return 'stale-telemetry';
-  if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now) return 'ejected';
-  if (request.allowedProviders.length > 0 && !request.allowedProviders.includes(pool.providerId)) {
-    return 'provider-not-allowed';
-  }
-  if (request.allowedRegions.length > 0 && !request.allowedRegions.includes(pool.region))
-    return 'region-not-allowed';
-  return null;
+  return (
+    staticIneligibility(pool, request.model) ?? dynamicIneligibility(pool, request, observations, policy, now)
+  );
 }
 
 /** The pools that can take the request. */

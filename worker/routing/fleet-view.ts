@@ -20,6 +20,11 @@ export interface PoolView {
   readonly reportedAt: number | null;
   /** Operator's switch; a disabled or draining pool gets no new work. */
   readonly enabled: boolean;
+  /**
+   * Until when the registry holds the pool suspect because an isolate saw it refuse work or
+   * make no progress (see `suspicion.ts`); absent or null when nobody reported it.
+   */
+  readonly suspectUntil?: number | null;
 }
 
 /** Load the isolate observed itself, fresher than the shared snapshot. */
@@ -30,6 +35,20 @@ export interface LocalObservations {
   readonly piggybacked: ReadonlyMap<string, { queued: number; running: number; at: number }>;
   /** Pools this isolate saw refuse or fail, excluded until the given time. */
   readonly ejectedUntil: ReadonlyMap<string, number>;
+  /**
+   * Send times (epoch ms) of this isolate's requests still in flight, per pool. Lets scoring
+   * count only the sends the pool's telemetry cannot include yet. Optional: without it every
+   * in-flight request counts as unreported.
+   */
+  readonly inFlightSentAt?: ReadonlyMap<string, readonly number[]>;
+  /**
+   * Per pool, the latest sign of progress on any of this isolate's requests there: the send,
+   * the acknowledgement, a queue-position change, a step `progress` event or a completion.
+   * A pool with requests in flight and no progress for `stallAfterMs` is treated as stalled.
+   */
+  readonly lastProgressAt?: ReadonlyMap<string, number>;
+  /** Measured round trip to each pool, ms (EWMA of connection + header time). */
+  readonly networkMs?: ReadonlyMap<string, number>;
 }
 
 /** Who asks and for what. */
@@ -48,7 +67,14 @@ export interface RoutingPolicy {
   readonly telemetryTtlMs: number;
   /** Job time assumed for a pool that has not reported one. */
   readonly defaultJobMs: number;
+  /** No progress for this long on a pool with requests in flight marks it stalled (default 500). */
+  readonly stallAfterMs?: number;
+  /** Candidates sampled per decision (power of d choices; default 2). */
+  readonly choices?: number;
 }
+
+/** Default of `RoutingPolicy.stallAfterMs`. */
+export const DEFAULT_STALL_AFTER_MS = 400;
 
 /** Empty observations, for a fresh isolate. */
 export const noObservations: LocalObservations = {

@@ -1,6 +1,7 @@
-import { eligiblePools } from './eligibility.ts';
+import { dynamicIneligibility } from './eligibility.ts';
+import { expectedCompletionMs } from './expected-completion.ts';
+import { type FleetIndex, indexFleet, samplePosition, samplingWeight } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
-import { fleetMedianJobMs, predictedCompletionMs } from './scoring.ts';
 
 /** A pool and its predicted completion time. */
 export interface ScoredPool {
@@ -18,45 +19,111 @@ export interface RoutingInput {
   readonly random: () => number;
 }
 
+/** A decision against a prepared index (see `indexFleet`). */
+export type IndexedRoutingInput = Omit<RoutingInput, 'pools'>;
+
+/** Rejected samples tolerated per wanted candidate before scanning every pool instead. */
+const SAMPLE_TRIES_PER_CHOICE = 4;
+
 /**
  * Orders the eligible pools for a request: the first is where to send it, the rest are the
- * failover order.
+ * failover order, best first. Scores every pool; for large fleets prefer `pickPools` on an
+ * index built once per snapshot.
  *
- * The first is chosen by two random choices weighted by capacity (slots), keeping the one that
- * is predicted to finish sooner. Many isolates share the same slightly stale snapshot; if each
- * sent everything to the single best pool they would all pile onto it at once ("How useful is
- * old information?", Mitzenmacher, IEEE TPDS 2000). Two choices keep most of the benefit of
- * picking the best while spreading load. Failover then goes best-first.
+ * The first is the best of `choices` (default 2) pools sampled in proportion to throughput,
+ * scored by `expectedCompletionMs`. Many isolates share the same slightly stale snapshot; if
+ * each sent everything to the single best pool they would all pile onto it at once ("How useful
+ * is old information?", Mitzenmacher, IEEE TPDS 2000). A few random choices keep most of the
+ * benefit of picking the best while spreading load.
  */
 export function rankPools(input: RoutingInput): ScoredPool[] {
-  const eligible = eligiblePools(input.pools, input.request, input.observations, input.policy, input.now);
-  const fallbackJobMs = fleetMedianJobMs(eligible, input.policy);
-  const scored = eligible.map((pool) => ({
-    pool,
-    predictedMs: predictedCompletionMs(pool, input.request, input.observations, input.policy, fallbackJobMs),
-  }));
+  const index = indexFleet(input.pools, input.request.model, input.policy);
+  const scored = index.pools
+    .filter(
+      (pool) =>
+        dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) === null,
+    )
+    .map((pool) => score(index, input, pool));
   if (scored.length <= 1) return scored;
-  const first = sampleByCapacity(scored, input.random);
-  const second = sampleByCapacity(
-    scored.filter((candidate) => candidate !== first),
-    input.random,
-  );
-  const chosen = second && second.predictedMs < first.predictedMs ? second : first;
-  const rest = scored
-    .filter((candidate) => candidate !== chosen)
-    .sort((a, b) => a.predictedMs - b.predictedMs);
-  return [chosen, ...rest];
+  const chosen = bestOf(sampleDistinct(scored, index.choices, index, input.random));
+  const rest = scored.filter((entry) => entry !== chosen).sort(byPredicted);
+  return chosen ? [chosen, ...rest] : rest;
 }
 
-/** Picks one candidate with probability proportional to its slots. */
-function sampleByCapacity<T extends { pool: PoolView }>(candidates: readonly T[], random: () => number): T {
-  const total = candidates.reduce((sum, candidate) => sum + Math.max(1, candidate.pool.slots), 0);
-  let target = random() * total;
-  for (const candidate of candidates) {
-    target -= Math.max(1, candidate.pool.slots);
-    if (target < 0) return candidate;
+/**
+ * The same decision as `rankPools` in O(choices · log pools): samples from a prepared index,
+ * rejecting samples that fail the per-request checks, and returns at most `maxCandidates` pools
+ * (the pick, then failover candidates best first).
+ *
+ * @example
+ * const index = indexFleet(pools, request.model, policy); // once per snapshot
+ * const [first, ...failover] = pickPools(index, { request, observations, policy, now, random });
+ */
+export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCandidates = 3): ScoredPool[] {
+  const choices = index.choices;
+  const wanted = Math.max(choices, maxCandidates);
+  const picked: ScoredPool[] = [];
+  const seen = new Set<number>();
+  for (let tries = 0; picked.length < wanted && tries < wanted * SAMPLE_TRIES_PER_CHOICE; tries++) {
+    const position = samplePosition(index, input.random);
+    if (seen.has(position)) continue;
+    seen.add(position);
+    const pool = index.pools[position];
+    if (!pool) continue;
+    if (dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) !== null) {
+      continue;
+    }
+    picked.push(score(index, input, pool));
   }
-  const last = candidates.at(-1);
-  if (!last) throw new Error('sampleByCapacity needs at least one candidate');
-  return last;
+  // Few pools, or most of them excluded: rejection sampling would miss the survivors.
+  if (picked.length < Math.min(choices, index.pools.length)) {
+    return rankPools({ ...input, pools: index.pools }).slice(0, maxCandidates);
+  }
+  const chosen = bestOf(picked.slice(0, choices));
+  const rest = picked.filter((entry) => entry !== chosen).sort(byPredicted);
+  return (chosen ? [chosen, ...rest] : rest).slice(0, maxCandidates);
+}
+
+function score(index: FleetIndex, input: IndexedRoutingInput, pool: PoolView): ScoredPool {
+  return {
+    pool,
+    predictedMs: expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now),
+  };
+}
+
+function byPredicted(a: ScoredPool, b: ScoredPool): number {
+  return a.predictedMs - b.predictedMs;
+}
+
+/** The earliest finisher; on a tie the first sampled, so ties go by throughput weight. */
+function bestOf(candidates: readonly ScoredPool[]): ScoredPool | undefined {
+  let best: ScoredPool | undefined;
+  for (const candidate of candidates) if (!best || candidate.predictedMs < best.predictedMs) best = candidate;
+  return best;
+}
+
+/** Up to `count` distinct candidates drawn in proportion to throughput, without replacement. */
+function sampleDistinct(
+  candidates: readonly ScoredPool[],
+  count: number,
+  index: FleetIndex,
+  random: () => number,
+): ScoredPool[] {
+  const remaining = [...candidates];
+  const drawn: ScoredPool[] = [];
+  while (drawn.length < count && remaining.length > 0) {
+    const weights = remaining.map((entry) => samplingWeight(entry.pool, index.fleet.fallbackJobMs));
+    let target = random() * weights.reduce((sum, weight) => sum + weight, 0);
+    let position = remaining.length - 1;
+    for (let at = 0; at < weights.length; at++) {
+      target -= weights[at] ?? 0;
+      if (target < 0) {
+        position = at;
+        break;
+      }
+    }
+    const [entry] = remaining.splice(position, 1);
+    if (entry) drawn.push(entry);
+  }
+  return drawn;
 }

@@ -177,7 +177,9 @@ describe('routing decisions', () => {
       const [first] = rankPools({ pools, request, observations: noObservations, policy, now, random });
       if (first) counts.set(first.pool.poolId, (counts.get(first.pool.poolId) ?? 0) + 1);
     }
-    expect(counts.size).toBe(10);
+    // The herd forecast may even skip the hair-better pool: every isolate holding this snapshot
+    // has been sending there for 100 ms, so by now it is the fuller one.
+    expect(counts.size).toBeGreaterThanOrEqual(9);
     expect(Math.max(...counts.values())).toBeLessThan(2_000 * 0.3);
   });
 

@@ -1,16 +1,33 @@
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
 
 /** How much slower a step gets when the batch is full rather than empty (a rough prior). */
-const FULL_BATCH_SLOWDOWN = 0.25;
+export const FULL_BATCH_SLOWDOWN = 0.25;
 
 /**
- * Predicted time until this request would finish on the pool, in ms.
- *
- * Load is queued + running, taken from whichever of the snapshot and the piggybacked figures is
- * newer, plus this isolate's own requests in flight (which the pool may not have reported yet).
- * While load + images fit in the slots the request starts at once and takes one job time,
- * stretched a little by the batch it joins; beyond that, the overflow drains at `slots` jobs
- * per job time.
+ * Time for `images` more images on a pool already carrying `load`, ms: while load + images fit
+ * in the slots the request starts at once and takes one job time, stretched a little by the
+ * batch it joins; beyond that, the overflow drains at `slots` jobs per job time.
+ */
+export function serviceMs(load: number, images: number, slots: number, jobMs: number): number {
+  const overflow = Math.max(0, load + images - slots);
+  const batchSlowdown = 1 + (FULL_BATCH_SLOWDOWN * Math.min(load, slots)) / slots;
+  return jobMs * batchSlowdown * (1 + overflow / slots);
+}
+
+/** Queued + running from whichever of the snapshot and the piggybacked figures is newer. */
+export function seenLoad(pool: PoolView, observations: LocalObservations): { load: number; at: number } {
+  const piggybacked = observations.piggybacked.get(pool.poolId);
+  const reportedAt = pool.reportedAt ?? 0;
+  if (piggybacked !== undefined && piggybacked.at > reportedAt) {
+    return { load: piggybacked.queued + piggybacked.running, at: piggybacked.at };
+  }
+  return { load: pool.queued + pool.running, at: reportedAt };
+}
+
+/**
+ * Predicted time until this request would finish on the pool, in ms, taking the seen load at
+ * face value and adding every request this isolate has in flight there. This is the plain
+ * two-choices score; `expectedCompletionMs` corrects it for staleness.
  */
 export function predictedCompletionMs(
   pool: PoolView,
@@ -19,16 +36,8 @@ export function predictedCompletionMs(
   policy: RoutingPolicy,
   fallbackJobMs: number = policy.defaultJobMs,
 ): number {
-  const piggybacked = observations.piggybacked.get(pool.poolId);
-  const useFresher = piggybacked !== undefined && piggybacked.at > (pool.reportedAt ?? 0);
-  const queued = useFresher ? piggybacked.queued : pool.queued;
-  const running = useFresher ? piggybacked.running : pool.running;
-  const load = queued + running + (observations.inFlight.get(pool.poolId) ?? 0);
-  const slots = Math.max(1, pool.slots);
-  const jobMs = pool.jobMs ?? fallbackJobMs;
-  const overflow = Math.max(0, load + request.images - slots);
-  const batchSlowdown = 1 + (FULL_BATCH_SLOWDOWN * Math.min(load, slots)) / slots;
-  return jobMs * batchSlowdown * (1 + overflow / slots);
+  const load = seenLoad(pool, observations).load + (observations.inFlight.get(pool.poolId) ?? 0);
+  return serviceMs(load, request.images, Math.max(1, pool.slots), pool.jobMs ?? fallbackJobMs);
 }
 
 /**

@@ -1,0 +1,131 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { measureDecisionCost } from './decision-bench.ts';
+import { headlineOf } from './headline.ts';
+import { p99VersusLoadSvg } from './plot-svg.ts';
+import { pointReport } from './point-report.ts';
+import { type RunRequest, runAll } from './run-tasks.ts';
+import { loadScenario, policyNames, type Scenario, ScenarioError } from './scenario-schema.ts';
+import { summaryTable } from './summary-table.ts';
+
+// Entry point: `npm run bench:routing -- --json [--scenario FILE] [--seed N]`. Progress goes to
+// stderr; the report (JSON with --json, else a table) to stdout.
+
+const program = new Command()
+  .name('bench:routing')
+  .description('Routing simulator: every policy on the same arrivals, p99 against the oracle.')
+  .option('--json', 'print the JSON report')
+  .option('--scenario <file>', 'run one scenario file instead of the default set')
+  .option('--seed <n>', 'run this one seed instead of each scenario’s seeds', (value) => parseSeed(value))
+  .option('--jobs <n>', 'override jobs per seed (quick looks; the default set uses >= 50k per point)', Number)
+  .option('--workers <n>', 'worker threads (0 = main thread)', Number, Math.min(2, availableParallelism()))
+  .option(
+    '--plot <file>',
+    'where to write the p99-vs-load SVG',
+    fileURLToPath(new URL('./p99-vs-load.svg', import.meta.url)),
+  )
+  .option('--no-plot', 'do not write the SVG')
+  .parse();
+
+const options = program.opts<{
+  json?: boolean;
+  scenario?: string;
+  seed?: number;
+  jobs?: number;
+  workers: number;
+  plot: string | false;
+}>();
+const log = (line: string) => process.stderr.write(`[bench:routing] ${line}\n`);
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new Error(`--seed must be a non-negative integer, got ${value}`);
+  return seed;
+}
+
+async function scenarios(): Promise<Scenario[]> {
+  const folder = fileURLToPath(new URL('./scenarios/', import.meta.url));
+  const files = options.scenario
+    ? [options.scenario]
+    : (await readdir(folder))
+        .filter((file) => file.endsWith('.json'))
+        .sort()
+        .map((file) => `${folder}${file}`);
+  const loaded = await Promise.all(files.map((file) => loadScenario(file)));
+  return loaded.map((scenario) => ({
+    ...scenario,
+    seeds: options.seed === undefined ? scenario.seeds : [options.seed],
+    jobsPerSeed: options.jobs ?? scenario.jobsPerSeed,
+    warmupJobs: options.jobs
+      ? Math.min(scenario.warmupJobs, Math.floor(options.jobs / 10))
+      : scenario.warmupJobs,
+  }));
+}
+
+try {
+  const startedAt = performance.now();
+  const points = await scenarios();
+  const requests: RunRequest[] = points.flatMap((scenario) =>
+    (scenario.policies ?? policyNames).flatMap((policy) =>
+      scenario.seeds.map((seed) => ({ scenario, policy, seed })),
+    ),
+  );
+  log(`${points.length} point(s), ${requests.length} runs on ${options.workers} worker thread(s)`);
+  let lastLogged = 0;
+  const runs = await runAll(requests, options.workers, (done, total) => {
+    if (done === total || performance.now() - lastLogged > 10_000) {
+      lastLogged = performance.now();
+      log(`${done}/${total} runs`);
+    }
+  });
+  const reports = points.map((scenario) =>
+    pointReport(
+      scenario,
+      runs.filter((_, index) => requests[index]?.scenario === scenario),
+    ),
+  );
+  log('decision microbenchmark (1,000 pools)');
+  const cost = measureDecisionCost();
+  const single = options.scenario !== undefined;
+  const series = reports.filter(
+    (point) =>
+      point.faults === 0 &&
+      point.arrivals === 'poisson' &&
+      point.dispatchers === 32 &&
+      point.refresh_ms === 1_000,
+  );
+  let plot: string | null = null;
+  if (options.plot !== false && !single && series.length > 1) {
+    await writeFile(
+      options.plot,
+      p99VersusLoadSvg(series, 'p99 vs load (32 isolates, 1 s snapshots, Poisson)'),
+    );
+    plot = options.plot;
+    log(`wrote ${plot}`);
+  }
+  const report = {
+    schema: 'spillway.bench.routing/1',
+    generated_at: new Date().toISOString(),
+    command: `npm run bench:routing -- ${process.argv.slice(2).join(' ')}`.trim(),
+    node: process.version,
+    cpus: availableParallelism(),
+    workers: options.workers,
+    wall_s: Math.round((performance.now() - startedAt) / 100) / 10,
+    headline: headlineOf(reports, cost, single),
+    decision_cost: cost,
+    plot,
+    points: reports,
+  };
+  process.stdout.write(
+    options.json ? `${JSON.stringify(report, null, 2)}\n` : summaryTable(report.headline, reports),
+  );
+} catch (error) {
+  if (error instanceof ScenarioError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

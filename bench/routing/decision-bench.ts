@@ -1,0 +1,91 @@
+import {
+  indexFleet,
+  type LocalObservations,
+  type PoolView,
+  pickPools,
+  type RoutingPolicy,
+  type RoutingRequest,
+  rankPools,
+} from '../../worker/routing/index.ts';
+import { seededRandom } from './rng.ts';
+
+/** Decision cost with many candidate pools, microseconds. */
+export interface DecisionCost {
+  readonly pools: number;
+  /** `pickPools` on an index built once per snapshot: what the edge pays per request. */
+  readonly pick_us: number;
+  /** `indexFleet`, once per snapshot refresh. */
+  readonly index_build_us: number;
+  /** `rankPools`, which scores and sorts every pool (the full failover order). */
+  readonly rank_all_us: number;
+}
+
+/** Times decisions over `poolCount` pools with random loads, 100 in flight and piggybacked figures. */
+export function measureDecisionCost(poolCount = 1_000, decisions = 200_000): DecisionCost {
+  const random = seededRandom(7);
+  const now = 1_000_000;
+  const pools: PoolView[] = Array.from({ length: poolCount }, (_, index) => {
+    const slots = 4 + Math.floor(random.next() * 13);
+    return {
+      poolId: `pool-${index}`,
+      providerId: `prov-${index % 7}`,
+      region: `region-${index % 5}`,
+      models: ['model'],
+      slots,
+      running: Math.floor(random.next() * slots),
+      queued: Math.floor(random.next() * slots),
+      maxQueue: 64,
+      jobMs: 500 + random.next() * 2_000,
+      draining: false,
+      ready: true,
+      reportedAt: now - random.next() * 1_000,
+      enabled: true,
+      suspectUntil: null,
+    };
+  });
+  const inFlight = new Map<string, number>();
+  const inFlightSentAt = new Map<string, number[]>();
+  for (let request = 0; request < 100; request++) {
+    const id = `pool-${Math.floor(random.next() * poolCount)}`;
+    inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+    inFlightSentAt.set(id, [...(inFlightSentAt.get(id) ?? []), now - random.next() * 2_000]);
+  }
+  const observations: LocalObservations = {
+    inFlight,
+    inFlightSentAt,
+    piggybacked: new Map(
+      pools.slice(0, 50).map((pool) => [pool.poolId, { queued: 1, running: 2, at: now - 10 }]),
+    ),
+    ejectedUntil: new Map([['pool-3', now + 5_000]]),
+    lastProgressAt: new Map([...inFlight.keys()].map((id) => [id, now - 20])),
+    networkMs: new Map(pools.map((pool, index) => [pool.poolId, 20 + (index % 5) * 40])),
+  };
+  const request: RoutingRequest = { model: 'model', images: 1, allowedProviders: [], allowedRegions: [] };
+  const policy: RoutingPolicy = { telemetryTtlMs: 5_000, defaultJobMs: 1_000 };
+  const next = () => random.next();
+  const time = (repeats: number, body: () => void) => {
+    for (let warm = 0; warm < Math.min(1_000, repeats); warm++) body();
+    const started = process.hrtime.bigint();
+    for (let repeat = 0; repeat < repeats; repeat++) body();
+    return Number(process.hrtime.bigint() - started) / 1_000 / repeats;
+  };
+  const index = indexFleet(pools, 'model', policy);
+  let sink = 0;
+  const pick_us = time(decisions, () => {
+    sink += pickPools(index, { request, observations, policy, now, random: next }).length;
+  });
+  const index_build_us = time(200, () => {
+    sink += indexFleet(pools, 'model', policy).pools.length;
+  });
+  const rank_all_us = time(200, () => {
+    sink += rankPools({ pools, request, observations, policy, now, random: next }).length;
+  });
+  if (sink < 0) throw new Error('unreachable');
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    pools: poolCount,
+    pick_us: round(pick_us),
+    index_build_us: round(index_build_us),
+    rank_all_us: round(rank_all_us),
+  };
+}

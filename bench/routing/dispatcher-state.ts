@@ -1,0 +1,64 @@
+import type { FleetIndex, LocalObservations, PoolView } from '../../worker/routing/index.ts';
+import type { Copy } from './sim-types.ts';
+
+/** How long an isolate skips a pool that refused it (as worker/fleet/local-observations.ts). */
+export const EJECTION_MS = 10_000;
+
+/**
+ * One edge isolate: its snapshot copy and what it saw itself, kept in the same shapes
+ * worker/routing reads (`LocalObservations`), updated as events happen.
+ */
+export class DispatcherState implements LocalObservations {
+  readonly inFlight = new Map<string, number>();
+  readonly piggybacked = new Map<string, { queued: number; running: number; at: number }>();
+  readonly ejectedUntil = new Map<string, number>();
+  readonly inFlightSentAt = new Map<string, number[]>();
+  readonly lastProgressAt = new Map<string, number>();
+  readonly networkMs: Map<string, number>;
+  /** Active copies per pool index (for stall hedging). */
+  readonly active: Set<Copy>[];
+  snapshot: readonly PoolView[] = [];
+  snapshotIndex: FleetIndex | null = null;
+  /** Round-robin cursor and smooth weighted round-robin state (per isolate, like a real LB). */
+  cursor = 0;
+  readonly wrrCurrent: Float64Array;
+  requests = 0;
+  hedges = 0;
+
+  readonly index: number;
+  readonly region: string;
+  /** Round trip to each pool, ms. */
+  readonly rtt: readonly number[];
+
+  constructor(index: number, region: string, rtt: readonly number[], poolIds: readonly string[]) {
+    this.index = index;
+    this.region = region;
+    this.rtt = rtt;
+    this.networkMs = new Map(poolIds.map((id, pool) => [id, rtt[pool] ?? 0]));
+    this.active = poolIds.map(() => new Set<Copy>());
+    this.wrrCurrent = new Float64Array(poolIds.length);
+  }
+
+  /** Counts a copy sent. */
+  begin(copy: Copy, poolId: string, now: number): void {
+    this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
+    const times = this.inFlightSentAt.get(poolId);
+    if (times) times.push(now);
+    else this.inFlightSentAt.set(poolId, [now]);
+    this.lastProgressAt.set(poolId, Math.max(this.lastProgressAt.get(poolId) ?? 0, now));
+    this.active[copy.pool]?.add(copy);
+  }
+
+  /** Ends a copy (answered, failed or cancelled). */
+  end(copy: Copy, poolId: string): void {
+    if (!this.active[copy.pool]?.delete(copy)) return;
+    const remaining = (this.inFlight.get(poolId) ?? 1) - 1;
+    if (remaining > 0) this.inFlight.set(poolId, remaining);
+    else this.inFlight.delete(poolId);
+    const times = this.inFlightSentAt.get(poolId);
+    if (times) {
+      const at = times.indexOf(copy.sentAt);
+      if (at >= 0) times.splice(at, 1);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import {
+  acknowledgedRemainingMs,
+  DEFAULT_STALL_AFTER_MS,
+  hedgeDecision,
+  isStalled,
+  shouldReroute,
+} from '../../worker/routing/index.ts';
+import type { DispatcherState } from './dispatcher-state.ts';
+import type { PoolSim } from './pool-sim.ts';
+import type { Copy, Job, SimEvent } from './sim-types.ts';
+import type { Simulation } from './simulation.ts';
+
+// What the edge does around each routing decision, driven by the simulation's events: the
+// second look on acknowledgement, stall detection from missing progress, hedging, and shared
+// suspicion. The decisions themselves are worker/routing functions.
+
+/** The edge's late second look: the pool's acknowledgement carries its exact queue. */
+export function onAck(sim: Simulation, event: Extract<SimEvent, { kind: 'ack' }>): void {
+  const { copy, ahead, waiting, queued, running } = event;
+  const { job } = copy;
+  if (job.doneAt >= 0 || !sim.isLive(copy)) return;
+  const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
+  const poolId = sim.poolIds[copy.pool] ?? '';
+  dispatcher.piggybacked.set(poolId, { queued, running, at: sim.now });
+  const view = sim.registry.views()[copy.pool];
+  if (!view || job.rerouted || job.copies.length > 1) return;
+  const remainingMs = acknowledgedRemainingMs(view, ahead, 1_000, sim.rttOf(copy) / 2);
+  const decision = sim.policy.decide(sim.context(job, copy.pool));
+  const alternative = decision.pools[0];
+  if (alternative === undefined) return;
+  if (
+    !shouldReroute({
+      queued: waiting,
+      rerouted: job.rerouted,
+      remainingMs,
+      alternativeMs: decision.predictedMs,
+    })
+  )
+    return;
+  job.rerouted = true;
+  dispatcher.end(copy, poolId);
+  sim.at(sim.now + sim.rttOf(copy) / 2, { kind: 'cancel-at-pool', copy });
+  sim.send(job, alternative, decision.pools.slice(1), decision.predictedMs);
+}
+
+/** Checks a copy for missing progress once `stallAfterMs` has passed since the last sign of it. */
+export function scheduleStallCheck(sim: Simulation, copy: Copy, progressSeenAt: number): void {
+  const at = progressSeenAt + (sim.routing.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) + 1;
+  sim.at(Math.max(sim.now + 1, at), { kind: 'stall-check', copy });
+}
+
+/**
+ * What the isolate's progress events would say: a working pool's requests report a step
+ * every few tens of ms; a stalled pool's last event is the one sent just before it stalled.
+ */
+export function refreshProgress(sim: Simulation, dispatcher: DispatcherState): void {
+  for (const poolId of dispatcher.inFlight.keys()) {
+    const index = sim.poolIndex.get(poolId) ?? -1;
+    const pool = sim.pools[index];
+    if (!pool) continue;
+    if (pool.stalledSince < 0) dispatcher.lastProgressAt.set(poolId, sim.now);
+    else {
+      const lastEvent = pool.stalledSince + (dispatcher.rtt[index] ?? 0) / 2;
+      dispatcher.lastProgressAt.set(poolId, Math.max(dispatcher.lastProgressAt.get(poolId) ?? 0, lastEvent));
+    }
+  }
+}
+
+/** A copy's hedge timer: re-send it if its pool stalled or it is late (worker/routing `hedgeDecision`). */
+export function onHedgeCheck(sim: Simulation, copy: Copy): void {
+  const { job } = copy;
+  const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
+  if (job.doneAt >= 0 || !dispatcher.active[copy.pool]?.has(copy)) return;
+  refreshProgress(sim, dispatcher);
+  const poolId = sim.poolIds[copy.pool] ?? '';
+  const decision = hedgeDecision(
+    {
+      sentAt: copy.sentAt,
+      predictedMs: copy.predictedMs,
+      poolStalled: isStalled(poolId, dispatcher, sim.routing, sim.now),
+      hedged: job.hedged,
+    },
+    dispatcher,
+    sim.now,
+  );
+  if (decision.kind === 'wait') sim.at(decision.checkAt, { kind: 'hedge-check', copy });
+  if (decision.kind === 'hedge') hedge(sim, job, copy.pool);
+}
+
+/** No progress for `stallAfterMs`: re-send this isolate's copies on that pool and tell the registry. */
+export function onStallCheck(sim: Simulation, copy: Copy): void {
+  const { job } = copy;
+  const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
+  if (job.doneAt >= 0 || !dispatcher.active[copy.pool]?.has(copy)) return;
+  const pool = sim.pools[copy.pool] as PoolSim;
+  if (pool.stalledSince < 0) return;
+  refreshProgress(sim, dispatcher);
+  const poolId = sim.poolIds[copy.pool] ?? '';
+  if (!isStalled(poolId, dispatcher, sim.routing, sim.now)) {
+    scheduleStallCheck(sim, copy, dispatcher.lastProgressAt.get(poolId) ?? sim.now);
+    return;
+  }
+  raiseSuspicion(sim, copy.pool);
+  for (const stuck of [...(dispatcher.active[copy.pool] ?? [])]) {
+    if (!stuck.job.hedged && stuck.job.doneAt < 0) hedge(sim, stuck.job, copy.pool);
+  }
+}
+
+/** Sends a second copy of the job to another pool (the first answer wins, the other is cancelled). */
+export function hedge(sim: Simulation, job: Job, leaving: number): void {
+  job.hedged = true;
+  if (sim.dispatch(job, leaving)) {
+    (sim.dispatchers[job.dispatcher] as DispatcherState).hedges++;
+    sim.hedges++;
+  }
+}
+
+/** The isolate's report to the registry that a pool refused work or stalled. */
+export function raiseSuspicion(sim: Simulation, pool: number): void {
+  sim.at(sim.now + sim.scenario.telemetryDelayMs, { kind: 'suspicion-arrive', pool });
+}

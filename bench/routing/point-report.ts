@@ -1,0 +1,161 @@
+import { latenciesIn, latencyFigures } from './metrics.ts';
+import type { Fault, PolicyName, Scenario } from './scenario-schema.ts';
+import type { RunResult } from './sim-types.ts';
+import { confidenceInterval, rounded } from './stats.ts';
+
+/** One policy's figures at one point (all seeds pooled; the ratio's CI is across seeds). */
+export interface PolicyFigures {
+  readonly jobs: number;
+  readonly p50_ms: number | null;
+  readonly p95_ms: number | null;
+  readonly p99_ms: number | null;
+  readonly p99_over_oracle: number | null;
+  readonly p99_over_oracle_ci95: readonly [number | null, number | null];
+  readonly within_slo: number | null;
+  readonly goodput_per_s: number | null;
+  readonly sent_to_unavailable_share: number | null;
+  readonly hedge_share: number | null;
+}
+
+/** Fault figures of one policy: p99 of jobs arriving inside the windows of each kind. */
+export interface PolicyFaultFigures {
+  readonly fail_stop_p99_ms: number | null;
+  readonly stall_p99_ms: number | null;
+  readonly slow_p99_ms: number | null;
+  readonly fail_stop_p99_over_oracle: number | null;
+  readonly stall_p99_over_oracle: number | null;
+  /** The worse of the fail-stop and stall ratios. */
+  readonly fault_p99_over_oracle: number | null;
+  /** Latest send to a dead pool, s after it died (worst window and seed; 0 if none). */
+  readonly dead_pool_seconds: number | null;
+  /** Latest send to a stalled pool, s after the stall began (0 if none). */
+  readonly stalled_pool_seconds: number | null;
+}
+
+/** The report of one scenario point. */
+export interface PointReport {
+  readonly name: string;
+  readonly rho: number;
+  readonly dispatchers: number;
+  readonly refresh_ms: number;
+  readonly arrivals: string;
+  readonly seeds: readonly number[];
+  readonly jobs_per_seed: number;
+  readonly faults: number;
+  readonly policies: Partial<Record<PolicyName, PolicyFigures>>;
+  readonly fault_figures: Partial<Record<PolicyName, PolicyFaultFigures>> | null;
+}
+
+/** Summarises the runs of every policy at one point (runs in any order). */
+export function pointReport(scenario: Scenario, runs: readonly RunResult[]): PointReport {
+  const byPolicy = new Map<PolicyName, RunResult[]>();
+  for (const run of runs) byPolicy.set(run.policy, [...(byPolicy.get(run.policy) ?? []), run]);
+  const oracle = byPolicy.get('oracle') ?? [];
+  const oracleP99 = pooledP99(scenario, oracle);
+  const policies: Partial<Record<PolicyName, PolicyFigures>> = {};
+  const faults: Partial<Record<PolicyName, PolicyFaultFigures>> = {};
+  const hasWindows = scenario.faults.some((fault) => fault.kind === 'fail-stop' || fault.kind === 'stall');
+  for (const [name, policyRuns] of byPolicy) {
+    policies[name] = policyFigures(scenario, policyRuns, oracle, oracleP99);
+    if (hasWindows) faults[name] = faultFigures(scenario, policyRuns, oracle);
+  }
+  return {
+    name: scenario.name,
+    rho: scenario.rho,
+    dispatchers: scenario.dispatchers,
+    refresh_ms: scenario.refreshMs,
+    arrivals: scenario.arrivals.kind,
+    seeds: scenario.seeds,
+    jobs_per_seed: scenario.jobsPerSeed,
+    faults: scenario.faults.length,
+    policies,
+    fault_figures: hasWindows ? faults : null,
+  };
+}
+
+function pooled(scenario: Scenario, runs: readonly RunResult[], windows?: readonly Fault[]): Float64Array {
+  const parts: number[] = [];
+  for (const run of runs) {
+    if (!windows) parts.push(...latenciesIn(run, scenario.warmupJobs));
+    else {
+      for (const fault of windows) {
+        const from = fault.startS * 1_000;
+        parts.push(...latenciesIn(run, scenario.warmupJobs, from, from + fault.durationS * 1_000));
+      }
+    }
+  }
+  return Float64Array.from(parts).sort();
+}
+
+function pooledP99(scenario: Scenario, runs: readonly RunResult[], windows?: readonly Fault[]): number {
+  return latencyFigures(pooled(scenario, runs, windows), scenario.sloMs).p99_ms;
+}
+
+function policyFigures(
+  scenario: Scenario,
+  runs: readonly RunResult[],
+  oracle: readonly RunResult[],
+  oracleP99: number,
+): PolicyFigures {
+  const figures = latencyFigures(pooled(scenario, runs), scenario.sloMs);
+  const perSeed = runs.map((run) => {
+    const match = oracle.find((candidate) => candidate.seed === run.seed);
+    return match ? pooledP99(scenario, [run]) / pooledP99(scenario, [match]) : Number.NaN;
+  });
+  const interval = confidenceInterval(perSeed);
+  const sends = runs.reduce((sum, run) => sum + run.sends, 0);
+  const bad = runs.reduce((sum, run) => sum + run.sendsToUnavailable, 0);
+  const hedges = runs.reduce((sum, run) => sum + run.hedges, 0);
+  const spanS = runs.reduce((sum, run) => sum + measuredSpanMs(scenario, run), 0) / 1_000;
+  return {
+    jobs: figures.jobs,
+    p50_ms: rounded(figures.p50_ms, 1),
+    p95_ms: rounded(figures.p95_ms, 1),
+    p99_ms: rounded(figures.p99_ms, 1),
+    p99_over_oracle: rounded(figures.p99_ms / oracleP99),
+    p99_over_oracle_ci95: [rounded(interval.low), rounded(interval.high)],
+    within_slo: rounded(figures.within_slo, 4),
+    goodput_per_s: rounded((figures.within_slo * figures.jobs) / spanS, 2),
+    sent_to_unavailable_share: rounded(sends > 0 ? bad / sends : 0, 5),
+    hedge_share: rounded(sends > 0 ? hedges / sends : 0, 4),
+  };
+}
+
+function measuredSpanMs(scenario: Scenario, run: RunResult): number {
+  const first = run.arrivalAt[scenario.warmupJobs] ?? 0;
+  const last = run.arrivalAt[run.arrivalAt.length - 1] ?? first;
+  return Math.max(1, last - first);
+}
+
+function faultFigures(
+  scenario: Scenario,
+  runs: readonly RunResult[],
+  oracle: readonly RunResult[],
+): PolicyFaultFigures {
+  const of = (kind: Fault['kind']) => scenario.faults.filter((fault) => fault.kind === kind);
+  const p99 = (kind: Fault['kind'], from: readonly RunResult[]) =>
+    of(kind).length > 0 ? pooledP99(scenario, from, of(kind)) : Number.NaN;
+  const failStop = p99('fail-stop', runs) / p99('fail-stop', oracle);
+  const stall = p99('stall', runs) / p99('stall', oracle);
+  const worst = [failStop, stall].filter((value) => Number.isFinite(value));
+  return {
+    fail_stop_p99_ms: rounded(p99('fail-stop', runs), 1),
+    stall_p99_ms: rounded(p99('stall', runs), 1),
+    slow_p99_ms: rounded(p99('slow', runs), 1),
+    fail_stop_p99_over_oracle: rounded(failStop),
+    stall_p99_over_oracle: rounded(stall),
+    fault_p99_over_oracle: worst.length > 0 ? rounded(Math.max(...worst)) : null,
+    dead_pool_seconds: latestSend(scenario, runs, 'fail-stop'),
+    stalled_pool_seconds: latestSend(scenario, runs, 'stall'),
+  };
+}
+
+function latestSend(scenario: Scenario, runs: readonly RunResult[], kind: Fault['kind']): number | null {
+  let latest = -1;
+  scenario.faults.forEach((fault, index) => {
+    if (fault.kind !== kind) return;
+    for (const run of runs) latest = Math.max(latest, run.lastSendIntoFaultS[index] ?? -1);
+  });
+  // No send at all after the fault began counts as 0 s.
+  return rounded(Math.max(0, latest));
+}

@@ -1,0 +1,61 @@
+import { scheduleStallCheck } from './edge-reactions.ts';
+import type { PoolSim } from './pool-sim.ts';
+import type { Copy } from './sim-types.ts';
+import type { Simulation } from './simulation.ts';
+
+// A copy reaching its pool (refused if dead, else queued), batches finishing, and cancellations.
+
+export function onCopyAtPool(sim: Simulation, copy: Copy): void {
+  const pool = sim.pools[copy.pool] as PoolSim;
+  pool.inTransit--;
+  if (copy.state !== 'transit') return;
+  const rtt = sim.rttOf(copy);
+  if (pool.dead) {
+    copy.state = 'failed';
+    sim.at(sim.now + rtt / 2, { kind: 'failure', copy });
+    return;
+  }
+  const ahead = pool.queuedCount + pool.running.length;
+  pool.admit(copy, sim.now);
+  copy.ackAt = sim.now + rtt / 2;
+  if (sim.policy.edgeFeatures) {
+    sim.at(copy.ackAt, {
+      kind: 'ack',
+      copy,
+      ahead,
+      waiting: ahead >= pool.slots,
+      queued: pool.queuedCount,
+      running: pool.running.length,
+    });
+  }
+  scheduleCompletion(sim, pool);
+  if (pool.stalledSince >= 0 && sim.policy.edgeFeatures) scheduleStallCheck(sim, copy, copy.ackAt);
+}
+
+/** Schedules the pool's next batch completion (older events are dropped by epoch). */
+export function scheduleCompletion(sim: Simulation, pool: PoolSim): void {
+  const time = pool.nextCompletionAt(sim.now);
+  if (time !== null) sim.at(time, { kind: 'complete', pool: pool.index, epoch: pool.epoch });
+}
+
+/** Finished jobs leave the batch; their answers travel back with the pool's load. */
+export function onComplete(sim: Simulation, poolIndex: number, epoch: number): void {
+  const pool = sim.pools[poolIndex] as PoolSim;
+  if (epoch !== pool.epoch) return;
+  for (const copy of pool.takeFinished(sim.now)) {
+    sim.at(sim.now + sim.rttOf(copy) / 2, {
+      kind: 'response',
+      copy,
+      queued: pool.queuedCount,
+      running: pool.running.length,
+    });
+  }
+  scheduleCompletion(sim, pool);
+}
+
+/** A cancel reaches the pool: the copy leaves its queue or batch. */
+export function onCancelAtPool(sim: Simulation, copy: Copy): void {
+  const pool = sim.pools[copy.pool] as PoolSim;
+  const wasRunning = copy.state === 'running';
+  if (pool.cancel(copy, sim.now) && wasRunning) scheduleCompletion(sim, pool);
+}

@@ -1,0 +1,70 @@
+import type { PoolView } from '../../worker/routing/index.ts';
+import { raiseSuspicion, type Suspicion, suspicionCleared } from '../../worker/routing/index.ts';
+import type { PoolSpec } from './scenario-schema.ts';
+import type { PoolReport } from './sim-types.ts';
+
+/** The simulated model name every pool serves. */
+export const SIM_MODEL = 'sim-model';
+
+/**
+ * The fleet registry: the latest report that reached it from each pool, and the suspicions
+ * isolates raised. Its `views()` is what an isolate copies on a snapshot refresh; the array is
+ * rebuilt only when something changed, so a refresh is a pointer copy.
+ */
+export class RegistrySim {
+  private readonly reports: (PoolReport | null)[];
+  private readonly suspicions: (Suspicion | undefined)[];
+  private cached: readonly PoolView[] | null = null;
+
+  private readonly specs: readonly PoolSpec[];
+
+  constructor(specs: readonly PoolSpec[]) {
+    this.specs = specs;
+    this.reports = specs.map(() => null);
+    this.suspicions = specs.map(() => undefined);
+  }
+
+  /** Applies reports that arrived (null = that pool sent nothing). */
+  receive(reports: readonly (PoolReport | null)[], now: number): void {
+    reports.forEach((report, pool) => {
+      if (!report) return;
+      const previous = this.reports[pool];
+      if (previous && previous.at >= report.at) return;
+      this.reports[pool] = report;
+      const suspicion = this.suspicions[pool];
+      if (suspicion && suspicionCleared(suspicion, report, now)) this.suspicions[pool] = undefined;
+    });
+    this.cached = null;
+  }
+
+  /** An isolate reports that the pool refused work or stalled. */
+  suspect(pool: number, now: number): void {
+    this.suspicions[pool] = raiseSuspicion(this.suspicions[pool], this.reports[pool] ?? null, now);
+    this.cached = null;
+  }
+
+  /** The snapshot isolates copy. */
+  views(): readonly PoolView[] {
+    if (this.cached) return this.cached;
+    this.cached = this.specs.map((spec, pool) => {
+      const report = this.reports[pool] ?? null;
+      return {
+        poolId: spec.id,
+        providerId: spec.provider,
+        region: spec.region,
+        models: [SIM_MODEL],
+        slots: spec.slots,
+        running: report?.running ?? 0,
+        queued: report?.queued ?? 0,
+        maxQueue: 1_000_000,
+        jobMs: report?.jobMs ?? null,
+        draining: false,
+        ready: true,
+        reportedAt: report?.at ?? null,
+        enabled: true,
+        suspectUntil: this.suspicions[pool]?.until ?? null,
+      };
+    });
+    return this.cached;
+  }
+}

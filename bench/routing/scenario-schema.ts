@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { mixedFleet } from './default-fleet.ts';
+
+const poolSchema = z.strictObject({
+  id: z.string().min(1),
+  provider: z.string().min(1),
+  region: z.string().min(1),
+  slots: z.number().int().positive().describe('Images denoised at once.'),
+  jobMs: z.number().positive().describe('Time for one job alone in the batch, ms.'),
+});
+
+const windowFields = {
+  startS: z.number().nonnegative().describe('Seconds after the run starts.'),
+  durationS: z.number().positive(),
+};
+
+const faultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('slow'), pool: z.string(), factor: z.number().gt(1), ...windowFields }),
+  z.strictObject({ kind: z.literal('fail-stop'), pool: z.string(), ...windowFields }),
+  z.strictObject({ kind: z.literal('stall'), pool: z.string(), ...windowFields }),
+  z.strictObject({ kind: z.literal('telemetry-delay'), delayMs: z.number().positive(), ...windowFields }),
+]);
+
+/** Every policy the simulator runs, oracle first. */
+export const policyNames = [
+  'oracle',
+  'edge',
+  'two-choices',
+  'least-loaded-stale',
+  'least-busy-local',
+  'weighted-round-robin',
+  'round-robin',
+  'random',
+] as const;
+
+/** One simulated point: fleet, traffic, isolates, telemetry and faults. */
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  seeds: z.array(z.number().int().nonnegative()).min(1).default([1, 2, 3, 4, 5]),
+  jobsPerSeed: z.number().int().min(1_000).default(12_000),
+  warmupJobs: z.number().int().nonnegative().default(1_500),
+  rho: z.number().gt(0).max(1.2).describe('Offered load as a share of fleet capacity.'),
+  dispatchers: z.number().int().positive().max(4_096).describe('Independent edge isolates (D).'),
+  refreshMs: z.number().nonnegative().describe('Snapshot refresh period T (0 = read the registry live).'),
+  refreshJitter: z.number().min(0).max(1).default(0.1),
+  arrivals: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('poisson') }),
+      z.strictObject({ kind: z.literal('gamma'), shape: z.number().positive().default(0.25) }),
+    ])
+    .default({ kind: 'poisson' }),
+  reportIntervalMs: z.number().positive().default(250),
+  telemetryDelayMs: z.number().nonnegative().default(50),
+  telemetryTtlMs: z.number().positive().default(5_000),
+  sloMs: z.number().positive().default(4_000),
+  batchSlowdown: z.number().nonnegative().default(0.25).describe('Full batch vs one job, extra time.'),
+  pools: z.array(poolSchema).min(2).optional().describe('Defaults to the built-in mixed-16 fleet.'),
+  faults: z.array(faultSchema).default([]),
+  policies: z.array(z.enum(policyNames)).min(1).optional(),
+});
+
+/** A validated scenario, defaults applied. */
+export type Scenario = z.infer<typeof scenarioSchema>;
+/** One pool of a scenario's fleet. */
+export type PoolSpec = z.infer<typeof poolSchema>;
+/** One fault window. */
+export type Fault = z.infer<typeof faultSchema>;
+/** A policy the simulator can run. */
+export type PolicyName = (typeof policyNames)[number];
+
+/** Thrown with every problem in a scenario file, one per line, with its JSON path. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** Validates parsed JSON as a scenario; `source` names it in errors. */
+export function parseScenario(value: unknown, source: string): Scenario {
+  const result = scenarioSchema.safeParse(value);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+    );
+    throw new ScenarioError(`invalid scenario ${source}:\n${lines.join('\n')}`);
+  }
+  const scenario = result.data;
+  const ids = new Set((scenario.pools ?? mixedFleet).map((pool) => pool.id));
+  scenario.faults.forEach((fault, index) => {
+    if (fault.kind !== 'telemetry-delay' && !ids.has(fault.pool)) {
+      throw new ScenarioError(
+        `invalid scenario ${source}:\n  faults.${index}.pool: unknown pool "${fault.pool}"`,
+      );
+    }
+  });
+  return scenario;
+}
+
+/** Reads and validates a scenario JSON file. */
+export async function loadScenario(path: string): Promise<Scenario> {
+  const text = await readFile(path, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(`invalid scenario ${path}: not JSON (${(error as Error).message})`);
+  }
+  return parseScenario(value, path);
+}

@@ -1,0 +1,16 @@
+import { parentPort } from 'node:worker_threads';
+import type { PolicyName, Scenario } from './scenario-schema.ts';
+import { simulate } from './simulation.ts';
+
+/** A run a worker thread is asked for. */
+export interface SimTask {
+  readonly id: number;
+  readonly scenario: Scenario;
+  readonly policy: PolicyName;
+  readonly seed: number;
+}
+
+parentPort?.on('message', (task: SimTask) => {
+  const result = simulate(task.scenario, task.policy, task.seed);
+  parentPort?.postMessage({ id: task.id, result });
+});

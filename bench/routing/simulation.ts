@@ -1,0 +1,289 @@
+import { hedgeDelayMs, type RoutingPolicy } from '../../worker/routing/index.ts';
+import type { DispatcherState } from './dispatcher-state.ts';
+import { onAck, onHedgeCheck, onStallCheck, refreshProgress } from './edge-reactions.ts';
+import { EventQueue } from './event-queue.ts';
+import { noteSendIntoFault, onFailure, onFault } from './fault-events.ts';
+import type { DecisionContext, SimPolicy } from './policies/index.ts';
+import { onCancelAtPool, onComplete, onCopyAtPool } from './pool-events.ts';
+import type { PoolSim } from './pool-sim.ts';
+import { RegistrySim } from './registry-sim.ts';
+import { exponential, gamma, type Random, seededRandom } from './rng.ts';
+import type { PolicyName, Scenario } from './scenario-schema.ts';
+import {
+  fleetCapacityPerMs,
+  fleetOf,
+  makeDispatchers,
+  makePolicy,
+  makePools,
+  routingPolicyOf,
+} from './sim-setup.ts';
+import type { Copy, Job, RunResult, SimEvent } from './sim-types.ts';
+import { onRefresh, onReportTick } from './telemetry-events.ts';
+
+/** How long after the last arrival a run may take to drain. */
+const DRAIN_LIMIT_MS = 600_000;
+
+/** Runs one policy on one seed of a scenario. Arrivals use their own stream: common random numbers. */
+export function simulate(scenario: Scenario, policyName: PolicyName, seed: number): RunResult {
+  return new Simulation(scenario, makePolicy(policyName, scenario), seed).run();
+}
+
+/** One run: the event loop and the core handlers (edge reactions and faults live beside it). */
+export class Simulation {
+  readonly events = new EventQueue<SimEvent>();
+  readonly pools: PoolSim[];
+  readonly dispatchers: DispatcherState[];
+  readonly registry: RegistrySim;
+  readonly routing: RoutingPolicy;
+  readonly poolIds: string[];
+  readonly poolIndex: Map<string, number>;
+  readonly arrivalsRandom: Random;
+  readonly pickRandom: Random;
+  readonly policyRandom: () => number;
+  readonly jitterRandom: Random;
+  readonly meanGapMs: number;
+  readonly arrivalAt: Float64Array;
+  readonly latencyMs: Float64Array;
+  readonly servedBy: Int16Array;
+  readonly lastSendIntoFaultS: number[];
+  now = 0;
+  lastArrivalAt = 0;
+  created = 0;
+  open = 0;
+  sends = 0;
+  sendsToUnavailable = 0;
+  hedges = 0;
+
+  readonly scenario: Scenario;
+  readonly policy: SimPolicy;
+  readonly seed: number;
+
+  constructor(scenario: Scenario, policy: SimPolicy, seed: number) {
+    this.scenario = scenario;
+    this.policy = policy;
+    this.seed = seed;
+    this.pools = makePools(scenario);
+    this.dispatchers = makeDispatchers(scenario);
+    this.registry = new RegistrySim(fleetOf(scenario));
+    this.routing = routingPolicyOf(scenario);
+    this.poolIds = fleetOf(scenario).map((spec) => spec.id);
+    this.poolIndex = new Map(this.poolIds.map((id, index) => [id, index]));
+    this.arrivalsRandom = seededRandom(seed, 1);
+    this.pickRandom = seededRandom(seed, 2);
+    const policyStream = seededRandom(seed, 3);
+    this.policyRandom = () => policyStream.next();
+    this.jitterRandom = seededRandom(seed, 4);
+    this.meanGapMs = 1 / (scenario.rho * fleetCapacityPerMs(scenario));
+    this.arrivalAt = new Float64Array(scenario.jobsPerSeed);
+    this.latencyMs = new Float64Array(scenario.jobsPerSeed).fill(Number.NaN);
+    this.servedBy = new Int16Array(scenario.jobsPerSeed).fill(-1);
+    this.lastSendIntoFaultS = scenario.faults.map(() => -1);
+  }
+
+  run(): RunResult {
+    this.registry.receive(
+      this.pools.map((pool) => pool.report(0)),
+      0,
+    );
+    for (const dispatcher of this.dispatchers) {
+      dispatcher.snapshot = this.registry.views();
+      if (this.scenario.refreshMs > 0) {
+        this.at(this.jitterRandom.next() * this.scenario.refreshMs, {
+          kind: 'refresh',
+          dispatcher: dispatcher.index,
+        });
+      }
+    }
+    this.at(this.scenario.reportIntervalMs, { kind: 'report-tick' });
+    this.scenario.faults.forEach((fault, index) => {
+      this.at(fault.startS * 1_000, { kind: 'fault', fault: index, start: true });
+      this.at((fault.startS + fault.durationS) * 1_000, { kind: 'fault', fault: index, start: false });
+    });
+    this.at(this.nextGapMs(), { kind: 'arrival' });
+    for (;;) {
+      const time = this.events.peekTime();
+      const event = this.events.pop();
+      if (!event) break;
+      this.now = time;
+      this.handle(event);
+      if (this.created >= this.scenario.jobsPerSeed && this.open === 0) break;
+      // A job lost to a bug must not hang a benchmark: it stays unfinished (NaN, in the tail).
+      if (this.created >= this.scenario.jobsPerSeed && time > this.lastArrivalAt + DRAIN_LIMIT_MS) break;
+    }
+    return {
+      policy: this.policy.name,
+      seed: this.seed,
+      arrivalAt: this.arrivalAt,
+      latencyMs: this.latencyMs,
+      servedBy: this.servedBy,
+      sends: this.sends,
+      sendsToUnavailable: this.sendsToUnavailable,
+      hedges: this.hedges,
+      lastSendIntoFaultS: this.lastSendIntoFaultS,
+    };
+  }
+
+  at(time: number, event: SimEvent): void {
+    this.events.push(time, event);
+  }
+
+  nextGapMs(): number {
+    const arrivals = this.scenario.arrivals;
+    return arrivals.kind === 'poisson'
+      ? exponential(this.arrivalsRandom, this.meanGapMs)
+      : gamma(this.arrivalsRandom, arrivals.shape, this.meanGapMs);
+  }
+
+  handle(event: SimEvent): void {
+    switch (event.kind) {
+      case 'arrival':
+        this.onArrival();
+        break;
+      case 'copy-at-pool':
+        onCopyAtPool(this, event.copy);
+        break;
+      case 'complete':
+        onComplete(this, event.pool, event.epoch);
+        break;
+      case 'response':
+        this.onResponse(event.copy, event.queued, event.running);
+        break;
+      case 'failure':
+        onFailure(this, event.copy);
+        break;
+      case 'ack':
+        onAck(this, event);
+        break;
+      case 'cancel-at-pool':
+        onCancelAtPool(this, event.copy);
+        break;
+      case 'report-tick':
+        onReportTick(this);
+        break;
+      case 'reports-arrive':
+        this.registry.receive(event.reports, this.now);
+        break;
+      case 'suspicion-arrive':
+        this.registry.suspect(event.pool, this.now);
+        break;
+      case 'refresh':
+        onRefresh(this, event.dispatcher);
+        break;
+      case 'fault':
+        onFault(this, event.fault, event.start);
+        break;
+      case 'hedge-check':
+        onHedgeCheck(this, event.copy);
+        break;
+      case 'stall-check':
+        onStallCheck(this, event.copy);
+        break;
+    }
+  }
+
+  onArrival(): void {
+    const id = this.created++;
+    const dispatcher = Math.floor(this.pickRandom.next() * this.dispatchers.length);
+    const job: Job = {
+      id,
+      arrivalAt: this.now,
+      dispatcher,
+      doneAt: -1,
+      copies: [],
+      hedged: false,
+      rerouted: false,
+    };
+    this.arrivalAt[id] = this.now;
+    this.open++;
+    this.dispatch(job, -1);
+    if (this.created < this.scenario.jobsPerSeed) this.at(this.now + this.nextGapMs(), { kind: 'arrival' });
+    else this.lastArrivalAt = this.now;
+  }
+
+  context(job: Job, exclude: number): DecisionContext {
+    const dispatcher = this.dispatchers[job.dispatcher] as DispatcherState;
+    if (this.policy.edgeFeatures) refreshProgress(this, dispatcher);
+    return {
+      now: this.now,
+      dispatcher,
+      views: this.scenario.refreshMs > 0 ? dispatcher.snapshot : this.registry.views(),
+      pools: this.pools,
+      random: this.policyRandom,
+      exclude,
+      routing: this.routing,
+      poolIndex: this.poolIndex,
+    };
+  }
+
+  /** Routes a job (or a hedge of it, leaving out `exclude`); returns whether a copy went out. */
+  dispatch(job: Job, exclude: number): boolean {
+    const decision = this.policy.decide(this.context(job, exclude));
+    const [first, ...failover] = decision.pools;
+    if (first === undefined) {
+      if (!job.copies.some((copy) => this.isLive(copy))) this.finish(job, Number.NaN);
+      return false;
+    }
+    this.send(job, first, failover, decision.predictedMs);
+    return true;
+  }
+
+  send(job: Job, pool: number, failover: readonly number[], predictedMs: number): void {
+    const dispatcher = this.dispatchers[job.dispatcher] as DispatcherState;
+    const target = this.pools[pool] as PoolSim;
+    const copy: Copy = {
+      job,
+      pool,
+      sentAt: this.now,
+      predictedMs,
+      failover,
+      state: 'transit',
+      finishV: 0,
+      startedAt: 0,
+      ackAt: 0,
+    };
+    job.copies.push(copy);
+    dispatcher.begin(copy, this.poolIds[pool] ?? '', this.now);
+    if (job.copies.length === 1) dispatcher.requests++;
+    target.inTransit++;
+    this.sends++;
+    if (target.dead || target.stalledSince >= 0) this.sendsToUnavailable++;
+    noteSendIntoFault(this, pool);
+    this.at(this.now + (dispatcher.rtt[pool] ?? 0) / 2, { kind: 'copy-at-pool', copy });
+    if (this.policy.edgeFeatures && !job.hedged) {
+      this.at(this.now + hedgeDelayMs(predictedMs), { kind: 'hedge-check', copy });
+    }
+  }
+
+  onResponse(copy: Copy, queued: number, running: number): void {
+    const dispatcher = this.dispatchers[copy.job.dispatcher] as DispatcherState;
+    const poolId = this.poolIds[copy.pool] ?? '';
+    dispatcher.end(copy, poolId);
+    dispatcher.piggybacked.set(poolId, { queued, running, at: this.now });
+    dispatcher.lastProgressAt.set(poolId, this.now);
+    const { job } = copy;
+    if (job.doneAt >= 0) return;
+    this.finish(job, this.now - job.arrivalAt);
+    this.servedBy[job.id] = copy.pool;
+    for (const other of job.copies) {
+      if (other === copy || !this.isLive(other)) continue;
+      dispatcher.end(other, this.poolIds[other.pool] ?? '');
+      if (other.state === 'transit') other.state = 'cancelled';
+      else this.at(this.now + this.rttOf(other) / 2, { kind: 'cancel-at-pool', copy: other });
+    }
+  }
+
+  finish(job: Job, latencyMs: number): void {
+    job.doneAt = this.now;
+    this.latencyMs[job.id] = latencyMs;
+    this.open--;
+  }
+
+  /** Whether the isolate still waits on this copy (not answered, failed, cancelled or moved). */
+  isLive(copy: Copy): boolean {
+    return (this.dispatchers[copy.job.dispatcher] as DispatcherState).active[copy.pool]?.has(copy) ?? false;
+  }
+
+  rttOf(copy: Copy): number {
+    return (this.dispatchers[copy.job.dispatcher] as DispatcherState).rtt[copy.pool] ?? 0;
+  }
+}

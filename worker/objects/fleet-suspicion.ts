@@ -1,0 +1,88 @@
+import {
+  raiseSuspicion,
+  type Suspicion,
+  suspicionCleared,
+  type TelemetryFigures,
+} from '../routing/suspicion.ts';
+import { type TelemetryRow, telemetryFromRow } from './fleet-rows.ts';
+
+type SuspicionRow = {
+  pool_id: string;
+  since: number;
+  until: number;
+  queued: number | null;
+  running: number | null;
+  job_ms: number | null;
+  has_figures: number;
+};
+
+/** The suspicion table; created with the rest of the registry's schema. */
+export const suspicionSchema = `
+CREATE TABLE IF NOT EXISTS suspicions (
+  pool_id TEXT PRIMARY KEY REFERENCES pools (id),
+  since INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  queued INTEGER,
+  running INTEGER,
+  job_ms REAL,
+  has_figures INTEGER NOT NULL
+);
+`;
+
+/**
+ * Marks a pool suspect after an isolate saw it refuse connections or fail (see
+ * `worker/routing/suspicion.ts`): the note reaches every isolate with its next snapshot, rather
+ * than each learning from its own failed request. Returns false for an unknown pool.
+ */
+export function recordSuspicion(sql: SqlStorage, poolId: string, now: number): boolean {
+  const known = sql.exec('SELECT 1 FROM pools WHERE id = ?', poolId).toArray();
+  if (known.length === 0) return false;
+  const next = raiseSuspicion(readSuspicion(sql, poolId), latestFigures(sql, poolId), now);
+  sql.exec(
+    `INSERT INTO suspicions (pool_id, since, until, queued, running, job_ms, has_figures)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (pool_id) DO UPDATE SET
+       since = excluded.since, until = excluded.until, queued = excluded.queued,
+       running = excluded.running, job_ms = excluded.job_ms, has_figures = excluded.has_figures`,
+    poolId,
+    next.since,
+    next.until,
+    next.figures?.queued ?? null,
+    next.figures?.running ?? null,
+    next.figures?.jobMs ?? null,
+    next.figures ? 1 : 0,
+  );
+  return true;
+}
+
+/** Drops the pool's suspicion once new telemetry shows it moving (or the note ran out). */
+export function clearSuspicionIfMoved(sql: SqlStorage, poolId: string, now: number): void {
+  const suspicion = readSuspicion(sql, poolId);
+  if (suspicion && suspicionCleared(suspicion, latestFigures(sql, poolId), now)) forgetSuspicion(sql, poolId);
+}
+
+/** Removes a pool's suspicion (the pool is gone, or cleared). */
+export function forgetSuspicion(sql: SqlStorage, poolId: string): void {
+  sql.exec('DELETE FROM suspicions WHERE pool_id = ?', poolId);
+}
+
+/** Until when each suspect pool is held suspect, by pool id. */
+export function suspectUntilByPool(sql: SqlStorage): Map<string, number> {
+  const rows = sql.exec<Pick<SuspicionRow, 'pool_id' | 'until'>>('SELECT pool_id, until FROM suspicions');
+  return new Map(rows.toArray().map((row) => [row.pool_id, row.until]));
+}
+
+function readSuspicion(sql: SqlStorage, poolId: string): Suspicion | undefined {
+  const [row] = sql.exec<SuspicionRow>('SELECT * FROM suspicions WHERE pool_id = ?', poolId).toArray();
+  if (row === undefined) return undefined;
+  const figures =
+    row.has_figures === 1 ? { queued: row.queued ?? 0, running: row.running ?? 0, jobMs: row.job_ms } : null;
+  return { since: row.since, until: row.until, figures };
+}
+
+function latestFigures(sql: SqlStorage, poolId: string): TelemetryFigures | null {
+  const [row] = sql.exec<TelemetryRow>('SELECT * FROM telemetry WHERE pool_id = ?', poolId).toArray();
+  if (row === undefined) return null;
+  const report = telemetryFromRow(row);
+  return { queued: report.queued, running: report.running, jobMs: report.ewma_job_ms };
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ineligibility } from './eligibility.ts';
+import { noObservations } from './fleet-view.ts';
+import { hedgeDecision, hedgeDelayMs, mayHedge } from './hedging.ts';
+import { acknowledgedRemainingMs, shouldReroute } from './reroute.ts';
+import { isStalled } from './stall.ts';
+import { raiseSuspicion, SUSPICION_MAX_MS, suspicionCleared } from './suspicion.ts';
+import { now, policy, pool, request } from './test-fixtures.ts';
+
+const busy = (lastProgressAt: number, inFlight = 1) => ({
+  ...noObservations,
+  inFlight: new Map([['p', inFlight]]),
+  lastProgressAt: new Map([['p', lastProgressAt]]),
+});
+
+describe('routing stall detection', () => {
+  it('routing: a pool with requests in flight and no progress for stallAfterMs is stalled', () => {
+    expect(isStalled('p', busy(now - 401), policy, now)).toBe(true);
+    expect(isStalled('p', busy(now - 399), policy, now)).toBe(false);
+    expect(isStalled('p', busy(now - 10_000, 0), policy, now)).toBe(false);
+    expect(isStalled('p', noObservations, policy, now)).toBe(false);
+    expect(isStalled('p', busy(now - 401), { ...policy, stallAfterMs: 1_000 }, now)).toBe(false);
+  });
+
+  it('routing: a stalled or suspect pool is excluded', () => {
+    expect(ineligibility(pool('p'), request, busy(now - 1_000), policy, now)).toBe('stalled');
+    expect(ineligibility(pool('p', { suspectUntil: now + 1 }), request, noObservations, policy, now)).toBe(
+      'suspect',
+    );
+    expect(
+      ineligibility(pool('p', { suspectUntil: now - 1 }), request, noObservations, policy, now),
+    ).toBeNull();
+  });
+});
+
+describe('routing hedging', () => {
+  const budget = { requests: 100, hedges: 0 };
+  it('routing: a request is late at 2x its prediction, at least 1 s past it', () => {
+    expect(hedgeDelayMs(3_000)).toBe(6_000);
+    expect(hedgeDelayMs(500)).toBe(1_500);
+  });
+
+  it('routing: waits until late, then hedges once within the budget', () => {
+    const request = { sentAt: now, predictedMs: 2_000, poolStalled: false, hedged: false };
+    expect(hedgeDecision(request, budget, now + 100)).toEqual({ kind: 'wait', checkAt: now + 4_000 });
+    expect(hedgeDecision(request, budget, now + 4_000)).toEqual({ kind: 'hedge', reason: 'late' });
+    expect(hedgeDecision({ ...request, hedged: true }, budget, now + 4_000)).toEqual({ kind: 'none' });
+    expect(hedgeDecision(request, { requests: 100, hedges: 5 }, now + 4_000)).toEqual({ kind: 'none' });
+  });
+
+  it('routing: a request on a stalled pool is re-sent at once, budget or not', () => {
+    const request = { sentAt: now, predictedMs: 2_000, poolStalled: true, hedged: false };
+    expect(hedgeDecision(request, { requests: 10, hedges: 10 }, now + 1)).toEqual({
+      kind: 'hedge',
+      reason: 'stalled',
+    });
+  });
+
+  it('routing: the hedge budget allows one hedge to start and then maxShare of requests', () => {
+    expect(mayHedge({ requests: 0, hedges: 0 })).toBe(true);
+    expect(mayHedge({ requests: 0, hedges: 1 })).toBe(false);
+    expect(mayHedge({ requests: 1_000, hedges: 49 })).toBe(true);
+    expect(mayHedge({ requests: 1_000, hedges: 50 })).toBe(false);
+  });
+});
+
+describe('routing rerouting on acknowledgement', () => {
+  it('routing: a queued request moves when the alternative is clearly sooner, once', () => {
+    const remainingMs = acknowledgedRemainingMs(pool('p', { slots: 4 }), 12, 1_000, 10);
+    expect(remainingMs).toBeCloseTo(10 + 1_250 * (1 + 9 / 4));
+    expect(shouldReroute({ queued: true, rerouted: false, remainingMs, alternativeMs: 1_300 })).toBe(true);
+    expect(shouldReroute({ queued: true, rerouted: true, remainingMs, alternativeMs: 1_300 })).toBe(false);
+    expect(shouldReroute({ queued: false, rerouted: false, remainingMs, alternativeMs: 1_300 })).toBe(false);
+    expect(
+      shouldReroute({ queued: true, rerouted: false, remainingMs, alternativeMs: remainingMs * 0.95 }),
+    ).toBe(false);
+  });
+});
+
+describe('routing shared suspicion', () => {
+  const figures = { queued: 3, running: 4, jobMs: 900 };
+  it('routing: a suspicion holds while the pool repeats its figures and clears when they move', () => {
+    const suspicion = raiseSuspicion(undefined, figures, now);
+    expect(suspicion.until).toBe(now + SUSPICION_MAX_MS);
+    expect(suspicionCleared(suspicion, { ...figures }, now + 5_000)).toBe(false);
+    expect(suspicionCleared(suspicion, null, now + 5_000)).toBe(false);
+    expect(suspicionCleared(suspicion, { ...figures, running: 3 }, now + 5_000)).toBe(true);
+    expect(suspicionCleared(suspicion, { ...figures }, now + SUSPICION_MAX_MS)).toBe(true);
+  });
+
+  it('routing: raising it again extends it but keeps the figures it was first raised on', () => {
+    const first = raiseSuspicion(undefined, figures, now);
+    const again = raiseSuspicion(first, { queued: 9, running: 9, jobMs: 1 }, now + 1_000);
+    expect(again.figures).toEqual(figures);
+    expect(again.since).toBe(now);
+    expect(again.until).toBe(now + 1_000 + SUSPICION_MAX_MS);
+  });
+});

@@ -1,0 +1,73 @@
+/** When to send a second copy of a request that is late or stuck. */
+export interface HedgePolicy {
+  /** A request is late once it has run this many times its prediction... */
+  readonly afterFactor: number;
+  /** ...and at least this many ms past it. */
+  readonly minExtraMs: number;
+  /** Late-request hedges may be at most this share of requests sent. */
+  readonly maxShare: number;
+}
+
+/** Defaults: hedge at 2x the prediction (at least +1 s), at most 5% extra requests. */
+export const defaultHedgePolicy: HedgePolicy = { afterFactor: 2, minExtraMs: 1_000, maxShare: 0.05 };
+
+/** Requests and hedges this isolate sent (a sliding window or since start). */
+export interface HedgeBudget {
+  readonly requests: number;
+  readonly hedges: number;
+}
+
+/** What to do about one request in flight. */
+export type HedgeDecision =
+  | { readonly kind: 'wait'; readonly checkAt: number }
+  | { readonly kind: 'hedge'; readonly reason: 'stalled' | 'late' }
+  | { readonly kind: 'none' };
+
+/** Facts about one request in flight. */
+export interface InFlightRequest {
+  readonly sentAt: number;
+  /** `predictedMs` of the pool when it was picked (includes the round trip). */
+  readonly predictedMs: number;
+  /** `isStalled` for its pool, now. */
+  readonly poolStalled: boolean;
+  /** Whether this request was already hedged (one copy at most). */
+  readonly hedged: boolean;
+}
+
+/**
+ * Ms after the send at which a request counts as late. Service times on a pool are steady
+ * (fixed steps), so 2x the prediction is far in the tail of a healthy pool but well short of
+ * the 10x of a slowed one.
+ */
+export function hedgeDelayMs(predictedMs: number, policy: HedgePolicy = defaultHedgePolicy): number {
+  return Math.max(predictedMs * policy.afterFactor, predictedMs + policy.minExtraMs);
+}
+
+/** Whether one more late-request hedge fits in the budget (one is always allowed to start). */
+export function mayHedge(budget: HedgeBudget, policy: HedgePolicy = defaultHedgePolicy): boolean {
+  return budget.hedges + 1 <= Math.max(1, policy.maxShare * budget.requests);
+}
+
+/**
+ * Decides whether to send a second copy of a request to the next-best pool (the caller cancels
+ * whichever copy loses). A request on a stalled pool is re-sent at once and outside the budget:
+ * it is a failover, the original may never finish. A late one is hedged within the budget, so
+ * hedging cannot add more than `maxShare` load when the whole fleet is slow. Ejecting only after
+ * a timeout leaves every job of a stalled pool waiting for the timeout (about 2x the oracle's p99,
+ * issue 4).
+ *
+ * @example
+ * hedgeDecision({ sentAt, predictedMs, poolStalled: false, hedged: false }, budget, now);
+ */
+export function hedgeDecision(
+  request: InFlightRequest,
+  budget: HedgeBudget,
+  now: number,
+  policy: HedgePolicy = defaultHedgePolicy,
+): HedgeDecision {
+  if (request.hedged) return { kind: 'none' };
+  if (request.poolStalled) return { kind: 'hedge', reason: 'stalled' };
+  const lateAt = request.sentAt + hedgeDelayMs(request.predictedMs, policy);
+  if (now < lateAt) return { kind: 'wait', checkAt: lateAt };
+  return mayHedge(budget, policy) ? { kind: 'hedge', reason: 'late' } : { kind: 'none' };
+}
