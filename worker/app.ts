@@ -30,7 +30,15 @@ export function createApp(): Hono<AppEnv> {
   // hono's requestId keeps an incoming id only if it is 1..limitLength chars of [A-Za-z0-9_=-];
   // otherwise it generates one. It also echoes the id in the response header, error paths included.
   app.use(requestId({ limitLength: maxRequestIdLength }));
-  for (const path of publicCorsPaths) app.use(path, cors(publicCorsOptions));
+  // CORS headers only mean something to browsers, and browsers send `Origin` on every
+  // cross-origin request. Skipping the middleware for server-side callers saves rebuilding each
+  // response to add headers (about a tenth of the edge's CPU per request, bench/edge).
+  const publicCors = cors(publicCorsOptions);
+  for (const path of publicCorsPaths) {
+    app.use(path, (context, next) =>
+      context.req.header('origin') === undefined ? next() : publicCors(context, next),
+    );
+  }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
   app.route('/', generationRoutes);

@@ -96,6 +96,16 @@ describe('cors for browser apps', () => {
     expect(response.headers.get('access-control-expose-headers')).toContain('retry-after');
   });
 
+  it('adds no CORS headers for server-side callers, which send no Origin', async () => {
+    const response = await worker.fetch('http://edge.test/v1/images/generations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('keeps the operator API same-origin', async () => {
     const response = await worker.fetch('http://edge.test/v1/admin/pools', {
       method: 'OPTIONS',
