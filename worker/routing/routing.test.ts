@@ -1,49 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ineligibility } from './eligibility.ts';
-import {
-  type LocalObservations,
-  noObservations,
-  type PoolView,
-  type RoutingPolicy,
-  type RoutingRequest,
-} from './fleet-view.ts';
+import { type LocalObservations, noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { rankPools } from './pick-pool.ts';
 import { predictedCompletionMs } from './scoring.ts';
-
-const now = 1_000_000;
-const policy: RoutingPolicy = { telemetryTtlMs: 5_000, defaultJobMs: 1_000 };
-const request: RoutingRequest = { model: 'tiny', images: 1, allowedProviders: [], allowedRegions: [] };
-
-function pool(poolId: string, overrides: Partial<PoolView> = {}): PoolView {
-  return {
-    poolId,
-    providerId: 'prov-a',
-    region: 'eu',
-    models: ['tiny'],
-    slots: 4,
-    running: 0,
-    queued: 0,
-    maxQueue: 64,
-    jobMs: 1_000,
-    draining: false,
-    ready: true,
-    reportedAt: now - 100,
-    enabled: true,
-    ...overrides,
-  };
-}
-
-/** A deterministic PRNG (mulberry32) so decisions are reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { now, policy, pool, request, seeded } from './test-fixtures.ts';
 
 describe('routing eligibility', () => {
   const cases: Array<[string, Partial<PoolView>, LocalObservations, Partial<RoutingRequest>, string | null]> =

@@ -1,4 +1,11 @@
-import { argminRandomTies, basicEligible, noDecision, type SimPolicy, withFailover } from './policy.ts';
+import {
+  argminRandomTies,
+  basicEligible,
+  type DecisionContext,
+  noDecision,
+  type SimPolicy,
+  withFailover,
+} from './policy.ts';
 
 /** Uniform over the eligible pools. */
 export function randomPolicy(): SimPolicy {
@@ -59,38 +66,32 @@ export function weightedRoundRobinPolicy(weights: readonly number[]): SimPolicy 
 
 /** Least (queued + running) / slots in the isolate's stale snapshot: the policy that herds. */
 export function leastLoadedStalePolicy(): SimPolicy {
-  return {
-    name: 'least-loaded-stale',
-    central: false,
-    edgeFeatures: false,
-    decide(context) {
-      const eligible = basicEligible(context);
-      const chosen = argminRandomTies(
-        eligible,
-        (pool) => {
-          const view = context.views[pool];
-          return view ? (view.queued + view.running) / Math.max(1, view.slots) : 0;
-        },
-        context.random,
-      );
-      return chosen < 0 ? noDecision : withFailover(chosen, eligible, context.random);
-    },
-  };
+  return greedyPolicy('least-loaded-stale', (context, pool) => {
+    const view = context.views[pool];
+    return view ? (view.queued + view.running) / Math.max(1, view.slots) : 0;
+  });
 }
 
 /** Fewest of this isolate's own requests in flight (LiteLLM's least-busy). */
 export function leastBusyLocalPolicy(): SimPolicy {
+  return greedyPolicy(
+    'least-busy-local',
+    (context, pool) => context.dispatcher.inFlight.get(context.views[pool]?.poolId ?? '') ?? 0,
+  );
+}
+
+/** Always the eligible pool with the lowest `cost`, random among ties. */
+function greedyPolicy(
+  name: SimPolicy['name'],
+  cost: (context: DecisionContext, pool: number) => number,
+): SimPolicy {
   return {
-    name: 'least-busy-local',
+    name,
     central: false,
     edgeFeatures: false,
     decide(context) {
       const eligible = basicEligible(context);
-      const chosen = argminRandomTies(
-        eligible,
-        (pool) => context.dispatcher.inFlight.get(context.views[pool]?.poolId ?? '') ?? 0,
-        context.random,
-      );
+      const chosen = argminRandomTies(eligible, (pool) => cost(context, pool), context.random);
       return chosen < 0 ? noDecision : withFailover(chosen, eligible, context.random);
     },
   };
