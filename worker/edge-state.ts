@@ -11,6 +11,8 @@ export interface EdgeState {
   readonly observations: IsolateObservations;
   /** Failovers this isolate may still spend (about 10% of its requests). */
   readonly retryBudget: RetryBudget;
+  /** Hedged copies of late requests this isolate may still send (about 5% of its requests). */
+  readonly hedgeBudget: RetryBudget;
   /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
   signer(): Promise<DispatchSigner>;
   /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
@@ -32,6 +34,7 @@ function createEdgeState(env: Env): EdgeState {
     fleet: new FleetCache(() => env.FLEET.getByName('fleet').snapshot()),
     observations: new IsolateObservations(),
     retryBudget: new RetryBudget(),
+    hedgeBudget: new RetryBudget({ ratio: 0.05, capacity: 5 }),
     signer() {
       signer ??= loadEdgeKeys(env.EDGE_SIGNING_KEY).then((keys) => createDispatchSigner(keys));
       return signer;

@@ -8,13 +8,27 @@ export interface DispatchCandidate {
   readonly url: string;
   /** Adapter name, a key of the `backends` registry. */
   readonly protocol: string;
+  /** Routing's expected completion for the request on this pool, ms; drives hedging. */
+  readonly predictedMs?: number;
+}
+
+/**
+ * Hedging: once the only call in flight has run `afterMs(candidate)` with no answer, the next
+ * candidate is called as well; the first image wins and the other call is cancelled.
+ */
+export interface HedgeOptions {
+  /** Ms after the start of a call to this candidate at which it counts as late; null: never. */
+  readonly afterMs: (candidate: DispatchCandidate) => number | null;
+  /** A hedge budget; consulted when a call turns late. */
+  readonly allow: () => boolean;
 }
 
 /**
  * How one attempt ended, for outlier ejection and load bookkeeping:
  * `refused` = the pool turned the work away (capacity, our credential) and is healthy;
  * `rejected` = the request's own fault, the pool is healthy; `timed_out` = the deadline ran out;
- * `canceled` = the caller went away; `failed` = the pool took the work and did not deliver.
+ * `canceled` = the caller went away; `hedge_lost` = the call ran late and a hedged copy on
+ * another pool answered first; `failed` = the pool took the work and did not deliver.
  */
 export type AttemptOutcome =
   | 'ok'
@@ -23,6 +37,7 @@ export type AttemptOutcome =
   | 'rejected'
   | 'timed_out'
   | 'canceled'
+  | 'hedge_lost'
   | 'failed';
 
 /** One call to one pool, reported through `onAttempt` and returned in `attempts`. */
@@ -61,6 +76,8 @@ export interface DispatchOptions {
   readonly signal?: AbortSignal;
   /** Consulted before each failover; a retry budget (token bucket) plugs in here. Default: allow. */
   readonly allowRetry?: (error: BackendCallError) => boolean;
+  /** Send a second copy when a call runs late (at most one per request). Default: never. */
+  readonly hedge?: HedgeOptions;
   /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */
   readonly waitUntil?: (promise: Promise<unknown>) => void;
 }

@@ -1,6 +1,28 @@
-import { BackendCallError, type ImageBackend } from '../../backends/index.ts';
+import { BackendCallError, type BackendResult, type ImageBackend } from '../../backends/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
-import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult } from './dispatch-types.ts';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  DispatchCandidate,
+  DispatchOptions,
+  DispatchResult,
+} from './dispatch-types.ts';
+
+/** One pool call in flight. */
+interface Call {
+  readonly candidate: DispatchCandidate;
+  readonly backend: ImageBackend;
+  readonly token: string;
+  readonly started: number;
+  readonly abort: AbortController;
+  /** True for the copy a late call got; false for the call that ran late. */
+  readonly isHedge: boolean;
+  readonly settled: Promise<Settled>;
+}
+
+type Settled =
+  | { readonly call: Call; readonly ok: true; readonly result: BackendResult }
+  | { readonly call: Call; readonly ok: false; readonly error: BackendCallError };
 
 /**
  * Sends one request to the first candidate pool and fails over down the list, so the client
@@ -15,6 +37,10 @@ import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult 
  *   is sent a cancel so it does not keep computing in parallel;
  * - never on the request's own fault (4xx), an explicit cancel, or `deadline_exceeded` (the
  *   deadline is shared: no pool could finish in time either).
+ * With `hedge`, a call still unanswered after `hedge.afterMs` (a stalled or slowed pool) gets a
+ * copy on the next candidate while it keeps running; the first image wins and the other call is
+ * aborted and cancelled (issue 4: hedging with the loser cancelled). At most two calls run at
+ * once, and hedges count towards `maxAttempts`.
  * Each attempt gets the remaining budget as its deadline; none starts at or after `deadlineAt`.
  * An adapter's non-BackendCallError (a bug) propagates.
  *
@@ -26,74 +52,171 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 3));
   const attempts: AttemptRecord[] = [];
   if (options.candidates.length === 0) return { ok: false, error: 'no_candidates', attempts };
+  const waiting = [...options.candidates];
+  const running = new Set<Call>();
+  let started = 0;
+  let hedged = false;
   let lastError: BackendCallError | null = null;
-  for (const candidate of options.candidates) {
-    if (attempts.length >= maxAttempts) break;
-    if (lastError && options.allowRetry && !options.allowRetry(lastError)) break;
-    if (options.deadlineAt - options.now() <= 0) break;
-    const backend = options.backendFor(candidate.protocol);
-    const token = await options.tokenFor(candidate.poolId);
-    const started = options.now();
-    const deadlineMs = options.deadlineAt - started;
-    if (deadlineMs <= 0) break;
-    options.onStart?.(candidate.poolId, candidate);
-    try {
-      const result = await backend.generate({
-        poolUrl: candidate.url,
-        jobId: options.jobId,
-        request: options.request,
-        deadlineMs,
-        token,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      record(options, attempts, candidate, started, {
-        outcome: 'ok',
-        status: 200,
-        code: null,
-        load: result.load,
-      });
-      return { ok: true, result, poolId: candidate.poolId, providerId: candidate.providerId, attempts };
-    } catch (error) {
-      if (!BackendCallError.isInstance(error)) throw error;
-      const { status, code, load } = error;
-      record(options, attempts, candidate, started, { outcome: attemptOutcome(error), status, code, load });
-      lastError = error;
-      if (error.status === null && error.workStarted) cancelInBackground(options, backend, candidate, token);
-      if (!error.retryable) break;
+
+  const startNext = async (isHedge = false): Promise<boolean> => {
+    const candidate = waiting.shift();
+    if (!candidate || started >= maxAttempts) return false;
+    const call = await startCall(options, candidate, isHedge);
+    if (!call) return false;
+    started++;
+    running.add(call);
+    return true;
+  };
+
+  for (;;) {
+    if (running.size === 0) {
+      if (lastError && (!lastError.retryable || (options.allowRetry && !options.allowRetry(lastError))))
+        break;
+      if (!(await startNext())) break;
+    }
+    const hedgeAtMs = hedged ? null : hedgeAt(options, running, waiting, started, maxAttempts);
+    const next = await nextEvent(running, hedgeAtMs, options.now);
+    if (next === 'hedge') {
+      hedged = true;
+      if (options.hedge?.allow()) await startNext(true);
+      continue;
+    }
+    running.delete(next.call);
+    if (next.ok) {
+      record(options, attempts, next.call, 'ok', { status: 200, code: null, load: next.result.load });
+      for (const loser of running) abandon(options, attempts, loser);
+      return {
+        ok: true,
+        result: next.result,
+        poolId: next.call.candidate.poolId,
+        providerId: next.call.candidate.providerId,
+        attempts,
+      };
+    }
+    const { error } = next;
+    record(options, attempts, next.call, attemptOutcome(error), error);
+    if (error.status === null && error.workStarted) cancelInBackground(options, next.call);
+    lastError = error;
+    // A retryable failure waits for a hedged copy still running, else fails over (loop top).
+    if (!error.retryable) {
+      for (const other of running) abandon(options, attempts, other);
+      break;
     }
   }
   return { ok: false, error: lastError ?? 'deadline_exceeded', attempts };
 }
 
+async function startCall(
+  options: DispatchOptions,
+  candidate: DispatchCandidate,
+  isHedge: boolean,
+): Promise<Call | null> {
+  if (options.deadlineAt - options.now() <= 0) return null;
+  const backend = options.backendFor(candidate.protocol);
+  const token = await options.tokenFor(candidate.poolId);
+  const started = options.now();
+  const deadlineMs = options.deadlineAt - started;
+  if (deadlineMs <= 0) return null;
+  options.onStart?.(candidate.poolId, candidate);
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+  const partial = { candidate, backend, token, started, abort, isHedge };
+  const settled = backend
+    .generate({
+      poolUrl: candidate.url,
+      jobId: options.jobId,
+      request: options.request,
+      deadlineMs,
+      token,
+      signal,
+    })
+    .then(
+      (result): Settled => ({ call, ok: true, result }),
+      (error: unknown): Settled => {
+        if (!BackendCallError.isInstance(error)) throw error;
+        return { call, ok: false, error };
+      },
+    );
+  const call: Call = { ...partial, settled };
+  return call;
+}
+
+/** When the single call in flight turns late and a hedge could start; null when none applies. */
+function hedgeAt(
+  options: DispatchOptions,
+  running: ReadonlySet<Call>,
+  waiting: readonly DispatchCandidate[],
+  started: number,
+  maxAttempts: number,
+): number | null {
+  if (!options.hedge || running.size !== 1 || waiting.length === 0 || started >= maxAttempts) return null;
+  const [call] = running;
+  if (!call) return null;
+  const afterMs = options.hedge.afterMs(call.candidate);
+  return afterMs === null ? null : call.started + afterMs;
+}
+
+/** The first call to settle, or 'hedge' if `hedgeAt` comes first. */
+async function nextEvent(
+  running: ReadonlySet<Call>,
+  hedgeAtMs: number | null,
+  now: () => number,
+): Promise<Settled | 'hedge'> {
+  const settling = [...running].map((call) => call.settled);
+  if (hedgeAtMs === null) return Promise.race(settling);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'hedge'>((resolve) => {
+    timer = setTimeout(() => resolve('hedge'), Math.max(0, hedgeAtMs - now()));
+  });
+  try {
+    return await Promise.race([...settling, late]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/**
+ * Stops waiting for a call another pool beat: abort it and ask its pool to drop the job. Only
+ * the late call is `hedge_lost` (a sign of a stalled or slowed pool); a copy that lost to the
+ * late call it was hedging is merely `canceled`.
+ */
+function abandon(options: DispatchOptions, attempts: AttemptRecord[], call: Call): void {
+  call.abort.abort();
+  // Its own settlement (an abort error) comes after the result and is of no interest.
+  call.settled.catch(() => undefined);
+  const outcome = call.isHedge ? 'canceled' : 'hedge_lost';
+  record(options, attempts, call, outcome, { status: null, code: outcome, load: null });
+  cancelInBackground(options, call);
+}
+
 function record(
   options: DispatchOptions,
   attempts: AttemptRecord[],
-  candidate: DispatchCandidate,
-  started: number,
-  result: Pick<AttemptRecord, 'outcome' | 'status' | 'code' | 'load'>,
+  call: Call,
+  outcome: AttemptOutcome,
+  result: Pick<AttemptRecord, 'status' | 'code' | 'load'>,
 ): void {
   const attempt: AttemptRecord = {
-    poolId: candidate.poolId,
-    providerId: candidate.providerId,
-    durationMs: options.now() - started,
-    ...result,
+    poolId: call.candidate.poolId,
+    providerId: call.candidate.providerId,
+    durationMs: options.now() - call.started,
+    outcome,
+    status: result.status,
+    code: result.code,
+    load: result.load,
   };
   attempts.push(attempt);
   options.onAttempt?.(attempt);
 }
 
 /**
- * We stopped waiting (timeout, caller abort) while the pool may still be computing. gpu-node
- * drops a job whose caller hung up, but other protocols may not, so ask explicitly; best effort.
+ * We stopped waiting (timeout, caller abort, lost hedge) while the pool may still be computing.
+ * gpu-node drops a job whose caller hung up, but other protocols may not, so ask explicitly;
+ * best effort.
  */
-function cancelInBackground(
-  options: DispatchOptions,
-  backend: ImageBackend,
-  candidate: DispatchCandidate,
-  token: string,
-): void {
-  const cancelled = backend
-    .cancel({ poolUrl: candidate.url, jobId: options.jobId, token })
+function cancelInBackground(options: DispatchOptions, call: Call): void {
+  const cancelled = call.backend
+    .cancel({ poolUrl: call.candidate.url, jobId: options.jobId, token: call.token })
     .catch(() => undefined);
   if (options.waitUntil) options.waitUntil(cancelled);
 }

@@ -4,7 +4,7 @@ import { edgeState } from '../edge-state.ts';
 import type { Env } from '../env.ts';
 import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
 import type { TenantRecord } from '../objects/fleet-records.ts';
-import { pickPools, type RoutingPolicy } from '../routing/index.ts';
+import { hedgeDelayMs, pickPools, type RoutingPolicy } from '../routing/index.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 
@@ -90,14 +90,23 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (ranked.length === 0 && !poolViewsOf(snapshot).some((pool) => pool.models.includes(model))) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
-  const candidates = ranked.flatMap(({ pool }): DispatchCandidate[] => {
+  const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
     const entry = snapshotEntry(snapshot, pool.poolId);
     if (!entry) return [];
     const { url } = entry.pool;
-    return [{ poolId: pool.poolId, providerId: pool.providerId, url, protocol: entry.provider.protocol }];
+    return [
+      {
+        poolId: pool.poolId,
+        providerId: pool.providerId,
+        url,
+        protocol: entry.provider.protocol,
+        predictedMs,
+      },
+    ];
   });
   const signer = await state.signer();
   state.retryBudget.earn();
+  state.hedgeBudget.earn();
   const ends = new Map<string, () => void>();
   try {
     return await dispatchWithFailover({
@@ -124,6 +133,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
             input.waitUntil(reportSuspect(env, attempt.poolId));
           }
         }
+        // Far past its prediction and beaten by a whole job elsewhere: slowed or stalled.
+        if (attempt.outcome === 'hedge_lost') state.observations.eject(attempt.poolId, Date.now());
         if (attempt.load) state.observations.observeLoad(attempt.poolId, attempt.load, Date.now());
         ends.get(attempt.poolId)?.();
       },
@@ -134,6 +145,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       // Failovers share the isolate's budget (~10% of requests), so a provider-wide outage
       // cannot triple the traffic the remaining pools see.
       allowRetry: () => state.retryBudget.spend(),
+      // A call far past its prediction (a stalled or slowed pool) gets a copy on the next pool,
+      // within ~5% extra requests; the loser is cancelled (docs/routing.md).
+      hedge: {
+        afterMs: (candidate) =>
+          candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
+        allow: () => state.hedgeBudget.spend(),
+      },
       waitUntil: input.waitUntil,
       ...(input.signal ? { signal: input.signal } : {}),
     });
