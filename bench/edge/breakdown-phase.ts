@@ -83,6 +83,12 @@ const variants: readonly Variant[] = [
     spillway: true,
   },
   {
+    name: 'no-hedging',
+    description: variantPatches['no-hedging']?.description ?? '',
+    spec: edgeSpec(['no-hedging']),
+    spillway: true,
+  },
+  {
     name: 'all-patches',
     description: `every knock-out at once (${allPatches.join(', ')}): what remains is Hono, routing, fetch and re-serialising`,
     spec: edgeSpec(allPatches),

@@ -48,6 +48,20 @@ export const requireTenant: MiddlewareHandler<AppEnv> = async (context, next) =>
       },
     ],
   },
+  'no-hedging': {
+    description: 'knock-out: dispatch without hedging (no per-call abort controller or hedge timer)',
+    edits: [
+      {
+        file: 'worker/dispatch/route-and-dispatch.ts',
+        find: `      hedge: {
+        afterMs: (candidate) =>
+          candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
+        allow: () => state.hedgeBudget.spend(),
+      },`,
+        replace: '',
+      },
+    ],
+  },
   'no-request-id': {
     description: "knock-out: hono's requestId middleware removed (job ids become edge-undefined)",
     edits: [

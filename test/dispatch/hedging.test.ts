@@ -11,17 +11,13 @@ const edgeKey = writeKeyPair('ed25519', 'edge');
 let healthy: GpuNodeProcess;
 let stalled: Server;
 let stalledUrl = '';
-const stalledCalls: Array<{ method: string; path: string; closed: Promise<void> }> = [];
+const stalledCalls: Array<{ method: string; path: string }> = [];
 const tokens = new Map<string, string>();
 
 beforeAll(async () => {
   healthy = await startGpuNode(['--pool-id', 'h1', '--edge-public-key', edgeKey.publicPath]);
   stalled = createServer((request: IncomingMessage) => {
-    stalledCalls.push({
-      method: request.method ?? '',
-      path: request.url ?? '',
-      closed: new Promise((resolve) => request.socket.once('close', () => resolve())),
-    });
+    stalledCalls.push({ method: request.method ?? '', path: request.url ?? '' });
   });
   await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
   const address = stalled.address();
@@ -74,11 +70,8 @@ describe('dispatch with hedging', () => {
       ['stuck', 'hedge_lost'],
     ]);
     expect(Date.now() - startedAt).toBeLessThan(15_000);
-    const generate = stalledCalls[before];
-    expect(generate?.method).toBe('POST');
-    // The stalled pool's connection is closed (gpu-node drops a job whose caller hangs up) and
-    // it is asked to cancel the job explicitly.
-    await generate?.closed;
+    expect(stalledCalls[before]?.method).toBe('POST');
+    // The stalled pool is asked to cancel the job, so it stops computing for nobody.
     await expect.poll(() => stalledCalls.slice(before).map((call) => call.method)).toContain('DELETE');
   });
 
