@@ -128,7 +128,10 @@ describe('jobs API end to end', () => {
       }
       expect(waiting?.queue_position).toBeGreaterThan(0);
       expect(['pool-a', 'pool-b']).toContain(waiting?.pool_id);
-      expect(waiting?.estimated_start_at).toBeNull();
+      // Expected from the pool's queue and speed: later than the job's creation, within minutes.
+      const createdMs = (waiting?.created_at ?? 0) * 1000;
+      expect(waiting?.estimated_start_at).toBeGreaterThan(createdMs);
+      expect(waiting?.estimated_start_at).toBeLessThan(createdMs + 10 * 60_000);
     } finally {
       await Promise.all(ids.map((id) => client.cancel(id)));
     }

@@ -33,6 +33,11 @@ export class FleetCache {
     return this.#snapshot;
   }
 
+  /** The snapshot held now, however old, without reading the registry; null before the first. */
+  current(): FleetSnapshot | null {
+    return this.#snapshot;
+  }
+
   /** Fetches a fresh snapshot now (deduplicated with one already running). */
   refresh(): Promise<FleetSnapshot> {
     this.#refreshing ??= this.#load()

@@ -1,13 +1,17 @@
 import type { DispatchCandidate } from '../dispatch/dispatch-types.ts';
 import { routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
+import { edgeState } from '../edge-state.ts';
 import type { Env } from '../env.ts';
+import { poolViewsOf } from '../fleet/pool-views.ts';
 import type { JobObject } from '../objects/job-object.ts';
 import type { ClaimedJob } from '../objects/job-record.ts';
+import type { PoolView } from '../routing/index.ts';
 import { fullJitterDelay } from './backoff.ts';
 import { decideJobFailure, type JobFailureDecision } from './job-failure.ts';
 import { jobMessageSchema } from './job-message.ts';
 import { jobSettings } from './job-settings.ts';
 import { throttleProgress } from './progress-throttle.ts';
+import { estimatedStartAt } from './queue-estimate.ts';
 import { deleteImages, storeImages } from './result-store.ts';
 
 /** Longest a job waits for capacity before its next try (and the cap of the backoff). */
@@ -80,6 +84,7 @@ async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Pro
   );
   // Reports go out in order; the outcome waits for them so `running` never follows `succeeded`.
   let reports: Promise<void> = Promise.resolve();
+  let poolId: string | null = null;
   try {
     const outcome = await routeAndDispatch({
       env,
@@ -90,10 +95,18 @@ async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Pro
       waitUntil: (promise) => ctx.waitUntil(promise),
       signal: stop.signal,
       onStart: (candidate: DispatchCandidate) => {
+        poolId = candidate.poolId;
         reports = reports.then(() => job.started(claim.serial, candidate)).catch(() => undefined);
       },
       onProgress: throttleProgress((progress) => {
-        reports = reports.then(() => job.report(claim.serial, progress)).catch(() => undefined);
+        const report =
+          progress.kind === 'queued'
+            ? {
+                ...progress,
+                estimatedStartAt: estimatedStartAt(poolView(env, poolId), progress.position, Date.now()),
+              }
+            : progress;
+        reports = reports.then(() => job.report(claim.serial, report)).catch(() => undefined);
       }),
     });
     await reports;
@@ -128,4 +141,11 @@ async function settle(
   const backoff = fullJitterDelay(claim.serial - 1, { baseMs: 1_000, capMs: MAX_RETRY_DELAY_MS });
   const delay = Math.min(Math.max(backoff, decision.retryAfterMs), claim.deadlineAt - Date.now());
   return (await job.release(claim.serial, delay)) ? delay : null;
+}
+
+/** The pool's figures in the isolate's current snapshot (no registry read), if it has one. */
+function poolView(env: Env, poolId: string | null): PoolView | undefined {
+  const snapshot = edgeState(env).fleet.current();
+  if (!snapshot || poolId === null) return undefined;
+  return poolViewsOf(snapshot).find((view) => view.poolId === poolId);
 }

@@ -26,9 +26,8 @@ export async function toJobResource(record: JobRecord, context: JobViewContext):
     model: record.request.model ?? '',
     // On a pool, its count of images ahead; at the edge jobs are not ranked, so 0 ("next").
     queue_position: queued ? (record.queuePosition ?? 0) : null,
-    // Known only at the edge: when the job's (re)delivery is due.
-    estimated_start_at:
-      queued && record.queuePosition === null ? Math.max(record.dueAt ?? context.nowMs, context.nowMs) : null,
+    // At the edge: when the job's (re)delivery is due; on a pool: from its position and speed.
+    estimated_start_at: queued ? estimatedStart(record, context.nowMs) : null,
     progress: record.status === 'running' ? record.progress : null,
     result: await resultView(record, context),
     error: record.status === 'failed' ? record.error : null,
@@ -39,6 +38,11 @@ export async function toJobResource(record: JobRecord, context: JobViewContext):
     events_url: `${statusUrl}/events`,
     cancel_url: statusUrl,
   };
+}
+
+function estimatedStart(record: JobRecord, nowMs: number): number | null {
+  if (record.queuePosition === null) return Math.max(record.dueAt ?? nowMs, nowMs);
+  return record.estimatedStartAt ?? null;
 }
 
 async function resultView(record: JobRecord, context: JobViewContext): Promise<JobResource['result']> {

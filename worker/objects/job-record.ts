@@ -49,6 +49,8 @@ export interface JobRecord {
   readonly progress: { readonly step: number; readonly steps: number } | null;
   /** Images ahead of the job on its pool while it waits there, or null. */
   readonly queuePosition: number | null;
+  /** Expected start while it waits on a pool (epoch ms); absent in records from before it. */
+  readonly estimatedStartAt?: number | null;
   /** Pool calls so far, over every claim. */
   readonly attempts: number;
   readonly claim: JobClaim | null;
@@ -62,15 +64,10 @@ export interface JobRecord {
 }
 
 /** What `POST /v1/jobs` hands the job object. */
-export interface NewJob {
-  readonly id: string;
-  readonly tenant: RoutingTenant;
-  readonly fingerprint: string;
-  readonly request: GenerationRequest;
-  readonly webhook: string | null;
-  readonly origin: string;
-  readonly deadlineAt: number;
-}
+export type NewJob = Pick<
+  JobRecord,
+  'id' | 'tenant' | 'fingerprint' | 'request' | 'webhook' | 'origin' | 'deadlineAt'
+>;
 
 /** How `create` went: a new job, the same job again (idempotent replay), or a reused key. */
 export type CreateJobResult =
@@ -94,7 +91,7 @@ export interface JobSuccess {
 
 /** What a consumer reports while its pool call runs. */
 export type JobProgressReport =
-  | { readonly kind: 'queued'; readonly position: number }
+  | { readonly kind: 'queued'; readonly position: number; readonly estimatedStartAt?: number | null }
   | { readonly kind: 'progress'; readonly step: number; readonly steps: number };
 
 /** Whether a reported success became the job's one result. */

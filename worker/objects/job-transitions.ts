@@ -28,13 +28,31 @@ export function initialRecord(input: NewJob, now: number): JobRecord {
 /** What a pool's report changes: waiting there (`queued` at a position) or computing (`running`, step k of n). */
 export function progressChange(report: JobProgressReport): Partial<JobRecord> {
   return report.kind === 'queued'
-    ? { status: 'queued', queuePosition: report.position, progress: null }
-    : { status: 'running', queuePosition: null, progress: { step: report.step, steps: report.steps } };
+    ? {
+        status: 'queued',
+        queuePosition: report.position,
+        estimatedStartAt: report.estimatedStartAt ?? null,
+        progress: null,
+      }
+    : {
+        status: 'running',
+        queuePosition: null,
+        estimatedStartAt: null,
+        progress: { step: report.step, steps: report.steps },
+      };
 }
 
 /** Back in the edge's queue (released after a retryable failure, or its claim lapsed). */
 export function requeued(record: JobRecord, dueAt: number): JobRecord {
-  return { ...record, status: 'queued', claim: null, dueAt, progress: null, queuePosition: null };
+  return {
+    ...record,
+    status: 'queued',
+    claim: null,
+    dueAt,
+    progress: null,
+    queuePosition: null,
+    estimatedStartAt: null,
+  };
 }
 
 /**
