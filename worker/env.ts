@@ -2,6 +2,7 @@ import type { JobMessage } from './jobs/job-message.ts';
 import type { FleetRegistry } from './objects/fleet-registry.ts';
 import type { JobObject } from './objects/job-object.ts';
 import type { TenantDirectory } from './objects/tenant-directory.ts';
+import type { WaitingRoom } from './objects/waiting-room.ts';
 
 /**
  * Bindings the edge Worker receives from `wrangler.toml` (vars, secrets, Durable Objects).
@@ -14,6 +15,8 @@ export interface Env {
   TENANTS: DurableObjectNamespace<TenantDirectory>;
   /** Async jobs: one object per job, named by the job id (state, result, webhook, retention). */
   JOBS: DurableObjectNamespace<JobObject>;
+  /** Jobs waiting at the edge for capacity, one object per model (`model:<name>`). */
+  WAITING: DurableObjectNamespace<WaitingRoom>;
   /** Producer side of the job queue; the same Worker consumes it (`worker/jobs/job-consumer.ts`). */
   JOB_QUEUE: Queue<JobMessage>;
   /** Generated images behind signed result URLs, under `results/<job or img id>/<index>.png`. */

@@ -30,6 +30,7 @@ export async function writeEdgeProject(
         'export class FleetRegistry {}',
         'export class TenantDirectory {}',
         'export class JobObject {}',
+        'export class WaitingRoom {}',
         '',
       ].join('\n'),
     );

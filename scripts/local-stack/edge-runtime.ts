@@ -59,6 +59,7 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
         FLEET: { className: 'FleetRegistry', useSQLite: true },
         TENANTS: { className: 'TenantDirectory', useSQLite: true },
         JOBS: { className: 'JobObject', useSQLite: true },
+        WAITING: { className: 'WaitingRoom', useSQLite: true },
       },
       // As wrangler.toml, except a shorter batch wait: locally one batch runs at a time.
       queueProducers: { JOB_QUEUE: 'spillway-jobs' },

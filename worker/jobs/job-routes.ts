@@ -7,6 +7,7 @@ import { edgeState } from '../edge-state.ts';
 import { requireTenant } from '../middleware/authenticate.ts';
 import { readJsonBody } from '../middleware/read-json-body.ts';
 import type { JobRecord } from '../objects/job-record.ts';
+import { waitingRoomFor } from '../objects/waiting-room.ts';
 import { streamJobEvents } from './job-events.ts';
 import { jobSettings } from './job-settings.ts';
 import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
@@ -125,10 +126,22 @@ function notFound(): ApiError {
   return new ApiError('job_not_found', 'no such job', { param: 'id' });
 }
 
-function resource(context: Context<AppEnv>, record: JobRecord) {
+async function resource(context: Context<AppEnv>, record: JobRecord) {
+  const nowMs = Date.now();
   return toJobResource(record, {
     edgeSigningKey: context.env.EDGE_SIGNING_KEY,
     urlTtlSeconds: jobSettings(context.env).resultUrlTtlSeconds,
-    nowMs: Date.now(),
+    nowMs,
+    edgeQueuePosition: await edgeQueuePosition(context, record, nowMs),
   });
+}
+
+/** Its place in the model's waiting room, read only for a job that sits there. */
+async function edgeQueuePosition(context: Context<AppEnv>, record: JobRecord, nowMs: number) {
+  const waiting =
+    record.status === 'queued' && record.queuePosition === null && (record.waitingSince ?? null) !== null;
+  if (!waiting) return null;
+  return waitingRoomFor(context.env, record.request.model ?? '')
+    .positionOf(record.id, nowMs)
+    .catch(() => null);
 }

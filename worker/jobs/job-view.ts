@@ -7,6 +7,8 @@ export interface JobViewContext {
   readonly edgeSigningKey: string;
   readonly urlTtlSeconds: number;
   readonly nowMs: number;
+  /** Jobs ahead of this one in its model's waiting room, when it waits at the edge there. */
+  readonly edgeQueuePosition?: number | null;
 }
 
 /**
@@ -24,8 +26,9 @@ export async function toJobResource(record: JobRecord, context: JobViewContext):
     created_at: Math.floor(record.createdAt / 1000),
     updated_at: Math.floor(record.updatedAt / 1000),
     model: record.request.model ?? '',
-    // On a pool, its count of images ahead; at the edge jobs are not ranked, so 0 ("next").
-    queue_position: queued ? (record.queuePosition ?? 0) : null,
+    // On a pool, its count of images ahead; at the edge, the jobs ahead in the waiting room
+    // (0 for a job not released there yet: it is being dispatched now).
+    queue_position: queued ? (record.queuePosition ?? context.edgeQueuePosition ?? 0) : null,
     // At the edge: when the job's (re)delivery is due; on a pool: from its position and speed.
     estimated_start_at: queued ? estimatedStart(record, context.nowMs) : null,
     progress: record.status === 'running' ? record.progress : null,

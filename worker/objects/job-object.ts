@@ -24,6 +24,7 @@ import {
   progressChange,
   requeued,
 } from './job-transitions.ts';
+import { type WaitingRoom, waitingRoomFor } from './waiting-room.ts';
 
 const RECORD_KEY = 'job';
 /** Longest a reader may wait in one call (long-poll, one SSE round). */
@@ -176,9 +177,18 @@ export class JobObject extends DurableObject<Env> {
     if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return;
     // Waiting on the pool until it reports a step (position 0 = next, or already in a batch).
     await this.#write(
-      { ...record, status: 'queued', pool, attempts: record.attempts + 1, progress: null, queuePosition: 0 },
+      {
+        ...record,
+        status: 'queued',
+        pool,
+        attempts: record.attempts + 1,
+        progress: null,
+        queuePosition: 0,
+        waitingSince: null,
+      },
       true,
     );
+    await this.#leaveRoom(record);
   }
 
   /** Records the pool's queue position (waiting there: `queued`) or step progress (`running`). */
@@ -211,23 +221,43 @@ export class JobObject extends DurableObject<Env> {
   async release(serial: number, delayMs: number): Promise<boolean> {
     const record = this.#read();
     if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return false;
-    await this.#write(requeued(record, Date.now() + delayMs), true);
+    // It keeps its place (submission order) however often it is released.
+    const waitingSince = record.waitingSince ?? record.createdAt;
+    await this.#write({ ...requeued(record, Date.now() + delayMs), waitingSince }, true);
+    await this.#room(record)
+      .enter(record.id, waitingSince, record.deadlineAt)
+      .catch(() => undefined);
     return true;
+  }
+
+  #room(record: JobRecord): DurableObjectStub<WaitingRoom> {
+    return waitingRoomFor(this.env, record.request.model ?? '');
+  }
+
+  /** Out of the waiting room (the job reached a pool or ended); best effort, entries expire. */
+  async #leaveRoom(record: JobRecord): Promise<void> {
+    if (record.waitingSince === undefined || record.waitingSince === null) return;
+    await this.#room(record)
+      .leave(record.id)
+      .catch(() => undefined);
   }
 
   async #finish(record: JobRecord, change: Partial<JobRecord>): Promise<JobRecord> {
     const now = Date.now();
-    return this.#write(
+    const finished = await this.#write(
       {
         ...record,
         ...change,
         claim: null,
         dueAt: null,
+        waitingSince: null,
         expiresAt: now + this.#settings().resultRetentionMs,
         webhookDelivery: record.webhook === null ? null : { attempts: 0, nextAt: now },
       },
       true,
     );
+    await this.#leaveRoom(record);
+    return finished;
   }
 
   /** The safety net and the timer of everything that happens after the job ended. */

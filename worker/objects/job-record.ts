@@ -51,6 +51,8 @@ export interface JobRecord {
   readonly queuePosition: number | null;
   /** Expected start while it waits on a pool (epoch ms); absent in records from before it. */
   readonly estimatedStartAt?: number | null;
+  /** Set while the job sits in its model's waiting room (no pool could take it): its place. */
+  readonly waitingSince?: number | null;
   /** Pool calls so far, over every claim. */
   readonly attempts: number;
   readonly claim: JobClaim | null;
