@@ -1,3 +1,4 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { errorCatalog, errorEnvelopeSchema } from '../../shared/index.ts';
 import type { BackendProgress, BackendResult } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
@@ -18,19 +19,22 @@ export async function readGenerateStream(
 ): Promise<BackendResult> {
   const body = response.body;
   if (body === null) throw brokenStream(response, 'the event stream had no body');
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const reader = body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += value.replace(/\r\n/g, '\n');
-      for (let boundary = buffer.indexOf('\n\n'); boundary >= 0; boundary = buffer.indexOf('\n\n')) {
-        const event = parseEvent(buffer.slice(0, boundary));
-        buffer = buffer.slice(boundary + 2);
-        const settled = settle(event, response, images, now, onProgress);
-        if (settled) return settled;
-      }
+      const settled = settle(
+        { name: value.event ?? 'message', data: value.data },
+        response,
+        images,
+        now,
+        onProgress,
+      );
+      if (settled) return settled;
     }
   } finally {
     // Settled (or failed) with the stream still open: hang up so the connection is freed.
@@ -75,16 +79,6 @@ function settle(
     default:
       return null;
   }
-}
-
-function parseEvent(block: string): { name: string; data: string } {
-  let name = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) name = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  return { name, data: data.join('\n') };
 }
 
 function numberField(data: unknown, field: string): number | null {

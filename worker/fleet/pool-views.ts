@@ -37,6 +37,18 @@ export function poolViewsOf(snapshot: FleetSnapshot): readonly PoolView[] {
   return views;
 }
 
+const viewByIdBySnapshot = new WeakMap<FleetSnapshot, Map<string, PoolView>>();
+
+/** Routing's view of one pool in the snapshot, from a map built once per snapshot object. */
+export function poolViewOf(snapshot: FleetSnapshot, poolId: string): PoolView | undefined {
+  let views = viewByIdBySnapshot.get(snapshot);
+  if (!views) {
+    views = new Map(poolViewsOf(snapshot).map((view) => [view.poolId, view]));
+    viewByIdBySnapshot.set(snapshot, views);
+  }
+  return views.get(poolId);
+}
+
 /** The snapshot's entry for a pool id, from an index built once per snapshot object. */
 export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnapshotEntry | undefined {
   let entries = entriesBySnapshot.get(snapshot);

@@ -2,7 +2,7 @@ import type { DispatchCandidate } from '../dispatch/dispatch-types.ts';
 import { routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
 import { edgeState } from '../edge-state.ts';
 import type { Env } from '../env.ts';
-import { poolViewsOf } from '../fleet/pool-views.ts';
+import { poolViewOf } from '../fleet/pool-views.ts';
 import type { JobObject } from '../objects/job-object.ts';
 import type { ClaimedJob } from '../objects/job-record.ts';
 import type { PoolView } from '../routing/index.ts';
@@ -147,5 +147,5 @@ async function settle(
 function poolView(env: Env, poolId: string | null): PoolView | undefined {
   const snapshot = edgeState(env).fleet.current();
   if (!snapshot || poolId === null) return undefined;
-  return poolViewsOf(snapshot).find((view) => view.poolId === poolId);
+  return poolViewOf(snapshot, poolId);
 }
