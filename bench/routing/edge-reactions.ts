@@ -3,6 +3,7 @@ import {
   DEFAULT_STALL_AFTER_MS,
   hedgeDecision,
   isStalled,
+  type SuspicionReason,
   shouldReroute,
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
@@ -23,7 +24,8 @@ export function onAck(sim: Simulation, event: Extract<SimEvent, { kind: 'ack' }>
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.piggybacked.set(poolId, { queued, running, at: sim.now });
   const view = sim.registry.views()[copy.pool];
-  if (!view || job.rerouted || job.copies.length > 1) return;
+  // Only a request whose every earlier copy was a move (no failover, no hedge) moves again.
+  if (!view || job.hedged || job.copies.length > job.moves + 1) return;
   const remainingMs = acknowledgedRemainingMs(view, ahead, 1_000, sim.rttOf(copy) / 2);
   const decision = sim.policy.decide(sim.context(job, copy.pool));
   const alternative = decision.pools[0];
@@ -31,13 +33,13 @@ export function onAck(sim: Simulation, event: Extract<SimEvent, { kind: 'ack' }>
   if (
     !shouldReroute({
       queued: waiting,
-      rerouted: job.rerouted,
+      moves: job.moves,
       remainingMs,
       alternativeMs: decision.predictedMs,
     })
   )
     return;
-  job.rerouted = true;
+  job.moves++;
   dispatcher.end(copy, poolId);
   sim.at(sim.now + sim.rttOf(copy) / 2, { kind: 'cancel-at-pool', copy });
   sim.send(job, alternative, decision.pools.slice(1), decision.predictedMs);
@@ -100,7 +102,7 @@ export function onStallCheck(sim: Simulation, copy: Copy): void {
     scheduleStallCheck(sim, copy, dispatcher.lastProgressAt.get(poolId) ?? sim.now);
     return;
   }
-  raiseSuspicion(sim, copy.pool);
+  raiseSuspicion(sim, copy.pool, 'stalled');
   for (const stuck of [...(dispatcher.active[copy.pool] ?? [])]) {
     if (!stuck.job.hedged && stuck.job.doneAt < 0) hedge(sim, stuck.job, copy.pool);
   }
@@ -116,6 +118,6 @@ export function hedge(sim: Simulation, job: Job, leaving: number): void {
 }
 
 /** The isolate's report to the registry that a pool refused work or stalled. */
-export function raiseSuspicion(sim: Simulation, pool: number): void {
-  sim.at(sim.now + sim.scenario.telemetryDelayMs, { kind: 'suspicion-arrive', pool });
+export function raiseSuspicion(sim: Simulation, pool: number, reason: SuspicionReason): void {
+  sim.at(sim.now + sim.scenario.telemetryDelayMs, { kind: 'suspicion-arrive', pool, reason });
 }

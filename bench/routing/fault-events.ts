@@ -66,7 +66,7 @@ export function onFailure(sim: Simulation, copy: Copy): void {
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.end(copy, poolId);
   dispatcher.ejectedUntil.set(poolId, sim.now + EJECTION_MS);
-  if (sim.policy.edgeFeatures) raiseSuspicion(sim, copy.pool);
+  if (sim.policy.edgeFeatures) raiseSuspicion(sim, copy.pool, 'refused');
   const { job } = copy;
   if (job.doneAt >= 0 || job.copies.some((other) => sim.isLive(other))) return;
   const next = copy.failover.find(

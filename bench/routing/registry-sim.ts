@@ -1,5 +1,10 @@
 import type { PoolView } from '../../worker/routing/index.ts';
-import { raiseSuspicion, type Suspicion, suspicionCleared } from '../../worker/routing/index.ts';
+import {
+  raiseSuspicion,
+  type Suspicion,
+  type SuspicionReason,
+  suspicionCleared,
+} from '../../worker/routing/index.ts';
 import type { PoolSpec } from './scenario-schema.ts';
 import type { PoolReport } from './sim-types.ts';
 
@@ -14,6 +19,10 @@ export const SIM_MODEL = 'sim-model';
 export class RegistrySim {
   private readonly reports: (PoolReport | null)[];
   private readonly suspicions: (Suspicion | undefined)[];
+  /** Since when each pool's reports have shown no work (null while it has some). */
+  private readonly idleSince: (number | null)[];
+  /** The lowest job time each pool has reported. */
+  private readonly bestJobMs: (number | null)[];
   private cached: readonly PoolView[] | null = null;
 
   private readonly specs: readonly PoolSpec[];
@@ -22,6 +31,8 @@ export class RegistrySim {
     this.specs = specs;
     this.reports = specs.map(() => null);
     this.suspicions = specs.map(() => undefined);
+    this.idleSince = specs.map(() => null);
+    this.bestJobMs = specs.map(() => null);
   }
 
   /** Applies reports that arrived (null = that pool sent nothing). */
@@ -31,6 +42,10 @@ export class RegistrySim {
       const previous = this.reports[pool];
       if (previous && previous.at >= report.at) return;
       this.reports[pool] = report;
+      this.idleSince[pool] = report.queued + report.running === 0 ? (this.idleSince[pool] ?? now) : null;
+      const best = this.bestJobMs[pool] ?? null;
+      if (report.jobMs !== null && (best === null || report.jobMs < best))
+        this.bestJobMs[pool] = report.jobMs;
       const suspicion = this.suspicions[pool];
       if (suspicion && suspicionCleared(suspicion, report, now)) this.suspicions[pool] = undefined;
     });
@@ -38,8 +53,8 @@ export class RegistrySim {
   }
 
   /** An isolate reports that the pool refused work or stalled. */
-  suspect(pool: number, now: number): void {
-    this.suspicions[pool] = raiseSuspicion(this.suspicions[pool], this.reports[pool] ?? null, now);
+  suspect(pool: number, now: number, reason: SuspicionReason): void {
+    this.suspicions[pool] = raiseSuspicion(this.suspicions[pool], this.reports[pool] ?? null, now, reason);
     this.cached = null;
   }
 
@@ -63,6 +78,8 @@ export class RegistrySim {
         reportedAt: report?.at ?? null,
         enabled: true,
         suspectUntil: this.suspicions[pool]?.until ?? null,
+        idleSince: this.idleSince[pool] ?? null,
+        bestJobMs: this.bestJobMs[pool] ?? null,
       };
     });
     return this.cached;

@@ -1,3 +1,4 @@
+import type { SuspicionReason } from '../../worker/routing/index.ts';
 import type { PolicyName } from './scenario-schema.ts';
 
 /** One client request. */
@@ -9,7 +10,8 @@ export interface Job {
   doneAt: number;
   copies: Copy[];
   hedged: boolean;
-  rerouted: boolean;
+  /** Times the edge moved it off a queue on acknowledgement (`shouldReroute`). */
+  moves: number;
 }
 
 /** Where one attempt of a job stands. */
@@ -50,7 +52,7 @@ export type SimEvent =
   | { readonly kind: 'cancel-at-pool'; readonly copy: Copy }
   | { readonly kind: 'report-tick' }
   | { readonly kind: 'reports-arrive'; readonly reports: readonly (PoolReport | null)[] }
-  | { readonly kind: 'suspicion-arrive'; readonly pool: number }
+  | { readonly kind: 'suspicion-arrive'; readonly pool: number; readonly reason: SuspicionReason }
   | { readonly kind: 'refresh'; readonly dispatcher: number }
   | { readonly kind: 'fault'; readonly fault: number; readonly start: boolean }
   | { readonly kind: 'hedge-check'; readonly copy: Copy }

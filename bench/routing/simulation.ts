@@ -164,7 +164,7 @@ export class Simulation {
         this.registry.receive(event.reports, this.now);
         break;
       case 'suspicion-arrive':
-        this.registry.suspect(event.pool, this.now);
+        this.registry.suspect(event.pool, this.now, event.reason);
         break;
       case 'refresh':
         onRefresh(this, event.dispatcher);
@@ -191,7 +191,7 @@ export class Simulation {
       doneAt: -1,
       copies: [],
       hedged: false,
-      rerouted: false,
+      moves: 0,
     };
     this.arrivalAt[id] = this.now;
     this.open++;

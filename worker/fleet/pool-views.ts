@@ -65,7 +65,7 @@ export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnap
  * looking fresh.
  */
 export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
-  return snapshot.pools.map(({ pool, telemetry, received_at, suspect_until }) => ({
+  return snapshot.pools.map(({ pool, telemetry, received_at, suspect_until, idle_since, best_job_ms }) => ({
     poolId: pool.id,
     providerId: pool.provider_id,
     region: pool.region,
@@ -82,5 +82,7 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
     reportedAt: received_at,
     enabled: pool.enabled,
     suspectUntil: suspect_until,
+    idleSince: idle_since,
+    bestJobMs: best_job_ms,
   }));
 }

@@ -1,6 +1,7 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { toPoolViews } from '../fleet/pool-views.ts';
 import { poolInput, providerInput, telemetryReport } from './test-inputs.ts';
 
 /** A registry of its own per test: storage is shared by every test in this file. */
@@ -234,5 +235,86 @@ describe('fleet registry: suspicion', () => {
     expect((await registry.deletePool(pool.id)).ok).toBe(true);
     await registry.putPool(pool);
     expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
+  });
+});
+
+describe('fleet registry: idleness', () => {
+  it('idleness: an idle heartbeat sets idle_since, a second keeps it, a busy one clears it', async () => {
+    const { registry, pool } = await registryWithPool();
+    const idle = telemetryReport({ pool_id: pool.id, queued: 0, running: 0, timestamp: 1_000 });
+    expect(await registry.recordTelemetry(pool.id, idle, 1_010)).toEqual({ ok: true, stale: false });
+    const first = await registry.snapshot();
+    expect(first.pools[0]?.idle_since).toBe(1_010);
+    expect(toPoolViews(first)[0]?.idleSince).toBe(1_010);
+    // Still idle: the pool has been idle since the first idle report, not the latest.
+    await registry.recordTelemetry(pool.id, { ...idle, timestamp: 2_000 }, 2_010);
+    const second = await registry.snapshot();
+    expect(second.pools[0]).toMatchObject({ received_at: 2_010, idle_since: 1_010 });
+    expect(toPoolViews(second)[0]).toMatchObject({ reportedAt: 2_010, idleSince: 1_010 });
+    // A stale (replayed) idle report changes nothing either.
+    expect(await registry.recordTelemetry(pool.id, idle, 2_500)).toEqual({ ok: true, stale: true });
+    expect((await registry.snapshot()).pools[0]?.idle_since).toBe(1_010);
+    // Work arrives: no longer idle.
+    await registry.recordTelemetry(pool.id, { ...idle, queued: 0, running: 1, timestamp: 3_000 }, 3_010);
+    const busy = await registry.snapshot();
+    expect(busy.pools[0]?.idle_since).toBeNull();
+    expect(toPoolViews(busy)[0]?.idleSince).toBeNull();
+    // Idle again: the clock restarts at the new receive time.
+    await registry.recordTelemetry(pool.id, { ...idle, timestamp: 4_000 }, 4_010);
+    expect((await registry.snapshot()).pools[0]?.idle_since).toBe(4_010);
+  });
+
+  it('idleness: a queued-only pool is not idle, and a silent or deleted pool has no idle_since', async () => {
+    const { registry, pool } = await registryWithPool();
+    expect((await registry.snapshot()).pools[0]?.idle_since).toBeNull();
+    await registry.recordTelemetry(
+      pool.id,
+      telemetryReport({ queued: 1, running: 0, timestamp: 1_000 }),
+      1_010,
+    );
+    expect((await registry.snapshot()).pools[0]?.idle_since).toBeNull();
+    await registry.recordTelemetry(
+      pool.id,
+      telemetryReport({ queued: 0, running: 0, timestamp: 2_000 }),
+      2_010,
+    );
+    expect((await registry.snapshot()).pools[0]?.idle_since).toBe(2_010);
+    expect((await registry.deletePool(pool.id)).ok).toBe(true);
+    await registry.putPool(pool);
+    expect((await registry.snapshot()).pools[0]).toMatchObject({ telemetry: null, idle_since: null });
+    const rows = await runInDurableObject(registry, (_instance, state) =>
+      state.storage.sql.exec('SELECT * FROM pool_idle').toArray(),
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('idleness: idle_since survives eviction', async () => {
+    const { registry, pool } = await registryWithPool();
+    await registry.recordTelemetry(pool.id, telemetryReport({ queued: 0, running: 0 }), 5_000);
+    await evictDurableObject(registry);
+    expect((await registry.snapshot()).pools[0]?.idle_since).toBe(5_000);
+  });
+
+  it('best job time: the lowest EWMA the pool reported, kept while it is slower, gone with the pool', async () => {
+    const { registry, pool } = await registryWithPool();
+    const report = telemetryReport({
+      pool_id: pool.id,
+      queued: 0,
+      running: 2,
+      ewma_job_ms: null,
+      timestamp: 1_000,
+    });
+    await registry.recordTelemetry(pool.id, report, 1_010);
+    expect((await registry.snapshot()).pools[0]?.best_job_ms).toBeNull();
+    await registry.recordTelemetry(pool.id, { ...report, ewma_job_ms: 900, timestamp: 2_000 }, 2_010);
+    await registry.recordTelemetry(pool.id, { ...report, ewma_job_ms: 6_000, timestamp: 3_000 }, 3_010);
+    const slowed = await registry.snapshot();
+    expect(slowed.pools[0]).toMatchObject({ best_job_ms: 900 });
+    expect(toPoolViews(slowed)[0]).toMatchObject({ jobMs: 6_000, bestJobMs: 900 });
+    await registry.recordTelemetry(pool.id, { ...report, ewma_job_ms: 700, timestamp: 4_000 }, 4_010);
+    expect((await registry.snapshot()).pools[0]?.best_job_ms).toBe(700);
+    expect((await registry.deletePool(pool.id)).ok).toBe(true);
+    await registry.putPool(pool);
+    expect((await registry.snapshot()).pools[0]?.best_job_ms).toBeNull();
   });
 });

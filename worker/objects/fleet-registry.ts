@@ -8,6 +8,7 @@ import {
   telemetryReportSchema,
 } from '../../shared/index.ts';
 import type { Env } from '../env.ts';
+import { forgetPoolTiming, recordIdleness, recordJobTime } from './fleet-idle.ts';
 import type { FleetSnapshot, PoolRecord, ProviderRecord } from './fleet-records.ts';
 import type {
   DeletePoolResult,
@@ -123,10 +124,11 @@ export class FleetRegistry extends DurableObject<Env> {
     return row === undefined ? null : poolFromRow(row);
   }
 
-  /** Removes a pool and its telemetry. */
+  /** Removes a pool and its telemetry, suspicion, idleness and best job time. */
   async deletePool(id: string): Promise<DeletePoolResult> {
     this.sql.exec('DELETE FROM telemetry WHERE pool_id = ?', id);
     forgetSuspicion(this.sql, id);
+    forgetPoolTiming(this.sql, id);
     const { rowsWritten } = this.sql.exec('DELETE FROM pools WHERE id = ?', id);
     if (rowsWritten === 0) return { ok: false, reason: 'not_found' };
     bumpVersion(this.sql);
@@ -183,6 +185,8 @@ export class FleetRegistry extends DurableObject<Env> {
       parsed.timestamp,
       receivedAt,
     );
+    recordIdleness(this.sql, poolId, parsed.queued + parsed.running === 0, receivedAt);
+    recordJobTime(this.sql, poolId, parsed.ewma_job_ms);
     clearSuspicionIfMoved(this.sql, poolId, receivedAt);
     bumpVersion(this.sql);
     return { ok: true, stale: false };

@@ -1,3 +1,4 @@
+import { idleSchema } from './fleet-idle.ts';
 import { suspicionSchema } from './fleet-suspicion.ts';
 
 /**
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS meta (
 export function createFleetSchema(sql: SqlStorage): void {
   sql.exec(fleetSchema);
   sql.exec(suspicionSchema);
+  sql.exec(idleSchema);
 }
 
 /** The registry's change counter; 0 before the first write. */

@@ -1,3 +1,4 @@
+import { bestJobMsByPool, idleSinceByPool } from './fleet-idle.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 import {
   type PoolRow,
@@ -29,6 +30,8 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
       .map((row) => [row.pool_id, row]),
   );
   const suspects = suspectUntilByPool(sql);
+  const idleSince = idleSinceByPool(sql);
+  const bestJobMs = bestJobMsByPool(sql);
   const pools = sql.exec<PoolRow>('SELECT * FROM pools ORDER BY id').toArray();
   // putPool and deleteProvider keep every pool's provider registered; the check is for the type.
   const entries = pools.flatMap((row): RpcValue<PoolSnapshotEntry>[] => {
@@ -42,6 +45,8 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
         telemetry: latest === undefined ? null : telemetryFromRow(latest),
         received_at: latest?.received_at ?? null,
         suspect_until: suspects.get(row.id) ?? null,
+        idle_since: idleSince.get(row.id) ?? null,
+        best_job_ms: bestJobMs.get(row.id) ?? null,
       },
     ];
   });

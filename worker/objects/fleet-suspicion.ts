@@ -77,12 +77,14 @@ function readSuspicion(sql: SqlStorage, poolId: string): Suspicion | undefined {
   if (row === undefined) return undefined;
   const figures =
     row.has_figures === 1 ? { queued: row.queued ?? 0, running: row.running ?? 0, jobMs: row.job_ms } : null;
-  return { since: row.since, until: row.until, figures };
+  // The Worker raises suspicion only on refused connections (stall reports need step progress
+  // on sync calls, not streamed yet), so every stored note is a refusal.
+  return { since: row.since, until: row.until, reason: 'refused', figures };
 }
 
 function latestFigures(sql: SqlStorage, poolId: string): TelemetryFigures | null {
   const [row] = sql.exec<TelemetryRow>('SELECT * FROM telemetry WHERE pool_id = ?', poolId).toArray();
   if (row === undefined) return null;
   const report = telemetryFromRow(row);
-  return { queued: report.queued, running: report.running, jobMs: report.ewma_job_ms };
+  return { queued: report.queued, running: report.running, jobMs: report.ewma_job_ms, at: report.timestamp };
 }

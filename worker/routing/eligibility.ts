@@ -9,6 +9,7 @@ export type Ineligibility =
   | 'not-ready'
   | 'no-telemetry'
   | 'stale-telemetry'
+  | 'missed-heartbeats'
   | 'ejected'
   | 'suspect'
   | 'stalled'
@@ -27,6 +28,31 @@ export function staticIneligibility(pool: PoolView, model: string): Ineligibilit
   if (pool.reportedAt === null) return 'no-telemetry';
   return null;
 }
+
+/**
+ * How far a pool's latest report may trail the snapshot's newest before the pool counts as having
+ * missed its heartbeats, ms: four times the median trail (twice the usual heartbeat spacing, as
+ * reports arrive spread over one interval) plus 250 ms for jitter.
+ *
+ * A pool that dies stops reporting at once, but an isolate only learns it from a refused request
+ * or the telemetry TTL (5 s); a pool that was idle may not be tried by anyone for seconds. Every
+ * other pool's report moving on while this one stays put says it long before either.
+ * Assumes pools heartbeat at similar intervals (gpu-node: 1 s); one set to report far less often
+ * than the rest would be skipped between its reports.
+ */
+export function heartbeatLagLimitMs(pools: readonly PoolView[]): number {
+  let newest = 0;
+  for (const pool of pools) newest = Math.max(newest, pool.reportedAt ?? 0);
+  const lags = pools
+    .filter((pool) => pool.reportedAt !== null)
+    .map((pool) => newest - (pool.reportedAt ?? 0))
+    .sort((a, b) => a - b);
+  const median = lags[Math.floor(lags.length / 2)] ?? 0;
+  return 4 * median + HEARTBEAT_JITTER_MS;
+}
+
+/** Slack for heartbeat jitter in `heartbeatLagLimitMs`. */
+export const HEARTBEAT_JITTER_MS = 250;
 
 /** The reasons that change per request: freshness, this isolate's observations, the tenant. */
 export function dynamicIneligibility(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ineligibility } from './eligibility.ts';
 import { noObservations } from './fleet-view.ts';
 import { hedgeDecision, hedgeDelayMs, mayHedge } from './hedging.ts';
-import { acknowledgedRemainingMs, shouldReroute } from './reroute.ts';
+import { acknowledgedRemainingMs, MAX_REROUTES, shouldReroute } from './reroute.ts';
 import { isStalled } from './stall.ts';
 import { raiseSuspicion, SUSPICION_MAX_MS, suspicionCleared } from './suspicion.ts';
 import { now, policy, pool, request } from './test-fixtures.ts';
@@ -65,15 +65,20 @@ describe('routing hedging', () => {
 });
 
 describe('routing rerouting on acknowledgement', () => {
-  it('routing: a queued request moves when the alternative is clearly sooner, once', () => {
+  it('routing: a queued request moves when the alternative is clearly sooner, at most twice', () => {
     const remainingMs = acknowledgedRemainingMs(pool('p', { slots: 4 }), 12, 1_000, 10);
     expect(remainingMs).toBeCloseTo(10 + 1_250 * (1 + 9 / 4));
-    expect(shouldReroute({ queued: true, rerouted: false, remainingMs, alternativeMs: 1_300 })).toBe(true);
-    expect(shouldReroute({ queued: true, rerouted: true, remainingMs, alternativeMs: 1_300 })).toBe(false);
-    expect(shouldReroute({ queued: false, rerouted: false, remainingMs, alternativeMs: 1_300 })).toBe(false);
-    expect(
-      shouldReroute({ queued: true, rerouted: false, remainingMs, alternativeMs: remainingMs * 0.95 }),
-    ).toBe(false);
+    expect(shouldReroute({ queued: true, moves: 0, remainingMs, alternativeMs: 1_300 })).toBe(true);
+    expect(shouldReroute({ queued: true, moves: MAX_REROUTES - 1, remainingMs, alternativeMs: 1_300 })).toBe(
+      true,
+    );
+    expect(shouldReroute({ queued: true, moves: MAX_REROUTES, remainingMs, alternativeMs: 1_300 })).toBe(
+      false,
+    );
+    expect(shouldReroute({ queued: false, moves: 0, remainingMs, alternativeMs: 1_300 })).toBe(false);
+    expect(shouldReroute({ queued: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.95 })).toBe(
+      false,
+    );
   });
 });
 
@@ -86,6 +91,17 @@ describe('routing shared suspicion', () => {
     expect(suspicionCleared(suspicion, null, now + 5_000)).toBe(false);
     expect(suspicionCleared(suspicion, { ...figures, running: 3 }, now + 5_000)).toBe(true);
     expect(suspicionCleared(suspicion, { ...figures }, now + SUSPICION_MAX_MS)).toBe(true);
+  });
+
+  it('routing: a pool suspected of refusing is back with its first report taken after the suspicion', () => {
+    const refused = raiseSuspicion(undefined, { ...figures, at: now - 200 }, now, 'refused');
+    // The report it sent before it died, arriving late, proves nothing.
+    expect(suspicionCleared(refused, { ...figures, at: now - 200 }, now + 100)).toBe(false);
+    // A restarted pool often reports the very figures it died with: still back.
+    expect(suspicionCleared(refused, { ...figures, at: now + 3_000 }, now + 3_050)).toBe(true);
+    // A stalled pool keeps reporting its frozen figures with fresh timestamps: it stays suspect.
+    const stalled = raiseSuspicion(undefined, { ...figures, at: now - 200 }, now, 'stalled');
+    expect(suspicionCleared(stalled, { ...figures, at: now + 3_000 }, now + 3_050)).toBe(false);
   });
 
   it('routing: raising it again extends it but keeps the figures it was first raised on', () => {

@@ -25,6 +25,14 @@ export interface PoolView {
    * make no progress (see `suspicion.ts`); absent or null when nobody reported it.
    */
   readonly suspectUntil?: number | null;
+  /**
+   * Since when (epoch ms, the registry's clock, like `reportedAt`) every report from the pool
+   * has shown no work at all (queued + running = 0); absent or null while it has work. An idle
+   * pool finishes no jobs, so its `jobMs` is as old as its idleness (see `effectiveJobMs`).
+   */
+  readonly idleSince?: number | null;
+  /** The lowest job time (`jobMs`) the pool has reported since it registered, ms; absent if unknown. */
+  readonly bestJobMs?: number | null;
 }
 
 /** Load the isolate observed itself, fresher than the shared snapshot. */
@@ -69,7 +77,7 @@ export interface RoutingPolicy {
   readonly defaultJobMs: number;
   /** No progress for this long on a pool with requests in flight marks it stalled (default 500). */
   readonly stallAfterMs?: number;
-  /** Candidates sampled per decision (power of d choices; default 2). */
+  /** Candidates sampled per decision (power of d choices; default `DEFAULT_CHOICES`). */
   readonly choices?: number;
 }
 

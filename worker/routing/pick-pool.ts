@@ -1,6 +1,6 @@
 import { dynamicIneligibility } from './eligibility.ts';
 import { expectedCompletionMs } from './expected-completion.ts';
-import { type FleetIndex, indexFleet, samplePosition, samplingWeight } from './fleet-index.ts';
+import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
 
 /** A pool and its predicted completion time. */
@@ -112,7 +112,9 @@ function sampleDistinct(
   const remaining = [...candidates];
   const drawn: ScoredPool[] = [];
   while (drawn.length < count && remaining.length > 0) {
-    const weights = remaining.map((entry) => samplingWeight(entry.pool, index.fleet.fallbackJobMs));
+    const weights = remaining.map((entry) =>
+      weightAt(index, index.fleet.positions.get(entry.pool.poolId) ?? -1),
+    );
     let target = random() * weights.reduce((sum, weight) => sum + weight, 0);
     let position = remaining.length - 1;
     for (let at = 0; at < weights.length; at++) {

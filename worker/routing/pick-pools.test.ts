@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ineligibility } from './eligibility.ts';
 import { expectedCompletionMs } from './expected-completion.ts';
-import { choicesFor, indexFleet } from './fleet-index.ts';
+import { DEFAULT_CHOICES, indexFleet } from './fleet-index.ts';
 import { type LocalObservations, noObservations } from './fleet-view.ts';
 import { pickPools } from './pick-pool.ts';
 import { now, policy, pool, request, seeded } from './test-fixtures.ts';
@@ -141,10 +141,10 @@ describe('routing pickPools', () => {
 });
 
 describe('routing choices', () => {
-  it('routing: samples more pools when the fleet has free slots, two when it is busy', () => {
-    expect(choicesFor(0.3, policy)).toBe(4);
-    expect(choicesFor(0.7, policy)).toBe(3);
-    expect(choicesFor(1.2, policy)).toBe(2);
-    expect(choicesFor(0.3, { ...policy, choices: 2 })).toBe(2);
+  it('routing: samples DEFAULT_CHOICES pools unless the policy sets its own', () => {
+    const pools = Array.from({ length: 20 }, (_, index) => pool(`p${index}`));
+    expect(indexFleet(pools, 'tiny', policy).choices).toBe(DEFAULT_CHOICES);
+    expect(indexFleet(pools, 'tiny', { ...policy, choices: 2 }).choices).toBe(2);
+    expect(indexFleet(pools, 'tiny', { ...policy, choices: 0 }).choices).toBe(1);
   });
 });

@@ -56,3 +56,23 @@ export function fleetMedianJobMs(pools: readonly PoolView[], policy: RoutingPoli
     ? (known[middle] ?? policy.defaultJobMs)
     : ((known[middle - 1] ?? 0) + (known[middle] ?? 0)) / 2;
 }
+
+/** Half of what an idle pool's job time exceeds its best by is forgotten every this many ms. */
+export const IDLE_JOB_MS_HALF_LIFE_MS = 10_000;
+
+/**
+ * The job time to score a pool with, ms. A pool's EWMA only moves when it finishes jobs; one that
+ * was slow for a while, and so stopped getting work, keeps reporting the slow figure long after
+ * it recovered, and nothing would ever send it the job that shows it is fast again (in the
+ * simulator's fault point, 12% of the fleet sat idle for a minute after a 10x slowdown). So,
+ * like the decaying latency estimate of Finagle's peak-EWMA balancer, while the pool stays idle
+ * its figure fades back to the best it has ever reported. A pool that is always slow keeps its
+ * figure (its best is its usual); one that is still slow says so with the first jobs it gets.
+ */
+export function effectiveJobMs(pool: PoolView, fallbackJobMs: number, now: number): number {
+  const measured = pool.jobMs ?? fallbackJobMs;
+  const { idleSince, bestJobMs } = pool;
+  if (idleSince === undefined || idleSince === null || !bestJobMs || measured <= bestJobMs) return measured;
+  const idleMs = Math.max(0, now - idleSince);
+  return bestJobMs + (measured - bestJobMs) * 2 ** (-idleMs / IDLE_JOB_MS_HALF_LIFE_MS);
+}

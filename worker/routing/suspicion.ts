@@ -3,12 +3,18 @@ export interface TelemetryFigures {
   readonly queued: number;
   readonly running: number;
   readonly jobMs: number | null;
+  /** When the pool took these figures (epoch ms), where known. */
+  readonly at?: number | null;
 }
+
+/** What an isolate saw: a refused connection, or requests that stopped making progress. */
+export type SuspicionReason = 'refused' | 'stalled';
 
 /** The registry's note that an isolate found a pool refusing work or making no progress. */
 export interface Suspicion {
   readonly since: number;
   readonly until: number;
+  readonly reason: SuspicionReason;
   /** The pool's figures when the suspicion was raised (null if it never reported). */
   readonly figures: TelemetryFigures | null;
 }
@@ -28,9 +34,10 @@ export function raiseSuspicion(
   existing: Suspicion | undefined,
   figures: TelemetryFigures | null,
   now: number,
+  reason: SuspicionReason = 'refused',
 ): Suspicion {
   if (existing && existing.until > now) return { ...existing, until: now + SUSPICION_MAX_MS };
-  return { since: now, until: now + SUSPICION_MAX_MS, figures };
+  return { since: now, until: now + SUSPICION_MAX_MS, reason, figures };
 }
 
 /**
@@ -38,6 +45,11 @@ export function raiseSuspicion(
  * took work since), or the suspicion ran out. A stalled pool that keeps sending its last healthy
  * figures, or a dead one that sends nothing, stays suspect; a false alarm on a busy pool clears
  * with its next report.
+ *
+ * A pool suspected of refusing connections is back as soon as it reports again: a dead pool sends
+ * nothing, and a restarted one often reports the same idle figures it died with, which would
+ * otherwise keep it out for the whole `SUSPICION_MAX_MS` (in the simulator's fault point, 12% of
+ * the fleet idle for 30 s after recovery, and a backlog the rest never drained).
  */
 export function suspicionCleared(
   suspicion: Suspicion,
@@ -45,6 +57,7 @@ export function suspicionCleared(
   now: number,
 ): boolean {
   if (now >= suspicion.until) return true;
+  if (suspicion.reason === 'refused' && latest?.at != null && latest.at > suspicion.since) return true;
   if (latest === null || suspicion.figures === null) return latest !== null;
   return (
     latest.queued !== suspicion.figures.queued ||

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { heartbeatLagLimitMs } from './eligibility.ts';
+import { indexFleet } from './fleet-index.ts';
+import { forecastLoadAt, forecastLoads } from './load-forecast.ts';
+import { effectiveJobMs, IDLE_JOB_MS_HALF_LIFE_MS } from './scoring.ts';
+import { now, policy, pool } from './test-fixtures.ts';
+
+describe('routing load forecast', () => {
+  // Ten equal pools, one idle, the rest full with a queue: what the isolates will make of it.
+  const pools = Array.from({ length: 10 }, (_, index) =>
+    pool(`p${index}`, {
+      slots: 8,
+      running: index === 0 ? 0 : 8,
+      queued: index === 0 ? 0 : 4,
+      reportedAt: now,
+    }),
+  );
+  const jobMs = Float64Array.from(pools, () => 1_000);
+  const weights = pools.map(() => 1);
+
+  it('routing: the pool that looked idle fills and the full ones drain as the snapshot ages', () => {
+    const forecast = forecastLoads(pools, jobMs, weights, 6, now);
+    expect(forecastLoadAt(forecast, 0, now)).toBe(0);
+    expect(forecastLoadAt(forecast, 1, now)).toBe(12);
+    const idleLater = forecastLoadAt(forecast, 0, now + 1_000);
+    const fullLater = forecastLoadAt(forecast, 1, now + 1_000);
+    expect(idleLater).toBeGreaterThan(4);
+    expect(fullLater).toBeLessThan(12);
+    // Within a second the herd has closed most of the gap between them.
+    expect(fullLater - idleLater).toBeLessThan(4);
+  });
+
+  it('routing: arrivals match completions, so the fleet total stays put in steady state', () => {
+    const forecast = forecastLoads(pools, jobMs, weights, 2, now);
+    const total = (at: number) =>
+      pools.reduce((sum, _, position) => sum + forecastLoadAt(forecast, position, at), 0);
+    expect(total(now + 2_000)).toBeGreaterThan(total(now) * 0.9);
+    expect(total(now + 2_000)).toBeLessThan(total(now) * 1.1);
+  });
+
+  it('routing: times before the snapshot and past the horizon read the nearest end', () => {
+    const forecast = forecastLoads(pools, jobMs, weights, 2, now);
+    expect(forecastLoadAt(forecast, 0, now - 5_000)).toBe(forecastLoadAt(forecast, 0, now));
+    expect(forecastLoadAt(forecast, 0, now + 60_000)).toBe(forecastLoadAt(forecast, 0, now + 3_000));
+  });
+
+  it('routing: the index scores with the forecast, so a stale idle pool is not the obvious pick', () => {
+    const stale = pools.map((entry) => ({ ...entry, reportedAt: now - 1_000 }));
+    const index = indexFleet(stale, 'tiny', policy);
+    const position = index.fleet.positions.get('p0') ?? -1;
+    expect(forecastLoadAt(index.fleet.forecast, position, now)).toBeGreaterThan(
+      forecastLoadAt(index.fleet.forecast, position, now - 1_000),
+    );
+  });
+});
+
+describe('routing stale job times', () => {
+  it('routing: an idle pool forgets a slow figure back towards its best, by half every half-life', () => {
+    const slowed = pool('p', { jobMs: 6_000, bestJobMs: 1_000, idleSince: now - IDLE_JOB_MS_HALF_LIFE_MS });
+    expect(effectiveJobMs(slowed, 1_200, now)).toBeCloseTo(1_000 + 5_000 / 2);
+    expect(effectiveJobMs(slowed, 1_200, now + 3 * IDLE_JOB_MS_HALF_LIFE_MS)).toBeCloseTo(1_000 + 5_000 / 16);
+  });
+
+  it('routing: busy pools, pools with no record and always-slow pools keep their figure', () => {
+    expect(
+      effectiveJobMs(pool('busy', { jobMs: 6_000, bestJobMs: 1_000, idleSince: null }), 1_200, now),
+    ).toBe(6_000);
+    expect(effectiveJobMs(pool('new', { jobMs: 6_000, idleSince: now - 60_000 }), 1_200, now)).toBe(6_000);
+    expect(
+      effectiveJobMs(pool('slow', { jobMs: 2_500, bestJobMs: 2_500, idleSince: now - 60_000 }), 1_200, now),
+    ).toBe(2_500);
+    expect(effectiveJobMs(pool('unknown', { jobMs: null }), 1_200, now)).toBe(1_200);
+  });
+});
+
+describe('routing missed heartbeats', () => {
+  it('routing: a pool whose reports stopped while the rest moved on is left out of the index', () => {
+    // Reports spread over a 1 s heartbeat; p9 stopped 3 s ago.
+    const pools = Array.from({ length: 10 }, (_, index) =>
+      pool(`p${index}`, { reportedAt: index === 9 ? now - 3_000 : now - index * 100 }),
+    );
+    const limit = heartbeatLagLimitMs(pools);
+    expect(limit).toBeGreaterThan(1_000);
+    expect(limit).toBeLessThan(3_000);
+    const ids = indexFleet(pools, 'tiny', policy).pools.map((entry) => entry.poolId);
+    expect(ids).toHaveLength(9);
+    expect(ids).not.toContain('p9');
+  });
+
+  it('routing: a lone pool, or pools reporting together, are never behind', () => {
+    expect(indexFleet([pool('solo', { reportedAt: now - 4_000 })], 'tiny', policy).pools).toHaveLength(1);
+    const together = Array.from({ length: 4 }, (_, index) => pool(`p${index}`, { reportedAt: now }));
+    expect(heartbeatLagLimitMs(together)).toBe(250);
+    expect(indexFleet(together, 'tiny', policy).pools).toHaveLength(4);
+  });
+});
