@@ -55,7 +55,11 @@ function regionAt(quantile: number): string {
 
 /** Settings worker/routing gets in the simulation (the edge's defaults). */
 export function routingPolicyOf(scenario: Scenario): RoutingPolicy {
-  return { telemetryTtlMs: scenario.telemetryTtlMs, defaultJobMs: 1_000 };
+  return {
+    telemetryTtlMs: scenario.telemetryTtlMs,
+    defaultJobMs: 1_000,
+    heartbeatIntervalMs: scenario.reportIntervalMs,
+  };
 }
 
 /** A fresh instance of the named policy. */

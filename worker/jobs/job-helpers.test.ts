@@ -45,6 +45,26 @@ describe('job helpers', () => {
     ]);
   });
 
+  it('progress: a second copy starting over elsewhere never moves the job backwards', () => {
+    const seen: BackendProgress[] = [];
+    let clock = 0;
+    const report = throttleProgress(
+      (progress) => seen.push(progress),
+      () => clock,
+    );
+    report({ kind: 'progress', step: 6, steps: 10 });
+    clock = 1_000;
+    report({ kind: 'queued', position: 3 });
+    report({ kind: 'progress', step: 2, steps: 10 });
+    clock = 2_000;
+    report({ kind: 'progress', step: 6, steps: 10 });
+    report({ kind: 'progress', step: 7, steps: 10 });
+    expect(seen).toEqual([
+      { kind: 'progress', step: 6, steps: 10 },
+      { kind: 'progress', step: 7, steps: 10 },
+    ]);
+  });
+
   it('webhook url: private hosts, userinfo and plain http are refused unless local development allows them', () => {
     const refused = (url: string, allowPrivate = false) => {
       try {

@@ -31,27 +31,22 @@ export function staticIneligibility(pool: PoolView, model: string): Ineligibilit
 
 /**
  * How far a pool's latest report may trail the snapshot's newest before the pool counts as having
- * missed its heartbeats, ms: four times the median trail (twice the usual heartbeat spacing, as
- * reports arrive spread over one interval) plus 250 ms for jitter.
+ * missed its heartbeats, ms: two heartbeat intervals plus `HEARTBEAT_JITTER_MS`.
  *
  * A pool that dies stops reporting at once, but an isolate only learns it from a refused request
- * or the telemetry TTL (5 s); a pool that was idle may not be tried by anyone for seconds. Every
- * other pool's report moving on while this one stays put says it long before either.
- * Assumes pools heartbeat at similar intervals (gpu-node: 1 s); one set to report far less often
- * than the rest would be skipped between its reports.
+ * or the telemetry TTL (5 s), and a pool that was idle may not be tried by anyone for seconds.
+ * Every other pool's report moving on while this one stays put says it long before either. A
+ * fixed interval rather than one inferred from the snapshot: pools also report on significant
+ * change, so busy pools report more often than idle ones, and the idle ones are the ones to keep.
  */
-export function heartbeatLagLimitMs(pools: readonly PoolView[]): number {
-  let newest = 0;
-  for (const pool of pools) newest = Math.max(newest, pool.reportedAt ?? 0);
-  const lags = pools
-    .filter((pool) => pool.reportedAt !== null)
-    .map((pool) => newest - (pool.reportedAt ?? 0))
-    .sort((a, b) => a - b);
-  const median = lags[Math.floor(lags.length / 2)] ?? 0;
-  return 4 * median + HEARTBEAT_JITTER_MS;
+export function heartbeatLagLimitMs(policy: RoutingPolicy): number {
+  return 2 * (policy.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) + HEARTBEAT_JITTER_MS;
 }
 
-/** Slack for heartbeat jitter in `heartbeatLagLimitMs`. */
+/** gpu-node's default `--heartbeat-interval-ms`. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+
+/** Slack for heartbeat jitter and delivery in `heartbeatLagLimitMs`. */
 export const HEARTBEAT_JITTER_MS = 250;
 
 /** The reasons that change per request: freshness, this isolate's observations, the tenant. */

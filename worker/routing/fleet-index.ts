@@ -38,7 +38,7 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
   const serving = pools.filter((pool) => staticIneligibility(pool, model) === null);
   let takenAt = 0;
   for (const pool of serving) takenAt = Math.max(takenAt, pool.reportedAt ?? 0);
-  const lagLimitMs = heartbeatLagLimitMs(serving);
+  const lagLimitMs = heartbeatLagLimitMs(policy);
   const candidates = serving.filter((pool) => takenAt - (pool.reportedAt ?? 0) <= lagLimitMs);
   const fallbackJobMs = fleetMedianJobMs(candidates, policy);
   const jobMs = Float64Array.from(candidates, (pool) => effectiveJobMs(pool, fallbackJobMs, takenAt));

@@ -77,6 +77,11 @@ export interface RoutingPolicy {
   readonly defaultJobMs: number;
   /** No progress for this long on a pool with requests in flight marks it stalled (default 500). */
   readonly stallAfterMs?: number;
+  /**
+   * How often pools heartbeat, ms (default `DEFAULT_HEARTBEAT_INTERVAL_MS`); a pool two
+   * intervals behind the rest of the snapshot is left out (`heartbeatLagLimitMs`).
+   */
+  readonly heartbeatIntervalMs?: number;
   /** Candidates sampled per decision (power of d choices; default `DEFAULT_CHOICES`). */
   readonly choices?: number;
 }

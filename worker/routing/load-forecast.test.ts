@@ -75,22 +75,25 @@ describe('routing stale job times', () => {
 
 describe('routing missed heartbeats', () => {
   it('routing: a pool whose reports stopped while the rest moved on is left out of the index', () => {
-    // Reports spread over a 1 s heartbeat; p9 stopped 3 s ago.
+    // Reports spread over the 1 s heartbeat; p9 stopped 3 s ago, within the 5 s TTL.
     const pools = Array.from({ length: 10 }, (_, index) =>
       pool(`p${index}`, { reportedAt: index === 9 ? now - 3_000 : now - index * 100 }),
     );
-    const limit = heartbeatLagLimitMs(pools);
-    expect(limit).toBeGreaterThan(1_000);
-    expect(limit).toBeLessThan(3_000);
+    expect(heartbeatLagLimitMs(policy)).toBe(2_250);
     const ids = indexFleet(pools, 'tiny', policy).pools.map((entry) => entry.poolId);
     expect(ids).toHaveLength(9);
     expect(ids).not.toContain('p9');
+    // With pools set to heartbeat every 2 s, 3 s behind is within two intervals.
+    expect(indexFleet(pools, 'tiny', { ...policy, heartbeatIntervalMs: 2_000 }).pools).toHaveLength(10);
   });
 
-  it('routing: a lone pool, or pools reporting together, are never behind', () => {
+  it('routing: idle pools that report only on the interval stay in beside busy ones reporting often', () => {
+    const pools = [
+      pool('busy-a', { reportedAt: now }),
+      pool('busy-b', { reportedAt: now - 20 }),
+      pool('idle', { reportedAt: now - 990 }),
+    ];
+    expect(indexFleet(pools, 'tiny', policy).pools).toHaveLength(3);
     expect(indexFleet([pool('solo', { reportedAt: now - 4_000 })], 'tiny', policy).pools).toHaveLength(1);
-    const together = Array.from({ length: 4 }, (_, index) => pool(`p${index}`, { reportedAt: now }));
-    expect(heartbeatLagLimitMs(together)).toBe(250);
-    expect(indexFleet(together, 'tiny', policy).pools).toHaveLength(4);
   });
 });
