@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpuNodeBackend } from '../../backends/index.ts';
 import { type DispatchOptions, dispatchWithFailover } from '../../worker/dispatch/index.ts';
@@ -7,12 +7,29 @@ import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.t
 import { dispatchToken, writeKeyPair } from '../support/keys.ts';
 
 // A real pool, and a stalled one: it accepts every call and never answers (issue 4's stall).
+// A third speaks gpu-node's event stream: it queues the job, reports steps `stepMs` apart for
+// `stepsBeforeStall` steps, then goes quiet with the connection open (stalled mid-job).
 const edgeKey = writeKeyPair('ed25519', 'edge');
 let healthy: GpuNodeProcess;
 let stalled: Server;
 let stalledUrl = '';
 const stalledCalls: Array<{ method: string; path: string }> = [];
 const tokens = new Map<string, string>();
+let quiet: Server;
+let quietUrl = '';
+const quietPlan = { stepMs: 20, stepsBeforeStall: 3 };
+
+function streamThenStall(response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+  response.write('event: queued\ndata: {"position":0}\n\n');
+  let step = 0;
+  const timer = setInterval(() => {
+    step++;
+    response.write(`event: progress\ndata: {"step":${step},"steps":30}\n\n`);
+    if (step >= quietPlan.stepsBeforeStall) clearInterval(timer);
+  }, quietPlan.stepMs);
+  response.on('close', () => clearInterval(timer));
+}
 
 beforeAll(async () => {
   healthy = await startGpuNode(['--pool-id', 'h1', '--edge-public-key', edgeKey.publicPath]);
@@ -23,13 +40,23 @@ beforeAll(async () => {
   const address = stalled.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   stalledUrl = `http://127.0.0.1:${address.port}`;
-  for (const poolId of ['h1', 'stuck']) {
+  quiet = createServer((request, response) => {
+    if (request.method === 'POST') streamThenStall(response);
+    else response.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => quiet.listen(0, '127.0.0.1', resolve));
+  const quietAddress = quiet.address();
+  if (quietAddress === null || typeof quietAddress === 'string') throw new Error('no port');
+  quietUrl = `http://127.0.0.1:${quietAddress.port}`;
+  for (const poolId of ['h1', 'stuck', 'quiet']) {
     tokens.set(poolId, await dispatchToken(edgeKey.privateKey, { audience: poolId }));
   }
 });
 afterAll(async () => {
   stalled?.closeAllConnections();
   await new Promise((closed) => stalled?.close(closed));
+  quiet?.closeAllConnections();
+  await new Promise((closed) => quiet?.close(closed));
   await healthy?.kill();
 });
 
@@ -122,5 +149,48 @@ describe('dispatch with hedging: the late call wins', () => {
       ['h1', 'ok'],
       ['stuck', 'canceled'],
     ]);
+  });
+});
+
+describe('dispatch with stall detection from step events', () => {
+  const quietPool = { poolId: 'quiet', providerId: 'provider-quiet', url: '', protocol: 'gpu-node' };
+  const streamed = (onProgress: (progress: { kind: string }) => void) =>
+    dispatch({
+      candidates: [
+        { ...quietPool, url: quietUrl, predictedMs: 60_000 },
+        { ...h1, url: healthy.url },
+      ],
+      // The hedge timer is far off and its budget spent: only the missing steps can move the job.
+      hedge: { afterMs: () => 60_000, allow: () => false },
+      onProgress,
+      stallAfterMs: 300,
+    });
+
+  it('stall: a streamed call that stops reporting steps mid-job gets a copy at once, budget or not', async () => {
+    quietPlan.stepMs = 20;
+    quietPlan.stepsBeforeStall = 3;
+    const seen: string[] = [];
+    const startedAt = Date.now();
+    const outcome = await streamed((progress) => seen.push(progress.kind));
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['h1', 'ok'],
+      ['quiet', 'hedge_lost'],
+    ]);
+    // Three steps, 300 ms of silence, then the copy: far sooner than the 60 s hedge timer.
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    // The stalled pool's events and the copy's both reached the caller.
+    expect(seen.filter((kind) => kind === 'progress').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stall: a call that keeps stepping, however slowly, is not judged stalled while it steps', async () => {
+    quietPlan.stepMs = 150;
+    quietPlan.stepsBeforeStall = 10;
+    const outcome = await streamed(() => undefined);
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    const lost = outcome.attempts.find((attempt) => attempt.poolId === 'quiet');
+    expect(lost?.outcome).toBe('hedge_lost');
+    // Ten steps 150 ms apart: no copy before the last of them (1.5 s), one after 4 intervals of quiet.
+    expect(lost?.durationMs).toBeGreaterThanOrEqual(1_500);
   });
 });

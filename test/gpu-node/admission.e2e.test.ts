@@ -97,7 +97,9 @@ describe('gpu-node admission', () => {
   });
 
   it('deadline: a running job that passes its deadline is stopped and its slot freed', async () => {
-    const answer = expectError(await generate(pool.url, { ...long, seed: 30, deadline_ms: 150 }));
+    // Several times the deadline on any host (60 steps at 256x256 finish inside 150 ms on a fast one).
+    const longest = { prompt: 'occupy the slot', size: '512x512', steps: 100 } as const;
+    const answer = expectError(await generate(pool.url, { ...longest, seed: 30, deadline_ms: 150 }));
     expect(answer.error.code).toBe('deadline_exceeded');
     await eventually(async () => (await telemetry(pool.url)).running === 0);
     expectSuccess(await generate(pool.url, { prompt: 'after', seed: 31, ...quick }));

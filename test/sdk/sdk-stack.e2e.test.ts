@@ -146,7 +146,8 @@ describe('sdk in headless Chromium', () => {
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(String(error)));
     await page.goto(`${stack.edgeUrl}/docs`);
-    await page.waitForFunction("document.body.dataset.ready === 'true'");
+    // A selector, not waitForFunction: the page's CSP forbids the eval a string predicate needs.
+    await page.waitForSelector('body[data-ready="true"]');
     const openapi = (await (await fetch(`${stack.edgeUrl}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };

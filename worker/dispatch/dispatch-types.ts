@@ -1,4 +1,4 @@
-import type { BackendCallError, BackendResult, ImageBackend } from '../../backends/index.ts';
+import type { BackendCallError, BackendProgress, BackendResult, ImageBackend } from '../../backends/index.ts';
 import type { GenerationRequest, PiggybackedLoad } from '../../shared/index.ts';
 
 /** A pool routing picked, in failover order. */
@@ -78,6 +78,14 @@ export interface DispatchOptions {
   readonly allowRetry?: (error: BackendCallError) => boolean;
   /** Send a second copy when a call runs late (at most one per request). Default: never. */
   readonly hedge?: HedgeOptions;
+  /**
+   * Streams each call's queue and step events (the pool then answers as an event stream). A
+   * call that reported steps and then goes quiet (`StepWatch`) is stalled: the next candidate gets
+   * a copy at once, outside the hedge budget (it is a failover: the stalled call may never end).
+   */
+  readonly onProgress?: (progress: BackendProgress) => void;
+  /** Least silence after a step that counts as a stall, ms (default 400, `DEFAULT_STALL_AFTER_MS`). */
+  readonly stallAfterMs?: number;
   /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */
   readonly waitUntil?: (promise: Promise<unknown>) => void;
 }

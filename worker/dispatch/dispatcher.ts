@@ -1,4 +1,5 @@
 import { BackendCallError, type BackendResult, type ImageBackend } from '../../backends/index.ts';
+import { DEFAULT_STALL_AFTER_MS } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
 import type {
   AttemptOutcome,
@@ -7,6 +8,7 @@ import type {
   DispatchOptions,
   DispatchResult,
 } from './dispatch-types.ts';
+import { StepWatch } from './step-watch.ts';
 
 /** One pool call in flight. */
 interface Call {
@@ -17,6 +19,8 @@ interface Call {
   /** True for the copy a late call got; false for the call that ran late. */
   readonly isHedge: boolean;
   readonly settled: Promise<Settled>;
+  /** Its step events, when the call streams them (`DispatchOptions.onProgress`). */
+  readonly steps: StepWatch | null;
 }
 
 type Settled =
@@ -38,8 +42,9 @@ type Settled =
  *   deadline is shared: no pool could finish in time either).
  * With `hedge`, a call still unanswered after `hedge.afterMs` (a stalled or slowed pool) gets a
  * copy on the next candidate while it keeps running; the first image wins and the other call is
- * aborted and cancelled (issue 4: hedging with the loser cancelled). At most two calls run at
- * once, and hedges count towards `maxAttempts`.
+ * aborted and cancelled (issue 4: hedging with the loser cancelled). A streamed call
+ * (`onProgress`) that stops reporting steps mid-job gets its copy at once, budget or not. At most
+ * two calls run at once, and copies count towards `maxAttempts`.
  * Each attempt gets the remaining budget as its deadline; none starts at or after `deadlineAt`.
  * An adapter's non-BackendCallError (a bug) propagates.
  *
@@ -74,10 +79,17 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (!(await startNext())) break;
     }
     const hedgeAtMs = hedged ? null : hedgeAt(options, running, waiting, started, maxAttempts);
-    const next = await nextEvent(running, hedgeAtMs, options.now);
+    const stallAtMs = hedged ? null : stallAt(running, waiting, started, maxAttempts);
+    const wakeAtMs = earliest(hedgeAtMs, stallAtMs);
+    const next = await nextEvent(running, wakeAtMs, options.now, untilJudgeable(running, hedged, stallAtMs));
     if (next === 'hedge') {
+      // A step may have come in meanwhile: a stall only if the call is still quiet now.
+      const stalled =
+        (stallAt(running, waiting, started, maxAttempts) ?? Number.POSITIVE_INFINITY) <= options.now();
+      const late = hedgeAtMs !== null && hedgeAtMs <= options.now();
+      if (!stalled && !late) continue;
       hedged = true;
-      if (options.hedge?.allow()) await startNext(true);
+      if (stalled || options.hedge?.allow()) await startNext(true);
       continue;
     }
     running.delete(next.call);
@@ -117,7 +129,9 @@ async function startCall(
   const deadlineMs = options.deadlineAt - started;
   if (deadlineMs <= 0) return null;
   options.onStart?.(candidate.poolId, candidate);
-  const partial = { candidate, backend, token, started, isHedge };
+  const { onProgress } = options;
+  const steps = onProgress ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) : null;
+  const partial = { candidate, backend, token, started, isHedge, steps };
   const settled = backend
     .generate({
       poolUrl: candidate.url,
@@ -126,6 +140,14 @@ async function startCall(
       deadlineMs,
       token,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(onProgress && steps
+        ? {
+            onProgress: (progress) => {
+              steps.observe(progress, options.now());
+              onProgress(progress);
+            },
+          }
+        : {}),
     })
     .then(
       (result): Settled => ({ call, ok: true, result }),
@@ -153,17 +175,47 @@ function hedgeAt(
   return afterMs === null ? null : call.started + afterMs;
 }
 
-/** The first call to settle, or 'hedge' if `hedgeAt` comes first. */
+/** When the single call in flight counts as stalled (see `StepWatch`); null when none applies. */
+function stallAt(
+  running: ReadonlySet<Call>,
+  waiting: readonly DispatchCandidate[],
+  started: number,
+  maxAttempts: number,
+): number | null {
+  if (running.size !== 1 || waiting.length === 0 || started >= maxAttempts) return null;
+  const [call] = running;
+  return call?.steps?.stalledAt() ?? null;
+}
+
+/** Until a streamed call has stepped enough to be judged, each step is a reason to look again. */
+function untilJudgeable(
+  running: ReadonlySet<Call>,
+  hedged: boolean,
+  stallAtMs: number | null,
+): Promise<void> | null {
+  if (hedged || stallAtMs !== null || running.size !== 1) return null;
+  const [call] = running;
+  return call?.steps?.nextStep() ?? null;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
+}
+
+/** The first call to settle, or 'hedge' if the wake-up time (or `wakeOn`) comes first. */
 async function nextEvent(
   running: ReadonlySet<Call>,
-  hedgeAtMs: number | null,
+  wakeAtMs: number | null,
   now: () => number,
+  wakeOn: Promise<void> | null,
 ): Promise<Settled | 'hedge'> {
-  const settling = [...running].map((call) => call.settled);
-  if (hedgeAtMs === null) return Promise.race(settling);
+  const settling: Promise<Settled | 'hedge'>[] = [...running].map((call) => call.settled);
+  if (wakeOn) settling.push(wakeOn.then(() => 'hedge' as const));
+  if (wakeAtMs === null) return Promise.race(settling);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'hedge'>((resolve) => {
-    timer = setTimeout(() => resolve('hedge'), Math.max(0, hedgeAtMs - now()));
+    timer = setTimeout(() => resolve('hedge'), Math.max(0, wakeAtMs - now()));
   });
   try {
     return await Promise.race([...settling, late]);

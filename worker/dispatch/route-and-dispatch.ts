@@ -1,4 +1,4 @@
-import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
+import type { BackendProgress } from '../../backends/index.ts';
 import type { GenerationRequest, Priority, Tier } from '../../shared/index.ts';
 import { edgeState } from '../edge-state.ts';
 import type { Env } from '../env.ts';
@@ -117,7 +117,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       backendFor: (protocol) => {
         const backend = state.backendFor(protocol);
         if (!backend) throw new Error(`no adapter for protocol ${protocol}`);
-        return input.onProgress ? withProgress(backend, input.onProgress) : backend;
+        return backend;
       },
       tokenFor: (poolId) => signer(poolId, tenant.id),
       now: Date.now,
@@ -153,6 +153,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         allow: () => state.hedgeBudget.spend(),
       },
       waitUntil: input.waitUntil,
+      // Streamed (job) calls: a pool that stops reporting steps mid-job gets a copy elsewhere at once.
+      ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
   } finally {
@@ -165,13 +167,4 @@ function reportSuspect(env: Env, poolId: string): Promise<unknown> {
   return env.FLEET.getByName('fleet')
     .reportSuspect(poolId)
     .catch(() => undefined);
-}
-
-/** The adapter with `onProgress` added to every generate call (the dispatcher passes calls through as they are). */
-function withProgress(backend: ImageBackend, onProgress: (progress: BackendProgress) => void): ImageBackend {
-  return {
-    protocol: backend.protocol,
-    generate: (call) => backend.generate({ ...call, onProgress }),
-    cancel: (call) => backend.cancel(call),
-  };
 }
