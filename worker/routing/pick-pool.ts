@@ -30,11 +30,11 @@ const SAMPLE_TRIES_PER_CHOICE = 4;
  * failover order, best first. Scores every pool; for large fleets prefer `pickPools` on an
  * index built once per snapshot.
  *
- * The first is the best of `choices` (default 2) pools sampled in proportion to throughput,
- * scored by `expectedCompletionMs`. Many isolates share the same slightly stale snapshot; if
- * each sent everything to the single best pool they would all pile onto it at once ("How useful
- * is old information?", Mitzenmacher, IEEE TPDS 2000). A few random choices keep most of the
- * benefit of picking the best while spreading load.
+ * The first is the best of `choices` (`DEFAULT_CHOICES`) pools sampled in proportion to
+ * throughput, scored by `expectedCompletionMs`. Many isolates share the same slightly stale
+ * snapshot; if each sent everything to the single best pool they would all pile onto it at once
+ * ("How useful is old information?", Mitzenmacher, IEEE TPDS 2000). Random choices spread the
+ * load, and the load forecast (`forecastLoads`) scores each pool as full as the herd has made it.
  */
 export function rankPools(input: RoutingInput): ScoredPool[] {
   const index = indexFleet(input.pools, input.request.model, input.policy);
