@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
+import { bundleWorker } from '../../scripts/local-stack/worker-bundle.ts';
 
 /** A module Worker to bundle and run in workerd through Miniflare. */
 export interface MiniflareWorkerOptions {
@@ -27,18 +27,7 @@ export interface RunningWorker {
 export async function startMiniflareWorker(options: MiniflareWorkerOptions): Promise<RunningWorker> {
   await mkdir(options.buildFolder, { recursive: true });
   const scriptPath = join(options.buildFolder, 'worker.js');
-  await build({
-    entryPoints: [options.entryPoint],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2023',
-    outfile: scriptPath,
-    external: ['cloudflare:*', 'node:*'],
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser'],
-    logLevel: 'warning',
-  });
+  await bundleWorker(options.entryPoint, scriptPath);
   const miniflareOptions = convertV4MiniflareOptions({
     modules: true,
     scriptPath,

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
+import { bundleWorker } from './worker-bundle.ts';
 
 /** How the local edge is run. */
 export interface EdgeRuntimeOptions {
@@ -33,18 +33,7 @@ export interface EdgeRuntime {
 export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<EdgeRuntime> {
   await mkdir(options.buildFolder, { recursive: true });
   const scriptPath = join(options.buildFolder, 'worker.js');
-  await build({
-    entryPoints: ['worker/index.ts'],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2023',
-    outfile: scriptPath,
-    external: ['cloudflare:*', 'node:*'],
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser'],
-    logLevel: 'warning',
-  });
+  await bundleWorker('worker/index.ts', scriptPath);
   const start = async (port: number) => {
     // This Miniflare release takes a new options shape; the classic one converts.
     const miniflareOptions = convertV4MiniflareOptions({
