@@ -8,7 +8,7 @@ import { type BenchReport, benchNotes } from './bench-report.ts';
 import { killRunningGpuNode, runE2eBench } from './e2e-bench.ts';
 import { describeEnvironment } from './environment.ts';
 import { headline } from './headline.ts';
-import { measureLatency, measureThroughput, runRawBench } from './raw-bench.ts';
+import { measureOneImage, measureThroughput, runRawBench } from './raw-bench.ts';
 import { type RawPool, startRawPool } from './raw-pool.ts';
 import { summaryText } from './summary-text.ts';
 
@@ -57,7 +57,10 @@ try {
       clients: options.clients,
       rampMs: options.rampMs,
       saturationMs: options.saturationMs,
+      atClientsMs: options.atClientsMs,
       singleClientJobs: options.singleClientJobs,
+      interleavedRounds: options.interleavedRounds,
+      rawImage: () => measureOneImage(pool, { shape, pngLevel: options.pngLevel }),
       warmupJobs: options.warmupJobs,
       probeIntervalMs: options.probeIntervalMs,
       sliceMs: options.sliceMs,
@@ -68,7 +71,6 @@ try {
           : {
               rounds: options.pairedRounds,
               saturationMs: options.pairedMs,
-              singleClientJobs: options.pairedSingleClientJobs,
               raw: {
                 throughput: async () =>
                   (
@@ -79,8 +81,6 @@ try {
                       null,
                     )
                   ).images_per_s,
-                latencies: async (count) =>
-                  (await measureLatency(pool, { shape, pngLevel: options.pngLevel }, count)).samplesMs,
               },
             },
     },

@@ -26,14 +26,15 @@ export const benchOptionsSchema = z.object({
   clients: count,
   rampMs: milliseconds,
   saturationMs: count,
+  atClientsMs: count,
   singleClientJobs: count,
+  interleavedRounds: count,
   warmupJobs: z.coerce.number().int().min(0),
   probeIntervalMs: count,
   sliceMs: count,
   rawRepeats: count,
   pairedRounds: z.coerce.number().int().min(0),
   pairedMs: count,
-  pairedSingleClientJobs: count,
   serverLogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -64,17 +65,26 @@ export function readBenchOptions(argv: readonly string[]): BenchOptions {
       'best',
     )
     .option('--max-queue-size <n>', 'gpu-node --max-queue-size', '4096')
-    .option('--clients <n>', 'concurrent clients at saturation', '32')
+    .option(
+      '--clients <n>',
+      'concurrent clients for latency under load (saturation: at least 2x slots)',
+      '32',
+    )
     .option('--ramp-ms <ms>', 'saturation time not measured, to fill the batches', '3000')
     .option('--saturation-ms <ms>', 'measured saturation window', '30000')
+    .option('--at-clients-ms <ms>', 'window at --clients when saturation needs more clients', '10000')
     .option('--single-client-jobs <n>', 'sequential jobs for single-client latency', '30')
+    .option(
+      '--interleaved-rounds <n>',
+      'rounds of one raw image, one gpu-node call and one HTTP-floor call, in turn',
+      '40',
+    )
     .option('--warmup-jobs <n>', 'sequential warm-up jobs before one concurrent round', '3')
     .option('--probe-interval-ms <ms>', 'liveness probe period during saturation', '20')
     .option('--slice-ms <ms>', 'saturation is also reported in slices this long (shows a noisy host)', '5000')
     .option('--raw-repeats <n>', 'interleaved passes over the raw batch sizes; the best of each is kept', '2')
-    .option('--paired-rounds <n>', 'rounds alternating raw and server after the main run (0: none)', '3')
+    .option('--paired-rounds <n>', 'rounds alternating raw and server throughput (0: none)', '6')
     .option('--paired-ms <ms>', 'measured saturation window of each paired round', '5000')
-    .option('--paired-single-client-jobs <n>', 'raw and server single images timed per paired round', '10')
     .option('--server-log-level <level>', 'gpu-node --log-level (info logs every request)', 'info')
     .allowExcessArguments(false);
   program.parse([...argv], { from: 'user' });

@@ -27,6 +27,12 @@ export interface BenchReport {
 /** Notes on how far the run can be trusted. */
 export function benchNotes(raw: RawReport, e2e: E2eReport): string[] {
   const notes: string[] = [];
+  const floor = e2e.interleaved.http_floor_p50_ms;
+  if (floor !== null && floor > 1) {
+    notes.push(
+      `a bare Node HTTP server adds ${floor} ms p50 on this host (same wait, same bytes): added_p50_ms <= 1 cannot be met here`,
+    );
+  }
   if (e2e.saturation.clients < e2e.server.slots) {
     notes.push(`${e2e.saturation.clients} clients for ${e2e.server.slots} slots: batches cannot all be full`);
   }

@@ -18,6 +18,8 @@ export interface GenerateTiming {
   readonly latencyMs: number;
   readonly images: number;
   readonly responseBytes: number;
+  /** Decoded bytes of every image (the PNGs' sizes). */
+  readonly imageBytes: number;
   /** As gpu-node reports them in `spillway`. */
   readonly computeMs: number;
   readonly queueMs: number;
@@ -31,15 +33,21 @@ export class GpuNodeClient {
   readonly #origin: string;
   readonly #agent: Agent;
 
-  constructor(origin: string, connections: number) {
+  /** `connections`: the most sockets at once; null for one per request in flight. */
+  constructor(origin: string, connections: number | null) {
     this.#origin = origin;
     this.#agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 60_000 });
   }
 
   /** Posts one generation and parses its response; throws on a non-200 answer. */
-  async generate(body: GenerateBody): Promise<GenerateTiming> {
+  generate(body: GenerateBody): Promise<GenerateTiming> {
+    return this.post('/v1/generate', body);
+  }
+
+  /** Posts `body` as JSON to `path`, which answers with a generation response. */
+  async post(path: string, body: object): Promise<GenerateTiming> {
     const startedAt = performance.now();
-    const response = await request(`${this.#origin}/v1/generate`, {
+    const response = await request(`${this.#origin}${path}`, {
       method: 'POST',
       dispatcher: this.#agent,
       headers: { 'content-type': 'application/json' },
@@ -47,7 +55,7 @@ export class GpuNodeClient {
     });
     const text = await response.body.text();
     if (response.statusCode !== 200)
-      throw new Error(`POST /v1/generate → ${response.statusCode}: ${text.slice(0, 300)}`);
+      throw new Error(`POST ${path} → ${response.statusCode}: ${text.slice(0, 300)}`);
     const parsed = generationResponseSchema.parse(JSON.parse(text));
     const endedAt = performance.now();
     return {
@@ -56,6 +64,7 @@ export class GpuNodeClient {
       latencyMs: endedAt - startedAt,
       images: parsed.data.filter((image) => image.b64_json).length,
       responseBytes: Buffer.byteLength(text),
+      imageBytes: parsed.data.reduce((sum, image) => sum + decodedLength(image.b64_json ?? ''), 0),
       computeMs: parsed.spillway?.compute_ms ?? Number.NaN,
       queueMs: parsed.spillway?.queue_ms ?? Number.NaN,
     };
@@ -78,4 +87,9 @@ export class GpuNodeClient {
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+function decodedLength(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
 }

@@ -6,6 +6,12 @@ export interface LoadPlan {
   /** `performance.now()` after which no client starts a new request. */
   readonly stopAt: number;
   readonly jobsPerClient: number;
+  /**
+   * Client k sends its first request k/clients of this many milliseconds late. Started together,
+   * a full batch also finishes together, and the batches after it stay in step: completions then
+   * come in bursts a job apart, and a window of a few seconds counts one burst more or fewer.
+   */
+  readonly staggerMs?: number;
   readonly body: (sequence: number) => GenerateBody;
 }
 
@@ -28,7 +34,9 @@ export async function runClosedLoop(client: GpuNodeClient, plan: LoadPlan): Prom
   let failures = 0;
   let firstError: string | null = null;
   let sequence = 0;
-  const loop = async () => {
+  const loop = async (_: unknown, clientIndex: number) => {
+    const delayMs = ((plan.staggerMs ?? 0) * clientIndex) / plan.clients;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     let consecutive = 0;
     for (let done = 0; done < plan.jobsPerClient && performance.now() < plan.stopAt; done++) {
       try {

@@ -129,6 +129,16 @@ export async function measureLatency(
   return { samplesMs: reply?.samplesMs ?? [], foreign: foreignCores(before, cpuSnapshot()) };
 }
 
+/** One image on worker 0 as it is (no warm-up first, as a request finds gpu-node's worker). */
+export async function measureOneImage(
+  pool: RawPool,
+  options: Pick<RawBenchOptions, 'shape' | 'pngLevel'>,
+): Promise<number> {
+  const { shape, pngLevel } = options;
+  const [reply] = await pool.askAll({ type: 'latency', shape, count: 1, pngLevel }, 'latency-result', 1);
+  return reply?.samplesMs[0] ?? Number.NaN;
+}
+
 /** Keeps the faster of the stored and the new run of one batch size; remembers every run's rate. */
 function keepBest(kept: Map<number, RawThroughput>, result: RawThroughput): RawThroughput {
   const previous = kept.get(result.batch_size);

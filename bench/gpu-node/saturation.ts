@@ -19,6 +19,8 @@ export interface SaturationOptions {
   readonly serverPid: number | undefined;
   readonly clients: number;
   readonly rampMs: number;
+  /** Clients start spread over this long (within the ramp), so batches finish out of step. */
+  readonly staggerMs: number;
   readonly durationMs: number;
   readonly probeIntervalMs: number;
   /** Throughput and host CPU are also reported per slice of this length. */
@@ -66,6 +68,7 @@ export async function runSaturation(
     clients: options.clients,
     stopAt: windowEnd,
     jobsPerClient: Number.POSITIVE_INFINITY,
+    staggerMs: Math.min(options.staggerMs, options.rampMs),
     body: options.body,
   });
   let marks: LoadMark[];

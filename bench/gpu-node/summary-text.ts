@@ -17,9 +17,9 @@ export function summaryText(report: BenchReport): string {
     `  /v2/health/live under load: p50 ${e2e.saturation.health.p50_ms} ms, p99 ${e2e.saturation.health.p99_ms} ms`,
     'headline:',
     `  saturation ratio ${headline.saturation_ratio} (target ${headline.targets.saturation_ratio}) ${mark(headline.met.saturation_ratio)}`,
-    `  … vs raw with PNG ${headline.saturation_ratio_vs_raw_with_png}`,
+    `  … unpaired ${headline.saturation_ratio_unpaired}, vs raw with PNG ${headline.saturation_ratio_unpaired_vs_raw_with_png}`,
     `  added p50 ${headline.added_p50_ms} ms (target ${headline.targets.added_p50_ms}) ${mark(headline.met.added_p50_ms)}`,
-    `  paired rounds (raw and server seconds apart): ratio ${headline.saturation_ratio_paired}, added p50 ${headline.added_p50_ms_paired} ms`,
+    `  … bare Node HTTP floor on this host ${headline.http_floor_p50_ms} ms; gpu-node over it ${headline.added_over_floor_p50_ms} ms`,
     `  health p99 ${headline.health_p99_ms} ms (target ${headline.targets.health_p99_ms}) ${mark(headline.met.health_p99_ms)}`,
     ...report.notes.map((note) => `note: ${note}`),
   ];

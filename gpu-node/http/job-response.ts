@@ -3,6 +3,7 @@ import type { Job, JobOutcome } from '../scheduler/job.ts';
 import type { SubmitRejection } from '../scheduler/scheduler.ts';
 import { ApiError } from './api-error.ts';
 import type { PoolContext } from './pool-context.ts';
+import { encodeGenerationResponse, type ResponseHead } from './response-encoding.ts';
 
 /** The OpenAI-shaped response for a succeeded job, with Spillway's details alongside. */
 export function generationResponse(
@@ -11,13 +12,36 @@ export function generationResponse(
   outcome: Extract<JobOutcome, { ok: true }>,
   warnings: readonly string[],
 ): GenerationResponse {
-  const { spec } = job;
+  const head = responseHead(pool, job, outcome, warnings);
   return {
-    created: Math.floor((job.finishedAt ?? pool.now()) / 1000),
+    created: head.created,
     data: outcome.images.map((image) => ({
       b64_json: Buffer.from(image.png).toString('base64'),
       seed: image.seed,
     })),
+    spillway: head.spillway,
+  };
+}
+
+/** The same response as {@link generationResponse}, already serialised as a JSON body. */
+export function generationResponseBody(
+  pool: PoolContext,
+  job: Job,
+  outcome: Extract<JobOutcome, { ok: true }>,
+  warnings: readonly string[],
+): Buffer<ArrayBuffer> {
+  return encodeGenerationResponse(responseHead(pool, job, outcome, warnings), outcome.images);
+}
+
+function responseHead(
+  pool: PoolContext,
+  job: Job,
+  outcome: Extract<JobOutcome, { ok: true }>,
+  warnings: readonly string[],
+): ResponseHead {
+  const { spec } = job;
+  return {
+    created: Math.floor((job.finishedAt ?? pool.now()) / 1000),
     spillway: {
       job_id: spec.jobId,
       pool_id: pool.poolId,

@@ -191,5 +191,6 @@ describe('gpu-node generation', () => {
     expect(answer.headers.get('x-spillway-queued')).toMatch(/^\d+$/);
     expect(answer.headers.get('x-spillway-pool')).toBe('gen');
     expect(answer.headers.get('x-request-id')).toBeTruthy();
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json\b/);
   });
 });

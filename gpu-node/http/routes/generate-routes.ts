@@ -3,7 +3,7 @@ import { poolGenerationRequestSchema } from '../../../shared/index.ts';
 import { ApiError } from '../api-error.ts';
 import { streamJob } from '../event-stream.ts';
 import { toJobSpec } from '../generation-job.ts';
-import { failureError, generationResponse, rejectionCode, rejectionError } from '../job-response.ts';
+import { failureError, generationResponseBody, rejectionCode, rejectionError } from '../job-response.ts';
 import type { PoolContext, PoolEnv } from '../pool-context.ts';
 import { readJsonBody } from '../read-json-body.ts';
 
@@ -35,7 +35,9 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
     context.req.raw.signal.removeEventListener('abort', abandon);
     release();
     if (!outcome.ok) throw failureError(outcome);
-    return context.json(generationResponse(pool, job, outcome, warnings));
+    return context.body(generationResponseBody(pool, job, outcome, warnings), 200, {
+      'content-type': 'application/json',
+    });
   });
 
   app.get('/v1/jobs/:job_id', (context) => {
