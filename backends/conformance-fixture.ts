@@ -7,7 +7,7 @@ export interface ConformancePool {
   readonly token: string;
 }
 
-/** The behaviours every adapter is checked for; an adapter may skip one, saying why. */
+/** The behaviours every adapter is checked for; every adapter must pass them all. */
 export const conformanceCases = [
   'generates',
   'b64-regardless-of-format',
@@ -40,11 +40,9 @@ export interface ConformanceFixture {
   readonly refusedToken: string;
   /** A URL on which nothing listens. */
   readonly closedUrl: string;
-  /** Brings a pool to refuse new work for capacity; `release` undoes it. Absent: case skipped. */
-  readonly saturate?: () => Promise<{
+  /** Brings a pool to refuse new work for capacity; `release` undoes it. */
+  readonly saturate: () => Promise<{
     readonly pool: ConformancePool;
     readonly release: () => Promise<void>;
   }>;
-  /** Cases this adapter cannot pass, each with the reason (documented skips). */
-  readonly skip?: Partial<Record<ConformanceCase, string>>;
 }

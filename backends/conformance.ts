@@ -26,16 +26,7 @@ export function runBackendConformance(
       fixture = await setup();
     });
     const test = (caseName: ConformanceCase, title: string, body: () => Promise<void>) =>
-      it(`${caseName}: ${title}`, async (context) => {
-        const reason =
-          fixture.skip?.[caseName] ??
-          (caseName === 'saturated' && !fixture.saturate ? 'no saturate() in the fixture' : undefined);
-        // Documented skips (hono's common.case.test style): an adapter whose provider cannot do
-        // something states why in its fixture, and the report shows the reason. The gpu-node
-        // fixture skips nothing.
-        if (reason !== undefined) context.skip(reason);
-        await body();
-      });
+      it(`${caseName}: ${title}`, body);
     const call = (overrides: Partial<Parameters<ConformanceFixture['backend']['generate']>[0]> = {}) =>
       fixture.backend.generate({
         poolUrl: fixture.pool.url,
@@ -95,9 +86,7 @@ export function runBackendConformance(
     });
 
     test('saturated', 'a pool at capacity refuses: retryable, nothing started, Retry-After', async () => {
-      const saturate = fixture.saturate;
-      if (!saturate) throw new Error('the saturated case runs only with saturate()');
-      const { pool, release } = await saturate();
+      const { pool, release } = await fixture.saturate();
       try {
         const error = await failure(call({ poolUrl: pool.url, token: pool.token }));
         expect([503, 429]).toContain(error.status);

@@ -18,7 +18,7 @@ const server = createServer((incoming, outgoing) => {
   const chunks: Buffer[] = [];
   incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
   incoming.on('end', () => {
-    const parsed = floorRequestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    const parsed = floorRequestSchema.safeParse(parseJson(Buffer.concat(chunks).toString('utf8')));
     if (!parsed.success) {
       outgoing.writeHead(400).end();
       return;
@@ -37,6 +37,14 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`http://127.0.0.1:${port}\n`);
 });
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 const bodies = new Map<number, { head: Buffer; tail: Buffer }>();
 

@@ -29,6 +29,8 @@ export interface InterleavedLatency {
 
 const floorWarmupCalls = 20;
 
+const twoDecimals = (value: number) => Math.round(value * 100) / 100;
+
 /** How the interleaved rounds reach each side. */
 export interface InterleavedSides {
   readonly client: GpuNodeClient;
@@ -55,11 +57,8 @@ export async function measureInterleaved(
     const rawMs = await sides.rawImage();
     const served = await sides.client.generate(sides.body(1_000_000 + index));
     const floored = await sides.floor.call(rawMs, imageBytes);
-    samples.push([
-      round(rawMs) ?? rawMs,
-      round(served.latencyMs) ?? 0,
-      round(floored.latencyMs - floored.computeMs) ?? 0,
-    ]);
+    const floorMs = floored.latencyMs - floored.computeMs;
+    samples.push([twoDecimals(rawMs), twoDecimals(served.latencyMs), twoDecimals(floorMs)]);
   }
   const p50 = (values: number[]) => summarize(values).p50_ms;
   const added = p50(samples.map(([raw, e2e]) => e2e - raw));

@@ -117,7 +117,7 @@ export async function measureThroughput(
 }
 
 /** Worker 0 alone generates `count` single images (denoise, decode, PNG); returns each one's time. */
-export async function measureLatency(
+async function measureLatency(
   pool: RawPool,
   options: Pick<RawBenchOptions, 'shape' | 'pngLevel'>,
   count: number,
