@@ -1,4 +1,4 @@
-// The conformance suite (./conformance.ts) imports vitest and is deliberately not re-exported.
+// The conformance suite (./conformance/) imports vitest and is deliberately not re-exported.
 export type {
   BackendCall,
   BackendCancelCall,

@@ -1,7 +1,7 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { errorEnvelopeSchema } from '../shared/index.ts';
-import { createApp } from './app.ts';
+import { testApp } from './testing/test-app.ts';
 
 const worker = exports.default;
 
@@ -39,13 +39,13 @@ describe('edge worker', () => {
   });
 
   it('unhandled error: answers 500 without leaking the message and logs it with the request id', async () => {
-    const app = createApp();
+    const app = testApp(env);
     app.get('/boom', () => {
       throw new Error('secret upstream token abc123');
     });
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const response = await app.request('/boom', { headers: { 'x-request-id': 'req_boom' } });
+      const response = await app.request('/boom', { headers: { 'x-request-id': 'req_boom' } }, env);
       expect(response.status).toBe(500);
       const text = await response.text();
       expect(text).not.toContain('secret');

@@ -4,29 +4,34 @@ import { requestId } from 'hono/request-id';
 import { ApiError, errorEnvelope } from '../shared/index.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { AppEnv } from './app-env.ts';
+import type { EdgeDeps } from './edge-deps.ts';
+import { telemetryRoutes } from './fleet/telemetry-routes.ts';
+import { generationRoutes } from './generations/generation-routes.ts';
+import { modelRoutes } from './generations/model-routes.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
 import { resultRoutes } from './jobs/result-routes.ts';
-import { openApiRoutes, publicCorsOptions, publicCorsPaths } from './openapi/index.ts';
-import { generationRoutes } from './routes/generations.ts';
-import { modelRoutes } from './routes/models.ts';
-import { poolTelemetryRoutes } from './routes/pool-telemetry.ts';
-
-export type { AppEnv } from './app-env.ts';
+import { publicCorsOptions, publicCorsPaths } from './openapi/index.ts';
+import { openApiRoutes } from './openapi/openapi-routes.ts';
 
 /** Longest incoming `x-request-id` we accept; anything longer is replaced with a fresh id. */
 const maxRequestIdLength = 128;
 
 /**
- * Builds the edge Worker app: request ids, the public OpenAI-compatible API, pool heartbeats,
- * the operator API, and the shared error envelope for every failure.
- * A new app per call, so tests can add routes without touching the deployed one.
+ * Builds the edge Worker app around the isolate's collaborators (`deps`, on every request's
+ * context): request ids, the public OpenAI-compatible API, pool heartbeats, the operator API,
+ * and the shared error envelope for every failure. A new app per call, so tests and benches
+ * build the variants they need.
  * @example
- * const response = await createApp().request('/healthz');
- * // 200 { "status": "ok" }, with an x-request-id header
+ * const app = createApp(createEdgeDeps(env, parseEdgeConfig(env)));
+ * const response = await app.request('/healthz', {}, env); // 200 {"status":"ok"}
  */
-export function createApp(): Hono<AppEnv> {
+export function createApp(deps: EdgeDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use(async (context, next) => {
+    context.set('deps', deps);
+    await next();
+  });
   // hono's requestId keeps an incoming id only if it is 1..limitLength chars of [A-Za-z0-9_=-];
   // otherwise it generates one. It also echoes the id in the response header, error paths included.
   app.use(requestId({ limitLength: maxRequestIdLength }));
@@ -45,7 +50,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', jobRoutes);
   app.route('/', resultRoutes);
   app.route('/', modelRoutes);
-  app.route('/', poolTelemetryRoutes);
+  app.route('/', telemetryRoutes);
   app.route('/', adminRoutes);
   app.route('/', openApiRoutes);
 
@@ -60,7 +65,7 @@ export function createApp(): Hono<AppEnv> {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json(errorEnvelope(error.code, error.message, id, error.param), error.status);
     }
-    // Details go to logs only; the client gets a fixed message (STYLE.md, Errors).
+    // Details go to logs only; the client gets a fixed message.
     console.error(
       JSON.stringify({
         level: 'error',
@@ -76,7 +81,3 @@ export function createApp(): Hono<AppEnv> {
 
   return app;
 }
-
-/** The app the Worker serves (`worker/index.ts` re-exports it as the module's default). */
-const app = createApp();
-export default app;

@@ -1,14 +1,9 @@
-import app from './app.ts';
-import type { Env } from './env.ts';
-import { consumeJobBatch } from './jobs/job-consumer.ts';
+import { createEdgeWorker } from './edge-worker.ts';
 
-export { FleetRegistry } from './objects/fleet-registry.ts';
-export { JobObject } from './objects/job-object.ts';
-export { TenantDirectory } from './objects/tenant-directory.ts';
-export { WaitingRoom } from './objects/waiting-room.ts';
+export { FleetRegistry } from './fleet/fleet-registry.ts';
+export { JobObject } from './jobs/job-object.ts';
+export { WaitingRoom } from './jobs/waiting-room.ts';
+export { TenantDirectory } from './tenants/tenant-directory.ts';
 
 /** The edge Worker: the Hono app for HTTP, and the consumer of the job queue. */
-export default {
-  fetch: app.fetch,
-  queue: consumeJobBatch,
-} satisfies ExportedHandler<Env>;
+export default createEdgeWorker();

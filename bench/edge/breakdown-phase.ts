@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { round } from '../gpu-node/percentiles.ts';
 import { benchEdgeVars } from './bench-credentials.ts';
 import type { EdgeHostSpec } from './edge-host-protocol.ts';
+import { allKnockouts, knockoutDescriptions } from './knockout-catalog.ts';
 import type { LoadTarget } from './load.ts';
 import { measurePaths, type PathResult } from './measure-paths.ts';
 import type { PhaseContext } from './phase-context.ts';
 import { registerInstantPool } from './spillway-setup.ts';
 import { startEdgeHost } from './start-edge-host.ts';
 import { generateTarget, spillwayTarget } from './targets.ts';
-import { allPatches, variantPatches } from './variant-patches.ts';
 
 /** One variant's figures, and how they compare with the unmodified edge measured alongside. */
 export interface VariantResult extends PathResult {
@@ -27,12 +27,12 @@ interface Variant {
 }
 
 const edgeSpec =
-  (patches: readonly string[]) =>
+  (names: readonly string[]) =>
   (context: PhaseContext): EdgeHostSpec => ({
     kind: 'edge-runtime',
     worker: 'edge',
-    patches,
-    buildFolder: join(context.folder, `variant-${patches.join('+') || 'full'}`),
+    knockouts: names,
+    buildFolder: join(context.folder, `variant-${names.join('+') || 'full'}`),
     secrets: { EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
     vars: benchEdgeVars,
   });
@@ -42,7 +42,7 @@ const bareSpec =
   (context: PhaseContext): EdgeHostSpec => ({
     kind: 'edge-runtime',
     worker,
-    patches: [],
+    knockouts: [],
     buildFolder: join(context.folder, `variant-${worker}`),
     secrets: {},
     vars: { UPSTREAM_URL: context.pool.url },
@@ -70,28 +70,16 @@ const variants: readonly Variant[] = [
     spillway: false,
   },
   { name: 'full', description: 'the edge as built (reference)', spec: edgeSpec([]), spillway: true },
-  {
-    name: 'no-api-key-auth',
-    description: variantPatches['no-api-key-auth']?.description ?? '',
-    spec: edgeSpec(['no-api-key-auth']),
+  ...allKnockouts.map((name) => ({
+    name,
+    description: knockoutDescriptions[name],
+    spec: edgeSpec([name]),
     spillway: true,
-  },
+  })),
   {
-    name: 'no-request-validation',
-    description: variantPatches['no-request-validation']?.description ?? '',
-    spec: edgeSpec(['no-request-validation']),
-    spillway: true,
-  },
-  {
-    name: 'no-hedging',
-    description: variantPatches['no-hedging']?.description ?? '',
-    spec: edgeSpec(['no-hedging']),
-    spillway: true,
-  },
-  {
-    name: 'all-patches',
-    description: `every knock-out at once (${allPatches.join(', ')}): what remains is Hono, routing, fetch and re-serialising`,
-    spec: edgeSpec(allPatches),
+    name: 'all-knockouts',
+    description: `every knock-out at once (${allKnockouts.join(', ')}): what remains is Hono, routing, fetch and re-serialising`,
+    spec: edgeSpec(allKnockouts),
     spillway: true,
   },
   {
@@ -119,9 +107,9 @@ export interface BreakdownResults {
 /**
  * Runs the edge in several variants side by side (each started by startEdgeRuntime in its own
  * process, except the two info-log references) and measures
- * them interleaved, to show which part of the edge's work costs what. Only bench-time source
- * patches are used; product files are untouched. A variant whose patch no longer applies (the
- * product changed) is left out with a note.
+ * them interleaved, to show which part of the edge's work costs what. Variants are built through
+ * the Worker's own composition root (`createEdgeWorker({ customize })`, bench/edge/workerd/edge-knockouts.ts); a
+ * variant that fails to start is left out with a note.
  */
 export async function breakdownPhase(context: PhaseContext): Promise<BreakdownResults> {
   const { pool, log } = context;

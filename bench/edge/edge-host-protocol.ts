@@ -5,11 +5,11 @@ export type EdgeHostSpec =
        * A Worker started by `startEdgeRuntime` itself, so it gets exactly the runtime settings
        * `npm start` gives the edge: `edge` is worker/ as built; `passthrough` the bare Worker;
        * `buffered-passthrough` the bare Worker holding both bodies in full;
-       * `patches` name bench variants of the edge (variant-patches.ts).
+       * `knockouts` name bench variants of the edge (knockout-catalog.ts).
        */
       readonly kind: 'edge-runtime';
       readonly worker: 'edge' | 'passthrough' | 'buffered-passthrough';
-      readonly patches: readonly string[];
+      readonly knockouts: readonly string[];
       readonly buildFolder: string;
       readonly secrets: Readonly<Record<string, string>>;
       readonly vars: Readonly<Record<string, string>>;

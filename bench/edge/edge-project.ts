@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { patchPlugin } from './variant-patches.ts';
+import { isKnockoutName, knockoutEntrySource } from './knockout-catalog.ts';
 
 /**
  * Writes a throwaway project whose `worker/index.ts` is the Worker to measure, so that
@@ -10,12 +10,12 @@ import { patchPlugin } from './variant-patches.ts';
  *
  * - `passthrough` / `buffered-passthrough`: that bench Worker, plus empty classes for the edge's
  *   Durable Object bindings.
- * - `edge` with patches: worker/index.ts of this repository, bundled with the patches applied.
+ * - `edge` with knock-outs: this repository's edge built by `createEdgeWorker({ customize })`.
  */
 export async function writeEdgeProject(
   folder: string,
   worker: 'edge' | 'passthrough' | 'buffered-passthrough',
-  patches: readonly string[],
+  knockouts: readonly string[],
   repositoryRoot: string,
 ): Promise<string> {
   const workerFolder = join(folder, 'worker');
@@ -37,22 +37,26 @@ export async function writeEdgeProject(
     return folder;
   }
   await build({
-    entryPoints: [resolve(repositoryRoot, 'worker/index.ts')],
+    stdin: {
+      contents: knockoutEntrySource(knockouts.filter(isKnockoutName), resolve(repositoryRoot)),
+      resolveDir: repositoryRoot,
+      sourcefile: 'knockout-entry.ts',
+      loader: 'ts',
+    },
     absWorkingDir: repositoryRoot,
     bundle: true,
     format: 'esm',
     platform: 'neutral',
     target: 'es2023',
-    outfile: join(workerFolder, 'patched.js'),
+    outfile: join(workerFolder, 'edge.js'),
     external: ['cloudflare:*', 'node:*'],
     mainFields: ['module', 'main'],
     conditions: ['workerd', 'worker', 'browser'],
     logLevel: 'warning',
-    plugins: [patchPlugin(patches, repositoryRoot)],
   });
   await writeFile(
     join(workerFolder, 'index.ts'),
-    "export * from './patched.js';\nexport { default } from './patched.js';\n",
+    "export * from './edge.js';\nexport { default } from './edge.js';\n",
   );
   return folder;
 }

@@ -11,16 +11,16 @@ import {
   stubPoolUrl,
   stubUpstreamFetch,
 } from './handler-stubs.ts';
+import { isKnockoutName, type KnockoutName, knockoutEntrySource } from './knockout-catalog.ts';
 import { benchGenerationBody } from './spillway-setup.ts';
-import { patchPlugin } from './variant-patches.ts';
 
-// One handler variant in its own process: the edge's Hono app (bundled from worker/app.ts with
-// the named patches) or a passthrough, called in-process with stubbed bindings and an instant
+// One handler variant in its own process: the edge Worker (createEdgeWorker with the named
+// knock-outs) or a passthrough, called in-process with stubbed bindings and an instant
 // stubbed fetch. No runtime, no sockets: only the JS work per request, timed with V8 in Node.
 
 type FetchHandler = (request: Request, env: unknown, context: unknown) => Response | Promise<Response>;
 
-const [modeArgument = 'edge', patchList = '', countArgument = '4000'] = process.argv.slice(2);
+const [modeArgument = 'edge', knockoutList = '', countArgument = '4000'] = process.argv.slice(2);
 // The throwaway edge key comes through the environment, not argv (visible to `ps`).
 const secret = process.env.BENCH_EDGE_SIGNING_KEY ?? '';
 const mode = modeArgument as HandlerMode;
@@ -30,7 +30,7 @@ const executionContext = { waitUntil: () => undefined, passThroughOnException: (
 stubUpstreamFetch();
 polyfillWorkerdCrypto();
 presentAsWorkers();
-const handler = await loadHandler(mode, patchList ? patchList.split(',') : []);
+const handler = await loadHandler(mode, knockoutList ? knockoutList.split(',').filter(isKnockoutName) : []);
 const env = stubEdgeEnv(secret);
 const apiKey = await wellFormedApiKey();
 const call = async () => {
@@ -63,15 +63,20 @@ const result: HandlerResult = {
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 
-async function loadHandler(kind: HandlerMode, patches: readonly string[]): Promise<FetchHandler> {
+async function loadHandler(kind: HandlerMode, knockouts: readonly KnockoutName[]): Promise<FetchHandler> {
   if (kind === 'passthrough') {
     return (request) => fetch(new Request(`${stubPoolUrl}${new URL(request.url).pathname}`, request));
   }
   const folder = await mkdtemp(join(tmpdir(), 'spillway-handler-'));
   try {
-    const outfile = join(folder, 'app.mjs');
+    const outfile = join(folder, 'edge.mjs');
     await build({
-      entryPoints: ['worker/app.ts'],
+      stdin: {
+        contents: knockoutEntrySource(knockouts, process.cwd(), { durableObjects: false }),
+        resolveDir: process.cwd(),
+        sourcefile: 'knockout-entry.ts',
+        loader: 'ts',
+      },
       bundle: true,
       format: 'esm',
       platform: 'node',
@@ -79,7 +84,6 @@ async function loadHandler(kind: HandlerMode, patches: readonly string[]): Promi
       outfile,
       external: ['cloudflare:*'],
       logLevel: 'warning',
-      plugins: patches.length > 0 ? [patchPlugin(patches)] : [],
     });
     const module: unknown = await import(pathToFileURL(outfile).href);
     return fetchOf(module);
@@ -91,7 +95,7 @@ async function loadHandler(kind: HandlerMode, patches: readonly string[]): Promi
 function fetchOf(module: unknown): FetchHandler {
   const app = typeof module === 'object' && module !== null && 'default' in module ? module.default : null;
   if (typeof app !== 'object' || app === null || !('fetch' in app) || typeof app.fetch !== 'function') {
-    throw new Error('worker/app.ts has no default export with fetch');
+    throw new Error('the edge entry has no default export with fetch');
   }
   const fetchMethod = app.fetch;
   return (request, bindings, context) => fetchMethod.call(app, request, bindings, context);

@@ -4,8 +4,8 @@ import { round } from '../gpu-node/percentiles.ts';
 import type { Cleanup } from './cleanup.ts';
 import type { HandlerMode, HandlerResult } from './handler-protocol.ts';
 import { stopChild } from './instant-pool.ts';
+import { allKnockouts, type KnockoutName, knockoutDescriptions } from './knockout-catalog.ts';
 import type { PhaseContext } from './phase-context.ts';
-import { allPatches, variantPatches } from './variant-patches.ts';
 
 /** One handler variant's JS work per request, and what it saves against the unmodified edge. */
 export interface HandlerVariantResult extends HandlerResult {
@@ -20,7 +20,7 @@ interface HandlerVariant {
   readonly name: string;
   readonly description: string;
   readonly mode: HandlerMode;
-  readonly patches: readonly string[];
+  readonly knockouts: readonly KnockoutName[];
 }
 
 const handlerVariants: readonly HandlerVariant[] = [
@@ -28,20 +28,20 @@ const handlerVariants: readonly HandlerVariant[] = [
     name: 'passthrough',
     description: 'fetch(new Request(upstream, request)): the floor',
     mode: 'passthrough',
-    patches: [],
+    knockouts: [],
   },
-  { name: 'full', description: 'the edge app as built (reference)', mode: 'edge', patches: [] },
-  ...Object.entries(variantPatches).map(([name, patch]) => ({
+  { name: 'full', description: 'the edge app as built (reference)', mode: 'edge', knockouts: [] },
+  ...allKnockouts.map((name) => ({
     name,
-    description: patch.description,
+    description: knockoutDescriptions[name],
     mode: 'edge' as const,
-    patches: [name],
+    knockouts: [name],
   })),
-  { name: 'all-patches', description: 'every knock-out at once', mode: 'edge', patches: allPatches },
+  { name: 'all-knockouts', description: 'every knock-out at once', mode: 'edge', knockouts: allKnockouts },
 ];
 
 /**
- * The edge's JS work per request without any runtime: worker/app.ts (patched per variant)
+ * The edge's JS work per request without any runtime: the edge Worker (with each variant's knock-outs)
  * called in-process in Node with stubbed bindings and an instant stubbed fetch, one process per
  * variant. Node's Request/Response and WebCrypto are slower than workerd's native ones, so
  * absolute figures are high; the differences between variants locate the edge's own work.
@@ -87,7 +87,7 @@ function runHandlerBench(
 ): Promise<HandlerResult> {
   const child = spawn(
     process.execPath,
-    [benchPath, variant.mode, variant.patches.join(','), String(requests)],
+    [benchPath, variant.mode, variant.knockouts.join(','), String(requests)],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_EDGE_SIGNING_KEY: secret } },
   );
   const release = cleanup.add(() => stopChild(child));

@@ -24,7 +24,7 @@ export async function miniflarePhase(context: PhaseContext): Promise<MiniflareRe
   const bare = await startEdgeHost({
     kind: 'edge-runtime',
     worker: 'passthrough',
-    patches: [],
+    knockouts: [],
     buildFolder: join(context.folder, 'miniflare-bare'),
     secrets: {},
     vars: { UPSTREAM_URL: pool.url },
@@ -33,7 +33,7 @@ export async function miniflarePhase(context: PhaseContext): Promise<MiniflareRe
   const edge = await startEdgeHost({
     kind: 'edge-runtime',
     worker: 'edge',
-    patches: [],
+    knockouts: [],
     buildFolder: join(context.folder, 'miniflare-edge'),
     secrets: { EDGE_SIGNING_KEY: context.credentials.edgeSecretJwk },
     vars: benchEdgeVars,

@@ -23,8 +23,8 @@ export async function startEdgeHost(spec: EdgeHostSpec): Promise<EdgeHost> {
   // startEdgeRuntime bundles `worker/index.ts` from its working directory (esbuild reads it once,
   // at load), so other Workers run from a throwaway project that holds them as worker/index.ts.
   const cwd =
-    spec.kind === 'edge-runtime' && (spec.worker !== 'edge' || spec.patches.length > 0)
-      ? await writeEdgeProject(join(spec.buildFolder, 'project'), spec.worker, spec.patches, process.cwd())
+    spec.kind === 'edge-runtime' && (spec.worker !== 'edge' || spec.knockouts.length > 0)
+      ? await writeEdgeProject(join(spec.buildFolder, 'project'), spec.worker, spec.knockouts, process.cwd())
       : process.cwd();
   const child = spawn(process.execPath, [hostPath, JSON.stringify(spec)], {
     cwd,

@@ -1,4 +1,4 @@
-import type { PoolSpec } from './scenario-schema.ts';
+import type { PoolSpec } from './pool-spec.ts';
 
 /**
  * The built-in fleet: 16 pools across 4 providers and 3 regions, 4 to 16 slots, 0.6 to 2.5 s a

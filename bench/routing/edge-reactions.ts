@@ -8,15 +8,15 @@ import {
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
 import type { PoolSim } from './pool-sim.ts';
+import type { SimulationContext } from './sim-context.ts';
 import type { Copy, Job, SimEvent } from './sim-types.ts';
-import type { Simulation } from './simulation.ts';
 
 // What the edge does around each routing decision, driven by the simulation's events: the
 // second look on acknowledgement, stall detection from missing progress, hedging, and shared
 // suspicion. The decisions themselves are worker/routing functions.
 
 /** The edge's late second look: the pool's acknowledgement carries its exact queue. */
-export function onAck(sim: Simulation, event: Extract<SimEvent, { kind: 'ack' }>): void {
+export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: 'ack' }>): void {
   const { copy, ahead, waiting, queued, running } = event;
   const { job } = copy;
   if (job.doneAt >= 0 || !sim.isLive(copy)) return;
@@ -46,7 +46,7 @@ export function onAck(sim: Simulation, event: Extract<SimEvent, { kind: 'ack' }>
 }
 
 /** Checks a copy for missing progress once `stallAfterMs` has passed since the last sign of it. */
-export function scheduleStallCheck(sim: Simulation, copy: Copy, progressSeenAt: number): void {
+export function scheduleStallCheck(sim: SimulationContext, copy: Copy, progressSeenAt: number): void {
   const at = progressSeenAt + (sim.routing.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) + 1;
   sim.at(Math.max(sim.now + 1, at), { kind: 'stall-check', copy });
 }
@@ -55,7 +55,7 @@ export function scheduleStallCheck(sim: Simulation, copy: Copy, progressSeenAt: 
  * What the isolate's progress events would say: a working pool's requests report a step
  * every few tens of ms; a stalled pool's last event is the one sent just before it stalled.
  */
-export function refreshProgress(sim: Simulation, dispatcher: DispatcherState): void {
+export function refreshProgress(sim: SimulationContext, dispatcher: DispatcherState): void {
   for (const poolId of dispatcher.inFlight.keys()) {
     const index = sim.poolIndex.get(poolId) ?? -1;
     const pool = sim.pools[index];
@@ -69,7 +69,7 @@ export function refreshProgress(sim: Simulation, dispatcher: DispatcherState): v
 }
 
 /** A copy's hedge timer: re-send it if its pool stalled or it is late (worker/routing `hedgeDecision`). */
-export function onHedgeCheck(sim: Simulation, copy: Copy): void {
+export function onHedgeCheck(sim: SimulationContext, copy: Copy): void {
   const { job } = copy;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   if (job.doneAt >= 0 || !dispatcher.active[copy.pool]?.has(copy)) return;
@@ -90,7 +90,7 @@ export function onHedgeCheck(sim: Simulation, copy: Copy): void {
 }
 
 /** No progress for `stallAfterMs`: re-send this isolate's copies on that pool and tell the registry. */
-export function onStallCheck(sim: Simulation, copy: Copy): void {
+export function onStallCheck(sim: SimulationContext, copy: Copy): void {
   const { job } = copy;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   if (job.doneAt >= 0 || !dispatcher.active[copy.pool]?.has(copy)) return;
@@ -109,7 +109,7 @@ export function onStallCheck(sim: Simulation, copy: Copy): void {
 }
 
 /** Sends a second copy of the job to another pool (the first answer wins, the other is cancelled). */
-export function hedge(sim: Simulation, job: Job, leaving: number): void {
+export function hedge(sim: SimulationContext, job: Job, leaving: number): void {
   job.hedged = true;
   if (sim.dispatch(job, leaving)) {
     (sim.dispatchers[job.dispatcher] as DispatcherState).hedges++;
@@ -118,6 +118,6 @@ export function hedge(sim: Simulation, job: Job, leaving: number): void {
 }
 
 /** The isolate's report to the registry that a pool refused work or stalled. */
-export function raiseSuspicion(sim: Simulation, pool: number, reason: SuspicionReason): void {
+export function raiseSuspicion(sim: SimulationContext, pool: number, reason: SuspicionReason): void {
   sim.at(sim.now + sim.scenario.telemetryDelayMs, { kind: 'suspicion-arrive', pool, reason });
 }

@@ -2,11 +2,11 @@ import { type DispatcherState, EJECTION_MS } from './dispatcher-state.ts';
 import { raiseSuspicion, scheduleStallCheck } from './edge-reactions.ts';
 import { scheduleCompletion } from './pool-events.ts';
 import type { PoolSim } from './pool-sim.ts';
+import type { SimulationContext } from './sim-context.ts';
 import { type Copy, isActive } from './sim-types.ts';
-import type { Simulation } from './simulation.ts';
 
 /** A fault window opens or closes. */
-export function onFault(sim: Simulation, index: number, start: boolean): void {
+export function onFault(sim: SimulationContext, index: number, start: boolean): void {
   const fault = sim.scenario.faults[index];
   if (!fault || fault.kind === 'telemetry-delay') return;
   const pool = sim.pools[sim.poolIndex.get(fault.pool) ?? -1];
@@ -42,7 +42,7 @@ export function onFault(sim: Simulation, index: number, start: boolean): void {
 }
 
 /** The oracle's instant rescue of a copy on a pool that just stalled. */
-export function moveOff(sim: Simulation, copy: Copy): void {
+export function moveOff(sim: SimulationContext, copy: Copy): void {
   const pool = sim.pools[copy.pool] as PoolSim;
   pool.cancel(copy, sim.now);
   (sim.dispatchers[copy.job.dispatcher] as DispatcherState).end(copy, sim.poolIds[copy.pool] ?? '');
@@ -50,7 +50,7 @@ export function moveOff(sim: Simulation, copy: Copy): void {
 }
 
 /** Records how late into a fail-stop or stall window a copy was sent to that pool. */
-export function noteSendIntoFault(sim: Simulation, pool: number): void {
+export function noteSendIntoFault(sim: SimulationContext, pool: number): void {
   sim.scenario.faults.forEach((fault, index) => {
     if (fault.kind !== 'fail-stop' && fault.kind !== 'stall') return;
     if (sim.poolIndex.get(fault.pool) !== pool) return;
@@ -61,7 +61,7 @@ export function noteSendIntoFault(sim: Simulation, pool: number): void {
 }
 
 /** A refused or reset connection: eject the pool locally, tell the registry (edge), fail over. */
-export function onFailure(sim: Simulation, copy: Copy): void {
+export function onFailure(sim: SimulationContext, copy: Copy): void {
   const dispatcher = sim.dispatchers[copy.job.dispatcher] as DispatcherState;
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.end(copy, poolId);

@@ -1,11 +1,12 @@
 import { scheduleStallCheck } from './edge-reactions.ts';
 import type { PoolSim } from './pool-sim.ts';
+import type { SimulationContext } from './sim-context.ts';
 import type { Copy } from './sim-types.ts';
-import type { Simulation } from './simulation.ts';
 
 // A copy reaching its pool (refused if dead, else queued), batches finishing, and cancellations.
 
-export function onCopyAtPool(sim: Simulation, copy: Copy): void {
+/** A copy reaches its pool: refused if the pool is dead, else admitted to its queue. */
+export function onCopyAtPool(sim: SimulationContext, copy: Copy): void {
   const pool = sim.pools[copy.pool] as PoolSim;
   pool.inTransit--;
   if (copy.state !== 'transit') return;
@@ -33,13 +34,13 @@ export function onCopyAtPool(sim: Simulation, copy: Copy): void {
 }
 
 /** Schedules the pool's next batch completion (older events are dropped by epoch). */
-export function scheduleCompletion(sim: Simulation, pool: PoolSim): void {
+export function scheduleCompletion(sim: SimulationContext, pool: PoolSim): void {
   const time = pool.nextCompletionAt(sim.now);
   if (time !== null) sim.at(time, { kind: 'complete', pool: pool.index, epoch: pool.epoch });
 }
 
 /** Finished jobs leave the batch; their answers travel back with the pool's load. */
-export function onComplete(sim: Simulation, poolIndex: number, epoch: number): void {
+export function onComplete(sim: SimulationContext, poolIndex: number, epoch: number): void {
   const pool = sim.pools[poolIndex] as PoolSim;
   if (epoch !== pool.epoch) return;
   for (const copy of pool.takeFinished(sim.now)) {
@@ -54,7 +55,7 @@ export function onComplete(sim: Simulation, poolIndex: number, epoch: number): v
 }
 
 /** A cancel reaches the pool: the copy leaves its queue or batch. */
-export function onCancelAtPool(sim: Simulation, copy: Copy): void {
+export function onCancelAtPool(sim: SimulationContext, copy: Copy): void {
   const pool = sim.pools[copy.pool] as PoolSim;
   const wasRunning = copy.state === 'running';
   if (pool.cancel(copy, sim.now) && wasRunning) scheduleCompletion(sim, pool);

@@ -1,4 +1,4 @@
-import type { PoolSpec } from './scenario-schema.ts';
+import type { PoolSpec } from './pool-spec.ts';
 import type { Copy, PoolReport } from './sim-types.ts';
 
 /** EWMA weight of the newest job time in the pool's reported `jobMs`. */

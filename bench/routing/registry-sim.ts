@@ -5,7 +5,7 @@ import {
   type SuspicionReason,
   suspicionCleared,
 } from '../../worker/routing/index.ts';
-import type { PoolSpec } from './scenario-schema.ts';
+import type { PoolSpec } from './pool-spec.ts';
 import type { PoolReport } from './sim-types.ts';
 
 /** The simulated model name every pool serves. */

@@ -1,14 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { mixedFleet } from './default-fleet.ts';
-
-const poolSchema = z.strictObject({
-  id: z.string().min(1),
-  provider: z.string().min(1),
-  region: z.string().min(1),
-  slots: z.number().int().positive().describe('Images denoised at once.'),
-  jobMs: z.number().positive().describe('Time for one job alone in the batch, ms.'),
-});
+import { poolSpecSchema } from './pool-spec.ts';
 
 const windowFields = {
   startS: z.number().nonnegative().describe('Seconds after the run starts.'),
@@ -56,15 +49,13 @@ export const scenarioSchema = z.strictObject({
   telemetryTtlMs: z.number().positive().default(5_000),
   sloMs: z.number().positive().default(4_000),
   batchSlowdown: z.number().nonnegative().default(0.25).describe('Full batch vs one job, extra time.'),
-  pools: z.array(poolSchema).min(2).optional().describe('Defaults to the built-in mixed-16 fleet.'),
+  pools: z.array(poolSpecSchema).min(2).optional().describe('Defaults to the built-in mixed-16 fleet.'),
   faults: z.array(faultSchema).default([]),
   policies: z.array(z.enum(policyNames)).min(1).optional(),
 });
 
 /** A validated scenario, defaults applied. */
 export type Scenario = z.infer<typeof scenarioSchema>;
-/** One pool of a scenario's fleet. */
-export type PoolSpec = z.infer<typeof poolSchema>;
 /** One fault window. */
 export type Fault = z.infer<typeof faultSchema>;
 /** A policy the simulator can run. */

@@ -13,7 +13,8 @@ import {
   weightedRoundRobinPolicy,
 } from './policies/index.ts';
 import { PoolSim } from './pool-sim.ts';
-import type { PolicyName, PoolSpec, Scenario } from './scenario-schema.ts';
+import type { PoolSpec } from './pool-spec.ts';
+import type { PolicyName, Scenario } from './scenario-schema.ts';
 
 /** The scenario's pools, or the built-in fleet. */
 export function fleetOf(scenario: Scenario): readonly PoolSpec[] {

@@ -9,6 +9,7 @@ import type { PoolSim } from './pool-sim.ts';
 import { RegistrySim } from './registry-sim.ts';
 import { exponential, gamma, type Random, seededRandom } from './rng.ts';
 import type { PolicyName, Scenario } from './scenario-schema.ts';
+import type { SimulationContext } from './sim-context.ts';
 import {
   fleetCapacityPerMs,
   fleetOf,
@@ -29,7 +30,7 @@ export function simulate(scenario: Scenario, policyName: PolicyName, seed: numbe
 }
 
 /** One run: the event loop and the core handlers (edge reactions and faults live beside it). */
-export class Simulation {
+export class Simulation implements SimulationContext {
   readonly events = new EventQueue<SimEvent>();
   readonly pools: PoolSim[];
   readonly dispatchers: DispatcherState[];

@@ -1,11 +1,11 @@
 import type { DispatcherState } from './dispatcher-state.ts';
-import type { Simulation } from './simulation.ts';
+import type { SimulationContext } from './sim-context.ts';
 
 // Telemetry: pools report every `reportIntervalMs`; reports reach the registry after the
 // telemetry delay; each isolate copies the registry every T (with jitter).
 
 /** Every pool reports; the reports reach the registry after the telemetry delay. */
-export function onReportTick(sim: Simulation): void {
+export function onReportTick(sim: SimulationContext): void {
   const delay = sim.scenario.telemetryDelayMs + extraTelemetryDelayMs(sim);
   sim.at(sim.now + delay, {
     kind: 'reports-arrive',
@@ -15,7 +15,7 @@ export function onReportTick(sim: Simulation): void {
 }
 
 /** Extra report delay from any telemetry-delay fault open now. */
-export function extraTelemetryDelayMs(sim: Simulation): number {
+export function extraTelemetryDelayMs(sim: SimulationContext): number {
   let extra = 0;
   for (const fault of sim.scenario.faults) {
     if (fault.kind !== 'telemetry-delay') continue;
@@ -26,7 +26,7 @@ export function extraTelemetryDelayMs(sim: Simulation): number {
 }
 
 /** An isolate copies the registry, then waits T with jitter. */
-export function onRefresh(sim: Simulation, index: number): void {
+export function onRefresh(sim: SimulationContext, index: number): void {
   const dispatcher = sim.dispatchers[index] as DispatcherState;
   dispatcher.snapshot = sim.registry.views();
   const jitter = sim.scenario.refreshJitter;

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import {
   ApiError,
   apiKeyInputSchema,
@@ -9,14 +9,15 @@ import {
 } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { generateApiKey } from '../auth/index.ts';
-import { edgeState } from '../edge-state.ts';
-import { forgetCachedCredentials, requireOperator } from '../middleware/authenticate.ts';
+import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
+import { requireOperator } from '../middleware/authenticate.ts';
 import { readJsonBody } from '../middleware/read-json-body.ts';
-import { publicApiKey } from '../objects/public-api-key.ts';
+import { publicApiKey } from '../tenants/public-api-key.ts';
+import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import { poolAnswers, poolUrlProblem } from './pool-url.ts';
 
-const fleet = (env: AppEnv['Bindings']) => env.FLEET.getByName('fleet');
-const tenants = (env: AppEnv['Bindings']) => env.TENANTS.getByName('tenants');
+const fleet = fleetRegistryOf;
+const tenants = tenantDirectoryOf;
 const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 
 /** The operator API under `/v1/admin/`: providers, pools (and drain), tenants, API keys. */
@@ -52,7 +53,7 @@ adminRoutes.get('/v1/admin/pools', async (context) => {
 });
 adminRoutes.post('/v1/admin/pools', async (context) => {
   const input = await readJsonBody(context, poolInputSchema);
-  const problem = poolUrlProblem(input.url, context.env.ALLOW_PRIVATE_POOL_URLS === 'true');
+  const problem = poolUrlProblem(input.url, context.var.deps.config.allowPrivatePoolUrls);
   if (problem)
     throw new ApiError('invalid_request', `pool url refused: ${problem.replace('_', ' ')}`, { param: 'url' });
   if (!(await poolAnswers(input.url))) {
@@ -61,20 +62,20 @@ adminRoutes.post('/v1/admin/pools', async (context) => {
   const result = await fleet(context.env).putPool(input);
   if (!result.ok)
     throw new ApiError('invalid_request', `unknown provider ${input.provider_id}`, { param: 'provider_id' });
-  await edgeState(context.env).fleet.refresh();
+  await context.var.deps.fleet.refresh();
   return context.json(result.pool, 201);
 });
 adminRoutes.delete('/v1/admin/pools/:id', async (context) => {
   const result = await fleet(context.env).deletePool(context.req.param('id'));
   if (!result.ok) throw notFound('pool');
-  await edgeState(context.env).fleet.refresh();
+  await context.var.deps.fleet.refresh();
   return context.body(null, 204);
 });
 adminRoutes.post('/v1/admin/pools/:id/drain', async (context) =>
-  setDraining(context.env, context.req.param('id'), true).then((pool) => context.json(pool)),
+  setDraining(context, true).then((pool) => context.json(pool)),
 );
 adminRoutes.delete('/v1/admin/pools/:id/drain', async (context) =>
-  setDraining(context.env, context.req.param('id'), false).then((pool) => context.json(pool)),
+  setDraining(context, false).then((pool) => context.json(pool)),
 );
 
 adminRoutes.get('/v1/admin/tenants', async (context) =>
@@ -101,7 +102,7 @@ adminRoutes.get('/v1/admin/keys', async (context) => {
 adminRoutes.post('/v1/admin/keys', async (context) => {
   const input = await readJsonBody(context, apiKeyInputSchema);
   const generated = await generateApiKey();
-  const created_at = Date.now();
+  const created_at = context.var.deps.now();
   const stored = await tenants(context.env).storeApiKey({
     id: generated.id,
     tenant_id: input.tenant_id,
@@ -125,15 +126,16 @@ adminRoutes.post('/v1/admin/keys', async (context) => {
   );
 });
 adminRoutes.delete('/v1/admin/keys/:id', async (context) => {
-  const result = await tenants(context.env).revokeApiKey(context.req.param('id'), Date.now());
+  const { deps } = context.var;
+  const result = await tenants(context.env).revokeApiKey(context.req.param('id'), deps.now());
   if (!result.ok) throw notFound('key');
-  forgetCachedCredentials();
+  deps.authenticator.forget();
   return context.body(null, 204);
 });
 
-async function setDraining(env: AppEnv['Bindings'], poolId: string, draining: boolean) {
-  const result = await fleet(env).setDraining(poolId, draining);
+async function setDraining(context: Context<AppEnv>, draining: boolean) {
+  const result = await fleet(context.env).setDraining(context.req.param('id') ?? '', draining);
   if (!result.ok) throw notFound('pool');
-  await edgeState(env).fleet.refresh();
+  await context.var.deps.fleet.refresh();
   return result.pool;
 }

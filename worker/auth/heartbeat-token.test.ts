@@ -1,8 +1,8 @@
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenTypes } from '../../shared/index.ts';
+import { craftToken, nowSeconds, sampleTelemetry } from '../testing/test-tokens.ts';
 import { verifyHeartbeat } from './heartbeat-token.ts';
-import { craftToken, nowSeconds, sampleTelemetry } from './test-tokens.ts';
 
 interface PoolKey {
   readonly privateKey: CryptoKey;

@@ -2,10 +2,10 @@ import { env } from 'cloudflare:workers';
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { tokenTypes } from '../../shared/index.ts';
+import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
 import { createDispatchSigner } from './dispatch-token.ts';
 import { loadEdgeKeys } from './edge-keys.ts';
 import { mintOperatorToken, verifyOperatorToken } from './operator-token.ts';
-import { craftToken, nowSeconds } from './test-tokens.ts';
 
 const edgeKeys = () => loadEdgeKeys(env.EDGE_SIGNING_KEY);
 

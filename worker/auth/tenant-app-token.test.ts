@@ -1,9 +1,9 @@
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tenantInputSchema } from '../../shared/index.ts';
-import type { TenantRecord } from '../objects/fleet-records.ts';
+import type { TenantRecord } from '../tenants/tenant-records.ts';
+import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
 import { verifyTenantAppToken } from './tenant-app-token.ts';
-import { craftToken, nowSeconds } from './test-tokens.ts';
 
 const issuer = 'https://auth.acme.example';
 const audience = 'spillway:acme';

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { tenantAppClaimsSchema, tokenTypes } from '../../shared/index.ts';
-import type { TenantRecord } from '../objects/fleet-records.ts';
+import type { TenantRecord } from '../tenants/tenant-records.ts';
 import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
 
 const MAX_TOKEN_BYTES = 8 * 1024;

@@ -1,22 +1,41 @@
-import type { BackendProgress } from '../../backends/index.ts';
+import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
 import type { GenerationRequest, Priority, Tier } from '../../shared/index.ts';
-import { edgeState } from '../edge-state.ts';
-import type { Env } from '../env.ts';
+import type { DispatchSigner } from '../auth/index.ts';
+import type { FleetCache } from '../fleet/fleet-cache.ts';
+import type { IsolateObservations } from '../fleet/local-observations.ts';
 import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
-import type { TenantRecord } from '../objects/fleet-records.ts';
 import { hedgeDelayMs, pickPools, type RoutingPolicy } from '../routing/index.ts';
+import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
+import type { RetryBudget } from './retry-budget.ts';
 
 const TIER_PRIORITY: Record<Tier, Priority> = { free: 'low', paid: 'normal', enterprise: 'high' };
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2 };
 
-/** What routing needs to know about the tenant a request is for. */
-export type RoutingTenant = Pick<TenantRecord, 'id' | 'tier' | 'allowed_providers' | 'allowed_regions'>;
+/** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
+export interface DispatchServices {
+  readonly config: { readonly routing: RoutingPolicy };
+  readonly now: () => number;
+  /** Uniform in [0, 1): the sampling draws of routing. */
+  readonly random: () => number;
+  readonly fleet: FleetCache;
+  readonly observations: IsolateObservations;
+  /** Failovers this isolate may still spend (about 10% of its requests). */
+  readonly retryBudget: RetryBudget;
+  /** Hedged copies of late requests this isolate may still send; null turns hedging off. */
+  readonly hedgeBudget: RetryBudget | null;
+  /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
+  signer(): Promise<DispatchSigner>;
+  /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
+  backendFor(protocol: string): ImageBackend | undefined;
+  /** Tells the registry a pool refused a connection, so every isolate skips it (best effort). */
+  reportSuspect(poolId: string): Promise<void>;
+}
 
 /** Inputs of {@link routeAndDispatch}. */
 export interface RouteAndDispatchInput {
-  readonly env: Env;
+  readonly services: DispatchServices;
   readonly tenant: RoutingTenant;
   /** Already normalised by {@link tenantRequest}. */
   readonly request: GenerationRequest;
@@ -61,19 +80,15 @@ export function tenantRequest(
  * Shared by the sync endpoint and the async job consumer.
  *
  * @example
- * const outcome = await routeAndDispatch({ env, tenant, request, jobId, deadlineAt, waitUntil });
+ * const outcome = await routeAndDispatch({ services: deps, tenant, request, jobId, deadlineAt, waitUntil });
  * if (!outcome.ok) return failureToApiError(outcome.error);
  */
 export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<RouteAndDispatchResult> {
-  const { env, tenant, request } = input;
-  const state = edgeState(env);
-  const snapshot = await state.fleet.get(input.waitUntil);
+  const { services, tenant, request } = input;
+  const snapshot = await services.fleet.get(input.waitUntil);
   const model = request.model ?? '';
-  const now = Date.now();
-  const policy: RoutingPolicy = {
-    telemetryTtlMs: Number(env.TELEMETRY_TTL_MS ?? 5_000),
-    defaultJobMs: 1_000,
-  };
+  const now = services.now();
+  const policy = services.config.routing;
   // At most as many candidates as the dispatcher will call (3 attempts).
   const ranked = pickPools(fleetIndexOf(snapshot, model, policy), {
     request: {
@@ -82,10 +97,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       allowedProviders: tenant.allowed_providers,
       allowedRegions: tenant.allowed_regions,
     },
-    observations: state.observations,
+    observations: services.observations,
     policy,
     now,
-    random: Math.random,
+    random: services.random,
   });
   if (ranked.length === 0 && !poolViewsOf(snapshot).some((pool) => pool.models.includes(model))) {
     return { ok: false, error: 'model_not_found', attempts: [] };
@@ -104,9 +119,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       },
     ];
   });
-  const signer = await state.signer();
-  state.retryBudget.earn();
-  state.hedgeBudget.earn();
+  const signer = await services.signer();
+  const { hedgeBudget } = services;
+  services.retryBudget.earn();
+  hedgeBudget?.earn();
   const ends = new Map<string, () => void>();
   try {
     return await dispatchWithFailover({
@@ -115,43 +131,38 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       jobId: input.jobId,
       deadlineAt: input.deadlineAt,
       backendFor: (protocol) => {
-        const backend = state.backendFor(protocol);
+        const backend = services.backendFor(protocol);
         if (!backend) throw new Error(`no adapter for protocol ${protocol}`);
         return backend;
       },
       tokenFor: (poolId) => signer(poolId, tenant.id),
-      now: Date.now,
+      now: services.now,
       onAttempt: (attempt) => {
         // Outlier ejection: a pool that refuses connections or fails with a 5xx sits out a while.
         if (attempt.outcome === 'connection_failed' || attempt.outcome === 'failed') {
-          const alreadyEjected = (state.observations.ejectedUntil.get(attempt.poolId) ?? 0) > Date.now();
-          state.observations.eject(attempt.poolId, Date.now());
+          const alreadyEjected =
+            (services.observations.ejectedUntil.get(attempt.poolId) ?? 0) > services.now();
+          services.observations.eject(attempt.poolId, services.now());
           // A refused connection (a dead pool) also goes to the registry, once per ejection
           // window, so every isolate skips the pool from its next snapshot on. A 5xx does not:
           // an idle pool's figures never move, so one bad answer would bench it for 30 s.
           if (attempt.outcome === 'connection_failed' && !alreadyEjected) {
-            input.waitUntil(reportSuspect(env, attempt.poolId));
+            input.waitUntil(services.reportSuspect(attempt.poolId));
           }
         }
         // Far past its prediction and beaten by a whole job elsewhere: slowed or stalled.
-        if (attempt.outcome === 'hedge_lost') state.observations.eject(attempt.poolId, Date.now());
-        if (attempt.load) state.observations.observeLoad(attempt.poolId, attempt.load, Date.now());
+        if (attempt.outcome === 'hedge_lost') services.observations.eject(attempt.poolId, services.now());
+        if (attempt.load) services.observations.observeLoad(attempt.poolId, attempt.load, services.now());
         ends.get(attempt.poolId)?.();
       },
       onStart: (poolId, candidate) => {
-        ends.set(poolId, state.observations.begin(poolId));
+        ends.set(poolId, services.observations.begin(poolId, services.now()));
         input.onStart?.(candidate);
       },
       // Failovers share the isolate's budget (~10% of requests), so a provider-wide outage
       // cannot triple the traffic the remaining pools see.
-      allowRetry: () => state.retryBudget.spend(),
-      // A call far past its prediction (a stalled or slowed pool) gets a copy on the next pool,
-      // within ~5% extra requests; the loser is cancelled (docs/routing.md).
-      hedge: {
-        afterMs: (candidate) =>
-          candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
-        allow: () => state.hedgeBudget.spend(),
-      },
+      allowRetry: () => services.retryBudget.spend(),
+      ...(hedgeBudget ? { hedge: hedgeFor(hedgeBudget) } : {}),
       waitUntil: input.waitUntil,
       // Streamed (job) calls: a pool that stops reporting steps mid-job gets a copy elsewhere at once.
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
@@ -162,9 +173,14 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   }
 }
 
-/** Best effort: a registry that cannot be reached leaves the isolate's own ejection in place. */
-function reportSuspect(env: Env, poolId: string): Promise<unknown> {
-  return env.FLEET.getByName('fleet')
-    .reportSuspect(poolId)
-    .catch(() => undefined);
+/**
+ * A call far past its prediction (a stalled or slowed pool) gets a copy on the next pool, within
+ * the hedge budget; the loser is cancelled (docs/routing.md).
+ */
+function hedgeFor(budget: RetryBudget) {
+  return {
+    afterMs: (candidate: DispatchCandidate) =>
+      candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
+    allow: () => budget.spend(),
+  };
 }

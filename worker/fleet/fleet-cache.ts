@@ -1,4 +1,4 @@
-import type { FleetSnapshot } from '../objects/fleet-records.ts';
+import type { FleetSnapshot } from './fleet-records.ts';
 
 /** A snapshot older than this is refreshed in the background while it is still served. */
 export const SNAPSHOT_MAX_AGE_MS = 1_000;

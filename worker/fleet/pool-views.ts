@@ -1,5 +1,5 @@
-import type { FleetSnapshot, PoolSnapshotEntry } from '../objects/fleet-records.ts';
 import { type FleetIndex, indexFleet, type PoolView, type RoutingPolicy } from '../routing/index.ts';
+import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 
 // An isolate serves the same snapshot object for about a second; building views per request
 // would cost O(pools) each time, which at thousands of pools outweighs the routing decision.

@@ -1,15 +1,13 @@
+import type { JobSettings } from '../config.ts';
 import type { DispatchCandidate } from '../dispatch/dispatch-types.ts';
-import { routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
-import { edgeState } from '../edge-state.ts';
-import type { Env } from '../env.ts';
+import { type DispatchServices, routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
 import { poolViewOf } from '../fleet/pool-views.ts';
-import type { JobObject } from '../objects/job-object.ts';
-import type { ClaimedJob } from '../objects/job-record.ts';
 import type { PoolView } from '../routing/index.ts';
 import { fullJitterDelay } from './backoff.ts';
 import { decideJobFailure, type JobFailureDecision } from './job-failure.ts';
 import { jobMessageSchema } from './job-message.ts';
-import { jobSettings } from './job-settings.ts';
+import type { JobObject } from './job-object.ts';
+import type { ClaimedJob } from './job-record.ts';
 import { throttleProgress } from './progress-throttle.ts';
 import { estimatedStartAt } from './queue-estimate.ts';
 import { deleteImages, storeImages } from './result-store.ts';
@@ -18,24 +16,28 @@ import { deleteImages, storeImages } from './result-store.ts';
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
- * The job queue's consumer. Each message names a job; its job object decides whether there is
+ * The job queue's consumer, with the isolate's collaborators. Each message names a job; its job object decides whether there is
  * anything to do (a claim), and the job is routed and dispatched with failover exactly like a
  * sync request, with the edge job id as the pools' idempotency key. While it runs the claim is
  * renewed; a cancel or a lapsed claim aborts the pool call. The message is acked once the job
  * object knows the outcome, or retried with full-jitter backoff when no pool could take the job.
  *
  * @example
- * export default { fetch: app.fetch, queue: consumeJobBatch };
+ * const queue = (batch, env, ctx) => consumeJobBatch(batch, { services: deps, env, ctx });
  */
-export async function consumeJobBatch(
-  batch: MessageBatch<unknown>,
-  env: Env,
-  ctx: ExecutionContext,
-): Promise<void> {
-  await Promise.all(batch.messages.map((message) => consumeMessage(message, env, ctx)));
+export async function consumeJobBatch(batch: MessageBatch<unknown>, consumer: JobConsumer): Promise<void> {
+  await Promise.all(batch.messages.map((message) => consumeMessage(message, consumer)));
 }
 
-async function consumeMessage(message: Message<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+/** What the consumer works with: the isolate's dispatch collaborators, job settings and bindings. */
+export interface JobConsumer {
+  readonly services: DispatchServices & { readonly config: { readonly jobs: JobSettings } };
+  readonly env: Env;
+  readonly ctx: ExecutionContext;
+}
+
+async function consumeMessage(message: Message<unknown>, consumer: JobConsumer): Promise<void> {
+  const { env } = consumer;
   const parsed = jobMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     console.warn(JSON.stringify({ level: 'warn', msg: 'dropped a malformed job message', id: message.id }));
@@ -49,7 +51,7 @@ async function consumeMessage(message: Message<unknown>, env: Env, ctx: Executio
       message.ack();
       return;
     }
-    const retryInMs = await runClaim(env, ctx, claim);
+    const retryInMs = await runClaim(consumer, claim);
     if (retryInMs === null) message.ack();
     else message.retry({ delaySeconds: Math.ceil(retryInMs / 1000) });
   } catch (error) {
@@ -67,9 +69,10 @@ async function consumeMessage(message: Message<unknown>, env: Env, ctx: Executio
 }
 
 /** Runs one claim to its outcome; returns the delay before a retry, or null when the job is settled. */
-async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Promise<number | null> {
+async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<number | null> {
+  const { env, ctx, services } = consumer;
   const job = env.JOBS.getByName(claim.id);
-  const settings = jobSettings(env);
+  const settings = services.config.jobs;
   const stop = new AbortController();
   const heartbeat = setInterval(
     () => {
@@ -87,7 +90,7 @@ async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Pro
   let poolId: string | null = null;
   try {
     const outcome = await routeAndDispatch({
-      env,
+      services,
       tenant: claim.tenant,
       request: claim.request,
       jobId: claim.id,
@@ -103,7 +106,11 @@ async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Pro
           progress.kind === 'queued'
             ? {
                 ...progress,
-                estimatedStartAt: estimatedStartAt(poolView(env, poolId), progress.position, Date.now()),
+                estimatedStartAt: estimatedStartAt(
+                  poolView(services, poolId),
+                  progress.position,
+                  services.now(),
+                ),
               }
             : progress;
         reports = reports.then(() => job.report(claim.serial, report)).catch(() => undefined);
@@ -112,7 +119,7 @@ async function runClaim(env: Env, ctx: ExecutionContext, claim: ClaimedJob): Pro
     await reports;
     if (outcome.ok) {
       const { response } = outcome.result;
-      const expiresAt = Date.now() + settings.resultRetentionMs;
+      const expiresAt = services.now() + settings.resultRetentionMs;
       await storeImages(env.RESULTS, claim.id, response.data, expiresAt);
       const images = response.data.map((image) => ({
         seed: image.seed ?? null,
@@ -144,8 +151,8 @@ async function settle(
 }
 
 /** The pool's figures in the isolate's current snapshot (no registry read), if it has one. */
-function poolView(env: Env, poolId: string | null): PoolView | undefined {
-  const snapshot = edgeState(env).fleet.current();
+function poolView(services: DispatchServices, poolId: string | null): PoolView | undefined {
+  const snapshot = services.fleet.current();
   if (!snapshot || poolId === null) return undefined;
   return poolViewOf(snapshot, poolId);
 }

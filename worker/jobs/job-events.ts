@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { isTerminalJobStatus, type JobResource } from '../../shared/index.ts';
-import type { AppEnv } from '../app-env.ts';
-import type { JobRecord } from '../objects/job-record.ts';
+import type { JobRecord } from './job-record.ts';
 
 /** One wait for a change; a comment line keeps proxies from closing a quiet stream. */
 const ROUND_MS = 25_000;
@@ -22,7 +21,7 @@ export interface JobEventSource {
  * resumed stream always starts with where the job is now. Ends after a terminal status, or
  * at once when the client already saw it.
  */
-export function streamJobEvents(context: Context<AppEnv>, source: JobEventSource): Response {
+export function streamJobEvents(context: Context, source: JobEventSource): Response {
   context.header('cache-control', 'no-store');
   return streamSSE(context, async (stream) => {
     let closed = false;

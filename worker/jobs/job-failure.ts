@@ -1,7 +1,7 @@
 import type { BackendCallError } from '../../backends/index.ts';
 import { type ErrorEnvelope, errorEnvelope } from '../../shared/index.ts';
+import { failureToApiError } from '../dispatch/dispatch-errors.ts';
 import type { DispatchStop } from '../dispatch/dispatch-types.ts';
-import { failureToApiError } from '../routes/dispatch-errors.ts';
 
 /** What a failed dispatch means for a job: try again later, or fail it for good. */
 export type JobFailureDecision =

@@ -3,16 +3,14 @@ import { ApiError, edgeJobIdSchema, jobSubmitRequestSchema } from '../../shared/
 import type { AppEnv } from '../app-env.ts';
 import { webhookSecret } from '../auth/webhook-signature.ts';
 import { tenantRequest } from '../dispatch/route-and-dispatch.ts';
-import { edgeState } from '../edge-state.ts';
 import { requireTenant } from '../middleware/authenticate.ts';
 import { readJsonBody } from '../middleware/read-json-body.ts';
-import type { JobRecord } from '../objects/job-record.ts';
-import { waitingRoomFor } from '../objects/waiting-room.ts';
 import { streamJobEvents } from './job-events.ts';
-import { jobSettings } from './job-settings.ts';
+import type { JobRecord } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
 import { toJobResource } from './job-view.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
+import { waitingRoomFor } from './waiting-room-stub.ts';
 
 /**
  * The async jobs API: `POST /v1/jobs` (202 + the job; `Idempotency-Key`), `GET /v1/jobs/:id`
@@ -24,13 +22,14 @@ export const jobRoutes = new Hono<AppEnv>()
   .post('/v1/jobs', requireTenant, async (context) => {
     const tenant = tenantOf(context);
     const submission = await readJsonBody(context, jobSubmitRequestSchema);
-    const settings = jobSettings(context.env);
+    const { config } = context.var.deps;
+    const settings = config.jobs;
     if (submission.webhook !== undefined) checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
     const idempotencyKey = context.req.header('idempotency-key');
-    const id = await jobIdFor(context.env.EDGE_SIGNING_KEY, tenant.id, idempotencyKey);
+    const id = await jobIdFor(config.edgeSigningKey, tenant.id, idempotencyKey);
     const { webhook, ...generation } = submission;
-    const request = tenantRequest(generation, tenant, context.env.DEFAULT_MODEL ?? 'spillway-tiny');
-    const now = Date.now();
+    const request = tenantRequest(generation, tenant, config.defaultModel);
+    const now = context.var.deps.now();
     const created = await context.env.JOBS.getByName(id).create({
       id,
       tenant: {
@@ -89,9 +88,9 @@ export const jobRoutes = new Hono<AppEnv>()
     if (pool !== null) {
       // The consumer's claim also stops (its renewal fails and it hangs up); asking the pool
       // directly frees its slots now rather than at the next renewal.
-      const state = edgeState(context.env);
-      const backend = state.backendFor(pool.protocol);
-      const token = await (await state.signer())(pool.poolId, tenant.id);
+      const { deps } = context.var;
+      const backend = deps.backendFor(pool.protocol);
+      const token = await (await deps.signer())(pool.poolId, tenant.id);
       await backend?.cancel({ poolUrl: pool.url, jobId: canceled.record.id, token }).catch((error: unknown) =>
         console.warn(
           JSON.stringify({
@@ -106,7 +105,7 @@ export const jobRoutes = new Hono<AppEnv>()
     return context.json(await resource(context, canceled.record));
   })
   .get('/v1/webhooks/secret', requireTenant, async (context) =>
-    context.json({ key: await webhookSecret(context.env.EDGE_SIGNING_KEY, tenantOf(context).id) }),
+    context.json({ key: await webhookSecret(context.var.deps.config.edgeSigningKey, tenantOf(context).id) }),
   );
 
 function tenantOf(context: Context<AppEnv>) {
@@ -127,10 +126,11 @@ function notFound(): ApiError {
 }
 
 async function resource(context: Context<AppEnv>, record: JobRecord) {
-  const nowMs = Date.now();
+  const { config, now } = context.var.deps;
+  const nowMs = now();
   return toJobResource(record, {
-    edgeSigningKey: context.env.EDGE_SIGNING_KEY,
-    urlTtlSeconds: jobSettings(context.env).resultUrlTtlSeconds,
+    edgeSigningKey: config.edgeSigningKey,
+    urlTtlSeconds: config.jobs.resultUrlTtlSeconds,
     nowMs,
     edgeQueuePosition: await edgeQueuePosition(context, record, nowMs),
   });

@@ -1,5 +1,5 @@
 import type { JobResource } from '../../shared/index.ts';
-import type { JobRecord } from '../objects/job-record.ts';
+import type { JobRecord } from './job-record.ts';
 import { signedResultUrls } from './result-urls.ts';
 
 /** Keys and timings {@link toJobResource} needs. */

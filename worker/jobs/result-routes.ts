@@ -22,7 +22,8 @@ export const resultRoutes = new Hono<AppEnv>().get('/v1/results/:job_id/:index',
     throw new ApiError('invalid_signature', 'this result URL is not validly signed');
   }
   const grant = { resultId, index: Number(index), expires: Number(expires) };
-  const problem = await verifyResultGrant(context.env.EDGE_SIGNING_KEY, grant, signature, Date.now() / 1000);
+  const { config, now } = context.var.deps;
+  const problem = await verifyResultGrant(config.edgeSigningKey, grant, signature, now() / 1000);
   if (problem === 'bad_signature')
     throw new ApiError('invalid_signature', 'this result URL is not validly signed');
   if (problem === 'expired')

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { RoutingTenant } from '../dispatch/route-and-dispatch.ts';
-import type { NewJob } from '../objects/job-record.ts';
-import { waitingRoomFor } from '../objects/waiting-room.ts';
+import type { RoutingTenant } from '../tenants/tenant-records.ts';
+import type { NewJob } from './job-record.ts';
+import { waitingRoomFor } from './waiting-room-stub.ts';
 
 const tenant: RoutingTenant = { id: 'acme', tier: 'paid', allowed_providers: [], allowed_regions: [] };
 const pool = { poolId: 'pool-a', providerId: 'provider-a', url: 'http://127.0.0.1:1', protocol: 'gpu-node' };

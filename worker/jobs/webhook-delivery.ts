@@ -1,8 +1,7 @@
 import { webhookHeaderNames } from '../../shared/index.ts';
 import { signWebhook, webhookSecret } from '../auth/webhook-signature.ts';
-import type { Env } from '../env.ts';
-import type { JobRecord } from '../objects/job-record.ts';
-import { jobSettings } from './job-settings.ts';
+import type { EdgeConfig } from '../config.ts';
+import type { JobRecord } from './job-record.ts';
 import { toJobResource } from './job-view.ts';
 
 /** How long one delivery may take before it counts as failed. */
@@ -18,18 +17,22 @@ export type WebhookOutcome = 'delivered' | 'failed';
  * followed (the URL was checked against SSRF at submission, a redirect target was not).
  * Failure details go to the log without the URL's query (it may carry the receiver's token).
  */
-export async function deliverWebhook(env: Env, record: JobRecord, attempt: number): Promise<WebhookOutcome> {
+export async function deliverWebhook(
+  config: EdgeConfig,
+  record: JobRecord,
+  attempt: number,
+): Promise<WebhookOutcome> {
   if (record.webhook === null) return 'delivered';
   const now = Date.now();
   const resource = await toJobResource(record, {
-    edgeSigningKey: env.EDGE_SIGNING_KEY,
-    urlTtlSeconds: jobSettings(env).resultUrlTtlSeconds,
+    edgeSigningKey: config.edgeSigningKey,
+    urlTtlSeconds: config.jobs.resultUrlTtlSeconds,
     nowMs: now,
   });
   const body = JSON.stringify(resource);
   const id = `msg_${record.id}`;
   const timestamp = Math.floor(now / 1000);
-  const secret = await webhookSecret(env.EDGE_SIGNING_KEY, record.tenant.id);
+  const secret = await webhookSecret(config.edgeSigningKey, record.tenant.id);
   const signature = await signWebhook(secret, { id, timestamp, body });
   try {
     const response = await fetch(record.webhook, {

@@ -1,8 +1,8 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { jobStatuses } from '../../shared/index.ts';
-import { createApp } from '../app.ts';
+import { testApp } from '../testing/test-app.ts';
 import { documentedRoutes, openApiPath } from './index.ts';
 
 const worker = exports.default;
@@ -30,7 +30,7 @@ describe('openapi', () => {
 
   it('documents every route the app registers, and nothing it does not', async () => {
     const registered = new Set(
-      createApp()
+      testApp(env)
         .routes.filter((route) => route.method !== 'ALL')
         .map((route) => `${route.method.toLowerCase()} ${route.path}`),
     );

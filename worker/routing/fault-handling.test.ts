@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { now, policy, pool, request } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
 import { noObservations } from './fleet-view.ts';
 import { hedgeDecision, hedgeDelayMs, mayHedge } from './hedging.ts';
 import { acknowledgedRemainingMs, MAX_REROUTES, shouldReroute } from './reroute.ts';
 import { isStalled } from './stall.ts';
 import { raiseSuspicion, SUSPICION_MAX_MS, suspicionCleared } from './suspicion.ts';
-import { now, policy, pool, request } from './test-fixtures.ts';
 
 const busy = (lastProgressAt: number, inFlight = 1) => ({
   ...noObservations,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { now, policy, pool } from '../testing/routing-fixtures.ts';
 import { heartbeatLagLimitMs } from './eligibility.ts';
 import { indexFleet } from './fleet-index.ts';
 import { forecastLoadAt, forecastLoads } from './load-forecast.ts';
 import { effectiveJobMs, IDLE_JOB_MS_HALF_LIFE_MS } from './scoring.ts';
-import { now, policy, pool } from './test-fixtures.ts';
 
 describe('routing load forecast', () => {
   // Ten equal pools, one idle, the rest full with a queue: what the isolates will make of it.

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { now, policy, pool, request, seeded } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
 import { expectedCompletionMs } from './expected-completion.ts';
 import { DEFAULT_CHOICES, indexFleet } from './fleet-index.ts';
 import { type LocalObservations, noObservations } from './fleet-view.ts';
 import { pickPools } from './pick-pool.ts';
-import { now, policy, pool, request, seeded } from './test-fixtures.ts';
 
 const decide = (pools: Parameters<typeof indexFleet>[0], observations: LocalObservations, seed: number) =>
   pickPools(indexFleet(pools, 'tiny', policy), { request, observations, policy, now, random: seeded(seed) });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { now, policy, pool, request, seeded } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
 import { type LocalObservations, noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { rankPools } from './pick-pool.ts';
 import { predictedCompletionMs } from './scoring.ts';
-import { now, policy, pool, request, seeded } from './test-fixtures.ts';
 
 describe('routing eligibility', () => {
   const cases: Array<[string, Partial<PoolView>, LocalObservations, Partial<RoutingRequest>, string | null]> =

@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generationResponseSchema } from '../../shared/index.ts';
+import { BackendCallError } from '../backend-call-error.ts';
+import type { ConformanceCase, ConformanceFixture } from './conformance-fixture.ts';
+
+export * from './conformance-fixture.ts';
+
+/** base64 of the 8-byte PNG signature, the start of every PNG image's `b64_json`. */
+const pngPrefix = 'iVBORw0KGgo';
+
+/**
+ * The cases every backend adapter must pass (after hono's `common.case.test.ts`). Call it from
+ * the adapter's test file; `setup` runs once, after that file's own `beforeAll` hooks, so it may
+ * use the pools they started. Test-only: imports vitest, so the Worker never bundles it.
+ *
+ * @example
+ * runBackendConformance('gpu-node', () => ({ backend: createGpuNodeBackend(), pool, ... }));
+ */
+export function runBackendConformance(
+  name: string,
+  setup: () => ConformanceFixture | Promise<ConformanceFixture>,
+): void {
+  describe(`${name} backend conformance`, () => {
+    let fixture: ConformanceFixture;
+    beforeAll(async () => {
+      fixture = await setup();
+    });
+    const test = (caseName: ConformanceCase, title: string, body: () => Promise<void>) =>
+      it(`${caseName}: ${title}`, body);
+    const call = (overrides: Partial<Parameters<ConformanceFixture['backend']['generate']>[0]> = {}) =>
+      fixture.backend.generate({
+        poolUrl: fixture.pool.url,
+        jobId: `conformance-${crypto.randomUUID()}`,
+        request: fixture.request,
+        deadlineMs: 30_000,
+        token: fixture.pool.token,
+        ...overrides,
+      });
+    const failure = async (pending: Promise<unknown>): Promise<BackendCallError> => {
+      const error: unknown = await pending.then(
+        () => new Error('expected the call to fail'),
+        (reason: unknown) => reason,
+      );
+      if (!BackendCallError.isInstance(error)) throw error;
+      return error;
+    };
+
+    test('generates', 'returns a valid response with every image as PNG base64', async () => {
+      const result = await call();
+      expect(generationResponseSchema.parse(result.response)).toEqual(result.response);
+      expect(result.response.data).toHaveLength(fixture.request.n);
+      for (const image of result.response.data) expect(image.b64_json?.startsWith(pngPrefix)).toBe(true);
+      expect(Array.isArray(result.warnings)).toBe(true);
+    });
+
+    test('b64-regardless-of-format', 'returns b64_json even when the client asked for url', async () => {
+      const result = await call({ request: { ...fixture.request, response_format: 'url' } });
+      expect(result.response.data[0]?.b64_json?.startsWith(pngPrefix)).toBe(true);
+    });
+
+    test('idempotent-job-id', 'two calls with one job id get the same images', async () => {
+      const jobId = `conformance-${crypto.randomUUID()}`;
+      const [first, second] = await Promise.all([call({ jobId }), call({ jobId })]);
+      expect(second.response.data).toEqual(first.response.data);
+    });
+
+    test('client-error', "a request the pool refuses is the client's fault: not retryable", async () => {
+      const error = await failure(call({ request: fixture.invalidRequest }));
+      expect([error.status, error.retryable, error.workStarted]).toEqual([400, false, false]);
+      expect(error.envelope?.error.code).toBe(error.code);
+    });
+
+    test('refused-credentials', 'a refused credential is retryable elsewhere, nothing started', async () => {
+      const error = await failure(call({ token: fixture.refusedToken }));
+      expect([error.status, error.retryable, error.workStarted]).toEqual([401, true, false]);
+    });
+
+    test('connection-refused', 'no listener: no status, retryable, nothing started', async () => {
+      const error = await failure(call({ poolUrl: fixture.closedUrl }));
+      expect([error.status, error.code, error.retryable, error.workStarted]).toEqual([
+        null,
+        'connection_failed',
+        true,
+        false,
+      ]);
+    });
+
+    test('saturated', 'a pool at capacity refuses: retryable, nothing started, Retry-After', async () => {
+      const { pool, release } = await fixture.saturate();
+      try {
+        const error = await failure(call({ poolUrl: pool.url, token: pool.token }));
+        expect([503, 429]).toContain(error.status);
+        expect([error.retryable, error.workStarted]).toEqual([true, false]);
+        expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(0);
+      } finally {
+        await release();
+      }
+    });
+
+    test('deadline', 'a call past its deadline stops on time, not retryable', async () => {
+      const started = Date.now();
+      const error = await failure(call({ request: fixture.slowRequest, deadlineMs: 300 }));
+      expect([error.code, error.retryable]).toEqual(['deadline_exceeded', false]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    test('caller-abort', "the caller's signal stops the call promptly, not retryable", async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const error = await failure(call({ request: fixture.slowRequest, signal: controller.signal }));
+      expect([error.status, error.retryable]).toEqual([null, false]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    test('cancel-running', 'cancel stops a running job, whose call then fails', async () => {
+      const jobId = `conformance-${crypto.randomUUID()}`;
+      let settled = false;
+      const pending = failure(call({ jobId, request: fixture.slowRequest }));
+      const settle = () => {
+        settled = true;
+      };
+      pending.then(settle, settle);
+      // The job may not have reached the pool yet; cancelling an unknown job is a no-op.
+      for (let tries = 0; !settled && tries < 100; tries += 1) {
+        await fixture.backend.cancel({ poolUrl: fixture.pool.url, jobId, token: fixture.pool.token });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await pending).retryable).toBe(false);
+    });
+
+    test('cancel-unknown', 'cancelling a job the pool does not have resolves', async () => {
+      await expect(
+        fixture.backend.cancel({ poolUrl: fixture.pool.url, jobId: 'never-seen', token: fixture.pool.token }),
+      ).resolves.toBeUndefined();
+    });
+  });
+}

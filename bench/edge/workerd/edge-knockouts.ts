@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { Principal } from '../../../worker/auth/index.ts';
+import type { EdgeDeps } from '../../../worker/edge-deps.ts';
+import type { KnockoutName } from '../knockout-catalog.ts';
+
+// Type-checked with the Worker (worker/tsconfig.json): it works on the Worker's collaborators.
+
+const customizers: Readonly<Record<KnockoutName, (deps: EdgeDeps) => EdgeDeps>> = {
+  'no-api-key-auth': (deps) => {
+    const principals = new Map<string, Principal>();
+    const { authenticator } = deps;
+    return {
+      ...deps,
+      authenticator: {
+        async authenticate(authorization) {
+          const header = authorization ?? '';
+          const known = principals.get(header);
+          if (known) return known;
+          const principal = await authenticator.authenticate(authorization);
+          principals.set(header, principal);
+          return principal;
+        },
+        forget: () => principals.clear(),
+      },
+    };
+  },
+  'no-request-validation': (deps) => ({
+    ...deps,
+    parseJson: <Schema extends z.ZodType>(_contentType: string | undefined, text: string) =>
+      // Unchecked on purpose: this variant measures what validation costs.
+      ({ n: 1, response_format: 'b64_json', priority: 'normal', ...JSON.parse(text) }) as z.infer<Schema>,
+  }),
+  'no-hedging': (deps) => ({ ...deps, hedgeBudget: null }),
+};
+
+/**
+ * The `customize` option for `createEdgeWorker` that applies the named knock-outs in order
+ * (bench/edge/knockout-catalog.ts describes each).
+ */
+export function customizeFor(names: readonly KnockoutName[]): (deps: EdgeDeps) => EdgeDeps {
+  const chosen = names.map((name) => customizers[name]);
+  return (deps) => chosen.reduce((current, customize) => customize(current), deps);
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import type { RoutingPolicy } from './routing/index.ts';
+
+/** Telemetry older than this excludes a pool from routing, unless `TELEMETRY_TTL_MS` says otherwise. */
+export const DEFAULT_TELEMETRY_TTL_MS = 5_000;
+/** The model of a request that names none, unless `DEFAULT_MODEL` says otherwise. */
+export const DEFAULT_MODEL = 'spillway-tiny';
+/** Job time routing assumes for a pool that has not finished a job yet. */
+export const DEFAULT_JOB_MS = 1_000;
+/** Most webhook deliveries tried per job. */
+export const WEBHOOK_MAX_ATTEMPTS = 8;
+/** Longest pause between two webhook deliveries. */
+export const WEBHOOK_MAX_DELAY_MS = 600_000;
+
+// Vars arrive as strings from `wrangler.toml` (`[vars]`), `.dev.vars` or the dashboard; JSON vars
+// may arrive as numbers or booleans. Both spellings are accepted, nothing else.
+const positiveInteger = (fallback: number) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^\d+$/, 'must be a positive integer').transform(Number)])
+    .pipe(z.number().int('must be a positive integer').positive('must be a positive integer'))
+    .default(fallback);
+
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false'], 'must be "true" or "false"').transform((v) => v === 'true')])
+  .default(false);
+
+const varsSchema = z.object({
+  EDGE_SIGNING_KEY: z.string('is required (a secret: the edge’s Ed25519 private JWK)').min(1, 'is empty'),
+  TELEMETRY_TTL_MS: positiveInteger(DEFAULT_TELEMETRY_TTL_MS),
+  DEFAULT_MODEL: z.string().trim().min(1, 'must name a model').default(DEFAULT_MODEL),
+  ALLOW_PRIVATE_POOL_URLS: flag,
+  RESULT_RETENTION_S: positiveInteger(86_400),
+  RESULT_URL_TTL_S: positiveInteger(3_600),
+  JOB_CLAIM_LEASE_MS: positiveInteger(15_000),
+  JOB_WATCHDOG_MS: positiveInteger(30_000),
+  JOB_DEFAULT_DEADLINE_MS: positiveInteger(600_000),
+  WEBHOOK_RETRY_BASE_MS: positiveInteger(2_000),
+  ALLOW_PRIVATE_WEBHOOK_URLS: flag,
+  ENVIRONMENT: z.string().optional(),
+});
+
+/** The Worker's settings, parsed once from its vars and secrets. */
+export interface EdgeConfig {
+  /** Secret: the edge's private signing key (Ed25519 JWK JSON). Never log it. */
+  readonly edgeSigningKey: string;
+  /** The model of a request that names none. */
+  readonly defaultModel: string;
+  /** What routing needs: how fresh telemetry must be, and the job time of a pool with none. */
+  readonly routing: RoutingPolicy;
+  /** Local development only: operators may register pools on private addresses. */
+  readonly allowPrivatePoolUrls: boolean;
+  /** Async jobs, results and webhooks. */
+  readonly jobs: JobSettings;
+  /** Deployment name such as `"production"`; null in local development and tests. */
+  readonly environment: string | null;
+}
+
+/** Job, result and webhook timings. */
+export interface JobSettings {
+  /** How long a finished job and its images are kept. */
+  readonly resultRetentionMs: number;
+  /** Lifetime of a signed result URL (never past the retention). */
+  readonly resultUrlTtlSeconds: number;
+  /** A consumer renews its claim within this; an unrenewed claim is presumed dead. */
+  readonly claimLeaseMs: number;
+  /** A queued job nobody claimed within this after its message was due is enqueued again. */
+  readonly watchdogMs: number;
+  /** Deadline of a job whose request sets no `deadline_ms`. */
+  readonly defaultDeadlineMs: number;
+  readonly webhookRetryBaseMs: number;
+  /** Most webhook deliveries tried per job. */
+  readonly webhookMaxAttempts: number;
+  readonly webhookMaxDelayMs: number;
+  /** Local development only: webhooks may target loopback and private hosts over http. */
+  readonly allowPrivateWebhooks: boolean;
+}
+
+/** A var or secret the Worker cannot run with; the message names each one and never shows a secret. */
+export class EdgeConfigError extends Error {
+  override readonly name = 'EdgeConfigError';
+}
+
+/**
+ * Parses every var and secret the Worker reads, with its default, once. A malformed value is an
+ * {@link EdgeConfigError} naming the variable, never a silent NaN or fallback.
+ *
+ * @example
+ * const config = parseEdgeConfig({ EDGE_SIGNING_KEY: '{"kty":"OKP"}', TELEMETRY_TTL_MS: '3000' });
+ * config.routing.telemetryTtlMs; // 3000
+ */
+export function parseEdgeConfig(vars: object): EdgeConfig {
+  const parsed = varsSchema.safeParse(vars);
+  if (!parsed.success) throw new EdgeConfigError(describeIssues(parsed.error, vars));
+  const v = parsed.data;
+  return {
+    edgeSigningKey: v.EDGE_SIGNING_KEY,
+    defaultModel: v.DEFAULT_MODEL,
+    routing: { telemetryTtlMs: v.TELEMETRY_TTL_MS, defaultJobMs: DEFAULT_JOB_MS },
+    allowPrivatePoolUrls: v.ALLOW_PRIVATE_POOL_URLS,
+    environment: v.ENVIRONMENT ?? null,
+    jobs: {
+      resultRetentionMs: v.RESULT_RETENTION_S * 1_000,
+      resultUrlTtlSeconds: v.RESULT_URL_TTL_S,
+      claimLeaseMs: v.JOB_CLAIM_LEASE_MS,
+      watchdogMs: v.JOB_WATCHDOG_MS,
+      defaultDeadlineMs: v.JOB_DEFAULT_DEADLINE_MS,
+      webhookRetryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
+      webhookMaxAttempts: WEBHOOK_MAX_ATTEMPTS,
+      webhookMaxDelayMs: WEBHOOK_MAX_DELAY_MS,
+      allowPrivateWebhooks: v.ALLOW_PRIVATE_WEBHOOK_URLS,
+    },
+  };
+}
+
+const secretNames = new Set(['EDGE_SIGNING_KEY']);
+
+function describeIssues(error: z.ZodError, vars: object): string {
+  const lines = error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(vars)');
+    const value: unknown = Reflect.get(vars, name);
+    const shown = secretNames.has(name) || value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+    return `${name} ${issue.message}${shown}`;
+  });
+  return `the Worker's configuration is invalid: ${lines.join('; ')}`;
+}
+
+const parsedByEnv = new WeakMap<object, EdgeConfig>();
+
+/**
+ * {@link parseEdgeConfig}, remembered per bindings object: an isolate parses its vars once, and a
+ * Durable Object reads the same settings as the routes without parsing them per call.
+ */
+export function edgeConfigOf(env: object): EdgeConfig {
+  let config = parsedByEnv.get(env);
+  if (!config) {
+    config = parseEdgeConfig(env);
+    parsedByEnv.set(env, config);
+  }
+  return config;
+}

@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import { type BackendProtocol, backends, type ImageBackend, isBackendProtocol } from '../backends/index.ts';
+import { parseJsonBody } from '../shared/index.ts';
+import {
+  type Authenticator,
+  createDispatchSigner,
+  DirectoryAuthenticator,
+  type DispatchSigner,
+  type EdgeKeys,
+  loadEdgeKeys,
+} from './auth/index.ts';
+import type { EdgeConfig } from './config.ts';
+import { RetryBudget } from './dispatch/retry-budget.ts';
+import type { DispatchServices } from './dispatch/route-and-dispatch.ts';
+import { FleetCache } from './fleet/fleet-cache.ts';
+import { fleetRegistryOf } from './fleet/fleet-registry-stub.ts';
+import { IsolateObservations } from './fleet/local-observations.ts';
+import { tenantDirectoryOf } from './tenants/tenant-directory-stub.ts';
+
+/** Share of requests that may become hedged copies of late calls. */
+const HEDGE_RATIO = 0.05;
+/** Most hedges a burst of late calls may take at once. */
+const HEDGE_CAPACITY = 5;
+
+/** Parses a request body's text against a route's schema (`parseJsonBody` from `shared/`). */
+export type JsonBodyParser = <Schema extends z.ZodType>(
+  contentType: string | undefined,
+  text: string,
+  schema: Schema,
+) => z.infer<Schema>;
+
+/**
+ * Everything the edge's routes and queue consumer work with, built once per isolate by the
+ * composition root ({@link createEdgeDeps}) and handed to `createApp(deps)`. Lives across requests
+ * in one isolate, never shared between isolates. Tests and benches build their own variants.
+ */
+export interface EdgeDeps extends DispatchServices {
+  /** Every var and secret, parsed once. */
+  readonly config: EdgeConfig;
+  /** Resolves callers, with this isolate's credential caches. */
+  readonly authenticator: Authenticator;
+  /** Parses and validates JSON request bodies against the routes' schemas. */
+  readonly parseJson: JsonBodyParser;
+  /** The edge's signing keys (operator tokens, dispatch tokens). */
+  edgeKeys(): Promise<EdgeKeys>;
+}
+
+/**
+ * Builds the isolate's collaborators from its bindings and parsed config.
+ *
+ * @example
+ * const deps = createEdgeDeps(env, parseEdgeConfig(env));
+ * const app = createApp(deps);
+ */
+export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number = Date.now): EdgeDeps {
+  let signer: Promise<DispatchSigner> | null = null;
+  const edgeKeys = () => loadEdgeKeys(config.edgeSigningKey);
+  const adapters = new Map<BackendProtocol, ImageBackend>();
+  return {
+    config,
+    now,
+    random: Math.random,
+    fleet: new FleetCache(() => fleetRegistryOf(env).snapshot(), now),
+    observations: new IsolateObservations(),
+    retryBudget: new RetryBudget(),
+    hedgeBudget: new RetryBudget({ ratio: HEDGE_RATIO, capacity: HEDGE_CAPACITY }),
+    authenticator: new DirectoryAuthenticator({ edgeKeys, tenants: () => tenantDirectoryOf(env), now }),
+    parseJson: parseJsonBody,
+    edgeKeys,
+    signer() {
+      signer ??= edgeKeys().then((keys) => createDispatchSigner(keys, now));
+      return signer;
+    },
+    backendFor(protocol) {
+      if (!isBackendProtocol(protocol)) return undefined;
+      let adapter = adapters.get(protocol);
+      if (!adapter) {
+        adapter = backends[protocol]();
+        adapters.set(protocol, adapter);
+      }
+      return adapter;
+    },
+    // Best effort: a registry that cannot be reached leaves the isolate's own ejection in place.
+    reportSuspect: (poolId) =>
+      fleetRegistryOf(env)
+        .reportSuspect(poolId)
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
+  };
+}

@@ -1,0 +1,29 @@
+import type { PoolRecord, ProviderRecord, TelemetryReport } from '../../shared/index.ts';
+
+export type { PoolRecord, ProviderRecord } from '../../shared/index.ts';
+
+/** One pool as routing needs it: record, provider, and the latest accepted telemetry. */
+export interface PoolSnapshotEntry {
+  readonly pool: PoolRecord;
+  readonly provider: ProviderRecord;
+  readonly telemetry: TelemetryReport | null;
+  /** When the edge accepted the latest heartbeat (epoch ms), or null. */
+  readonly received_at: number | null;
+  /** Until when an isolate's report holds the pool suspect (epoch ms), or null. */
+  readonly suspect_until: number | null;
+  /**
+   * Since when every accepted heartbeat has shown no work (queued + running = 0), epoch ms on
+   * the edge's receive clock like `received_at`; null while the pool has work or never reported.
+   */
+  readonly idle_since: number | null;
+  /** The lowest EWMA job time the pool has reported, ms; null before it finished a job. */
+  readonly best_job_ms: number | null;
+}
+
+/** The fleet at one moment; isolates cache it and refresh it in the background. */
+export interface FleetSnapshot {
+  /** Increases with every change, so a cache can tell whether it is behind. */
+  readonly version: number;
+  readonly taken_at: number;
+  readonly pools: readonly PoolSnapshotEntry[];
+}

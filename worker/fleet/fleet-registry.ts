@@ -1,0 +1,208 @@
+import { DurableObject } from 'cloudflare:workers';
+import {
+  type PoolInput,
+  type ProviderInput,
+  poolInputSchema,
+  providerInputSchema,
+  type TelemetryReport,
+  telemetryReportSchema,
+} from '../../shared/index.ts';
+import type { RpcValue } from '../storage/rpc-value.ts';
+import { toFlag } from '../storage/sql-values.ts';
+import { forgetPoolTiming, recordIdleness, recordJobTime } from './fleet-idle.ts';
+import type { FleetSnapshot, PoolRecord, ProviderRecord } from './fleet-records.ts';
+import type {
+  DeletePoolResult,
+  DeleteProviderResult,
+  PutPoolResult,
+  RecordTelemetryResult,
+  SetPoolFlagResult,
+} from './fleet-results.ts';
+import { type PoolRow, type ProviderRow, poolFromRow, providerFromRow } from './fleet-rows.ts';
+import { bumpVersion, createFleetSchema } from './fleet-schema.ts';
+import { readFleetSnapshot } from './fleet-snapshot.ts';
+import { clearSuspicionIfMoved, forgetSuspicion, recordSuspicion } from './fleet-suspicion.ts';
+
+/**
+ * The fleet registry: providers, pools with the operator's switches, and each pool's latest
+ * telemetry, in SQLite storage. One object, named `fleet`; every write bumps the snapshot version.
+ *
+ * @example
+ * const fleet = fleetRegistryOf(env);
+ * const result = await fleet.putPool(poolInputSchema.parse(body));
+ * if (!result.ok) console.warn(result.reason); // 'unknown_provider'
+ * const snapshot = await fleet.snapshot();
+ */
+export class FleetRegistry extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    createFleetSchema(ctx.storage.sql);
+  }
+
+  private get sql(): SqlStorage {
+    return this.ctx.storage.sql;
+  }
+
+  /** Registers a provider or updates it, keeping its `created_at`. */
+  async putProvider(input: ProviderInput): Promise<ProviderRecord> {
+    const provider = providerInputSchema.parse(input);
+    const [row] = this.sql
+      .exec<ProviderRow>(
+        `INSERT INTO providers (id, name, protocol, credentials_ref, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET
+           name = excluded.name, protocol = excluded.protocol, credentials_ref = excluded.credentials_ref
+         RETURNING *`,
+        provider.id,
+        provider.name,
+        provider.protocol,
+        provider.credentials_ref,
+        Date.now(),
+      )
+      .toArray();
+    if (row === undefined) throw new Error('providers upsert returned no row');
+    bumpVersion(this.sql);
+    return providerFromRow(row);
+  }
+
+  /** All providers, by id. */
+  async listProviders(): Promise<ProviderRecord[]> {
+    return this.sql.exec<ProviderRow>('SELECT * FROM providers ORDER BY id').toArray().map(providerFromRow);
+  }
+
+  /** Removes a provider that has no pools left. */
+  async deleteProvider(id: string): Promise<DeleteProviderResult> {
+    const found = this.sql.exec('SELECT 1 FROM providers WHERE id = ?', id).toArray().length > 0;
+    if (!found) return { ok: false, reason: 'not_found' };
+    const inUse = this.sql.exec('SELECT 1 FROM pools WHERE provider_id = ? LIMIT 1', id).toArray().length > 0;
+    if (inUse) return { ok: false, reason: 'has_pools' };
+    this.sql.exec('DELETE FROM providers WHERE id = ?', id);
+    bumpVersion(this.sql);
+    return { ok: true };
+  }
+
+  /** Registers a pool (enabled, not draining) or updates it, keeping its switches and `created_at`. */
+  async putPool(input: PoolInput): Promise<PutPoolResult> {
+    const pool = poolInputSchema.parse(input);
+    const known = this.sql.exec('SELECT 1 FROM providers WHERE id = ?', pool.provider_id).toArray();
+    if (known.length === 0) return { ok: false, reason: 'unknown_provider' };
+    const now = Date.now();
+    const [row] = this.sql
+      .exec<PoolRow>(
+        `INSERT INTO pools
+           (id, provider_id, url, region, models, capacity, public_key, enabled, draining, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET
+           provider_id = excluded.provider_id, url = excluded.url, region = excluded.region,
+           models = excluded.models, capacity = excluded.capacity, public_key = excluded.public_key,
+           updated_at = excluded.updated_at
+         RETURNING *`,
+        pool.id,
+        pool.provider_id,
+        pool.url,
+        pool.region,
+        JSON.stringify(pool.models),
+        pool.capacity,
+        JSON.stringify(pool.public_key),
+        now,
+        now,
+      )
+      .toArray();
+    if (row === undefined) throw new Error('pools upsert returned no row');
+    bumpVersion(this.sql);
+    return { ok: true, pool: poolFromRow(row) };
+  }
+
+  /** All pools, by id. */
+  async listPools(): Promise<RpcValue<PoolRecord>[]> {
+    return this.sql.exec<PoolRow>('SELECT * FROM pools ORDER BY id').toArray().map(poolFromRow);
+  }
+
+  /** One pool, or null. */
+  async getPool(id: string): Promise<RpcValue<PoolRecord> | null> {
+    const [row] = this.sql.exec<PoolRow>('SELECT * FROM pools WHERE id = ?', id).toArray();
+    return row === undefined ? null : poolFromRow(row);
+  }
+
+  /** Removes a pool and its telemetry, suspicion, idleness and best job time. */
+  async deletePool(id: string): Promise<DeletePoolResult> {
+    this.sql.exec('DELETE FROM telemetry WHERE pool_id = ?', id);
+    forgetSuspicion(this.sql, id);
+    forgetPoolTiming(this.sql, id);
+    const { rowsWritten } = this.sql.exec('DELETE FROM pools WHERE id = ?', id);
+    if (rowsWritten === 0) return { ok: false, reason: 'not_found' };
+    bumpVersion(this.sql);
+    return { ok: true };
+  }
+
+  /** The operator's drain switch; separate from the `draining` a pool reports in telemetry. */
+  async setDraining(id: string, draining: boolean): Promise<SetPoolFlagResult> {
+    return this.setFlag(id, 'draining', draining);
+  }
+
+  /** The operator's on/off switch. */
+  async setEnabled(id: string, enabled: boolean): Promise<SetPoolFlagResult> {
+    return this.setFlag(id, 'enabled', enabled);
+  }
+
+  private setFlag(id: string, column: 'draining' | 'enabled', value: boolean): SetPoolFlagResult {
+    const [row] = this.sql
+      .exec<PoolRow>(
+        `UPDATE pools SET ${column} = ?, updated_at = ? WHERE id = ? RETURNING *`,
+        toFlag(value),
+        Date.now(),
+        id,
+      )
+      .toArray();
+    if (row === undefined) return { ok: false, reason: 'not_found' };
+    bumpVersion(this.sql);
+    return { ok: true, pool: poolFromRow(row) };
+  }
+
+  /**
+   * Keeps `report` as the pool's latest telemetry unless the stored one is at least as recent:
+   * heartbeats can arrive out of order, and a replayed one must not look fresh.
+   */
+  async recordTelemetry(
+    poolId: string,
+    report: TelemetryReport,
+    receivedAt: number,
+  ): Promise<RecordTelemetryResult> {
+    const parsed = telemetryReportSchema.parse(report);
+    const known = this.sql.exec('SELECT 1 FROM pools WHERE id = ?', poolId).toArray();
+    if (known.length === 0) return { ok: false, reason: 'unknown_pool' };
+    if (parsed.pool_id !== poolId) return { ok: false, reason: 'pool_mismatch' };
+    const [stored] = this.sql
+      .exec<{ reported_at: number }>('SELECT reported_at FROM telemetry WHERE pool_id = ?', poolId)
+      .toArray();
+    if (stored !== undefined && parsed.timestamp <= stored.reported_at) return { ok: true, stale: true };
+    this.sql.exec(
+      `INSERT INTO telemetry (pool_id, report, reported_at, received_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (pool_id) DO UPDATE SET
+         report = excluded.report, reported_at = excluded.reported_at, received_at = excluded.received_at`,
+      poolId,
+      JSON.stringify(parsed),
+      parsed.timestamp,
+      receivedAt,
+    );
+    recordIdleness(this.sql, poolId, parsed.queued + parsed.running === 0, receivedAt);
+    recordJobTime(this.sql, poolId, parsed.ewma_job_ms);
+    clearSuspicionIfMoved(this.sql, poolId, receivedAt);
+    bumpVersion(this.sql);
+    return { ok: true, stale: false };
+  }
+
+  /**
+   * An isolate's report that the pool refused connections or failed: the pool stays suspect
+   * (no isolate routes to it) until its telemetry moves or 30 s pass. False for an unknown pool.
+   */
+  async reportSuspect(poolId: string): Promise<boolean> {
+    const recorded = recordSuspicion(this.sql, poolId, Date.now());
+    if (recorded) bumpVersion(this.sql);
+    return recorded;
+  }
+
+  /** Every pool with its provider and latest telemetry, and the version they were read at. */
+  async snapshot(): Promise<RpcValue<FleetSnapshot>> {
+    return readFleetSnapshot(this.sql, Date.now());
+  }
+}

@@ -1,0 +1,25 @@
+import type { RpcValue } from '../storage/rpc-value.ts';
+import type { PoolRecord } from './fleet-records.ts';
+
+/** {@link FleetRegistry.deleteProvider}: a provider that still has pools is kept. */
+export type DeleteProviderResult = { ok: true } | { ok: false; reason: 'not_found' | 'has_pools' };
+
+/** {@link FleetRegistry.putPool}: a pool needs a registered provider. */
+export type PutPoolResult =
+  | { ok: true; pool: RpcValue<PoolRecord> }
+  | { ok: false; reason: 'unknown_provider' };
+
+/** {@link FleetRegistry.deletePool}. */
+export type DeletePoolResult = { ok: true } | { ok: false; reason: 'not_found' };
+
+/** {@link FleetRegistry.setDraining} and {@link FleetRegistry.setEnabled}. */
+export type SetPoolFlagResult = { ok: true; pool: RpcValue<PoolRecord> } | { ok: false; reason: 'not_found' };
+
+/**
+ * {@link FleetRegistry.recordTelemetry}. `stale: true` means the report was not newer than the
+ * stored one and was dropped. `pool_mismatch`: the report names another pool than the one it was
+ * accepted for.
+ */
+export type RecordTelemetryResult =
+  | { ok: true; stale: boolean }
+  | { ok: false; reason: 'unknown_pool' | 'pool_mismatch' };

@@ -1,0 +1,54 @@
+import type { RpcValue } from '../storage/rpc-value.ts';
+import { bestJobMsByPool, idleSinceByPool } from './fleet-idle.ts';
+import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
+import {
+  type PoolRow,
+  type ProviderRow,
+  poolFromRow,
+  providerFromRow,
+  type TelemetryRow,
+  telemetryFromRow,
+} from './fleet-rows.ts';
+import { readVersion } from './fleet-schema.ts';
+import { suspectUntilByPool } from './fleet-suspicion.ts';
+
+/**
+ * Reads every pool joined with its provider and latest telemetry. Synchronous reads with no
+ * `await` between them, so the version matches the rows.
+ */
+export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<FleetSnapshot> {
+  const providers = new Map(
+    sql
+      .exec<ProviderRow>('SELECT * FROM providers')
+      .toArray()
+      .map((row) => [row.id, providerFromRow(row)]),
+  );
+  const telemetry = new Map(
+    sql
+      .exec<TelemetryRow>('SELECT * FROM telemetry')
+      .toArray()
+      .map((row) => [row.pool_id, row]),
+  );
+  const suspects = suspectUntilByPool(sql);
+  const idleSince = idleSinceByPool(sql);
+  const bestJobMs = bestJobMsByPool(sql);
+  const pools = sql.exec<PoolRow>('SELECT * FROM pools ORDER BY id').toArray();
+  // putPool and deleteProvider keep every pool's provider registered; the check is for the type.
+  const entries = pools.flatMap((row): RpcValue<PoolSnapshotEntry>[] => {
+    const provider = providers.get(row.provider_id);
+    if (provider === undefined) return [];
+    const latest = telemetry.get(row.id);
+    return [
+      {
+        pool: poolFromRow(row),
+        provider,
+        telemetry: latest === undefined ? null : telemetryFromRow(latest),
+        received_at: latest?.received_at ?? null,
+        suspect_until: suspects.get(row.id) ?? null,
+        idle_since: idleSince.get(row.id) ?? null,
+        best_job_ms: bestJobMs.get(row.id) ?? null,
+      },
+    ];
+  });
+  return { version: readVersion(sql), taken_at: takenAt, pools: entries };
+}

@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { ApiError } from '../../shared/index.ts';
+import type { AppEnv } from '../app-env.ts';
+import { verifyHeartbeat } from '../auth/index.ts';
+import { fleetRegistryOf } from './fleet-registry-stub.ts';
+
+/** Heartbeat tokens are small; anything larger is refused before it is parsed. */
+const MAX_HEARTBEAT_BYTES = 16 * 1024;
+
+/**
+ * `POST /v1/pools/:id/telemetry`: a pool's signed heartbeat (`application/jwt`). Accepted only
+ * when signed by the key registered for that pool id and issued for it.
+ */
+export const telemetryRoutes = new Hono<AppEnv>().post('/v1/pools/:id/telemetry', async (context) => {
+  const poolId = context.req.param('id');
+  const token = (await context.req.text()).trim();
+  if (token.length > MAX_HEARTBEAT_BYTES) throw new ApiError('payload_too_large', 'heartbeat too large');
+  const registry = fleetRegistryOf(context.env);
+  const pool = await registry.getPool(poolId);
+  if (!pool) throw new ApiError('not_found', `no pool ${poolId} is registered`);
+  const verdict = await verifyHeartbeat(token, poolId, pool.public_key);
+  if (!verdict.ok) {
+    console.warn(JSON.stringify({ msg: 'heartbeat refused', pool_id: poolId, reason: verdict.reason }));
+    throw new ApiError('invalid_credentials', 'the heartbeat signature or claims were refused');
+  }
+  const stored = await registry.recordTelemetry(poolId, verdict.claims.telemetry, context.var.deps.now());
+  if (!stored.ok) throw new ApiError('not_found', `no pool ${poolId} is registered`);
+  return context.body(null, 204);
+});

@@ -1,0 +1,77 @@
+import { type Context, Hono } from 'hono';
+import { ApiError, type GenerationResponse, generationRequestSchema } from '../../shared/index.ts';
+import type { AppEnv } from '../app-env.ts';
+import { failureToApiError } from '../dispatch/dispatch-errors.ts';
+import { routeAndDispatch, tenantRequest } from '../dispatch/route-and-dispatch.ts';
+import { storeImages } from '../jobs/result-store.ts';
+import { signedResultUrls } from '../jobs/result-urls.ts';
+import { requireTenant } from '../middleware/authenticate.ts';
+import { readJsonBody } from '../middleware/read-json-body.ts';
+
+/** Time budget of a request that does not set `deadline_ms`. */
+const DEFAULT_DEADLINE_MS = 60_000;
+
+/**
+ * `POST /v1/images/generations`: the OpenAI Images endpoint, routed to the pool that finishes
+ * soonest. `response_format: "url"` stores the images in R2 and answers short-lived signed URLs.
+ */
+export const generationRoutes = new Hono<AppEnv>().post(
+  '/v1/images/generations',
+  requireTenant,
+  async (context) => {
+    const principal = context.get('principal');
+    if (principal.kind !== 'tenant') throw new ApiError('insufficient_scope', 'tenant credential required');
+    const parsed = await readJsonBody(context, generationRequestSchema);
+    const { tenant } = principal;
+    const { deps } = context.var;
+    const request = tenantRequest(parsed, tenant, deps.config.defaultModel);
+    const startedAt = deps.now();
+    const outcome = await routeAndDispatch({
+      services: deps,
+      tenant,
+      request,
+      jobId: `edge-${context.get('requestId')}`,
+      deadlineAt: startedAt + (request.deadline_ms ?? DEFAULT_DEADLINE_MS),
+      waitUntil: (promise) => context.executionCtx.waitUntil(promise),
+    });
+    if (!outcome.ok) {
+      if (outcome.error === 'model_not_found') {
+        throw new ApiError('model_not_found', `no pool serves model ${request.model ?? ''}`, {
+          param: 'model',
+        });
+      }
+      throw failureToApiError(outcome.error);
+    }
+    context.header('x-spillway-pool', outcome.poolId);
+    context.header('x-spillway-provider', outcome.providerId);
+    const { spillway: _details, ...openAi } = outcome.result.response;
+    const created = Math.floor(startedAt / 1000);
+    if (request.response_format !== 'url') return context.json({ ...openAi, created });
+    return context.json({
+      created,
+      data: await storeAsUrls(context, openAi.data),
+    });
+  },
+);
+
+async function storeAsUrls(
+  context: Context<AppEnv>,
+  images: GenerationResponse['data'],
+): Promise<GenerationResponse['data']> {
+  const { config, now: clock } = context.var.deps;
+  const settings = config.jobs;
+  const resultId = `img_${crypto.randomUUID().replaceAll('-', '')}`;
+  const now = clock();
+  const expiresAt = now + settings.resultRetentionMs;
+  await storeImages(context.env.RESULTS, resultId, images, expiresAt);
+  const urls = await signedResultUrls({
+    edgeSigningKey: config.edgeSigningKey,
+    origin: new URL(context.req.url).origin,
+    resultId,
+    count: images.length,
+    nowMs: now,
+    ttlSeconds: settings.resultUrlTtlSeconds,
+    expiresAt,
+  });
+  return images.map(({ b64_json: _bytes, ...image }, index) => ({ ...image, url: urls[index] ?? '' }));
+}

@@ -1,0 +1,308 @@
+import { DurableObject } from 'cloudflare:workers';
+import { type ErrorEnvelope, isTerminalJobStatus } from '../../shared/index.ts';
+import { edgeConfigOf, type JobSettings } from '../config.ts';
+import { nextAlarmAt } from './job-alarm-plan.ts';
+import type { JobMessage } from './job-message.ts';
+import type {
+  CancelResult,
+  ClaimedJob,
+  CreateJobResult,
+  JobPool,
+  JobProgressReport,
+  JobRecord,
+  JobSuccess,
+  NewJob,
+  SucceedResult,
+} from './job-record.ts';
+import {
+  deadlineError,
+  initialRecord,
+  nextWebhookDelivery,
+  progressChange,
+  requeued,
+} from './job-transitions.ts';
+import { deleteImages } from './result-store.ts';
+import type { WaitingRoom } from './waiting-room.ts';
+import { waitingRoomFor } from './waiting-room-stub.ts';
+import { deliverWebhook } from './webhook-delivery.ts';
+
+const RECORD_KEY = 'job';
+/** Longest a reader may wait in one call (long-poll, one SSE round). */
+const MAX_WAIT_MS = 60_000;
+
+/**
+ * One async job: its state machine, its single result, its webhook and its retention, in
+ * SQLite storage. One object per job, named by the job id. The queue consumer claims the job
+ * (one live claim at a time, renewed while it runs), reports where it runs and how it ended;
+ * the first reported success is the job's one result. The alarm is the safety net: it enqueues
+ * the job again when a claim lapsed (isolate gone) or a message was lost, fails it at its
+ * deadline, delivers the webhook with full-jitter retries, and deletes everything after the
+ * retention period.
+ *
+ * @example
+ * const job = env.JOBS.getByName(jobId);
+ * const created = await job.create(newJob);
+ */
+export class JobObject extends DurableObject<Env> {
+  /** Readers waiting for the next change (long-poll, SSE); in memory, woken on every visible write. */
+  readonly #waiters = new Set<() => void>();
+
+  #settings(): JobSettings {
+    return edgeConfigOf(this.env).jobs;
+  }
+
+  #read(): JobRecord | undefined {
+    return this.ctx.storage.kv.get<JobRecord>(RECORD_KEY);
+  }
+
+  /** Stores the record (a visible change bumps `version`), wakes readers and re-plans the alarm. */
+  async #write(next: JobRecord, visible: boolean): Promise<JobRecord> {
+    const record = visible ? { ...next, version: next.version + 1, updatedAt: Date.now() } : next;
+    this.ctx.storage.kv.put(RECORD_KEY, record);
+    if (visible) {
+      for (const wake of this.#waiters) wake();
+      this.#waiters.clear();
+    }
+    const at = nextAlarmAt(record, this.#settings());
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    return record;
+  }
+
+  async #enqueue(id: string, delayMs: number): Promise<void> {
+    const message: JobMessage = { job_id: id };
+    try {
+      await this.env.JOB_QUEUE.send(message, { delaySeconds: Math.ceil(delayMs / 1000) });
+    } catch (error) {
+      // The watchdog alarm enqueues the job again; nothing is lost.
+      console.warn(
+        JSON.stringify({ level: 'warn', msg: 'job enqueue failed', job_id: id, error: String(error) }),
+      );
+    }
+  }
+
+  /**
+   * Creates the job, or answers an idempotent replay with the existing one (also while it is
+   * still running); a different body under the same key is `key_mismatch`. Runs without an
+   * await before the first write, so concurrent duplicates cannot both create.
+   */
+  async create(input: NewJob): Promise<CreateJobResult> {
+    const existing = this.#read();
+    if (existing) {
+      const same = existing.fingerprint === input.fingerprint && existing.tenant.id === input.tenant.id;
+      return same ? { kind: 'replayed', record: existing } : { kind: 'key_mismatch' };
+    }
+    const record = await this.#write(initialRecord(input, Date.now()), false);
+    await this.#enqueue(record.id, 0);
+    return { kind: 'created', record };
+  }
+
+  /** The job, or null when it does not exist or belongs to another tenant. */
+  async read(tenantId: string): Promise<JobRecord | null> {
+    const record = this.#read();
+    return record && record.tenant.id === tenantId ? record : null;
+  }
+
+  /**
+   * Waits until the job's version passes `afterVersion` (or, with `terminal`, until it is
+   * terminal), at most `timeoutMs`, then returns it as it is; null as {@link read}.
+   */
+  async waitFor(
+    tenantId: string,
+    afterVersion: number,
+    terminal: boolean,
+    timeoutMs: number,
+  ): Promise<JobRecord | null> {
+    const deadline = Date.now() + Math.min(Math.max(0, timeoutMs), MAX_WAIT_MS);
+    for (;;) {
+      const record = await this.read(tenantId);
+      if (record === null || isTerminalJobStatus(record.status)) return record;
+      if (!terminal && record.version > afterVersion) return record;
+      const left = deadline - Date.now();
+      if (left <= 0) return record;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Cancels a job that has not finished; the caller stops `stopPool` if one is returned. */
+  async cancel(tenantId: string): Promise<CancelResult | null> {
+    const record = await this.read(tenantId);
+    if (record === null) return null;
+    if (isTerminalJobStatus(record.status)) return { record, stopPool: null };
+    // Claimed with a pool recorded: a pool call is (or may be) in flight.
+    const stopPool = record.claim !== null ? record.pool : null;
+    return { record: await this.#finish(record, { status: 'canceled' }), stopPool };
+  }
+
+  /** Claims the job for a queue consumer; null when it is finished or another live claim holds it. */
+  async claim(): Promise<ClaimedJob | null> {
+    const record = this.#read();
+    if (!record || isTerminalJobStatus(record.status)) return null;
+    const now = Date.now();
+    if (record.claim && record.claim.until > now) return null;
+    if (now >= record.deadlineAt) {
+      await this.#finish(record, { status: 'failed', error: deadlineError(record.id) });
+      return null;
+    }
+    const serial = record.claims + 1;
+    const until = now + this.#settings().claimLeaseMs;
+    await this.#write({ ...record, claim: { serial, until }, claims: serial, dueAt: null }, false);
+    return {
+      serial,
+      id: record.id,
+      tenant: record.tenant,
+      request: record.request,
+      deadlineAt: record.deadlineAt,
+    };
+  }
+
+  /** Extends a live claim; false tells its consumer to stop (canceled, finished or superseded). */
+  async renew(serial: number): Promise<boolean> {
+    const record = this.#read();
+    if (!record || isTerminalJobStatus(record.status) || record.claim?.serial !== serial) return false;
+    const until = Date.now() + this.#settings().claimLeaseMs;
+    await this.#write({ ...record, claim: { serial, until } }, false);
+    return true;
+  }
+
+  /** Records that the claim's consumer is calling `pool` (one more attempt); `running` follows with the first step. */
+  async started(serial: number, pool: JobPool): Promise<void> {
+    const record = this.#read();
+    if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return;
+    // Waiting on the pool until it reports a step (position 0 = next, or already in a batch).
+    await this.#write(
+      {
+        ...record,
+        status: 'queued',
+        pool,
+        attempts: record.attempts + 1,
+        progress: null,
+        queuePosition: 0,
+        waitingSince: null,
+      },
+      true,
+    );
+    await this.#leaveRoom(record);
+  }
+
+  /** Records the pool's queue position (waiting there: `queued`) or step progress (`running`). */
+  async report(serial: number, report: JobProgressReport): Promise<void> {
+    const record = this.#read();
+    if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return;
+    await this.#write({ ...record, ...progressChange(report) }, true);
+  }
+
+  /** Offers a result; the first one for an unfinished job wins, any later one is refused. */
+  async succeed(success: JobSuccess): Promise<SucceedResult> {
+    const record = this.#read();
+    if (!record) return 'stale';
+    if (record.status === 'canceled') return 'canceled';
+    if (isTerminalJobStatus(record.status)) return 'stale';
+    // Any claim's result is the same images (the seed is fixed at submission), so the first
+    // wins, even from a claim that lapsed: the job is not computed again for nothing.
+    await this.#finish(record, { status: 'succeeded', result: success });
+    return 'accepted';
+  }
+
+  /** Fails the job for good (the request's own fault, or its deadline passed). */
+  async fail(serial: number, error: ErrorEnvelope['error']): Promise<void> {
+    const record = this.#read();
+    if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return;
+    await this.#finish(record, { status: 'failed', error });
+  }
+
+  /** Hands the job back to the queue after a retryable failure; false when it should not be retried. */
+  async release(serial: number, delayMs: number): Promise<boolean> {
+    const record = this.#read();
+    if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return false;
+    // It keeps its place (submission order) however often it is released.
+    const waitingSince = record.waitingSince ?? record.createdAt;
+    await this.#write({ ...requeued(record, Date.now() + delayMs), waitingSince }, true);
+    await this.#room(record)
+      .enter(record.id, waitingSince, record.deadlineAt)
+      .catch(() => undefined);
+    return true;
+  }
+
+  #room(record: JobRecord): DurableObjectStub<WaitingRoom> {
+    return waitingRoomFor(this.env, record.request.model ?? '');
+  }
+
+  /** Out of the waiting room (the job reached a pool or ended); best effort, entries expire. */
+  async #leaveRoom(record: JobRecord): Promise<void> {
+    if (record.waitingSince === undefined || record.waitingSince === null) return;
+    await this.#room(record)
+      .leave(record.id)
+      .catch(() => undefined);
+  }
+
+  async #finish(record: JobRecord, change: Partial<JobRecord>): Promise<JobRecord> {
+    const now = Date.now();
+    const finished = await this.#write(
+      {
+        ...record,
+        ...change,
+        claim: null,
+        dueAt: null,
+        waitingSince: null,
+        expiresAt: now + this.#settings().resultRetentionMs,
+        webhookDelivery: record.webhook === null ? null : { attempts: 0, nextAt: now },
+      },
+      true,
+    );
+    await this.#leaveRoom(record);
+    return finished;
+  }
+
+  /** The safety net and the timer of everything that happens after the job ended. */
+  override async alarm(): Promise<void> {
+    let record = this.#read();
+    if (!record) return;
+    const now = Date.now();
+    if (record.expiresAt !== null && record.expiresAt <= now) {
+      await this.#purge(record);
+      return;
+    }
+    if (!isTerminalJobStatus(record.status)) {
+      record = await this.#watch(record, now);
+    }
+    if (record.webhookDelivery && record.webhookDelivery.nextAt <= now) {
+      const attempt = record.webhookDelivery.attempts + 1;
+      const outcome = await deliverWebhook(edgeConfigOf(this.env), record, attempt);
+      record = this.#read() ?? record;
+      await this.#write(
+        { ...record, webhookDelivery: nextWebhookDelivery(outcome, attempt, this.#settings(), Date.now()) },
+        false,
+      );
+      return;
+    }
+    await this.#write(record, false);
+  }
+
+  async #watch(record: JobRecord, now: number): Promise<JobRecord> {
+    if (now >= record.deadlineAt) {
+      return this.#finish(record, { status: 'failed', error: deadlineError(record.id) });
+    }
+    const settings = this.#settings();
+    const lapsed = record.claim !== null && record.claim.until <= now;
+    const lost = record.claim === null && (record.dueAt ?? now) + settings.watchdogMs <= now;
+    if (!lapsed && !lost) return record;
+    // The consumer's isolate is gone (or the message was lost): enqueue the job again. A late
+    // result from the lapsed claim is still accepted if it arrives first.
+    const next = await this.#write(requeued(record, now), lapsed);
+    await this.#enqueue(record.id, 0);
+    return next;
+  }
+
+  async #purge(record: JobRecord): Promise<void> {
+    await deleteImages(this.env.RESULTS, record.id, record.result?.images.length ?? 0);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+}

@@ -1,0 +1,79 @@
+import { type ErrorEnvelope, errorEnvelope } from '../../shared/index.ts';
+import type { JobSettings } from '../config.ts';
+import { fullJitterDelay } from './backoff.ts';
+import type { JobProgressReport, JobRecord, NewJob } from './job-record.ts';
+
+/** A freshly submitted job: queued at the edge, its message due now. */
+export function initialRecord(input: NewJob, now: number): JobRecord {
+  return {
+    ...input,
+    status: 'queued',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    result: null,
+    error: null,
+    pool: null,
+    progress: null,
+    queuePosition: null,
+    attempts: 0,
+    claim: null,
+    claims: 0,
+    dueAt: now,
+    webhookDelivery: null,
+    expiresAt: null,
+  };
+}
+
+/** What a pool's report changes: waiting there (`queued` at a position) or computing (`running`, step k of n). */
+export function progressChange(report: JobProgressReport): Partial<JobRecord> {
+  return report.kind === 'queued'
+    ? {
+        status: 'queued',
+        queuePosition: report.position,
+        estimatedStartAt: report.estimatedStartAt ?? null,
+        progress: null,
+      }
+    : {
+        status: 'running',
+        queuePosition: null,
+        estimatedStartAt: null,
+        progress: { step: report.step, steps: report.steps },
+      };
+}
+
+/** Back in the edge's queue (released after a retryable failure, or its claim lapsed). */
+export function requeued(record: JobRecord, dueAt: number): JobRecord {
+  return {
+    ...record,
+    status: 'queued',
+    claim: null,
+    dueAt,
+    progress: null,
+    queuePosition: null,
+    estimatedStartAt: null,
+  };
+}
+
+/**
+ * The webhook schedule after delivery number `attempt`: done when delivered or out of attempts,
+ * else another try after a full-jitter delay (at least 100 ms).
+ */
+export function nextWebhookDelivery(
+  outcome: 'delivered' | 'failed',
+  attempt: number,
+  settings: JobSettings,
+  now: number,
+): JobRecord['webhookDelivery'] {
+  if (outcome === 'delivered' || attempt >= settings.webhookMaxAttempts) return null;
+  const delay = fullJitterDelay(attempt, {
+    baseMs: settings.webhookRetryBaseMs,
+    capMs: settings.webhookMaxDelayMs,
+  });
+  return { attempts: attempt, nextAt: now + Math.max(delay, 100) };
+}
+
+/** The error of a job whose deadline passed. */
+export function deadlineError(jobId: string): ErrorEnvelope['error'] {
+  return errorEnvelope('deadline_exceeded', 'the job did not finish before its deadline', jobId).error;
+}
