@@ -21,7 +21,7 @@ export interface BackendCallErrorInit {
  * `backends/failure-policy.ts` for how statuses map onto them.
  *
  * @example
- * if (BackendCallError.isInstance(error) && error.retryable) tryNextPool();
+ * const failOver = BackendCallError.isInstance(error) && error.retryable; // else answer the client
  */
 export class BackendCallError extends Error {
   /** HTTP status, or null when no response came (refused, reset, timed out, aborted). */

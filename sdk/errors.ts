@@ -24,7 +24,7 @@ export interface SpillwayErrorInit {
  * try {
  *   await client.generate({ prompt: 'a lighthouse' });
  * } catch (error) {
- *   if (error instanceof SpillwayError && error.code === 'rate_limited') showBackOff(error.retryAfter);
+ *   if (error instanceof SpillwayError && error.code === 'rate_limited') console.log(`retry in ${error.retryAfter} s`);
  * }
  */
 export class SpillwayError extends Error {

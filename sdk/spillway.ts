@@ -29,7 +29,7 @@ export interface GetOptions extends RequestOptions {
  * @example
  * const client = new Spillway({ baseUrl: 'https://api.example.com', tokenProvider: getAppToken });
  * const job = await client.submit({ prompt: 'a lighthouse at dusk', size: '256x256' });
- * for await (const state of client.stream(job.id)) render(state);
+ * for await (const state of client.stream(job.id)) console.log(state.status, state.progress);
  */
 export class Spillway {
   readonly #options: ResolvedOptions;
@@ -92,7 +92,7 @@ export class Spillway {
    * Waits until the job is `succeeded`, `failed` or `canceled` by long-polling, and returns it.
    * @example
    * const done = await client.wait(job.id, { signal: AbortSignal.timeout(120_000) });
-   * if (done.status === 'succeeded') show(done.result?.data);
+   * if (done.status === 'succeeded') console.log(done.result?.data[0]?.url);
    */
   async wait(id: string, options: RequestOptions = {}): Promise<JobResource> {
     let job: JobResource | undefined;
@@ -124,7 +124,7 @@ export class Spillway {
    * `Last-Event-ID` resume, falling back to long-polling where streaming is unavailable or drops.
    * @example
    * for await (const job of client.stream(id, { signal })) {
-   *   if (job.status === 'running') setProgress(job.progress);
+   *   if (job.status === 'running') console.log(job.progress);
    * }
    */
   stream(id: string, options: StreamOptions = {}): AsyncGenerator<JobResource, void, undefined> {

@@ -31,7 +31,7 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
  * in Node ≥ 18, Workers, Deno and Bun. Throws `invalid_webhook` if anything does not check out.
  * @example
  * const job = await verifyWebhook({ secret, headers: request.headers, body: await request.text() });
- * if (job.status === 'succeeded') await save(job.result);
+ * if (job.status === 'succeeded') console.log(job.result?.data[0]?.url);
  */
 export async function verifyWebhook(delivery: WebhookDelivery): Promise<JobResource> {
   const refuse = (why: string) => clientError('invalid_webhook', `webhook refused: ${why}`);

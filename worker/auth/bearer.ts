@@ -19,7 +19,7 @@ const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  *
  * @example
  * const credential = classifyBearer(request.headers.get('authorization') ?? undefined);
- * if (credential.kind === 'api_key') await authenticateApiKey(credential.key);
+ * if (credential.kind === 'api_key' && !isWellFormedApiKey(credential.key)) throw new ApiError('invalid_credentials', 'not an API key');
  */
 export function classifyBearer(authorizationHeader: string | undefined): BearerCredential {
   const header = authorizationHeader?.trim();

@@ -22,6 +22,13 @@ export type TenantAppTokenResult =
   | { ok: true; tenant: TenantRecord; subject: string }
   | { ok: false; reason: TenantAppTokenRejection };
 
+/** `typ` values identity providers send on access tokens; Spillway's own token kinds are not among them. */
+const TENANT_TOKEN_TYPES: readonly string[] = [
+  tokenTypes.tenantApp.toLowerCase(),
+  'at+jwt',
+  'application/at+jwt',
+];
+
 /**
  * Verifies a token a tenant's backend minted for one of its app users. The unverified `iss`
  * only selects the tenant; the token must then verify against that tenant's registered JWKS
@@ -29,15 +36,9 @@ export type TenantAppTokenResult =
  * issuer, `exp` required, 30 s clock tolerance, and a lifetime of at most 24 h.
  *
  * @example
- * const result = await verifyTenantAppToken(token, (iss) => tenants.findByAppIssuer(iss));
- * if (result.ok) charge(result.tenant.id, result.subject);
+ * const result = await verifyTenantAppToken(token, (issuer) => tenantDirectoryOf(env).findTenantByIssuer(issuer));
+ * if (result.ok) console.log(result.tenant.id, result.subject);
  */
-const TENANT_TOKEN_TYPES: readonly string[] = [
-  tokenTypes.tenantApp.toLowerCase(),
-  'at+jwt',
-  'application/at+jwt',
-];
-
 export async function verifyTenantAppToken(
   token: string,
   lookupTenantByIssuer: (iss: string) => Promise<TenantRecord | null>,

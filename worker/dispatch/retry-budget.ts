@@ -16,7 +16,7 @@ export interface RetryBudgetOptions {
  * @example
  * const budget = new RetryBudget();
  * budget.earn();                       // once per request
- * if (budget.spend()) tryNextPool();   // once per failover
+ * const mayFailOver = budget.spend(); // once per failover; false: answer with this pool's error
  */
 export class RetryBudget {
   readonly #ratio: number;

@@ -40,7 +40,7 @@ const MAX_WAIT_MS = 60_000;
  * retention period.
  *
  * @example
- * const job = env.JOBS.getByName(jobId);
+ * const job = env.JOBS.getByName(jobId); // one object per job id
  * const created = await job.create(newJob);
  */
 export class JobObject extends DurableObject<Env> {

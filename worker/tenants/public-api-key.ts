@@ -8,7 +8,7 @@ export type { PublicApiKey } from '../../shared/index.ts';
  * `hash`, so a field added to the record later is not published by accident.
  *
  * @example
- * const keys = await env.TENANTS.getByName('tenants').listApiKeys(tenantId);
+ * const keys = await tenantDirectoryOf(env).listApiKeys(tenantId);
  * return c.json({ data: keys.map(publicApiKey) });
  */
 export function publicApiKey(record: ApiKeyRecord): PublicApiKey {
