@@ -1,0 +1,96 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import { errorEnvelopeSchema } from '../shared/index.ts';
+import { DEFAULT_MODEL, DEFAULT_TELEMETRY_TTL_MS, EdgeConfigError, parseEdgeConfig } from './config.ts';
+import { createEdgeWorker } from './edge-worker.ts';
+
+const secret = '{"kty":"OKP","crv":"Ed25519","d":"private-part","x":"public-part","kid":"k"}';
+
+function configError(vars: Record<string, unknown>): string {
+  try {
+    parseEdgeConfig(vars);
+  } catch (error) {
+    if (error instanceof EdgeConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('config', () => {
+  it('config: every var has its default when only the signing key is set', () => {
+    const config = parseEdgeConfig({ EDGE_SIGNING_KEY: secret });
+    expect(config.defaultModel).toBe(DEFAULT_MODEL);
+    expect(config.routing.telemetryTtlMs).toBe(DEFAULT_TELEMETRY_TTL_MS);
+    expect(config.allowPrivatePoolUrls).toBe(false);
+    expect(config.jobs).toMatchObject({
+      resultRetentionMs: 86_400_000,
+      resultUrlTtlSeconds: 3_600,
+      allowPrivateWebhooks: false,
+    });
+    expect(config.environment).toBeNull();
+  });
+
+  it('config: string vars (wrangler.toml, .dev.vars) and JSON vars (numbers, booleans) parse alike', () => {
+    const fromStrings = parseEdgeConfig({
+      EDGE_SIGNING_KEY: secret,
+      TELEMETRY_TTL_MS: '3000',
+      RESULT_RETENTION_S: ' 60 ',
+      ALLOW_PRIVATE_POOL_URLS: 'true',
+    });
+    const fromJson = parseEdgeConfig({
+      EDGE_SIGNING_KEY: secret,
+      TELEMETRY_TTL_MS: 3000,
+      RESULT_RETENTION_S: 60,
+      ALLOW_PRIVATE_POOL_URLS: true,
+    });
+    expect(fromStrings).toEqual(fromJson);
+    expect(fromStrings.routing.telemetryTtlMs).toBe(3000);
+    expect(fromStrings.jobs.resultRetentionMs).toBe(60_000);
+    expect(fromStrings.allowPrivatePoolUrls).toBe(true);
+  });
+
+  it('config: a malformed var is refused with its name and value, never turned into NaN or a default', () => {
+    for (const [name, value] of [
+      ['TELEMETRY_TTL_MS', 'abc'],
+      ['TELEMETRY_TTL_MS', '-5'],
+      ['TELEMETRY_TTL_MS', '2.5'],
+      ['JOB_CLAIM_LEASE_MS', '0'],
+      ['ALLOW_PRIVATE_WEBHOOK_URLS', 'yes'],
+      ['DEFAULT_MODEL', '  '],
+    ] as const) {
+      const message = configError({ EDGE_SIGNING_KEY: secret, [name]: value });
+      expect(message).toContain(name);
+      expect(message).toContain(JSON.stringify(value));
+    }
+  });
+
+  it('config: every bad var is named at once, and the secret is named but never shown', () => {
+    const message = configError({ EDGE_SIGNING_KEY: 42, RESULT_URL_TTL_S: 'soon' });
+    expect(message).toContain('EDGE_SIGNING_KEY');
+    expect(message).toContain('RESULT_URL_TTL_S');
+    expect(message).not.toContain('42');
+    expect(configError({})).toContain('EDGE_SIGNING_KEY is required');
+  });
+
+  it('config: a Worker with a malformed var answers 500 in the envelope and logs the var, not secrets', async () => {
+    const worker = createEdgeWorker();
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const broken = { ...env, TELEMETRY_TTL_MS: 'five seconds' };
+      const response = await worker.fetch(
+        new Request('http://edge.test/healthz'),
+        broken,
+        createExecutionContext(),
+      );
+      expect(response.status).toBe(500);
+      const body = errorEnvelopeSchema.parse(await response.json());
+      expect(body.error.code).toBe('internal_error');
+      const logged = log.mock.calls.map((call) => String(call[0])).join('\n');
+      expect(logged).toContain('TELEMETRY_TTL_MS');
+      expect(logged).not.toContain(env.EDGE_SIGNING_KEY);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
