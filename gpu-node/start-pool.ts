@@ -5,12 +5,13 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { ServedModel } from '../shared/index.ts';
-import { engineParallelism, type GpuNodeConfig } from './config/gpu-node-config.ts';
-import { EnginePool } from './engine/engine-pool.ts';
+import type { GpuNodeConfig } from './config/gpu-node-config.ts';
 import { createPoolApp } from './http/app.ts';
 import type { PoolContext } from './http/pool-context.ts';
 import { loadModelManifest, type ModelManifest } from './model/model-manifest.ts';
 import { writeTinyModel } from './model/tiny-model.ts';
+import { type EngineStarter, startEnginePool } from './pool-engine.ts';
+import { SEED_RANGE } from './scheduler/image-seed.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { createEdgeTokenVerifier } from './security/edge-token-verifier.ts';
 import { createHeartbeatSigner } from './security/heartbeat-signer.ts';
@@ -31,8 +32,19 @@ export interface RunningPool {
   stop(): Promise<void>;
 }
 
-/** Loads the model, starts the engine, scheduler, telemetry and HTTP server. */
-export async function startPool(config: GpuNodeConfig, logger: Logger): Promise<RunningPool> {
+/** After a drain, the longest wait for the last responses to reach their clients. */
+const RESPONSE_FLUSH_LIMIT_MS = 5_000;
+
+/**
+ * Loads the model, starts the engine, scheduler, telemetry and HTTP server. The engine is
+ * ONNX Runtime in worker threads unless `startEngine` says otherwise (test kits in
+ * `gpu-node/testing/` hand in engines whose steps they control).
+ */
+export async function startPool(
+  config: GpuNodeConfig,
+  logger: Logger,
+  startEngine: EngineStarter = startEnginePool,
+): Promise<RunningPool> {
   const manifest = await resolveManifest(config);
   const engine = await startEngine(config, manifest, logger);
   const gpuProbe = new GpuProbe();
@@ -97,7 +109,7 @@ export async function startPool(config: GpuNodeConfig, logger: Logger): Promise<
     maxBodyBytes: config.maxBodyBytes,
     telemetry,
     now: () => performance.timeOrigin + performance.now(),
-    randomSeed: () => randomInt(0, 2 ** 32 - 1),
+    randomSeed: () => randomInt(0, SEED_RANGE),
   };
   if (config.insecureNoAuth) logger.warn('auth is disabled (--insecure-no-auth): any caller may submit work');
 
@@ -124,28 +136,33 @@ export async function startPool(config: GpuNodeConfig, logger: Logger): Promise<
     heartbeat.start();
   }
 
-  const stop = async () => {
+  const closed = new Promise<void>((done) => server.once('close', () => done()));
+  const stopAfter = async (flushLimitMs: number) => {
     gpuProbe.stop();
     await heartbeat?.stop();
-    server.closeAllConnections();
-    await new Promise<void>((closed) => server.close(() => closed()));
+    // While draining every response says `connection: close`, so the server closes as soon as
+    // the last one is written; the limit only bounds clients that hold a connection open.
+    if (server.listening) server.close();
+    const limit = setTimeout(() => server.closeAllConnections(), flushLimitMs);
+    await closed;
+    clearTimeout(limit);
     await engine.close();
   };
   const activeScheduler = scheduler;
   return {
     url,
     context,
-    stop,
+    stop: () => stopAfter(0),
     async drainAndStop(timeoutMs) {
       const drained = activeScheduler.drain().then(() => 'drained' as const);
       heartbeat?.notifyChange();
-      const timedOut = new Promise<'timed-out'>((done) =>
-        setTimeout(() => done('timed-out'), timeoutMs).unref(),
-      );
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timed-out'>((done) => {
+        timer = setTimeout(() => done('timed-out'), timeoutMs);
+      });
       const result = await Promise.race([drained, timedOut]);
-      // Let the last responses flush before connections close.
-      await new Promise((flushed) => setTimeout(flushed, 50));
-      await stop();
+      clearTimeout(timer);
+      await stopAfter(result === 'drained' ? RESPONSE_FLUSH_LIMIT_MS : 0);
       return result;
     },
   };
@@ -154,39 +171,6 @@ export async function startPool(config: GpuNodeConfig, logger: Logger): Promise<
 async function resolveManifest(config: GpuNodeConfig): Promise<ModelManifest> {
   if (config.modelManifest) return loadModelManifest(config.modelManifest);
   return writeTinyModel(join(resolve(config.modelDir), 'spillway-tiny'));
-}
-
-async function startEngine(
-  config: GpuNodeConfig,
-  manifest: ModelManifest,
-  logger: Logger,
-): Promise<EnginePool> {
-  const engine = await EnginePool.start({
-    manifest,
-    providers: config.providers,
-    deviceId: config.deviceId,
-    maxBatchSize: config.maxBatchSize,
-    pngCompressionLevel: config.pngCompressionLevel,
-    computeNice: config.computeNice,
-    warmupBatchSizes: [1, config.maxBatchSize],
-    parallelism: (provider) => engineParallelism(config, provider),
-  });
-  for (const attempt of engine.attempts) {
-    logger.warn(
-      { provider: attempt.provider, error: attempt.error },
-      'execution provider unavailable, trying the next',
-    );
-  }
-  logger.info(
-    {
-      execution_provider: engine.provider,
-      workers: engine.parallelism.workers,
-      intra_op_threads: engine.parallelism.intraOpThreads,
-      slots: engine.slots,
-    },
-    `inference engine ready on ${engine.provider}`,
-  );
-  return engine;
 }
 
 async function tokenVerifier(config: GpuNodeConfig) {

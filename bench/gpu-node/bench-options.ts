@@ -45,7 +45,8 @@ export type BenchOptions = z.infer<typeof benchOptionsSchema>;
  * Reads the benchmark's flags; defaults keep a full run within about four minutes on two cores.
  *
  * @example
- * npm run bench:gpu-node -- --json --batch-sizes 1,8 --saturation-ms 10000
+ * // npm run bench:gpu-node -- --json --batch-sizes 1,8 --saturation-ms 10000
+ * const options = readBenchOptions(['--json', '--batch-sizes', '1,8', '--saturation-ms', '10000']);
  */
 export function readBenchOptions(argv: readonly string[]): BenchOptions {
   const program = new Command('bench-gpu-node')

@@ -37,6 +37,8 @@ type WorkerOptions = EnginePoolOptions & { readonly intraOpThreads: number };
 interface Lane {
   worker: Worker;
   readonly active: Set<string>;
+  /** Samples submitted since the last flush, sent to the worker as one `join`. */
+  joining: SampleSpec[];
 }
 
 /** Raised when no provider in the chain could create a session. */
@@ -63,6 +65,7 @@ export class EnginePool {
   readonly #options: WorkerOptions;
   #listener: EngineListener | null = null;
   #closing = false;
+  #flushScheduled = false;
 
   private constructor(
     options: WorkerOptions,
@@ -129,12 +132,20 @@ export class EnginePool {
     }
     if (!target) return false;
     target.active.add(sample.sampleId);
-    target.worker.postMessage({ type: 'join', samples: [sample] });
+    target.joining.push(sample);
+    // Samples submitted in one turn of the event loop reach the worker in one message, so they
+    // start in the same step instead of racing each other across the thread boundary.
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flushJoins());
+    }
     return true;
   }
 
   /** Asks the workers to drop samples between steps; each is reported through `onReleased`. */
   cancel(sampleIds: readonly string[]): void {
+    // A cancel must not overtake the join of the samples it names.
+    this.#flushJoins();
     for (const lane of this.#lanes) {
       const mine = sampleIds.filter((sampleId) => lane.active.has(sampleId));
       if (mine.length > 0) lane.worker.postMessage({ type: 'cancel', sampleIds: mine });
@@ -147,8 +158,17 @@ export class EnginePool {
     await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
   }
 
+  #flushJoins(): void {
+    this.#flushScheduled = false;
+    for (const lane of this.#lanes) {
+      if (lane.joining.length === 0) continue;
+      lane.worker.postMessage({ type: 'join', samples: lane.joining });
+      lane.joining = [];
+    }
+  }
+
   #adopt(worker: Worker): void {
-    const lane: Lane = { worker, active: new Set() };
+    const lane: Lane = { worker, active: new Set(), joining: [] };
     this.#lanes.push(lane);
     this.#attach(lane);
   }
@@ -191,6 +211,7 @@ export class EnginePool {
     if (this.#closing) return;
     const lost = [...lane.active];
     lane.active.clear();
+    lane.joining = [];
     for (const sampleId of lost) this.#listener?.onFailed(sampleId, 'inference worker exited');
     try {
       const started = await spawnWorker(this.#options);

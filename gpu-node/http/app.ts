@@ -29,6 +29,8 @@ export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
     )) {
       headers.set(name, value);
     }
+    // A draining pool is about to stop: no connection should outlive the response it carries.
+    if (load.draining) headers.set('connection', 'close');
     const entry = {
       request_id: context.get('requestId'),
       method: context.req.method,

@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../shared/index.ts';
-import { Job, type JobSpec } from './job.ts';
+import { testJobSpec } from '../testing/test-job-spec.ts';
+import { Job } from './job.ts';
 import { JobQueue } from './job-queue.ts';
 
 let serial = 0;
 
 function makeJob(jobId: string, priority: Priority, count = 1): Job {
-  const spec: JobSpec = {
-    jobId,
-    model: 'spillway-tiny',
-    prompt: `prompt ${jobId}`,
-    count,
-    firstSeed: 1,
-    steps: 4,
-    width: 64,
-    height: 64,
-    priority,
-    deadlineAt: null,
-    fingerprint: jobId,
-    streamProgress: false,
-  };
   serial += 1;
-  return new Job(spec, serial, 0);
+  return new Job(testJobSpec({ jobId, priority, count }), serial, 0);
 }
 
 /** Hands the head job's next image a slot, the way the scheduler's pump does. */

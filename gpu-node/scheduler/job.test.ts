@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { recordEvents } from '../testing/record-events.ts';
+import { testJobSpec } from '../testing/test-job-spec.ts';
 import { Job, type JobEvent, type JobOutcome, type JobSpec } from './job.ts';
+import { parseSampleId } from './sample-id.ts';
 
 function makeJob(overrides: Partial<JobSpec> = {}): Job {
-  const spec: JobSpec = {
-    jobId: 'job-1',
-    model: 'spillway-tiny',
-    prompt: 'a lighthouse',
-    count: 1,
-    firstSeed: 7,
-    steps: 4,
-    width: 64,
-    height: 64,
-    priority: 'normal',
-    deadlineAt: null,
-    fingerprint: 'fingerprint',
-    streamProgress: false,
-    ...overrides,
-  };
-  return new Job(spec, 1, 1_000);
-}
-
-function record(job: Job): JobEvent[] {
-  const events: JobEvent[] = [];
-  job.subscribe((event) => events.push(event));
-  return events;
+  return new Job(testJobSpec(overrides), 1, 1_000);
 }
 
 const png = new Uint8Array([137, 80, 78, 71]);
@@ -31,7 +13,7 @@ const png = new Uint8Array([137, 80, 78, 71]);
 describe('Job', () => {
   it('job: emits progress only when the slowest image advances, never for step 0 or twice for a step', () => {
     const job = makeJob({ count: 2, steps: 3 });
-    const events = record(job);
+    const events = recordEvents(job);
 
     job.recordStep(0, 0);
     job.recordStep(1, 0);
@@ -58,7 +40,7 @@ describe('Job', () => {
 
   it('job: an image that is still waiting for a slot holds progress at zero', () => {
     const job = makeJob({ count: 2, steps: 3 });
-    const events = record(job);
+    const events = recordEvents(job);
     job.recordStep(0, 1);
     job.recordStep(0, 2);
     expect(events).toEqual([]);
@@ -66,7 +48,7 @@ describe('Job', () => {
 
   it('job: a finished image counts as all steps done and later steps for it are ignored', () => {
     const job = makeJob({ count: 2, steps: 3 });
-    const events = record(job);
+    const events = recordEvents(job);
     job.recordStep(1, 1);
     expect(job.recordImage(0, png, 50)).toBe(false);
     expect(events).toEqual([{ type: 'progress', step: 1, steps: 3 }]);
@@ -81,7 +63,7 @@ describe('Job', () => {
 
   it('job: progress never moves backwards', () => {
     const job = makeJob({ count: 1, steps: 5 });
-    const events = record(job);
+    const events = recordEvents(job);
     job.recordStep(0, 3);
     job.recordStep(0, 2);
     job.recordStep(0, 3);
@@ -90,7 +72,7 @@ describe('Job', () => {
 
   it('job: notePosition emits queued only when the position changed', () => {
     const job = makeJob();
-    const events = record(job);
+    const events = recordEvents(job);
     job.notePosition(3);
     job.notePosition(3);
     job.notePosition(1);
@@ -105,7 +87,7 @@ describe('Job', () => {
 
   it('job: settles once; a second settle is ignored and `settled` resolves with the first outcome', async () => {
     const job = makeJob();
-    const events = record(job);
+    const events = recordEvents(job);
     const first: JobOutcome = { ok: false, failure: { code: 'job_canceled', message: 'canceled by client' } };
     const second: JobOutcome = { ok: false, failure: { code: 'inference_failed', message: 'boom' } };
 
@@ -122,7 +104,7 @@ describe('Job', () => {
 
   it('job: settling drops subscribers, so later events reach nobody', () => {
     const job = makeJob();
-    const events = record(job);
+    const events = recordEvents(job);
     job.settle({ ok: false, failure: { code: 'deadline_exceeded', message: 'late' } }, 2_000);
     expect(job.state).toBe('failed');
     job.notePosition(4);
@@ -188,7 +170,21 @@ describe('Job', () => {
     expect(job.queuedSamples).toBe(3);
     job.nextQueuedSample = 2;
     expect(job.queuedSamples).toBe(1);
-    expect(job.sampleId(2)).toBe('1#2');
+  });
+
+  it('job: the engine gets image i with the request’s prompt, size and steps, seed s+i, and an id naming this attempt', () => {
+    const job = new Job(testJobSpec({ count: 3, firstSeed: 40, steps: 9, streamProgress: true }), 17, 0);
+    const sample = job.sampleSpec(2);
+    expect(sample).toEqual({
+      sampleId: job.sampleId(2),
+      prompt: job.spec.prompt,
+      seed: 42,
+      steps: 9,
+      width: 64,
+      height: 64,
+      streamProgress: true,
+    });
+    expect(parseSampleId(sample.sampleId)).toEqual({ serial: 17, index: 2 });
   });
 
   it('job: runningSampleIndices lists the images in a batch', () => {

@@ -1,4 +1,7 @@
 import type { ErrorCode, Priority } from '../../shared/index.ts';
+import type { SampleSpec } from '../engine/engine-protocol.ts';
+import { imageSeed } from './image-seed.ts';
+import { sampleIdOf } from './sample-id.ts';
 
 /** Everything the scheduler needs to run one generation. */
 export interface JobSpec {
@@ -88,7 +91,21 @@ export class Job {
 
   /** Sample id for image `index`. */
   sampleId(index: number): string {
-    return `${this.serial}#${index}`;
+    return sampleIdOf(this.serial, index);
+  }
+
+  /** What the engine needs to generate image `index`. */
+  sampleSpec(index: number): SampleSpec {
+    const { spec } = this;
+    return {
+      sampleId: this.sampleId(index),
+      prompt: spec.prompt,
+      seed: imageSeed(spec.firstSeed, index),
+      steps: spec.steps,
+      width: spec.width,
+      height: spec.height,
+      streamProgress: spec.streamProgress,
+    };
   }
 
   /** Samples waiting for a slot. */
@@ -174,7 +191,7 @@ export class Job {
   successOutcome(now: number): JobOutcome {
     const images = this.samples.map((sample, index) => ({
       png: sample.status === 'done' ? sample.png : new Uint8Array(),
-      seed: (this.spec.firstSeed + index) % 2 ** 32,
+      seed: imageSeed(this.spec.firstSeed, index),
     }));
     const queueMs = (this.startedAt ?? now) - this.createdAt;
     return { ok: true, images, queueMs, computeMs: this.#computeMs };

@@ -1,18 +1,10 @@
-import type { EngineListener } from '../engine/engine-pool.ts';
-import type { SampleProgress, SampleSpec, StepRecord } from '../engine/engine-protocol.ts';
-import { Ewma, RateMeter } from '../telemetry/load-statistics.ts';
-import { Job, type JobFailure, type JobSpec } from './job.ts';
+import type { SampleProgress, StepRecord } from '../engine/engine-protocol.ts';
+import type { BatchEngine } from './batch-engine.ts';
+import { Job, type JobFailure, type JobOutcome, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
-
-/** The engine as the scheduler sees it. */
-export interface BatchEngine {
-  readonly slots: number;
-  readonly freeSlots: number;
-  readonly activeCount: number;
-  submit(sample: SampleSpec): boolean;
-  cancel(sampleIds: readonly string[]): void;
-  listen(listener: EngineListener): void;
-}
+import { KeptJobs } from './kept-jobs.ts';
+import { LoadTracker } from './load-tracker.ts';
+import { parseSampleId } from './sample-id.ts';
 
 /** Hooks for metrics; every method is optional work for the observer, never for the scheduler. */
 export interface SchedulerObserver {
@@ -62,26 +54,24 @@ export interface SchedulerLoad {
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #queue = new JobQueue();
-  readonly #jobs = new Map<string, Job>();
+  readonly #jobs: KeptJobs;
   readonly #unfinished = new Map<number, Job>();
+  readonly #deadlineTimers = new Map<Job, NodeJS.Timeout>();
+  readonly #pace: LoadTracker;
   #nextSerial = 1;
-  readonly #deadlineTimers = new Map<string, NodeJS.Timeout>();
-  readonly #stepMs = new Ewma(0.2);
-  readonly #jobMs = new Ewma(0.2);
-  readonly #throughput: RateMeter;
   #draining = false;
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
-    this.#throughput = new RateMeter(10_000, options.now);
+    this.#jobs = new KeptJobs(options);
+    this.#pace = new LoadTracker(options.now);
     options.engine.listen({
       onSteps: (steps, progress) => this.#onSteps(steps, progress),
       onDone: (sampleId, png, computeMs) => this.#onDone(sampleId, png, computeMs),
       onFailed: (sampleId, message) => this.#onFailed(sampleId, message),
       onReleased: () => this.#pump(),
     });
-    setInterval(() => this.#evictExpired(), Math.min(10_000, options.resultTtlMs)).unref();
   }
 
   /** Admits a job, or joins the existing one with the same id and body. */
@@ -99,12 +89,11 @@ export class Scheduler {
       return { ok: false, reason: 'queue_full', retryAfterSeconds: this.retryAfterSeconds() };
     }
     const job = new Job(spec, this.#nextSerial++, this.#options.now());
-    this.#jobs.set(spec.jobId, job);
+    this.#jobs.add(job);
     this.#unfinished.set(job.serial, job);
     this.#queue.push(job);
     this.#armDeadline(job);
     this.#pump();
-    if (!job.finished && job.queuedSamples > 0) job.notePosition(this.#queue.positionOf(job));
     this.#options.observer.onChange();
     return { ok: true, job, joined: false };
   }
@@ -129,12 +118,7 @@ export class Scheduler {
 
   /** Seconds a client should wait before retrying, from the measured drain rate. */
   retryAfterSeconds(): number {
-    const measured = this.#throughput.perSecond();
-    const jobMs = this.#jobMs.value;
-    const estimated = jobMs ? (this.#options.engine.slots * 1000) / jobMs : 0;
-    const drainRate = measured > 0 ? measured : estimated;
-    if (drainRate <= 0) return 1;
-    return Math.min(120, Math.max(1, Math.ceil((this.#queue.queuedSamples + 1) / drainRate)));
+    return this.#pace.retryAfterSeconds(this.#queue.queuedSamples, this.#options.engine.slots);
   }
 
   /** Current load. */
@@ -144,9 +128,9 @@ export class Scheduler {
       running: this.#options.engine.activeCount,
       queued: this.#queue.queuedSamples,
       maxQueue: this.#options.maxQueuedImages,
-      ewmaStepMs: this.#stepMs.value,
-      ewmaJobMs: this.#jobMs.value,
-      imagesPerSecond: this.#throughput.perSecond(),
+      ewmaStepMs: this.#pace.stepMs,
+      ewmaJobMs: this.#pace.jobMs,
+      imagesPerSecond: this.#pace.imagesPerSecond(),
       draining: this.#draining,
     };
   }
@@ -169,21 +153,13 @@ export class Scheduler {
   #pump(): void {
     const { engine } = this.#options;
     for (let job = this.#queue.peek(); job && engine.freeSlots > 0; job = this.#queue.peek()) {
+      // The deadline timer may not have fired yet when a slot frees just after the deadline.
       if (job.spec.deadlineAt !== null && this.#options.now() >= job.spec.deadlineAt) {
         this.#fail(job, deadlineFailure());
         continue;
       }
       const index = job.nextQueuedSample;
-      const sample: SampleSpec = {
-        sampleId: job.sampleId(index),
-        prompt: job.spec.prompt,
-        seed: (job.spec.firstSeed + index) % 2 ** 32,
-        steps: job.spec.steps,
-        width: job.spec.width,
-        height: job.spec.height,
-        streamProgress: job.spec.streamProgress,
-      };
-      if (!engine.submit(sample)) break;
+      if (!engine.submit(job.sampleSpec(index))) break;
       job.nextQueuedSample += 1;
       job.samples[index] = { status: 'running', step: 0 };
       if (job.state === 'queued') {
@@ -202,21 +178,21 @@ export class Scheduler {
 
   #onSteps(steps: readonly StepRecord[], progress: readonly SampleProgress[]): void {
     for (const { batchSize, durationMs } of steps) {
-      if (batchSize > 0) this.#stepMs.add(durationMs);
+      this.#pace.recordStep(batchSize, durationMs);
       this.#options.observer.onStep(batchSize, durationMs);
     }
     for (const { sampleId, step } of progress) {
       const found = this.#findSample(sampleId);
-      if (found && !found.job.finished) found.job.recordStep(found.index, step);
+      if (found) found.job.recordStep(found.index, step);
     }
   }
 
   #onDone(sampleId: string, png: Uint8Array, computeMs: number): void {
-    this.#throughput.mark();
+    this.#pace.recordImage();
     const found = this.#findSample(sampleId);
-    if (found && !found.job.finished && found.job.recordImage(found.index, png, computeMs)) {
+    if (found?.job.recordImage(found.index, png, computeMs)) {
       const now = this.#options.now();
-      this.#jobMs.add(now - (found.job.startedAt ?? now));
+      this.#pace.recordJob(now - (found.job.startedAt ?? now));
       this.#settle(found.job, found.job.successOutcome(now));
     }
     this.#pump();
@@ -237,15 +213,14 @@ export class Scheduler {
     this.#pump();
   }
 
-  #settle(job: Job, outcome: Parameters<Job['settle']>[0]): void {
+  #settle(job: Job, outcome: JobOutcome): void {
     job.settle(outcome, this.#options.now());
     this.#unfinished.delete(job.serial);
-    const timer = this.#deadlineTimers.get(job.spec.jobId);
-    if (timer) clearTimeout(timer);
-    this.#deadlineTimers.delete(job.spec.jobId);
+    clearTimeout(this.#deadlineTimers.get(job));
+    this.#deadlineTimers.delete(job);
     this.#options.observer.onJobSettled(job);
     this.#options.observer.onChange();
-    this.#evictOverflow();
+    this.#jobs.evictOverflow();
     this.#resolveIfIdle();
   }
 
@@ -254,15 +229,15 @@ export class Scheduler {
     const delay = Math.max(0, job.spec.deadlineAt - this.#options.now());
     const timer = setTimeout(() => this.#fail(job, deadlineFailure()), delay);
     timer.unref();
-    this.#deadlineTimers.set(job.spec.jobId, timer);
+    this.#deadlineTimers.set(job, timer);
   }
 
+  // Unfinished jobs only: events for a finished or replaced attempt are late and ignored.
   #findSample(sampleId: string): { job: Job; index: number } | undefined {
-    const separator = sampleId.lastIndexOf('#');
-    const job = this.#unfinished.get(Number(sampleId.slice(0, separator)));
-    const index = Number(sampleId.slice(separator + 1));
-    if (!job || !Number.isInteger(index) || index < 0 || index >= job.spec.count) return undefined;
-    return { job, index };
+    const address = parseSampleId(sampleId);
+    const job = address && this.#unfinished.get(address.serial);
+    if (!address || !job || address.index >= job.spec.count) return undefined;
+    return { job, index: address.index };
   }
 
   #resolveIfIdle(): void {
@@ -270,22 +245,6 @@ export class Scheduler {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
-  }
-
-  #evictExpired(): void {
-    const cutoff = this.#options.now() - this.#options.resultTtlMs;
-    for (const [jobId, job] of this.#jobs) {
-      if (job.finishedAt !== null && job.finishedAt < cutoff) this.#jobs.delete(jobId);
-    }
-  }
-
-  // Results are kept for idempotent retries, but bounded so memory stays flat under load.
-  #evictOverflow(): void {
-    if (this.#jobs.size <= this.#options.maxKeptJobs) return;
-    for (const [jobId, job] of this.#jobs) {
-      if (this.#jobs.size <= this.#options.maxKeptJobs) return;
-      if (job.finished) this.#jobs.delete(jobId);
-    }
   }
 }
 

@@ -17,7 +17,10 @@ const ed25519 = generateKeyPairSync('ed25519');
 const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const stranger = generateKeyPairSync('ed25519');
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+// Tokens are minted and checked against one fixed clock, so no check depends on how long the
+// test takes to run.
+const fixedNowMs = Date.UTC(2030, 0, 1);
+const nowSeconds = () => fixedNowMs / 1000;
 
 function verifierFor(key: VerificationKey | URL, overrides: Partial<EdgeTokenPolicy> = {}) {
   return createEdgeTokenVerifier({
@@ -27,6 +30,7 @@ function verifierFor(key: VerificationKey | URL, overrides: Partial<EdgeTokenPol
     audience: poolId,
     clockToleranceSeconds: 5,
     maxTokenAgeSeconds: 3600,
+    now: () => fixedNowMs,
     ...overrides,
   });
 }

@@ -10,6 +10,8 @@ export interface EdgeTokenPolicy {
   readonly audience: string;
   readonly clockToleranceSeconds: number;
   readonly maxTokenAgeSeconds: number;
+  /** The clock expiry and age are checked against, in ms since the epoch; `Date.now` if absent. */
+  readonly now?: () => number;
 }
 
 /** Why a token was refused; the reason goes to logs, never to the caller. */
@@ -40,6 +42,7 @@ export function createEdgeTokenVerifier(policy: EdgeTokenPolicy) {
         typ: tokenTypes.dispatch,
         clockTolerance: policy.clockToleranceSeconds,
         maxTokenAge: policy.maxTokenAgeSeconds,
+        currentDate: new Date((policy.now ?? Date.now)()),
         requiredClaims: ['exp', 'iat', 'sub'],
       });
       const claims = dispatchClaimsSchema.safeParse(payload);

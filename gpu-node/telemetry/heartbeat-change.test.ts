@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { report } from '../testing/test-telemetry-report.ts';
 import { isSignificantChange } from './heartbeat-client.ts';
-import { report } from './test-telemetry-report.ts';
 
 describe('isSignificantChange', () => {
   it('heartbeat change: anything is significant when nothing was sent yet', () => {

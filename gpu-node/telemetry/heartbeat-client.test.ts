@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TelemetryReport, telemetryReportSchema } from '../../shared/index.ts';
+import { edgeIssuer, type TelemetryReport, telemetryReportSchema } from '../../shared/index.ts';
 import { createHeartbeatSigner } from '../security/heartbeat-signer.ts';
+import { CountWatch } from '../testing/count-watch.ts';
+import { poolId, report } from '../testing/test-telemetry-report.ts';
 import { HeartbeatClient } from './heartbeat-client.ts';
-import { report } from './test-telemetry-report.ts';
 
-const poolId = 'pool-eu-1';
 const heartbeatTyp = 'spillway-heartbeat+jwt';
 
 type KeyKind = 'ed25519' | 'p256';
@@ -21,7 +21,6 @@ function keyPair(kind: KeyKind): { privateKey: KeyObject; publicKey: KeyObject }
 
 /** One push as the receiver saw it. */
 interface Received {
-  readonly at: number;
   readonly method: string;
   readonly path: string;
   readonly contentType: string | undefined;
@@ -39,6 +38,18 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/** Verifies a heartbeat token the way the edge does. */
+function verifyAsEdge(token: string, publicKey: KeyObject, algorithm: 'EdDSA' | 'ES256') {
+  return jwtVerify(token, publicKey, {
+    algorithms: [algorithm],
+    typ: heartbeatTyp,
+    issuer: poolId,
+    audience: edgeIssuer,
+    subject: poolId,
+    requiredClaims: ['exp', 'iat', 'jti'],
+  });
+}
+
 /** A stand-in for the edge's telemetry endpoint: verifies each heartbeat as the edge would. */
 async function startReceiver(
   publicKey: KeyObject,
@@ -46,6 +57,7 @@ async function startReceiver(
   status: () => number = () => 204,
 ) {
   const received: Received[] = [];
+  const arrivals = new CountWatch(() => received.length);
   const server = createServer((request, response) => {
     void (async () => {
       const token = await readBody(request);
@@ -54,20 +66,12 @@ async function startReceiver(
       let kid: string | undefined;
       try {
         kid = decodeProtectedHeader(token).kid;
-        const { payload } = await jwtVerify(token, publicKey, {
-          algorithms: [algorithm],
-          typ: heartbeatTyp,
-          issuer: poolId,
-          audience: 'spillway-edge',
-          subject: poolId,
-          requiredClaims: ['exp', 'iat', 'jti'],
-        });
+        const { payload } = await verifyAsEdge(token, publicKey, algorithm);
         telemetry = telemetryReportSchema.parse(payload.telemetry);
       } catch (error) {
         rejection = error instanceof Error ? error.message : String(error);
       }
       received.push({
-        at: Date.now(),
         method: request.method ?? '',
         path: request.url ?? '',
         contentType: request.headers['content-type'],
@@ -76,22 +80,37 @@ async function startReceiver(
         rejection,
       });
       response.writeHead(rejection ? 401 : status()).end();
+      arrivals.notify();
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   cleanups.push(close);
-  return { url: new URL(`http://127.0.0.1:${port}`), received };
+  return {
+    url: new URL(`http://127.0.0.1:${port}`),
+    received,
+    whenReceived: (count: number) => arrivals.whenAtLeast(count),
+  };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** onError calls, and a way to wait for them. */
+function errorLog() {
+  const errors: unknown[] = [];
+  const arrivals = new CountWatch(() => errors.length);
+  return {
+    errors,
+    onError: (error: unknown) => {
+      errors.push(error);
+      arrivals.notify();
+    },
+    whenFailed: (count: number) => arrivals.whenAtLeast(count),
+  };
 }
+
+// Long enough that only the first, immediate push happens during a test; the timing of later
+// ones is tested with a fake clock in heartbeat-schedule.test.ts.
+const intervalMs = 600_000;
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -101,16 +120,16 @@ afterEach(async () => {
 function startClient(options: {
   edgeUrl: URL;
   key: KeyObject;
-  intervalMs: number;
-  report: () => TelemetryReport;
+  keyId?: string;
+  report?: () => TelemetryReport;
   onError?: (error: unknown) => void;
 }): HeartbeatClient {
   const client = new HeartbeatClient({
     edgeUrl: options.edgeUrl,
     poolId,
-    intervalMs: options.intervalMs,
-    sign: createHeartbeatSigner(poolId, options.key, 'pool-key-1'),
-    report: options.report,
+    intervalMs,
+    sign: createHeartbeatSigner(poolId, options.key, options.keyId),
+    report: options.report ?? report,
     fetch,
     onError: options.onError ?? (() => undefined),
   });
@@ -124,33 +143,28 @@ describe('HeartbeatClient', () => {
     ['ed25519', 'EdDSA'],
     ['p256', 'ES256'],
   ] as const)(
-    'heartbeat: pushes verifiable %s (%s) reports periodically to POST /v1/pools/<id>/telemetry',
+    'heartbeat: pushes a verifiable %s (%s) report to POST /v1/pools/<id>/telemetry',
     async (kind, algorithm) => {
       const { privateKey, publicKey } = keyPair(kind);
       const receiver = await startReceiver(publicKey, algorithm);
-      let queued = 0;
-      const errors: unknown[] = [];
+      const { errors, onError } = errorLog();
       startClient({
         edgeUrl: receiver.url,
         key: privateKey,
-        intervalMs: 100,
-        report: () => report({ queued: queued++ }),
-        onError: (error) => errors.push(error),
+        keyId: 'pool-key-1',
+        report: () => report({ queued: 3 }),
+        onError,
       });
 
-      await waitFor(() => receiver.received.length >= 3);
-      const [first, second, third] = receiver.received;
-      for (const push of [first, second, third]) {
-        expect(push?.rejection).toBeNull();
-        expect(push?.method).toBe('POST');
-        expect(push?.path).toBe(`/v1/pools/${poolId}/telemetry`);
-        expect(push?.contentType).toBe('application/jwt');
-        expect(push?.kid).toBe('pool-key-1');
-      }
-      expect([first, second, third].map((push) => push?.telemetry?.queued)).toEqual([0, 1, 2]);
-      expect(first?.telemetry?.pool_id).toBe(poolId);
-      // The first push goes out at once; the next ones follow the interval, not a busy loop.
-      expect((third?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(100);
+      await receiver.whenReceived(1);
+      expect(receiver.received[0]).toMatchObject({
+        rejection: null,
+        method: 'POST',
+        path: `/v1/pools/${poolId}/telemetry`,
+        contentType: 'application/jwt',
+        kid: 'pool-key-1',
+        telemetry: { pool_id: poolId, queued: 3 },
+      });
       expect(errors).toEqual([]);
     },
   );
@@ -158,8 +172,8 @@ describe('HeartbeatClient', () => {
   it('heartbeat: keeps the base path of the edge URL', async () => {
     const { privateKey, publicKey } = keyPair('ed25519');
     const receiver = await startReceiver(publicKey, 'EdDSA');
-    startClient({ edgeUrl: new URL('/edge', receiver.url), key: privateKey, intervalMs: 10_000, report });
-    await waitFor(() => receiver.received.length >= 1);
+    startClient({ edgeUrl: new URL('/edge', receiver.url), key: privateKey });
+    await receiver.whenReceived(1);
     expect(receiver.received[0]?.path).toBe(`/edge/v1/pools/${poolId}/telemetry`);
   });
 
@@ -169,24 +183,11 @@ describe('HeartbeatClient', () => {
     const receiver = await startReceiver(pool.publicKey, 'EdDSA');
 
     const forged = await createHeartbeatSigner(poolId, impostor.privateKey, undefined)(report());
-    await expect(
-      jwtVerify(forged, pool.publicKey, {
-        algorithms: ['EdDSA'],
-        typ: heartbeatTyp,
-        issuer: poolId,
-        audience: 'spillway-edge',
-      }),
-    ).rejects.toThrow();
+    await expect(verifyAsEdge(forged, pool.publicKey, 'EdDSA')).rejects.toThrow();
 
-    const errors: unknown[] = [];
-    startClient({
-      edgeUrl: receiver.url,
-      key: impostor.privateKey,
-      intervalMs: 10_000,
-      report,
-      onError: (error) => errors.push(error),
-    });
-    await waitFor(() => errors.length >= 1);
+    const { errors, onError, whenFailed } = errorLog();
+    startClient({ edgeUrl: receiver.url, key: impostor.privateKey, onError });
+    await whenFailed(1);
     expect(receiver.received[0]?.telemetry).toBeNull();
     expect(receiver.received[0]?.rejection).toMatch(/signature/i);
     expect(String(errors[0])).toContain('401');
@@ -195,101 +196,34 @@ describe('HeartbeatClient', () => {
   it('heartbeat: a P-256 token does not verify against the pool key pinned to EdDSA', async () => {
     const p256 = keyPair('p256');
     const token = await createHeartbeatSigner(poolId, p256.privateKey, undefined)(report());
-    await expect(
-      jwtVerify(token, p256.publicKey, {
-        algorithms: ['EdDSA'],
-        typ: heartbeatTyp,
-        issuer: poolId,
-        audience: 'spillway-edge',
-      }),
-    ).rejects.toThrow();
+    await expect(verifyAsEdge(token, p256.publicKey, 'EdDSA')).rejects.toThrow();
   });
 
-  it('heartbeat: notifyChange pushes promptly when draining flips, long before the next tick', async () => {
-    const { privateKey, publicKey } = keyPair('ed25519');
-    const receiver = await startReceiver(publicKey, 'EdDSA');
-    let draining = false;
-    const client = startClient({
-      edgeUrl: receiver.url,
-      key: privateKey,
-      intervalMs: 10_000,
-      report: () => report({ draining }),
-    });
-    await waitFor(() => receiver.received.length >= 1);
-
-    draining = true;
-    const flippedAt = Date.now();
-    client.notifyChange();
-    await waitFor(() => receiver.received.length >= 2, 2_000);
-    expect(receiver.received[1]?.telemetry?.draining).toBe(true);
-    expect((receiver.received[1]?.at ?? Number.POSITIVE_INFINITY) - flippedAt).toBeLessThan(1_000);
-  });
-
-  it('heartbeat: notifyChange stays quiet when nothing significant changed', async () => {
-    const { privateKey, publicKey } = keyPair('ed25519');
-    const receiver = await startReceiver(publicKey, 'EdDSA');
-    let queued = 0;
-    const client = startClient({
-      edgeUrl: receiver.url,
-      key: privateKey,
-      intervalMs: 10_000,
-      report: () => report({ queued }),
-    });
-    await waitFor(() => receiver.received.length >= 1);
-
-    queued = 1;
-    client.notifyChange();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(receiver.received).toHaveLength(1);
-
-    queued = 8;
-    client.notifyChange();
-    await waitFor(() => receiver.received.length >= 2, 2_000);
-    expect(receiver.received[1]?.telemetry?.queued).toBe(8);
-  });
-
-  it('heartbeat: stop() sends one final report and then nothing more', async () => {
+  it('heartbeat: stop() delivers a final report before it resolves', async () => {
     const { privateKey, publicKey } = keyPair('p256');
     const receiver = await startReceiver(publicKey, 'ES256');
     let draining = false;
-    const client = new HeartbeatClient({
+    const client = startClient({
       edgeUrl: receiver.url,
-      poolId,
-      intervalMs: 10_000,
-      sign: createHeartbeatSigner(poolId, privateKey, undefined),
+      key: privateKey,
       report: () => report({ draining }),
-      fetch,
-      onError: () => undefined,
     });
-    client.start();
-    await waitFor(() => receiver.received.length >= 1);
+    await receiver.whenReceived(1);
 
     draining = true;
     await client.stop();
-    expect(receiver.received).toHaveLength(2);
-    expect(receiver.received[1]?.telemetry?.draining).toBe(true);
+    expect(receiver.received.map((push) => push.telemetry?.draining)).toEqual([false, true]);
     expect(receiver.received[1]?.kid).toBeUndefined();
-
-    client.notifyChange();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(receiver.received).toHaveLength(2);
   });
 
-  it('heartbeat: an edge answering 500 fires onError and the client keeps pushing', async () => {
+  it('heartbeat: an edge answering 500 fires onError with the status', async () => {
     const { privateKey, publicKey } = keyPair('ed25519');
     const receiver = await startReceiver(publicKey, 'EdDSA', () => 500);
-    const errors: unknown[] = [];
-    startClient({
-      edgeUrl: receiver.url,
-      key: privateKey,
-      intervalMs: 100,
-      report,
-      onError: (error) => errors.push(error),
-    });
-
-    await waitFor(() => receiver.received.length >= 3 && errors.length >= 3);
+    const { errors, onError, whenFailed } = errorLog();
+    startClient({ edgeUrl: receiver.url, key: privateKey, onError });
+    await whenFailed(1);
     expect(String(errors[0])).toContain('500');
-    expect(receiver.received.every((push) => push.rejection === null)).toBe(true);
+    expect(receiver.received[0]?.rejection).toBeNull();
   });
 
   it('heartbeat: an unreachable edge fires onError without throwing', async () => {
@@ -297,15 +231,9 @@ describe('HeartbeatClient', () => {
     const receiver = await startReceiver(publicKey, 'EdDSA');
     const closed = cleanups.pop();
     await closed?.();
-    const errors: unknown[] = [];
-    startClient({
-      edgeUrl: receiver.url,
-      key: privateKey,
-      intervalMs: 10_000,
-      report,
-      onError: (error) => errors.push(error),
-    });
-    await waitFor(() => errors.length >= 1);
+    const { errors, onError, whenFailed } = errorLog();
+    startClient({ edgeUrl: receiver.url, key: privateKey, onError });
+    await whenFailed(1);
     expect(errors[0]).toBeInstanceOf(Error);
   });
 });

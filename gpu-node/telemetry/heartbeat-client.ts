@@ -13,7 +13,7 @@ export interface HeartbeatOptions {
 }
 
 /** Pushes sent on change are spaced at least this far apart, so a burst costs one report. */
-const MIN_CHANGE_GAP_MS = 100;
+export const MIN_CHANGE_GAP_MS = 100;
 
 /**
  * True when a report differs enough from the last one sent that the edge should hear now rather

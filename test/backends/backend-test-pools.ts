@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { ConformancePool } from '../../backends/conformance.ts';
+import type { ConformancePool } from '../../backends/conformance/conformance-suite.ts';
 import type { ImageBackend } from '../../backends/index.ts';
 import { type GenerationRequest, generationRequestSchema } from '../../shared/index.ts';
 import { eventually, telemetry } from '../support/pool-client.ts';

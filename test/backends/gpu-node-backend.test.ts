@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBackendConformance } from '../../backends/conformance.ts';
+import { runBackendConformance } from '../../backends/conformance/conformance-suite.ts';
 import {
   type BackendCall,
   BackendCallError,

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
+import { describe, expect, it } from 'vitest';
+import { freshFakeEnginePoolPerTest } from '../../gpu-node/testing/test-pool.ts';
 import {
   eventually,
   expectError,
@@ -10,40 +10,25 @@ import {
   telemetry,
 } from '../support/pool-client.ts';
 
-// A pool with one slot and room for two queued images, so queue behaviour is easy to provoke.
-let pool: GpuNodeProcess;
-
-beforeAll(async () => {
-  pool = await startGpuNode([
-    '--pool-id',
-    'tight',
-    '--insecure-no-auth',
-    '--workers',
-    '1',
-    '--max-batch-size',
-    '1',
-    '--max-queue-size',
-    '2',
-  ]);
-});
-afterAll(async () => {
-  await pool.kill();
+// The real gpu-node server on 127.0.0.1, around a fake engine whose steps run only when a test
+// says so: a job is provably still queued or running whatever the host's speed. One slot and
+// room for two queued images, so queue behaviour is easy to provoke.
+const currentPool = freshFakeEnginePoolPerTest({
+  poolId: 'tight',
+  workers: 1,
+  maxBatchSize: 1,
+  maxQueueSize: 2,
 });
 
-const long = { prompt: 'occupy the slot', size: '256x256', steps: 60 } as const;
 const quick = { size: '64x64', steps: 2 } as const;
+const promptsSentToEngine = () => currentPool().engine.submitted.map((sample) => sample.prompt);
 
 describe('gpu-node admission', () => {
   it('queue: a full queue answers 503 queue_full with a Retry-After in whole seconds', async () => {
-    const occupying = [
-      generate(pool.url, { ...long, seed: 1 }),
-      generate(pool.url, { ...long, seed: 2 }),
-      generate(pool.url, { ...long, seed: 3 }),
-    ];
-    await eventually(async () => {
-      const load = await telemetry(pool.url);
-      return load.running === 1 && load.queued === 2;
-    });
+    const pool = currentPool();
+    const occupying = [1, 2, 3].map((seed) => generate(pool.url, { prompt: 'occupy', seed, ...quick }));
+    await pool.engine.whenSubmitted(1);
+    await eventually(() => pool.scheduler.load().queued === 2);
     const refused = expectError(await generate(pool.url, { prompt: 'one too many', seed: 4, ...quick }));
     expect([refused.status, refused.error.code, refused.error.type]).toEqual([
       503,
@@ -52,35 +37,31 @@ describe('gpu-node admission', () => {
     ]);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger(Number(refused.headers.get('retry-after')))).toBe(true);
+    pool.engine.runUntilIdle();
     for (const answer of await Promise.all(occupying)) expectSuccess(answer);
+    expect(promptsSentToEngine()).toEqual(['occupy', 'occupy', 'occupy']);
     expect(
       metricValue(await metrics(pool.url), 'spillway_job_failures_total', { reason: 'queue_full' }),
-    ).toBeGreaterThanOrEqual(1);
+    ).toBe(1);
   });
 
   it('priority: a high-priority job overtakes queued normal ones', async () => {
-    const finished: string[] = [];
-    const track = (name: string, answer: ReturnType<typeof generate>) =>
-      answer.then((result) => {
-        expectSuccess(result);
-        finished.push(name);
-      });
-    const blocker = track('blocker', generate(pool.url, { ...long, seed: 10 }));
-    await eventually(async () => (await telemetry(pool.url)).running === 1);
-    const normal = track(
-      'normal',
-      generate(pool.url, { prompt: 'normal', seed: 11, ...quick, priority: 'normal' }),
-    );
-    await eventually(async () => (await telemetry(pool.url)).queued === 1);
-    const high = track('high', generate(pool.url, { prompt: 'high', seed: 12, ...quick, priority: 'high' }));
-    await Promise.all([blocker, normal, high]);
-    expect(finished).toEqual(['blocker', 'high', 'normal']);
+    const pool = currentPool();
+    const blocker = generate(pool.url, { prompt: 'blocker', seed: 10, ...quick });
+    await pool.engine.whenSubmitted(1);
+    const normal = generate(pool.url, { prompt: 'normal', seed: 11, ...quick, priority: 'normal' });
+    await eventually(() => pool.scheduler.load().queued === 1);
+    const high = generate(pool.url, { prompt: 'high', seed: 12, ...quick, priority: 'high' });
+    await eventually(() => pool.scheduler.load().queued === 2);
+    pool.engine.runUntilIdle();
+    for (const answer of await Promise.all([blocker, normal, high])) expectSuccess(answer);
+    expect(promptsSentToEngine()).toEqual(['blocker', 'high', 'normal']);
   });
 
   it('deadline: a queued job past its deadline is dropped before it uses compute', async () => {
-    const blocker = generate(pool.url, { ...long, seed: 20 });
-    await eventually(async () => (await telemetry(pool.url)).running === 1);
-    const stepsBefore = metricValue(await metrics(pool.url), 'spillway_batch_size');
+    const pool = currentPool();
+    const blocker = generate(pool.url, { prompt: 'occupy the slot', seed: 20, ...quick });
+    await pool.engine.whenSubmitted(1);
     const late = expectError(
       await generate(pool.url, { prompt: 'in a hurry', seed: 21, ...quick, deadline_ms: 50 }),
     );
@@ -89,19 +70,27 @@ describe('gpu-node admission', () => {
       'deadline_exceeded',
       'timeout_error',
     ]);
+    pool.engine.runUntilIdle();
     expectSuccess(await blocker);
-    const failures = await metrics(pool.url);
-    expect(metricValue(failures, 'spillway_job_failures_total', { reason: 'deadline_exceeded' })).toBe(1);
-    // Only the blocker's 60 steps ran: the late job never reached the batch.
-    expect(metricValue(failures, 'spillway_batch_size') - stepsBefore).toBeLessThanOrEqual(60);
+    expect(promptsSentToEngine()).toEqual(['occupy the slot']);
+    expect(
+      metricValue(await metrics(pool.url), 'spillway_job_failures_total', { reason: 'deadline_exceeded' }),
+    ).toBe(1);
   });
 
   it('deadline: a running job that passes its deadline is stopped and its slot freed', async () => {
-    // Several times the deadline on any host (60 steps at 256x256 finish inside 150 ms on a fast one).
-    const longest = { prompt: 'occupy the slot', size: '512x512', steps: 100 } as const;
-    const answer = expectError(await generate(pool.url, { ...longest, seed: 30, deadline_ms: 150 }));
-    expect(answer.error.code).toBe('deadline_exceeded');
-    await eventually(async () => (await telemetry(pool.url)).running === 0);
-    expectSuccess(await generate(pool.url, { prompt: 'after', seed: 31, ...quick }));
+    const pool = currentPool();
+    const answer = generate(pool.url, { prompt: 'too slow', seed: 30, ...quick, deadline_ms: 50 });
+    await pool.engine.whenSubmitted(1);
+    pool.engine.step();
+    expect(expectError(await answer).error.code).toBe('deadline_exceeded');
+    expect(pool.engine.cancelRequests).toEqual(pool.engine.runningIds);
+    // The engine lets go of the image at its next step boundary.
+    pool.engine.step();
+    expect((await telemetry(pool.url)).running).toBe(0);
+    const after = generate(pool.url, { prompt: 'after', seed: 31, ...quick });
+    await pool.engine.whenSubmitted(2);
+    pool.engine.runUntilIdle();
+    expectSuccess(await after);
   });
 });

@@ -1,22 +1,40 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeBatchEngine } from '../../gpu-node/testing/fake-batch-engine.ts';
+import { startFakeEngine, startTestPool, type TestPool } from '../../gpu-node/testing/test-pool.ts';
 import { edgeIssuer, type TelemetryReport, telemetryReportSchema, tokenTypes } from '../../shared/index.ts';
 import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
 import { writeKeyPair } from '../support/keys.ts';
-import { eventually, expectError, expectSuccess, generate } from '../support/pool-client.ts';
+import { eventually, expectError, expectSuccess, generate, telemetry } from '../support/pool-client.ts';
 
 let running: GpuNodeProcess[] = [];
+let inProcess: Array<{ stop(): Promise<void> }> = [];
 let receivers: Server[] = [];
 
 afterEach(async () => {
   await Promise.all(running.map((pool) => pool.kill()));
+  await Promise.all(inProcess.map((pool) => pool.stop()));
   await Promise.all(receivers.map((server) => new Promise((closed) => server.close(closed))));
   running = [];
+  inProcess = [];
   receivers = [];
 });
+
+const quick = { size: '64x64', steps: 2 } as const;
+/** Longer than any drain below needs; reaching it fails the test with 'timed-out'. */
+const drainTimeoutMs = 60_000;
+
+async function startFakeEnginePool(poolId: string): Promise<TestPool<FakeBatchEngine>> {
+  const pool = await startTestPool(startFakeEngine, { poolId, workers: 1, maxBatchSize: 1 });
+  inProcess.push(pool);
+  return pool;
+}
 
 async function start(flags: readonly string[]): Promise<GpuNodeProcess> {
   const pool = await startGpuNode(flags);
@@ -25,33 +43,31 @@ async function start(flags: readonly string[]): Promise<GpuNodeProcess> {
 }
 
 describe('gpu-node lifecycle', () => {
-  it('drain: SIGTERM finishes running and queued jobs, refuses new ones, then exits 0', async () => {
-    const pool = await start([
-      '--pool-id',
-      'drainer',
-      '--insecure-no-auth',
-      '--workers',
-      '1',
-      '--max-batch-size',
-      '1',
-    ]);
-    const inFlight = [1, 2].map((seed) =>
-      generate(pool.url, { prompt: 'finish me', seed, size: '256x256', steps: 60 }),
-    );
-    await eventually(
-      async () =>
-        telemetryReportSchema.parse(await (await fetch(`${pool.url}/v1/telemetry`)).json()).queued === 1,
-    );
-    pool.child.kill('SIGTERM');
-    await eventually(async () => (await fetch(`${pool.url}/v2/health/ready`)).status === 503);
-    const telemetry = telemetryReportSchema.parse(await (await fetch(`${pool.url}/v1/telemetry`)).json());
-    expect([telemetry.draining, telemetry.ready]).toEqual([true, false]);
-    const refused = expectError(await generate(pool.url, { prompt: 'too late', size: '64x64', steps: 1 }));
+  it('drain: finishes running and queued jobs, refuses new ones, then stops', async () => {
+    const pool = await startFakeEnginePool('drainer');
+    const inFlight = [1, 2].map((seed) => generate(pool.url, { prompt: 'finish me', seed, ...quick }));
+    await pool.engine.whenSubmitted(1);
+    await eventually(() => pool.scheduler.load().queued === 1);
+    const stopped = pool.drainAndStop(drainTimeoutMs);
+    expect((await fetch(`${pool.url}/v2/health/ready`)).status).toBe(503);
+    expect(await telemetry(pool.url)).toMatchObject({ draining: true, ready: false });
+    const refused = expectError(await generate(pool.url, { prompt: 'too late', ...quick }));
     expect([refused.status, refused.error.code]).toEqual([503, 'draining']);
     expect(refused.headers.get('retry-after')).toBeTruthy();
+    // Every response of a draining pool closes its connection, so the stop waits for no client.
+    expect(refused.headers.get('connection')).toBe('close');
+    pool.engine.runUntilIdle();
     for (const answer of await Promise.all(inFlight)) expectSuccess(answer);
-    expect(await pool.exited).toBe(0);
-    expect(pool.logs.some((line) => line.includes('"result":"drained"'))).toBe(true);
+    expect(await stopped).toBe('drained');
+    await expect(fetch(`${pool.url}/v2/health/live`)).rejects.toThrow();
+  });
+
+  it('drain: work that outlasts the drain timeout is cut off and the stop says so', async () => {
+    const pool = await startFakeEnginePool('impatient');
+    const stuck = generate(pool.url, { prompt: 'never finishes', ...quick });
+    await pool.engine.whenSubmitted(1);
+    expect(await pool.drainAndStop(1)).toBe('timed-out');
+    await expect(stuck).rejects.toThrow();
   });
 
   it('config: a bad flag exits 2 with a message that names it', () => {
@@ -71,9 +87,6 @@ describe('gpu-node lifecycle', () => {
   });
 
   it('config: a model manifest that breaks the contract stops start-up with a clear error', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const folder = mkdtempSync(join(tmpdir(), 'spillway-manifest-'));
     writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ name: 'broken', sizes: ['64x64'] }));
     const result = spawnSync(
@@ -93,7 +106,7 @@ describe('gpu-node lifecycle', () => {
     expect(result.stdout).toContain('denoiser');
   });
 
-  it('heartbeats: pushes reports signed with the pool key, and a draining report on SIGTERM', async () => {
+  it('heartbeats: pushes reports signed with the pool key; SIGTERM sends a draining one, drains and exits 0', async () => {
     const poolKey = writeKeyPair('ed25519', 'pool');
     const received: TelemetryReport[] = [];
     const receiver = createServer((request, response) => {
@@ -129,11 +142,14 @@ describe('gpu-node lifecycle', () => {
       poolKey.privatePath,
       '--heartbeat-interval-ms',
       '200',
+      '--providers',
+      'cpu',
     ]);
     await eventually(() => received.length >= 3);
     expect(received[0]).toMatchObject({ pool_id: 'hb-pool', execution_provider: 'cpu', draining: false });
     pool.child.kill('SIGTERM');
     expect(await pool.exited).toBe(0);
     expect(received.at(-1)?.draining).toBe(true);
+    expect(pool.logs.some((line) => line.includes('"result":"drained"'))).toBe(true);
   });
 });

@@ -1,0 +1,139 @@
+import type { ExecutionProvider } from '../../shared/index.ts';
+import type { EngineListener } from '../engine/engine-pool.ts';
+import type { SampleSpec } from '../engine/engine-protocol.ts';
+import { encodeRgbPng } from '../engine/png-encoder.ts';
+import type { PoolEngine } from '../pool-engine.ts';
+import { CountWatch } from './count-watch.ts';
+
+/** How a {@link FakeBatchEngine} is built. */
+export interface FakeBatchEngineOptions {
+  readonly slots: number;
+  /** Wall time every step reports. */
+  readonly stepMs?: number;
+}
+
+interface RunningSample {
+  readonly spec: SampleSpec;
+  step: number;
+}
+
+/** Wall time a fake step reports unless the engine is told otherwise. */
+export const FAKE_STEP_MS = 10;
+
+/**
+ * An engine whose batch moves only when the test calls {@link FakeBatchEngine.step}, so no test
+ * depends on how fast the host computes. Submitted samples join the batch at once, as they do
+ * between a worker's steps; cancelled ones leave at the next step boundary, as in a worker.
+ * Finished samples come back as small solid PNGs of their size, shaded by their seed.
+ */
+export class FakeBatchEngine implements PoolEngine {
+  readonly provider: ExecutionProvider = 'cpu';
+  readonly slots: number;
+  /** Every sample handed in, in order. */
+  readonly submitted: SampleSpec[] = [];
+  /** Every sample id the scheduler asked to cancel, in order. */
+  readonly cancelRequests: string[] = [];
+  /** Batch size of every step run, in order. */
+  readonly batchSizes: number[] = [];
+  readonly #stepMs: number;
+  readonly #running = new Map<string, RunningSample>();
+  readonly #leaving = new Set<string>();
+  readonly #submissions = new CountWatch(() => this.submitted.length);
+  #listener: EngineListener | null = null;
+
+  constructor(options: FakeBatchEngineOptions) {
+    this.slots = options.slots;
+    this.#stepMs = options.stepMs ?? FAKE_STEP_MS;
+  }
+
+  /** @inheritdoc */
+  get activeCount(): number {
+    return this.#running.size;
+  }
+
+  /** @inheritdoc */
+  get freeSlots(): number {
+    return this.slots - this.#running.size;
+  }
+
+  /** Ids of the samples in the batch, in the order they joined. */
+  get runningIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** Resolves once `count` samples have been submitted in all. */
+  whenSubmitted(count: number): Promise<void> {
+    return this.#submissions.whenAtLeast(count);
+  }
+
+  /** @inheritdoc */
+  submit(sample: SampleSpec): boolean {
+    if (this.freeSlots <= 0) return false;
+    this.#running.set(sample.sampleId, { spec: sample, step: 0 });
+    this.submitted.push(sample);
+    this.#submissions.notify();
+    return true;
+  }
+
+  /** @inheritdoc */
+  cancel(sampleIds: readonly string[]): void {
+    for (const sampleId of sampleIds) {
+      this.cancelRequests.push(sampleId);
+      this.#leaving.add(sampleId);
+    }
+  }
+
+  /** @inheritdoc */
+  listen(listener: EngineListener): void {
+    this.#listener = listener;
+  }
+
+  /**
+   * One step boundary and one step: cancelled samples leave (each reported released), every
+   * other sample advances a step, the step and progress are reported, and samples at their last
+   * step are done.
+   */
+  step(): void {
+    for (const sampleId of this.#leaving) {
+      if (this.#running.delete(sampleId)) this.#listener?.onReleased(sampleId);
+    }
+    this.#leaving.clear();
+    const batch = [...this.#running.values()];
+    for (const sample of batch) sample.step += 1;
+    this.batchSizes.push(batch.length);
+    this.#listener?.onSteps(
+      [{ batchSize: batch.length, durationMs: this.#stepMs }],
+      batch.map((sample) => ({ sampleId: sample.spec.sampleId, step: sample.step })),
+    );
+    for (const sample of batch) {
+      const { spec } = sample;
+      if (sample.step < spec.steps || !this.#running.delete(spec.sampleId)) continue;
+      this.#listener?.onDone(spec.sampleId, solidPng(spec), spec.steps * this.#stepMs);
+    }
+  }
+
+  /** Steps until the batch is empty; returns how many steps ran. */
+  runUntilIdle(): number {
+    let steps = 0;
+    while (this.#running.size > 0 || this.#leaving.size > 0) {
+      this.step();
+      steps += 1;
+    }
+    return steps;
+  }
+
+  /** Fails one running sample, as a worker does when inference throws. */
+  fail(sampleId: string, message: string): void {
+    if (this.#running.delete(sampleId)) this.#listener?.onFailed(sampleId, message);
+  }
+
+  /** @inheritdoc */
+  async close(): Promise<void> {
+    this.#running.clear();
+  }
+}
+
+function solidPng(spec: SampleSpec): Uint8Array {
+  const pixels = new Uint8Array(spec.width * spec.height * 3).fill(spec.seed % 256);
+  return encodeRgbPng(pixels, spec.width, spec.height, 1);
+}
