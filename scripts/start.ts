@@ -1,22 +1,26 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { firstImage } from './local-stack/first-image.ts';
 import { startLocalStack, writeLocalJson } from './local-stack/local-stack.ts';
+import { waitForPoolReports } from './local-stack/pool-reports.ts';
 
 // `npm start`: the local default. The edge Worker in workerd on 127.0.0.1:8787, two CPU gpu-node
 // pools registered as two providers, a demo tenant and its API key. Ctrl-C stops everything.
 const options = new Command('start')
   .option('--port <port>', 'edge port', '8787')
   .option('--once', 'generate one image through the edge, then stop')
-  .option('--fresh', 'start with empty edge storage instead of .wrangler/state')
+  .option('--fresh', 'start with empty edge storage instead of --persist-to')
+  .option('--persist-to <folder>', 'where the edge keeps its storage between starts', '.wrangler/state')
+  .option('--state-dir <folder>', 'local state: pool and edge keys, local.json', '.spillway')
   .parse()
-  .opts<{ port: string; once?: boolean; fresh?: boolean }>();
+  .opts<{ port: string; once?: boolean; fresh?: boolean; persistTo: string; stateDir: string }>();
 
-const stateFolder = resolve('.spillway');
+const stateFolder = resolve(options.stateDir);
 const stack = await startLocalStack({
   stateFolder,
   devVarsPath: resolve('.dev.vars'),
   edgePort: Number(options.port),
-  persistFolder: options.fresh ? null : resolve('.wrangler/state'),
+  persistFolder: options.fresh ? null : resolve(options.persistTo),
   heartbeatIntervalMs: 1000,
   pools: [
     { id: 'local-a', provider: 'provider-a', region: 'local' },
@@ -31,15 +35,14 @@ process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
 
 const localJson = await writeLocalJson(stateFolder, stack);
-// Pools report telemetry every second; the first request waits for one report.
-await new Promise((ready) => setTimeout(ready, 1_500));
-const started = performance.now();
-const response = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ prompt: 'a lighthouse on a cliff at dusk', size: '256x256', seed: 7 }),
-});
-const served = `${response.status} from pool ${response.headers.get('x-spillway-pool')} (${response.headers.get('x-spillway-provider')}) in ${Math.round(performance.now() - started)} ms`;
+const { response, elapsedMs } = await waitForPoolReports(stack)
+  .then(() => firstImage(stack, { prompt: 'a lighthouse on a cliff at dusk', size: '256x256', seed: 7 }))
+  .catch(async (error: unknown) => {
+    // Not left running behind an error: the pools and workerd would keep their ports.
+    await stack.stop();
+    throw error;
+  });
+const served = `${response.status} from pool ${response.headers.get('x-spillway-pool')} (${response.headers.get('x-spillway-provider')}) in ${Math.round(elapsedMs)} ms`;
 
 process.stdout.write(
   [

@@ -22,8 +22,16 @@ async function streamAll(
     ...client,
   });
   const job = await spillway.submit({ prompt: 'x' });
+  const started = performance.now();
   const states = [];
-  for await (const state of spillway.stream(job.id)) states.push(state);
+  let firstStateAfterMs = Number.NaN;
+  for await (const state of spillway.stream(job.id)) {
+    if (states.length === 0) firstStateAfterMs = performance.now() - started;
+    states.push(state);
+    // A manual job moves on once the client has seen its current state: what the client sees
+    // depends on what it did, not on how fast this host ran it.
+    if (options.manual) server.advance(job.id);
+  }
   const requests = server.requests.filter((request) => request.method === 'GET');
   return {
     job,
@@ -32,8 +40,12 @@ async function streamAll(
     sse: requests.filter((request) => request.url.endsWith('/events')),
     polls: requests.filter((request) => !request.url.endsWith('/events')),
     versions: server.jobs.get(job.id) ?? [],
+    firstStateAfterMs,
   };
 }
+
+/** Node may fire a timer up to a millisecond early against a sub-millisecond clock. */
+const TIMER_GRANULARITY_MS = 1;
 
 describe('stream()', () => {
   it('SSE: yields every state in order, once each, and ends at the terminal one', async () => {
@@ -47,7 +59,7 @@ describe('stream()', () => {
   });
 
   it('SSE: reconnects after a drop with Last-Event-ID and loses or repeats nothing', async () => {
-    const run = await streamAll({ steps: 4, dropSse: { events: 2, connections: 2 } });
+    const run = await streamAll({ steps: 4, manual: true, dropSse: { events: 2, connections: 2 } });
     expect(run.states).toEqual(run.versions);
     expect(run.sse.map((request) => request.headers['last-event-id'] ?? null)).toEqual([null, '2', '4']);
     // One quick read (no long-poll) after each drop, to tell a drop from a finished job.
@@ -76,18 +88,41 @@ describe('stream()', () => {
   });
 
   it('falls back to long-polling when SSE keeps dropping before any event', async () => {
-    const run = await streamAll({ steps: 2, dropSse: { events: 0, connections: 100 } }, { maxRetries: 2 });
-    expect(run.statuses.at(-1)).toBe('succeeded');
-    expect(run.sse).toHaveLength(3);
-    expect(run.polls.length).toBeGreaterThan(0);
+    server = await startJobServer({ steps: 2, manual: true, dropSse: { events: 0, connections: 100 } });
+    const jobServer = server;
+    const spillway = new Spillway({
+      baseUrl: server.url,
+      apiKey: 'sk_test',
+      retryBaseMs: 10,
+      pollWaitSeconds: 5,
+      maxRetries: 2,
+    });
+    const job = await spillway.submit({ prompt: 'x' });
+    const collecting = (async () => {
+      const states = [];
+      for await (const state of spillway.stream(job.id)) states.push(state);
+      return states;
+    })();
+    // The job stays queued until the client long-polls, so it cannot finish while SSE is still tried.
+    await jobServer.waitForRequest((request) => request.headers.prefer === 'wait=5');
+    for (let step = 0; step <= 2; step++) jobServer.advance(job.id);
+    const statuses = (await collecting).map((state) => state.status);
+    // Whether `queued` is seen depends on whether a dropped connection got its headers out first.
+    expect(statuses.at(-1)).toBe('succeeded');
+    expect(statuses.filter((status) => status !== 'queued')).toEqual(['succeeded']);
+    expect(jobServer.requests.filter((request) => request.url.endsWith('/events'))).toHaveLength(3);
   });
 
   it('gives up a silent SSE connection after streamIdleTimeoutMs and reconnects', async () => {
-    const started = Date.now();
-    const run = await streamAll({ steps: 5, tickMs: 150, stallSse: 1 }, { streamIdleTimeoutMs: 400 });
-    expect(run.statuses.at(-1)).toBe('succeeded');
-    expect(run.sse).toHaveLength(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    const streamIdleTimeoutMs = 400;
+    const run = await streamAll({ steps: 5, manual: true, stallSse: 1 }, { streamIdleTimeoutMs });
+    expect(run.states).toEqual(run.versions);
+    // The job stands still until the client sees it, and the first connection sends nothing: only
+    // giving that connection up can have produced the first state.
+    expect(run.firstStateAfterMs).toBeGreaterThanOrEqual(streamIdleTimeoutMs - TIMER_GRANULARITY_MS);
+    expect(run.sse[1]?.headers['last-event-id']).toBeUndefined();
+    // More than two only if this host stalled one of the later connections past the idle limit.
+    expect(run.sse.length).toBeGreaterThanOrEqual(2);
   });
 
   it('streaming: false polls only', async () => {
@@ -106,7 +141,7 @@ describe('stream()', () => {
   });
 
   it('an abort ends the stream with the AbortError', async () => {
-    server = await startJobServer({ steps: 2, tickMs: 60_000 });
+    server = await startJobServer({ steps: 2, manual: true });
     const spillway = new Spillway({ baseUrl: server.url, apiKey: 'sk_test' });
     const job = await spillway.submit({ prompt: 'x' });
     const controller = new AbortController();

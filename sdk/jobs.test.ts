@@ -75,7 +75,7 @@ describe('jobs', () => {
   });
 
   it('cancel: returns the canceled job and a stream of it ends there', async () => {
-    const { client } = await jobs({ tickMs: 10_000 });
+    const { client } = await jobs({ manual: true });
     const job = await client.submit({ prompt: 'x' });
     const canceled = await client.cancel(job.id);
     expect(canceled.status).toBe('canceled');

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { errorCatalog } from '../shared/index.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ErrorCode, errorCatalog, errorEnvelope } from '../shared/index.ts';
 import { Spillway } from './index.ts';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.ts';
 import {
@@ -12,6 +12,7 @@ import {
 const generation = { created: 1, data: [{ b64_json: 'AAAA' }] };
 let server: ProtocolServer | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await server?.close();
   server = undefined;
 });
@@ -82,16 +83,6 @@ describe('transport retries against a real server', () => {
     expect(requests[0]?.headers['idempotency-key']).not.toBe(requests[1]?.headers['idempotency-key']);
   });
 
-  it('waits out Retry-After instead of the jittered backoff', async () => {
-    const { url, requests } = await scripted([
-      (response) => replyError(response, 429, 'rate_limited', { 'retry-after': '1' }),
-    ]);
-    const started = Date.now();
-    await client(url).generate({ prompt: 'x' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(requests).toHaveLength(2);
-  });
-
   it('does not retry client errors (400, 404, 422) or a 409 without Retry-After', async () => {
     for (const [status, code] of [
       [400, 'invalid_request'],
@@ -152,29 +143,78 @@ describe('transport retries against a real server', () => {
       code: 'connection_error',
     });
   });
+});
 
-  it('times out an attempt that never answers', async () => {
-    const { url, requests } = await scripted([() => undefined, () => undefined]);
-    await expect(
-      client(url, { timeoutMs: 150, maxRetries: 1 }).generate({ prompt: 'x' }),
-    ).rejects.toMatchObject({
-      code: 'timeout',
+/** An error answer in the shared envelope, as the edge sends it. */
+function errorResponse(status: number, code: ErrorCode, headers: Record<string, string> = {}): Response {
+  return Response.json(errorEnvelope(code, `test ${code}`, 'req_test'), { status, headers });
+}
+
+/**
+ * A fetch answering from a script (`'silent'`: never answers, rejects when aborted, as fetch
+ * does), recording the fake clock's time of each attempt. With no socket in between, the test
+ * decides when time passes, so nothing here depends on how fast or busy the host is.
+ */
+function scriptedFetch(replies: ReadonlyArray<() => Response | 'silent'>) {
+  const attempts: number[] = [];
+  const fetchImplementation = (_input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    attempts.push(Date.now());
+    const reply = replies[attempts.length - 1]?.() ?? Response.json(generation);
+    if (reply !== 'silent') return Promise.resolve(reply);
+    return new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
     });
-    expect(requests).toHaveLength(2);
+  };
+  const since = () => attempts.map((at) => at - (attempts[0] ?? at));
+  return { attempts, since, fetch: fetchImplementation };
+}
+
+describe('transport timing, on a fake clock', () => {
+  const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  const url = 'http://spillway.test';
+
+  it('waits out Retry-After instead of the jittered backoff', async () => {
+    fakeClock();
+    const script = scriptedFetch([() => errorResponse(429, 'rate_limited', { 'retry-after': '1' })]);
+    const pending = client(url, { fetch: script.fetch }).generate({ prompt: 'x' });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(script.attempts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(pending).resolves.toEqual(generation);
+    expect(script.since()).toEqual([0, 1_000]);
+  });
+
+  it('times out an attempt that never answers, and the retry too', async () => {
+    fakeClock();
+    const timeoutMs = 150;
+    const script = scriptedFetch([() => 'silent', () => 'silent']);
+    const outcome = client(url, { fetch: script.fetch, timeoutMs, maxRetries: 1, random: () => 0 })
+      .generate({ prompt: 'x' })
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(timeoutMs - 1);
+    expect(script.attempts).toHaveLength(1);
+    // The timeout, then the retry after a zero backoff (a zero delay set during a tick is 1 ms on a fake clock).
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(script.attempts).toHaveLength(2);
+    expect(script.since()[1]).toBeGreaterThanOrEqual(timeoutMs);
+    await vi.advanceTimersByTimeAsync(timeoutMs);
+    expect(await outcome).toMatchObject({ name: 'SpillwayError', code: 'timeout', status: 0 });
   });
 
   it('an abort during backoff rejects at once with the AbortError', async () => {
-    const { url } = await scripted([
-      (response) => replyError(response, 503, 'no_capacity', { 'retry-after': '30' }),
-    ]);
+    fakeClock();
+    const script = scriptedFetch([() => errorResponse(503, 'no_capacity', { 'retry-after': '30' })]);
     const controller = new AbortController();
-    const started = Date.now();
-    const pending = client(url, { maxRetryAfterSeconds: 60 }).generate(
-      { prompt: 'x' },
-      { signal: controller.signal },
-    );
-    setTimeout(() => controller.abort(), 200);
-    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    const outcome = client(url, { fetch: script.fetch, maxRetryAfterSeconds: 60 })
+      .generate({ prompt: 'x' }, { signal: controller.signal })
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(script.attempts).toHaveLength(1);
+    controller.abort();
+    // "At once": settled before the clock moves on, not when the 30 s backoff would have ended.
+    const settled = await Promise.race([outcome, vi.advanceTimersByTimeAsync(0).then(() => 'still waiting')]);
+    expect(settled).toMatchObject({ name: 'AbortError' });
+    expect(script.attempts).toHaveLength(1);
   });
 });

@@ -1,4 +1,14 @@
-import type { PoolInput, ProviderInput, TenantInput } from '../../shared/index.ts';
+import type { z } from 'zod';
+import {
+  listOf,
+  type PoolInput,
+  type ProviderInput,
+  poolListingSchema,
+  type TenantInput,
+} from '../../shared/index.ts';
+
+/** A pool as `GET /v1/admin/pools` lists it: the registration and its latest telemetry. */
+export type PoolListing = z.infer<typeof poolListingSchema>;
 
 /** A thin client for the edge's operator API, for local set-up and tests. */
 export function adminClient(edgeUrl: string, operatorToken: string) {
@@ -16,10 +26,14 @@ export function adminClient(edgeUrl: string, operatorToken: string) {
     putProvider: (input: Partial<ProviderInput> & Pick<ProviderInput, 'id' | 'name'>) =>
       call('POST', '/v1/admin/providers', input),
     putPool: (input: PoolInput) => call('POST', '/v1/admin/pools', input),
+    listPools: async (): Promise<PoolListing[]> =>
+      listOf(poolListingSchema).parse(await call('GET', '/v1/admin/pools')).data,
+    deletePool: (poolId: string) => call('DELETE', `/v1/admin/pools/${poolId}`),
     putTenant: (input: Partial<TenantInput> & Pick<TenantInput, 'id' | 'name' | 'tier'>) =>
       call('POST', '/v1/admin/tenants', input),
     mintKey: (tenantId: string) =>
       call<{ id: string; key: string }>('POST', '/v1/admin/keys', { tenant_id: tenantId, name: 'local' }),
     drain: (poolId: string) => call('POST', `/v1/admin/pools/${poolId}/drain`),
+    undrain: (poolId: string) => call('DELETE', `/v1/admin/pools/${poolId}/drain`),
   };
 }

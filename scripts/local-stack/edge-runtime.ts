@@ -55,6 +55,9 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
       queueConsumers: { 'spillway-jobs': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 } },
       r2Buckets: { RESULTS: 'spillway-results' },
       bindings: { ...options.vars, ...options.secrets },
+      // No download of Cloudflare's `Request.cf` sample (cf.json) at every start: offline it fails
+      // with a stack trace. The Worker reads nothing from `request.cf`; Miniflare's placeholder does.
+      cf: false,
       ...(options.persistFolder ? { resourcePersistencePath: options.persistFolder } : {}),
     });
     // Warnings and errors reach this process's stdout; per-request info lines would cost every

@@ -4,8 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  createDevPoolKey,
+  type DevPoolKey,
   loadOrCreateDevEdgeKey,
+  loadOrCreateDevPoolKey,
   mintDevOperatorToken,
 } from '../security/dev-credentials.ts';
 import { adminClient } from './admin-client.ts';
@@ -20,6 +21,8 @@ export interface LocalPool {
   readonly process: ChildProcess;
   /** The pool's heartbeat signing key (PEM). */
   readonly keyPath: string;
+  /** When the edge registered this start of the pool (epoch ms); telemetry from before is stale. */
+  readonly registeredAt: number;
 }
 
 /** Where and how the local stack runs. */
@@ -83,8 +86,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await edge.stop();
   };
   try {
-    for (const spec of options.pools) {
-      const poolKey = await createDevPoolKey(keyFolder, spec.id);
+    const planned: Array<LocalStackOptions['pools'][number] & { key: DevPoolKey }> = [];
+    for (const spec of options.pools)
+      planned.push({ ...spec, key: await loadOrCreateDevPoolKey(keyFolder, spec.id) });
+    await forgetStaleRegistrations(admin, planned);
+    for (const { key: poolKey, ...spec } of planned) {
       const started = await startPoolProcess([
         '--pool-id',
         spec.id,
@@ -100,6 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         String(options.heartbeatIntervalMs),
         ...(spec.extraFlags ?? []),
       ]);
+      const registeredAt = Date.now();
       pools.push({
         id: spec.id,
         provider: spec.provider,
@@ -107,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         pid: started.process.pid ?? 0,
         process: started.process,
         keyPath: poolKey.path,
+        registeredAt,
       });
       await admin.putProvider({ id: spec.provider, name: spec.provider });
       await admin.putPool({
@@ -133,6 +141,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Drops registrations whose public key is not the pool's key any more (its key file was deleted
+ * while the edge's storage was kept): until the pool is registered again, its heartbeats would be
+ * refused as `bad_signature`; unregistered, they are quietly answered 404.
+ */
+async function forgetStaleRegistrations(
+  admin: ReturnType<typeof adminClient>,
+  planned: ReadonlyArray<{ id: string; key: DevPoolKey }>,
+): Promise<void> {
+  for (const registered of await admin.listPools()) {
+    const key = planned.find((pool) => pool.id === registered.id)?.key;
+    if (key && registered.public_key.x !== key.publicJwk.x) await admin.deletePool(registered.id);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type JWK, SignJWT } from 'jose';
@@ -44,15 +44,38 @@ async function readSecret(devVarsPath: string): Promise<string | null> {
   }
 }
 
+/** A pool's heartbeat key: the private key's file, and the public JWK the edge registers. */
+export interface DevPoolKey {
+  readonly path: string;
+  readonly publicJwk: JWK;
+}
+
 /** Creates a pool key pair; returns the private key path and the public JWK for registration. */
-export async function createDevPoolKey(
-  keyFolder: string,
-  poolId: string,
-): Promise<{ path: string; publicJwk: JWK }> {
+export async function createDevPoolKey(keyFolder: string, poolId: string): Promise<DevPoolKey> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const path = join(keyFolder, `${poolId}.key.pem`);
+  const path = poolKeyPath(keyFolder, poolId);
   await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   return { path, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
+}
+
+/**
+ * Loads the pool's key kept from an earlier start, creating it on first use. The edge's persisted
+ * registry holds the public half: a pool that came back with a new key would have its heartbeats
+ * refused (`bad_signature`) until it is registered again.
+ */
+export async function loadOrCreateDevPoolKey(keyFolder: string, poolId: string): Promise<DevPoolKey> {
+  const path = poolKeyPath(keyFolder, poolId);
+  const pem = await readFile(path, 'utf8').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  });
+  if (pem === null) return createDevPoolKey(keyFolder, poolId);
+  const publicKey = createPublicKey(createPrivateKey(pem));
+  return { path, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
+}
+
+function poolKeyPath(keyFolder: string, poolId: string): string {
+  return join(keyFolder, `${poolId}.key.pem`);
 }
 
 /** Mints an operator token for the admin API, as an operator's tooling would. */

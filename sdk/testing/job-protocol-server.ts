@@ -14,6 +14,8 @@ export interface JobServerOptions {
   readonly steps?: number;
   /** Each job moves on to its next state this often. */
   readonly tickMs?: number;
+  /** Jobs move on only when the test calls `advance`: no clock, so no race with the client. */
+  readonly manual?: boolean;
   /** `false`: the events route answers 404, as a deployment without SSE would. */
   readonly sse?: boolean;
   /** Destroys each of the first `connections` SSE connections after it sent `events` events. */
@@ -26,6 +28,8 @@ export interface JobServerOptions {
 export interface JobServer extends ProtocolServer {
   /** Every version of every job, in order; version n is `versions[n - 1]`. */
   readonly jobs: Map<string, JobResource[]>;
+  /** Moves a job on to its next state (running step by step, then succeeded); none once terminal. */
+  advance(id: string): void;
 }
 
 /**
@@ -52,6 +56,29 @@ export async function startJobServer(options: JobServerOptions = {}): Promise<Jo
     changed();
   };
   const latest = (id: string) => jobs.get(id)?.at(-1);
+  /** Pushes the job's next state; false once it was terminal already. */
+  const advance = (id: string): boolean => {
+    const current = latest(id);
+    if (!current || isTerminalJobStatus(current.status)) return false;
+    const step = (current.progress?.step ?? 0) + 1;
+    if (step <= steps) {
+      push(id, {
+        status: 'running',
+        queue_position: null,
+        estimated_start_at: null,
+        pool_id: 'pool-a',
+        attempts: 1,
+        progress: { step, steps },
+      });
+    } else {
+      push(id, {
+        status: 'succeeded',
+        progress: null,
+        result: { created: 1_700_000_001, data: [{ b64_json: 'iVBORw0KGgo=', seed: 7 }] },
+      });
+    }
+    return true;
+  };
   const create = (request: RecordedRequest): JobResource => {
     counter += 1;
     const id = `job_${String(counter).padStart(20, '0')}`;
@@ -74,27 +101,9 @@ export async function startJobServer(options: JobServerOptions = {}): Promise<Jo
       cancel_url: `/v1/jobs/${id}`,
     });
     jobs.set(id, [created]);
-    let step = 0;
+    if (options.manual) return created;
     const timer = setInterval(() => {
-      const current = latest(id);
-      if (!current || isTerminalJobStatus(current.status)) return clearInterval(timer);
-      step += 1;
-      if (step <= steps) {
-        push(id, {
-          status: 'running',
-          queue_position: null,
-          estimated_start_at: null,
-          pool_id: 'pool-a',
-          attempts: 1,
-          progress: { step, steps },
-        });
-      } else {
-        push(id, {
-          status: 'succeeded',
-          progress: null,
-          result: { created: 1_700_000_001, data: [{ b64_json: 'iVBORw0KGgo=', seed: 7 }] },
-        });
-      }
+      if (!advance(id)) clearInterval(timer);
     }, options.tickMs ?? 40);
     timers.add(timer);
     return created;
@@ -182,6 +191,7 @@ export async function startJobServer(options: JobServerOptions = {}): Promise<Jo
   return {
     ...server,
     jobs,
+    advance,
     async close() {
       for (const timer of timers) clearInterval(timer);
       await server.close();

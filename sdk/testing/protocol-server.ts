@@ -18,12 +18,15 @@ export type Respond = (request: RecordedRequest, response: ServerResponse) => vo
 export interface ProtocolServer {
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** The first request, already received or yet to come, that `matches`: wait on it, not on a clock. */
+  waitForRequest(matches: (request: RecordedRequest) => boolean): Promise<RecordedRequest>;
   close(): Promise<void>;
 }
 
 /** Starts a server on an ephemeral 127.0.0.1 port that records every request and lets `respond` answer. */
 export async function startProtocolServer(respond: Respond): Promise<ProtocolServer> {
   const requests: RecordedRequest[] = [];
+  const waiters = new Set<(request: RecordedRequest) => void>();
   const server = createServer((incoming, response) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -35,6 +38,7 @@ export async function startProtocolServer(respond: Respond): Promise<ProtocolSer
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(request);
+      for (const waiter of waiters) waiter(request);
       Promise.resolve(respond(request, response)).catch((error: unknown) => {
         response.destroy(error instanceof Error ? error : new Error(String(error)));
       });
@@ -45,6 +49,17 @@ export async function startProtocolServer(respond: Respond): Promise<ProtocolSer
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    waitForRequest: (matches) =>
+      new Promise((resolve) => {
+        const seen = requests.find(matches);
+        if (seen) return resolve(seen);
+        const waiter = (request: RecordedRequest) => {
+          if (!matches(request)) return;
+          waiters.delete(waiter);
+          resolve(request);
+        };
+        waiters.add(waiter);
+      }),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -2,29 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
 
 const sdkEntry = fileURLToPath(new URL('../../sdk/index.ts', import.meta.url));
-
-/** Debian's chromium, headless, with nothing that phones home. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 /** A page origin on 127.0.0.1 serving a blank page and the SDK bundled for browsers. */
 export interface PageServer {
   readonly url: string;
+  /** The path of every request served, in order. */
+  readonly requests: readonly string[];
   close(): Promise<void>;
 }
 
@@ -47,7 +32,9 @@ export async function startPageServer(): Promise<PageServer> {
     logLevel: 'silent',
   });
   const script = bundle.outputFiles[0]?.text ?? '';
+  const requests: string[] = [];
   const server = createServer((request, response) => {
+    requests.push(request.url ?? '/');
     if (request.url === '/spillway.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' });
       response.end(script);
@@ -64,6 +51,7 @@ export async function startPageServer(): Promise<PageServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -3,9 +3,10 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 import { type JobResource, Spillway, SpillwayError, verifyWebhook } from '../../sdk/index.ts';
-import { jobResourceSchema } from '../../shared/index.ts';
+import { isTerminalJobStatus, jobResourceSchema } from '../../shared/index.ts';
 import { startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
 
 let stack: LocalStack;
@@ -28,7 +29,7 @@ async function collect(states: AsyncIterable<JobResource>): Promise<JobResource[
 }
 
 describe('sdk jobs against the real stack (Worker jobs API in workerd + gpu-node pools)', () => {
-  it('submit + stream(): SSE states in lifecycle order, ending succeeded with a signed PNG URL', async () => {
+  it('submit + stream(): SSE states newest-last, one terminal state (succeeded, with a signed PNG URL)', async () => {
     const calls: string[] = [];
     const recording = new Spillway({
       baseUrl: stack.edgeUrl,
@@ -43,11 +44,12 @@ describe('sdk jobs against the real stack (Worker jobs API in workerd + gpu-node
     const states = await collect(recording.stream(job.id));
     // One SSE connection carried every state: no fallback to polling.
     expect(calls).toEqual(['POST /v1/jobs', `GET /v1/jobs/${job.id}/events`]);
-    const order = ['queued', 'running', 'succeeded'];
-    const ranks = states.map((state) => order.indexOf(state.status));
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    // A job may go back to `queued` (an attempt retried, or its claim lapsed on a busy host), so the
+    // order checked is the one the contract promises: newer versions only, one terminal state, last.
+    const updates = states.map((state) => state.updated_at);
+    expect(updates).toEqual([...updates].sort((a, b) => a - b));
+    expect(states.slice(0, -1).filter((state) => isTerminalJobStatus(state.status))).toEqual([]);
     expect(states.at(-1)?.status).toBe('succeeded');
-    expect(states.filter((state) => state.status === 'succeeded')).toHaveLength(1);
     const url = states.at(-1)?.result?.data[0]?.url ?? '';
     const image = await fetch(new URL(url, stack.edgeUrl));
     expect(image.headers.get('content-type')).toBe('image/png');
@@ -94,13 +96,20 @@ describe('sdk jobs against the real stack (Worker jobs API in workerd + gpu-node
     await client.wait(first.id);
   });
 
-  it('cancel(): a long job ends canceled and its stream stops there', async () => {
-    const job = await client.submit({ ...quick, steps: 100, n: 4 });
-    const canceled = await client.cancel(job.id);
-    expect(jobResourceSchema.parse(canceled).status).toBe('canceled');
-    const states = await collect(client.stream(job.id));
-    expect(states.at(-1)?.status).toBe('canceled');
-    expect((await client.get(job.id)).status).toBe('canceled');
+  it('cancel(): a job that cannot start yet ends canceled and its stream stops there', async () => {
+    // With every pool draining the job waits for capacity, however fast this host would have run it.
+    const admin = adminClient(stack.edgeUrl, stack.operatorToken);
+    for (const pool of stack.pools) await admin.drain(pool.id);
+    try {
+      const job = await client.submit(quick);
+      const canceled = await client.cancel(job.id);
+      expect(jobResourceSchema.parse(canceled).status).toBe('canceled');
+      const states = await collect(client.stream(job.id));
+      expect(states.at(-1)?.status).toBe('canceled');
+      expect((await client.get(job.id)).status).toBe('canceled');
+    } finally {
+      for (const pool of stack.pools) await admin.undrain(pool.id);
+    }
   });
 
   it('get(): an unknown job is a typed 404 job_not_found', async () => {
@@ -112,14 +121,17 @@ describe('sdk jobs against the real stack (Worker jobs API in workerd + gpu-node
   });
 
   it('webhook: the delivery the Worker signs verifies with the SDK and the tenant secret', async () => {
-    const deliveries: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    let delivered: (delivery: { headers: IncomingHttpHeaders; body: string }) => void = () => undefined;
+    const firstDelivery = new Promise<{ headers: IncomingHttpHeaders; body: string }>((resolve) => {
+      delivered = resolve;
+    });
     const receiver = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => {
         body += chunk.toString('utf8');
       });
       request.on('end', () => {
-        deliveries.push({ headers: request.headers, body });
+        delivered({ headers: request.headers, body });
         response.writeHead(204).end();
       });
     });
@@ -129,10 +141,9 @@ describe('sdk jobs against the real stack (Worker jobs API in workerd + gpu-node
       const { port } = receiver.address() as AddressInfo;
       const job = await client.submit({ ...quick, webhook: `http://127.0.0.1:${port}/hook` });
       await client.wait(job.id);
-      await expect.poll(() => deliveries.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      // The delivery itself, however long the queue takes on this host.
+      const delivery = await firstDelivery;
       const secret = await client.webhookSecret();
-      const [delivery] = deliveries;
-      if (!delivery) throw new Error('no delivery');
       const verified = await verifyWebhook({ secret, headers: delivery.headers, body: delivery.body });
       expect(jobResourceSchema.parse(verified)).toMatchObject({ id: job.id, status: 'succeeded' });
       await expect(

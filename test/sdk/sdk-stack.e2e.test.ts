@@ -1,13 +1,25 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 import { Spillway, SpillwayError } from '../../sdk/index.ts';
 import { errorEnvelopeSchema, generationResponseSchema } from '../../shared/index.ts';
 import { startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
-import { launchChromium, type PageServer, type SdkWindow, startPageServer } from './browser-harness.ts';
+import { launchChromium } from '../support/browser.ts';
+import { type PageServer, type SdkWindow, startPageServer } from './browser-harness.ts';
 
 let stack: LocalStack;
+
+/**
+ * A page whose waits end when what they wait for happens: Playwright's default 30 s limits off,
+ * so only the test's own timeout bounds a hang, and a slow host is not a failure.
+ */
+async function openPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  page.setDefaultNavigationTimeout(0);
+  return page;
+}
 beforeAll(async () => {
   stack = await startTestStack();
   await waitForTelemetry(stack);
@@ -80,9 +92,9 @@ describe('sdk in headless Chromium', () => {
   });
 
   it('browser: the bundled SDK generates, streams a job and reads typed errors cross-origin through the real edge', async () => {
-    pages = await startPageServer();
-    browser = await launchChromium();
-    const page = await browser.newPage();
+    pages ??= await startPageServer();
+    browser ??= await launchChromium();
+    const page = await openPage(browser);
     await page.goto(pages.url);
     await page.waitForFunction('window.spillway !== undefined');
     const outcome = await page.evaluate(
@@ -142,7 +154,7 @@ describe('sdk in headless Chromium', () => {
 
   it('docs: /docs renders every operation offline and its "try it" sends a real request', async () => {
     browser ??= await launchChromium();
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(String(error)));
     await page.goto(`${stack.edgeUrl}/docs`);
@@ -157,8 +169,33 @@ describe('sdk in headless Chromium', () => {
     const models = page.locator('section#listModels');
     await models.locator('summary', { hasText: 'Try it' }).click();
     await models.locator('button', { hasText: 'Send GET' }).click();
-    await expect.poll(() => models.locator('pre.output').textContent()).toContain('spillway-tiny');
+    // Waits for the answer itself, however long the request takes on this host.
+    await models.locator('pre.output', { hasText: 'spillway-tiny' }).waitFor();
     expect(await models.locator('pre.output').textContent()).toMatch(/^200 /);
     expect(failures).toEqual([]);
+  });
+
+  it('browser: Chromium enforces CORS, so the cross-origin checks above can fail', async () => {
+    pages ??= await startPageServer();
+    browser ??= await launchChromium();
+    // Another origin whose answers carry no CORS headers.
+    const elsewhere = await startPageServer();
+    try {
+      const page = await openPage(browser);
+      await page.goto(pages.url);
+      const outcome = await page.evaluate(
+        (url) =>
+          fetch(url).then(
+            () => 'read',
+            (error: unknown) => String(error),
+          ),
+        `${elsewhere.url}/spillway.js`,
+      );
+      // The request went out; the browser withheld the answer from the page.
+      expect(elsewhere.requests).toContain('/spillway.js');
+      expect(outcome).toMatch(/^TypeError/);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
