@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
 // Root is this folder, resolved from the file rather than the cwd: run alone
 // (`vitest run --config worker/vitest.config.mts`) the root would otherwise be the cwd, and as an
 // entry in a root `test.projects` vitest forces the root to the config file's folder anyway.
+// Miniflare downloads request.cf data outside NODE_ENV=test; the Worker never reads it, and there
+// is no network here to fetch it from.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+
 const workerRoot = fileURLToPath(new URL('.', import.meta.url));
 const wranglerConfig = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
 
