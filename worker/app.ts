@@ -1,8 +1,11 @@
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { ApiError, errorEnvelope } from '../shared/index.ts';
-import { adminRoutes } from './admin/admin-routes.ts';
+import { apiKeyRoutes } from './admin/api-key-routes.ts';
+import { poolRoutes } from './admin/pool-routes.ts';
+import { providerRoutes } from './admin/provider-routes.ts';
+import { tenantRoutes } from './admin/tenant-routes.ts';
 import type { AppEnv } from './app-env.ts';
 import type { EdgeDeps } from './edge-deps.ts';
 import { telemetryRoutes } from './fleet/telemetry-routes.ts';
@@ -10,8 +13,9 @@ import { generationRoutes } from './generations/generation-routes.ts';
 import { modelRoutes } from './generations/model-routes.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
 import { resultRoutes } from './jobs/result-routes.ts';
-import { publicCorsOptions, publicCorsPaths } from './openapi/index.ts';
-import { openApiRoutes } from './openapi/openapi-routes.ts';
+import { webhookRoutes } from './jobs/webhook-routes.ts';
+import { openApiDocumentOf, publicCorsOptions, publicCorsPaths, routeGroup } from './openapi/index.ts';
+import { metaRoutes } from './openapi/meta-routes.ts';
 
 /** Longest incoming `x-request-id` we accept; anything longer is replaced with a fresh id. */
 const maxRequestIdLength = 128;
@@ -25,8 +29,9 @@ const maxRequestIdLength = 128;
  * const app = createApp(createEdgeDeps(env, parseEdgeConfig(env)));
  * const response = await app.request('/healthz', {}, env); // 200 {"status":"ok"}
  */
-export function createApp(deps: EdgeDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
+  // Every route is documented where it is defined; `GET /openapi.json` is generated from them.
+  const app = routeGroup<AppEnv>();
 
   app.use(async (context, next) => {
     context.set('deps', deps);
@@ -45,14 +50,18 @@ export function createApp(deps: EdgeDeps): Hono<AppEnv> {
     );
   }
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' as const }));
+  // Mounted in the order the reference lists them; no two routes overlap.
+  app.route('/', metaRoutes(openApiDocumentOf(app)));
   app.route('/', generationRoutes);
+  app.route('/', modelRoutes);
   app.route('/', jobRoutes);
   app.route('/', resultRoutes);
-  app.route('/', modelRoutes);
+  app.route('/', webhookRoutes);
   app.route('/', telemetryRoutes);
-  app.route('/', adminRoutes);
-  app.route('/', openApiRoutes);
+  app.route('/', providerRoutes);
+  app.route('/', poolRoutes);
+  app.route('/', tenantRoutes);
+  app.route('/', apiKeyRoutes);
 
   app.notFound((c) => {
     const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));

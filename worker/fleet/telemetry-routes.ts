@@ -1,18 +1,44 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { verifyHeartbeat } from '../auth/index.ts';
+import { emptyResponse, errorResponses, routeGroup, schemas, securityOf } from '../openapi/index.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 
 /** Heartbeat tokens are small; anything larger is refused before it is parsed. */
 const MAX_HEARTBEAT_BYTES = 16 * 1024;
 
+const pushPoolTelemetry = createRoute({
+  method: 'post',
+  path: '/v1/pools/{id}/telemetry',
+  operationId: 'pushPoolTelemetry',
+  tags: ['Pools'],
+  summary: 'A pool’s signed telemetry heartbeat',
+  description:
+    'The body is a JWT (`typ: spillway-heartbeat+jwt`) signed with the key registered for this pool, whose ' +
+    '`telemetry` claim is a TelemetryReport. The signature is the credential.',
+  security: securityOf('none'),
+  request: {
+    params: z.object({ id: z.string().describe('The pool id.') }),
+    body: {
+      required: true,
+      description: 'The heartbeat token.',
+      content: { 'application/jwt': { schema: { type: 'string' } } },
+    },
+  },
+  responses: {
+    204: emptyResponse('Accepted.'),
+    ...errorResponses('none', ['payload_too_large', 'invalid_credentials', 'not_found']),
+  },
+});
+
 /**
  * `POST /v1/pools/:id/telemetry`: a pool's signed heartbeat (`application/jwt`). Accepted only
  * when signed by the key registered for that pool id and issued for it.
  */
-export const telemetryRoutes = new Hono<AppEnv>().post('/v1/pools/:id/telemetry', async (context) => {
-  const poolId = context.req.param('id');
+export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, async (context) => {
+  const { id: poolId } = context.req.valid('param');
   const token = (await context.req.text()).trim();
   if (token.length > MAX_HEARTBEAT_BYTES) throw new ApiError('payload_too_large', 'heartbeat too large');
   const registry = fleetRegistryOf(context.env);
@@ -27,3 +53,6 @@ export const telemetryRoutes = new Hono<AppEnv>().post('/v1/pools/:id/telemetry'
   if (!stored.ok) throw new ApiError('not_found', `no pool ${poolId} is registered`);
   return context.body(null, 204);
 });
+
+// The heartbeat's `telemetry` claim, which the description above names.
+telemetryRoutes.openAPIRegistry.register('TelemetryReport', schemas.telemetryReport);

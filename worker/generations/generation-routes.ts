@@ -1,58 +1,92 @@
-import { type Context, Hono } from 'hono';
-import { ApiError, type GenerationResponse, generationRequestSchema } from '../../shared/index.ts';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ApiError, type GenerationResponse } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { failureToApiError } from '../dispatch/dispatch-errors.ts';
 import { routeAndDispatch, tenantRequest } from '../dispatch/route-and-dispatch.ts';
 import { storeImages } from '../jobs/result-store.ts';
 import { signedResultUrls } from '../jobs/result-urls.ts';
 import { requireTenant } from '../middleware/authenticate.ts';
-import { readJsonBody } from '../middleware/read-json-body.ts';
+import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
+import {
+  bodyErrors,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  routeGroup,
+  schemas,
+  securityOf,
+} from '../openapi/index.ts';
 
 /** Time budget of a request that does not set `deadline_ms`. */
 const DEFAULT_DEADLINE_MS = 60_000;
+
+const createImage = createRoute({
+  method: 'post',
+  path: '/v1/images/generations',
+  operationId: 'createImage',
+  tags: ['Images'],
+  summary: 'Generate images and wait for them (OpenAI Images compatible)',
+  description:
+    'Routed to the GPU pool expected to finish soonest. Fields no pool can honour come back as warnings. ' +
+    'For long generations on mobile, use the jobs API instead.',
+  security: securityOf('tenant'),
+  middleware: [requireTenant],
+  request: { body: jsonBody(schemas.generationRequest) },
+  responses: {
+    200: jsonResponse(schemas.generationResponse, 'The generated images.', [
+      'x-spillway-pool',
+      'x-spillway-provider',
+    ]),
+    ...errorResponses('tenant', [
+      ...bodyErrors,
+      'unsupported_value',
+      'model_not_found',
+      'rate_limited',
+      'upstream_failed',
+      'no_capacity',
+      'deadline_exceeded',
+    ]),
+  },
+});
 
 /**
  * `POST /v1/images/generations`: the OpenAI Images endpoint, routed to the pool that finishes
  * soonest. `response_format: "url"` stores the images in R2 and answers short-lived signed URLs.
  */
-export const generationRoutes = new Hono<AppEnv>().post(
-  '/v1/images/generations',
-  requireTenant,
-  async (context) => {
-    const principal = context.get('principal');
-    if (principal.kind !== 'tenant') throw new ApiError('insufficient_scope', 'tenant credential required');
-    const parsed = await readJsonBody(context, generationRequestSchema);
-    const { tenant } = principal;
-    const { deps } = context.var;
-    const request = tenantRequest(parsed, tenant, deps.config.defaultModel);
-    const startedAt = deps.now();
-    const outcome = await routeAndDispatch({
-      services: deps,
-      tenant,
-      request,
-      jobId: `edge-${context.get('requestId')}`,
-      deadlineAt: startedAt + (request.deadline_ms ?? DEFAULT_DEADLINE_MS),
-      waitUntil: (promise) => context.executionCtx.waitUntil(promise),
-    });
-    if (!outcome.ok) {
-      if (outcome.error === 'model_not_found') {
-        throw new ApiError('model_not_found', `no pool serves model ${request.model ?? ''}`, {
-          param: 'model',
-        });
-      }
-      throw failureToApiError(outcome.error);
+export const generationRoutes = routeGroup<AppEnv>();
+
+openapiWithJsonBody(generationRoutes, createImage, async (context) => {
+  const principal = context.get('principal');
+  if (principal.kind !== 'tenant') throw new ApiError('insufficient_scope', 'tenant credential required');
+  const parsed = context.req.valid('json');
+  const { tenant } = principal;
+  const { deps } = context.var;
+  const request = tenantRequest(parsed, tenant, deps.config.defaultModel);
+  const startedAt = deps.now();
+  const outcome = await routeAndDispatch({
+    services: deps,
+    tenant,
+    request,
+    jobId: `edge-${context.get('requestId')}`,
+    deadlineAt: startedAt + (request.deadline_ms ?? DEFAULT_DEADLINE_MS),
+    waitUntil: (promise) => context.executionCtx.waitUntil(promise),
+  });
+  if (!outcome.ok) {
+    if (outcome.error === 'model_not_found') {
+      throw new ApiError('model_not_found', `no pool serves model ${request.model ?? ''}`, {
+        param: 'model',
+      });
     }
-    context.header('x-spillway-pool', outcome.poolId);
-    context.header('x-spillway-provider', outcome.providerId);
-    const { spillway: _details, ...openAi } = outcome.result.response;
-    const created = Math.floor(startedAt / 1000);
-    if (request.response_format !== 'url') return context.json({ ...openAi, created });
-    return context.json({
-      created,
-      data: await storeAsUrls(context, openAi.data),
-    });
-  },
-);
+    throw failureToApiError(outcome.error);
+  }
+  context.header('x-spillway-pool', outcome.poolId);
+  context.header('x-spillway-provider', outcome.providerId);
+  const { spillway: _details, ...openAi } = outcome.result.response;
+  const created = Math.floor(startedAt / 1000);
+  if (request.response_format !== 'url') return context.json({ ...openAi, created }, 200);
+  return context.json({ created, data: await storeAsUrls(context, openAi.data) }, 200);
+});
 
 async function storeAsUrls(
   context: Context<AppEnv>,

@@ -1,12 +1,27 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import type { ModelList } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { poolViewsOf } from '../fleet/pool-views.ts';
 import { requireTenant } from '../middleware/authenticate.ts';
+import { errorResponses, jsonResponse, routeGroup, schemas, securityOf } from '../openapi/index.ts';
 import { eligiblePools, noObservations } from '../routing/index.ts';
 
+const listModels = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  operationId: 'listModels',
+  tags: ['Images'],
+  summary: 'Models some pool can serve now (OpenAI list shape)',
+  security: securityOf('tenant'),
+  middleware: [requireTenant],
+  responses: {
+    200: jsonResponse(schemas.modelList, 'The servable models.'),
+    ...errorResponses('tenant', []),
+  },
+});
+
 /** `GET /v1/models`: the models some pool can serve now, in OpenAI's list shape. */
-export const modelRoutes = new Hono<AppEnv>().get('/v1/models', requireTenant, async (context) => {
+export const modelRoutes = routeGroup<AppEnv>().openapi(listModels, async (context) => {
   const principal = context.get('principal');
   const { deps } = context.var;
   const snapshot = await deps.fleet.get((promise) => context.executionCtx.waitUntil(promise));
@@ -34,5 +49,5 @@ export const modelRoutes = new Hono<AppEnv>().get('/v1/models', requireTenant, a
     object: 'list',
     data: servable.sort().map((id) => ({ id, object: 'model', created: 0, owned_by: 'spillway' })),
   };
-  return context.json(list);
+  return context.json(list, 200);
 });

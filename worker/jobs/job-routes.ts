@@ -1,10 +1,21 @@
-import { type Context, Hono } from 'hono';
-import { ApiError, edgeJobIdSchema, jobSubmitRequestSchema } from '../../shared/index.ts';
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { ApiError, edgeJobIdSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
-import { webhookSecret } from '../auth/webhook-signature.ts';
 import { tenantRequest } from '../dispatch/route-and-dispatch.ts';
 import { requireTenant } from '../middleware/authenticate.ts';
-import { readJsonBody } from '../middleware/read-json-body.ts';
+import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
+import {
+  bodyErrors,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  mediaResponse,
+  routeGroup,
+  schemas,
+  securityOf,
+} from '../openapi/index.ts';
 import { streamJobEvents } from './job-events.ts';
 import type { JobRecord } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
@@ -12,101 +23,209 @@ import { toJobResource } from './job-view.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
 import { waitingRoomFor } from './waiting-room-stub.ts';
 
+const tenantOnly = { tags: ['Jobs'], security: securityOf('tenant'), middleware: [requireTenant] };
+// Any string: a malformed id names no job, and is answered like a missing one (404).
+const jobIdParam = z.object({ id: z.string().describe('The job id (`job_…`).') });
+const jobErrors = errorResponses('tenant', ['job_not_found']);
+
+const createJob = createRoute({
+  ...tenantOnly,
+  method: 'post',
+  path: '/v1/jobs',
+  operationId: 'createJob',
+  summary: 'Submit an async generation job',
+  description:
+    'Answers 202 at once. Follow the job with `GET /v1/jobs/{id}` (long-poll), its SSE events, or a ' +
+    '`webhook` (signed with the tenant webhook secret, Standard Webhooks headers).',
+  // Read by the handler (job-submission.ts), which also refuses a malformed key, after the body.
+  parameters: [
+    {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'Any unique string (a UUID). The same key with the same body returns the original job and never ' +
+        'dispatches twice; the same key with another body is 422 `idempotency_key_mismatch`.',
+      schema: { type: 'string', maxLength: 255 },
+    },
+  ],
+  request: { body: jsonBody(schemas.jobSubmitRequest) },
+  responses: {
+    202: jsonResponse(schemas.jobResource, 'The job, usually `queued`.', ['location', 'idempotent-replayed']),
+    ...errorResponses('tenant', [
+      ...bodyErrors,
+      'unsupported_value',
+      'idempotency_key_mismatch',
+      'rate_limited',
+      'no_capacity',
+    ]),
+  },
+});
+
+const getJob = createRoute({
+  ...tenantOnly,
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  operationId: 'getJob',
+  summary: 'Read a job; long-poll with `Prefer: wait=N`',
+  // RFC 7240: a malformed preference is ignored, so the header is read leniently (prefer-wait.ts).
+  parameters: [
+    {
+      name: 'Prefer',
+      in: 'header',
+      required: false,
+      description: '`wait=N` (RFC 7240): hold the answer up to N seconds (at most 60) until the job ends.',
+      schema: { type: 'string', pattern: '^wait=\\d+$' },
+    },
+  ],
+  request: { params: jobIdParam },
+  responses: {
+    200: jsonResponse(schemas.jobResource, 'The job.', ['preference-applied']),
+    ...jobErrors,
+  },
+});
+
+const streamJobEventsRoute = createRoute({
+  ...tenantOnly,
+  method: 'get',
+  path: '/v1/jobs/{id}/events',
+  operationId: 'streamJobEvents',
+  summary: 'Server-Sent Events of the job’s states',
+  description:
+    'Each event is named after the status, its `data` is the whole JobResource and its `id` the job ' +
+    'version. `Last-Event-ID: N` resumes with the first version after N. The stream ends after a terminal ' +
+    'status. Mobile apps: there is no EventSource on iOS/Android/React Native; long-poll instead.',
+  parameters: [
+    {
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      description: 'The last event id seen.',
+      schema: { type: 'string', pattern: '^\\d+$' },
+    },
+  ],
+  request: { params: jobIdParam },
+  responses: {
+    200: mediaResponse(
+      'text/event-stream',
+      {
+        type: 'string',
+        description: 'event: <status>, id: <version>, data: <JobResource JSON>; blank line between events',
+      },
+      'An event stream.',
+    ),
+    ...jobErrors,
+  },
+});
+
+const cancelJob = createRoute({
+  ...tenantOnly,
+  method: 'delete',
+  path: '/v1/jobs/{id}',
+  operationId: 'cancelJob',
+  summary: 'Cancel a job, queued or running',
+  request: { params: jobIdParam },
+  responses: {
+    200: jsonResponse(schemas.jobResource, 'The job as cancellation left it (a finished job is unchanged).'),
+    ...jobErrors,
+  },
+});
+
 /**
  * The async jobs API: `POST /v1/jobs` (202 + the job; `Idempotency-Key`), `GET /v1/jobs/:id`
- * (long-poll with `Prefer: wait=N`), `GET /v1/jobs/:id/events` (SSE), `DELETE /v1/jobs/:id`
- * (cancel) and `GET /v1/webhooks/secret`. Tenants see only their own jobs: another tenant's id
- * is 404 `job_not_found`, exactly like an id that never existed.
+ * (long-poll with `Prefer: wait=N`), `GET /v1/jobs/:id/events` (SSE) and `DELETE /v1/jobs/:id`
+ * (cancel). Tenants see only their own jobs: another tenant's id is 404 `job_not_found`,
+ * exactly like an id that never existed.
  */
-export const jobRoutes = new Hono<AppEnv>()
-  .post('/v1/jobs', requireTenant, async (context) => {
-    const tenant = tenantOf(context);
-    const submission = await readJsonBody(context, jobSubmitRequestSchema);
-    const { config } = context.var.deps;
-    const settings = config.jobs;
-    if (submission.webhook !== undefined) checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
-    const idempotencyKey = context.req.header('idempotency-key');
-    const id = await jobIdFor(config.edgeSigningKey, tenant.id, idempotencyKey);
-    const { webhook, ...generation } = submission;
-    const request = tenantRequest(generation, tenant, config.defaultModel);
-    const now = context.var.deps.now();
-    const created = await context.env.JOBS.getByName(id).create({
-      id,
-      tenant: {
-        id: tenant.id,
-        tier: tenant.tier,
-        allowed_providers: tenant.allowed_providers,
-        allowed_regions: tenant.allowed_regions,
+export const jobRoutes = routeGroup<AppEnv>();
+
+openapiWithJsonBody(jobRoutes, createJob, async (context) => {
+  const tenant = tenantOf(context);
+  const submission = context.req.valid('json');
+  const { config } = context.var.deps;
+  const settings = config.jobs;
+  if (submission.webhook !== undefined) checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
+  const idempotencyKey = context.req.header('idempotency-key');
+  const id = await jobIdFor(config.edgeSigningKey, tenant.id, idempotencyKey);
+  const { webhook, ...generation } = submission;
+  const request = tenantRequest(generation, tenant, config.defaultModel);
+  const now = context.var.deps.now();
+  const created = await context.env.JOBS.getByName(id).create({
+    id,
+    tenant: {
+      id: tenant.id,
+      tier: tenant.tier,
+      allowed_providers: tenant.allowed_providers,
+      allowed_regions: tenant.allowed_regions,
+    },
+    fingerprint: await submissionFingerprint(submission),
+    request: { ...request, seed: request.seed ?? randomSeed() },
+    webhook: webhook ?? null,
+    origin: new URL(context.req.url).origin,
+    deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
+  });
+  if (created.kind === 'key_mismatch') {
+    throw new ApiError(
+      'idempotency_key_mismatch',
+      'this Idempotency-Key was used with a different request body',
+      {
+        param: 'Idempotency-Key',
       },
-      fingerprint: await submissionFingerprint(submission),
-      request: { ...request, seed: request.seed ?? randomSeed() },
-      webhook: webhook ?? null,
-      origin: new URL(context.req.url).origin,
-      deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
-    });
-    if (created.kind === 'key_mismatch') {
-      throw new ApiError(
-        'idempotency_key_mismatch',
-        'this Idempotency-Key was used with a different request body',
-        {
-          param: 'Idempotency-Key',
-        },
-      );
-    }
-    if (created.kind === 'replayed') context.header('idempotent-replayed', 'true');
-    context.header('location', `/v1/jobs/${id}`);
-    return context.json(await resource(context, created.record), 202);
-  })
-  .get('/v1/jobs/:id', requireTenant, async (context) => {
-    const job = jobStub(context);
-    const wait = preferredWaitSeconds(context.req.header('prefer'));
-    const tenantId = tenantOf(context).id;
-    const record =
-      wait === null ? await job.read(tenantId) : await job.waitFor(tenantId, 0, true, wait * 1000);
-    if (record === null) throw notFound();
-    if (wait !== null) context.header('preference-applied', `wait=${wait}`);
-    return context.json(await resource(context, record));
-  })
-  .get('/v1/jobs/:id/events', requireTenant, async (context) => {
-    const job = jobStub(context);
-    const tenantId = tenantOf(context).id;
-    const record = await job.read(tenantId);
-    if (record === null) throw notFound();
-    const lastEventId = Number.parseInt(context.req.header('last-event-id') ?? '0', 10);
-    return streamJobEvents(context, {
-      next: (afterVersion, timeoutMs) => job.waitFor(tenantId, afterVersion, false, timeoutMs),
-      view: (next) => resource(context, next),
-      afterVersion: Number.isFinite(lastEventId) ? lastEventId : 0,
-    });
-  })
-  .delete('/v1/jobs/:id', requireTenant, async (context) => {
-    const job = jobStub(context);
-    const tenant = tenantOf(context);
-    const canceled = await job.cancel(tenant.id);
-    if (canceled === null) throw notFound();
-    const pool = canceled.stopPool;
-    if (pool !== null) {
-      // The consumer's claim also stops (its renewal fails and it hangs up); asking the pool
-      // directly frees its slots now rather than at the next renewal.
-      const { deps } = context.var;
-      const backend = deps.backendFor(pool.protocol);
-      const token = await (await deps.signer())(pool.poolId, tenant.id);
-      await backend?.cancel({ poolUrl: pool.url, jobId: canceled.record.id, token }).catch((error: unknown) =>
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            msg: 'pool cancel failed',
-            job_id: canceled.record.id,
-            error: String(error),
-          }),
-        ),
-      );
-    }
-    return context.json(await resource(context, canceled.record));
-  })
-  .get('/v1/webhooks/secret', requireTenant, async (context) =>
-    context.json({ key: await webhookSecret(context.var.deps.config.edgeSigningKey, tenantOf(context).id) }),
-  );
+    );
+  }
+  if (created.kind === 'replayed') context.header('idempotent-replayed', 'true');
+  context.header('location', `/v1/jobs/${id}`);
+  return context.json(await resource(context, created.record), 202);
+});
+
+jobRoutes.openapi(getJob, async (context) => {
+  const job = jobStub(context, context.req.valid('param').id);
+  const wait = preferredWaitSeconds(context.req.header('prefer'));
+  const tenantId = tenantOf(context).id;
+  const record = wait === null ? await job.read(tenantId) : await job.waitFor(tenantId, 0, true, wait * 1000);
+  if (record === null) throw notFound();
+  if (wait !== null) context.header('preference-applied', `wait=${wait}`);
+  return context.json(await resource(context, record), 200);
+});
+
+jobRoutes.openapi(streamJobEventsRoute, async (context) => {
+  const job = jobStub(context, context.req.valid('param').id);
+  const tenantId = tenantOf(context).id;
+  const record = await job.read(tenantId);
+  if (record === null) throw notFound();
+  const lastEventId = Number.parseInt(context.req.header('last-event-id') ?? '0', 10);
+  return streamJobEvents(context, {
+    next: (afterVersion, timeoutMs) => job.waitFor(tenantId, afterVersion, false, timeoutMs),
+    view: (next) => resource(context, next),
+    afterVersion: Number.isFinite(lastEventId) ? lastEventId : 0,
+  });
+});
+
+jobRoutes.openapi(cancelJob, async (context) => {
+  const job = jobStub(context, context.req.valid('param').id);
+  const tenant = tenantOf(context);
+  const canceled = await job.cancel(tenant.id);
+  if (canceled === null) throw notFound();
+  const pool = canceled.stopPool;
+  if (pool !== null) {
+    // The consumer's claim also stops (its renewal fails and it hangs up); asking the pool
+    // directly frees its slots now rather than at the next renewal.
+    const { deps } = context.var;
+    const backend = deps.backendFor(pool.protocol);
+    const token = await (await deps.signer())(pool.poolId, tenant.id);
+    await backend?.cancel({ poolUrl: pool.url, jobId: canceled.record.id, token }).catch((error: unknown) =>
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'pool cancel failed',
+          job_id: canceled.record.id,
+          error: String(error),
+        }),
+      ),
+    );
+  }
+  return context.json(await resource(context, canceled.record), 200);
+});
 
 function tenantOf(context: Context<AppEnv>) {
   const principal = context.get('principal');
@@ -114,8 +233,8 @@ function tenantOf(context: Context<AppEnv>) {
   return principal.tenant;
 }
 
-function jobStub(context: Context<AppEnv>) {
-  const id = edgeJobIdSchema.safeParse(context.req.param('id'));
+function jobStub(context: Context<AppEnv>, jobId: string) {
+  const id = edgeJobIdSchema.safeParse(jobId);
   // A malformed id names no job: the same 404 as a missing one, no object is created for it.
   if (!id.success) throw notFound();
   return context.env.JOBS.getByName(id.data);

@@ -1,2 +1,16 @@
-export { documentedRoutes, openApiDocument, openApiPath } from './openapi-document.ts';
+export { schemas } from './named-schemas.ts';
+export { type OpenApiDocument, openApiDocumentOf } from './openapi-document.ts';
 export { publicCorsOptions, publicCorsPaths } from './public-cors.ts';
+export { routeGroup } from './route-group.ts';
+export {
+  type Access,
+  bodyErrors,
+  emptyResponse,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  mediaResponse,
+  type ResponseHeader,
+  securityOf,
+} from './route-parts.ts';
+export { refuseWith } from './validation-hook.ts';

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { ApiError } from '../../shared/index.ts';
+import { requireOperator } from '../middleware/authenticate.ts';
+import { securityOf } from '../openapi/index.ts';
+
+/** What every operator API route shares: its tag, the operator scheme, and the check for it. */
+export const adminOperation = {
+  tags: ['Admin'],
+  security: securityOf('operator'),
+  middleware: [requireOperator],
+};
+
+/** The `:id` of an admin resource, any string (an unknown one is 404). */
+export function idParam(description: string) {
+  return z.object({ id: z.string().describe(description) });
+}
+
+/** 404 `not_found` for an admin resource. */
+export function notFound(what: string): ApiError {
+  return new ApiError('not_found', `${what} not found`);
+}

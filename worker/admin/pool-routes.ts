@@ -1,0 +1,127 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ApiError } from '../../shared/index.ts';
+import type { AppEnv } from '../app-env.ts';
+import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
+import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
+import {
+  bodyErrors,
+  emptyResponse,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  routeGroup,
+  schemas,
+} from '../openapi/index.ts';
+import { adminOperation, idParam, notFound } from './admin-operation.ts';
+import { poolAnswers, poolUrlProblem } from './pool-url.ts';
+
+const poolId = idParam('Pool id.');
+const poolOrNotFound = {
+  200: jsonResponse(schemas.poolRecord, 'The pool.'),
+  ...errorResponses('operator', ['not_found']),
+};
+
+const listPools = createRoute({
+  ...adminOperation,
+  method: 'get',
+  path: '/v1/admin/pools',
+  operationId: 'listPools',
+  summary: 'List pools with the telemetry routing sees',
+  responses: { 200: jsonResponse(schemas.poolList, 'Pools.'), ...errorResponses('operator', []) },
+});
+
+const putPool = createRoute({
+  ...adminOperation,
+  method: 'post',
+  path: '/v1/admin/pools',
+  operationId: 'putPool',
+  summary: 'Register or replace a pool',
+  description: 'The URL is checked against SSRF rules and must answer `GET /v2/health/live`.',
+  request: { body: jsonBody(schemas.poolInput) },
+  responses: {
+    201: jsonResponse(schemas.poolRecord, 'The pool.'),
+    ...errorResponses('operator', [...bodyErrors, 'pool_unreachable']),
+  },
+});
+
+const deletePool = createRoute({
+  ...adminOperation,
+  method: 'delete',
+  path: '/v1/admin/pools/{id}',
+  operationId: 'deletePool',
+  summary: 'Remove a pool',
+  request: { params: poolId },
+  responses: { 204: emptyResponse('Removed.'), ...errorResponses('operator', ['not_found']) },
+});
+
+const drainPool = createRoute({
+  ...adminOperation,
+  method: 'post',
+  path: '/v1/admin/pools/{id}/drain',
+  operationId: 'drainPool',
+  summary: 'Stop sending new work to a pool',
+  request: { params: poolId },
+  responses: poolOrNotFound,
+});
+
+const undrainPool = createRoute({
+  ...adminOperation,
+  method: 'delete',
+  path: '/v1/admin/pools/{id}/drain',
+  operationId: 'undrainPool',
+  summary: 'Send work to a drained pool again',
+  request: { params: poolId },
+  responses: poolOrNotFound,
+});
+
+/** Operator API: the GPU pools routing sends work to, and their drain switch. */
+export const poolRoutes = routeGroup<AppEnv>();
+
+poolRoutes.openapi(listPools, async (context) => {
+  const snapshot = await fleetRegistryOf(context.env).snapshot();
+  // Operators see each pool with the telemetry routing sees, and when it arrived.
+  const data = snapshot.pools.map(({ pool, telemetry, received_at }) => ({
+    ...pool,
+    telemetry,
+    telemetry_received_at: received_at,
+  }));
+  return context.json({ data }, 200);
+});
+
+openapiWithJsonBody(poolRoutes, putPool, async (context) => {
+  const input = context.req.valid('json');
+  const problem = poolUrlProblem(input.url, context.var.deps.config.allowPrivatePoolUrls);
+  if (problem)
+    throw new ApiError('invalid_request', `pool url refused: ${problem.replace('_', ' ')}`, { param: 'url' });
+  if (!(await poolAnswers(input.url))) {
+    throw new ApiError('pool_unreachable', 'the pool did not answer GET /v2/health/live', { param: 'url' });
+  }
+  const result = await fleetRegistryOf(context.env).putPool(input);
+  if (!result.ok)
+    throw new ApiError('invalid_request', `unknown provider ${input.provider_id}`, { param: 'provider_id' });
+  await context.var.deps.fleet.refresh();
+  return context.json(result.pool, 201);
+});
+
+poolRoutes.openapi(deletePool, async (context) => {
+  const result = await fleetRegistryOf(context.env).deletePool(context.req.valid('param').id);
+  if (!result.ok) throw notFound('pool');
+  await context.var.deps.fleet.refresh();
+  return context.body(null, 204);
+});
+
+poolRoutes.openapi(drainPool, async (context) =>
+  context.json(await setDraining(context, context.req.valid('param').id, true), 200),
+);
+
+poolRoutes.openapi(undrainPool, async (context) =>
+  context.json(await setDraining(context, context.req.valid('param').id, false), 200),
+);
+
+async function setDraining(context: Context<AppEnv>, id: string, draining: boolean) {
+  const result = await fleetRegistryOf(context.env).setDraining(id, draining);
+  if (!result.ok) throw notFound('pool');
+  await context.var.deps.fleet.refresh();
+  return result.pool;
+}

@@ -1,0 +1,53 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { AppEnv } from '../app-env.ts';
+import { docsPage, docsPageHeaders } from './docs-page.ts';
+import { schemas } from './named-schemas.ts';
+import { type OpenApiDocument, securitySchemes } from './openapi-document.ts';
+import { routeGroup } from './route-group.ts';
+import { jsonResponse, mediaResponse, securityOf } from './route-parts.ts';
+
+const meta = { tags: ['Meta'], security: securityOf('none') };
+
+const getHealth = createRoute({
+  ...meta,
+  method: 'get',
+  path: '/healthz',
+  operationId: 'getHealth',
+  summary: 'Liveness of the edge Worker',
+  responses: { 200: jsonResponse(schemas.health, 'The Worker is up.') },
+});
+
+const getOpenApiDocument = createRoute({
+  ...meta,
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenApiDocument',
+  summary: 'This OpenAPI 3.1 document',
+  responses: { 200: jsonResponse(z.looseObject({}), 'The document.') },
+});
+
+const getApiReference = createRoute({
+  ...meta,
+  method: 'get',
+  path: '/docs',
+  operationId: 'getApiReference',
+  summary: 'Interactive API reference (HTML, works offline)',
+  responses: { 200: mediaResponse('text/html', { type: 'string' }, 'An HTML page rendering /openapi.json.') },
+});
+
+/**
+ * `GET /healthz`, `GET /openapi.json` (the document of every route mounted in the app, from
+ * `documentAt`) and `GET /docs` (the interactive reference), plus the security schemes the routes
+ * name.
+ */
+export function metaRoutes(documentAt: (serverUrl: string) => OpenApiDocument) {
+  const routes = routeGroup<AppEnv>();
+  for (const [name, scheme] of Object.entries(securitySchemes)) {
+    routes.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+  }
+  return routes
+    .openapi(getHealth, (context) => context.json({ status: 'ok' as const }, 200))
+    .openapi(getOpenApiDocument, (context) => context.json(documentAt(new URL(context.req.url).origin), 200))
+    .openapi(getApiReference, (context) => context.body(docsPage(), 200, docsPageHeaders));
+}
