@@ -10,7 +10,7 @@ export function benchNotes(options: EdgeBenchOptions): string[] {
     'wrangler dev runs with its defaults (its dev proxy Worker in front, a log line per request in its Node process), from a temporary wrangler.toml and .dev.vars.',
     'added_p50_ms in each path is its p50 minus the upstream’s own p50 measured in the same interleaved run.',
     'cpu_ms_per_request_1_client / _loaded: user+system CPU of the process tree serving the path (workerd; node = Miniflare’s or wrangler’s Node side) during the timed requests, from /proc (10 ms ticks), divided by requests served.',
-    'breakdown: the edge built with knock-out collaborators through createEdgeWorker({ customize }) (bench/edge/edge-knockouts.ts), all variants running side by side in Miniflare, heartbeats every 1 s; p50 differences below ~0.2 ms are within this host’s noise.',
-    'handler_js: worker/app.ts (patched per variant) called in-process in Node with stubbed Durable Objects and an instant stubbed fetch; Node’s Request/Response/WebCrypto are slower than workerd’s native ones, so read differences, not absolutes.',
+    'breakdown: the edge built with knock-out collaborators through createEdgeWorker({ customize }) (bench/edge/knockout-catalog.ts), all variants running side by side in Miniflare, heartbeats every 1 s; p50 differences below ~0.2 ms are within this host’s noise.',
+    'handler_js: the edge Worker (createEdgeWorker with each variant’s knock-outs) called in-process in Node with stubbed Durable Objects and an instant stubbed fetch; Node’s Request/Response/WebCrypto are slower than workerd’s native ones, so read differences, not absolutes.',
   ];
 }
