@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { ApiError } from '../../shared/index.ts';
-import { requireOperator } from '../middleware/authenticate.ts';
-import { securityOf } from '../openapi/index.ts';
+import { access } from '../middleware/access.ts';
 
 /** What every operator API route shares: its tag, the operator scheme, and the check for it. */
 export const adminOperation = {
   tags: ['Admin'],
-  security: securityOf('operator'),
-  middleware: [requireOperator],
+  ...access('operator'),
 };
 
 /** The `:id` of an admin resource, any string (an unknown one is 404). */

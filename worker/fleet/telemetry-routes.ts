@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { verifyHeartbeat } from '../auth/index.ts';
-import { emptyResponse, errorResponses, routeGroup, schemas, securityOf } from '../openapi/index.ts';
+import { access } from '../middleware/access.ts';
+import { emptyResponse, errorResponses, routeGroup, schemas } from '../openapi/index.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 
 /** Heartbeat tokens are small; anything larger is refused before it is parsed. */
@@ -18,7 +19,7 @@ const pushPoolTelemetry = createRoute({
   description:
     'The body is a JWT (`typ: spillway-heartbeat+jwt`) signed with the key registered for this pool, whose ' +
     '`telemetry` claim is a TelemetryReport. The signature is the credential.',
-  security: securityOf('none'),
+  ...access('pool'),
   request: {
     params: z.object({ id: z.string().describe('The pool id.') }),
     body: {
@@ -29,7 +30,7 @@ const pushPoolTelemetry = createRoute({
   },
   responses: {
     204: emptyResponse('Accepted.'),
-    ...errorResponses('none', ['payload_too_large', 'invalid_credentials', 'not_found']),
+    ...errorResponses('pool', ['payload_too_large', 'invalid_credentials', 'not_found']),
   },
 });
 

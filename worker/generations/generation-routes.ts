@@ -6,17 +6,9 @@ import { failureToApiError } from '../dispatch/dispatch-errors.ts';
 import { routeAndDispatch, tenantRequest } from '../dispatch/route-and-dispatch.ts';
 import { storeImages } from '../jobs/result-store.ts';
 import { signedResultUrls } from '../jobs/result-urls.ts';
-import { requireTenant } from '../middleware/authenticate.ts';
+import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
-import {
-  bodyErrors,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  routeGroup,
-  schemas,
-  securityOf,
-} from '../openapi/index.ts';
+import { bodyErrors, errorResponses, jsonBody, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
 
 /** Time budget of a request that does not set `deadline_ms`. */
 const DEFAULT_DEADLINE_MS = 60_000;
@@ -30,8 +22,7 @@ const createImage = createRoute({
   description:
     'Routed to the GPU pool expected to finish soonest. Fields no pool can honour come back as warnings. ' +
     'For long generations on mobile, use the jobs API instead.',
-  security: securityOf('tenant'),
-  middleware: [requireTenant],
+  ...access('tenant'),
   request: { body: jsonBody(schemas.generationRequest) },
   responses: {
     200: jsonResponse(schemas.generationResponse, 'The generated images.', [

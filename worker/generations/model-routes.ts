@@ -2,8 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import type { ModelList } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { poolViewsOf } from '../fleet/pool-views.ts';
-import { requireTenant } from '../middleware/authenticate.ts';
-import { errorResponses, jsonResponse, routeGroup, schemas, securityOf } from '../openapi/index.ts';
+import { access } from '../middleware/access.ts';
+import { errorResponses, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
 import { eligiblePools, noObservations } from '../routing/index.ts';
 
 const listModels = createRoute({
@@ -12,8 +12,7 @@ const listModels = createRoute({
   operationId: 'listModels',
   tags: ['Images'],
   summary: 'Models some pool can serve now (OpenAI list shape)',
-  security: securityOf('tenant'),
-  middleware: [requireTenant],
+  ...access('tenant'),
   responses: {
     200: jsonResponse(schemas.modelList, 'The servable models.'),
     ...errorResponses('tenant', []),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiError, edgeJobIdSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { tenantRequest } from '../dispatch/route-and-dispatch.ts';
-import { requireTenant } from '../middleware/authenticate.ts';
+import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import {
   bodyErrors,
@@ -14,7 +14,6 @@ import {
   mediaResponse,
   routeGroup,
   schemas,
-  securityOf,
 } from '../openapi/index.ts';
 import { streamJobEvents } from './job-events.ts';
 import type { JobRecord } from './job-record.ts';
@@ -23,7 +22,7 @@ import { toJobResource } from './job-view.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
 import { waitingRoomFor } from './waiting-room-stub.ts';
 
-const tenantOnly = { tags: ['Jobs'], security: securityOf('tenant'), middleware: [requireTenant] };
+const tenantOnly = { tags: ['Jobs'], ...access('tenant') };
 // Any string: a malformed id names no job, and is answered like a missing one (404).
 const jobIdParam = z.object({ id: z.string().describe('The job id (`job_…`).') });
 const jobErrors = errorResponses('tenant', ['job_not_found']);

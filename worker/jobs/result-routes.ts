@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { verifyResultGrant } from '../auth/result-url-signature.ts';
-import { errorResponses, mediaResponse, refuseWith, routeGroup, securityOf } from '../openapi/index.ts';
+import { access } from '../middleware/access.ts';
+import { errorResponses, mediaResponse, refuseWith, routeGroup } from '../openapi/index.ts';
 import { resultIdPattern, resultKey } from './result-store.ts';
 
 const getResultImage = createRoute({
@@ -13,7 +14,7 @@ const getResultImage = createRoute({
   tags: ['Jobs'],
   summary: 'One generated image by its short-lived signed URL',
   description: 'The URL is the credential (no Authorization header), so it works in `<img src>`.',
-  security: securityOf('none'),
+  ...access('signedUrl'),
   request: {
     params: z.object({
       job_id: z.string().regex(resultIdPattern).describe('The stored result’s id.'),
@@ -29,7 +30,7 @@ const getResultImage = createRoute({
   },
   responses: {
     200: mediaResponse('image/png', { type: 'string', contentMediaType: 'image/png' }, 'The PNG.'),
-    ...errorResponses('none', ['invalid_signature', 'url_expired', 'not_found']),
+    ...errorResponses('signedUrl', ['invalid_signature', 'url_expired', 'not_found']),
   },
 });
 

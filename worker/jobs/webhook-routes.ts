@@ -2,8 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { webhookSecret } from '../auth/webhook-signature.ts';
-import { requireTenant } from '../middleware/authenticate.ts';
-import { errorResponses, jsonResponse, routeGroup, schemas, securityOf } from '../openapi/index.ts';
+import { access } from '../middleware/access.ts';
+import { errorResponses, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
 
 const getWebhookSecret = createRoute({
   method: 'get',
@@ -14,11 +14,10 @@ const getWebhookSecret = createRoute({
   description:
     'Verify `webhook-signature` = `v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` ' +
     'keyed with the base64-decoded part after `whsec_`. Server-side callers only.',
-  security: securityOf('tenant'),
-  middleware: [requireTenant],
+  ...access('tenantServer'),
   responses: {
     200: jsonResponse(schemas.webhookSecret, 'The secret.'),
-    ...errorResponses('tenant', []),
+    ...errorResponses('tenantServer', []),
   },
 });
 

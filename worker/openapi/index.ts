@@ -3,7 +3,6 @@ export { type OpenApiDocument, openApiDocumentOf } from './openapi-document.ts';
 export { publicCorsOptions, publicCorsPaths } from './public-cors.ts';
 export { routeGroup } from './route-group.ts';
 export {
-  type Access,
   bodyErrors,
   emptyResponse,
   errorResponses,
@@ -11,6 +10,5 @@ export {
   jsonResponse,
   mediaResponse,
   type ResponseHeader,
-  securityOf,
 } from './route-parts.ts';
 export { refuseWith } from './validation-hook.ts';

@@ -1,13 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
+import { access } from '../middleware/access.ts';
 import { docsPage, docsPageHeaders } from './docs-page.ts';
 import { schemas } from './named-schemas.ts';
 import { type OpenApiDocument, securitySchemes } from './openapi-document.ts';
 import { routeGroup } from './route-group.ts';
-import { jsonResponse, mediaResponse, securityOf } from './route-parts.ts';
+import { jsonResponse, mediaResponse } from './route-parts.ts';
 
-const meta = { tags: ['Meta'], security: securityOf('none') };
+const meta = { tags: ['Meta'], ...access('public') };
 
 const getHealth = createRoute({
   ...meta,

@@ -21,7 +21,7 @@ const documentTop = {
   ],
 };
 
-/** The bearer schemes routes name in their `security` (see `securityOf`). */
+/** The bearer schemes routes name in their `security` (see `access` in worker/middleware/access.ts). */
 export const securitySchemes = {
   tenantBearer: {
     type: 'http',

@@ -4,8 +4,8 @@ import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { jobStatuses } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { type Document, fetchDocument } from '../testing/openapi-fixtures.ts';
 import { testApp } from '../testing/test-app.ts';
-import { type Document, fetchDocument } from './testing/openapi-fixtures.ts';
 
 const worker = exports.default;
 

@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { errorEnvelopeSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { MAX_BODY_BYTES } from '../middleware/read-json-body.ts';
+import { type Document, fetchDocument, resolveSchema } from '../testing/openapi-fixtures.ts';
+import { principalApp, principals } from '../testing/principal-app.ts';
 import { testApp } from '../testing/test-app.ts';
 import { jsonResponse, routeGroup } from './index.ts';
-import { type Document, fetchDocument, resolveSchema } from './testing/openapi-fixtures.ts';
-import { principalApp, principals } from './testing/principal-app.ts';
 
 const worker = exports.default;
 

@@ -1,9 +1,7 @@
 import type { z } from 'zod';
 import { type ErrorCode, errorCatalog } from '../../shared/index.ts';
+import { type AccessPolicy, accessPolicies } from '../middleware/access.ts';
 import { schemas } from './named-schemas.ts';
-
-/** Who may call a route: a tenant (API key or app JWT), an operator JWT, or anyone. */
-export type Access = 'tenant' | 'operator' | 'none';
 
 /** The catalogued errors a JSON body can fail with before the route's own checks. */
 export const bodyErrors = [
@@ -18,11 +16,6 @@ const authErrors = [
   'invalid_credentials',
   'insufficient_scope',
 ] as const satisfies readonly ErrorCode[];
-
-/** A route's `security`: one of the bearer schemes the document registers, or none. */
-export function securityOf(access: Access): Array<Record<string, string[]>> {
-  return access === 'none' ? [] : [{ [`${access}Bearer`]: [] }];
-}
 
 const responseHeaders = {
   'x-request-id': {
@@ -87,8 +80,12 @@ type ErrorResponse = ReturnType<typeof jsonResponse<typeof schemas.errorEnvelope
  * it can carry. An authenticated route can also fail authentication; any route that can fail can
  * also answer 500 `internal_error`.
  */
-export function errorResponses(access: Access, codes: readonly ErrorCode[]): Record<number, ErrorResponse> {
-  const all: readonly ErrorCode[] = access === 'none' ? codes : [...codes, ...authErrors];
+export function errorResponses(
+  policy: AccessPolicy,
+  codes: readonly ErrorCode[],
+): Record<number, ErrorResponse> {
+  const authenticated = accessPolicies[policy].scheme !== null;
+  const all: readonly ErrorCode[] = authenticated ? [...codes, ...authErrors] : codes;
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of all.length > 0 ? [...all, 'internal_error' as const] : []) {
     const { status } = errorCatalog[code];

@@ -17,6 +17,7 @@ export interface DocumentedSchema {
 export interface DocumentedOperation {
   readonly operationId: string;
   readonly security: Array<Record<string, string[]>>;
+  readonly 'x-spillway-credentials'?: string[];
   readonly requestBody?: { readonly content: Record<string, { readonly schema: DocumentedSchema }> };
   readonly responses: Record<string, { readonly content?: Record<string, unknown> }>;
 }

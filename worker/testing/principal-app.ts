@@ -1,11 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from 'zod';
-import { parseJsonBody } from '../../../shared/index.ts';
-import { createApp } from '../../app.ts';
-import type { AppEnv } from '../../app-env.ts';
-import type { Principal } from '../../auth/principal.ts';
-import type { TenantRecord } from '../../tenants/tenant-records.ts';
-import { testDeps } from '../../testing/test-app.ts';
+import { parseJsonBody } from '../../shared/index.ts';
+import { createApp } from '../app.ts';
+import type { AppEnv } from '../app-env.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { TenantRecord } from '../tenants/tenant-records.ts';
+import { testDeps } from './test-app.ts';
 
 /** A tenant with no restrictions, as the directory would return it. */
 const testTenant: TenantRecord = {

@@ -1,0 +1,48 @@
+/**
+ * DNS zones that resolve, if at all, to hosts inside someone's network, never to a public
+ * service: RFC 6761 `localhost`, RFC 6762 `local` (multicast DNS) and the private top-level names
+ * its Appendix G lists, RFC 8375 `home.arpa`, ICANN's private-use `internal` (2024; cloud
+ * metadata lives at `metadata.google.internal`), and the `localdomain` of many hosts files.
+ * Test names (`test`, `example`, `invalid`) are not here: public DNS answers them with nothing.
+ */
+export const INTERNAL_ZONES: readonly string[] = [
+  'localhost',
+  'localdomain',
+  'local',
+  'internal',
+  'intranet',
+  'private',
+  'corp',
+  'home',
+  'lan',
+  'home.arpa',
+];
+
+/** Labels the WHATWG host parser may leave in a domain it accepted: LDH plus `_` (SRV-style names). */
+const LABEL = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/;
+
+/**
+ * The name to check for a domain as `URL.hostname` holds it (already lower-cased and IDNA
+ * punycoded by the WHATWG parser): lower-cased again, one trailing dot (the DNS root) stripped,
+ * so `LOCALHOST.` is `localhost`. Null when a label is empty or not LDH, which no public host
+ * name has (`localhost..`, `a..b`, `.a`).
+ *
+ * @example
+ * normalizeHostName('Metadata.Google.Internal.'); // 'metadata.google.internal'
+ */
+export function normalizeHostName(hostname: string): string | null {
+  const lower = hostname.toLowerCase();
+  const name = lower.endsWith('.') ? lower.slice(0, -1) : lower;
+  return name.split('.').every((label) => LABEL.test(label)) ? name : null;
+}
+
+/**
+ * Why a normalised name is internal-only: the internal zone it is in (`'internal'` for
+ * `metadata.google.internal`), `'single-label'` for a dotless name (`metadata`, `instance-data`,
+ * `kubernetes`), which only a resolver's search list turns into a host, or null for an
+ * ordinary public name.
+ */
+export function internalZoneOf(name: string): string | null {
+  if (!name.includes('.')) return 'single-label';
+  return INTERNAL_ZONES.find((zone) => name === zone || name.endsWith(`.${zone}`)) ?? null;
+}
