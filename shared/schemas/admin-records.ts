@@ -52,12 +52,31 @@ export const modelListSchema = z.object({
   ),
 });
 
-/** `GET /v1/webhooks/secret`. */
+const whsecSchema = z
+  .string()
+  .regex(/^whsec_/)
+  .describe('Standard Webhooks secret: `whsec_` + base64 key.');
+
+/** `GET /v1/webhooks/secret` and `POST /v1/webhooks/secret/rotate`. */
 export const webhookSecretSchema = z.object({
-  key: z
-    .string()
-    .regex(/^whsec_/)
-    .describe('Standard Webhooks secret: `whsec_` + base64 key.'),
+  key: whsecSchema.describe('The current secret: deliveries are signed with it first.'),
+  previous_keys: z
+    .array(z.object({ key: whsecSchema, expires_at: z.number().int().describe('Unix seconds.') }))
+    .describe('Secrets a rotation replaced, still signing deliveries until `expires_at`.'),
+});
+
+/** Longest overlap a webhook secret rotation may keep the old secret valid for. */
+export const MAX_WEBHOOK_ROTATION_OVERLAP_S = 7 * 24 * 3600;
+
+/** `POST /v1/webhooks/secret/rotate`. */
+export const webhookRotationSchema = z.strictObject({
+  overlap_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WEBHOOK_ROTATION_OVERLAP_S)
+    .default(24 * 3600)
+    .describe('How long the replaced secret keeps signing deliveries (default one day).'),
 });
 
 /** `GET /healthz`. */

@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { signWebhook, webhookSecret } from './webhook-signature.ts';
 
 describe('webhook signatures', () => {
-  it('webhook secret: whsec_ + base64 of 32 bytes, stable per tenant, different across tenants', async () => {
-    const secret = await webhookSecret(env.EDGE_SIGNING_KEY, 'acme');
+  it('webhook secret: whsec_ + base64 of 32 bytes, stable per tenant and generation, different otherwise', async () => {
+    const secret = await webhookSecret(env.EDGE_SIGNING_KEY, 'acme', 0);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    expect(await webhookSecret(env.EDGE_SIGNING_KEY, 'acme')).toBe(secret);
-    expect(await webhookSecret(env.EDGE_SIGNING_KEY, 'beta')).not.toBe(secret);
+    expect(await webhookSecret(env.EDGE_SIGNING_KEY, 'acme', 0)).toBe(secret);
+    expect(await webhookSecret(env.EDGE_SIGNING_KEY, 'beta', 0)).not.toBe(secret);
+    const next = await webhookSecret(env.EDGE_SIGNING_KEY, 'acme', 1);
+    expect(next).not.toBe(secret);
+    expect(await webhookSecret(env.EDGE_SIGNING_KEY, 'acme', 2)).not.toBe(next);
   });
 
   it('webhook signature: v1, base64 HMAC-SHA256 of id.timestamp.body with the decoded secret', async () => {

@@ -1,17 +1,25 @@
-import { deriveKeyBytes, hmacKey } from './derived-keys.ts';
+import { type DerivedKeyPurpose, deriveKeyBytes, hmacKey } from './derived-keys.ts';
 
 const SECRET_PREFIX = 'whsec_';
 
 /**
- * The tenant's webhook signing secret, Standard Webhooks style: `whsec_` + base64 of 32 bytes
- * derived from `EDGE_SIGNING_KEY` for this tenant. Derived, not stored, so every isolate and job
- * object computes the same one; rotating `EDGE_SIGNING_KEY` rotates it.
+ * A tenant's webhook signing secret of one generation, Standard Webhooks style: `whsec_` + base64
+ * of 32 bytes derived from `EDGE_SIGNING_KEY`, the tenant and the generation. Derived, not stored,
+ * so every isolate and job object computes the same one; a tenant rotates by moving to the next
+ * generation (the tenant directory keeps the numbers), and rotating `EDGE_SIGNING_KEY` rotates all.
  *
  * @example
- * const secret = await webhookSecret(env.EDGE_SIGNING_KEY, tenant.id); // 'whsec_…'
+ * const secret = await webhookSecret(env.EDGE_SIGNING_KEY, tenant.id, 0); // 'whsec_…'
  */
-export async function webhookSecret(edgeSigningKey: string, tenantId: string): Promise<string> {
-  const bytes = await deriveKeyBytes(edgeSigningKey, `webhook-secret:${tenantId}`);
+export async function webhookSecret(
+  edgeSigningKey: string,
+  tenantId: string,
+  generation: number,
+): Promise<string> {
+  // Generation 0 keeps the label secrets had before rotation existed, so they stay valid.
+  const label: DerivedKeyPurpose =
+    generation === 0 ? `webhook-secret:${tenantId}` : `webhook-secret:${tenantId}:${generation}`;
+  const bytes = await deriveKeyBytes(edgeSigningKey, label);
   return `${SECRET_PREFIX}${toBase64(bytes)}`;
 }
 

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { type ErrorEnvelope, isTerminalJobStatus } from '../../shared/index.ts';
 import { edgeConfigOf, type JobSettings } from '../config.ts';
+import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import { nextAlarmAt } from './job-alarm-plan.ts';
 import type { JobMessage } from './job-message.ts';
 import type {
@@ -274,7 +275,8 @@ export class JobObject extends DurableObject<Env> {
     }
     if (record.webhookDelivery && record.webhookDelivery.nextAt <= now) {
       const attempt = record.webhookDelivery.attempts + 1;
-      const outcome = await deliverWebhook(edgeConfigOf(this.env), record, attempt);
+      const generations = await tenantDirectoryOf(this.env).webhookGenerations(record.tenant.id, now);
+      const outcome = await deliverWebhook(edgeConfigOf(this.env), record, attempt, generations);
       record = this.#read() ?? record;
       await this.#write(
         { ...record, webhookDelivery: nextWebhookDelivery(outcome, attempt, this.#settings(), Date.now()) },

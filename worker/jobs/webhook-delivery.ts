@@ -1,6 +1,7 @@
 import { webhookHeaderNames } from '../../shared/index.ts';
-import { signWebhook, webhookSecret } from '../auth/webhook-signature.ts';
+import { signWebhook, type WebhookSignatureInput, webhookSecret } from '../auth/webhook-signature.ts';
 import type { EdgeConfig } from '../config.ts';
+import type { WebhookGenerations } from '../tenants/webhook-generations.ts';
 import type { JobRecord } from './job-record.ts';
 import { toJobResource } from './job-view.ts';
 
@@ -21,6 +22,7 @@ export async function deliverWebhook(
   config: EdgeConfig,
   record: JobRecord,
   attempt: number,
+  generations: WebhookGenerations,
 ): Promise<WebhookOutcome> {
   if (record.webhook === null) return 'delivered';
   const now = Date.now();
@@ -32,8 +34,11 @@ export async function deliverWebhook(
   const body = JSON.stringify(resource);
   const id = `msg_${record.id}`;
   const timestamp = Math.floor(now / 1000);
-  const secret = await webhookSecret(config.edgeSigningKey, record.tenant.id);
-  const signature = await signWebhook(secret, { id, timestamp, body });
+  const signature = await webhookSignatureHeader(config.edgeSigningKey, record.tenant.id, generations, {
+    id,
+    timestamp,
+    body,
+  });
   try {
     const response = await fetch(record.webhook, {
       method: 'POST',
@@ -55,6 +60,26 @@ export async function deliverWebhook(
     logFailure(record, attempt, error instanceof Error ? error.name : 'fetch failed');
   }
   return 'failed';
+}
+
+/**
+ * The `webhook-signature` header: one `v1,` signature per secret still valid (Standard Webhooks:
+ * space-separated), so a receiver still on the secret a rotation replaced verifies as well as one
+ * already on the new secret.
+ */
+export async function webhookSignatureHeader(
+  edgeSigningKey: string,
+  tenantId: string,
+  generations: WebhookGenerations,
+  input: WebhookSignatureInput,
+): Promise<string> {
+  const numbers = [generations.current, ...generations.previous.map((entry) => entry.generation)];
+  const signatures = await Promise.all(
+    numbers.map(async (generation) =>
+      signWebhook(await webhookSecret(edgeSigningKey, tenantId, generation), input),
+    ),
+  );
+  return signatures.join(' ');
 }
 
 function logFailure(record: JobRecord, attempt: number, reason: string): void {

@@ -18,14 +18,19 @@ export const INTERNAL_ZONES: readonly string[] = [
   'home.arpa',
 ];
 
-/** Labels the WHATWG host parser may leave in a domain it accepted: LDH plus `_` (SRV-style names). */
+/** A DNS label of a public host: letters, digits, inner hyphens, and `_` (SRV-style names). */
 const LABEL = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/;
+/**
+ * A last label the WHATWG parser reads as a number: it turns such hosts into IPv4 addresses
+ * (`0x7f.1` is 127.0.0.1), so one left as a name means another parser was at work.
+ */
+const NUMERIC_LABEL = /^(0x[0-9a-f]*|[0-9]+)$/;
 
 /**
  * The name to check for a domain as `URL.hostname` holds it (already lower-cased and IDNA
  * punycoded by the WHATWG parser): lower-cased again, one trailing dot (the DNS root) stripped,
  * so `LOCALHOST.` is `localhost`. Null when a label is empty or not LDH, which no public host
- * name has (`localhost..`, `a..b`, `.a`).
+ * name has (`localhost..`, `a..b`, `.a`), or when the name ends in a number.
  *
  * @example
  * normalizeHostName('Metadata.Google.Internal.'); // 'metadata.google.internal'
@@ -33,7 +38,9 @@ const LABEL = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/;
 export function normalizeHostName(hostname: string): string | null {
   const lower = hostname.toLowerCase();
   const name = lower.endsWith('.') ? lower.slice(0, -1) : lower;
-  return name.split('.').every((label) => LABEL.test(label)) ? name : null;
+  const labels = name.split('.');
+  if (NUMERIC_LABEL.test(labels.at(-1) ?? '')) return null;
+  return labels.every((label) => LABEL.test(label)) ? name : null;
 }
 
 /**

@@ -30,6 +30,9 @@ const EMBEDDED_IPV4: Record<string, (parts: readonly number[]) => readonly [numb
   teredo: (parts) => [~(parts[6] ?? 0) & 0xffff, ~(parts[7] ?? 0) & 0xffff],
 };
 
+/** A dotted quad; checked before ipaddr.js, whose validators throw (slowly) on a domain name. */
+const DOTTED_QUAD = /^\d{1,3}(\.\d{1,3}){3}$/;
+
 /** 2000::/3, global unicast in the IANA IPv6 Address Space registry. */
 const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
 
@@ -43,10 +46,15 @@ const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
  */
 export function classifyIpLiteral(hostname: string): AddressClass | null {
   if (hostname.startsWith('[') && hostname.endsWith(']')) {
-    const literal = hostname.slice(1, -1);
-    return ipaddr.IPv6.isValid(literal) ? classifyIpv6(ipaddr.IPv6.parse(literal)) : null;
+    // The URL parser only brackets valid IPv6, so this parse does not throw in practice.
+    try {
+      return classifyIpv6(ipaddr.IPv6.parse(hostname.slice(1, -1)));
+    } catch {
+      return null;
+    }
   }
-  return ipaddr.IPv4.isValidFourPartDecimal(hostname) ? classifyIpv4(ipaddr.IPv4.parse(hostname)) : null;
+  if (!DOTTED_QUAD.test(hostname) || !ipaddr.IPv4.isValidFourPartDecimal(hostname)) return null;
+  return classifyIpv4(ipaddr.IPv4.parse(hostname));
 }
 
 /**

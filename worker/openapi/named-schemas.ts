@@ -20,6 +20,7 @@ import {
   telemetryReportSchema,
   tenantInputSchema,
   tenantRecordSchema,
+  webhookRotationSchema,
   webhookSecretSchema,
 } from '../../shared/index.ts';
 
@@ -71,6 +72,7 @@ export const schemas = {
   health: responseSchema(healthSchema, 'Health'),
   modelList: responseSchema(modelListSchema, 'ModelList'),
   webhookSecret: responseSchema(webhookSecretSchema, 'WebhookSecret'),
+  webhookRotation: named(webhookRotationSchema, 'WebhookRotation'),
   telemetryReport: responseSchema(telemetryReportSchema, 'TelemetryReport'),
   providerRecord,
   providerList: responseSchema(listOf(providerRecord), 'ProviderList'),

@@ -12,6 +12,11 @@ import {
   type RevokeApiKeyResult,
   type StoreApiKeyResult,
 } from './tenant-types.ts';
+import {
+  readWebhookGenerations,
+  rotateWebhookGeneration,
+  type WebhookGenerations,
+} from './webhook-generations.ts';
 
 /**
  * The tenant directory: tenants, their app-token issuers, and the SHA-256 digests of their API
@@ -127,5 +132,15 @@ export class TenantDirectory extends DurableObject<Env> {
       .toArray();
     if (tenantRow === undefined) return null;
     return { key: apiKeyFromRow(keyRow), tenant: tenantFromRow(tenantRow) };
+  }
+
+  /** The tenant's webhook secret generations valid at `now` (the secrets are derived from them). */
+  async webhookGenerations(tenantId: string, now: number): Promise<WebhookGenerations> {
+    return readWebhookGenerations(this.sql, tenantId, now);
+  }
+
+  /** Starts a new webhook secret generation; the old one stays valid for `overlapMs`. */
+  async rotateWebhookSecret(tenantId: string, now: number, overlapMs: number): Promise<WebhookGenerations> {
+    return rotateWebhookGeneration(this.sql, tenantId, now, overlapMs);
   }
 }

@@ -1,3 +1,5 @@
+import { webhookGenerationsSchema } from './webhook-generations.ts';
+
 /**
  * Tables of the tenant directory. Idempotent, so it runs in every constructor. SQLite unique
  * indexes treat NULLs as distinct, so tenants without app tokens do not collide on `issuer`.
@@ -30,4 +32,5 @@ CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys (tenant_id);
 /** Creates the directory's tables if they do not exist yet. */
 export function createTenantSchema(sql: SqlStorage): void {
   sql.exec(tenantSchema);
+  sql.exec(webhookGenerationsSchema);
 }
