@@ -18,6 +18,23 @@ describe('pool url checks', () => {
     ['http://2130706433', 'private_address'],
     ['http://0x7f000001', 'private_address'],
     ['http://metadata.internal', 'private_address'],
+    // Issue 12, item 4: forms the hand-written ranges let through.
+    ['http://[::127.0.0.1]', 'private_address'],
+    ['http://[64:ff9b::127.0.0.1]', 'private_address'],
+    ['http://[2002:7f00:1::]', 'private_address'],
+    ['http://[2001:0:4136:e378:8000:63bf:80ff:fffe]', 'private_address'],
+    ['http://[fe90::1]', 'private_address'],
+    ['http://[fec0::1]', 'private_address'],
+    ['http://[ff02::1]', 'private_address'],
+    ['http://224.0.0.1', 'private_address'],
+    ['http://192.0.0.1', 'private_address'],
+    ['http://198.18.0.1', 'private_address'],
+    ['http://255.255.255.255', 'private_address'],
+    ['http://203.0.113.7:9001', 'private_address'],
+    ['http://localhost.:9001', 'private_address'],
+    ['http://metadata.google.internal./computeMetadata/v1/', 'private_address'],
+    ['http://metadata', 'private_address'],
+    ['http://localhost..', 'not_http'],
   ];
   for (const [url, problem] of refused) {
     it(`pool url: refuses ${url} (${problem})`, () => {
@@ -27,11 +44,13 @@ describe('pool url checks', () => {
 
   it('pool url: accepts public http(s) hosts', () => {
     expect(poolUrlProblem('https://gpu-eu-1.provider.example.com', false)).toBeNull();
-    expect(poolUrlProblem('http://203.0.113.7:9001', false)).toBeNull();
+    expect(poolUrlProblem('http://8.8.8.8:9001', false)).toBeNull();
+    expect(poolUrlProblem('http://[2606:4700:4700::1111]:9001', false)).toBeNull();
   });
 
   it('pool url: private addresses pass only where local development allows them', () => {
     expect(poolUrlProblem('http://127.0.0.1:9001', true)).toBeNull();
+    expect(poolUrlProblem('http://localhost.:9001', true)).toBeNull();
     expect(poolUrlProblem('https://user:pw@127.0.0.1', true)).toBe('userinfo');
   });
 });

@@ -4,6 +4,7 @@ import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { verifyHeartbeat } from '../auth/index.ts';
 import { access } from '../middleware/access.ts';
+import { limitBody } from '../middleware/body-limit.ts';
 import { emptyResponse, errorResponses, routeGroup, schemas } from '../openapi/index.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 
@@ -20,6 +21,8 @@ const pushPoolTelemetry = createRoute({
     'The body is a JWT (`typ: spillway-heartbeat+jwt`) signed with the key registered for this pool, whose ' +
     '`telemetry` claim is a TelemetryReport. The signature is the credential.',
   ...access('pool'),
+  // The size is enforced while the body streams in, before anything else reads it.
+  middleware: [limitBody(MAX_HEARTBEAT_BYTES)],
   request: {
     params: z.object({ id: z.string().describe('The pool id.') }),
     body: {
@@ -30,7 +33,7 @@ const pushPoolTelemetry = createRoute({
   },
   responses: {
     204: emptyResponse('Accepted.'),
-    ...errorResponses('pool', ['payload_too_large', 'invalid_credentials', 'not_found']),
+    ...errorResponses('pool', ['payload_too_large', 'invalid_credentials']),
   },
 });
 
@@ -41,19 +44,23 @@ const pushPoolTelemetry = createRoute({
 export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, async (context) => {
   const { id: poolId } = context.req.valid('param');
   const token = (await context.req.text()).trim();
-  if (token.length > MAX_HEARTBEAT_BYTES) throw new ApiError('payload_too_large', 'heartbeat too large');
   const registry = fleetRegistryOf(context.env);
   const pool = await registry.getPool(poolId);
-  if (!pool) throw new ApiError('not_found', `no pool ${poolId} is registered`);
-  const verdict = await verifyHeartbeat(token, poolId, pool.public_key);
-  if (!verdict.ok) {
-    console.warn(JSON.stringify({ msg: 'heartbeat refused', pool_id: poolId, reason: verdict.reason }));
-    throw new ApiError('invalid_credentials', 'the heartbeat signature or claims were refused');
+  // An unknown pool is answered exactly like a bad signature, so pool ids cannot be enumerated.
+  const verdict = pool ? await verifyHeartbeat(token, poolId, pool.public_key) : null;
+  if (!verdict?.ok) {
+    const reason = verdict ? verdict.reason : 'unknown_pool';
+    console.warn(JSON.stringify({ level: 'warn', msg: 'heartbeat refused', pool_id: poolId, reason }));
+    throw refused();
   }
   const stored = await registry.recordTelemetry(poolId, verdict.claims.telemetry, context.var.deps.now());
-  if (!stored.ok) throw new ApiError('not_found', `no pool ${poolId} is registered`);
+  if (!stored.ok) throw refused();
   return context.body(null, 204);
 });
 
 // The heartbeat's `telemetry` claim, which the description above names.
 telemetryRoutes.openAPIRegistry.register('TelemetryReport', schemas.telemetryReport);
+
+function refused(): ApiError {
+  return new ApiError('invalid_credentials', 'the heartbeat was refused');
+}

@@ -59,7 +59,9 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
     services: deps,
     tenant,
     request,
-    jobId: `edge-${context.get('requestId')}`,
+    // The pools' idempotency key is the edge's own, never the client's `x-request-id` (a
+    // correlation id only): a caller must not be able to name, join or cancel another's job.
+    jobId: syncJobId(),
     deadlineAt: startedAt + (request.deadline_ms ?? DEFAULT_DEADLINE_MS),
     waitUntil: (promise) => context.executionCtx.waitUntil(promise),
   });
@@ -99,4 +101,9 @@ async function storeAsUrls(
     expiresAt,
   });
   return images.map(({ b64_json: _bytes, ...image }, index) => ({ ...image, url: urls[index] ?? '' }));
+}
+
+/** A fresh pool job id for one synchronous request: 122 random bits, unguessable and unique. */
+function syncJobId(): string {
+  return `gen_${crypto.randomUUID().replaceAll('-', '')}`;
 }

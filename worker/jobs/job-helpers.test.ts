@@ -75,6 +75,8 @@ describe('job helpers', () => {
       }
     };
     expect(refused('https://hooks.example.com/spillway')).toBeNull();
+    expect(refused('HTTPS://hooks.example.com/spillway')).toBeNull();
+    expect(refused('https://8.8.8.8:8443/spillway')).toBeNull();
     for (const bad of [
       'http://hooks.example.com/x',
       'https://127.0.0.1/x',
@@ -82,10 +84,24 @@ describe('job helpers', () => {
       'https://[::1]/',
       'https://a:b@hooks.example.com/',
       'https://2130706433/',
+      'https://[::ffff:169.254.169.254]/',
+      'https://[::127.0.0.1]/',
+      'https://[64:ff9b::a9fe:a9fe]/',
+      'https://[2002:a9fe:a9fe::]/',
+      'https://[fe90::1]/',
+      'https://[fec0::1]/',
+      'https://[ff02::1]/',
+      'https://224.0.0.1/',
+      'https://198.18.0.1/',
+      'https://localhost./',
+      'https://metadata.google.internal./',
+      'https://hooks.internal/',
+      'ftp://hooks.example.com/x',
     ]) {
       expect(refused(bad)).toEqual(['invalid_request', 'webhook']);
     }
     expect(refused('http://127.0.0.1:9000/hook', true)).toBeNull();
+    expect(refused('http://localhost.:9000/hook', true)).toBeNull();
     expect(refused('https://a:b@hooks.example.com/', true)).toEqual(['invalid_request', 'webhook']);
   });
 

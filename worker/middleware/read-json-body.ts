@@ -1,8 +1,8 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { limitBody } from './body-limit.ts';
 
 /** Largest request body the edge reads; generation requests are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -38,7 +38,11 @@ export function openapiWithJsonBody<R extends JsonBodyRoute>(
     ...route,
     hide: true,
     request,
-    middleware: [...routeMiddleware, validJsonBody(body.content['application/json'].schema)],
+    middleware: [
+      ...routeMiddleware,
+      limitBody(MAX_BODY_BYTES),
+      validJsonBody(body.content['application/json'].schema),
+    ],
   };
   // RouteHandler<R> is the handler type app.openapi derives for R, middleware env included; the
   // compiler cannot see that through the generic R.
@@ -55,19 +59,13 @@ function validJsonBody(schema: z.ZodType<object>): MiddlewareHandler<AppEnv> {
 
 /**
  * Reads and validates a JSON body through `deps.parseJson` (415, 400 `invalid_json`, 400
- * `invalid_request` naming the field), refusing bodies over {@link MAX_BODY_BYTES} with 413.
+ * `invalid_request` naming the field); {@link limitBody} has refused it already if it was over
+ * {@link MAX_BODY_BYTES} bytes.
  */
 async function readJsonBody<Schema extends z.ZodType>(
   context: Context<AppEnv>,
   schema: Schema,
 ): Promise<z.infer<Schema>> {
-  const declared = Number(context.req.header('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
   const text = await context.req.text();
-  if (text.length > MAX_BODY_BYTES) throw tooLarge();
   return context.var.deps.parseJson(context.req.header('content-type'), text, schema);
-}
-
-function tooLarge(): ApiError {
-  return new ApiError('payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
 }

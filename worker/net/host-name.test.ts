@@ -11,7 +11,16 @@ describe('host names', () => {
   });
 
   it('host name: empty labels, non-LDH labels and numeric last labels are malformed', () => {
-    for (const hostname of ['localhost..', 'a..b', '.a', '', '.', '-a.example', 'a-.example', 'a*b.example']) {
+    for (const hostname of [
+      'localhost..',
+      'a..b',
+      '.a',
+      '',
+      '.',
+      '-a.example',
+      'a-.example',
+      'a*b.example',
+    ]) {
       expect(normalizeHostName(hostname)).toBeNull();
     }
     for (const hostname of ['0x7f.1', '127.1', '1.2.3.4.5', 'example.0x10', 'example.123']) {

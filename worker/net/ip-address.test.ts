@@ -125,7 +125,15 @@ describe('ip address classes', () => {
   }
 
   it('ip address: domain names and non-canonical spellings are not literals', () => {
-    for (const hostname of ['example.com', '127.0.0.1.nip.io', '0x7f.1', '127.1', '1.2.3.256', '[not-v6]', '']) {
+    for (const hostname of [
+      'example.com',
+      '127.0.0.1.nip.io',
+      '0x7f.1',
+      '127.1',
+      '1.2.3.256',
+      '[not-v6]',
+      '',
+    ]) {
       expect(classifyIpLiteral(hostname)).toBeNull();
     }
   });
@@ -167,7 +175,9 @@ describe('ip address classes', () => {
       .tuple(fc.oneof(specialIpv4, globalIpv4), fc.constantFrom(...embeddingForms))
       // ::0.0.0.0 and ::0.0.0.1 are the unspecified and loopback addresses, which carry nothing.
       .filter(([address, form]) => form !== 'compatible' || address > 1n)
-      .chain(([address, form]) => embeddedSpellings(address, form).map((hostname) => ({ address, hostname })));
+      .chain(([address, form]) =>
+        embeddedSpellings(address, form).map((hostname) => ({ address, hostname })),
+      );
     fc.assert(
       fc.property(carried, ({ address, hostname }) => {
         const found = classifyIpLiteral(hostname);

@@ -22,7 +22,9 @@ function inside(block: Block, bits: number): fc.Arbitrary<bigint> {
 export const specialIpv4 = fc.constantFrom(...SPECIAL_IPV4).chain((block) => inside(block, IPV4_BITS));
 
 /** An IPv4 address no special-purpose block holds. */
-export const globalIpv4 = fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).filter((address) => !isSpecialIpv4(address));
+export const globalIpv4 = fc
+  .bigInt({ min: 0n, max: (1n << 32n) - 1n })
+  .filter((address) => !isSpecialIpv4(address));
 
 /** An IPv6 address outside global unicast, IPv4-mapped excepted. */
 export const specialIpv6 = fc
@@ -74,7 +76,14 @@ export function ipv6Spellings(address: bigint): fc.Arbitrary<string> {
 }
 
 /** IPv6 forms that carry an IPv4 address, as the parts a test needs to check extraction. */
-export type EmbeddingForm = 'mapped' | 'translated' | 'compatible' | 'nat64' | 'nat64-local' | '6to4' | 'teredo';
+export type EmbeddingForm =
+  | 'mapped'
+  | 'translated'
+  | 'compatible'
+  | 'nat64'
+  | 'nat64-local'
+  | '6to4'
+  | 'teredo';
 
 /** `address` (IPv4, as an integer) carried in an IPv6 transition form, in several spellings. */
 export function embeddedSpellings(address: bigint, form: EmbeddingForm): fc.Arbitrary<string> {
