@@ -36,8 +36,20 @@ const varsSchema = z.object({
   JOB_DEFAULT_DEADLINE_MS: positiveInteger(600_000),
   WEBHOOK_RETRY_BASE_MS: positiveInteger(2_000),
   ALLOW_PRIVATE_WEBHOOK_URLS: flag,
-  ENVIRONMENT: z.string().optional(),
+  ENVIRONMENT: z.string().trim().min(1, 'must name the deployment').optional(),
+  PUBLIC_ORIGIN: z
+    .string()
+    .trim()
+    .refine(isOrigin, 'must be an origin such as https://api.example.com (scheme, host, optional port)')
+    .transform((value) => new URL(value).origin)
+    .optional(),
 });
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '');
+}
 
 /** The Worker's settings, parsed once from its vars and secrets. */
 export interface EdgeConfig {
@@ -53,6 +65,12 @@ export interface EdgeConfig {
   readonly jobs: JobSettings;
   /** Deployment name such as `"production"`; null in local development and tests. */
   readonly environment: string | null;
+  /**
+   * Where clients reach the edge: job status URLs, result URLs and the document's server are built
+   * on it, never on the request's `Host`. Required in a deployment; in local development (no
+   * `ENVIRONMENT`) the request's own origin stands in when it is unset.
+   */
+  readonly publicOrigin: string | null;
 }
 
 /** Job, result and webhook timings. */
@@ -92,12 +110,18 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
   const parsed = varsSchema.safeParse(vars);
   if (!parsed.success) throw new EdgeConfigError(describeIssues(parsed.error, vars));
   const v = parsed.data;
+  if (v.ENVIRONMENT !== undefined && v.PUBLIC_ORIGIN === undefined) {
+    throw new EdgeConfigError(
+      `the Worker's configuration is invalid: PUBLIC_ORIGIN is required when ENVIRONMENT is set (${v.ENVIRONMENT})`,
+    );
+  }
   return {
     edgeSigningKey: v.EDGE_SIGNING_KEY,
     defaultModel: v.DEFAULT_MODEL,
     routing: { telemetryTtlMs: v.TELEMETRY_TTL_MS, defaultJobMs: DEFAULT_JOB_MS },
     allowPrivatePoolUrls: v.ALLOW_PRIVATE_POOL_URLS,
     environment: v.ENVIRONMENT ?? null,
+    publicOrigin: v.PUBLIC_ORIGIN ?? null,
     jobs: {
       resultRetentionMs: v.RESULT_RETENTION_S * 1_000,
       resultUrlTtlSeconds: v.RESULT_URL_TTL_S,
@@ -122,6 +146,11 @@ function describeIssues(error: z.ZodError, vars: object): string {
     return `${name} ${issue.message}${shown}`;
   });
   return `the Worker's configuration is invalid: ${lines.join('; ')}`;
+}
+
+/** The origin public URLs are built on: the configured one, or in local development the request's. */
+export function publicOriginOf(config: EdgeConfig, requestUrl: string): string {
+  return config.publicOrigin ?? new URL(requestUrl).origin;
 }
 
 const parsedByEnv = new WeakMap<object, EdgeConfig>();

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError, type GenerationResponse } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { publicOriginOf } from '../config.ts';
 import { failureToApiError } from '../dispatch/dispatch-errors.ts';
 import { routeAndDispatch, tenantRequest } from '../dispatch/route-and-dispatch.ts';
 import { storeImages } from '../jobs/result-store.ts';
@@ -93,7 +94,7 @@ async function storeAsUrls(
   await storeImages(context.env.RESULTS, resultId, images, expiresAt);
   const urls = await signedResultUrls({
     edgeSigningKey: config.edgeSigningKey,
-    origin: new URL(context.req.url).origin,
+    origin: publicOriginOf(config, context.req.url),
     resultId,
     count: images.length,
     nowMs: now,

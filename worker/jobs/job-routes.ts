@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, edgeJobIdSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { publicOriginOf } from '../config.ts';
 import { tenantRequest } from '../dispatch/route-and-dispatch.ts';
 import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
@@ -160,7 +161,7 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
     fingerprint: await submissionFingerprint(submission),
     request: { ...request, seed: request.seed ?? randomSeed() },
     webhook: webhook ?? null,
-    origin: new URL(context.req.url).origin,
+    origin: publicOriginOf(config, context.req.url),
     deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
   });
   if (created.kind === 'key_mismatch') {

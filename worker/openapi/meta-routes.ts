@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
+import { publicOriginOf } from '../config.ts';
 import { access } from '../middleware/access.ts';
 import { docsPage, docsPageHeaders } from './docs-page.ts';
 import { schemas } from './named-schemas.ts';
@@ -49,6 +50,8 @@ export function metaRoutes(documentAt: (serverUrl: string) => OpenApiDocument) {
   }
   return routes
     .openapi(getHealth, (context) => context.json({ status: 'ok' as const }, 200))
-    .openapi(getOpenApiDocument, (context) => context.json(documentAt(new URL(context.req.url).origin), 200))
+    .openapi(getOpenApiDocument, (context) =>
+      context.json(documentAt(publicOriginOf(context.var.deps.config, context.req.url)), 200),
+    )
     .openapi(getApiReference, (context) => context.body(docsPage(), 200, docsPageHeaders));
 }
