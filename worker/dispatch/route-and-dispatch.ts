@@ -4,7 +4,13 @@ import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
 import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
-import { hedgeDelayMs, pickPools, type RoutingPolicy } from '../routing/index.ts';
+import {
+  hedgeDelayMs,
+  type PoolView,
+  pickPools,
+  type RoutingPolicy,
+  tenantRestriction,
+} from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
@@ -89,20 +95,25 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const model = request.model ?? '';
   const now = services.now();
   const policy = services.config.routing;
+  const routingRequest = {
+    model,
+    images: request.n,
+    allowedProviders: tenant.allowed_providers,
+    allowedRegions: tenant.allowed_regions,
+  };
   // At most as many candidates as the dispatcher will call (3 attempts).
   const ranked = pickPools(fleetIndexOf(snapshot, model, policy), {
-    request: {
-      model,
-      images: request.n,
-      allowedProviders: tenant.allowed_providers,
-      allowedRegions: tenant.allowed_regions,
-    },
+    request: routingRequest,
     observations: services.observations,
     policy,
     now,
     random: services.random,
   });
-  if (ranked.length === 0 && !poolViewsOf(snapshot).some((pool) => pool.models.includes(model))) {
+  // Decided over the pools this tenant may use, so a tenant learns nothing about models only
+  // other providers or regions serve.
+  const servable = (pool: PoolView) =>
+    pool.models.includes(model) && tenantRestriction(pool, routingRequest) === null;
+  if (ranked.length === 0 && !poolViewsOf(snapshot).some(servable)) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
   const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {

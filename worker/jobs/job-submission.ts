@@ -1,6 +1,6 @@
 import { ApiError, type JobSubmitRequest } from '../../shared/index.ts';
-import { poolUrlProblem } from '../admin/pool-url.ts';
 import { idempotentJobId } from '../auth/idempotent-job-id.ts';
+import { checkOutboundUrl } from '../net/index.ts';
 
 /** Idempotency-Key values we accept: 1-255 visible ASCII characters (the draft's sf-string). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -42,13 +42,13 @@ export async function submissionFingerprint(submission: JobSubmitRequest): Promi
 }
 
 /**
- * Refuses webhook URLs the edge must not call (SSRF): non-https, userinfo, and loopback, private
- * or link-local hosts. Local development (`allowPrivate`) also takes http and private hosts.
+ * Refuses webhook URLs the edge must not call (SSRF), by the edge's outbound policy
+ * (`worker/net/outbound-url.ts`): anything but https, credentials in the URL, internal names and
+ * addresses outside global unicast. Local development (`allowPrivate`) also takes http and
+ * private hosts. The wire message stays the same whatever the reason.
  */
 export function checkWebhookUrl(url: string, allowPrivate: boolean): void {
-  const problem = poolUrlProblem(url, allowPrivate);
-  const insecure = !allowPrivate && !url.startsWith('https://');
-  if (problem !== null || insecure) {
+  if (!checkOutboundUrl(url, { allowPrivate, requireHttps: !allowPrivate }).ok) {
     throw new ApiError('invalid_request', 'webhook must be a public https URL without credentials', {
       param: 'webhook',
     });

@@ -61,6 +61,14 @@ export function dynamicIneligibility(
   if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now) return 'ejected';
   if ((pool.suspectUntil ?? 0) > now) return 'suspect';
   if (isStalled(pool.poolId, observations, policy, now)) return 'stalled';
+  return tenantRestriction(pool, request);
+}
+
+/** Why the tenant's provider and region allow-lists exclude the pool, or null if they admit it. */
+export function tenantRestriction(
+  pool: Pick<PoolView, 'providerId' | 'region'>,
+  request: Pick<RoutingRequest, 'allowedProviders' | 'allowedRegions'>,
+): Ineligibility | null {
   if (request.allowedProviders.length > 0 && !request.allowedProviders.includes(pool.providerId)) {
     return 'provider-not-allowed';
   }
