@@ -26,5 +26,6 @@ export default defineConfig({
       miniflare: { bindings: { EDGE_SIGNING_KEY: edgeSigningKey } },
     }),
   ],
-  test: { name: 'workers', include: ['**/*.test.ts'] },
+  // A safety limit only: a Durable Object's first start can take seconds on a loaded 2-core host.
+  test: { name: 'workers', include: ['**/*.test.ts'], testTimeout: 30_000 },
 });

@@ -56,10 +56,10 @@ describe('job object', () => {
 
   it('job object: another tenant cannot read, wait for or cancel the job', async () => {
     const { job } = await created();
-    expect(await job.read('other')).toBeNull();
-    expect(await job.waitFor('other', 0, false, 10)).toBeNull();
-    expect(await job.cancel('other')).toBeNull();
-    expect(await job.read('acme')).not.toBeNull();
+    expect(await job.read({ tenantId: 'other', owner: null })).toBeNull();
+    expect(await job.waitFor({ tenantId: 'other', owner: null }, 0, false, 10)).toBeNull();
+    expect(await job.cancel({ tenantId: 'other', owner: null })).toBeNull();
+    expect(await job.read({ tenantId: 'acme', owner: null })).not.toBeNull();
   });
 
   it('job object: one live claim at a time; the first success is the one result', async () => {
@@ -68,27 +68,32 @@ describe('job object', () => {
     expect(claim?.serial).toBe(1);
     expect(await job.claim()).toBeNull();
     await job.started(1, pool);
-    expect(await job.read('acme')).toMatchObject({
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
       status: 'queued',
       queuePosition: 0,
       attempts: 1,
       pool: { poolId: 'pool-a' },
     });
     await job.report(1, { kind: 'queued', position: 3 });
-    expect(await job.read('acme')).toMatchObject({ status: 'queued', queuePosition: 3 });
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
+      status: 'queued',
+      queuePosition: 3,
+    });
     await job.report(1, { kind: 'progress', step: 1, steps: 4 });
-    expect(await job.read('acme')).toMatchObject({
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
       status: 'running',
       queuePosition: null,
       progress: { step: 1, steps: 4 },
     });
     // A superseded claim's reports are ignored.
     await job.report(2, { kind: 'progress', step: 2, steps: 4 });
-    expect(await job.read('acme')).toMatchObject({ progress: { step: 1, steps: 4 } });
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
+      progress: { step: 1, steps: 4 },
+    });
     const images = [{ seed: 7, revised_prompt: null }];
     expect(await job.succeed({ created: 1, images })).toBe('accepted');
     expect(await job.succeed({ created: 2, images })).toBe('stale');
-    const done = await job.read('acme');
+    const done = await job.read({ tenantId: 'acme', owner: null });
     expect(done).toMatchObject({ status: 'succeeded', result: { created: 1 }, claim: null });
     expect(await job.claim()).toBeNull();
   });
@@ -102,7 +107,10 @@ describe('job object', () => {
       state.storage.kv.put('job', { ...record, claim: { ...record.claim, until: Date.now() - 1 } });
     });
     expect(await runDurableObjectAlarm(job)).toBe(true);
-    expect(await job.read('acme')).toMatchObject({ status: 'queued', claim: null });
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
+      status: 'queued',
+      claim: null,
+    });
     expect((await job.claim())?.serial).toBe(2);
     expect(await job.renew(1)).toBe(false);
     expect(await job.renew(2)).toBe(true);
@@ -112,30 +120,33 @@ describe('job object', () => {
     const { job } = await created();
     await job.claim();
     await job.started(1, pool);
-    const canceled = await job.cancel('acme');
+    const canceled = await job.cancel({ tenantId: 'acme', owner: null });
     expect(canceled?.record.status).toBe('canceled');
     expect(canceled?.stopPool?.poolId).toBe('pool-a');
     expect(await job.renew(1)).toBe(false);
     expect(await job.succeed({ created: 1, images: [] })).toBe('canceled');
-    expect((await job.cancel('acme'))?.stopPool).toBeNull();
+    expect((await job.cancel({ tenantId: 'acme', owner: null }))?.stopPool).toBeNull();
   });
 
   it('job object: waitFor returns at the next version, or at once when the job is terminal', async () => {
     const { job } = await created();
-    const waiting = job.waitFor('acme', 1, false, 5_000);
+    const waiting = job.waitFor({ tenantId: 'acme', owner: null }, 1, false, 5_000);
     await job.claim();
     await job.started(1, pool);
     expect(await waiting).toMatchObject({ status: 'queued', version: 2, pool: { poolId: 'pool-a' } });
     await job.fail(1, { type: 'server_error', code: 'inference_failed', message: 'boom', param: null });
     const started = Date.now();
-    expect((await job.waitFor('acme', 99, true, 5_000))?.status).toBe('failed');
+    expect((await job.waitFor({ tenantId: 'acme', owner: null }, 99, true, 5_000))?.status).toBe('failed');
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('job object: a job past its deadline fails at the alarm', async () => {
     const { job } = await created(newJob({ deadlineAt: Date.now() - 1 }));
     await runDurableObjectAlarm(job);
-    expect(await job.read('acme')).toMatchObject({ status: 'failed', error: { code: 'deadline_exceeded' } });
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
+      status: 'failed',
+      error: { code: 'deadline_exceeded' },
+    });
   });
 
   it('job object: retention over, the alarm deletes the job and its images', async () => {
@@ -149,7 +160,7 @@ describe('job object', () => {
       state.storage.kv.put('job', { ...record, expiresAt: Date.now() - 1 });
     });
     await runDurableObjectAlarm(job);
-    expect(await job.read('acme')).toBeNull();
+    expect(await job.read({ tenantId: 'acme', owner: null })).toBeNull();
     expect(await env.RESULTS.head(`results/${input.id}/0.png`)).toBeNull();
   });
 });

@@ -4,16 +4,18 @@ import { edgeConfigOf, type JobSettings } from '../config.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import { nextAlarmAt } from './job-alarm-plan.ts';
 import type { JobMessage } from './job-message.ts';
-import type {
-  CancelResult,
-  ClaimedJob,
-  CreateJobResult,
-  JobPool,
-  JobProgressReport,
-  JobRecord,
-  JobSuccess,
-  NewJob,
-  SucceedResult,
+import {
+  type CancelResult,
+  type ClaimedJob,
+  type CreateJobResult,
+  type JobPool,
+  type JobProgressReport,
+  type JobRecord,
+  type JobSuccess,
+  type JobViewer,
+  type NewJob,
+  type SucceedResult,
+  visibleTo,
 } from './job-record.ts';
 import {
   deadlineError,
@@ -90,7 +92,10 @@ export class JobObject extends DurableObject<Env> {
   async create(input: NewJob): Promise<CreateJobResult> {
     const existing = this.#read();
     if (existing) {
-      const same = existing.fingerprint === input.fingerprint && existing.tenant.id === input.tenant.id;
+      const same =
+        existing.fingerprint === input.fingerprint &&
+        existing.tenant.id === input.tenant.id &&
+        (existing.owner ?? null) === (input.owner ?? null);
       return same ? { kind: 'replayed', record: existing } : { kind: 'key_mismatch' };
     }
     const record = await this.#write(initialRecord(input, Date.now()), false);
@@ -98,10 +103,10 @@ export class JobObject extends DurableObject<Env> {
     return { kind: 'created', record };
   }
 
-  /** The job, or null when it does not exist or belongs to another tenant. */
-  async read(tenantId: string): Promise<JobRecord | null> {
+  /** The job, or null when it does not exist or `viewer` may not see it (another tenant or app user). */
+  async read(viewer: JobViewer): Promise<JobRecord | null> {
     const record = this.#read();
-    return record && record.tenant.id === tenantId ? record : null;
+    return record && visibleTo(record, viewer) ? record : null;
   }
 
   /**
@@ -109,14 +114,14 @@ export class JobObject extends DurableObject<Env> {
    * terminal), at most `timeoutMs`, then returns it as it is; null as {@link read}.
    */
   async waitFor(
-    tenantId: string,
+    viewer: JobViewer,
     afterVersion: number,
     terminal: boolean,
     timeoutMs: number,
   ): Promise<JobRecord | null> {
     const deadline = Date.now() + Math.min(Math.max(0, timeoutMs), MAX_WAIT_MS);
     for (;;) {
-      const record = await this.read(tenantId);
+      const record = await this.read(viewer);
       if (record === null || isTerminalJobStatus(record.status)) return record;
       if (!terminal && record.version > afterVersion) return record;
       const left = deadline - Date.now();
@@ -132,8 +137,8 @@ export class JobObject extends DurableObject<Env> {
   }
 
   /** Cancels a job that has not finished; the caller stops `stopPool` if one is returned. */
-  async cancel(tenantId: string): Promise<CancelResult | null> {
-    const record = await this.read(tenantId);
+  async cancel(viewer: JobViewer): Promise<CancelResult | null> {
+    const record = await this.read(viewer);
     if (record === null) return null;
     if (isTerminalJobStatus(record.status)) return { record, stopPool: null };
     // Claimed with a pool recorded: a pool call is (or may be) in flight.

@@ -29,6 +29,11 @@ export interface JobClaim {
 export interface JobRecord {
   readonly id: string;
   readonly tenant: RoutingTenant;
+  /**
+   * The app user (`sub` of the app token) that submitted the job, who alone among app users may
+   * see or cancel it; null for a job a tenant server (API key) submitted. Absent on older records.
+   */
+  readonly owner?: string | null;
   /** SHA-256 of the submitted body, to tell an idempotent replay from a reused key. */
   readonly fingerprint: string;
   /** The request as dispatched: tenant defaults applied and the seed fixed, so every attempt on any pool draws the same images. */
@@ -68,8 +73,23 @@ export interface JobRecord {
 /** What `POST /v1/jobs` hands the job object. */
 export type NewJob = Pick<
   JobRecord,
-  'id' | 'tenant' | 'fingerprint' | 'request' | 'webhook' | 'origin' | 'deadlineAt'
+  'id' | 'tenant' | 'owner' | 'fingerprint' | 'request' | 'webhook' | 'origin' | 'deadlineAt'
 >;
+
+/**
+ * Who asks about a job: a tenant server (`owner` null) sees every job of its tenant; an app user
+ * (`owner` = its `sub`) sees only the jobs it submitted itself.
+ */
+export interface JobViewer {
+  readonly tenantId: string;
+  readonly owner: string | null;
+}
+
+/** Whether `viewer` may see and cancel the job; anyone else is told it does not exist. */
+export function visibleTo(record: JobRecord, viewer: JobViewer): boolean {
+  if (record.tenant.id !== viewer.tenantId) return false;
+  return viewer.owner === null || (record.owner ?? null) === viewer.owner;
+}
 
 /** How `create` went: a new job, the same job again (idempotent replay), or a reused key. */
 export type CreateJobResult =

@@ -17,7 +17,7 @@ import {
   schemas,
 } from '../openapi/index.ts';
 import { streamJobEvents } from './job-events.ts';
-import type { JobRecord } from './job-record.ts';
+import type { JobRecord, JobViewer } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
 import { toJobResource } from './job-view.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
@@ -144,9 +144,20 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
   const submission = context.req.valid('json');
   const { config } = context.var.deps;
   const settings = config.jobs;
-  if (submission.webhook !== undefined) checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
+  const viewer = viewerOf(context);
+  if (submission.webhook !== undefined) {
+    // A webhook is signed with the tenant's secret: an app user must not choose where one goes.
+    if (viewer.owner !== null) {
+      throw new ApiError('insufficient_scope', 'webhooks are for the tenant’s servers (API keys)', {
+        param: 'webhook',
+      });
+    }
+    checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
+  }
   const idempotencyKey = context.req.header('idempotency-key');
-  const id = await jobIdFor(config.edgeSigningKey, tenant.id, idempotencyKey);
+  // App users' Idempotency-Keys live in their own namespace: one user cannot replay another's.
+  const idempotencyScope = viewer.owner === null ? tenant.id : `${tenant.id}/${viewer.owner}`;
+  const id = await jobIdFor(config.edgeSigningKey, idempotencyScope, idempotencyKey);
   const { webhook, ...generation } = submission;
   const request = tenantRequest(generation, tenant, config.defaultModel);
   const now = context.var.deps.now();
@@ -158,6 +169,7 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
       allowed_providers: tenant.allowed_providers,
       allowed_regions: tenant.allowed_regions,
     },
+    owner: viewer.owner,
     fingerprint: await submissionFingerprint(submission),
     request: { ...request, seed: request.seed ?? randomSeed() },
     webhook: webhook ?? null,
@@ -181,8 +193,8 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
 jobRoutes.openapi(getJob, async (context) => {
   const job = jobStub(context, context.req.valid('param').id);
   const wait = preferredWaitSeconds(context.req.header('prefer'));
-  const tenantId = tenantOf(context).id;
-  const record = wait === null ? await job.read(tenantId) : await job.waitFor(tenantId, 0, true, wait * 1000);
+  const viewer = viewerOf(context);
+  const record = wait === null ? await job.read(viewer) : await job.waitFor(viewer, 0, true, wait * 1000);
   if (record === null) throw notFound();
   if (wait !== null) context.header('preference-applied', `wait=${wait}`);
   return context.json(await resource(context, record), 200);
@@ -190,12 +202,12 @@ jobRoutes.openapi(getJob, async (context) => {
 
 jobRoutes.openapi(streamJobEventsRoute, async (context) => {
   const job = jobStub(context, context.req.valid('param').id);
-  const tenantId = tenantOf(context).id;
-  const record = await job.read(tenantId);
+  const viewer = viewerOf(context);
+  const record = await job.read(viewer);
   if (record === null) throw notFound();
   const lastEventId = Number.parseInt(context.req.header('last-event-id') ?? '0', 10);
   return streamJobEvents(context, {
-    next: (afterVersion, timeoutMs) => job.waitFor(tenantId, afterVersion, false, timeoutMs),
+    next: (afterVersion, timeoutMs) => job.waitFor(viewer, afterVersion, false, timeoutMs),
     view: (next) => resource(context, next),
     afterVersion: Number.isFinite(lastEventId) ? lastEventId : 0,
   });
@@ -204,7 +216,7 @@ jobRoutes.openapi(streamJobEventsRoute, async (context) => {
 jobRoutes.openapi(cancelJob, async (context) => {
   const job = jobStub(context, context.req.valid('param').id);
   const tenant = tenantOf(context);
-  const canceled = await job.cancel(tenant.id);
+  const canceled = await job.cancel(viewerOf(context));
   if (canceled === null) throw notFound();
   const pool = canceled.stopPool;
   if (pool !== null) {
@@ -226,6 +238,13 @@ jobRoutes.openapi(cancelJob, async (context) => {
   }
   return context.json(await resource(context, canceled.record), 200);
 });
+
+/** The caller as a job viewer: a tenant server sees every job of the tenant, an app user its own. */
+function viewerOf(context: Context<AppEnv>): JobViewer {
+  const principal = context.get('principal');
+  if (principal.kind !== 'tenant') throw new ApiError('insufficient_scope', 'tenant credential required');
+  return { tenantId: principal.tenant.id, owner: principal.via === 'app_token' ? principal.subject : null };
+}
 
 function tenantOf(context: Context<AppEnv>) {
   const principal = context.get('principal');

@@ -72,7 +72,7 @@ describe('waiting room: the job object keeps it', () => {
     await head.job.started(claim.serial, pool);
     expect(await room.positionOf(first.id, Date.now())).toBeNull();
     expect(await room.positionOf(second.id, Date.now())).toBe(0);
-    await jobs[1]?.job.cancel('acme');
+    await jobs[1]?.job.cancel({ tenantId: 'acme', owner: null });
     expect(await room.positionOf(second.id, Date.now())).toBeNull();
   });
 });

@@ -12,7 +12,7 @@ export interface OutboundUrlPolicy {
   readonly requireHttps: boolean;
 }
 
-/** Why a URL was refused; `detail`-like fields are for logs, not for the wire. */
+/** Why a URL was refused. The fields name what was refused, for logs (`describeRefusal`), never for the wire. */
 export type OutboundUrlRefusal =
   /** Not a URL, or a host no public DNS name or address is spelled like. */
   | { readonly reason: 'malformed' }
@@ -35,9 +35,10 @@ export type OutboundUrlCheck =
  * registration and at dispatch, a tenant's webhook at submission and at delivery. Only the URL
  * is judged; where a public name resolves is left to Cloudflare's egress (docs/security.md).
  *
- * Cost: one WHATWG URL parse, a few string tests and, for IP literals, an ipaddr.js range scan
- * over about forty blocks; a few microseconds, no I/O and no allocation that outlives the call,
- * so dispatch can call it per attempt without a cache.
+ * Cost: one WHATWG URL parse, a few string tests and, for IP literals, one ipaddr.js parse and a
+ * scan of its special-purpose blocks. Microseconds, no I/O, nothing kept between calls: dispatch
+ * can re-check a pool URL on every attempt without a cache (and must: the registry's copy may
+ * predate this policy). Send `url` from the result, not the string.
  *
  * @example
  * const check = checkOutboundUrl('http://[::ffff:127.0.0.1]:9001', { allowPrivate: false, requireHttps: false });
