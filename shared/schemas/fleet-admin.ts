@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 /** Ids of providers, pools and tenants: short, URL-safe. */
+/** Longest app-token issuer a tenant may register; the edge looks up no longer `iss`. */
+export const MAX_ISSUER_LENGTH = 256;
+
 export const resourceIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'ids are 1-63 of [a-z0-9_.-]');
@@ -62,7 +65,7 @@ export const tenantInputSchema = z.object({
   /** Issuer of the tenant's app tokens and its public keys (JWKS), for mobile and web apps. */
   app_tokens: z
     .object({
-      issuer: z.url({ protocol: /^https$/ }),
+      issuer: z.url({ protocol: /^https$/ }).max(MAX_ISSUER_LENGTH),
       audience: z.string().min(1).max(256),
       jwks: z.object({
         keys: z.array(publicJwkSchema.and(z.object({ kid: z.string().min(1).max(128) }))).min(1),

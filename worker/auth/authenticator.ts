@@ -1,8 +1,8 @@
-import { ApiError } from '../../shared/index.ts';
+import { ApiError, MAX_ISSUER_LENGTH } from '../../shared/index.ts';
 import type { ApiKeyRecord, TenantRecord } from '../tenants/tenant-records.ts';
 import { digestsEqual, hashApiKey, isWellFormedApiKey } from './api-keys.ts';
 import { classifyBearer } from './bearer.ts';
-import { ExpiringCache } from './credential-cache.ts';
+import { CredentialCache } from './credential-cache.ts';
 import type { EdgeKeys } from './edge-keys.ts';
 import { verifyOperatorToken } from './operator-token.ts';
 import type { Principal } from './principal.ts';
@@ -36,6 +36,13 @@ export interface AuthenticatorSources {
   readonly now: () => number;
 }
 
+/** Found credentials an isolate keeps (API keys or issuers). */
+const MAX_FOUND = 10_000;
+/** Refusals an isolate keeps; fewer, and evicted among themselves only. */
+const MAX_REFUSED = 2_000;
+
+const cacheLimits = { ttlMs: CREDENTIAL_CACHE_MS, maxFound: MAX_FOUND, maxRefused: MAX_REFUSED };
+
 const refused = (message = 'the credentials were refused') =>
   new ApiError('invalid_credentials', message, {
     headers: { 'www-authenticate': 'Bearer realm="spillway"' },
@@ -43,15 +50,16 @@ const refused = (message = 'the credentials were refused') =>
 
 /**
  * Authenticates API keys, tenant app JWTs and operator JWTs against the tenant directory.
- * API-key callers are cached by their whole `Authorization` header (`null` for a well-formed key
- * the directory does not know): a hit skips parsing, hashing and the directory. Entries live
- * {@link CREDENTIAL_CACHE_MS} from the directory read, so revocation lands within that time. The
- * header is only a map key in this isolate's memory: never stored, logged or sent.
+ * Only well-formed credentials reach the directory (an API key with a valid checksum, an issuer
+ * no longer than any tenant may register), and each distinct one at most once per
+ * {@link CREDENTIAL_CACHE_MS} per isolate (see {@link CredentialCache}); revocation lands within
+ * that time. A cached API key skips hashing and the directory. Keys are only map keys in this
+ * isolate's memory: never stored, logged or sent.
  */
 export class DirectoryAuthenticator implements Authenticator {
   readonly #sources: AuthenticatorSources;
-  readonly #apiKeyPrincipals = new ExpiringCache<Principal | null>(CREDENTIAL_CACHE_MS);
-  readonly #issuers = new ExpiringCache<TenantRecord | null>(CREDENTIAL_CACHE_MS);
+  readonly #apiKeyPrincipals = new CredentialCache<Principal>(cacheLimits);
+  readonly #issuers = new CredentialCache<TenantRecord>(cacheLimits);
 
   constructor(sources: AuthenticatorSources) {
     this.#sources = sources;
@@ -59,9 +67,6 @@ export class DirectoryAuthenticator implements Authenticator {
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const now = this.#sources.now();
-    const recent = authorization === undefined ? undefined : this.#apiKeyPrincipals.peek(authorization, now);
-    if (recent) return recent;
-    if (recent === null) throw refused();
     const bearer = classifyBearer(authorization);
     switch (bearer.kind) {
       case 'missing':
@@ -72,17 +77,19 @@ export class DirectoryAuthenticator implements Authenticator {
         throw refused('the Authorization header is not a bearer API key or JWT');
       case 'api_key': {
         if (!isWellFormedApiKey(bearer.key)) throw refused();
-        const principal = await this.#apiKeyPrincipals.getOrLoad(authorization ?? bearer.key, now, () =>
-          this.#lookUpApiKey(bearer.key),
-        );
+        const principal =
+          this.#apiKeyPrincipals.peek(bearer.key, now) ??
+          (await this.#apiKeyPrincipals.getOrLoad(bearer.key, now, () => this.#lookUpApiKey(bearer.key)));
         if (!principal) throw refused();
         return principal;
       }
       case 'jwt': {
         const operator = await verifyOperatorToken(bearer.token, await this.#sources.edgeKeys());
         if (operator.ok) return { kind: 'operator', subject: operator.claims.sub };
-        const app = await verifyTenantAppToken(bearer.token, (issuer) =>
-          this.#issuers.getOrLoad(issuer, now, () => this.#sources.tenants().findTenantByIssuer(issuer)),
+        const app = await verifyTenantAppToken(bearer.token, async (issuer) =>
+          issuer.length > MAX_ISSUER_LENGTH
+            ? null
+            : this.#issuers.getOrLoad(issuer, now, () => this.#sources.tenants().findTenantByIssuer(issuer)),
         );
         if (!app.ok) throw refused();
         return { kind: 'tenant', tenant: app.tenant, via: 'app_token', subject: app.subject };
