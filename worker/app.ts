@@ -6,6 +6,7 @@ import { apiKeyRoutes } from './admin/api-key-routes.ts';
 import { poolRoutes } from './admin/pool-routes.ts';
 import { providerRoutes } from './admin/provider-routes.ts';
 import { tenantRoutes } from './admin/tenant-routes.ts';
+import { tokenRoutes } from './admin/token-routes.ts';
 import type { AppEnv } from './app-env.ts';
 import type { EdgeDeps } from './edge-deps.ts';
 import { telemetryRoutes } from './fleet/telemetry-routes.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   app.route('/', poolRoutes);
   app.route('/', tenantRoutes);
   app.route('/', apiKeyRoutes);
+  app.route('/', tokenRoutes);
 
   app.notFound((c) => {
     const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));

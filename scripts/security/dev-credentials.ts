@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type JWK, SignJWT } from 'jose';
@@ -85,6 +85,7 @@ export function mintDevOperatorToken(key: KeyObject, lifetime = '12h'): Promise<
     .setIssuer(edgeIssuer)
     .setAudience('spillway-admin')
     .setSubject('local-operator')
+    .setJti(randomUUID())
     .setIssuedAt()
     .setExpirationTime(lifetime)
     .sign(key);

@@ -44,6 +44,14 @@ export const mintedApiKeySchema = z.object({
   created_at: epochMsSchema,
 });
 
+/** `POST /v1/admin/tokens`. */
+export const mintedOperatorTokenSchema = z.object({
+  token: z.string().describe('The operator JWT; shown only in this response.'),
+  jti: z.string().describe('Its id: `DELETE /v1/admin/tokens/{jti}` revokes it.'),
+  subject: z.string(),
+  expires_at: z.number().int().describe('Unix seconds.'),
+});
+
 /** `GET /v1/models`, in OpenAI's list shape. */
 export const modelListSchema = z.object({
   object: z.literal('list'),

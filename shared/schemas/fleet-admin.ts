@@ -81,6 +81,21 @@ export const apiKeyInputSchema = z.object({
   name: z.string().min(1).max(128).default('default'),
 });
 
+/** Longest an operator token may live, seconds (the edge refuses longer ones). */
+export const MAX_OPERATOR_TOKEN_TTL_S = 12 * 60 * 60;
+
+/** `POST /v1/admin/tokens`: a short-lived operator token, never outliving the caller's own. */
+export const operatorTokenInputSchema = z.strictObject({
+  subject: z.string().min(1).max(128).optional().describe('Who the token is for (default: the caller).'),
+  ttl_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(MAX_OPERATOR_TOKEN_TTL_S)
+    .default(3600)
+    .describe('Lifetime; capped at the calling token’s own expiry.'),
+});
+
 /** A provider as stored. */
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 /** A pool as registered. */

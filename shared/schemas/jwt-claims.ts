@@ -43,6 +43,8 @@ export const operatorClaimsSchema = z.object({
   ...registeredClaims,
   aud: z.literal('spillway-admin'),
   scope: z.literal('operator'),
+  /** Required: revocation names the token by it. */
+  jti: z.string().min(1).max(128),
 });
 
 /** Short-lived token minted by a tenant's own backend for its app users. */

@@ -15,7 +15,7 @@ export const CREDENTIAL_CACHE_MS = 5_000;
 export interface Authenticator {
   /** The caller behind `Authorization: Bearer …`, or an {@link ApiError} (401) saying why not. */
   authenticate(authorization: string | undefined): Promise<Principal>;
-  /** Forgets cached credentials (after this isolate revoked a key). */
+  /** Forgets cached credentials (after this isolate revoked a key or token). */
   forget(): void;
 }
 
@@ -25,6 +25,8 @@ export interface CredentialDirectory {
   lookupApiKey(hash: string): Promise<{ readonly key: ApiKeyRecord; readonly tenant: TenantRecord } | null>;
   /** The tenant whose app tokens this issuer signs, or null. */
   findTenantByIssuer(issuer: string): Promise<TenantRecord | null>;
+  /** Whether the operator token with this `jti` was revoked. */
+  isTokenRevoked(jti: string, now: number): Promise<boolean>;
 }
 
 /** Where an {@link DirectoryAuthenticator} checks credentials. */
@@ -60,6 +62,8 @@ export class DirectoryAuthenticator implements Authenticator {
   readonly #sources: AuthenticatorSources;
   readonly #apiKeyPrincipals = new CredentialCache<Principal>(cacheLimits);
   readonly #issuers = new CredentialCache<TenantRecord>(cacheLimits);
+  /** `jti`s found on the deny list (a miss is cached as null: not revoked, for the same while). */
+  readonly #revoked = new CredentialCache<true>(cacheLimits);
 
   constructor(sources: AuthenticatorSources) {
     this.#sources = sources;
@@ -85,7 +89,14 @@ export class DirectoryAuthenticator implements Authenticator {
       }
       case 'jwt': {
         const operator = await verifyOperatorToken(bearer.token, await this.#sources.edgeKeys());
-        if (operator.ok) return { kind: 'operator', subject: operator.claims.sub };
+        if (operator.ok) {
+          const { jti, sub, exp } = operator.claims;
+          const revoked = await this.#revoked.getOrLoad(jti, now, async () =>
+            (await this.#sources.tenants().isTokenRevoked(jti, now)) ? true : null,
+          );
+          if (revoked) throw refused();
+          return { kind: 'operator', subject: sub, tokenId: jti, expiresAt: exp };
+        }
         const app = await verifyTenantAppToken(bearer.token, async (issuer) =>
           issuer.length > MAX_ISSUER_LENGTH
             ? null
@@ -100,6 +111,7 @@ export class DirectoryAuthenticator implements Authenticator {
   forget(): void {
     this.#apiKeyPrincipals.clear();
     this.#issuers.clear();
+    this.#revoked.clear();
   }
 
   /** The directory's answer for a well-formed key: only its SHA-256 digest leaves this method. */

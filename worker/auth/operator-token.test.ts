@@ -18,13 +18,14 @@ function operatorClaims() {
     scope: 'operator',
     iat,
     exp: iat + 600,
+    jti: crypto.randomUUID(),
   };
 }
 
 describe('operator tokens', () => {
   it('round trip: a minted token verifies with its claims', async () => {
     const keys = await edgeKeys();
-    const result = await verifyOperatorToken(await mintOperatorToken(keys, 'alice', 900), keys);
+    const result = await verifyOperatorToken((await mintOperatorToken(keys, 'alice', 900)).token, keys);
     if (!result.ok) throw new Error(`refused: ${result.reason}`);
     expect(result.claims).toMatchObject({
       iss: 'spillway-edge',
@@ -38,7 +39,7 @@ describe('operator tokens', () => {
   it('expired: refused past the 5 s clock tolerance, accepted within it', async () => {
     const keys = await edgeKeys();
     const minted = Date.now();
-    const token = await mintOperatorToken(keys, 'alice', 60, () => minted);
+    const { token } = await mintOperatorToken(keys, 'alice', 60, () => minted);
     expect(await verifyOperatorToken(token, keys, () => minted + 63_000)).toMatchObject({ ok: true });
     expect(await verifyOperatorToken(token, keys, () => minted + 70_000)).toEqual({
       ok: false,
@@ -96,6 +97,24 @@ describe('operator tokens', () => {
   it('mint: refuses a TTL outside 1 s to 24 h', async () => {
     const keys = await edgeKeys();
     await expect(mintOperatorToken(keys, 'alice', 0)).rejects.toThrow(RangeError);
-    await expect(mintOperatorToken(keys, 'alice', 86_401)).rejects.toThrow(RangeError);
+    await expect(mintOperatorToken(keys, 'alice', 12 * 3600 + 1)).rejects.toThrow(RangeError);
+  });
+
+  it('refuses a token that lives longer than 12 h, or carries no jti to revoke it by', async () => {
+    const keys = await edgeKeys();
+    const sign = (claims: object) =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'EdDSA', typ: tokenTypes.operator })
+        .sign(keys.privateKey);
+    const claims = operatorClaims();
+    const longLived = await sign({ ...claims, exp: claims.iat + 12 * 3600 + 1 });
+    expect(await verifyOperatorToken(longLived, keys)).toEqual({ ok: false, reason: 'too_long_lived' });
+    const { jti: _jti, ...withoutJti } = claims;
+    expect(await verifyOperatorToken(await sign(withoutJti), keys)).toMatchObject({ ok: false });
+    expect(
+      await verifyOperatorToken(await sign({ ...claims, exp: claims.iat + 12 * 3600 }), keys),
+    ).toMatchObject({
+      ok: true,
+    });
   });
 });

@@ -1,42 +1,61 @@
 import { jwtVerify, SignJWT } from 'jose';
-import { edgeIssuer, type OperatorClaims, operatorClaimsSchema, tokenTypes } from '../../shared/index.ts';
+import {
+  edgeIssuer,
+  MAX_OPERATOR_TOKEN_TTL_S,
+  type OperatorClaims,
+  operatorClaimsSchema,
+  tokenTypes,
+} from '../../shared/index.ts';
 import type { EdgeKeys } from './edge-keys.ts';
 import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
 
 /** Audience of operator tokens: the admin API. */
 export const operatorAudience = 'spillway-admin';
-const MAX_TTL_SECONDS = 24 * 60 * 60;
+
 const MAX_TOKEN_BYTES = 8 * 1024;
 
 /** Result of {@link verifyOperatorToken}. */
-export type OperatorTokenResult = { ok: true; claims: OperatorClaims } | { ok: false; reason: JwtRejection };
+export type OperatorTokenResult =
+  | { ok: true; claims: OperatorClaims }
+  | { ok: false; reason: JwtRejection | 'too_long_lived' };
+
+/** A minted operator token and what revoking or displaying it needs. */
+export interface MintedOperatorToken {
+  readonly token: string;
+  readonly jti: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
 
 /**
  * Mints an operator token for the admin API, signed with the edge key.
- * Throws a RangeError for a TTL outside 1 s to 24 h (a caller bug, not a request error).
+ * Throws a RangeError for a TTL outside 1 s to {@link MAX_OPERATOR_TOKEN_TTL_S} (a caller bug).
  *
  * @example
- * const token = await mintOperatorToken(keys, 'alice@example.com', 900);
+ * const { token, jti } = await mintOperatorToken(keys, 'alice@example.com', 900);
  */
 export async function mintOperatorToken(
   keys: EdgeKeys,
   subject: string,
   ttlSeconds = 3600,
   now: () => number = () => Date.now(),
-): Promise<string> {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
-    throw new RangeError(`ttlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
+): Promise<MintedOperatorToken> {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_OPERATOR_TOKEN_TTL_S) {
+    throw new RangeError(`ttlSeconds must be an integer from 1 to ${MAX_OPERATOR_TOKEN_TTL_S}`);
   }
   const issuedAt = Math.floor(now() / 1000);
-  return new SignJWT({ scope: 'operator' })
+  const jti = crypto.randomUUID();
+  const expiresAt = issuedAt + ttlSeconds;
+  const token = await new SignJWT({ scope: 'operator' })
     .setProtectedHeader({ alg: keys.alg, typ: tokenTypes.operator, kid: keys.kid })
     .setIssuer(edgeIssuer)
     .setAudience(operatorAudience)
     .setSubject(subject)
-    .setJti(crypto.randomUUID())
+    .setJti(jti)
     .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + ttlSeconds)
+    .setExpirationTime(expiresAt)
     .sign(keys.privateKey);
+  return { token, jti, expiresAt };
 }
 
 /**
@@ -60,11 +79,15 @@ export async function verifyOperatorToken(
       issuer: edgeIssuer,
       audience: operatorAudience,
       clockTolerance: 5,
-      requiredClaims: ['exp', 'iat', 'sub'],
+      requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       currentDate: new Date(now()),
     });
     const claims = operatorClaimsSchema.safeParse(payload);
-    return claims.success ? { ok: true, claims: claims.data } : { ok: false, reason: 'invalid_claims' };
+    if (!claims.success) return { ok: false, reason: 'invalid_claims' };
+    // A long-lived admin credential is a standing risk: refuse one however it was minted.
+    if (claims.data.exp - claims.data.iat > MAX_OPERATOR_TOKEN_TTL_S)
+      return { ok: false, reason: 'too_long_lived' };
+    return { ok: true, claims: claims.data };
   } catch (error) {
     return { ok: false, reason: rejectionFromJoseError(error) };
   }

@@ -8,4 +8,11 @@ export type Principal =
       readonly via: 'api_key' | 'app_token';
       readonly subject: string;
     }
-  | { readonly kind: 'operator'; readonly subject: string };
+  | {
+      readonly kind: 'operator';
+      readonly subject: string;
+      /** The token's `jti`: revoking it locks this token out. */
+      readonly tokenId: string;
+      /** When the token expires, epoch seconds: tokens it mints may not outlive it. */
+      readonly expiresAt: number;
+    };

@@ -10,7 +10,9 @@ import {
   jobSubmitRequestSchema,
   listOf,
   mintedApiKeySchema,
+  mintedOperatorTokenSchema,
   modelListSchema,
+  operatorTokenInputSchema,
   poolInputSchema,
   poolListingSchema,
   poolRecordSchema,
@@ -82,4 +84,6 @@ export const schemas = {
   tenantList: responseSchema(listOf(tenantRecord), 'TenantList'),
   apiKeyList: responseSchema(listOf(publicApiKeySchema), 'ApiKeyList'),
   mintedApiKey: responseSchema(mintedApiKeySchema, 'MintedApiKey'),
+  operatorTokenInput: named(operatorTokenInputSchema, 'OperatorTokenInput'),
+  mintedOperatorToken: responseSchema(mintedOperatorTokenSchema, 'MintedOperatorToken'),
 };

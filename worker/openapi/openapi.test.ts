@@ -26,6 +26,8 @@ const operationIds = {
   'get /v1/results/{job_id}/{index}': 'getResultImage',
   'get /v1/webhooks/secret': 'getWebhookSecret',
   'post /v1/webhooks/secret/rotate': 'rotateWebhookSecret',
+  'post /v1/admin/tokens': 'mintOperatorToken',
+  'delete /v1/admin/tokens/{jti}': 'revokeOperatorToken',
   'post /v1/pools/{id}/telemetry': 'pushPoolTelemetry',
   'get /v1/admin/providers': 'listProviders',
   'post /v1/admin/providers': 'putProvider',

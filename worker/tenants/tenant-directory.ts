@@ -12,6 +12,7 @@ import {
   type RevokeApiKeyResult,
   type StoreApiKeyResult,
 } from './tenant-types.ts';
+import { denyToken, isTokenDenied } from './token-denylist.ts';
 import {
   readWebhookGenerations,
   rotateWebhookGeneration,
@@ -142,5 +143,15 @@ export class TenantDirectory extends DurableObject<Env> {
   /** Starts a new webhook secret generation; the old one stays valid for `overlapMs`. */
   async rotateWebhookSecret(tenantId: string, now: number, overlapMs: number): Promise<WebhookGenerations> {
     return rotateWebhookGeneration(this.sql, tenantId, now, overlapMs);
+  }
+
+  /** Revokes an operator token until `expiresAt` (epoch ms), after which it is invalid anyway. */
+  async revokeToken(jti: string, expiresAt: number, now: number): Promise<void> {
+    denyToken(this.sql, jti, expiresAt, now);
+  }
+
+  /** Whether an operator token was revoked. */
+  async isTokenRevoked(jti: string, now: number): Promise<boolean> {
+    return isTokenDenied(this.sql, jti, now);
   }
 }

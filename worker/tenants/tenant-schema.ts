@@ -1,3 +1,4 @@
+import { tokenDenylistSchema } from './token-denylist.ts';
 import { webhookGenerationsSchema } from './webhook-generations.ts';
 
 /**
@@ -33,4 +34,5 @@ CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys (tenant_id);
 export function createTenantSchema(sql: SqlStorage): void {
   sql.exec(tenantSchema);
   sql.exec(webhookGenerationsSchema);
+  sql.exec(tokenDenylistSchema);
 }

@@ -21,7 +21,7 @@ const testTenant: TenantRecord = {
 /** Callers {@link principalApp} can stand in for. */
 export const principals: Readonly<Record<'tenant' | 'operator', Principal>> = {
   tenant: { kind: 'tenant', tenant: testTenant, via: 'api_key', subject: 'key_test' },
-  operator: { kind: 'operator', subject: 'operator@test' },
+  operator: { kind: 'operator', subject: 'operator@test', tokenId: 'token-test', expiresAt: 2_000_000_000 },
 };
 
 /**

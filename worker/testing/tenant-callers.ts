@@ -57,5 +57,6 @@ export async function registerTenantCallers(env: Env, tenantId: string): Promise
 
 /** `Authorization` header value of an operator token signed by the edge key of `env`. */
 export async function operatorAuthorization(env: Env, ttlSeconds = 600): Promise<string> {
-  return `Bearer ${await mintOperatorToken(await loadEdgeKeys(env.EDGE_SIGNING_KEY), 'ops@test', ttlSeconds)}`;
+  const { token } = await mintOperatorToken(await loadEdgeKeys(env.EDGE_SIGNING_KEY), 'ops@test', ttlSeconds);
+  return `Bearer ${token}`;
 }

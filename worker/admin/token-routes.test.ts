@@ -1,0 +1,46 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { errorEnvelopeSchema, mintedOperatorTokenSchema } from '../../shared/index.ts';
+import { operatorAuthorization } from '../testing/tenant-callers.ts';
+
+async function call(authorization: string, method: string, path: string, body?: object) {
+  return exports.default.fetch(`http://edge.test${path}`, {
+    method,
+    headers: { authorization, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+describe('operator tokens', () => {
+  it('tokens: an operator mints a short-lived token that works, and revoking it locks it out', async () => {
+    const root = await operatorAuthorization(env);
+    const minted = await call(root, 'POST', '/v1/admin/tokens', {
+      subject: 'oncall@example.com',
+      ttl_seconds: 300,
+    });
+    expect(minted.status).toBe(201);
+    const token = mintedOperatorTokenSchema.parse(await minted.json());
+    expect(token.subject).toBe('oncall@example.com');
+    expect(token.expires_at - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(300);
+    const bearer = `Bearer ${token.token}`;
+    expect((await call(bearer, 'GET', '/v1/admin/providers')).status).toBe(200);
+
+    expect((await call(root, 'DELETE', `/v1/admin/tokens/${token.jti}`)).status).toBe(204);
+    // This isolate forgets at once; others within the credential cache window.
+    const refused = await call(bearer, 'GET', '/v1/admin/providers');
+    expect(refused.status).toBe(401);
+    expect(errorEnvelopeSchema.parse(await refused.json()).error.code).toBe('invalid_credentials');
+    expect((await call(root, 'GET', '/v1/admin/providers')).status).toBe(200);
+  });
+
+  it('tokens: a minted token never outlives the token that minted it, and 12 h is the most asked for', async () => {
+    const shortLived = await operatorAuthorization(env, 120);
+    const minted = mintedOperatorTokenSchema.parse(
+      await (await call(shortLived, 'POST', '/v1/admin/tokens', { ttl_seconds: 3600 })).json(),
+    );
+    expect(minted.expires_at - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(120);
+    const tooLong = await call(shortLived, 'POST', '/v1/admin/tokens', { ttl_seconds: 12 * 3600 + 1 });
+    expect(tooLong.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(await tooLong.json()).error.param).toBe('ttl_seconds');
+  });
+});

@@ -1,0 +1,74 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { ApiError, MAX_OPERATOR_TOKEN_TTL_S } from '../../shared/index.ts';
+import type { AppEnv } from '../app-env.ts';
+import { mintOperatorToken } from '../auth/index.ts';
+import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
+import {
+  bodyErrors,
+  emptyResponse,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  routeGroup,
+  schemas,
+} from '../openapi/index.ts';
+import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
+import { adminOperation } from './admin-operation.ts';
+
+const mintToken = createRoute({
+  ...adminOperation,
+  method: 'post',
+  path: '/v1/admin/tokens',
+  operationId: 'mintOperatorToken',
+  summary: 'Mint a short-lived operator token',
+  description:
+    'For a person or a tool that needs the admin API for a while. The new token never outlives the ' +
+    `token that asks for it, and no operator token lives longer than ${MAX_OPERATOR_TOKEN_TTL_S} s.`,
+  request: { body: jsonBody(schemas.operatorTokenInput) },
+  responses: {
+    201: jsonResponse(schemas.mintedOperatorToken, 'The token, shown once.'),
+    ...errorResponses('operator', bodyErrors),
+  },
+});
+
+const revokeToken = createRoute({
+  ...adminOperation,
+  method: 'delete',
+  path: '/v1/admin/tokens/{jti}',
+  operationId: 'revokeOperatorToken',
+  summary: 'Revoke an operator token',
+  description: 'Every edge isolate refuses it within 5 s. Revoking an unknown or expired token is a no-op.',
+  request: { params: z.object({ jti: z.string().min(1).max(128).describe('The token’s `jti`.') }) },
+  responses: { 204: emptyResponse('Revoked.'), ...errorResponses('operator', ['invalid_request']) },
+});
+
+/** Operator API: short-lived operator tokens (mint, revoke). */
+export const tokenRoutes = routeGroup<AppEnv>();
+
+openapiWithJsonBody(tokenRoutes, mintToken, async (context) => {
+  const caller = context.get('principal');
+  if (caller.kind !== 'operator') throw new ApiError('insufficient_scope', 'operator token required');
+  const input = context.req.valid('json');
+  const { deps } = context.var;
+  const left = caller.expiresAt - Math.floor(deps.now() / 1000);
+  if (left < 1) throw new ApiError('invalid_credentials', 'the calling token has expired');
+  const subject = input.subject ?? caller.subject;
+  const minted = await mintOperatorToken(
+    await deps.edgeKeys(),
+    subject,
+    Math.min(input.ttl_seconds, left),
+    deps.now,
+  );
+  return context.json({ token: minted.token, jti: minted.jti, subject, expires_at: minted.expiresAt }, 201);
+});
+
+tokenRoutes.openapi(revokeToken, async (context) => {
+  const { deps } = context.var;
+  const now = deps.now();
+  // Kept as long as any operator token could still be valid; after that the token is expired anyway.
+  const until = now + MAX_OPERATOR_TOKEN_TTL_S * 1000;
+  await tenantDirectoryOf(context.env).revokeToken(context.req.valid('param').jti, until, now);
+  deps.authenticator.forget();
+  return context.body(null, 204);
+});
