@@ -4,6 +4,7 @@ import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
 import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
+import { checkOutboundUrl, describeRefusal } from '../net/index.ts';
 import {
   hedgeDelayMs,
   type PoolView,
@@ -21,7 +22,7 @@ const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2 };
 
 /** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
 export interface DispatchServices {
-  readonly config: { readonly routing: RoutingPolicy };
+  readonly config: { readonly routing: RoutingPolicy; readonly allowPrivatePoolUrls: boolean };
   readonly now: () => number;
   /** Uniform in [0, 1): the sampling draws of routing. */
   readonly random: () => number;
@@ -120,6 +121,23 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     const entry = snapshotEntry(snapshot, pool.poolId);
     if (!entry) return [];
     const { url } = entry.pool;
+    // Re-checked at every dispatch, not only at registration: the registry may hold a URL from
+    // before today's outbound policy (docs/security.md).
+    const check = checkOutboundUrl(url, {
+      allowPrivate: services.config.allowPrivatePoolUrls,
+      requireHttps: false,
+    });
+    if (!check.ok) {
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'pool url refused at dispatch',
+          pool_id: pool.poolId,
+          reason: describeRefusal(check.refusal),
+        }),
+      );
+      return [];
+    }
     return [
       {
         poolId: pool.poolId,

@@ -1,6 +1,7 @@
 import { webhookHeaderNames } from '../../shared/index.ts';
 import { signWebhook, type WebhookSignatureInput, webhookSecret } from '../auth/webhook-signature.ts';
 import type { EdgeConfig } from '../config.ts';
+import { checkOutboundUrl } from '../net/index.ts';
 import type { WebhookGenerations } from '../tenants/webhook-generations.ts';
 import type { JobRecord } from './job-record.ts';
 import { toJobResource } from './job-view.ts';
@@ -39,8 +40,17 @@ export async function deliverWebhook(
     timestamp,
     body,
   });
+  // Checked again at delivery: the policy may have tightened since the job was submitted.
+  const target = checkOutboundUrl(record.webhook, {
+    allowPrivate: config.jobs.allowPrivateWebhooks,
+    requireHttps: !config.jobs.allowPrivateWebhooks,
+  });
+  if (!target.ok) {
+    logFailure(record, attempt, `url refused: ${target.refusal.reason}`);
+    return 'failed';
+  }
   try {
-    const response = await fetch(record.webhook, {
+    const response = await fetch(target.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
