@@ -18,17 +18,23 @@ export interface FailureClass {
  *   spent compute but produced no image, so another pool may try while time remains.
  * - 504 `deadline_exceeded`: the pool ran out of OUR deadline, which every pool shares; stop.
  *   A 504 with another code is a proxy's own timeout and stays retryable.
- * - 409 (`job_id_conflict`, `job_canceled`) and every other 4xx: the request's own fault or
- *   an explicit cancel; another pool would answer the same, so it goes to the client as-is.
+ * - 409 `job_id_conflict`: this pool already holds the job id for another request (another
+ *   tenant's job, or another body; gpu-node answers both alike, issue 12). The id is burnt on
+ *   this pool only, and nothing ran for us there: another pool may take it (failover never
+ *   calls the same pool twice).
+ * - 409 `job_canceled` and every other 4xx: the request's own fault or an explicit cancel;
+ *   another pool would answer the same, so it goes to the client as-is.
+ * - 3xx: not part of any pool protocol (a broken proxy or provider) and never followed
+ *   (`pool-fetch.ts`); the pool failed, another may serve.
  */
 export function classifyHttpFailure(status: number, code: string | null): FailureClass {
   if (status === 401 || status === 403 || status === 429 || status === 503) {
     return { retryable: true, workStarted: false };
   }
+  if (status === 409 && code === 'job_id_conflict') return { retryable: true, workStarted: false };
   if (status === 504 && code === 'deadline_exceeded') return { retryable: false, workStarted: true };
   if (status === 408 || status >= 500) return { retryable: true, workStarted: true };
   if (status >= 400) return { retryable: false, workStarted: false };
-  // 1xx/3xx are not part of any pool protocol: a broken proxy or provider.
   return { retryable: true, workStarted: true };
 }
 

@@ -18,4 +18,5 @@ export {
   parseRetryAfter,
 } from './failure-policy.ts';
 export * from './gpu-node/index.ts';
+export { isRedirect, redirectError, sendWithoutRedirects } from './pool-fetch.ts';
 export { type BackendProtocol, backends, isBackendProtocol } from './registry.ts';

@@ -20,6 +20,8 @@ export const conformanceCases = [
   'caller-abort',
   'cancel-running',
   'cancel-unknown',
+  'redirect-not-followed',
+  'redirect-any-3xx',
 ] as const;
 
 /** One of {@link conformanceCases}. */

@@ -1,17 +1,34 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generationResponseSchema } from '../../shared/index.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import type { ConformanceCase, ConformanceFixture } from './conformance-fixture.ts';
+import {
+  type RecordingServer,
+  type RedirectAnswer,
+  type RedirectingPeer,
+  startRecordingServer,
+  startRedirectingPeer,
+} from './redirect-peer.ts';
 
 export * from './conformance-fixture.ts';
 
 /** base64 of the 8-byte PNG signature, the start of every PNG image's `b64_json`. */
 const pngPrefix = 'iVBORw0KGgo';
 
+/** The redirects `fetch` follows by default. */
+const followedRedirects = [301, 302, 303, 307, 308] as const;
+/** Every call an adapter makes to a pool, each of which must refuse a redirect. */
+const poolCalls = ['generate', 'stream', 'cancel'] as const;
+/** Generated redirect cases per run of the suite. */
+const REDIRECT_RUNS = 40;
+
 /**
  * The cases every backend adapter must pass (after hono's `common.case.test.ts`). Call it from
  * the adapter's test file; `setup` runs once, after that file's own `beforeAll` hooks, so it may
- * use the pools they started. Test-only: imports vitest, so the Worker never bundles it.
+ * use the pools they started. Test-only: imports vitest, so the Worker never bundles it, and
+ * runs under Node: its redirecting peers (`redirect-peer.ts`) are `node:http` servers. An
+ * adapter passes the redirect cases by sending through `sendWithoutRedirects`.
  *
  * @example
  * runBackendConformance('gpu-node', () => ({ backend: createGpuNodeBackend(), pool, ... }));
@@ -22,8 +39,17 @@ export function runBackendConformance(
 ): void {
   describe(`${name} backend conformance`, () => {
     let fixture: ConformanceFixture;
+    // Issue 12: a followed redirect re-sends the prompt and the edge's token wherever the answer
+    // points. `target` is where a followed redirect would land; `peer` poses as the pool.
+    let target: RecordingServer;
+    let peer: RedirectingPeer;
     beforeAll(async () => {
       fixture = await setup();
+      target = await startRecordingServer();
+      peer = await startRedirectingPeer({ status: 307, location: (path) => `${target.url}${path}` });
+    });
+    afterAll(async () => {
+      await Promise.all([peer?.close(), target?.close()]);
     });
     const test = (caseName: ConformanceCase, title: string, body: () => Promise<void>) =>
       it(`${caseName}: ${title}`, body);
@@ -133,6 +159,51 @@ export function runBackendConformance(
       await expect(
         fixture.backend.cancel({ poolUrl: fixture.pool.url, jobId: 'never-seen', token: fixture.pool.token }),
       ).resolves.toBeUndefined();
+    });
+
+    const redirected = async (kind: (typeof poolCalls)[number], answer: RedirectAnswer) => {
+      peer.answer = answer;
+      const [asked, landed] = [peer.requests.length, target.requests.length];
+      const pending =
+        kind === 'cancel'
+          ? fixture.backend.cancel({
+              poolUrl: peer.url,
+              jobId: `conformance-${crypto.randomUUID()}`,
+              token: fixture.pool.token,
+            })
+          : call({ poolUrl: peer.url, ...(kind === 'stream' ? { onProgress: () => undefined } : {}) });
+      const error = await failure(pending);
+      expect([kind, error.status, error.retryable]).toEqual([kind, answer.status, true]);
+      expect([kind, peer.requests.length - asked, target.requests.slice(landed)]).toEqual([kind, 1, []]);
+    };
+
+    test(
+      'redirect-not-followed',
+      'a pool answering 301/302/303/307/308 fails retryably and the Location gets nothing',
+      async () => {
+        for (const status of followedRedirects) {
+          for (const kind of poolCalls) {
+            await redirected(kind, { status, location: (path) => `${target.url}${path}` });
+          }
+        }
+      },
+    );
+
+    test('redirect-any-3xx', 'any 3xx to any call, to any Location, is a retryable failure', async () => {
+      const locations = {
+        elsewhere: (path: string) => `${target.url}${path}`,
+        'same origin': (path: string) => `${peer.url}/moved${path}`,
+        relative: (path: string) => `/moved${path}`,
+      };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 300, max: 399 }),
+          fc.constantFrom(...poolCalls),
+          fc.constantFrom(...(Object.keys(locations) as Array<keyof typeof locations>)),
+          (status, kind, location) => redirected(kind, { status, location: locations[location] }),
+        ),
+        { numRuns: REDIRECT_RUNS },
+      );
     });
   });
 }

@@ -7,6 +7,7 @@ import type {
 } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { noAnswerError } from '../failure-policy.ts';
+import { sendWithoutRedirects } from '../pool-fetch.ts';
 import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
 import { type GpuNodeOptions, type GpuNodeSettings, gpuNodeOptionsSchema } from './gpu-node-options.ts';
 import { readGenerateStream } from './gpu-node-stream.ts';
@@ -16,7 +17,8 @@ const maxDeadlineMs = 3_600_000;
 
 /**
  * The adapter for Spillway's own gpu-node pools: `POST /v1/generate` with the job id as
- * idempotency key, `DELETE /v1/jobs/:id` to cancel, load piggybacked on every answer.
+ * idempotency key, `DELETE /v1/jobs/:id` to cancel, load piggybacked on every answer. No call
+ * follows a redirect: a 3xx is that pool's retryable failure (`sendWithoutRedirects`).
  *
  * @example
  * const backend = createGpuNodeBackend({ requestTimeoutMs: 60_000 });
@@ -67,7 +69,7 @@ async function generate(
   };
   let response: Response;
   try {
-    response = await send(`${base(call.poolUrl)}/v1/generate`, {
+    response = await sendWithoutRedirects(send, `${base(call.poolUrl)}/v1/generate`, {
       method: 'POST',
       headers: {
         // Progress needs gpu-node's event stream; without a listener the plain answer is cheaper.
@@ -79,6 +81,7 @@ async function generate(
       signal,
     });
   } catch (error) {
+    if (BackendCallError.isInstance(error)) throw error;
     throw noAnswer(error, call, timer, capped);
   }
   const onProgress = call.onProgress;
@@ -136,12 +139,17 @@ async function cancel(
   const timer = AbortSignal.timeout(settings.cancelTimeoutMs);
   let response: Response;
   try {
-    response = await send(`${base(call.poolUrl)}/v1/jobs/${encodeURIComponent(call.jobId)}`, {
-      method: 'DELETE',
-      headers: { accept: 'application/json', authorization: `Bearer ${call.token}` },
-      signal: timer,
-    });
+    response = await sendWithoutRedirects(
+      send,
+      `${base(call.poolUrl)}/v1/jobs/${encodeURIComponent(call.jobId)}`,
+      {
+        method: 'DELETE',
+        headers: { accept: 'application/json', authorization: `Bearer ${call.token}` },
+        signal: timer,
+      },
+    );
   } catch (error) {
+    if (BackendCallError.isInstance(error)) throw error;
     const reason = timer.aborted ? 'request_timeout' : 'connection_failed';
     throw noAnswerError(reason, error, `could not cancel ${call.jobId} on ${call.poolUrl}`);
   }

@@ -1,12 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { PoolGenerationRequest } from '../../shared/index.ts';
 import { parseSize } from '../model/model-manifest.ts';
-import type { JobSpec } from '../scheduler/job.ts';
+import type { JobOwner, JobSpec } from '../scheduler/job.ts';
 import { ApiError } from './api-error.ts';
 import type { PoolContext } from './pool-context.ts';
 
 /** OpenAI options a pool accepts but cannot honour; reported back as warnings. */
 const ignoredOptions = ['quality', 'style'] as const;
+
+/** Who submits a job and how it is watched. */
+export interface JobSubmission {
+  /** The verified token's `sub` (the `tenant` of the request context); null without auth. */
+  readonly owner: JobOwner;
+  /** A client streams the job's progress. */
+  readonly streamProgress: boolean;
+}
 
 /**
  * Turns a validated request into a job spec against the served models: unknown model ⇒ 404,
@@ -16,7 +24,7 @@ const ignoredOptions = ['quality', 'style'] as const;
 export function toJobSpec(
   pool: PoolContext,
   request: PoolGenerationRequest,
-  streamProgress = false,
+  submission: JobSubmission,
 ): { spec: JobSpec; warnings: string[]; size: string } {
   const modelName = request.model ?? pool.defaultModel;
   const manifest = pool.manifests.get(modelName);
@@ -46,6 +54,7 @@ export function toJobSpec(
   const now = pool.now();
   const spec: JobSpec = {
     jobId: request.job_id ?? `job_${randomUUID()}`,
+    owner: submission.owner,
     model: modelName,
     prompt: request.prompt,
     count: request.n,
@@ -56,7 +65,7 @@ export function toJobSpec(
     priority: request.priority,
     deadlineAt: request.deadline_ms === undefined ? null : now + request.deadline_ms,
     fingerprint: fingerprint(request),
-    streamProgress,
+    streamProgress: submission.streamProgress,
   };
   const warnings = ignoredOptions
     .filter((option) => request[option] !== undefined)

@@ -61,7 +61,14 @@ export function failureError(outcome: Extract<JobOutcome, { ok: false }>): ApiEr
   return new ApiError(outcome.failure.code, outcome.failure.message);
 }
 
-/** The client error for a refused submission, with `Retry-After` where a retry makes sense. */
+/**
+ * The client error for a refused submission, with `Retry-After` where a retry makes sense.
+ *
+ * A job id another owner holds gets exactly the answer of a job id the caller used with another
+ * body: 409 `job_id_conflict`, param `job_id`, one message. Whatever the other job's body, state
+ * or owner, the caller learns only that the id is taken on this pool; the edge fails over to
+ * another pool (`backends/failure-policy.ts`), never to this one again with that id.
+ */
 export function rejectionError(rejection: SubmitRejection): ApiError {
   switch (rejection.reason) {
     case 'queue_full':
@@ -73,13 +80,21 @@ export function rejectionError(rejection: SubmitRejection): ApiError {
         headers: { 'retry-after': '30' },
       });
     case 'job_id_conflict':
-      return new ApiError('job_id_conflict', 'job_id was already used with a different request body', {
+    case 'foreign_job_id':
+      return new ApiError('job_id_conflict', 'job_id is already in use on this pool by another request', {
         param: 'job_id',
       });
   }
 }
 
-/** The metric label for a refused submission. */
+/** The metric label for a refused submission: the code on the wire. */
 export function rejectionCode(rejection: SubmitRejection): ErrorCode {
-  return rejection.reason;
+  switch (rejection.reason) {
+    case 'queue_full':
+    case 'draining':
+    case 'job_id_conflict':
+      return rejection.reason;
+    case 'foreign_job_id':
+      return 'job_id_conflict';
+  }
 }

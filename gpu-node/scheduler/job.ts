@@ -3,9 +3,17 @@ import type { SampleSpec } from '../engine/engine-protocol.ts';
 import { imageSeed } from './image-seed.ts';
 import { sampleIdOf } from './sample-id.ts';
 
+/**
+ * Who a job belongs to: the `sub` of the dispatch token that submitted it, or null on a pool
+ * without auth (`--insecure-no-auth`), where every caller is the same caller.
+ */
+export type JobOwner = string | null;
+
 /** Everything the scheduler needs to run one generation. */
 export interface JobSpec {
   readonly jobId: string;
+  /** Only this owner may join, read or cancel the job by its id (issue 12). */
+  readonly owner: JobOwner;
   readonly model: string;
   readonly prompt: string;
   readonly count: number;

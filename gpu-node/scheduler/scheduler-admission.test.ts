@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testJobSpec } from '../testing/test-job-spec.ts';
+import { testJobSpec, testOwner } from '../testing/test-job-spec.ts';
 import { admit, createTestScheduler } from '../testing/test-scheduler.ts';
 
 /** Lets every pending promise callback run. */
@@ -15,7 +15,7 @@ describe('Scheduler admission', () => {
       reason: 'queue_full',
       retryAfterSeconds: 1,
     });
-    expect(scheduler.get('one-more')).toBeUndefined();
+    expect(scheduler.get('one-more', testOwner)).toBeUndefined();
     expect(engine.submitted).toHaveLength(2);
   });
 
@@ -78,19 +78,19 @@ describe('Scheduler admission', () => {
   it('scheduler: a canceled job id may be submitted again and runs as a new attempt', () => {
     const { scheduler, engine } = createTestScheduler();
     const first = admit(scheduler, testJobSpec({ jobId: 'again' }));
-    scheduler.cancel('again');
+    scheduler.cancel('again', testOwner);
     const second = scheduler.submit(testJobSpec({ jobId: 'again' }));
     expect(second).toMatchObject({ ok: true, joined: false });
     expect(second.ok && second.job).not.toBe(first);
-    expect(scheduler.get('again')).toBe(second.ok && second.job);
+    expect(scheduler.get('again', testOwner)).toBe(second.ok && second.job);
     engine.runUntilIdle();
-    expect([first.state, scheduler.get('again')?.state]).toEqual(['canceled', 'succeeded']);
+    expect([first.state, scheduler.get('again', testOwner)?.state]).toEqual(['canceled', 'succeeded']);
   });
 
   it('scheduler: late engine events of a replaced attempt do not touch the new one', () => {
     const { scheduler, engine } = createTestScheduler({ slots: 2 });
     const old = admit(scheduler, testJobSpec({ jobId: 'retried' }));
-    scheduler.cancel('retried');
+    scheduler.cancel('retried', testOwner);
     const replacement = admit(scheduler, testJobSpec({ jobId: 'retried' }));
     engine.fail(old.sampleId(0), 'a late failure of the old attempt');
     expect(replacement.state).toBe('running');
@@ -134,7 +134,7 @@ describe('Scheduler admission', () => {
     void scheduler.drain().then(() => {
       drained = true;
     });
-    scheduler.cancel('canceled');
+    scheduler.cancel('canceled', testOwner);
     await settle();
     expect(drained).toBe(false);
     engine.step();
@@ -153,9 +153,9 @@ describe('Scheduler admission', () => {
     const job = admit(scheduler, testJobSpec({ jobId: 'kept' }));
     engine.runUntilIdle();
     harness.now += 1_000;
-    expect(scheduler.get('kept')).toBe(job);
+    expect(scheduler.get('kept', testOwner)).toBe(job);
     harness.now += 1;
-    expect(scheduler.get('kept')).toBeUndefined();
+    expect(scheduler.get('kept', testOwner)).toBeUndefined();
     expect(scheduler.submit(testJobSpec({ jobId: 'kept' }))).toMatchObject({ ok: true, joined: false });
   });
 
@@ -167,11 +167,8 @@ describe('Scheduler admission', () => {
     admit(scheduler, testJobSpec({ jobId: 'fast', steps: 1 }));
     admit(scheduler, testJobSpec({ jobId: 'waiting', steps: 1 }));
     engine.step();
-    expect(['first', 'slow', 'fast', 'waiting'].map((jobId) => scheduler.get(jobId)?.state)).toEqual([
-      undefined,
-      'running',
-      undefined,
-      'running',
-    ]);
+    expect(
+      ['first', 'slow', 'fast', 'waiting'].map((jobId) => scheduler.get(jobId, testOwner)?.state),
+    ).toEqual([undefined, 'running', undefined, 'running']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { testJobSpec } from '../testing/test-job-spec.ts';
+import { testJobSpec, testOwner } from '../testing/test-job-spec.ts';
 import { admit, createTestScheduler, type TestScheduler } from '../testing/test-scheduler.ts';
 
 /** Moves the scheduler's clock and vitest's fake timers together. */
@@ -13,7 +13,7 @@ describe('Scheduler cancellation', () => {
     const { scheduler, engine, observed } = createTestScheduler({ slots: 1 });
     admit(scheduler, testJobSpec({ jobId: 'running', steps: 1 }));
     const queued = admit(scheduler, testJobSpec({ jobId: 'queued', steps: 1 }));
-    expect(scheduler.cancel('queued')).toBe(true);
+    expect(scheduler.cancel('queued', testOwner)).toBe(true);
     expect(queued.outcome).toMatchObject({ ok: false, failure: { code: 'job_canceled' } });
     expect([queued.state, scheduler.load().queued, observed.settled]).toEqual(['canceled', 0, [queued]]);
     engine.runUntilIdle();
@@ -28,7 +28,7 @@ describe('Scheduler cancellation', () => {
     const canceled = admit(scheduler, testJobSpec({ jobId: 'canceled', count: 2, steps: 10 }));
     const waiting = admit(scheduler, testJobSpec({ jobId: 'waiting', steps: 1 }));
     engine.step();
-    scheduler.cancel('canceled');
+    scheduler.cancel('canceled', testOwner);
     expect(canceled.state).toBe('canceled');
     expect(engine.cancelRequests).toEqual([canceled.sampleId(0), canceled.sampleId(1)]);
     // The engine still holds both images until its next step boundary.
@@ -40,10 +40,10 @@ describe('Scheduler cancellation', () => {
 
   it('scheduler: canceling an unknown job is refused; canceling a finished one leaves its outcome', () => {
     const { scheduler, engine } = createTestScheduler();
-    expect(scheduler.cancel('never-seen')).toBe(false);
+    expect(scheduler.cancel('never-seen', testOwner)).toBe(false);
     const done = admit(scheduler, testJobSpec({ jobId: 'done' }));
     engine.runUntilIdle();
-    expect(scheduler.cancel('done')).toBe(true);
+    expect(scheduler.cancel('done', testOwner)).toBe(true);
     expect([done.state, done.outcome?.ok, engine.cancelRequests]).toEqual(['succeeded', true, []]);
   });
 });

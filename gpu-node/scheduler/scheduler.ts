@@ -1,6 +1,6 @@
 import type { SampleProgress, StepRecord } from '../engine/engine-protocol.ts';
 import type { BatchEngine } from './batch-engine.ts';
-import { Job, type JobFailure, type JobOutcome, type JobSpec } from './job.ts';
+import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
 import { KeptJobs } from './kept-jobs.ts';
 import { LoadTracker } from './load-tracker.ts';
@@ -23,11 +23,15 @@ export interface SchedulerOptions {
   readonly observer: SchedulerObserver;
 }
 
-/** Why a job was not accepted. */
+/**
+ * Why a job was not accepted. `job_id_conflict`: the owner used the id for another body;
+ * `foreign_job_id`: another owner holds the id (in any state). The two differ for logs only.
+ */
 export type SubmitRejection =
   | { readonly reason: 'queue_full'; readonly retryAfterSeconds: number }
   | { readonly reason: 'draining' }
-  | { readonly reason: 'job_id_conflict' };
+  | { readonly reason: 'job_id_conflict' }
+  | { readonly reason: 'foreign_job_id' };
 
 /** The result of {@link Scheduler.submit}. */
 export type SubmitResult =
@@ -50,6 +54,9 @@ export interface SchedulerLoad {
  * Step-level continuous batching: images join a worker's running batch between steps whenever
  * a slot frees, highest priority first, and leave when done. Owns admission (bounded queue),
  * deadlines, cancellation, idempotency by job id, and draining.
+ *
+ * A job id names a job only for its owner (`JobSpec.owner`): another owner cannot join it,
+ * read it or cancel it, and to them a kept job is as absent as one never seen (issue 12).
  */
 export class Scheduler {
   readonly #options: SchedulerOptions;
@@ -74,9 +81,11 @@ export class Scheduler {
     });
   }
 
-  /** Admits a job, or joins the existing one with the same id and body. */
+  /** Admits a job, or joins the existing one with the same id, owner and body. */
   submit(spec: JobSpec): SubmitResult {
     const existing = this.#jobs.get(spec.jobId);
+    // Checked before state or body, so the answer tells another owner nothing about the job.
+    if (existing && existing.spec.owner !== spec.owner) return { ok: false, reason: 'foreign_job_id' };
     if (existing && (!existing.finished || existing.state === 'succeeded')) {
       if (existing.spec.fingerprint !== spec.fingerprint) return { ok: false, reason: 'job_id_conflict' };
       return { ok: true, job: existing, joined: true };
@@ -98,14 +107,18 @@ export class Scheduler {
     return { ok: true, job, joined: false };
   }
 
-  /** The job with this id, while it is kept. */
-  get(jobId: string): Job | undefined {
-    return this.#jobs.get(jobId);
+  /** `owner`'s job with this id, while it is kept; another owner's job is undefined. */
+  get(jobId: string, owner: JobOwner): Job | undefined {
+    const job = this.#jobs.get(jobId);
+    return job?.spec.owner === owner ? job : undefined;
   }
 
-  /** Cancels a job wherever it is; returns false if unknown. Finished jobs are left as they are. */
-  cancel(jobId: string): boolean {
-    const job = this.#jobs.get(jobId);
+  /**
+   * Cancels `owner`'s job wherever it is; returns false if `owner` has no job with this id.
+   * Finished jobs are left as they are.
+   */
+  cancel(jobId: string, owner: JobOwner): boolean {
+    const job = this.get(jobId, owner);
     if (!job) return false;
     this.#fail(job, { code: 'job_canceled', message: 'the job was canceled' });
     return true;

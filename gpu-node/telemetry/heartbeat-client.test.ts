@@ -193,6 +193,25 @@ describe('HeartbeatClient', () => {
     expect(String(errors[0])).toContain('401');
   });
 
+  it('heartbeat: a redirecting edge URL is a failed push; the Location never gets the report', async () => {
+    const { privateKey, publicKey } = keyPair('ed25519');
+    const receiver = await startReceiver(publicKey, 'EdDSA');
+    const asked: string[] = [];
+    const redirecting = createServer((request, response) => {
+      asked.push(request.url ?? '');
+      response.writeHead(307, { location: new URL(request.url ?? '/', receiver.url).href }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => redirecting.close(() => resolve())));
+    const { port } = redirecting.address() as AddressInfo;
+    const { errors, onError, whenFailed } = errorLog();
+    startClient({ edgeUrl: new URL(`http://127.0.0.1:${port}`), key: privateKey, onError });
+    // Whichever comes first: the push failing here, or the report arriving where it was sent.
+    await Promise.race([whenFailed(1), receiver.whenReceived(1)]);
+    expect([asked, receiver.received]).toEqual([[`/v1/pools/${poolId}/telemetry`], []]);
+    expect(String(errors[0])).toContain('307');
+  });
+
   it('heartbeat: a P-256 token does not verify against the pool key pinned to EdDSA', async () => {
     const p256 = keyPair('p256');
     const token = await createHeartbeatSigner(poolId, p256.privateKey, undefined)(report());

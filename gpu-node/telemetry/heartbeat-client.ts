@@ -95,6 +95,8 @@ export class HeartbeatClient {
         method: 'POST',
         headers: { 'content-type': 'application/jwt' },
         body: token,
+        // A redirect is a failed push, never followed: the signed report goes to the edge only.
+        redirect: 'manual',
         signal: AbortSignal.timeout(Math.max(1_000, this.#options.intervalMs)),
       });
       await response.body?.cancel();

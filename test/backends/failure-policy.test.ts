@@ -8,7 +8,7 @@ describe('failure policy', () => {
     [403, 'insufficient_scope', true, false],
     [404, 'model_not_found', false, false],
     [408, null, true, true],
-    [409, 'job_id_conflict', false, false],
+    [409, 'job_id_conflict', true, false],
     [409, 'job_canceled', false, false],
     [413, 'payload_too_large', false, false],
     [415, 'unsupported_media_type', false, false],
@@ -19,6 +19,9 @@ describe('failure policy', () => {
     [503, 'draining', true, false],
     [504, 'deadline_exceeded', false, true],
     [504, null, true, true],
+    [301, null, true, true],
+    [307, null, true, true],
+    [308, null, true, true],
   ];
   for (const [status, code, retryable, workStarted] of cases) {
     it(`failure policy: ${status} ${code ?? '(no envelope)'} is ${retryable ? '' : 'not '}retryable`, () => {

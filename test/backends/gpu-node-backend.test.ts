@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackendConformance } from '../../backends/conformance/conformance-suite.ts';
 import {
@@ -6,7 +7,7 @@ import {
   createGpuNodeBackend,
   type FetchFunction,
 } from '../../backends/index.ts';
-import { generationRequestSchema } from '../../shared/index.ts';
+import { edgeIssuer, generationRequestSchema, tokenTypes } from '../../shared/index.ts';
 import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
 import { dispatchToken, writeKeyPair } from '../support/keys.ts';
 import { closedUrl, occupy, quickRequest, slowRequest } from './backend-test-pools.ts';
@@ -16,7 +17,7 @@ const edgeKey = writeKeyPair('ed25519', 'edge');
 const strangerKey = writeKeyPair('ed25519', 'stranger');
 let roomy: GpuNodeProcess;
 let tight: GpuNodeProcess;
-const tokens = { roomy: '', tight: '', stranger: '' };
+const tokens = { roomy: '', tight: '', stranger: '', otherTenant: '' };
 let nowhere = '';
 
 beforeAll(async () => {
@@ -38,6 +39,15 @@ beforeAll(async () => {
   tokens.roomy = await dispatchToken(edgeKey.privateKey, { audience: 'b1' });
   tokens.tight = await dispatchToken(edgeKey.privateKey, { audience: 'b2' });
   tokens.stranger = await dispatchToken(strangerKey.privateKey, { audience: 'b1' });
+  // Signed by the edge for another tenant than `dispatchToken`'s.
+  tokens.otherTenant = await new SignJWT({ scope: 'generate' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: tokenTypes.dispatch })
+    .setIssuer(edgeIssuer)
+    .setAudience('b1')
+    .setSubject('tenant-other')
+    .setIssuedAt()
+    .setExpirationTime('15m')
+    .sign(edgeKey.privateKey);
   nowhere = await closedUrl();
 });
 afterAll(async () => {
@@ -105,6 +115,33 @@ describe('gpu-node backend', () => {
       expect.objectContaining({ response_format: 'b64_json', deadline_ms: 9_001, job_id: 'job-sent' }),
     ]);
     expect(sent[0]).not.toHaveProperty('user');
+  });
+
+  it('gpu-node: a job id another tenant holds is a retryable 409 job_id_conflict, and its cancel touches nothing', async () => {
+    const jobId = `test-${crypto.randomUUID()}`;
+    const owned = await backend.generate(call({ jobId }));
+    const error = await failure(backend.generate(call({ jobId, token: tokens.otherTenant })));
+    expect([error.status, error.code, error.retryable, error.workStarted]).toEqual([
+      409,
+      'job_id_conflict',
+      true,
+      false,
+    ]);
+    await backend.cancel({ poolUrl: roomy.url, jobId, token: tokens.otherTenant });
+    expect((await backend.generate(call({ jobId }))).response.data).toEqual(owned.response.data);
+  });
+
+  it('gpu-node: every call hands the injected fetch redirect: manual', async () => {
+    const modes: Array<RequestInit['redirect']> = [];
+    const recording: FetchFunction = (url, init) => {
+      modes.push(init.redirect);
+      return fetch(url, init);
+    };
+    const adapter = createGpuNodeBackend({ fetch: recording });
+    await adapter.generate(call());
+    await adapter.generate(call({ onProgress: () => undefined }));
+    await adapter.cancel({ poolUrl: roomy.url, jobId: 'never-seen', token: tokens.roomy });
+    expect(modes).toEqual(['manual', 'manual', 'manual']);
   });
 
   it('gpu-node: a 400 keeps the envelope and load, and is not retryable', async () => {

@@ -7,16 +7,28 @@ import { failureError, generationResponseBody, rejectionCode, rejectionError } f
 import type { PoolContext, PoolEnv } from '../pool-context.ts';
 import { readJsonBody } from '../read-json-body.ts';
 
-/** `POST /v1/generate`, `GET /v1/jobs/:job_id`, `DELETE /v1/jobs/:job_id`. */
+/**
+ * `POST /v1/generate`, `GET /v1/jobs/:job_id`, `DELETE /v1/jobs/:job_id`. A job belongs to the
+ * tenant (`sub`) of the token that submitted it: only that tenant joins it by its id (another
+ * gets 409 `job_id_conflict`), reads or cancels it (another gets 404 `job_not_found`, as for an
+ * id never seen). Without auth every caller is the same owner.
+ */
 export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
   const app = new Hono<PoolEnv>();
 
   app.post('/v1/generate', async (context) => {
     const request = await readJsonBody(context, poolGenerationRequestSchema);
     const streaming = /\btext\/event-stream\b/.test(context.req.header('accept') ?? '');
-    const { spec, warnings } = toJobSpec(pool, request, streaming);
+    const owner = context.get('tenant');
+    const { spec, warnings } = toJobSpec(pool, request, { owner, streamProgress: streaming });
     const submitted = pool.scheduler.submit(spec);
     if (!submitted.ok) {
+      if (submitted.reason === 'foreign_job_id') {
+        pool.logger.warn(
+          { request_id: context.get('requestId'), job_id: spec.jobId, tenant: owner },
+          "refused a job id that another tenant's job holds",
+        );
+      }
       pool.metrics.countRejection(rejectionCode(submitted));
       throw rejectionError(submitted);
     }
@@ -24,7 +36,7 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
     const release = job.watch();
     // A client that hangs up frees its slots, unless another caller of the same job_id still waits.
     const abandon = () => {
-      if (release() === 0 && !job.finished) pool.scheduler.cancel(job.spec.jobId);
+      if (release() === 0 && !job.finished) pool.scheduler.cancel(job.spec.jobId, owner);
     };
     context.header('x-spillway-job-id', job.spec.jobId);
     if (streaming) {
@@ -41,8 +53,8 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
   });
 
   app.get('/v1/jobs/:job_id', (context) => {
-    const job = pool.scheduler.get(context.req.param('job_id'));
-    if (!job) throw new ApiError('job_not_found', 'no such job on this pool', { param: 'job_id' });
+    const job = pool.scheduler.get(context.req.param('job_id'), context.get('tenant'));
+    if (!job) throw jobNotFound();
     return context.json({
       id: job.spec.jobId,
       status: job.state,
@@ -53,11 +65,16 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
 
   app.delete('/v1/jobs/:job_id', (context) => {
     const jobId = context.req.param('job_id');
-    if (!pool.scheduler.cancel(jobId))
-      throw new ApiError('job_not_found', 'no such job on this pool', { param: 'job_id' });
-    const job = pool.scheduler.get(jobId);
+    const owner = context.get('tenant');
+    if (!pool.scheduler.cancel(jobId, owner)) throw jobNotFound();
+    const job = pool.scheduler.get(jobId, owner);
     return context.json({ id: jobId, status: job?.state ?? 'canceled' });
   });
 
   return app;
+}
+
+// One answer for an id never seen, expired, or another tenant's.
+function jobNotFound(): ApiError {
+  return new ApiError('job_not_found', 'no such job on this pool', { param: 'job_id' });
 }

@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
 import { poolGenerationRequestSchema } from '../../../shared/index.ts';
-import type { Job, JobOutcome } from '../../scheduler/job.ts';
+import type { Job, JobOutcome, JobOwner } from '../../scheduler/job.ts';
 import { ApiError } from '../api-error.ts';
 import { toJobSpec } from '../generation-job.ts';
 import { rejectionError } from '../job-response.ts';
@@ -27,8 +27,11 @@ const MODEL_VERSION = '1';
 export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
   const app = new Hono<PoolEnv>();
   const ready = () => !pool.scheduler.draining;
-  const kserveError = (context: Context<PoolEnv>, status: 400 | 404 | 503 | 504 | 500, message: string) =>
-    context.json({ error: message, request_id: context.get('requestId') }, status);
+  const kserveError = (
+    context: Context<PoolEnv>,
+    status: 400 | 404 | 409 | 503 | 504 | 500,
+    message: string,
+  ) => context.json({ error: message, request_id: context.get('requestId') }, status);
 
   app.get('/v2/health/live', (context) => context.body(null, 200));
   app.get('/v2/health/ready', (context) => context.body(null, ready() ? 200 : 503));
@@ -63,12 +66,13 @@ export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
     } catch {
       return kserveError(context, 400, 'the body is not a valid KServe v2 inference request');
     }
+    const owner = context.get('tenant');
     try {
-      const jobs = submitJobs(pool, model, request);
+      const jobs = submitJobs(pool, model, request, owner);
       const outcomes = await Promise.all(jobs.map((job) => job.settled));
       const failed = outcomes.find((outcome) => !outcome.ok);
       if (failed && !failed.ok) {
-        for (const job of jobs) pool.scheduler.cancel(job.spec.jobId);
+        for (const job of jobs) pool.scheduler.cancel(job.spec.jobId, owner);
         const status = failed.failure.code === 'deadline_exceeded' ? 504 : 500;
         return kserveError(context, status, failed.failure.message);
       }
@@ -80,8 +84,7 @@ export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
       });
     } catch (error) {
       if (error instanceof TensorError) return kserveError(context, 400, error.message);
-      if (error instanceof ApiError)
-        return kserveError(context, error.status === 503 ? 503 : 400, error.message);
+      if (error instanceof ApiError) return kserveError(context, kserveStatus(error), error.message);
       throw error;
     }
   });
@@ -89,7 +92,17 @@ export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
   return app;
 }
 
-function submitJobs(pool: PoolContext, model: string, request: InferRequest): Job[] {
+// A refused submission: the pool is busy (503), the request id is taken (409, whoever holds
+// it, as on /v1/generate), or the request itself is wrong (400).
+function kserveStatus(error: ApiError): 400 | 409 | 503 {
+  return error.status === 503 || error.status === 409 ? error.status : 400;
+}
+
+/**
+ * Submits one job per prompt, with ids derived from the request `id`, owned by `owner`: a
+ * repeated `id` joins the caller's own jobs and is refused with another tenant's.
+ */
+function submitJobs(pool: PoolContext, model: string, request: InferRequest, owner: JobOwner): Job[] {
   const prompts = tensorData(request.inputs, 'prompt', 'BYTES', z.string().min(1).max(4000));
   if (!prompts || prompts.length === 0) throw new TensorError('input prompt (BYTES) is required');
   const seeds = tensorData(
@@ -124,9 +137,11 @@ function submitJobs(pool: PoolContext, model: string, request: InferRequest): Jo
       const issue = generation.error.issues[0];
       throw new TensorError(`${issue?.path.join('.') ?? 'request'}: ${issue?.message ?? 'invalid'}`);
     }
-    const submitted = pool.scheduler.submit(toJobSpec(pool, generation.data).spec);
+    const submitted = pool.scheduler.submit(
+      toJobSpec(pool, generation.data, { owner, streamProgress: false }).spec,
+    );
     if (!submitted.ok) {
-      for (const job of jobs) pool.scheduler.cancel(job.spec.jobId);
+      for (const job of jobs) pool.scheduler.cancel(job.spec.jobId, owner);
       throw rejectionError(submitted);
     }
     jobs.push(submitted.job);
