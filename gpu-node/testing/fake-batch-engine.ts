@@ -24,7 +24,9 @@ export const FAKE_STEP_MS = 10;
  * An engine whose batch moves only when the test calls {@link FakeBatchEngine.step}, so no test
  * depends on how fast the host computes. Submitted samples join the batch at once, as they do
  * between a worker's steps; cancelled ones leave at the next step boundary, as in a worker.
- * Finished samples come back as small solid PNGs of their size, shaded by their seed.
+ * Finished samples come back as small solid PNGs of their size, shaded by their seed. While
+ * {@link FakeBatchEngine.runFreely} is on it steps by itself, so work a test does not watch
+ * simply completes.
  */
 export class FakeBatchEngine implements PoolEngine {
   readonly provider: ExecutionProvider = 'cpu';
@@ -40,6 +42,8 @@ export class FakeBatchEngine implements PoolEngine {
   readonly #leaving = new Set<string>();
   readonly #submissions = new CountWatch(() => this.submitted.length);
   #listener: EngineListener | null = null;
+  #freeRunning = false;
+  #nextStep: NodeJS.Immediate | null = null;
 
   constructor(options: FakeBatchEngineOptions) {
     this.slots = options.slots;
@@ -72,6 +76,7 @@ export class FakeBatchEngine implements PoolEngine {
     this.#running.set(sample.sampleId, { spec: sample, step: 0 });
     this.submitted.push(sample);
     this.#submissions.notify();
+    this.#stepSoon();
     return true;
   }
 
@@ -81,6 +86,7 @@ export class FakeBatchEngine implements PoolEngine {
       this.cancelRequests.push(sampleId);
       this.#leaving.add(sampleId);
     }
+    this.#stepSoon();
   }
 
   /** @inheritdoc */
@@ -122,6 +128,33 @@ export class FakeBatchEngine implements PoolEngine {
     return steps;
   }
 
+  /**
+   * From now on steps by itself, one step per turn of the event loop while it holds samples, so
+   * work completes without the test; {@link FakeBatchEngine.pause} hands stepping back to the test.
+   */
+  runFreely(): void {
+    this.#freeRunning = true;
+    this.#stepSoon();
+  }
+
+  /** Stops {@link FakeBatchEngine.runFreely}: the batch moves only on {@link FakeBatchEngine.step} again. */
+  pause(): void {
+    this.#freeRunning = false;
+    if (this.#nextStep) clearImmediate(this.#nextStep);
+    this.#nextStep = null;
+  }
+
+  #stepSoon(): void {
+    if (!this.#freeRunning || this.#nextStep) return;
+    if (this.#running.size === 0 && this.#leaving.size === 0) return;
+    this.#nextStep = setImmediate(() => {
+      this.#nextStep = null;
+      if (!this.#freeRunning) return;
+      this.step();
+      this.#stepSoon();
+    });
+  }
+
   /** Fails one running sample, as a worker does when inference throws. */
   fail(sampleId: string, message: string): void {
     if (this.#running.delete(sampleId)) this.#listener?.onFailed(sampleId, message);
@@ -129,6 +162,7 @@ export class FakeBatchEngine implements PoolEngine {
 
   /** @inheritdoc */
   async close(): Promise<void> {
+    this.pause();
     this.#running.clear();
   }
 }

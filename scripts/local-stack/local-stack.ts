@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   type DevPoolKey,
   loadOrCreateDevEdgeKey,
@@ -11,14 +9,16 @@ import {
 } from '../security/dev-credentials.ts';
 import { adminClient } from './admin-client.ts';
 import { startEdgeRuntime } from './edge-runtime.ts';
+import { type PoolProcess, type PoolStarter, startPoolProcess } from './pool-process.ts';
 
 /** One local pool as `.spillway/local.json` lists it. */
 export interface LocalPool {
   readonly id: string;
   readonly provider: string;
   readonly url: string;
-  readonly pid: number;
-  readonly process: ChildProcess;
+  /** The pool's own process; null for a pool running inside this process. */
+  readonly pid: number | null;
+  readonly process: PoolProcess;
   /** The pool's heartbeat signing key (PEM). */
   readonly keyPath: string;
   /** When the edge registered this start of the pool (epoch ms); telemetry from before is stale. */
@@ -37,6 +37,8 @@ export interface LocalStackOptions {
     provider: string;
     region: string;
     extraFlags?: readonly string[];
+    /** How this pool runs; {@link startPoolProcess} (its own gpu-node process) unless given. */
+    startPool?: PoolStarter;
   }>;
   readonly heartbeatIntervalMs: number;
   /** Telemetry older than this excludes a pool (ms). */
@@ -60,7 +62,9 @@ export interface LocalStack {
 
 /**
  * The local default: the edge Worker in workerd plus CPU gpu-node pools registered as different
- * providers, a demo tenant and its API key. Pools push signed heartbeats to the edge.
+ * providers, a demo tenant and its API key. Pools push signed heartbeats to the edge. Each pool is
+ * its own gpu-node process unless its `startPool` says otherwise (tests run pools in-process
+ * around an engine they hold, see `PoolStarter`).
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const keyFolder = join(options.stateFolder, 'keys');
@@ -81,8 +85,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const operatorToken = await mintDevOperatorToken(edgeKey.privateKey);
   const admin = adminClient(edge.url, operatorToken);
   const pools: LocalPool[] = [];
+  const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
-    await Promise.all(pools.map((pool) => stopProcess(pool.process)));
+    await Promise.all(stoppers.map((stopPool) => stopPool()));
     await edge.stop();
   };
   try {
@@ -90,28 +95,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const spec of options.pools)
       planned.push({ ...spec, key: await loadOrCreateDevPoolKey(keyFolder, spec.id) });
     await forgetStaleRegistrations(admin, planned);
-    for (const { key: poolKey, ...spec } of planned) {
-      const started = await startPoolProcess([
-        '--pool-id',
-        spec.id,
-        '--port',
-        '0',
-        '--edge-public-key',
-        edgeKey.publicKeyPath,
-        '--edge-url',
-        edge.url,
-        '--pool-key',
-        poolKey.path,
-        '--heartbeat-interval-ms',
-        String(options.heartbeatIntervalMs),
-        ...(spec.extraFlags ?? []),
-      ]);
+    for (const { key: poolKey, startPool = startPoolProcess, ...spec } of planned) {
+      const started = await startPool({
+        poolId: spec.id,
+        edgeUrl: edge.url,
+        edgePublicKeyPath: edgeKey.publicKeyPath,
+        poolKeyPath: poolKey.path,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        extraFlags: spec.extraFlags ?? [],
+      });
+      stoppers.push(() => started.stop());
       const registeredAt = Date.now();
       pools.push({
         id: spec.id,
         provider: spec.provider,
         url: started.url,
-        pid: started.process.pid ?? 0,
+        pid: started.pid,
         process: started.process,
         keyPath: poolKey.path,
         registeredAt,
@@ -171,27 +170,4 @@ export async function writeLocalJson(stateFolder: string, stack: LocalStack): Pr
   };
   await writeFile(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
   return path;
-}
-
-function startPoolProcess(flags: readonly string[]): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['gpu-node/main.ts', ...flags], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`gpu-node exited with ${code} during start-up`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (process.env.SPILLWAY_POOL_LOGS === '1') process.stdout.write(`${line}\n`);
-      const match = /"url":"(http:\/\/[^"]+)".*gpu-node listening/.exec(line);
-      if (match?.[1]) resolve({ url: match[1], process: child });
-    });
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,37 +1,91 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SubmittedSample } from '../../gpu-node/testing/stepped-pool-protocol.ts';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../scripts/local-stack/local-stack.ts';
 import { type JobResource, jobResourceSchema } from '../../shared/index.ts';
+import {
+  poolOf,
+  TEST_HEARTBEAT_INTERVAL_MS,
+  TEST_TELEMETRY_TTL_MS,
+  type TestPoolId,
+} from '../edge/edge-stack.ts';
+import { dispatchToken } from '../support/keys.ts';
+import { generate, type PoolAnswer } from '../support/pool-client.ts';
+import { type SteppedPool, samplesOf, steppedPoolProcess } from '../support/stepped-pool-process.ts';
+
+/** How often a job is read while a test waits for it. */
+const JOB_POLL_MS = 100;
+/** A bound for a job that never gets there, not an estimate of how long it takes. */
+const JOB_WAIT_LIMIT_MS = 60_000;
+/** How long a test looks for the step it just made before it makes another (see {@link stepUntil}). */
+const LOOK_FOR_STEP_MS = 100;
+/** How often it looks meanwhile. */
+const LOOK_AGAIN_MS = 25;
+/**
+ * Steps of a job the test steps: far more than it takes for the edge to show a second step
+ * (see {@link stepUntil}), so the job cannot end first.
+ */
+const STEPPED_JOB_STEPS = 40;
+
+/** The local stack of the job tests, and the engine of each pool. */
+export interface JobStack {
+  readonly stack: LocalStack;
+  /** Each pool's engine, stepped by the test; it runs freely (work completes) unless paused. */
+  readonly engines: Readonly<Record<TestPoolId, SteppedPool>>;
+}
 
 /**
- * Starts the real local stack for job tests: the edge in workerd with storage persisted to a
- * temporary folder (so it survives `restartEdge`), two single-worker gpu-node pools, fast
- * heartbeats, and the job timings the tests ask for.
+ * Starts the local stack for job tests: the edge in workerd with storage persisted to a temporary
+ * folder (so it survives `restartEdge`), two single-slot pools, fast heartbeats, and the job
+ * timings the tests ask for. Each pool is a real gpu-node process (SIGKILL reaches it) around a
+ * fake engine the test steps, so a job is running or waiting exactly as long as the test says.
  */
-export function startJobStack(edgeVars: Record<string, string> = {}): Promise<LocalStack> {
+export async function startJobStack(edgeVars: Record<string, string> = {}): Promise<JobStack> {
   const folder = mkdtempSync(join(tmpdir(), 'spillway-jobs-'));
   const flags = ['--workers', '1', '--max-batch-size', '1'];
-  return startLocalStack({
+  const engines = { 'pool-a': steppedPoolProcess(), 'pool-b': steppedPoolProcess() };
+  const stack = await startLocalStack({
     stateFolder: folder,
     devVarsPath: join(folder, '.dev.vars'),
     edgePort: 0,
     persistFolder: join(folder, 'edge-state'),
-    heartbeatIntervalMs: 200,
-    telemetryTtlMs: 3_000,
+    heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS,
+    telemetryTtlMs: TEST_TELEMETRY_TTL_MS,
     edgeVars,
     pools: [
-      { id: 'pool-a', provider: 'provider-a', region: 'local', extraFlags: flags },
-      { id: 'pool-b', provider: 'provider-b', region: 'local', extraFlags: flags },
+      {
+        id: 'pool-a',
+        provider: 'provider-a',
+        region: 'local',
+        extraFlags: flags,
+        startPool: engines['pool-a'].start,
+      },
+      {
+        id: 'pool-b',
+        provider: 'provider-b',
+        region: 'local',
+        extraFlags: flags,
+        startPool: engines['pool-b'].start,
+      },
     ],
   });
+  return { stack, engines };
 }
 
-/** A second tenant with its own API key. */
-export async function otherTenantKey(stack: LocalStack, id = 'other'): Promise<string> {
+/**
+ * Another tenant with its own API key. With `allowedProviders` its jobs run only on those
+ * providers' pools: pinned to one pool, a job has no second candidate to be hedged or failed
+ * over to, so it stays where the test watches it.
+ */
+export async function otherTenantKey(
+  stack: LocalStack,
+  id = 'other',
+  allowedProviders: readonly string[] = [],
+): Promise<string> {
   const admin = adminClient(stack.edgeUrl, stack.operatorToken);
-  await admin.putTenant({ id, name: 'Other tenant', tier: 'paid' });
+  await admin.putTenant({ id, name: `Tenant ${id}`, tier: 'paid', allowed_providers: [...allowedProviders] });
   return (await admin.mintKey(id)).key;
 }
 
@@ -65,17 +119,28 @@ export function jobsClient(stack: LocalStack, key = stack.apiKey) {
   };
 }
 
+/** The jobs API client of one tenant. */
+export type JobsClient = ReturnType<typeof jobsClient>;
+
 /** Parses a body as a JobResource (throws on a contract violation). */
 export function asJob(body: unknown): JobResource {
   return jobResourceSchema.parse(body);
 }
 
-/** Polls the job until `done` says so, or throws after `timeoutMs`. */
+/** Submits a job and returns it as the edge accepted it. */
+export async function submitJob(client: JobsClient, body: object): Promise<JobResource> {
+  const answer = await client.submit(body);
+  if (answer.status !== 202)
+    throw new Error(`submit answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return asJob(answer.body);
+}
+
+/** Reads the job until `done` says so, or throws after {@link JOB_WAIT_LIMIT_MS}. */
 export async function waitForJob(
-  client: ReturnType<typeof jobsClient>,
+  client: JobsClient,
   id: string,
   done: (job: JobResource) => boolean,
-  timeoutMs = 60_000,
+  timeoutMs = JOB_WAIT_LIMIT_MS,
 ): Promise<JobResource> {
   const deadline = Date.now() + timeoutMs;
   let last: JobResource | null = null;
@@ -85,36 +150,63 @@ export async function waitForJob(
       last = asJob(answer.body);
       if (done(last)) return last;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
   }
   throw new Error(`job ${id} never reached the expected state; last seen ${JSON.stringify(last)}`);
 }
 
-/** One parsed server-sent event. */
-export interface ServerSentEvent {
-  readonly event: string;
-  readonly id: string;
-  readonly data: string;
+/** True once a job is succeeded, failed or canceled. */
+export function isTerminal(job: JobResource): boolean {
+  return ['succeeded', 'failed', 'canceled'].includes(job.status);
 }
 
-/** Reads a whole SSE response (it ends after a terminal status) into its events. */
-export async function readEvents(response: Response): Promise<ServerSentEvent[]> {
-  const text = await response.text();
-  return text
-    .split('\n\n')
-    .map((block) => block.split('\n').filter((line) => line !== '' && !line.startsWith(':')))
-    .filter((lines) => lines.length > 0)
-    .map((lines) => {
-      const field = (name: string) =>
-        lines
-          .filter((line) => line.startsWith(`${name}:`))
-          .map((line) => line.slice(name.length + 1).replace(/^ /, ''))
-          .join('\n');
-      return { event: field('event'), id: field('id'), data: field('data') };
-    });
+/** Resolves with the first sample of the job with `prompt` once `engine` was handed it. */
+export async function whenOnEngine(engine: SteppedPool, prompt: string): Promise<SubmittedSample> {
+  for (;;) {
+    const state = await engine.state();
+    const [sample] = samplesOf(state, prompt);
+    if (sample) return sample;
+    await engine.whenSubmitted(state.submitted.length + 1);
+  }
 }
 
-/** A generation that takes a few seconds on one CPU worker: long enough to act on mid-job. */
-export const slowJob = { prompt: 'a slow lighthouse', size: '1024x1024', steps: 40 } as const;
-/** A generation that takes well under a second. */
+/**
+ * Steps `engine` one step at a time until `shown` holds. The edge passes a pool's steps on to the
+ * job at most every so often and drops the ones in between (worker/jobs/progress-throttle.ts), so
+ * no single step is sure to show: each step is a fresh chance, taken until one shows. Throws if the
+ * engine's batch empties first.
+ */
+export async function stepUntil(engine: SteppedPool, shown: () => boolean | Promise<boolean>): Promise<void> {
+  for (;;) {
+    const state = await engine.step();
+    const lookUntil = Date.now() + LOOK_FOR_STEP_MS;
+    do {
+      if (await shown()) return;
+      await new Promise((resolve) => setTimeout(resolve, LOOK_AGAIN_MS));
+    } while (Date.now() < lookUntil);
+    if (state.runningIds.length === 0) throw new Error('the batch emptied before the edge showed the step');
+  }
+}
+
+/**
+ * Sends one job per prompt straight to a pool with the edge's dispatch token, bypassing the edge's
+ * job queue: that queue hands its consumer one batch at a time locally, so a job the test keeps
+ * waiting on a pool would hold back every job submitted after it. Resolves once they were sent.
+ */
+export async function sendToPool(
+  stack: LocalStack,
+  poolId: TestPoolId,
+  prompts: readonly string[],
+): Promise<Array<Promise<PoolAnswer>>> {
+  const token = await dispatchToken(stack.edgePrivateKey, { audience: poolId });
+  const { url } = poolOf(stack, poolId);
+  return prompts.map((prompt) => generate(url, steppedJob(prompt), { token }));
+}
+
+/** A job body the fake engines run in `steps` steps; its prompt names it in the pools' records. */
+export function steppedJob(prompt: string, steps = STEPPED_JOB_STEPS) {
+  return { prompt, size: '64x64', steps } as const;
+}
+
+/** A generation a freely running engine finishes at once. */
 export const quickJob = { prompt: 'a red fox', size: '64x64', steps: 2 } as const;

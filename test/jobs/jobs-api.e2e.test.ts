@@ -1,32 +1,49 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
-import { errorEnvelopeSchema, type JobResource } from '../../shared/index.ts';
+import { errorEnvelopeSchema } from '../../shared/index.ts';
 import { waitForTelemetry } from '../edge/edge-stack.ts';
-import { dispatchToken } from '../support/keys.ts';
+import { eventually, expectSuccess } from '../support/pool-client.ts';
+import { samplesOf } from '../support/stepped-pool-process.ts';
+import { readEvents, type ServerSentEvent, watchEvents } from './job-events.ts';
 import {
   asJob,
+  isTerminal,
+  type JobStack,
+  type JobsClient,
   jobsClient,
   otherTenantKey,
   quickJob,
-  readEvents,
-  slowJob,
+  sendToPool,
   startJobStack,
+  steppedJob,
+  stepUntil,
+  submitJob,
   waitForJob,
+  whenOnEngine,
 } from './job-stack.ts';
 
+/** A bound for a pool's queue to reach a state, not an estimate of how long it takes. */
+const POOL_WAIT_LIMIT_MS = 30_000;
+
 let stack: LocalStack;
-let client: ReturnType<typeof jobsClient>;
+let engines: JobStack['engines'];
+let client: JobsClient;
+/** A tenant whose jobs run only on pool-a: no hedge or failover moves them off the engine the test steps. */
+let pinned: JobsClient;
 
 beforeAll(async () => {
-  stack = await startJobStack();
+  ({ stack, engines } = await startJobStack());
   client = jobsClient(stack);
+  pinned = jobsClient(stack, await otherTenantKey(stack, 'pinned', ['provider-a']));
   await waitForTelemetry(stack);
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();
 });
 
-const terminal = (job: JobResource) => ['succeeded', 'failed', 'canceled'].includes(job.status);
+const progressOf = (event: ServerSentEvent) => asJob(JSON.parse(event.data)).progress;
+const queuedOnPoolA = (count: number) =>
+  eventually(async () => (await engines['pool-a'].state()).queued === count, POOL_WAIT_LIMIT_MS);
 
 describe('jobs API end to end', () => {
   it('submit and poll: 202 with the job, then succeeded with a signed URL serving the PNG', async () => {
@@ -37,7 +54,7 @@ describe('jobs API end to end', () => {
     expect(job.status_url).toBe(`${stack.edgeUrl}/v1/jobs/${job.id}`);
     expect(job.events_url).toBe(`${stack.edgeUrl}/v1/jobs/${job.id}/events`);
     expect(submitted.headers.get('location')).toBe(`/v1/jobs/${job.id}`);
-    const done = await waitForJob(client, job.id, terminal);
+    const done = await waitForJob(client, job.id, isTerminal);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1, error: null, queue_position: null });
     expect(['pool-a', 'pool-b']).toContain(done.pool_id);
     expect(done.result?.data).toHaveLength(2);
@@ -62,88 +79,135 @@ describe('jobs API end to end', () => {
   });
 
   it('SSE: one event per state, named by status, id = version, ending after the terminal one; Last-Event-ID resumes', async () => {
-    const job = asJob((await client.submit(slowJob)).body);
-    const events = await readEvents(await client.events(job.id));
-    const statuses = events.map((event) => event.event);
-    expect(statuses[0]).toBe('queued');
-    expect(statuses).toContain('running');
-    expect(statuses.at(-1)).toBe('succeeded');
-    expect(statuses.filter((status) => status === 'succeeded')).toHaveLength(1);
-    const versions = events.map((event) => Number(event.id));
-    expect(versions).toEqual([...versions].sort((a, b) => a - b));
-    for (const event of events) expect(asJob(JSON.parse(event.data)).status).toBe(event.event);
-    // Running events carry the pool's step progress, rising towards the request's steps.
-    const steps = events
-      .filter((event) => event.event === 'running')
-      .map((event) => asJob(JSON.parse(event.data)).progress)
-      .flatMap((progress) => (progress ? [progress] : []));
-    expect(steps.length).toBeGreaterThan(1);
-    for (const progress of steps) expect(progress.steps).toBe(slowJob.steps);
-    const stepNumbers = steps.map((progress) => progress.step);
-    expect(stepNumbers).toEqual([...stepNumbers].sort((a, b) => a - b));
-    const last = events.at(-1);
-    const beforeLast = events.at(-2);
-    if (!last || !beforeLast) throw new Error('expected at least two events');
-    const resumed = await readEvents(await client.events(job.id, { 'last-event-id': beforeLast.id }));
-    expect(resumed.map((event) => [event.event, event.id])).toEqual([[last.event, last.id]]);
-    const afterEnd = await readEvents(await client.events(job.id, { 'last-event-id': last.id }));
-    expect(afterEnd).toEqual([]);
-  }, 60_000);
+    const engine = engines['pool-a'];
+    await engine.pause();
+    const body = steppedJob('an SSE lighthouse');
+    try {
+      const job = await submitJob(pinned, body);
+      const watch = watchEvents(await pinned.events(job.id));
+      // Steps at the test's pace: the first shows at once, then steps go on until a later one shows.
+      await whenOnEngine(engine, body.prompt);
+      await engine.step();
+      const firstStep = progressOf(await watch.until((event) => event.event === 'running'))?.step ?? 0;
+      await stepUntil(engine, () =>
+        watch.events.some((event) => event.event === 'running' && (progressOf(event)?.step ?? 0) > firstStep),
+      );
+      await engine.runFreely();
+      const events = await watch.ended;
+      const statuses = events.map((event) => event.event);
+      expect(statuses[0]).toBe('queued');
+      expect(statuses).toContain('running');
+      expect(statuses.at(-1)).toBe('succeeded');
+      expect(statuses.filter((status) => status === 'succeeded')).toHaveLength(1);
+      const versions = events.map((event) => Number(event.id));
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      for (const event of events) expect(asJob(JSON.parse(event.data)).status).toBe(event.event);
+      // Running events carry the pool's step progress, rising towards the request's steps.
+      const steps = events
+        .filter((event) => event.event === 'running')
+        .map(progressOf)
+        .flatMap((progress) => (progress ? [progress] : []));
+      expect(steps.length).toBeGreaterThan(1);
+      for (const progress of steps) expect(progress.steps).toBe(body.steps);
+      const stepNumbers = steps.map((progress) => progress.step);
+      expect(stepNumbers).toEqual([...stepNumbers].sort((a, b) => a - b));
+      const last = events.at(-1);
+      const beforeLast = events.at(-2);
+      if (!last || !beforeLast) throw new Error('expected at least two events');
+      const resumed = await readEvents(await pinned.events(job.id, { 'last-event-id': beforeLast.id }));
+      expect(resumed.map((event) => [event.event, event.id])).toEqual([[last.event, last.id]]);
+      const afterEnd = await readEvents(await pinned.events(job.id, { 'last-event-id': last.id }));
+      expect(afterEnd).toEqual([]);
+    } finally {
+      await engine.runFreely();
+    }
+  });
 
   it('cancel: DELETE stops a running job on its pool and the job stays canceled', async () => {
-    const job = asJob((await client.submit(slowJob)).body);
-    const running = await waitForJob(client, job.id, (seen) => seen.status === 'running' || terminal(seen));
-    expect(running.status).toBe('running');
-    const canceled = await client.cancel(job.id);
-    expect(canceled.status).toBe(200);
-    expect(asJob(canceled.body)).toMatchObject({ status: 'canceled', result: null });
-    const pool = stack.pools.find((candidate) => candidate.id === running.pool_id);
-    if (!pool) throw new Error(`unknown pool ${running.pool_id}`);
-    // The pool itself no longer runs it (gpu-node keeps a canceled job's record a while).
-    const token = await dispatchToken(stack.edgePrivateKey, { audience: pool.id });
-    const onPool = await fetch(`${pool.url}/v1/jobs/${job.id}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (onPool.status === 200) expect(((await onPool.json()) as { status: string }).status).toBe('canceled');
-    else expect(onPool.status).toBe(404);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(asJob((await client.get(job.id)).body).status).toBe('canceled');
-    // Cancelling again is a no-op that still answers the job.
-    expect(asJob((await client.cancel(job.id)).body).status).toBe('canceled');
-  }, 60_000);
+    const engine = engines['pool-a'];
+    await engine.pause();
+    const body = steppedJob('a job canceled while running');
+    try {
+      const job = await submitJob(pinned, body);
+      const sample = await whenOnEngine(engine, body.prompt);
+      await engine.step();
+      // Running, one step in, and it moves no further until the test steps again.
+      const running = await waitForJob(
+        pinned,
+        job.id,
+        (seen) => seen.status === 'running' || isTerminal(seen),
+      );
+      expect(running).toMatchObject({
+        status: 'running',
+        pool_id: 'pool-a',
+        attempts: 1,
+        progress: { step: 1, steps: body.steps },
+      });
+      const canceled = await pinned.cancel(job.id);
+      expect(canceled.status).toBe(200);
+      expect(asJob(canceled.body)).toMatchObject({ status: 'canceled', result: null });
+      // The edge told the pool before it answered: the pool dropped the sample mid-job...
+      expect((await engine.state()).cancelRequests).toContain(sample.sampleId);
+      // ...and at the next step boundary it leaves the batch, so nothing can finish it.
+      expect((await engine.step()).runningIds).not.toContain(sample.sampleId);
+      expect(asJob((await pinned.get(job.id)).body)).toMatchObject({ status: 'canceled', result: null });
+      // Cancelling again is a no-op that still answers the job.
+      expect(asJob((await pinned.cancel(job.id)).body).status).toBe('canceled');
+    } finally {
+      await engine.runFreely();
+    }
+  });
 
   it('queue position: a job waiting on a busy pool shows that pool and the images ahead of it', async () => {
-    // Six slow jobs on two single-slot pools: at least one waits behind two others on its pool.
-    const jobs = await Promise.all(Array.from({ length: 6 }, () => client.submit(slowJob)));
-    const ids = jobs.map((answer) => asJob(answer.body).id);
+    // pool-a has one slot: one job holds it and another waits first in line, so the edge's job
+    // waits behind one image.
+    const engine = engines['pool-a'];
+    await engine.pause();
+    const ahead = await sendToPool(stack, 'pool-a', ['the job in the slot', 'the job first in line']);
+    let jobId: string | undefined;
     try {
-      const deadline = Date.now() + 30_000;
-      let waiting: JobResource | undefined;
-      while (!waiting && Date.now() < deadline) {
-        const seen = await Promise.all(ids.map(async (id) => asJob((await client.get(id)).body)));
-        waiting = seen.find(
-          (job) => job.status === 'queued' && job.pool_id !== null && (job.queue_position ?? 0) > 0,
-        );
-        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(waiting?.queue_position).toBeGreaterThan(0);
-      expect(['pool-a', 'pool-b']).toContain(waiting?.pool_id);
+      await queuedOnPoolA(1);
+      jobId = (await submitJob(pinned, steppedJob('the job second in line'))).id;
+      const waiting = await waitForJob(
+        pinned,
+        jobId,
+        (seen) => seen.queue_position === 1 || isTerminal(seen),
+      );
+      expect(waiting).toMatchObject({ status: 'queued', pool_id: 'pool-a', queue_position: 1 });
+      expect((await engine.state()).queued).toBe(2);
       // Expected from the pool's queue and speed: later than the job's creation, within minutes.
-      const createdMs = (waiting?.created_at ?? 0) * 1000;
-      expect(waiting?.estimated_start_at).toBeGreaterThan(createdMs);
-      expect(waiting?.estimated_start_at).toBeLessThan(createdMs + 10 * 60_000);
+      const createdMs = waiting.created_at * 1000;
+      expect(waiting.estimated_start_at).toBeGreaterThan(createdMs);
+      expect(waiting.estimated_start_at).toBeLessThan(createdMs + 10 * 60_000);
     } finally {
-      await Promise.all(ids.map((id) => client.cancel(id)));
+      if (jobId) await pinned.cancel(jobId);
+      await engine.runFreely();
     }
-  }, 60_000);
+    for (const answer of await Promise.all(ahead)) expectSuccess(answer);
+  });
 
   it('cancel: a queued job is canceled before any pool runs it', async () => {
-    const job = asJob((await client.submit(quickJob)).body);
-    const canceled = asJob((await client.cancel(job.id)).body);
-    expect(['canceled', 'succeeded']).toContain(canceled.status);
-    if (canceled.status === 'canceled') {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(asJob((await client.get(job.id)).body)).toMatchObject({ status: 'canceled', result: null });
+    const engine = engines['pool-a'];
+    await engine.pause();
+    const [inSlot] = await sendToPool(stack, 'pool-a', ['the job ahead of the canceled one']);
+    const behind = steppedJob('a job canceled while queued');
+    try {
+      await whenOnEngine(engine, 'the job ahead of the canceled one');
+      const job = await submitJob(pinned, behind);
+      // It waits at pool-a behind the job in the only slot.
+      await queuedOnPoolA(1);
+      expect(asJob((await pinned.get(job.id)).body)).toMatchObject({ status: 'queued', pool_id: 'pool-a' });
+      const canceled = asJob((await pinned.cancel(job.id)).body);
+      expect(canceled).toMatchObject({ status: 'canceled', result: null });
+      // The pool dropped it from its queue before the edge answered.
+      expect((await engine.state()).queued).toBe(0);
+      // The slot frees once the job ahead finishes; the canceled job never reaches the engine.
+      await engine.runFreely();
+      if (inSlot) expectSuccess(await inSlot);
+      expect(samplesOf(await engine.state(), behind.prompt)).toEqual([]);
+      expect(asJob((await pinned.get(job.id)).body)).toMatchObject({ status: 'canceled', result: null });
+    } finally {
+      await engine.runFreely();
     }
   });
 
@@ -156,7 +220,7 @@ describe('jobs API end to end', () => {
     const ids = new Set(answers.map((answer) => asJob(answer.body).id));
     expect(ids.size).toBe(1);
     const [id = ''] = [...ids];
-    const done = await waitForJob(client, id, terminal);
+    const done = await waitForJob(client, id, isTerminal);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
     const replay = await client.submit(quickJob, { 'idempotency-key': key });
     expect([replay.status, asJob(replay.body).id, replay.headers.get('idempotent-replayed')]).toEqual([

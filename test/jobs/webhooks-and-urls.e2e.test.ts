@@ -7,14 +7,21 @@ import { errorEnvelopeSchema, type JobResource } from '../../shared/index.ts';
 import { waitForTelemetry } from '../edge/edge-stack.ts';
 import { asJob, jobsClient, quickJob, startJobStack, waitForJob } from './job-stack.ts';
 
-/** Signed URLs live 2 s here, so expiry is observable; webhook retries start at 200 ms. */
+/** Signed URLs live this long here (seconds), so expiry is observable. */
 const URL_TTL_S = 2;
+/** The edge's `WEBHOOK_RETRY_BASE_MS` here: delivery n+1 follows n within this times 2^n (full jitter). */
+const WEBHOOK_RETRY_BASE_MS = 200;
+/** After a retry's due time, time for the job object's alarm to fire and deliver. */
+const ALARM_SLACK_MS = 500;
 
 let stack: LocalStack;
 let client: ReturnType<typeof jobsClient>;
 
 beforeAll(async () => {
-  stack = await startJobStack({ RESULT_URL_TTL_S: String(URL_TTL_S), WEBHOOK_RETRY_BASE_MS: '200' });
+  ({ stack } = await startJobStack({
+    RESULT_URL_TTL_S: String(URL_TTL_S),
+    WEBHOOK_RETRY_BASE_MS: String(WEBHOOK_RETRY_BASE_MS),
+  }));
   client = jobsClient(stack);
   await waitForTelemetry(stack);
 }, 120_000);
@@ -97,7 +104,10 @@ describe('webhooks and signed result URLs end to end', () => {
       expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
       const delivered: JobResource = asJob(JSON.parse(second.body));
       expect(delivered).toMatchObject({ id: job.id, status: 'succeeded' });
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // No third delivery after the 2xx: the whole window in which the retry schedule could
+      // have placed one (worker/jobs/job-transitions.ts, full-jitter backoff) passes without it.
+      const retryWindowMs = WEBHOOK_RETRY_BASE_MS * 2 ** receiver.deliveries.length + ALARM_SLACK_MS;
+      await new Promise((resolve) => setTimeout(resolve, retryWindowMs));
       expect(receiver.deliveries).toHaveLength(2);
     } finally {
       receiver.server.close();
@@ -157,7 +167,10 @@ describe('webhooks and signed result URLs end to end', () => {
     );
     const url = job.result?.data[0]?.url ?? '';
     expect((await fetch(url)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, (URL_TTL_S + 1.2) * 1000));
+    // The URL's own expiry (unix seconds), URL_TTL_S after it was signed; wait until it has passed.
+    const expiresMs = Number(new URL(url).searchParams.get('expires')) * 1000;
+    expect(expiresMs).toBeLessThanOrEqual(Date.now() + URL_TTL_S * 1000);
+    await new Promise((resolve) => setTimeout(resolve, expiresMs - Date.now() + 1));
     const expired = await fetch(url);
     expect(expired.status).toBe(403);
     expect(errorEnvelopeSchema.parse(await expired.json()).error.code).toBe('url_expired');

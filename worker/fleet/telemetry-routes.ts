@@ -49,8 +49,12 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   // An unknown pool is answered exactly like a bad signature, so pool ids cannot be enumerated.
   const verdict = pool ? await verifyHeartbeat(token, poolId, pool.public_key) : null;
   if (!verdict?.ok) {
-    const reason = verdict ? verdict.reason : 'unknown_pool';
-    console.warn(JSON.stringify({ level: 'warn', msg: 'heartbeat refused', pool_id: poolId, reason }));
+    // A registered pool failing its signature is an operator's problem; an unknown id is only noise
+    // (a pool heartbeats before it is registered, and anyone can send any id), so it is not logged.
+    if (verdict) {
+      const line = { level: 'warn', msg: 'heartbeat refused', pool_id: poolId, reason: verdict.reason };
+      console.warn(JSON.stringify(line));
+    }
     throw refused();
   }
   const stored = await registry.recordTelemetry(poolId, verdict.claims.telemetry, context.var.deps.now());
