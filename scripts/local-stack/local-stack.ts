@@ -79,6 +79,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DEFAULT_MODEL: 'spillway-tiny',
       ALLOW_PRIVATE_POOL_URLS: 'true',
       ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+      // Public URLs are built on this, never on a request's Host. With an ephemeral port (tests)
+      // the URL is unknown until the runtime is up, and the edge falls back to the request origin.
+      ...(options.edgePort === 0 ? {} : { PUBLIC_ORIGIN: `http://127.0.0.1:${options.edgePort}` }),
       ...options.edgeVars,
     },
   });
