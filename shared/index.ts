@@ -10,3 +10,4 @@ export * from './schemas/job-resource.ts';
 export * from './schemas/jwt-claims.ts';
 export * from './schemas/sse-events.ts';
 export * from './schemas/telemetry-report.ts';
+export * from './work.ts';

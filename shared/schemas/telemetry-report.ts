@@ -22,6 +22,40 @@ export const gpuStatsSchema = z.object({
   memory_total_bytes: z.number().nonnegative().nullable(),
 });
 
+/** Most points a pool reports of its step curve (the edge evaluates it in constant time). */
+export const MAX_STEP_CURVE_POINTS = 8;
+
+/** One measured point of a pool's step curve. */
+export const stepCurvePointSchema = z.object({
+  batch_megapixels: z
+    .number()
+    .positive()
+    .describe('Megapixels in the running batch: the sum over its images of width × height / 10⁶.'),
+  step_ms: z.number().positive().describe('Measured time of one denoising step of a batch that size, ms.'),
+});
+
+/**
+ * A pool's load and speed in work units (megapixel-steps, `shared/work.ts`), measured by the pool
+ * itself from its own steps: nothing here is configured per host or provider.
+ */
+export const poolWorkSchema = z.object({
+  queued: z.number().nonnegative().describe('Megapixel-steps waiting for a slot.'),
+  running: z.number().nonnegative().describe('Megapixel-steps left in the running batch.'),
+  throughput_per_s: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .describe('Megapixel-steps the pool completed per second lately; null before it completed any.'),
+  step_curve: z
+    .array(stepCurvePointSchema)
+    .max(MAX_STEP_CURVE_POINTS)
+    .describe(
+      'Measured step time by batch size, increasing `batch_megapixels`; empty before the first step. ' +
+        'Between two points step time is linear; below the first it is the first point’s; beyond the last ' +
+        'it grows in proportion to the batch (no batching gain assumed where nothing was measured).',
+    ),
+});
+
 /** What a pool reports about itself, pulled from `/v1/telemetry` or pushed as a signed heartbeat. */
 export const telemetryReportSchema = z.object({
   pool_id: z.string().min(1),
@@ -39,12 +73,19 @@ export const telemetryReportSchema = z.object({
   gpus: z.array(gpuStatsSchema).nullable().describe('null where nvidia-smi does not answer.'),
   draining: z.boolean(),
   ready: z.boolean(),
+  work: poolWorkSchema
+    .optional()
+    .describe('Load and speed in megapixel-steps; absent from pools older than this field.'),
 });
 
 /** A pool telemetry report. */
 export type TelemetryReport = z.infer<typeof telemetryReportSchema>;
 /** One served model. */
 export type ServedModel = z.infer<typeof servedModelSchema>;
+/** A pool's load and speed in work units. */
+export type PoolWork = z.infer<typeof poolWorkSchema>;
+/** One measured point of a step curve. */
+export type StepCurvePoint = z.infer<typeof stepCurvePointSchema>;
 /** One GPU's stats. */
 export type GpuStats = z.infer<typeof gpuStatsSchema>;
 /** One of {@link executionProviders}. */
