@@ -10,4 +10,5 @@ export * from './schemas/job-resource.ts';
 export * from './schemas/jwt-claims.ts';
 export * from './schemas/sse-events.ts';
 export * from './schemas/telemetry-report.ts';
+export * from './step-curve.ts';
 export * from './work.ts';
