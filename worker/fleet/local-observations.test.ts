@@ -31,4 +31,24 @@ describe('isolate observations', () => {
     observations.eject('pool-a', 5_000);
     expect(observations.ejectedUntil.get('pool-a')).toBe(15_000);
   });
+
+  it('observations: progress is tracked only while requests are in flight, and never moves back', () => {
+    const observations = new IsolateObservations();
+    const end = observations.begin('pool-a', 1_000);
+    observations.noteProgress('pool-a', 1_000);
+    expect(observations.lastProgressAt.get('pool-a')).toBe(1_000);
+    observations.noteProgress('pool-a', 1_300);
+    observations.noteProgress('pool-a', 1_200);
+    expect(observations.lastProgressAt.get('pool-a')).toBe(1_300);
+    end();
+    expect(observations.lastProgressAt.has('pool-a')).toBe(false);
+  });
+
+  it('observations: round trips fold into a per-pool moving average', () => {
+    const observations = new IsolateObservations();
+    observations.noteRoundTrip('pool-a', 10);
+    expect(observations.networkMs.get('pool-a')).toBe(10);
+    observations.noteRoundTrip('pool-a', 60);
+    expect(observations.networkMs.get('pool-a')).toBeCloseTo(20);
+  });
 });
