@@ -90,6 +90,7 @@ export async function startPool(
       models: servedModels,
       provider: engine.provider,
       load: loadOf(),
+      stepCurve: scheduler?.stepCurve() ?? [],
       gpus: gpuProbe.latest,
       ready: true,
       now: Date.now(),

@@ -36,9 +36,11 @@ export interface SampleProgress {
   readonly step: number;
 }
 
-/** One batched denoiser step: how many images it advanced and how long it took. */
+/** One batched denoiser step: how many images it advanced, how much work, and how long it took. */
 export interface StepRecord {
   readonly batchSize: number;
+  /** Sum over the step's images of width × height / 10⁶: the megapixel-steps it did. */
+  readonly batchMegapixels: number;
   readonly durationMs: number;
 }
 

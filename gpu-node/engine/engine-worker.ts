@@ -1,6 +1,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { imageMegapixels } from '../../shared/index.ts';
 import { parseSize } from '../model/model-manifest.ts';
 import type {
   EngineWorkerData,
@@ -100,7 +101,11 @@ async function stepAll(): Promise<void> {
       failAll(group, error);
     }
   }
-  pendingSteps.push({ batchSize: pending.length, durationMs: performance.now() - started });
+  pendingSteps.push({
+    batchSize: pending.length,
+    batchMegapixels: batchMegapixels(pending),
+    durationMs: performance.now() - started,
+  });
   // Messages cost the HTTP thread CPU: one per step only while someone streams progress.
   const now = performance.now();
   const finishing = pending.some((sample) => sample.step >= sample.spec.steps);
@@ -145,6 +150,13 @@ function failAll(samples: readonly RunningSample[], error: unknown): void {
 
 function toProgress(sample: RunningSample) {
   return { sampleId: sample.spec.sampleId, step: sample.step };
+}
+
+// The same measure as the scheduler's work accounting (shared/work.ts), so curve and work agree.
+function batchMegapixels(samples: readonly RunningSample[]): number {
+  let megapixels = 0;
+  for (const { spec } of samples) megapixels += imageMegapixels(`${spec.width}x${spec.height}`);
+  return megapixels;
 }
 
 function groupByShape(samples: readonly RunningSample[]): RunningSample[][] {

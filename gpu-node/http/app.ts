@@ -25,7 +25,14 @@ export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
     const headers = context.res.headers;
     headers.set('x-spillway-pool', pool.poolId);
     for (const [name, value] of Object.entries(
-      loadHeaders({ queued: load.queued, running: load.running, slots: load.slots, draining: load.draining }),
+      loadHeaders({
+        queued: load.queued,
+        running: load.running,
+        slots: load.slots,
+        draining: load.draining,
+        queuedWork: load.queuedWork,
+        runningWork: load.runningWork,
+      }),
     )) {
       headers.set(name, value);
     }

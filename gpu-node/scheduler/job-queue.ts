@@ -8,10 +8,16 @@ import type { Job } from './job.ts';
 export class JobQueue {
   readonly #lanes = new Map<Priority, Job[]>(priorities.map((priority) => [priority, []]));
   #queuedSamples = 0;
+  #queuedWork = 0;
 
   /** Images waiting, across all jobs. */
   get queuedSamples(): number {
     return this.#queuedSamples;
+  }
+
+  /** Megapixel-steps of the images waiting, across all jobs. */
+  get queuedWork(): number {
+    return Math.max(0, this.#queuedWork);
   }
 
   /** Jobs waiting. */
@@ -24,7 +30,7 @@ export class JobQueue {
   /** Appends a job behind others of its priority. */
   push(job: Job): void {
     this.#lane(job.spec.priority).push(job);
-    this.#queuedSamples += job.queuedSamples;
+    this.#count(job.queuedSamples, job);
   }
 
   /** The job whose next image should get the next slot, if any. */
@@ -38,7 +44,7 @@ export class JobQueue {
 
   /** Notes that the head job handed one image to the engine; dequeues it when none are left. */
   tookSample(job: Job): void {
-    this.#queuedSamples -= 1;
+    this.#count(-1, job);
     if (job.queuedSamples === 0) this.remove(job, false);
   }
 
@@ -48,7 +54,7 @@ export class JobQueue {
     const index = lane.indexOf(job);
     if (index < 0) return;
     lane.splice(index, 1);
-    if (countSamples) this.#queuedSamples -= job.queuedSamples;
+    if (countSamples) this.#count(-job.queuedSamples, job);
   }
 
   /** Images that will get a slot before `job`'s first waiting image (0 = next). */
@@ -66,6 +72,12 @@ export class JobQueue {
   /** Every waiting job, in service order. */
   *jobs(): Generator<Job> {
     for (const priority of [...priorities].reverse()) yield* this.#lane(priority);
+  }
+
+  #count(samples: number, job: Job): void {
+    this.#queuedSamples += samples;
+    // Sums of fractions drift by rounding; an empty queue holds exactly no work.
+    this.#queuedWork = this.#queuedSamples === 0 ? 0 : this.#queuedWork + samples * job.imageWork;
   }
 
   #lane(priority: Priority): Job[] {

@@ -1,4 +1,4 @@
-import type { ErrorCode, Priority } from '../../shared/index.ts';
+import { type ErrorCode, imageMegapixels, type Priority, requestWork } from '../../shared/index.ts';
 import type { SampleSpec } from '../engine/engine-protocol.ts';
 import { imageSeed } from './image-seed.ts';
 import { sampleIdOf } from './sample-id.ts';
@@ -72,6 +72,10 @@ export class Job {
   /** Unique per admitted attempt, so late engine events of a replaced attempt are ignored. */
   readonly serial: number;
   readonly createdAt: number;
+  /** Megapixels of each of the job's images. */
+  readonly imageMegapixels: number;
+  /** Megapixel-steps of one of the job's images (`requestWork` with n = 1). */
+  readonly imageWork: number;
   state: JobState = 'queued';
   startedAt: number | null = null;
   finishedAt: number | null = null;
@@ -91,6 +95,9 @@ export class Job {
     this.spec = spec;
     this.serial = serial;
     this.createdAt = now;
+    const size = `${spec.width}x${spec.height}`;
+    this.imageMegapixels = imageMegapixels(size);
+    this.imageWork = requestWork({ n: 1, steps: spec.steps, size });
     this.samples = Array.from({ length: spec.count }, () => ({ status: 'queued' as const }));
     this.settled = new Promise((resolve) => {
       this.#resolve = resolve;

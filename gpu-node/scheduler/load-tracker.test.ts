@@ -30,12 +30,13 @@ describe('LoadTracker', () => {
     expect(tracker.retryAfterSeconds(10_000, 4)).toBe(120);
   });
 
-  it('load tracker: empty steps leave the step average alone', () => {
+  it('load tracker: empty steps leave the step average, the step curve and the work rate alone', () => {
     const tracker = new LoadTracker(() => 0);
-    tracker.recordStep(0, 500);
-    expect(tracker.stepMs).toBeNull();
-    tracker.recordStep(2, 40);
-    tracker.recordStep(0, 500);
+    const empty = { batchSize: 0, batchMegapixels: 0, durationMs: 500 };
+    tracker.recordSteps([empty]);
+    expect([tracker.stepMs, tracker.workPerSecond(), tracker.stepCurve()]).toEqual([null, null, []]);
+    tracker.recordSteps([{ batchSize: 2, batchMegapixels: 0.5, durationMs: 40 }, empty]);
     expect(tracker.stepMs).toBe(40);
+    expect(tracker.stepCurve()).toEqual([{ batch_megapixels: 0.5, step_ms: 40 }]);
   });
 });

@@ -1,25 +1,49 @@
-import { Ewma, RateMeter } from '../telemetry/load-statistics.ts';
+import type { StepCurvePoint } from '../../shared/index.ts';
+import type { StepRecord } from '../engine/engine-protocol.ts';
+import { DecayingRate, Ewma, RateMeter } from '../telemetry/load-statistics.ts';
+import { StepCurveEstimator } from './step-curve-estimator.ts';
 
 /** Weight of each new step or job time in its moving average. */
 const EWMA_WEIGHT = 0.2;
 /** Images per second are counted over this window. */
 const THROUGHPUT_WINDOW_MS = 10_000;
+/** Work per second fades with this time constant, the same horizon as images per second. */
+const WORK_RATE_TIME_CONSTANT_MS = THROUGHPUT_WINDOW_MS;
 /** Retry-After never asks a client to wait longer than this. */
 const MAX_RETRY_AFTER_SECONDS = 120;
 
-/** The pool's measured pace: step and job times, images per second, and the wait they imply. */
+/**
+ * The pool's measured pace: step and job times, the step curve, images and work per second,
+ * and the wait they imply.
+ */
 export class LoadTracker {
   readonly #stepMs = new Ewma(EWMA_WEIGHT);
   readonly #jobMs = new Ewma(EWMA_WEIGHT);
   readonly #throughput: RateMeter;
+  readonly #work: DecayingRate;
+  readonly #curve = new StepCurveEstimator();
 
   constructor(now: () => number) {
     this.#throughput = new RateMeter(THROUGHPUT_WINDOW_MS, now);
+    this.#work = new DecayingRate(WORK_RATE_TIME_CONSTANT_MS, now);
   }
 
-  /** Records one batched step; an empty step says nothing about the pace. */
-  recordStep(batchSize: number, durationMs: number): void {
-    if (batchSize > 0) this.#stepMs.add(durationMs);
+  /**
+   * Records the batched steps of one engine report, just finished: each step's time and its point
+   * on the step curve, and their work (each image advanced one step: a step does its batch's
+   * megapixels in megapixel-steps). Empty steps say nothing.
+   */
+  recordSteps(steps: readonly StepRecord[]): void {
+    let work = 0;
+    let busyMs = 0;
+    for (const { batchSize, batchMegapixels, durationMs } of steps) {
+      if (batchSize === 0) continue;
+      this.#stepMs.add(durationMs);
+      this.#curve.record(batchMegapixels, durationMs);
+      work += batchMegapixels;
+      busyMs += durationMs;
+    }
+    if (busyMs > 0) this.#work.add(work, busyMs);
   }
 
   /** Records one finished image. */
@@ -40,6 +64,16 @@ export class LoadTracker {
   /** Moving average of a job, in ms; null before the first. */
   get jobMs(): number | null {
     return this.#jobMs.value;
+  }
+
+  /** Megapixel-steps done per second lately; null before the first step. */
+  workPerSecond(): number | null {
+    return this.#work.perSecond();
+  }
+
+  /** The measured step curve; empty before the first step. */
+  stepCurve(): StepCurvePoint[] {
+    return this.#curve.curve();
   }
 
   /** Images finished per second, recently. */

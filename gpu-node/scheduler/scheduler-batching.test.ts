@@ -119,6 +119,9 @@ describe('Scheduler batching', () => {
       ewmaJobMs: 500,
       imagesPerSecond: 0.1,
       draining: false,
+      queuedWork: 0,
+      runningWork: 0,
+      workPerSecond: expect.any(Number),
     });
   });
 });

@@ -1,9 +1,11 @@
+import type { StepCurvePoint } from '../../shared/index.ts';
 import type { SampleProgress, StepRecord } from '../engine/engine-protocol.ts';
 import type { BatchEngine } from './batch-engine.ts';
 import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
 import { KeptJobs } from './kept-jobs.ts';
 import { LoadTracker } from './load-tracker.ts';
+import { RunningWork } from './running-work.ts';
 import { parseSampleId } from './sample-id.ts';
 
 /** Hooks for metrics; every method is optional work for the observer, never for the scheduler. */
@@ -48,6 +50,12 @@ export interface SchedulerLoad {
   readonly ewmaJobMs: number | null;
   readonly imagesPerSecond: number;
   readonly draining: boolean;
+  /** Megapixel-steps of the images waiting for a slot. */
+  readonly queuedWork: number;
+  /** Megapixel-steps left in the running batch. */
+  readonly runningWork: number;
+  /** Megapixel-steps done per second lately; null before the first step. */
+  readonly workPerSecond: number | null;
 }
 
 /**
@@ -65,6 +73,7 @@ export class Scheduler {
   readonly #unfinished = new Map<number, Job>();
   readonly #deadlineTimers = new Map<Job, NodeJS.Timeout>();
   readonly #pace: LoadTracker;
+  readonly #runningWork = new RunningWork();
   #nextSerial = 1;
   #draining = false;
   #idleWaiters: Array<() => void> = [];
@@ -77,7 +86,10 @@ export class Scheduler {
       onSteps: (steps, progress) => this.#onSteps(steps, progress),
       onDone: (sampleId, png, computeMs) => this.#onDone(sampleId, png, computeMs),
       onFailed: (sampleId, message) => this.#onFailed(sampleId, message),
-      onReleased: () => this.#pump(),
+      onReleased: (sampleId) => {
+        this.#runningWork.end(sampleId);
+        this.#pump();
+      },
     });
   }
 
@@ -145,7 +157,15 @@ export class Scheduler {
       ewmaJobMs: this.#pace.jobMs,
       imagesPerSecond: this.#pace.imagesPerSecond(),
       draining: this.#draining,
+      queuedWork: this.#queue.queuedWork,
+      runningWork: this.#runningWork.total,
+      workPerSecond: this.#pace.workPerSecond(),
     };
+  }
+
+  /** Measured step time by batch megapixels (issue 13); empty before the first step. */
+  stepCurve(): StepCurvePoint[] {
+    return this.#pace.stepCurve();
   }
 
   /** True while draining. */
@@ -173,6 +193,7 @@ export class Scheduler {
       }
       const index = job.nextQueuedSample;
       if (!engine.submit(job.sampleSpec(index))) break;
+      this.#runningWork.start(job.sampleId(index), job.spec.steps, job.imageMegapixels);
       job.nextQueuedSample += 1;
       job.samples[index] = { status: 'running', step: 0 };
       if (job.state === 'queued') {
@@ -190,17 +211,17 @@ export class Scheduler {
   }
 
   #onSteps(steps: readonly StepRecord[], progress: readonly SampleProgress[]): void {
-    for (const { batchSize, durationMs } of steps) {
-      this.#pace.recordStep(batchSize, durationMs);
-      this.#options.observer.onStep(batchSize, durationMs);
-    }
+    this.#pace.recordSteps(steps);
+    for (const { batchSize, durationMs } of steps) this.#options.observer.onStep(batchSize, durationMs);
     for (const { sampleId, step } of progress) {
+      this.#runningWork.progress(sampleId, step);
       const found = this.#findSample(sampleId);
       if (found) found.job.recordStep(found.index, step);
     }
   }
 
   #onDone(sampleId: string, png: Uint8Array, computeMs: number): void {
+    this.#runningWork.end(sampleId);
     this.#pace.recordImage();
     const found = this.#findSample(sampleId);
     if (found?.job.recordImage(found.index, png, computeMs)) {
@@ -212,6 +233,7 @@ export class Scheduler {
   }
 
   #onFailed(sampleId: string, message: string): void {
+    this.#runningWork.end(sampleId);
     const found = this.#findSample(sampleId);
     if (found) this.#fail(found.job, { code: 'inference_failed', message: `inference failed: ${message}` });
     this.#pump();
@@ -221,6 +243,8 @@ export class Scheduler {
     if (job.finished) return;
     this.#queue.remove(job);
     const running = job.runningSampleIndices().map((index) => job.sampleId(index));
+    // A cancelled image runs no further step, though it holds its slot until the engine lets go.
+    for (const sampleId of running) this.#runningWork.end(sampleId);
     if (running.length > 0) this.#options.engine.cancel(running);
     this.#settle(job, { ok: false, failure });
     this.#pump();

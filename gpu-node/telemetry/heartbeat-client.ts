@@ -1,5 +1,6 @@
 import type { TelemetryReport } from '../../shared/index.ts';
 import type { HeartbeatSigner } from '../security/heartbeat-signer.ts';
+import { isSignificantChange } from './heartbeat-change.ts';
 
 /** How the heartbeat client is wired. */
 export interface HeartbeatOptions {
@@ -14,18 +15,6 @@ export interface HeartbeatOptions {
 
 /** Pushes sent on change are spaced at least this far apart, so a burst costs one report. */
 export const MIN_CHANGE_GAP_MS = 100;
-
-/**
- * True when a report differs enough from the last one sent that the edge should hear now rather
- * than at the next tick: readiness or draining flipped, or the queue moved by a quarter of the
- * pool's slots (at least 2 images).
- */
-export function isSignificantChange(previous: TelemetryReport | null, next: TelemetryReport): boolean {
-  if (!previous) return true;
-  if (previous.draining !== next.draining || previous.ready !== next.ready) return true;
-  const threshold = Math.max(2, Math.ceil(next.slots / 4));
-  return Math.abs(previous.queued + previous.running - (next.queued + next.running)) >= threshold;
-}
 
 /**
  * Pushes signed telemetry to the edge every `intervalMs` and promptly on significant change.

@@ -96,6 +96,20 @@ describe('HeartbeatClient schedule', () => {
     await client.stop();
   });
 
+  it('heartbeat: notifyChange pushes a material change of work though the image counts did not move', async () => {
+    let queuedWork = 0;
+    const { client, pushes } = startRecordedClient(() =>
+      report({ queued: 1, work: { queued: queuedWork, running: 0, throughput_per_s: 10, step_curve: [] } }),
+    );
+    await elapse(0);
+    // One large image instead of one small one: twenty seconds of this pool's work.
+    queuedWork = 200;
+    client.notifyChange();
+    await elapse(MIN_CHANGE_GAP_MS);
+    expect(pushes.map((push) => push.work?.queued)).toEqual([0, 200]);
+    await client.stop();
+  });
+
   it('heartbeat: stop() sends one final report, and then nothing more, not even a change already due', async () => {
     let draining = false;
     const { client, pushes } = startRecordedClient(() => report({ draining }));

@@ -46,6 +46,30 @@ export class PoolMetrics implements Omit<SchedulerObserver, 'onChange'> {
       },
     });
     new Gauge({
+      name: 'spillway_queued_work_megapixel_steps',
+      help: 'Work waiting for a batch slot: images x steps x megapixels.',
+      registers,
+      collect() {
+        this.set(sources.load().queuedWork);
+      },
+    });
+    new Gauge({
+      name: 'spillway_running_work_megapixel_steps',
+      help: 'Work left in the running batches: remaining steps x megapixels, summed over images.',
+      registers,
+      collect() {
+        this.set(sources.load().runningWork);
+      },
+    });
+    new Gauge({
+      name: 'spillway_work_throughput_megapixel_steps_per_second',
+      help: 'Megapixel-steps done per second lately (exponentially time-weighted); 0 before the first step.',
+      registers,
+      collect() {
+        this.set(sources.load().workPerSecond ?? 0);
+      },
+    });
+    new Gauge({
       name: 'spillway_batch_slots',
       help: 'Images that can be denoised concurrently.',
       registers,

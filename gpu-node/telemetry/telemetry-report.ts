@@ -1,4 +1,11 @@
-import type { ExecutionProvider, GpuStats, ServedModel, TelemetryReport } from '../../shared/index.ts';
+import {
+  type ExecutionProvider,
+  type GpuStats,
+  roundWorkFigure,
+  type ServedModel,
+  type StepCurvePoint,
+  type TelemetryReport,
+} from '../../shared/index.ts';
 import type { SchedulerLoad } from '../scheduler/scheduler.ts';
 
 /** Inputs of a telemetry report. */
@@ -8,6 +15,8 @@ export interface TelemetrySources {
   readonly models: readonly ServedModel[];
   readonly provider: ExecutionProvider;
   readonly load: SchedulerLoad;
+  /** The scheduler's measured step curve (`Scheduler.stepCurve()`). */
+  readonly stepCurve: readonly StepCurvePoint[];
   readonly gpus: GpuStats[] | null;
   readonly ready: boolean;
   readonly now: number;
@@ -32,6 +41,13 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
     gpus: sources.gpus,
     draining: load.draining,
     ready: sources.ready && !load.draining,
+    // Rounded as the load headers round them, so the two agree when taken together.
+    work: {
+      queued: roundWorkFigure(load.queuedWork),
+      running: roundWorkFigure(load.runningWork),
+      throughput_per_s: roundOrNull(load.workPerSecond),
+      step_curve: [...sources.stepCurve],
+    },
   };
 }
 

@@ -1,20 +1,31 @@
-import type { ExecutionProvider } from '../../shared/index.ts';
+import { type ExecutionProvider, imageMegapixels } from '../../shared/index.ts';
 import type { EngineListener } from '../engine/engine-pool.ts';
 import type { SampleSpec } from '../engine/engine-protocol.ts';
 import { encodeRgbPng } from '../engine/png-encoder.ts';
 import type { PoolEngine } from '../pool-engine.ts';
 import { CountWatch } from './count-watch.ts';
 
+/** The batch a fake step runs, as a {@link FakeStepTime} sees it. */
+export interface FakeBatch {
+  readonly batchSize: number;
+  /** Sum over the batch's images of width × height / 10⁶. */
+  readonly batchMegapixels: number;
+}
+
+/** How long a fake step of `batch` reports it took: the host speed a test plays. */
+export type FakeStepTime = (batch: FakeBatch) => number;
+
 /** How a {@link FakeBatchEngine} is built. */
 export interface FakeBatchEngineOptions {
   readonly slots: number;
-  /** Wall time every step reports. */
-  readonly stepMs?: number;
+  /** Wall time every step reports: a constant, or a function of the batch. */
+  readonly stepMs?: number | FakeStepTime;
 }
 
 interface RunningSample {
   readonly spec: SampleSpec;
   step: number;
+  computeMs: number;
 }
 
 /** Wall time a fake step reports unless the engine is told otherwise. */
@@ -37,7 +48,8 @@ export class FakeBatchEngine implements PoolEngine {
   readonly cancelRequests: string[] = [];
   /** Batch size of every step run, in order. */
   readonly batchSizes: number[] = [];
-  readonly #stepMs: number;
+  /** Wall time each step reports unless {@link FakeBatchEngine.step} is told; a test may swap it. */
+  stepTime: FakeStepTime;
   readonly #running = new Map<string, RunningSample>();
   readonly #leaving = new Set<string>();
   readonly #submissions = new CountWatch(() => this.submitted.length);
@@ -47,7 +59,8 @@ export class FakeBatchEngine implements PoolEngine {
 
   constructor(options: FakeBatchEngineOptions) {
     this.slots = options.slots;
-    this.#stepMs = options.stepMs ?? FAKE_STEP_MS;
+    const stepMs = options.stepMs ?? FAKE_STEP_MS;
+    this.stepTime = typeof stepMs === 'number' ? () => stepMs : stepMs;
   }
 
   /** @inheritdoc */
@@ -73,7 +86,7 @@ export class FakeBatchEngine implements PoolEngine {
   /** @inheritdoc */
   submit(sample: SampleSpec): boolean {
     if (this.freeSlots <= 0) return false;
-    this.#running.set(sample.sampleId, { spec: sample, step: 0 });
+    this.#running.set(sample.sampleId, { spec: sample, step: 0, computeMs: 0 });
     this.submitted.push(sample);
     this.#submissions.notify();
     this.#stepSoon();
@@ -96,25 +109,34 @@ export class FakeBatchEngine implements PoolEngine {
 
   /**
    * One step boundary and one step: cancelled samples leave (each reported released), every
-   * other sample advances a step, the step and progress are reported, and samples at their last
-   * step are done.
+   * other sample advances a step, the step (taking `durationMs`, by default what
+   * {@link FakeBatchEngine.stepTime} says for this batch) and progress are reported, and samples
+   * at their last step are done.
    */
-  step(): void {
+  step(durationMs?: number): void {
     for (const sampleId of this.#leaving) {
       if (this.#running.delete(sampleId)) this.#listener?.onReleased(sampleId);
     }
     this.#leaving.clear();
     const batch = [...this.#running.values()];
-    for (const sample of batch) sample.step += 1;
+    const batchMegapixels = batch.reduce(
+      (sum, { spec }) => sum + imageMegapixels(`${spec.width}x${spec.height}`),
+      0,
+    );
+    const stepMs = durationMs ?? this.stepTime({ batchSize: batch.length, batchMegapixels });
+    for (const sample of batch) {
+      sample.step += 1;
+      sample.computeMs += stepMs;
+    }
     this.batchSizes.push(batch.length);
     this.#listener?.onSteps(
-      [{ batchSize: batch.length, durationMs: this.#stepMs }],
+      [{ batchSize: batch.length, batchMegapixels, durationMs: stepMs }],
       batch.map((sample) => ({ sampleId: sample.spec.sampleId, step: sample.step })),
     );
     for (const sample of batch) {
       const { spec } = sample;
       if (sample.step < spec.steps || !this.#running.delete(spec.sampleId)) continue;
-      this.#listener?.onDone(spec.sampleId, solidPng(spec), spec.steps * this.#stepMs);
+      this.#listener?.onDone(spec.sampleId, solidPng(spec), sample.computeMs);
     }
   }
 

@@ -146,7 +146,13 @@ describe('gpu-node lifecycle', () => {
       'cpu',
     ]);
     await eventually(() => received.length >= 3);
-    expect(received[0]).toMatchObject({ pool_id: 'hb-pool', execution_provider: 'cpu', draining: false });
+    expect(received[0]).toMatchObject({
+      pool_id: 'hb-pool',
+      execution_provider: 'cpu',
+      draining: false,
+      // An idle pool that has measured nothing: no invented curve or throughput.
+      work: { queued: 0, running: 0, throughput_per_s: null, step_curve: [] },
+    });
     pool.child.kill('SIGTERM');
     expect(await pool.exited).toBe(0);
     expect(received.at(-1)?.draining).toBe(true);

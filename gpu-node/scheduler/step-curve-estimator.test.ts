@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_STEP_CURVE_POINTS } from '../../shared/index.ts';
+import { RECENT_STEPS_PER_BUCKET, STALE_AFTER_BUSY_MS, StepCurveEstimator } from './step-curve-estimator.ts';
+
+/** Megapixels of one 512x512 image. */
+const MP_512 = 0.262144;
+
+/** Records `count` steps of `megapixels` each taking `ms`. */
+function steps(estimator: StepCurveEstimator, count: number, megapixels: number, ms: number): void {
+  for (let step = 0; step < count; step++) estimator.record(megapixels, ms);
+}
+
+describe('StepCurveEstimator', () => {
+  it('step curve: nothing measured is an empty curve, never an invented one', () => {
+    const estimator = new StepCurveEstimator();
+    expect(estimator.curve()).toEqual([]);
+    estimator.record(0, 12);
+    estimator.record(MP_512, 0);
+    estimator.record(Number.NaN, 12);
+    estimator.record(MP_512, Number.POSITIVE_INFINITY);
+    expect(estimator.curve()).toEqual([]);
+  });
+
+  it('step curve: one point per measured batch size, at the mean megapixels, in increasing order; the rest absent', () => {
+    const estimator = new StepCurveEstimator();
+    steps(estimator, 3, 4 * MP_512, 60);
+    steps(estimator, 3, MP_512, 20);
+    // 0.6 and 0.9 share the octave [0.5, 1): one point at their mean.
+    estimator.record(0.6, 30);
+    estimator.record(0.9, 40);
+    expect(estimator.curve()).toEqual([
+      { batch_megapixels: MP_512, step_ms: 20 },
+      { batch_megapixels: 0.75, step_ms: 30 },
+      { batch_megapixels: 1.04858, step_ms: 60 },
+    ]);
+  });
+
+  it('step curve: a single spike does not move a point; a change of host speed takes it over within a few steps', () => {
+    const estimator = new StepCurveEstimator();
+    steps(estimator, 20, MP_512, 20);
+    estimator.record(MP_512, 2_000);
+    expect(estimator.curve()).toEqual([{ batch_megapixels: MP_512, step_ms: 20 }]);
+
+    // The host slows to a third of its speed (another tenant on the GPU, thermal throttling).
+    steps(estimator, Math.ceil(RECENT_STEPS_PER_BUCKET / 2), MP_512, 60);
+    expect(estimator.curve()).toEqual([{ batch_megapixels: MP_512, step_ms: 60 }]);
+    steps(estimator, RECENT_STEPS_PER_BUCKET, MP_512, 15);
+    expect(estimator.curve()).toEqual([{ batch_megapixels: MP_512, step_ms: 15 }]);
+  });
+
+  it('step curve: with two steps measured, the ordinary one wins over a spike', () => {
+    const estimator = new StepCurveEstimator();
+    estimator.record(MP_512, 900);
+    estimator.record(MP_512, 20);
+    expect(estimator.curve()).toEqual([{ batch_megapixels: MP_512, step_ms: 20 }]);
+  });
+
+  it('step curve: a size the pool stopped serving is forgotten after a while of busy time, not of idle time', () => {
+    const estimator = new StepCurveEstimator();
+    steps(estimator, 5, 4, 400);
+    steps(estimator, 5, MP_512, 20);
+    // However long the pool then idles, nothing ages: the estimator has no clock.
+    expect(estimator.curve().map((point) => point.batch_megapixels)).toEqual([MP_512, 4]);
+
+    // The pool now serves only small batches; once it has stepped them for the staleness
+    // horizon, the large batches' point goes.
+    const ms = 20;
+    steps(estimator, Math.floor(STALE_AFTER_BUSY_MS / ms) - 5, MP_512, ms);
+    expect(estimator.curve().map((point) => point.batch_megapixels)).toEqual([MP_512, 4]);
+    steps(estimator, 10, MP_512, ms);
+    expect(estimator.curve()).toEqual([{ batch_megapixels: MP_512, step_ms: 20 }]);
+  });
+
+  it('step curve: across more sizes than a report holds, the least recently stepped is evicted', () => {
+    const estimator = new StepCurveEstimator();
+    const octaves = Array.from({ length: MAX_STEP_CURVE_POINTS + 2 }, (_, index) => 2 ** (index - 6));
+    for (const megapixels of octaves) steps(estimator, 2, megapixels, 10 + 100 * megapixels);
+    expect(estimator.curve().map((point) => point.batch_megapixels)).toEqual(octaves.slice(2));
+    // The oldest remaining one, stepped again, survives the next newcomer.
+    estimator.record(octaves[2] ?? 0, 12);
+    estimator.record(2 ** 10, 5_000);
+    expect(estimator.curve().map((point) => point.batch_megapixels)).toEqual([
+      octaves[2],
+      ...octaves.slice(4),
+      2 ** 10,
+    ]);
+  });
+
+  it('step curve: whatever the steps, at most MAX_STEP_CURVE_POINTS positive points in strictly increasing order', () => {
+    const step = fc.record({
+      megapixels: fc.double({ min: 1e-4, max: 1e3, noNaN: true }),
+      ms: fc.double({ min: 1e-3, max: 1e5, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300 }), (recorded) => {
+        const estimator = new StepCurveEstimator();
+        for (const { megapixels, ms } of recorded) estimator.record(megapixels, ms);
+        const curve = estimator.curve();
+        expect(curve.length).toBeLessThanOrEqual(MAX_STEP_CURVE_POINTS);
+        expect(curve.length === 0).toBe(recorded.length === 0);
+        curve.forEach((point, index) => {
+          expect(point.step_ms).toBeGreaterThan(0);
+          expect(point.batch_megapixels).toBeGreaterThan(curve[index - 1]?.batch_megapixels ?? 0);
+          // Measured only: every point lies within what was recorded.
+          const measured = recorded.map((entry) => entry.ms);
+          expect(point.step_ms).toBeGreaterThanOrEqual(Math.min(...measured) * (1 - 1e-5));
+          expect(point.step_ms).toBeLessThanOrEqual(Math.max(...measured) * (1 + 1e-5));
+        });
+      }),
+    );
+  });
+});
