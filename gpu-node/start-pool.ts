@@ -90,6 +90,8 @@ export async function startPool(
       models: servedModels,
       provider: engine.provider,
       load: loadOf(),
+      // Each engine worker steps its own batch of up to `maxBatchSize` images.
+      batches: Math.max(1, Math.round(engine.slots / config.maxBatchSize)),
       stepCurve: scheduler?.stepCurve() ?? [],
       gpus: gpuProbe.latest,
       ready: true,

@@ -15,6 +15,8 @@ export interface TelemetrySources {
   readonly models: readonly ServedModel[];
   readonly provider: ExecutionProvider;
   readonly load: SchedulerLoad;
+  /** Batches the engine steps in parallel (its workers); the step curve describes one. */
+  readonly batches: number;
   /** The scheduler's measured step curve (`Scheduler.stepCurve()`). */
   readonly stepCurve: readonly StepCurvePoint[];
   readonly gpus: GpuStats[] | null;
@@ -46,6 +48,7 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
       queued: roundWorkFigure(load.queuedWork),
       running: roundWorkFigure(load.runningWork),
       throughput_per_s: roundOrNull(load.workPerSecond),
+      batches: sources.batches,
       step_curve: [...sources.stepCurve],
     },
   };

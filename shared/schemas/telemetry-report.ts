@@ -46,6 +46,15 @@ export const poolWorkSchema = z.object({
     .nonnegative()
     .nullable()
     .describe('Megapixel-steps the pool completed per second lately; null before it completed any.'),
+  batches: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Batches the pool steps in parallel (its engine workers, each with its own batch of up to ' +
+        '`slots / batches` images); `step_curve` describes one of them. Absent means 1.',
+    ),
   step_curve: z
     .array(stepCurvePointSchema)
     .max(MAX_STEP_CURVE_POINTS)
