@@ -89,6 +89,8 @@ export class Job {
   #watchers = 0;
   #lastProgress = 0;
   #lastPosition = -1;
+  /** When the latest `queued` event went out (scheduler clock), for {@link Job.notePoolStepped}. */
+  #lastQueuedEventAt = Number.NEGATIVE_INFINITY;
   #computeMs = 0;
 
   constructor(spec: JobSpec, serial: number, now: number) {
@@ -158,10 +160,23 @@ export class Job {
   }
 
   /** Emits `queued` with the job's queue position when it changed since the last one. */
-  notePosition(position: number): void {
+  notePosition(position: number, now = this.#lastQueuedEventAt): void {
     if (position === this.#lastPosition) return;
     this.#lastPosition = position;
+    this.#lastQueuedEventAt = now;
     this.emit({ type: 'queued', position });
+  }
+
+  /**
+   * The pool stepped another batch while this job waits: repeats its queue position, at most
+   * every `intervalMs`, so a caller can tell a pool busy with others from one that stopped (the
+   * edge's stall detection: silence means the pool itself is stuck).
+   */
+  notePoolStepped(now: number, intervalMs: number): void {
+    if (this.state !== 'queued' || this.#lastPosition < 0 || now - this.#lastQueuedEventAt < intervalMs)
+      return;
+    this.#lastQueuedEventAt = now;
+    this.emit({ type: 'queued', position: this.#lastPosition });
   }
 
   /** Records a step of one sample and emits progress when the slowest image advanced. */

@@ -124,4 +124,24 @@ describe('Scheduler batching', () => {
       workPerSecond: expect.any(Number),
     });
   });
+
+  it('scheduler: a queued job hears its position again while the pool steps others, at most every interval', () => {
+    const harness = createTestScheduler({ slots: 1 });
+    const { scheduler, engine } = harness;
+    admit(scheduler, testJobSpec({ jobId: 'running', steps: 20 }));
+    const waiting = admit(scheduler, testJobSpec({ jobId: 'waiting', steps: 2 }));
+    const events = recordEvents(waiting);
+    // Ten steps 50 ms apart: a keep-alive at most every QUEUED_ALIVE_INTERVAL_MS (100 ms).
+    for (let step = 0; step < 10; step++) {
+      harness.now += 50;
+      engine.step();
+    }
+    const queued = events.filter((event) => event.type === 'queued');
+    expect(queued.length).toBeGreaterThanOrEqual(4);
+    expect(queued.length).toBeLessThanOrEqual(6);
+    expect(queued.every((event) => event.type === 'queued' && event.position === 0)).toBe(true);
+    // A pool that stops stepping sends nothing more.
+    harness.now += 10_000;
+    expect(events.filter((event) => event.type === 'queued')).toHaveLength(queued.length);
+  });
 });

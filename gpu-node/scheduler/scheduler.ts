@@ -9,6 +9,9 @@ import { RunningWork } from './running-work.ts';
 import { parseSampleId } from './sample-id.ts';
 
 /** Hooks for metrics; every method is optional work for the observer, never for the scheduler. */
+
+/** A job waiting in the queue hears its position again at least this often while the pool steps. */
+export const QUEUED_ALIVE_INTERVAL_MS = 100;
 export interface SchedulerObserver {
   onStep(batchSize: number, durationMs: number): void;
   onJobSettled(job: Job): void;
@@ -203,8 +206,9 @@ export class Scheduler {
       this.#queue.tookSample(job);
     }
     let ahead = 0;
+    const now = this.#options.now();
     for (const waiting of this.#queue.jobs()) {
-      waiting.notePosition(ahead);
+      waiting.notePosition(ahead, now);
       ahead += waiting.queuedSamples;
     }
     this.#resolveIfIdle();
@@ -218,6 +222,8 @@ export class Scheduler {
       const found = this.#findSample(sampleId);
       if (found) found.job.recordStep(found.index, step);
     }
+    const now = this.#options.now();
+    for (const waiting of this.#queue.jobs()) waiting.notePoolStepped(now, QUEUED_ALIVE_INTERVAL_MS);
   }
 
   #onDone(sampleId: string, png: Uint8Array, computeMs: number): void {
