@@ -28,7 +28,9 @@ export interface HedgeOptions {
  * `refused` = the pool turned the work away (capacity, our credential) and is healthy;
  * `rejected` = the request's own fault, the pool is healthy; `timed_out` = the deadline ran out;
  * `canceled` = the caller went away; `hedge_lost` = the call ran late and a hedged copy on
- * another pool answered first; `failed` = the pool took the work and did not deliver.
+ * another pool answered first; `rerouted` = the pool acknowledged a longer queue than routing
+ * expected and the request moved before it started; `failed` = the pool took the work and did
+ * not deliver.
  */
 export type AttemptOutcome =
   | 'ok'
@@ -38,6 +40,7 @@ export type AttemptOutcome =
   | 'timed_out'
   | 'canceled'
   | 'hedge_lost'
+  | 'rerouted'
   | 'failed';
 
 /** One call to one pool, reported through `onAttempt` and returned in `attempts`. */
@@ -52,6 +55,24 @@ export interface AttemptRecord {
   readonly durationMs: number;
   /** Load the pool piggybacked on its answer, if any. */
   readonly load: PiggybackedLoad | null;
+}
+
+/** What the dispatcher learns from streamed calls, and the second look it takes at a queued one. */
+export interface AckOptions {
+  /** Every event from a call's pool: a sign the pool makes progress (stall detection). */
+  readonly onPoolProgress?: (poolId: string, now: number) => void;
+  /** Once per call: ms from sending it to the pool's first event (the pool's round trip). */
+  readonly onRoundTrip?: (poolId: string, ms: number) => void;
+  /**
+   * Whether a call the pool acknowledged as queued at `position` should move to `next` before it
+   * starts (`moves`: how often this request moved already). Asked once per new position.
+   */
+  readonly shouldMove?: (
+    candidate: DispatchCandidate,
+    position: number,
+    next: DispatchCandidate,
+    moves: number,
+  ) => boolean;
 }
 
 /** Inputs of `dispatchWithFailover`. */
@@ -84,6 +105,13 @@ export interface DispatchOptions {
    * a copy at once, outside the hedge budget (it is a failover: the stalled call may never end).
    */
   readonly onProgress?: (progress: BackendProgress) => void;
+  /**
+   * Streams every call's events even with no `onProgress` consumer (sync requests), so stalls,
+   * round trips and acknowledgements are seen there too.
+   */
+  readonly streamProgress?: boolean;
+  /** Round trips, progress and the acknowledgement re-route of streamed calls. */
+  readonly ack?: AckOptions;
   /** Least silence after a step that counts as a stall, ms (default 400, `DEFAULT_STALL_AFTER_MS`). */
   readonly stallAfterMs?: number;
   /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */

@@ -1,5 +1,5 @@
-import { BackendCallError, type BackendResult, type ImageBackend } from '../../backends/index.ts';
-import { DEFAULT_STALL_AFTER_MS } from '../routing/index.ts';
+import type { BackendCallError } from '../../backends/index.ts';
+import { MAX_REROUTES } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
 import type {
   AttemptOutcome,
@@ -8,24 +8,7 @@ import type {
   DispatchOptions,
   DispatchResult,
 } from './dispatch-types.ts';
-import { StepWatch } from './step-watch.ts';
-
-/** One pool call in flight. */
-interface Call {
-  readonly candidate: DispatchCandidate;
-  readonly backend: ImageBackend;
-  readonly token: string;
-  readonly started: number;
-  /** True for the copy a late call got; false for the call that ran late. */
-  readonly isHedge: boolean;
-  readonly settled: Promise<Settled>;
-  /** Its step events, when the call streams them (`DispatchOptions.onProgress`). */
-  readonly steps: StepWatch | null;
-}
-
-type Settled =
-  | { readonly call: Call; readonly ok: true; readonly result: BackendResult }
-  | { readonly call: Call; readonly ok: false; readonly error: BackendCallError };
+import { type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
 
 /**
  * Sends one request to the first candidate pool and fails over down the list, so the client
@@ -57,15 +40,16 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   const attempts: AttemptRecord[] = [];
   if (options.candidates.length === 0) return { ok: false, error: 'no_candidates', attempts };
   const waiting = [...options.candidates];
-  const running = new Set<Call>();
+  const running = new Set<PoolCall>();
   let started = 0;
   let hedged = false;
+  let moves = 0;
   let lastError: BackendCallError | null = null;
 
   const startNext = async (isHedge = false): Promise<boolean> => {
     const candidate = waiting.shift();
     if (!candidate || started >= maxAttempts) return false;
-    const call = await startCall(options, candidate, isHedge);
+    const call = await startPoolCall(options, candidate, isHedge);
     if (!call) return false;
     started++;
     running.add(call);
@@ -78,10 +62,25 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
         break;
       if (!(await startNext())) break;
     }
+    if (moves < MAX_REROUTES && started < maxAttempts && rerouteNow(options, running, waiting, moves)) {
+      // The pool's acknowledgement showed a queue the snapshot did not: move while it costs nothing.
+      const [queued] = running;
+      if (queued) {
+        moves++;
+        running.delete(queued);
+        leave(options, attempts, queued, 'rerouted');
+        await startNext();
+        continue;
+      }
+    }
     const hedgeAtMs = hedged ? null : hedgeAt(options, running, waiting, started, maxAttempts);
     const stallAtMs = hedged ? null : stallAt(running, waiting, started, maxAttempts);
     const wakeAtMs = earliest(hedgeAtMs, stallAtMs);
-    const next = await nextEvent(running, wakeAtMs, options.now, untilJudgeable(running, hedged, stallAtMs));
+    const wakeOn = firstOf(
+      untilJudgeable(running, hedged, stallAtMs),
+      untilAcknowledged(options, running, moves),
+    );
+    const next = await nextEvent(running, wakeAtMs, options.now, wakeOn);
     if (next === 'hedge') {
       // A step may have come in meanwhile: a stall only if the call is still quiet now.
       const stalled =
@@ -117,53 +116,46 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   return { ok: false, error: lastError ?? 'deadline_exceeded', attempts };
 }
 
-async function startCall(
+/**
+ * Whether the single call in flight, queued at a position its pool just acknowledged, should move
+ * to the next candidate (`AckOptions.shouldMove`); each position is judged once.
+ */
+function rerouteNow(
   options: DispatchOptions,
-  candidate: DispatchCandidate,
-  isHedge: boolean,
-): Promise<Call | null> {
-  if (options.deadlineAt - options.now() <= 0) return null;
-  const backend = options.backendFor(candidate.protocol);
-  const token = await options.tokenFor(candidate.poolId);
-  const started = options.now();
-  const deadlineMs = options.deadlineAt - started;
-  if (deadlineMs <= 0) return null;
-  options.onStart?.(candidate.poolId, candidate);
-  const { onProgress } = options;
-  const steps = onProgress ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) : null;
-  const partial = { candidate, backend, token, started, isHedge, steps };
-  const settled = backend
-    .generate({
-      poolUrl: candidate.url,
-      jobId: options.jobId,
-      request: options.request,
-      deadlineMs,
-      token,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(onProgress && steps
-        ? {
-            onProgress: (progress) => {
-              steps.observe(progress, options.now());
-              onProgress(progress);
-            },
-          }
-        : {}),
-    })
-    .then(
-      (result): Settled => ({ call, ok: true, result }),
-      (error: unknown): Settled => {
-        if (!BackendCallError.isInstance(error)) throw error;
-        return { call, ok: false, error };
-      },
-    );
-  const call: Call = { ...partial, settled };
-  return call;
+  running: ReadonlySet<PoolCall>,
+  waiting: readonly DispatchCandidate[],
+  moves: number,
+): boolean {
+  const shouldMove = options.ack?.shouldMove;
+  const next = waiting[0];
+  if (!shouldMove || !next || running.size !== 1) return false;
+  const [call] = running;
+  const position = call?.ack?.unjudgedPosition() ?? null;
+  if (!call || position === null) return false;
+  call.ack?.judge();
+  return shouldMove(call.candidate, position, next, moves);
+}
+
+/** While a re-route may still apply, each event of the single call is a reason to look again. */
+function untilAcknowledged(
+  options: DispatchOptions,
+  running: ReadonlySet<PoolCall>,
+  moves: number,
+): Promise<void> | null {
+  if (!options.ack?.shouldMove || moves >= MAX_REROUTES || running.size !== 1) return null;
+  const [call] = running;
+  return call?.ack?.nextEvent() ?? null;
+}
+
+function firstOf(a: Promise<void> | null, b: Promise<void> | null): Promise<void> | null {
+  if (a === null) return b;
+  return b === null ? a : Promise.race([a, b]);
 }
 
 /** When the single call in flight turns late and a hedge could start; null when none applies. */
 function hedgeAt(
   options: DispatchOptions,
-  running: ReadonlySet<Call>,
+  running: ReadonlySet<PoolCall>,
   waiting: readonly DispatchCandidate[],
   started: number,
   maxAttempts: number,
@@ -177,7 +169,7 @@ function hedgeAt(
 
 /** When the single call in flight counts as stalled (see `StepWatch`); null when none applies. */
 function stallAt(
-  running: ReadonlySet<Call>,
+  running: ReadonlySet<PoolCall>,
   waiting: readonly DispatchCandidate[],
   started: number,
   maxAttempts: number,
@@ -189,7 +181,7 @@ function stallAt(
 
 /** Until a streamed call has stepped enough to be judged, each step is a reason to look again. */
 function untilJudgeable(
-  running: ReadonlySet<Call>,
+  running: ReadonlySet<PoolCall>,
   hedged: boolean,
   stallAtMs: number | null,
 ): Promise<void> | null {
@@ -205,12 +197,12 @@ function earliest(a: number | null, b: number | null): number | null {
 
 /** The first call to settle, or 'hedge' if the wake-up time (or `wakeOn`) comes first. */
 async function nextEvent(
-  running: ReadonlySet<Call>,
+  running: ReadonlySet<PoolCall>,
   wakeAtMs: number | null,
   now: () => number,
   wakeOn: Promise<void> | null,
-): Promise<Settled | 'hedge'> {
-  const settling: Promise<Settled | 'hedge'>[] = [...running].map((call) => call.settled);
+): Promise<SettledCall | 'hedge'> {
+  const settling: Promise<SettledCall | 'hedge'>[] = [...running].map((call) => call.settled);
   if (wakeOn) settling.push(wakeOn.then(() => 'hedge' as const));
   if (wakeAtMs === null) return Promise.race(settling);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -229,13 +221,22 @@ async function nextEvent(
  * the late call is `hedge_lost` (a sign of a stalled or slowed pool); a copy that lost to the
  * late call it was hedging is merely `canceled`.
  */
-function abandon(options: DispatchOptions, attempts: AttemptRecord[], call: Call): void {
+function abandon(options: DispatchOptions, attempts: AttemptRecord[], call: PoolCall): void {
+  leave(options, attempts, call, call.isHedge ? 'canceled' : 'hedge_lost');
+}
+
+/** Stops waiting for a call and cancels it on its pool, recording why. */
+function leave(
+  options: DispatchOptions,
+  attempts: AttemptRecord[],
+  call: PoolCall,
+  outcome: 'canceled' | 'hedge_lost' | 'rerouted',
+): void {
   // No per-call abort signal: one cost every request about a tenth of a millisecond in workerd
   // (bench/edge), and the explicit cancel below ends the call on the pool, which then answers
   // it; a Worker also drops its unfinished subrequests once the response is sent. That
   // settlement comes after the result and is of no interest.
   call.settled.catch(() => undefined);
-  const outcome = call.isHedge ? 'canceled' : 'hedge_lost';
   record(options, attempts, call, outcome, { status: null, code: outcome, load: null });
   cancelInBackground(options, call);
 }
@@ -243,7 +244,7 @@ function abandon(options: DispatchOptions, attempts: AttemptRecord[], call: Call
 function record(
   options: DispatchOptions,
   attempts: AttemptRecord[],
-  call: Call,
+  call: PoolCall,
   outcome: AttemptOutcome,
   result: Pick<AttemptRecord, 'status' | 'code' | 'load'>,
 ): void {
@@ -265,7 +266,7 @@ function record(
  * gpu-node drops a job whose caller hung up, but other protocols may not, so ask explicitly;
  * best effort.
  */
-function cancelInBackground(options: DispatchOptions, call: Call): void {
+function cancelInBackground(options: DispatchOptions, call: PoolCall): void {
   const cancelled = call.backend
     .cancel({ poolUrl: call.candidate.url, jobId: options.jobId, token: call.token })
     .catch(() => undefined);

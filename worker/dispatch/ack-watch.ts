@@ -1,0 +1,40 @@
+import type { BackendProgress } from '../../backends/index.ts';
+
+/**
+ * Watches one streamed pool call for the pool's acknowledgement: where it queued the request,
+ * until the request starts running. The dispatcher takes one look at each new queued position
+ * (the acknowledgement re-route: a request that landed in a longer queue than the snapshot
+ * promised moves while it costs nothing), never once the request runs.
+ */
+export class AckWatch {
+  private position: number | null = null;
+  private judged: number | null = null;
+  private running = false;
+  private waiters: Array<() => void> = [];
+
+  /** Notes an event of the call. */
+  observe(progress: BackendProgress): void {
+    if (progress.kind === 'progress') this.running = true;
+    else this.position = progress.position;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** A queued position not judged yet, while the request has not started; else null. */
+  unjudgedPosition(): number | null {
+    if (this.running || this.position === null || this.position === this.judged) return null;
+    return this.position;
+  }
+
+  /** Marks the current position as judged. */
+  judge(): void {
+    this.judged = this.position;
+  }
+
+  /** Resolves at the call's next event, while a position may still come to judge. */
+  nextEvent(): Promise<void> | null {
+    if (this.running) return null;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

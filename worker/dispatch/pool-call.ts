@@ -1,0 +1,82 @@
+import { BackendCallError, type BackendResult, type ImageBackend } from '../../backends/index.ts';
+import { DEFAULT_STALL_AFTER_MS } from '../routing/index.ts';
+import { AckWatch } from './ack-watch.ts';
+import type { DispatchCandidate, DispatchOptions } from './dispatch-types.ts';
+import { StepWatch } from './step-watch.ts';
+
+/** One pool call in flight. */
+export interface PoolCall {
+  readonly candidate: DispatchCandidate;
+  readonly backend: ImageBackend;
+  readonly token: string;
+  readonly started: number;
+  /** True for the copy a late call got; false for the call that ran late. */
+  readonly isHedge: boolean;
+  readonly settled: Promise<SettledCall>;
+  /** Its step events and acknowledgement, when the call streams them. */
+  readonly steps: StepWatch | null;
+  readonly ack: AckWatch | null;
+}
+
+/** How a call ended. */
+export type SettledCall =
+  | { readonly call: PoolCall; readonly ok: true; readonly result: BackendResult }
+  | { readonly call: PoolCall; readonly ok: false; readonly error: BackendCallError };
+
+/**
+ * Calls one pool with the remaining budget as its deadline; null when no time is left. A call
+ * streams the pool's events when anyone listens (`onProgress`, `streamProgress`, `ack`): they feed
+ * its step watch (stalls), its acknowledgement (the re-route), the pool's round trip and the
+ * isolate's progress per pool.
+ */
+export async function startPoolCall(
+  options: DispatchOptions,
+  candidate: DispatchCandidate,
+  isHedge: boolean,
+): Promise<PoolCall | null> {
+  if (options.deadlineAt - options.now() <= 0) return null;
+  const backend = options.backendFor(candidate.protocol);
+  const token = await options.tokenFor(candidate.poolId);
+  const started = options.now();
+  const deadlineMs = options.deadlineAt - started;
+  if (deadlineMs <= 0) return null;
+  options.onStart?.(candidate.poolId, candidate);
+  const { onProgress, ack: listeners } = options;
+  const streamed = onProgress !== undefined || options.streamProgress === true || listeners !== undefined;
+  const steps = streamed ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) : null;
+  const ack = streamed ? new AckWatch() : null;
+  let acknowledged = false;
+  const settled = backend
+    .generate({
+      poolUrl: candidate.url,
+      jobId: options.jobId,
+      request: options.request,
+      deadlineMs,
+      token,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(steps && ack
+        ? {
+            onProgress: (progress) => {
+              const now = options.now();
+              if (!acknowledged) {
+                acknowledged = true;
+                listeners?.onRoundTrip?.(candidate.poolId, now - started);
+              }
+              listeners?.onPoolProgress?.(candidate.poolId, now);
+              steps.observe(progress, now);
+              ack.observe(progress);
+              onProgress?.(progress);
+            },
+          }
+        : {}),
+    })
+    .then(
+      (result): SettledCall => ({ call, ok: true, result }),
+      (error: unknown): SettledCall => {
+        if (!BackendCallError.isInstance(error)) throw error;
+        return { call, ok: false, error };
+      },
+    );
+  const call: PoolCall = { candidate, backend, token, started, isHedge, steps, ack, settled };
+  return call;
+}
