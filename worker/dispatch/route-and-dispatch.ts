@@ -1,11 +1,5 @@
 import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
-import {
-  type GenerationRequest,
-  imageMegapixels,
-  type Priority,
-  requestWork,
-  type Tier,
-} from '../../shared/index.ts';
+import type { GenerationRequest, Priority, Tier } from '../../shared/index.ts';
 import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
@@ -102,21 +96,14 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const model = request.model ?? '';
   const now = services.now();
   const policy = services.config.routing;
-  const index = fleetIndexOf(snapshot, model, policy);
-  // Steps and size the request leaves out are the model's defaults as the fleet reports them.
-  const steps = request.steps ?? index.defaults?.steps;
-  const size = request.size ?? index.defaults?.size;
   const routingRequest = {
     model,
     images: request.n,
-    ...(steps !== undefined && size !== undefined
-      ? { work: requestWork({ n: request.n, steps, size }), steps, imageMegapixels: imageMegapixels(size) }
-      : {}),
     allowedProviders: tenant.allowed_providers,
     allowedRegions: tenant.allowed_regions,
   };
   // At most as many candidates as the dispatcher will call (3 attempts).
-  const ranked = pickPools(index, {
+  const ranked = pickPools(fleetIndexOf(snapshot, model, policy), {
     request: routingRequest,
     observations: services.observations,
     policy,
@@ -217,8 +204,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
 
 /**
  * A call far past its prediction (a stalled or slowed pool) gets a copy on the next pool, within
- * the hedge budget; the loser is cancelled (docs/routing.md). `predictedMs` is this request's own
- * (its work on that pool's curve), so a big request is not hedged on a small one's clock.
+ * the hedge budget; the loser is cancelled (docs/routing.md).
  */
 function hedgeFor(budget: RetryBudget) {
   return {
