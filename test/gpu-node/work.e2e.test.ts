@@ -58,7 +58,13 @@ describe('gpu-node work figures (fake engine)', () => {
   it('work: a pool that has measured nothing reports no curve and no throughput, never invented ones', async () => {
     const pool = currentPool();
     const { report, load } = await telemetryWithHeaders(pool.url);
-    expect(report.work).toEqual({ queued: 0, running: 0, throughput_per_s: null, batches: 1, step_curve: [] });
+    expect(report.work).toEqual({
+      queued: 0,
+      running: 0,
+      throughput_per_s: null,
+      batches: 1,
+      step_curve: [],
+    });
     expect(load).toMatchObject({ queuedWork: 0, runningWork: 0 });
     // Prometheus has no null: the gauge reads 0 until the first step.
     const families = await metrics(pool.url);
