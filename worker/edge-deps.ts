@@ -81,9 +81,9 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
       return adapter;
     },
     // Best effort: a registry that cannot be reached leaves the isolate's own ejection in place.
-    reportSuspect: (poolId) =>
+    reportSuspect: (poolId, reason) =>
       fleetRegistryOf(env)
-        .reportSuspect(poolId)
+        .reportSuspect(poolId, reason)
         .then(
           () => undefined,
           () => undefined,

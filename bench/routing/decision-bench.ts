@@ -20,20 +20,39 @@ export interface DecisionCost {
   readonly rank_all_us: number;
 }
 
-/** Times decisions over `poolCount` pools with random loads, 100 in flight and piggybacked figures. */
+/** Megapixels of one 512x512 image, the benchmark model's default. */
+const MEGAPIXELS = 0.262144;
+/** The benchmark model's defaults, as every pool reports them. */
+const MODEL_DEFAULTS = new Map([['model', { steps: 30, size: '512x512' }]]);
+
+/**
+ * Times decisions over `poolCount` pools with random loads in work units, measured curves, 100
+ * requests in flight and piggybacked figures.
+ */
 export function measureDecisionCost(poolCount = 1_000, decisions = 200_000): DecisionCost {
   const random = seededRandom(7);
   const now = 1_000_000;
   const pools: PoolView[] = Array.from({ length: poolCount }, (_, index) => {
     const slots = 4 + Math.floor(random.next() * 13);
+    const running = Math.floor(random.next() * slots);
+    const queued = Math.floor(random.next() * slots);
+    const stepMs = 10 + random.next() * 60;
     return {
       poolId: `pool-${index}`,
       providerId: `prov-${index % 7}`,
       region: `region-${index % 5}`,
       models: ['model'],
       slots,
-      running: Math.floor(random.next() * slots),
-      queued: Math.floor(random.next() * slots),
+      running,
+      queued,
+      queuedWork: queued * 30 * MEGAPIXELS,
+      runningWork: running * 15 * MEGAPIXELS,
+      stepCurve: [1, 2, 4, 8, 16].map((images) => ({
+        batch_megapixels: images * MEGAPIXELS,
+        step_ms: stepMs * (0.1 + 0.9 * images),
+      })),
+      stepMs: stepMs * (0.1 + 0.9 * Math.max(1, running)),
+      modelDefaults: MODEL_DEFAULTS,
       maxQueue: 64,
       jobMs: 500 + random.next() * 2_000,
       draining: false,
@@ -45,22 +64,39 @@ export function measureDecisionCost(poolCount = 1_000, decisions = 200_000): Dec
   });
   const inFlight = new Map<string, number>();
   const inFlightSentAt = new Map<string, number[]>();
+  const inFlightSends = new Map<string, { sentAt: number; work: number; images: number }[]>();
   for (let request = 0; request < 100; request++) {
     const id = `pool-${Math.floor(random.next() * poolCount)}`;
+    const sentAt = now - random.next() * 2_000;
     inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
-    inFlightSentAt.set(id, [...(inFlightSentAt.get(id) ?? []), now - random.next() * 2_000]);
+    inFlightSentAt.set(id, [...(inFlightSentAt.get(id) ?? []), sentAt]);
+    inFlightSends.set(id, [...(inFlightSends.get(id) ?? []), { sentAt, work: 30 * MEGAPIXELS, images: 1 }]);
   }
   const observations: LocalObservations = {
     inFlight,
     inFlightSentAt,
+    inFlightSends,
     piggybacked: new Map(
-      pools.slice(0, 50).map((pool) => [pool.poolId, { queued: 1, running: 2, at: now - 10 }]),
+      pools
+        .slice(0, 50)
+        .map((pool) => [
+          pool.poolId,
+          { queued: 1, running: 2, queuedWork: 30 * MEGAPIXELS, runningWork: 30 * MEGAPIXELS, at: now - 10 },
+        ]),
     ),
     ejectedUntil: new Map([['pool-3', now + 5_000]]),
     lastProgressAt: new Map([...inFlight.keys()].map((id) => [id, now - 20])),
     networkMs: new Map(pools.map((pool, index) => [pool.poolId, 20 + (index % 5) * 40])),
   };
-  const request: RoutingRequest = { model: 'model', images: 1, allowedProviders: [], allowedRegions: [] };
+  const request: RoutingRequest = {
+    model: 'model',
+    images: 2,
+    steps: 30,
+    imageMegapixels: MEGAPIXELS,
+    work: 2 * 30 * MEGAPIXELS,
+    allowedProviders: [],
+    allowedRegions: [],
+  };
   const policy: RoutingPolicy = { telemetryTtlMs: 5_000, defaultJobMs: 1_000 };
   const next = () => random.next();
   const time = (repeats: number, body: () => void) => {

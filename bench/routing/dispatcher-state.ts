@@ -1,4 +1,10 @@
-import type { FleetIndex, LocalObservations, PoolView } from '../../worker/routing/index.ts';
+import type {
+  FleetIndex,
+  InFlightSend,
+  LocalObservations,
+  PiggybackedFigures,
+  PoolView,
+} from '../../worker/routing/index.ts';
 import type { Copy } from './sim-types.ts';
 
 /** How long an isolate skips a pool that refused it (as worker/fleet/local-observations.ts). */
@@ -10,10 +16,12 @@ export const EJECTION_MS = 10_000;
  */
 export class DispatcherState implements LocalObservations {
   readonly inFlight = new Map<string, number>();
-  readonly piggybacked = new Map<string, { queued: number; running: number; at: number }>();
+  readonly piggybacked = new Map<string, PiggybackedFigures>();
   readonly ejectedUntil = new Map<string, number>();
   readonly inFlightSentAt = new Map<string, number[]>();
+  readonly inFlightSends = new Map<string, InFlightSend[]>();
   readonly lastProgressAt = new Map<string, number>();
+  readonly stepIntervalMs = new Map<string, number>();
   readonly networkMs: Map<string, number>;
   /** Active copies per pool index (for stall hedging). */
   readonly active: Set<Copy>[];
@@ -42,9 +50,9 @@ export class DispatcherState implements LocalObservations {
   /** Counts a copy sent. */
   begin(copy: Copy, poolId: string, now: number): void {
     this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
-    const times = this.inFlightSentAt.get(poolId);
-    if (times) times.push(now);
-    else this.inFlightSentAt.set(poolId, [now]);
+    push(this.inFlightSentAt, poolId, now);
+    const { work, images, megapixels } = copy.job;
+    push(this.inFlightSends, poolId, { sentAt: now, work, images, megapixels: megapixels * images });
     this.lastProgressAt.set(poolId, Math.max(this.lastProgressAt.get(poolId) ?? 0, now));
     this.active[copy.pool]?.add(copy);
   }
@@ -56,9 +64,18 @@ export class DispatcherState implements LocalObservations {
     if (remaining > 0) this.inFlight.set(poolId, remaining);
     else this.inFlight.delete(poolId);
     const times = this.inFlightSentAt.get(poolId);
-    if (times) {
-      const at = times.indexOf(copy.sentAt);
-      if (at >= 0) times.splice(at, 1);
-    }
+    const at = times ? times.indexOf(copy.sentAt) : -1;
+    if (times && at >= 0) times.splice(at, 1);
+    const sends = this.inFlightSends.get(poolId);
+    const send = sends
+      ? sends.findIndex((entry) => entry.sentAt === copy.sentAt && entry.work === copy.job.work)
+      : -1;
+    if (sends && send >= 0) sends.splice(send, 1);
   }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

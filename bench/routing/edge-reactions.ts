@@ -1,8 +1,8 @@
 import {
-  acknowledgedRemainingMs,
   DEFAULT_STALL_AFTER_MS,
   hedgeDecision,
   isStalled,
+  STALL_STEP_INTERVALS,
   type SuspicionReason,
   shouldReroute,
 } from '../../worker/routing/index.ts';
@@ -17,16 +17,19 @@ import type { Copy, Job, SimEvent } from './sim-types.ts';
 
 /** The edge's late second look: the pool's acknowledgement carries its exact queue. */
 export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: 'ack' }>): void {
-  const { copy, ahead, waiting, queued, running } = event;
+  const { copy, ahead, waiting, load } = event;
   const { job } = copy;
   if (job.doneAt >= 0 || !sim.isLive(copy)) return;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   const poolId = sim.poolIds[copy.pool] ?? '';
-  dispatcher.piggybacked.set(poolId, { queued, running, at: sim.now });
-  const view = sim.registry.views()[copy.pool];
+  dispatcher.piggybacked.set(poolId, { ...load, at: sim.now });
   // Only a request whose every earlier copy was a move (no failover, no hedge) moves again.
-  if (!view || job.hedged || job.copies.length > job.moves + 1) return;
-  const remainingMs = acknowledgedRemainingMs(view, ahead, 1_000, sim.rttOf(copy) / 2);
+  if (!waiting || job.hedged || job.copies.length > job.moves + 1) return;
+  const remainingMs = sim.policy.remainingOnAck?.(sim.context(job, -1), copy, {
+    images: ahead,
+    returnTripMs: sim.rttOf(copy) / 2,
+  });
+  if (remainingMs === undefined) return;
   const decision = sim.policy.decide(sim.context(job, copy.pool));
   const alternative = decision.pools[0];
   if (alternative === undefined) return;
@@ -45,23 +48,28 @@ export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: '
   sim.send(job, alternative, decision.pools.slice(1), decision.predictedMs);
 }
 
-/** Checks a copy for missing progress once `stallAfterMs` has passed since the last sign of it. */
+/** Checks a copy for missing progress once `isStalled` could say so (its silence limit has passed). */
 export function scheduleStallCheck(sim: SimulationContext, copy: Copy, progressSeenAt: number): void {
-  const at = progressSeenAt + (sim.routing.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) + 1;
+  const dispatcher = sim.dispatchers[copy.job.dispatcher] as DispatcherState;
+  const paceMs = STALL_STEP_INTERVALS * (dispatcher.stepIntervalMs.get(sim.poolIds[copy.pool] ?? '') ?? 0);
+  const at = progressSeenAt + Math.max(sim.routing.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, paceMs) + 1;
   sim.at(Math.max(sim.now + 1, at), { kind: 'stall-check', copy });
 }
 
 /**
- * What the isolate's progress events would say: a working pool's requests report a step
- * every few tens of ms; a stalled pool's last event is the one sent just before it stalled.
+ * What the isolate's progress events would say: a working pool's requests report a step every
+ * step (the pool's current step time is the interval they show); a stalled pool's last event is
+ * the one sent just before it stalled, and its interval stays the last healthy one.
  */
 export function refreshProgress(sim: SimulationContext, dispatcher: DispatcherState): void {
   for (const poolId of dispatcher.inFlight.keys()) {
     const index = sim.poolIndex.get(poolId) ?? -1;
     const pool = sim.pools[index];
     if (!pool) continue;
-    if (pool.stalledSince < 0) dispatcher.lastProgressAt.set(poolId, sim.now);
-    else {
+    if (pool.stalledSince < 0) {
+      dispatcher.lastProgressAt.set(poolId, sim.now);
+      if (pool.running.length > 0) dispatcher.stepIntervalMs.set(poolId, pool.stepMs());
+    } else {
       const lastEvent = pool.stalledSince + (dispatcher.rtt[index] ?? 0) / 2;
       dispatcher.lastProgressAt.set(poolId, Math.max(dispatcher.lastProgressAt.get(poolId) ?? 0, lastEvent));
     }
@@ -84,6 +92,7 @@ export function onHedgeCheck(sim: SimulationContext, copy: Copy): void {
     },
     dispatcher,
     sim.now,
+    sim.policy.hedgePolicy,
   );
   if (decision.kind === 'wait') sim.at(decision.checkAt, { kind: 'hedge-check', copy });
   if (decision.kind === 'hedge') hedge(sim, job, copy.pool);

@@ -26,7 +26,8 @@ export function onFault(sim: SimulationContext, index: number, start: boolean): 
   if (fault.kind === 'stall' && start) {
     pool.frozen = pool.report(sim.now);
     pool.stalledSince = sim.now;
-    for (const copy of [...pool.running, ...pool.queue.slice(pool.queueHead)]) {
+    const here = new Set([...pool.running.map((image) => image.copy), ...pool.queue.slice(pool.queueHead)]);
+    for (const copy of here) {
       if (!isActive(copy)) continue;
       if (sim.policy.central) moveOff(sim, copy);
       else if (sim.policy.edgeFeatures) {

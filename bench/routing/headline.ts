@@ -1,7 +1,7 @@
 import type { DecisionCost } from './decision-bench.ts';
 import type { PointReport } from './point-report.ts';
 
-/** The issue 4 figures, each with its target. */
+/** The issue 4 and issue 13 figures, each with its target. */
 export interface Headline {
   readonly p99_over_oracle: number | null;
   readonly p99_over_oracle_ci95: readonly [number | null, number | null] | null;
@@ -13,6 +13,16 @@ export interface Headline {
   readonly stalled_pool_seconds: number | null;
   readonly fault_p99_over_oracle: number | null;
   readonly decision_us_1000_pools: number | null;
+  /** Worst edge p99 / oracle over the work points (mixed sizes or measured curves, no faults). */
+  readonly work_grid_max_p99_over_oracle: number | null;
+  readonly work_grid_max_point: string | null;
+  /** Worst edge p99-of-slowdown / oracle's over the work points. */
+  readonly work_grid_max_p99_slowdown_over_oracle: number | null;
+  readonly work_grid_max_slowdown_point: string | null;
+  /** The pre-issue-13 edge policy (`prior-edge`) at the near-linear mixed-size headline point. */
+  readonly misspecified_prior_p99_over_oracle: number | null;
+  /** Today's edge policy at the same point, for the comparison. */
+  readonly work_headline_p99_over_oracle: number | null;
   readonly targets: Record<string, { readonly target: string; readonly met: boolean | null }>;
 }
 
@@ -22,11 +32,16 @@ export const HEADLINE_POINT = 'headline';
 export const HARSH_POINT = 'harsh';
 /** Name of the fault point. */
 export const FAULT_POINT = 'faults';
+/** Name of the near-linear mixed-size headline point (rho 0.9, 32 isolates, 1 s snapshots). */
+export const WORK_HEADLINE_POINT = 'work-near-linear-headline';
+/** Most the new policy's ratio may be of the misspecified prior's at the work headline point. */
+const PRIOR_RATIO_LIMIT = 0.5;
 
 /**
- * The headline from the point reports. With the default set: the headline, harsh and faults
- * points by name, the grid maximum over every point without faults. With `--scenario`, the one
- * point stands in for the headline and fault figures.
+ * The headline from the point reports. With the default set: the headline, harsh, faults and work
+ * headline points by name, the grid maximum over the issue-4 points without faults (every job
+ * alike, `batch-slowdown` curves), the work maxima over the work points. With `--scenario`, the
+ * one point stands in for the headline, fault, work and work headline figures where it has them.
  */
 export function headlineOf(
   points: readonly PointReport[],
@@ -37,16 +52,17 @@ export function headlineOf(
   const main = single ? points[0] : named(HEADLINE_POINT);
   const faults = single ? points[0] : named(FAULT_POINT);
   const harsh = single ? undefined : named(HARSH_POINT);
-  const grid = single ? [] : points.filter((point) => point.faults === 0);
-  let gridMax: number | null = null;
-  let gridMaxPoint: string | null = null;
-  for (const point of grid) {
-    const ratio = point.policies.edge?.p99_over_oracle ?? null;
-    if (ratio !== null && (gridMax === null || ratio > gridMax)) {
-      gridMax = ratio;
-      gridMaxPoint = point.name;
-    }
-  }
+  const grid = single ? [] : points.filter((point) => point.faults === 0 && !point.work_grid);
+  const [gridMax, gridMaxPoint] = worst(grid, (point) => point.policies.edge?.p99_over_oracle);
+  const work = points.filter((point) => point.work_grid);
+  const [workMax, workMaxPoint] = worst(work, (point) => point.policies.edge?.p99_over_oracle);
+  const [slowdownMax, slowdownMaxPoint] = worst(
+    work,
+    (point) => point.policies.edge?.p99_slowdown_over_oracle,
+  );
+  const workHeadline = single ? points[0] : named(WORK_HEADLINE_POINT);
+  const prior = workHeadline?.policies['prior-edge']?.p99_over_oracle ?? null;
+  const current = workHeadline?.policies.edge?.p99_over_oracle ?? null;
   const harshRatio = (baseline: 'least-loaded-stale' | 'least-busy-local') => {
     const edge = harsh?.policies.edge?.p99_ms ?? null;
     const other = harsh?.policies[baseline]?.p99_ms ?? null;
@@ -64,6 +80,12 @@ export function headlineOf(
     stalled_pool_seconds: edgeFaults?.stalled_pool_seconds ?? null,
     fault_p99_over_oracle: edgeFaults?.fault_p99_over_oracle ?? null,
     decision_us_1000_pools: cost?.pick_us ?? null,
+    work_grid_max_p99_over_oracle: workMax,
+    work_grid_max_point: workMaxPoint,
+    work_grid_max_p99_slowdown_over_oracle: slowdownMax,
+    work_grid_max_slowdown_point: slowdownMaxPoint,
+    misspecified_prior_p99_over_oracle: prior,
+    work_headline_p99_over_oracle: prior === null ? null : current,
   };
   const atMost = (value: number | null, limit: number) => (value === null ? null : value <= limit);
   return {
@@ -83,6 +105,35 @@ export function headlineOf(
       stalled_pool_seconds: { target: '<= 1.5', met: atMost(figures.stalled_pool_seconds, 1.5) },
       fault_p99_over_oracle: { target: '<= 1.3', met: atMost(figures.fault_p99_over_oracle, 1.3) },
       decision_us_1000_pools: { target: '<= 10', met: atMost(figures.decision_us_1000_pools, 10) },
+      work_grid_max_p99_over_oracle: {
+        target: '<= 1.15',
+        met: atMost(figures.work_grid_max_p99_over_oracle, 1.15),
+      },
+      work_grid_max_p99_slowdown_over_oracle: {
+        target: '<= 1.25',
+        met: atMost(figures.work_grid_max_p99_slowdown_over_oracle, 1.25),
+      },
+      misspecified_prior_p99_over_oracle: {
+        target: `edge at the same point (work_headline_p99_over_oracle) <= ${PRIOR_RATIO_LIMIT} x this`,
+        met: prior === null || current === null ? null : current <= PRIOR_RATIO_LIMIT * prior,
+      },
     },
   };
+}
+
+/** The largest figure over `points` and the point it came from (nulls when none has one). */
+function worst(
+  points: readonly PointReport[],
+  figure: (point: PointReport) => number | null | undefined,
+): [number | null, string | null] {
+  let max: number | null = null;
+  let at: string | null = null;
+  for (const point of points) {
+    const value = figure(point) ?? null;
+    if (value !== null && (max === null || value > max)) {
+      max = value;
+      at = point.name;
+    }
+  }
+  return [max, at];
 }

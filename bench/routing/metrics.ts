@@ -32,6 +32,23 @@ export function latenciesIn(run: RunResult, warmupJobs: number, fromMs = 0, toMs
   return Float64Array.from(values).sort();
 }
 
+/**
+ * Slowdowns of the jobs that arrived in [fromMs, toMs) past the warm-up, ascending: each job's
+ * latency over its own unloaded service time (`RunResult.unloadedMs`); unfinished jobs count as
+ * +Infinity.
+ */
+export function slowdownsIn(run: RunResult, warmupJobs: number, fromMs = 0, toMs = Infinity): Float64Array {
+  const values: number[] = [];
+  for (let job = warmupJobs; job < run.arrivalAt.length; job++) {
+    const arrival = run.arrivalAt[job] ?? 0;
+    if (arrival < fromMs || arrival >= toMs) continue;
+    const latency = run.latencyMs[job] ?? Number.NaN;
+    const unloaded = run.unloadedMs[job] ?? Number.NaN;
+    values.push(Number.isNaN(latency) || !(unloaded > 0) ? Number.POSITIVE_INFINITY : latency / unloaded);
+  }
+  return Float64Array.from(values).sort();
+}
+
 /** p50/p95/p99 and SLO share of an ascending latency array. */
 export function latencyFigures(sorted: Float64Array, sloMs: number): LatencyFigures {
   let within = 0;

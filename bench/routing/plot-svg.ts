@@ -4,6 +4,7 @@ import { type PolicyName, policyNames } from './scenario-schema.ts';
 const COLORS: Record<PolicyName, string> = {
   oracle: '#000000',
   edge: '#d62728',
+  'prior-edge': '#e377c2',
   'two-choices': '#1f77b4',
   'least-loaded-stale': '#ff7f0e',
   'least-busy-local': '#9467bd',

@@ -1,7 +1,9 @@
-import { latenciesIn, latencyFigures } from './metrics.ts';
+import { latenciesIn, latencyFigures, percentile, slowdownsIn } from './metrics.ts';
 import type { Fault, PolicyName, Scenario } from './scenario-schema.ts';
+import { fleetOf, mixOf } from './sim-setup.ts';
 import type { RunResult } from './sim-types.ts';
 import { confidenceInterval, rounded } from './stats.ts';
+import { curveSpecOf } from './true-curves.ts';
 
 /** One policy's figures at one point (all seeds pooled; the ratio's CI is across seeds). */
 export interface PolicyFigures {
@@ -11,6 +13,10 @@ export interface PolicyFigures {
   readonly p99_ms: number | null;
   readonly p99_over_oracle: number | null;
   readonly p99_over_oracle_ci95: readonly [number | null, number | null];
+  /** p99 of slowdown: a job's latency over its own unloaded service time. */
+  readonly p99_slowdown: number | null;
+  readonly p99_slowdown_over_oracle: number | null;
+  readonly p99_slowdown_over_oracle_ci95: readonly [number | null, number | null];
   readonly within_slo: number | null;
   readonly goodput_per_s: number | null;
   readonly sent_to_unavailable_share: number | null;
@@ -42,6 +48,12 @@ export interface PointReport {
   readonly seeds: readonly number[];
   readonly jobs_per_seed: number;
   readonly faults: number;
+  /** `reference` (every job alike), `mixed` (the built-in mix) or `custom`. */
+  readonly requests: string;
+  /** The true step curves' kinds across the fleet, e.g. `near-linear` or `near-linear+sublinear`. */
+  readonly curves: string;
+  /** Whether the point counts towards the work figures (mixed sizes or curves other than `batch-slowdown`, no faults). */
+  readonly work_grid: boolean;
   readonly policies: Partial<Record<PolicyName, PolicyFigures>>;
   readonly fault_figures: Partial<Record<PolicyName, PolicyFaultFigures>> | null;
 }
@@ -52,11 +64,12 @@ export function pointReport(scenario: Scenario, runs: readonly RunResult[]): Poi
   for (const run of runs) byPolicy.set(run.policy, [...(byPolicy.get(run.policy) ?? []), run]);
   const oracle = byPolicy.get('oracle') ?? [];
   const oracleP99 = pooledP99(scenario, oracle);
+  const oracleSlowdown = pooledSlowdownP99(scenario, oracle);
   const policies: Partial<Record<PolicyName, PolicyFigures>> = {};
   const faults: Partial<Record<PolicyName, PolicyFaultFigures>> = {};
   const hasWindows = scenario.faults.some((fault) => fault.kind === 'fail-stop' || fault.kind === 'stall');
   for (const [name, policyRuns] of byPolicy) {
-    policies[name] = policyFigures(scenario, policyRuns, oracle, oracleP99);
+    policies[name] = policyFigures(scenario, policyRuns, oracle, oracleP99, oracleSlowdown);
     if (hasWindows) faults[name] = faultFigures(scenario, policyRuns, oracle);
   }
   return {
@@ -68,6 +81,7 @@ export function pointReport(scenario: Scenario, runs: readonly RunResult[]): Poi
     seeds: scenario.seeds,
     jobs_per_seed: scenario.jobsPerSeed,
     faults: scenario.faults.length,
+    ...gridOf(scenario),
     policies,
     fault_figures: hasWindows ? faults : null,
   };
@@ -91,18 +105,44 @@ function pooledP99(scenario: Scenario, runs: readonly RunResult[], windows?: rea
   return latencyFigures(pooled(scenario, runs, windows), scenario.sloMs).p99_ms;
 }
 
+function pooledSlowdownP99(scenario: Scenario, runs: readonly RunResult[]): number {
+  const parts: number[] = [];
+  for (const run of runs) parts.push(...slowdownsIn(run, scenario.warmupJobs));
+  return percentile(Float64Array.from(parts).sort(), 0.99);
+}
+
+/** How the point describes its requests and curves, and whether it is a work point. */
+function gridOf(scenario: Scenario): Pick<PointReport, 'requests' | 'curves' | 'work_grid'> {
+  const requests = typeof scenario.requests === 'string' ? scenario.requests : 'custom';
+  const mix = mixOf(scenario);
+  const mixed = mix.n.length > 1 || mix.steps.length > 1 || mix.sizes.length > 1;
+  const kinds = [...new Set(fleetOf(scenario).map((spec) => curveSpecOf(spec, scenario).kind))].sort();
+  const curves = kinds.join('+');
+  return {
+    requests,
+    curves,
+    work_grid: scenario.faults.length === 0 && (mixed || curves !== 'batch-slowdown'),
+  };
+}
+
 function policyFigures(
   scenario: Scenario,
   runs: readonly RunResult[],
   oracle: readonly RunResult[],
   oracleP99: number,
+  oracleSlowdown: number,
 ): PolicyFigures {
   const figures = latencyFigures(pooled(scenario, runs), scenario.sloMs);
-  const perSeed = runs.map((run) => {
-    const match = oracle.find((candidate) => candidate.seed === run.seed);
-    return match ? pooledP99(scenario, [run]) / pooledP99(scenario, [match]) : Number.NaN;
-  });
-  const interval = confidenceInterval(perSeed);
+  const paired = (of: (runs: readonly RunResult[]) => number) =>
+    confidenceInterval(
+      runs.map((run) => {
+        const match = oracle.find((candidate) => candidate.seed === run.seed);
+        return match ? of([run]) / of([match]) : Number.NaN;
+      }),
+    );
+  const interval = paired((seedRuns) => pooledP99(scenario, seedRuns));
+  const slowdown = pooledSlowdownP99(scenario, runs);
+  const slowdownInterval = paired((seedRuns) => pooledSlowdownP99(scenario, seedRuns));
   const sends = runs.reduce((sum, run) => sum + run.sends, 0);
   const bad = runs.reduce((sum, run) => sum + run.sendsToUnavailable, 0);
   const hedges = runs.reduce((sum, run) => sum + run.hedges, 0);
@@ -114,6 +154,9 @@ function policyFigures(
     p99_ms: rounded(figures.p99_ms, 1),
     p99_over_oracle: rounded(figures.p99_ms / oracleP99),
     p99_over_oracle_ci95: [rounded(interval.low), rounded(interval.high)],
+    p99_slowdown: rounded(slowdown, 2),
+    p99_slowdown_over_oracle: rounded(slowdown / oracleSlowdown),
+    p99_slowdown_over_oracle_ci95: [rounded(slowdownInterval.low), rounded(slowdownInterval.high)],
     within_slo: rounded(figures.within_slo, 4),
     goodput_per_s: rounded((figures.within_slo * figures.jobs) / spanS, 2),
     sent_to_unavailable_share: rounded(sends > 0 ? bad / sends : 0, 5),

@@ -8,7 +8,7 @@ import type { Copy } from './sim-types.ts';
 /** A copy reaches its pool: refused if the pool is dead, else admitted to its queue. */
 export function onCopyAtPool(sim: SimulationContext, copy: Copy): void {
   const pool = sim.pools[copy.pool] as PoolSim;
-  pool.inTransit--;
+  pool.inTransit.delete(copy);
   if (copy.state !== 'transit') return;
   const rtt = sim.rttOf(copy);
   if (pool.dead) {
@@ -16,17 +16,18 @@ export function onCopyAtPool(sim: SimulationContext, copy: Copy): void {
     sim.at(sim.now + rtt / 2, { kind: 'failure', copy });
     return;
   }
-  const ahead = pool.queuedCount + pool.running.length;
+  pool.advance(sim.now);
+  const before = pool.load();
   pool.admit(copy, sim.now);
   copy.ackAt = sim.now + rtt / 2;
   if (sim.policy.edgeFeatures) {
+    const ahead = before.queued + before.running;
     sim.at(copy.ackAt, {
       kind: 'ack',
       copy,
       ahead,
       waiting: ahead >= pool.slots,
-      queued: pool.queuedCount,
-      running: pool.running.length,
+      load: pool.load(),
     });
   }
   scheduleCompletion(sim, pool);
@@ -43,13 +44,10 @@ export function scheduleCompletion(sim: SimulationContext, pool: PoolSim): void 
 export function onComplete(sim: SimulationContext, poolIndex: number, epoch: number): void {
   const pool = sim.pools[poolIndex] as PoolSim;
   if (epoch !== pool.epoch) return;
-  for (const copy of pool.takeFinished(sim.now)) {
-    sim.at(sim.now + sim.rttOf(copy) / 2, {
-      kind: 'response',
-      copy,
-      queued: pool.queuedCount,
-      running: pool.running.length,
-    });
+  const finished = pool.takeFinished(sim.now);
+  if (finished.length > 0) {
+    const load = pool.load();
+    for (const copy of finished) sim.at(sim.now + sim.rttOf(copy) / 2, { kind: 'response', copy, load });
   }
   scheduleCompletion(sim, pool);
 }

@@ -1,25 +1,43 @@
+import { CurveMeter } from './curve-meter.ts';
 import type { PoolSpec } from './pool-spec.ts';
+import type { Random } from './rng.ts';
 import type { Copy, PoolReport } from './sim-types.ts';
+import type { StepTime } from './true-curves.ts';
 
 /** EWMA weight of the newest job time in the pool's reported `jobMs`. */
 const JOB_MS_EWMA = 0.2;
+/** Finish tolerance, steps (float error of the progress counter). */
+const EPSILON_STEPS = 1e-9;
+
+/** One image holding a slot. */
+export interface RunningImage {
+  readonly copy: Copy;
+  /** Progress counter value at which its last step is done. */
+  readonly finishV: number;
+  readonly megapixels: number;
+}
 
 /**
- * One pool with a step-level continuous batcher: every running job advances one step per batch
- * step, and a step takes longer the fuller the batch (`batchSlowdown` more at full batch). All
- * jobs need the same work, so progress is tracked as one counter `v` (jobs' worth of steps done
- * by any job running throughout) and a job started at `v0` finishes at `v0 + 1`: completions
- * come in start order and only the head needs an event.
+ * One pool with a step-level continuous batcher, as gpu-node: every image of a request takes a
+ * slot, queued images start in arrival order as slots free, and every running image advances one
+ * step per batch step. A step takes the pool's true curve at the batch's megapixels (times a slow
+ * fault's factor), so progress is one counter `v` (steps done by an image running throughout) and
+ * an image started at `v0` with `s` steps finishes at `v0 + s`. A request is done with its last
+ * image. The pool measures its own curve from its steps (`CurveMeter`) and reports queued and
+ * running work in megapixel-steps.
  */
 export class PoolSim {
   readonly slots: number;
-  readonly jobMs: number;
   queue: Copy[] = [];
   queueHead = 0;
-  queuedCount = 0;
-  running: Copy[] = [];
+  queuedImages = 0;
+  queuedWork = 0;
+  running: RunningImage[] = [];
+  batchMegapixels = 0;
+  /** Sum over running images of finishV x megapixels (running work = this - v x batch). */
+  private finishSum = 0;
   /** Copies on their way to the pool (the oracle counts them). */
-  inTransit = 0;
+  readonly inTransit = new Set<Copy>();
   v = 0;
   lastAdvanceAt = 0;
   slowFactor = 1;
@@ -32,52 +50,77 @@ export class PoolSim {
 
   readonly index: number;
   readonly spec: PoolSpec;
-  private readonly batchSlowdown: number;
+  readonly stepTime: StepTime;
+  private readonly meter: CurveMeter;
 
-  constructor(index: number, spec: PoolSpec, batchSlowdown: number) {
+  constructor(index: number, spec: PoolSpec, stepTime: StepTime, measurementNoise: Random) {
     this.index = index;
     this.spec = spec;
-    this.batchSlowdown = batchSlowdown;
+    this.stepTime = stepTime;
     this.slots = spec.slots;
-    this.jobMs = spec.jobMs;
+    this.meter = new CurveMeter(measurementNoise);
   }
 
-  /** Time one job takes in a batch of `batch`, ms, at the current speed. */
-  jobTimeMs(batch: number): number {
-    const fill = this.slots > 1 ? (Math.max(1, batch) - 1) / (this.slots - 1) : 0;
-    return this.jobMs * (1 + this.batchSlowdown * fill) * this.slowFactor;
+  /** Time of one step of the running batch now, ms (a stalled pool's last pace). */
+  stepMs(): number {
+    return this.stepTime(Math.max(this.batchMegapixels, 1e-9)) * this.slowFactor;
   }
 
-  /** Progress per ms of each running job (0 while stalled). */
+  /** Steps per ms of each running image (0 while stalled or empty). */
   rate(): number {
     if (this.stalledSince >= 0 || this.running.length === 0) return 0;
-    return 1 / this.jobTimeMs(this.running.length);
+    return 1 / this.stepMs();
   }
 
+  /** Moves progress to `now`; the steps since the last batch change are a measurement. */
   advance(now: number): void {
-    this.v += (now - this.lastAdvanceAt) * this.rate();
+    const rate = this.rate();
+    const steps = (now - this.lastAdvanceAt) * rate;
+    if (steps > 0) {
+      this.meter.record(this.batchMegapixels, 1 / rate, steps);
+      this.v += steps;
+    }
     this.lastAdvanceAt = now;
+  }
+
+  /** Work left in the running batch, megapixel-steps. */
+  runningWork(): number {
+    return Math.max(0, this.finishSum - this.v * this.batchMegapixels);
   }
 
   /** Accepts a copy (the caller checked the pool is alive) and starts what fits. */
   admit(copy: Copy, now: number): void {
     this.advance(now);
     copy.state = 'queued';
+    copy.unstarted = copy.job.images;
+    copy.unfinished = copy.job.images;
     this.queue.push(copy);
-    this.queuedCount++;
+    this.queuedImages += copy.job.images;
+    this.queuedWork += copy.job.work;
     this.fill(now);
   }
 
-  /** Starts queued copies while slots are free. */
+  /** Starts queued images while slots are free. */
   fill(now: number): void {
     while (this.running.length < this.slots && this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead++];
-      if (next?.state !== 'queued') continue;
-      this.queuedCount--;
-      next.state = 'running';
-      next.startedAt = now;
-      next.finishV = this.v + 1;
-      this.running.push(next);
+      const next = this.queue[this.queueHead];
+      if (!next || next.unstarted <= 0 || (next.state !== 'queued' && next.state !== 'running')) {
+        this.queueHead++;
+        continue;
+      }
+      const { steps, megapixels } = next.job;
+      const finishV = this.v + steps;
+      this.running.push({ copy: next, finishV, megapixels });
+      this.batchMegapixels += megapixels;
+      this.finishSum += finishV * megapixels;
+      this.queuedImages--;
+      this.queuedWork -= steps * megapixels;
+      next.unstarted--;
+      if (next.state === 'queued') {
+        next.state = 'running';
+        next.startedAt = now;
+      }
+      if (next.unstarted === 0) this.queueHead++;
     }
     if (this.queueHead > 1_024 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead);
@@ -85,43 +128,57 @@ export class PoolSim {
     }
   }
 
-  /** When the head of the batch finishes, or null if nothing progresses; bumps the epoch. */
+  /** When the next image finishes, or null if nothing progresses; bumps the epoch. */
   nextCompletionAt(now: number): number | null {
     this.epoch++;
-    const head = this.running[0];
     const rate = this.rate();
-    if (!head || rate === 0) return null;
-    return now + Math.max(0, head.finishV - this.v) / rate;
+    if (rate === 0) return null;
+    let first = Number.POSITIVE_INFINITY;
+    for (const image of this.running) first = Math.min(first, image.finishV);
+    return now + Math.max(0, first - this.v) / rate;
   }
 
-  /** Removes and returns the copies whose work is done. */
+  /** Removes finished images; returns the copies whose last image finished. */
   takeFinished(now: number): Copy[] {
     this.advance(now);
     const done: Copy[] = [];
-    while (this.running.length > 0 && (this.running[0]?.finishV ?? 0) <= this.v + 1e-9) {
-      const copy = this.running.shift();
-      if (!copy) break;
+    const kept: RunningImage[] = [];
+    for (const image of this.running) {
+      if (image.finishV > this.v + EPSILON_STEPS) {
+        kept.push(image);
+        continue;
+      }
+      this.release(image);
+      const { copy } = image;
+      copy.unfinished--;
+      if (copy.unfinished > 0) continue;
       copy.state = 'done';
       const took = now - copy.startedAt;
       this.ewmaJobMs =
         this.ewmaJobMs === null ? took : this.ewmaJobMs + JOB_MS_EWMA * (took - this.ewmaJobMs);
       done.push(copy);
     }
+    this.running = kept;
+    this.settle();
     this.fill(now);
     return done;
   }
 
   /** Drops a cancelled copy; returns whether it was still here. */
   cancel(copy: Copy, now: number): boolean {
-    if (copy.state === 'queued') {
-      copy.state = 'cancelled';
-      this.queuedCount--;
-      return true;
-    }
-    if (copy.state !== 'running') return false;
+    if (copy.state !== 'queued' && copy.state !== 'running') return false;
     this.advance(now);
-    const at = this.running.indexOf(copy);
-    if (at >= 0) this.running.splice(at, 1);
+    if (copy.state === 'running') {
+      this.running = this.running.filter((image) => {
+        if (image.copy !== copy) return true;
+        this.release(image);
+        return false;
+      });
+      this.settle();
+    }
+    this.queuedImages -= copy.unstarted;
+    this.queuedWork -= copy.unstarted * copy.job.steps * copy.job.megapixels;
+    copy.unstarted = 0;
     copy.state = 'cancelled';
     this.fill(now);
     return true;
@@ -130,24 +187,55 @@ export class PoolSim {
   /** Fail-stop: every copy here is lost; returns them. */
   die(now: number): Copy[] {
     this.advance(now);
-    const lost = [
-      ...this.running,
-      ...this.queue.slice(this.queueHead).filter((copy) => copy.state === 'queued'),
-    ];
+    const lost = new Set<Copy>(this.running.map((image) => image.copy));
+    for (const copy of this.queue.slice(this.queueHead)) {
+      if (copy.state === 'queued' || copy.state === 'running') lost.add(copy);
+    }
     for (const copy of lost) copy.state = 'failed';
     this.running = [];
     this.queue = [];
     this.queueHead = 0;
-    this.queuedCount = 0;
+    this.queuedImages = 0;
+    this.queuedWork = 0;
+    this.settle();
     this.dead = true;
     this.deadSince = now;
-    return lost;
+    return [...lost];
+  }
+
+  /** The load figures the pool piggybacks on a response now. */
+  load(): { queued: number; running: number; queuedWork: number; runningWork: number } {
+    return {
+      queued: this.queuedImages,
+      running: this.running.length,
+      queuedWork: Math.max(0, this.queuedWork),
+      runningWork: this.runningWork(),
+    };
   }
 
   /** What the pool would report now (a stalled pool repeats its last healthy figures). */
   report(now: number): PoolReport | null {
     if (this.dead) return null;
     if (this.stalledSince >= 0 && this.frozen) return { ...this.frozen, at: now };
-    return { queued: this.queuedCount, running: this.running.length, jobMs: this.ewmaJobMs, at: now };
+    this.advance(now);
+    return {
+      ...this.load(),
+      jobMs: this.ewmaJobMs,
+      stepMs: this.meter.recentStepMs,
+      at: now,
+      curve: this.meter.curve(),
+    };
+  }
+
+  private release(image: RunningImage): void {
+    this.batchMegapixels -= image.megapixels;
+    this.finishSum -= image.finishV * image.megapixels;
+  }
+
+  /** Clears float drift once the batch is empty. */
+  private settle(): void {
+    if (this.running.length > 0) return;
+    this.batchMegapixels = 0;
+    this.finishSum = 0;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { curveSpecSchema } from './curve-spec.ts';
 
 // The pool schema lives apart from the scenario schema so that the built-in fleet
 // (`default-fleet.ts`) and the scenario schema that defaults to it both depend on it, and not on
@@ -10,7 +11,16 @@ export const poolSpecSchema = z.strictObject({
   provider: z.string().min(1),
   region: z.string().min(1),
   slots: z.number().int().positive().describe('Images denoised at once.'),
-  jobMs: z.number().positive().describe('Time for one job alone in the batch, ms.'),
+  jobMs: z
+    .number()
+    .positive()
+    .describe('Time for the reference request alone (one 512x512 image, 30 steps), ms.'),
+  curve: curveSpecSchema.optional().describe('Its true step curve; see the scenario for the default.'),
+  batchSlowdown: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('Shorthand for a `batch-slowdown` curve where `curve` is not given.'),
 });
 
 /** One pool of a scenario's fleet. */

@@ -1,15 +1,22 @@
-import type { PoolView } from '../../worker/routing/index.ts';
+import type { ModelDefaults, PoolView } from '../../worker/routing/index.ts';
 import {
   raiseSuspicion,
+  referenceStepMs,
   type Suspicion,
   type SuspicionReason,
   suspicionCleared,
 } from '../../worker/routing/index.ts';
 import type { PoolSpec } from './pool-spec.ts';
+import { REFERENCE_SIZE, REFERENCE_STEPS } from './request-mix.ts';
 import type { PoolReport } from './sim-types.ts';
 
 /** The simulated model name every pool serves. */
 export const SIM_MODEL = 'sim-model';
+
+/** The defaults every simulated pool reports for the model: the reference request's. */
+const SIM_MODEL_DEFAULTS: ReadonlyMap<string, ModelDefaults> = new Map([
+  [SIM_MODEL, { steps: REFERENCE_STEPS, size: REFERENCE_SIZE }],
+]);
 
 /**
  * The fleet registry: the latest report that reached it from each pool, and the suspicions
@@ -23,6 +30,8 @@ export class RegistrySim {
   private readonly idleSince: (number | null)[];
   /** The lowest job time each pool has reported. */
   private readonly bestJobMs: (number | null)[];
+  /** The lowest `referenceStepMs` of each pool's reported curves. */
+  private readonly bestReferenceStepMs: (number | null)[];
   private cached: readonly PoolView[] | null = null;
 
   private readonly specs: readonly PoolSpec[];
@@ -33,6 +42,7 @@ export class RegistrySim {
     this.suspicions = specs.map(() => undefined);
     this.idleSince = specs.map(() => null);
     this.bestJobMs = specs.map(() => null);
+    this.bestReferenceStepMs = specs.map(() => null);
   }
 
   /** Applies reports that arrived (null = that pool sent nothing). */
@@ -46,6 +56,10 @@ export class RegistrySim {
       const best = this.bestJobMs[pool] ?? null;
       if (report.jobMs !== null && (best === null || report.jobMs < best))
         this.bestJobMs[pool] = report.jobMs;
+      const reference = referenceStepMs(report.curve);
+      const bestReference = this.bestReferenceStepMs[pool] ?? null;
+      if (reference !== null && (bestReference === null || reference < bestReference))
+        this.bestReferenceStepMs[pool] = reference;
       const suspicion = this.suspicions[pool];
       if (suspicion && suspicionCleared(suspicion, report, now)) this.suspicions[pool] = undefined;
     });
@@ -73,6 +87,7 @@ export class RegistrySim {
         queued: report?.queued ?? 0,
         maxQueue: 1_000_000,
         jobMs: report?.jobMs ?? null,
+        stepMs: report?.stepMs ?? null,
         draining: false,
         ready: true,
         reportedAt: report?.at ?? null,
@@ -80,6 +95,11 @@ export class RegistrySim {
         suspectUntil: this.suspicions[pool]?.until ?? null,
         idleSince: this.idleSince[pool] ?? null,
         bestJobMs: this.bestJobMs[pool] ?? null,
+        queuedWork: report?.queuedWork ?? 0,
+        runningWork: report?.runningWork ?? 0,
+        stepCurve: report?.curve ?? [],
+        bestReferenceStepMs: this.bestReferenceStepMs[pool] ?? null,
+        modelDefaults: SIM_MODEL_DEFAULTS,
       };
     });
     return this.cached;

@@ -39,7 +39,7 @@ export function exponential(random: Random, mean: number): number {
 }
 
 /** Standard normal draw (Box–Muller, one of the pair). */
-function normal(random: Random): number {
+export function normal(random: Random): number {
   const u = 1 - random.next();
   const v = random.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

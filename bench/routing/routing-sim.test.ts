@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { latenciesIn, latencyFigures } from './metrics.ts';
-import { PoolSim } from './pool-sim.ts';
+import { REFERENCE_MEGAPIXELS, REFERENCE_STEPS } from './request-mix.ts';
 import { parseScenario, ScenarioError } from './scenario-schema.ts';
 import { simulate } from './simulation.ts';
+import { stepTimeOf } from './true-curves.ts';
 
 describe('routing simulator', () => {
   it('simulator: the oracle beats the edge policy, which beats round-robin, on one short scenario', () => {
@@ -36,10 +37,13 @@ describe('routing simulator', () => {
     );
   });
 
-  it('simulator: a batch of one takes the job time, a full batch 25% longer', () => {
-    const pool = new PoolSim(0, { id: 'p', provider: 'a', region: 'eu', slots: 4, jobMs: 1_000 }, 0.25);
-    expect(pool.jobTimeMs(1)).toBe(1_000);
-    expect(pool.jobTimeMs(4)).toBe(1_250);
+  it('simulator: a batch-slowdown curve steps a full batch 25% slower, a near-linear one in proportion', () => {
+    const spec = { id: 'p', provider: 'a', region: 'eu', slots: 4, jobMs: 1_000 };
+    const legacy = stepTimeOf({ kind: 'batch-slowdown', slowdown: 0.25 }, spec);
+    expect(REFERENCE_STEPS * legacy(REFERENCE_MEGAPIXELS)).toBeCloseTo(1_000);
+    expect(REFERENCE_STEPS * legacy(4 * REFERENCE_MEGAPIXELS)).toBeCloseTo(1_250);
+    const linear = stepTimeOf({ kind: 'near-linear', overhead: 0.1 }, spec);
+    expect(linear(4 * REFERENCE_MEGAPIXELS) / linear(REFERENCE_MEGAPIXELS)).toBeCloseTo(3.7);
   });
 
   it('simulator: a bad scenario file names every problem with its path', () => {

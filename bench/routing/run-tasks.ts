@@ -62,5 +62,7 @@ export async function runAll(
 /** Rough relative cost of a run, for scheduling the long ones first. */
 function cost(scenario: Scenario, policy: PolicyName): number {
   const refreshes = scenario.refreshMs > 0 ? scenario.dispatchers / scenario.refreshMs : 0;
-  return scenario.jobsPerSeed * (policy === 'edge' ? 2 : 1) * (1 + refreshes * 10);
+  const sizes = scenario.requests === 'reference' ? 1 : 3;
+  const edge = policy === 'edge' || policy === 'prior-edge' ? 3 : 1;
+  return scenario.jobsPerSeed * edge * sizes * (1 + refreshes * 10);
 }

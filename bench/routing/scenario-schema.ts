@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { curveSpecSchema } from './curve-spec.ts';
 import { mixedFleet } from './default-fleet.ts';
 import { poolSpecSchema } from './pool-spec.ts';
+import { requestsSchema } from './request-mix.ts';
 
 const windowFields = {
   startS: z.number().nonnegative().describe('Seconds after the run starts.'),
@@ -19,6 +21,7 @@ const faultSchema = z.discriminatedUnion('kind', [
 export const policyNames = [
   'oracle',
   'edge',
+  'prior-edge',
   'two-choices',
   'least-loaded-stale',
   'least-busy-local',
@@ -48,7 +51,21 @@ export const scenarioSchema = z.strictObject({
   telemetryDelayMs: z.number().nonnegative().default(50),
   telemetryTtlMs: z.number().positive().default(5_000),
   sloMs: z.number().positive().default(4_000),
-  batchSlowdown: z.number().nonnegative().default(0.25).describe('Full batch vs one job, extra time.'),
+  requests: requestsSchema,
+  curve: curveSpecSchema
+    .optional()
+    .describe('True step curve of every pool without its own; default near-linear (overhead 0.1).'),
+  poolCurves: z
+    .record(z.string(), curveSpecSchema)
+    .optional()
+    .describe('True step curves by pool id (for the built-in fleet); a pool’s own `curve` wins.'),
+  batchSlowdown: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'Full batch of reference images vs one, extra time: a `batch-slowdown` curve for pools without one.',
+    ),
   pools: z.array(poolSpecSchema).min(2).optional().describe('Defaults to the built-in mixed-16 fleet.'),
   faults: z.array(faultSchema).default([]),
   policies: z.array(z.enum(policyNames)).min(1).optional(),
@@ -77,6 +94,10 @@ export function parseScenario(value: unknown, source: string): Scenario {
   }
   const scenario = result.data;
   const ids = new Set((scenario.pools ?? mixedFleet).map((pool) => pool.id));
+  for (const id of Object.keys(scenario.poolCurves ?? {})) {
+    if (!ids.has(id))
+      throw new ScenarioError(`invalid scenario ${source}:\n  poolCurves.${id}: unknown pool "${id}"`);
+  }
   scenario.faults.forEach((fault, index) => {
     if (fault.kind !== 'telemetry-delay' && !ids.has(fault.pool)) {
       throw new ScenarioError(

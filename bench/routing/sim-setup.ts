@@ -6,6 +6,7 @@ import {
   leastBusyLocalPolicy,
   leastLoadedStalePolicy,
   oraclePolicy,
+  priorEdgePolicy,
   randomPolicy,
   roundRobinPolicy,
   type SimPolicy,
@@ -14,24 +15,50 @@ import {
 } from './policies/index.ts';
 import { PoolSim } from './pool-sim.ts';
 import type { PoolSpec } from './pool-spec.ts';
+import { batchImageMegapixels, meanWork, type RequestMix, requestMixOf } from './request-mix.ts';
+import { seededRandom } from './rng.ts';
 import type { PolicyName, Scenario } from './scenario-schema.ts';
+import { curveSpecOf, fullBatchCapacity, type StepTime, stepTimeOf } from './true-curves.ts';
+
+/** First random stream of the pools' measurement noise (one stream per pool after it). */
+const MEASUREMENT_STREAM = 100;
 
 /** The scenario's pools, or the built-in fleet. */
 export function fleetOf(scenario: Scenario): readonly PoolSpec[] {
   return scenario.pools ?? mixedFleet;
 }
 
-/** Jobs per ms the fleet finishes with every slot busy. */
-export function fleetCapacityPerMs(scenario: Scenario): number {
-  return fleetOf(scenario).reduce(
-    (sum, spec) => sum + spec.slots / (spec.jobMs * (1 + scenario.batchSlowdown)),
-    0,
+/** The scenario's request mix. */
+export function mixOf(scenario: Scenario): RequestMix {
+  return requestMixOf(scenario.requests);
+}
+
+/** Each pool's true step time function, in fleet order. */
+export function stepTimesOf(scenario: Scenario): StepTime[] {
+  return fleetOf(scenario).map((spec) => stepTimeOf(curveSpecOf(spec, scenario), spec));
+}
+
+/** Each pool's work per ms with every slot busy with the mix's images (its registered capacity). */
+export function capacitiesOf(scenario: Scenario): number[] {
+  const megapixels = batchImageMegapixels(mixOf(scenario));
+  const stepTimes = stepTimesOf(scenario);
+  return fleetOf(scenario).map((spec, index) =>
+    fullBatchCapacity(stepTimes[index] ?? (() => 1), spec.slots, megapixels),
   );
 }
 
-/** Fresh pools for one run. */
-export function makePools(scenario: Scenario): PoolSim[] {
-  return fleetOf(scenario).map((spec, index) => new PoolSim(index, spec, scenario.batchSlowdown));
+/** Requests per ms the fleet finishes with every slot busy (rho 1). */
+export function fleetCapacityPerMs(scenario: Scenario): number {
+  return capacitiesOf(scenario).reduce((sum, capacity) => sum + capacity, 0) / meanWork(mixOf(scenario));
+}
+
+/** Fresh pools for one run; their measurement noise is seeded per pool. */
+export function makePools(scenario: Scenario, seed: number): PoolSim[] {
+  const stepTimes = stepTimesOf(scenario);
+  return fleetOf(scenario).map(
+    (spec, index) =>
+      new PoolSim(index, spec, stepTimes[index] ?? (() => 1), seededRandom(seed, MEASUREMENT_STREAM + index)),
+  );
 }
 
 /** Isolates spread over edge regions by traffic share (the oracle gets the same, for the RTT). */
@@ -70,6 +97,8 @@ export function makePolicy(name: PolicyName, scenario: Scenario): SimPolicy {
       return oraclePolicy();
     case 'edge':
       return edgePolicy();
+    case 'prior-edge':
+      return priorEdgePolicy();
     case 'two-choices':
       return twoChoicesPolicy();
     case 'least-loaded-stale':
@@ -77,7 +106,7 @@ export function makePolicy(name: PolicyName, scenario: Scenario): SimPolicy {
     case 'least-busy-local':
       return leastBusyLocalPolicy();
     case 'weighted-round-robin':
-      return weightedRoundRobinPolicy(fleetOf(scenario).map((spec) => spec.slots / spec.jobMs));
+      return weightedRoundRobinPolicy(capacitiesOf(scenario));
     case 'round-robin':
       return roundRobinPolicy();
     case 'random':

@@ -1,3 +1,4 @@
+import type { StepCurvePoint } from '../../shared/schemas/telemetry-report.ts';
 import type { SuspicionReason } from '../../worker/routing/index.ts';
 import type { PolicyName } from './scenario-schema.ts';
 
@@ -6,6 +7,13 @@ export interface Job {
   readonly id: number;
   readonly arrivalAt: number;
   readonly dispatcher: number;
+  /** Images, each of which takes a slot. */
+  readonly images: number;
+  readonly steps: number;
+  /** Megapixels of one image. */
+  readonly megapixels: number;
+  /** Megapixel-steps (`requestWork`). */
+  readonly work: number;
   /** Finished (first response back at the dispatcher), ms; -1 while open. */
   doneAt: number;
   copies: Copy[];
@@ -26,8 +34,11 @@ export interface Copy {
   /** The rest of the failover order picked with this copy. */
   readonly failover: readonly number[];
   state: CopyState;
-  /** Pool progress at which it finishes (see `PoolSim`). */
-  finishV: number;
+  /** Images not yet given a slot at its pool. */
+  unstarted: number;
+  /** Images not yet finished at its pool. */
+  unfinished: number;
+  /** When its first image got a slot. */
   startedAt: number;
   /** When the dispatcher heard the pool accepted it. */
   ackAt: number;
@@ -38,16 +49,15 @@ export type SimEvent =
   | { readonly kind: 'arrival' }
   | { readonly kind: 'copy-at-pool'; readonly copy: Copy }
   | { readonly kind: 'complete'; readonly pool: number; readonly epoch: number }
-  | { readonly kind: 'response'; readonly copy: Copy; readonly queued: number; readonly running: number }
+  | { readonly kind: 'response'; readonly copy: Copy; readonly load: LoadFigures }
   | { readonly kind: 'failure'; readonly copy: Copy }
   | {
       readonly kind: 'ack';
       readonly copy: Copy;
-      /** Images in front of it when it was admitted; `waiting`: it did not start at once. */
+      /** Images in front of it when it was admitted; `waiting`: no image of it started at once. */
       readonly ahead: number;
       readonly waiting: boolean;
-      readonly queued: number;
-      readonly running: number;
+      readonly load: LoadFigures;
     }
   | { readonly kind: 'cancel-at-pool'; readonly copy: Copy }
   | { readonly kind: 'report-tick' }
@@ -58,12 +68,22 @@ export type SimEvent =
   | { readonly kind: 'hedge-check'; readonly copy: Copy }
   | { readonly kind: 'stall-check'; readonly copy: Copy };
 
-/** A pool's telemetry report as the registry receives it. */
-export interface PoolReport {
+/** The load a pool piggybacks on a response: images, and megapixel-steps. */
+export interface LoadFigures {
   readonly queued: number;
   readonly running: number;
+  readonly queuedWork: number;
+  readonly runningWork: number;
+}
+
+/** A pool's telemetry report as the registry receives it. */
+export interface PoolReport extends LoadFigures {
   readonly jobMs: number | null;
+  /** EWMA of its recent steps, ms (telemetry `ewma_step_ms`). */
+  readonly stepMs: number | null;
   readonly at: number;
+  /** Its measured step curve (`CurveMeter`): empty before its first step. */
+  readonly curve: readonly StepCurvePoint[];
 }
 
 /** Whether the copy is still somewhere between the isolate and a finished image. */
@@ -78,6 +98,11 @@ export interface RunResult {
   /** Per job (warm-up included): arrival time and latency (NaN if it never finished). */
   readonly arrivalAt: Float64Array;
   readonly latencyMs: Float64Array;
+  /**
+   * Per job: its own unloaded service time, ms: alone on the pool that would finish it soonest,
+   * round trip included (the denominator of its slowdown).
+   */
+  readonly unloadedMs: Float64Array;
   /** Per job: the pool whose answer finished it (-1 if none). */
   readonly servedBy: Int16Array;
   readonly sends: number;

@@ -7,6 +7,7 @@ import type { DecisionContext, SimPolicy } from './policies/index.ts';
 import { onCancelAtPool, onComplete, onCopyAtPool } from './pool-events.ts';
 import type { PoolSim } from './pool-sim.ts';
 import { RegistrySim } from './registry-sim.ts';
+import { drawRequest, type RequestMix } from './request-mix.ts';
 import { exponential, gamma, type Random, seededRandom } from './rng.ts';
 import type { PolicyName, Scenario } from './scenario-schema.ts';
 import type { SimulationContext } from './sim-context.ts';
@@ -16,10 +17,12 @@ import {
   makeDispatchers,
   makePolicy,
   makePools,
+  mixOf,
   routingPolicyOf,
 } from './sim-setup.ts';
-import type { Copy, Job, RunResult, SimEvent } from './sim-types.ts';
+import type { Copy, Job, LoadFigures, RunResult, SimEvent } from './sim-types.ts';
 import { onRefresh, onReportTick } from './telemetry-events.ts';
+import { aloneMs } from './true-curves.ts';
 
 /** How long after the last arrival a run may take to drain. */
 const DRAIN_LIMIT_MS = 600_000;
@@ -40,11 +43,15 @@ export class Simulation implements SimulationContext {
   readonly poolIndex: Map<string, number>;
   readonly arrivalsRandom: Random;
   readonly pickRandom: Random;
+  /** The stream that draws each request's size (common to every policy). */
+  readonly sizeRandom: Random;
+  readonly mix: RequestMix;
   readonly policyRandom: () => number;
   readonly jitterRandom: Random;
   readonly meanGapMs: number;
   readonly arrivalAt: Float64Array;
   readonly latencyMs: Float64Array;
+  readonly unloadedMs: Float64Array;
   readonly servedBy: Int16Array;
   readonly lastSendIntoFaultS: number[];
   now = 0;
@@ -63,7 +70,7 @@ export class Simulation implements SimulationContext {
     this.scenario = scenario;
     this.policy = policy;
     this.seed = seed;
-    this.pools = makePools(scenario);
+    this.pools = makePools(scenario, seed);
     this.dispatchers = makeDispatchers(scenario);
     this.registry = new RegistrySim(fleetOf(scenario));
     this.routing = routingPolicyOf(scenario);
@@ -74,9 +81,12 @@ export class Simulation implements SimulationContext {
     const policyStream = seededRandom(seed, 3);
     this.policyRandom = () => policyStream.next();
     this.jitterRandom = seededRandom(seed, 4);
+    this.sizeRandom = seededRandom(seed, 5);
+    this.mix = mixOf(scenario);
     this.meanGapMs = 1 / (scenario.rho * fleetCapacityPerMs(scenario));
     this.arrivalAt = new Float64Array(scenario.jobsPerSeed);
     this.latencyMs = new Float64Array(scenario.jobsPerSeed).fill(Number.NaN);
+    this.unloadedMs = new Float64Array(scenario.jobsPerSeed);
     this.servedBy = new Int16Array(scenario.jobsPerSeed).fill(-1);
     this.lastSendIntoFaultS = scenario.faults.map(() => -1);
   }
@@ -116,6 +126,7 @@ export class Simulation implements SimulationContext {
       seed: this.seed,
       arrivalAt: this.arrivalAt,
       latencyMs: this.latencyMs,
+      unloadedMs: this.unloadedMs,
       servedBy: this.servedBy,
       sends: this.sends,
       sendsToUnavailable: this.sendsToUnavailable,
@@ -147,7 +158,7 @@ export class Simulation implements SimulationContext {
         onComplete(this, event.pool, event.epoch);
         break;
       case 'response':
-        this.onResponse(event.copy, event.queued, event.running);
+        this.onResponse(event.copy, event.load);
         break;
       case 'failure':
         onFailure(this, event.copy);
@@ -185,20 +196,37 @@ export class Simulation implements SimulationContext {
   onArrival(): void {
     const id = this.created++;
     const dispatcher = Math.floor(this.pickRandom.next() * this.dispatchers.length);
+    const request = drawRequest(this.mix, this.sizeRandom);
     const job: Job = {
       id,
       arrivalAt: this.now,
       dispatcher,
+      images: request.n,
+      steps: request.steps,
+      megapixels: request.megapixels,
+      work: request.work,
       doneAt: -1,
       copies: [],
       hedged: false,
       moves: 0,
     };
     this.arrivalAt[id] = this.now;
+    this.unloadedMs[id] = this.unloadedMsOf(job);
     this.open++;
     this.dispatch(job, -1);
     if (this.created < this.scenario.jobsPerSeed) this.at(this.now + this.nextGapMs(), { kind: 'arrival' });
     else this.lastArrivalAt = this.now;
+  }
+
+  /** The job alone on the pool that would finish it soonest, round trip included, ms. */
+  unloadedMsOf(job: Job): number {
+    const rtt = (this.dispatchers[job.dispatcher] as DispatcherState).rtt;
+    let best = Number.POSITIVE_INFINITY;
+    this.pools.forEach((pool, index) => {
+      const alone = aloneMs(pool.stepTime, pool.slots, job.images, job.steps, job.megapixels);
+      best = Math.min(best, (rtt[index] ?? 0) + alone);
+    });
+    return best;
   }
 
   context(job: Job, exclude: number): DecisionContext {
@@ -206,6 +234,7 @@ export class Simulation implements SimulationContext {
     if (this.policy.edgeFeatures) refreshProgress(this, dispatcher);
     return {
       now: this.now,
+      job,
       dispatcher,
       views: this.scenario.refreshMs > 0 ? dispatcher.snapshot : this.registry.views(),
       pools: this.pools,
@@ -238,28 +267,29 @@ export class Simulation implements SimulationContext {
       predictedMs,
       failover,
       state: 'transit',
-      finishV: 0,
+      unstarted: job.images,
+      unfinished: job.images,
       startedAt: 0,
       ackAt: 0,
     };
     job.copies.push(copy);
     dispatcher.begin(copy, this.poolIds[pool] ?? '', this.now);
     if (job.copies.length === 1) dispatcher.requests++;
-    target.inTransit++;
+    target.inTransit.add(copy);
     this.sends++;
     if (target.dead || target.stalledSince >= 0) this.sendsToUnavailable++;
     noteSendIntoFault(this, pool);
     this.at(this.now + (dispatcher.rtt[pool] ?? 0) / 2, { kind: 'copy-at-pool', copy });
     if (this.policy.edgeFeatures && !job.hedged) {
-      this.at(this.now + hedgeDelayMs(predictedMs), { kind: 'hedge-check', copy });
+      this.at(this.now + hedgeDelayMs(predictedMs, this.policy.hedgePolicy), { kind: 'hedge-check', copy });
     }
   }
 
-  onResponse(copy: Copy, queued: number, running: number): void {
+  onResponse(copy: Copy, load: LoadFigures): void {
     const dispatcher = this.dispatchers[copy.job.dispatcher] as DispatcherState;
     const poolId = this.poolIds[copy.pool] ?? '';
     dispatcher.end(copy, poolId);
-    dispatcher.piggybacked.set(poolId, { queued, running, at: this.now });
+    dispatcher.piggybacked.set(poolId, { ...load, at: this.now });
     dispatcher.lastProgressAt.set(poolId, this.now);
     const { job } = copy;
     if (job.doneAt >= 0) return;
@@ -268,8 +298,10 @@ export class Simulation implements SimulationContext {
     for (const other of job.copies) {
       if (other === copy || !this.isLive(other)) continue;
       dispatcher.end(other, this.poolIds[other.pool] ?? '');
-      if (other.state === 'transit') other.state = 'cancelled';
-      else this.at(this.now + this.rttOf(other) / 2, { kind: 'cancel-at-pool', copy: other });
+      if (other.state === 'transit') {
+        other.state = 'cancelled';
+        (this.pools[other.pool] as PoolSim).inTransit.delete(other);
+      } else this.at(this.now + this.rttOf(other) / 2, { kind: 'cancel-at-pool', copy: other });
     }
   }
 

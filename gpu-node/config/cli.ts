@@ -9,6 +9,7 @@ const options: ReadonlyArray<[flags: string, description: string]> = [
   ['--device-id <n>', 'GPU device id for tensorrt/cuda (default 0)'],
   ['--workers <n>', 'inference worker threads (default: 1 on GPU, one per core on CPU)'],
   ['--intra-op-threads <n>', 'ONNX Runtime threads per worker (default: cores / workers)'],
+  ['--cpu-cores <n>', "cores this pool may use, where pools share a host (default: all the host's)"],
   ['--max-batch-size <n>', `images per batch and worker (default ${gpuNodeDefaults.maxBatchSize})`],
   ['--max-queue-size <n>', `images that may wait for a slot (default ${gpuNodeDefaults.maxQueueSize})`],
   ['--model-manifest <file>', 'JSON manifest of a custom model (default: the built-in spillway-tiny)'],

@@ -221,4 +221,11 @@ describe('engineParallelism', () => {
     const both = configOf({ insecureNoAuth: true, workers: '3', intraOpThreads: '5' });
     expect(engineParallelism(both, 'cpu')).toEqual({ workers: 3, intraOpThreads: 5 });
   });
+
+  it('gpu-node parallelism: --cpu-cores is the pool’s share of the host, for both defaults', () => {
+    const share = configOf({ insecureNoAuth: true, cpuCores: '3' });
+    expect(engineParallelism(share, 'cpu')).toEqual({ workers: 3, intraOpThreads: 1 });
+    expect(engineParallelism(share, 'cuda')).toEqual({ workers: 1, intraOpThreads: 3 });
+    expect(messageOf({ insecureNoAuth: true, cpuCores: '0' })).toContain('--cpu-cores');
+  });
 });

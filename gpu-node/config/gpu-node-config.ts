@@ -27,6 +27,7 @@ export const gpuNodeConfigSchema = z
     deviceId: z.coerce.number().int().min(0),
     workers: z.coerce.number().int().min(1).max(64).optional(),
     intraOpThreads: z.coerce.number().int().min(1).max(256).optional(),
+    cpuCores: z.coerce.number().int().min(1).max(4096).optional(),
     maxBatchSize: z.coerce.number().int().min(1).max(256),
     maxQueueSize: z.coerce.number().int().min(0).max(1_000_000),
     modelManifest: z.string().min(1).optional(),
@@ -112,10 +113,12 @@ export function parseGpuNodeConfig(
 
 /**
  * Worker threads and ONNX intra-op threads. GPU providers feed one device from one session;
- * on CPU one single-threaded session per core batches and parallelises best.
+ * on CPU one single-threaded session per core batches and parallelises best. `--cpu-cores` is the
+ * pool's share of the host (default: all of it): pools that share a host and each take every core
+ * fight over them, and each measures its step times slower by however busy the others are.
  */
 export function engineParallelism(config: GpuNodeConfig, provider: (typeof executionProviders)[number]) {
-  const cores = availableParallelism();
+  const cores = config.cpuCores ?? availableParallelism();
   const workers = config.workers ?? (provider === 'cpu' ? cores : 1);
   const intraOpThreads = config.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
   return { workers, intraOpThreads };

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   type DevPoolKey,
@@ -105,7 +106,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         edgePublicKeyPath: edgeKey.publicKeyPath,
         poolKeyPath: poolKey.path,
         heartbeatIntervalMs: options.heartbeatIntervalMs,
-        extraFlags: spec.extraFlags ?? [],
+        // Only gpu-node processes share the host's cores; test pools bring their own engines.
+        extraFlags:
+          startPool === startPoolProcess
+            ? [...coreShareFlags(options.pools.length, spec.extraFlags ?? []), ...(spec.extraFlags ?? [])]
+            : (spec.extraFlags ?? []),
       });
       stoppers.push(() => started.stop());
       const registeredAt = Date.now();
@@ -173,4 +178,15 @@ export async function writeLocalJson(stateFolder: string, stack: LocalStack): Pr
   };
   await writeFile(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
   return path;
+}
+
+/**
+ * Every pool of the stack runs on this one host: each gets its share of the cores (`--cpu-cores`),
+ * as an operator colocating pools would, unless its own flags say otherwise. Pools that each take
+ * every core fight over them, and then each measures step times that say more about the others'
+ * load than about itself (routing reads them as the pool's speed).
+ */
+export function coreShareFlags(poolCount: number, extraFlags: readonly string[]): string[] {
+  if (extraFlags.includes('--cpu-cores')) return [];
+  return ['--cpu-cores', String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, poolCount))))];
 }

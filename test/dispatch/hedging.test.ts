@@ -175,7 +175,7 @@ describe('dispatch with stall detection from step events', () => {
     expect(outcome.ok && outcome.poolId).toBe('h1');
     expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
       ['h1', 'ok'],
-      ['quiet', 'hedge_lost'],
+      ['quiet', 'stalled'],
     ]);
     // Three steps, 300 ms of silence, then the copy: far sooner than the 60 s hedge timer.
     expect(Date.now() - startedAt).toBeLessThan(10_000);
@@ -189,7 +189,7 @@ describe('dispatch with stall detection from step events', () => {
     const outcome = await streamed(() => undefined);
     expect(outcome.ok && outcome.poolId).toBe('h1');
     const lost = outcome.attempts.find((attempt) => attempt.poolId === 'quiet');
-    expect(lost?.outcome).toBe('hedge_lost');
+    expect(lost?.outcome).toBe('stalled');
     // Ten steps 150 ms apart: no copy before the last of them (1.5 s), one after 4 intervals of quiet.
     expect(lost?.durationMs).toBeGreaterThanOrEqual(1_500);
   });

@@ -67,13 +67,15 @@ const loadOfA = () => {
  * hand its consumer nothing else while they wait). `abort` hangs up on them, so they end without
  * finishing and pool-a still has no measured job time.
  */
+// Occupying jobs are typical images (the model's default steps): routing prices a queue by its
+// work, and a queue of tiny jobs on a pool that has measured nothing is nearly free.
 async function occupyPoolA(engine: HeldEngine) {
   engine.hold();
   const token = await dispatchToken(stack.edgePrivateKey, { audience: 'pool-a' });
   const url = poolOf(stack, 'pool-a').url;
   const hangUp = new AbortController();
   const answers = Array.from({ length: OCCUPYING_JOBS }, (_, seed) =>
-    generate(url, { prompt: 'busy', seed, size: '64x64', steps: 2 }, { token, signal: hangUp.signal }),
+    generate(url, { prompt: 'busy', seed, size: '256x256' }, { token, signal: hangUp.signal }),
   );
   await eventually(() => loadOfA() === OCCUPYING_JOBS, POOL_WAIT_LIMIT_MS);
   const abort = async () => {

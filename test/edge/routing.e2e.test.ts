@@ -52,12 +52,14 @@ afterAll(async () => {
 const quick = { prompt: 'a red fox', size: '64x64', steps: 2 } as const;
 const ledgerOf = (poolId: string) => poolLedger(poolOf(stack, poolId).url);
 
+// Occupying jobs are typical images (the model's default steps): routing prices a queue by its
+// work, and a queue of tiny jobs on a pool that has measured nothing is nearly free.
 /** Fills a pool's engine and queue with held jobs sent straight to it; resolves with their answers. */
 async function occupy(poolId: string, engine: HeldEngine, slots: number, jobs: number) {
   engine.hold();
   const token = await dispatchToken(stack.edgePrivateKey, { audience: poolId });
   const answers = Array.from({ length: jobs }, (_, seed) =>
-    generate(poolOf(stack, poolId).url, { prompt: 'busy', seed, size: '64x64', steps: 2 }, { token }),
+    generate(poolOf(stack, poolId).url, { prompt: 'busy', seed, size: '256x256' }, { token }),
   );
   await engine.whenHeld(slots);
   return answers;

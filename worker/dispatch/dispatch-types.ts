@@ -28,7 +28,8 @@ export interface HedgeOptions {
  * `refused` = the pool turned the work away (capacity, our credential) and is healthy;
  * `rejected` = the request's own fault, the pool is healthy; `timed_out` = the deadline ran out;
  * `canceled` = the caller went away; `hedge_lost` = the call ran late and a hedged copy on
- * another pool answered first; `rerouted` = the pool acknowledged a longer queue than routing
+ * another pool answered first (a loaded pool, not a broken one); `stalled` = the call stopped
+ * reporting steps mid-job and its copy elsewhere answered first; `rerouted` = the pool acknowledged a longer queue than routing
  * expected and the request moved before it started; `failed` = the pool took the work and did
  * not deliver.
  */
@@ -40,6 +41,7 @@ export type AttemptOutcome =
   | 'timed_out'
   | 'canceled'
   | 'hedge_lost'
+  | 'stalled'
   | 'rerouted'
   | 'failed';
 
@@ -63,6 +65,8 @@ export interface AckOptions {
   readonly onPoolProgress?: (poolId: string, now: number) => void;
   /** Once per call: ms from sending it to the pool's first event (the pool's round trip). */
   readonly onRoundTrip?: (poolId: string, ms: number) => void;
+  /** The gap between two consecutive events of one call, ms: the pace at which its pool reports. */
+  readonly onEventGap?: (poolId: string, ms: number) => void;
   /**
    * Whether a call the pool acknowledged as queued at `position` should move to `next` before it
    * starts (`moves`: how often this request moved already). Asked once per new position.

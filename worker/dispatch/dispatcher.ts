@@ -43,6 +43,8 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   const running = new Set<PoolCall>();
   let started = 0;
   let hedged = false;
+  /** The call whose silence started the copy, if one did: it is `stalled` when it loses. */
+  let stalledCall: PoolCall | null = null;
   let moves = 0;
   let lastError: BackendCallError | null = null;
 
@@ -88,13 +90,14 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       const late = hedgeAtMs !== null && hedgeAtMs <= options.now();
       if (!stalled && !late) continue;
       hedged = true;
+      if (stalled) stalledCall = [...running][0] ?? null;
       if (stalled || options.hedge?.allow()) await startNext(true);
       continue;
     }
     running.delete(next.call);
     if (next.ok) {
       record(options, attempts, next.call, 'ok', { status: 200, code: null, load: next.result.load });
-      for (const loser of running) abandon(options, attempts, loser);
+      for (const loser of running) abandon(options, attempts, loser, loser === stalledCall);
       return {
         ok: true,
         result: next.result,
@@ -109,7 +112,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     lastError = error;
     // A retryable failure waits for a hedged copy still running, else fails over (loop top).
     if (!error.retryable) {
-      for (const other of running) abandon(options, attempts, other);
+      for (const other of running) abandon(options, attempts, other, other === stalledCall);
       break;
     }
   }
@@ -217,12 +220,17 @@ async function nextEvent(
 }
 
 /**
- * Stops waiting for a call another pool beat: ask its pool to drop the job. Only
- * the late call is `hedge_lost` (a sign of a stalled or slowed pool); a copy that lost to the
- * late call it was hedging is merely `canceled`.
+ * Stops waiting for a call another pool beat: ask its pool to drop the job. The call that went
+ * quiet mid-job is `stalled` (a broken pool), a late one `hedge_lost` (a loaded or slowed pool);
+ * a copy that lost to the call it was hedging is merely `canceled`.
  */
-function abandon(options: DispatchOptions, attempts: AttemptRecord[], call: PoolCall): void {
-  leave(options, attempts, call, call.isHedge ? 'canceled' : 'hedge_lost');
+function abandon(
+  options: DispatchOptions,
+  attempts: AttemptRecord[],
+  call: PoolCall,
+  stalled: boolean,
+): void {
+  leave(options, attempts, call, call.isHedge ? 'canceled' : stalled ? 'stalled' : 'hedge_lost');
 }
 
 /** Stops waiting for a call and cancels it on its pool, recording why. */
@@ -230,7 +238,7 @@ function leave(
   options: DispatchOptions,
   attempts: AttemptRecord[],
   call: PoolCall,
-  outcome: 'canceled' | 'hedge_lost' | 'rerouted',
+  outcome: 'canceled' | 'hedge_lost' | 'stalled' | 'rerouted',
 ): void {
   // No per-call abort signal: one cost every request about a tenth of a millisecond in workerd
   // (bench/edge), and the explicit cancel below ends the call on the pool, which then answers

@@ -45,7 +45,7 @@ export async function startPoolCall(
   const streamed = onProgress !== undefined || options.streamProgress === true || listeners !== undefined;
   const steps = streamed ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) : null;
   const ack = streamed ? new AckWatch() : null;
-  let acknowledged = false;
+  let lastEventAt: number | null = null;
   const settled = backend
     .generate({
       poolUrl: candidate.url,
@@ -58,10 +58,9 @@ export async function startPoolCall(
         ? {
             onProgress: (progress) => {
               const now = options.now();
-              if (!acknowledged) {
-                acknowledged = true;
-                listeners?.onRoundTrip?.(candidate.poolId, now - started);
-              }
+              if (lastEventAt === null) listeners?.onRoundTrip?.(candidate.poolId, now - started);
+              else listeners?.onEventGap?.(candidate.poolId, now - lastEventAt);
+              lastEventAt = now;
               listeners?.onPoolProgress?.(candidate.poolId, now);
               steps.observe(progress, now);
               ack.observe(progress);

@@ -1,5 +1,11 @@
 import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
-import type { GenerationRequest, Priority, Tier } from '../../shared/index.ts';
+import {
+  type GenerationRequest,
+  imageMegapixels,
+  type Priority,
+  requestWork,
+  type Tier,
+} from '../../shared/index.ts';
 import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
@@ -10,9 +16,12 @@ import {
   type PoolView,
   pickPools,
   type RoutingPolicy,
+  type RoutingRequest,
+  type SuspicionReason,
   tenantRestriction,
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
+import { acknowledgementPolicy } from './acknowledgement.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -36,8 +45,11 @@ export interface DispatchServices {
   signer(): Promise<DispatchSigner>;
   /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
   backendFor(protocol: string): ImageBackend | undefined;
-  /** Tells the registry a pool refused a connection, so every isolate skips it (best effort). */
-  reportSuspect(poolId: string): Promise<void>;
+  /**
+   * Tells the registry a pool refused a connection or went quiet mid-job, so every isolate skips
+   * it (best effort).
+   */
+  reportSuspect(poolId: string, reason?: SuspicionReason): Promise<void>;
 }
 
 /** Inputs of {@link routeAndDispatch}. */
@@ -96,14 +108,21 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const model = request.model ?? '';
   const now = services.now();
   const policy = services.config.routing;
-  const routingRequest = {
+  const index = fleetIndexOf(snapshot, model, policy);
+  // Steps and size the request leaves out are the model's defaults as the fleet reports them.
+  const steps = request.steps ?? index.defaults?.steps;
+  const size = request.size ?? index.defaults?.size;
+  const routingRequest: RoutingRequest = {
     model,
     images: request.n,
+    ...(steps !== undefined && size !== undefined
+      ? { work: requestWork({ n: request.n, steps, size }), steps, imageMegapixels: imageMegapixels(size) }
+      : {}),
     allowedProviders: tenant.allowed_providers,
     allowedRegions: tenant.allowed_regions,
   };
   // At most as many candidates as the dispatcher will call (3 attempts).
-  const ranked = pickPools(fleetIndexOf(snapshot, model, policy), {
+  const ranked = pickPools(index, {
     request: routingRequest,
     observations: services.observations,
     policy,
@@ -179,13 +198,25 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
             input.waitUntil(services.reportSuspect(attempt.poolId));
           }
         }
-        // Far past its prediction and beaten by a whole job elsewhere: slowed or stalled.
-        if (attempt.outcome === 'hedge_lost') services.observations.eject(attempt.poolId, services.now());
+        // A call that lost its hedge, late or quiet, is not ejected (as in the simulator): in a
+        // burst on a busy host every pool runs late and pauses now and then. One that went quiet
+        // mid-job tells the registry, which holds the pool out until its figures move.
+        if (attempt.outcome === 'stalled') input.waitUntil(services.reportSuspect(attempt.poolId, 'stalled'));
         if (attempt.load) services.observations.observeLoad(attempt.poolId, attempt.load, services.now());
         ends.get(attempt.poolId)?.();
       },
       onStart: (poolId, candidate) => {
-        ends.set(poolId, services.observations.begin(poolId, services.now()));
+        const { work, steps: requestSteps, imageMegapixels: megapixels } = routingRequest;
+        const size =
+          work === undefined
+            ? undefined
+            : { work, images: request.n, ...(megapixels ? { megapixels: megapixels * request.n } : {}) };
+        ends.set(poolId, services.observations.begin(poolId, services.now(), size));
+        // Until the pool's events show their pace, a step is taken to last what routing predicts
+        // for this request's steps (queue included): a slow first step is not a stall.
+        if (candidate.predictedMs !== undefined && requestSteps !== undefined) {
+          services.observations.expectPace(poolId, candidate.predictedMs / requestSteps);
+        }
         input.onStart?.(candidate);
       },
       // Failovers share the isolate's budget (~10% of requests), so a provider-wide outage
@@ -193,7 +224,17 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       allowRetry: () => services.retryBudget.spend(),
       ...(hedgeBudget ? { hedge: hedgeFor(hedgeBudget) } : {}),
       waitUntil: input.waitUntil,
-      // Streamed (job) calls: a pool that stops reporting steps mid-job gets a copy elsewhere at once.
+      // Every call streams the pool's events, sync ones too: a pool that stops reporting mid-job
+      // gets a copy elsewhere at once, its events feed stall detection and round trips, and a
+      // request it acknowledges behind a longer queue than expected moves before it starts.
+      streamProgress: true,
+      ack: acknowledgementPolicy({
+        index,
+        request: routingRequest,
+        observations: services.observations,
+        now: services.now,
+      }),
+      ...(policy.stallAfterMs === undefined ? {} : { stallAfterMs: policy.stallAfterMs }),
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
@@ -204,7 +245,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
 
 /**
  * A call far past its prediction (a stalled or slowed pool) gets a copy on the next pool, within
- * the hedge budget; the loser is cancelled (docs/routing.md).
+ * the hedge budget; the loser is cancelled (docs/routing.md). `predictedMs` is this request's own
+ * (its work on that pool's curve), so a big request is not hedged on a small one's clock.
  */
 function hedgeFor(budget: RetryBudget) {
   return {

@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS pool_best_job_time (
   pool_id TEXT PRIMARY KEY REFERENCES pools (id),
   job_ms REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pool_best_reference_step (
+  pool_id TEXT PRIMARY KEY REFERENCES pools (id),
+  step_ms REAL NOT NULL
+);
 `;
 
 /**
@@ -51,10 +55,34 @@ export function recordJobTime(sql: SqlStorage, poolId: string, jobMs: number | n
   );
 }
 
+/**
+ * Keeps the fastest step curve the pool has reported, as its step time at one batch size
+ * (`referenceStepMs` in worker/routing; null: no curve measured yet), so routing can fade an idle
+ * pool's stale slow curve back to it as it does job times.
+ */
+export function recordReferenceStep(sql: SqlStorage, poolId: string, stepMs: number | null): void {
+  if (stepMs === null || !(stepMs > 0)) return;
+  sql.exec(
+    `INSERT INTO pool_best_reference_step (pool_id, step_ms) VALUES (?, ?)
+     ON CONFLICT (pool_id) DO UPDATE SET step_ms = MIN(step_ms, excluded.step_ms)`,
+    poolId,
+    stepMs,
+  );
+}
+
 /** Drops everything this file keeps about a pool (the pool is gone). */
 export function forgetPoolTiming(sql: SqlStorage, poolId: string): void {
   forgetIdleness(sql, poolId);
   sql.exec('DELETE FROM pool_best_job_time WHERE pool_id = ?', poolId);
+  sql.exec('DELETE FROM pool_best_reference_step WHERE pool_id = ?', poolId);
+}
+
+/** The best reference step time each pool has reported, ms, by pool id. */
+export function bestReferenceStepMsByPool(sql: SqlStorage): Map<string, number> {
+  const rows = sql.exec<{ pool_id: string; step_ms: number }>(
+    'SELECT pool_id, step_ms FROM pool_best_reference_step',
+  );
+  return new Map(rows.toArray().map((row) => [row.pool_id, row.step_ms]));
 }
 
 /** The best job time each pool has reported, ms, by pool id. */

@@ -18,6 +18,11 @@ export interface PoolSnapshotEntry {
   readonly idle_since: number | null;
   /** The lowest EWMA job time the pool has reported, ms; null before it finished a job. */
   readonly best_job_ms: number | null;
+  /**
+   * The fastest step curve the pool has reported, as its step time for a 1-megapixel batch
+   * (`referenceStepMs`), ms; null before it measured a step. Optional: older snapshots lack it.
+   */
+  readonly best_reference_step_ms?: number | null;
 }
 
 /** The fleet at one moment; isolates cache it and refresh it in the background. */

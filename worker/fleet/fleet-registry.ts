@@ -7,9 +7,10 @@ import {
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
+import { referenceStepMs, type SuspicionReason } from '../routing/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
 import { toFlag } from '../storage/sql-values.ts';
-import { forgetPoolTiming, recordIdleness, recordJobTime } from './fleet-idle.ts';
+import { forgetPoolTiming, recordIdleness, recordJobTime, recordReferenceStep } from './fleet-idle.ts';
 import type { FleetSnapshot, PoolRecord, ProviderRecord } from './fleet-records.ts';
 import type {
   DeletePoolResult,
@@ -186,17 +187,20 @@ export class FleetRegistry extends DurableObject<Env> {
     );
     recordIdleness(this.sql, poolId, parsed.queued + parsed.running === 0, receivedAt);
     recordJobTime(this.sql, poolId, parsed.ewma_job_ms);
+    recordReferenceStep(this.sql, poolId, referenceStepMs(parsed.work?.step_curve));
     clearSuspicionIfMoved(this.sql, poolId, receivedAt);
     bumpVersion(this.sql);
     return { ok: true, stale: false };
   }
 
   /**
-   * An isolate's report that the pool refused connections or failed: the pool stays suspect
-   * (no isolate routes to it) until its telemetry moves or 30 s pass. False for an unknown pool.
+   * An isolate's report that the pool refused connections (`refused`: suspect until its next
+   * report) or went quiet mid-job (`stalled`: until its figures move, since a stalled pool may keep
+   * reporting frozen ones); no isolate routes to it meanwhile, 30 s at most. False for an unknown
+   * pool.
    */
-  async reportSuspect(poolId: string): Promise<boolean> {
-    const recorded = recordSuspicion(this.sql, poolId, Date.now());
+  async reportSuspect(poolId: string, reason: SuspicionReason = 'refused'): Promise<boolean> {
+    const recorded = recordSuspicion(this.sql, poolId, Date.now(), reason);
     if (recorded) bumpVersion(this.sql);
     return recorded;
   }

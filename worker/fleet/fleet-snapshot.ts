@@ -1,5 +1,5 @@
 import type { RpcValue } from '../storage/rpc-value.ts';
-import { bestJobMsByPool, idleSinceByPool } from './fleet-idle.ts';
+import { bestJobMsByPool, bestReferenceStepMsByPool, idleSinceByPool } from './fleet-idle.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 import {
   type PoolRow,
@@ -32,6 +32,7 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
   const suspects = suspectUntilByPool(sql);
   const idleSince = idleSinceByPool(sql);
   const bestJobMs = bestJobMsByPool(sql);
+  const bestReferenceStepMs = bestReferenceStepMsByPool(sql);
   const pools = sql.exec<PoolRow>('SELECT * FROM pools ORDER BY id').toArray();
   // putPool and deleteProvider keep every pool's provider registered; the check is for the type.
   const entries = pools.flatMap((row): RpcValue<PoolSnapshotEntry>[] => {
@@ -47,6 +48,7 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
         suspect_until: suspects.get(row.id) ?? null,
         idle_since: idleSince.get(row.id) ?? null,
         best_job_ms: bestJobMs.get(row.id) ?? null,
+        best_reference_step_ms: bestReferenceStepMs.get(row.id) ?? null,
       },
     ];
   });

@@ -1,6 +1,7 @@
 import {
   raiseSuspicion,
   type Suspicion,
+  type SuspicionReason,
   suspicionCleared,
   type TelemetryFigures,
 } from '../routing/suspicion.ts';
@@ -27,17 +28,33 @@ CREATE TABLE IF NOT EXISTS suspicions (
   job_ms REAL,
   has_figures INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS suspicion_reasons (
+  pool_id TEXT PRIMARY KEY REFERENCES pools (id),
+  reason TEXT NOT NULL
+);
 `;
 
 /**
- * Marks a pool suspect after an isolate saw it refuse connections or fail (see
- * `worker/routing/suspicion.ts`): the note reaches every isolate with its next snapshot, rather
- * than each learning from its own failed request. Returns false for an unknown pool.
+ * Marks a pool suspect after an isolate saw it refuse connections (`refused`) or go quiet mid-job
+ * (`stalled`; see `worker/routing/suspicion.ts`): the note reaches every isolate with its next
+ * snapshot, rather than each learning from its own failed request. The reason is kept in a table
+ * of its own, so an existing deployment needs no migration. Returns false for an unknown pool.
  */
-export function recordSuspicion(sql: SqlStorage, poolId: string, now: number): boolean {
+export function recordSuspicion(
+  sql: SqlStorage,
+  poolId: string,
+  now: number,
+  reason: SuspicionReason = 'refused',
+): boolean {
   const known = sql.exec('SELECT 1 FROM pools WHERE id = ?', poolId).toArray();
   if (known.length === 0) return false;
-  const next = raiseSuspicion(readSuspicion(sql, poolId), latestFigures(sql, poolId), now);
+  const next = raiseSuspicion(readSuspicion(sql, poolId), latestFigures(sql, poolId), now, reason);
+  sql.exec(
+    `INSERT INTO suspicion_reasons (pool_id, reason) VALUES (?, ?)
+     ON CONFLICT (pool_id) DO UPDATE SET reason = excluded.reason`,
+    poolId,
+    next.reason,
+  );
   sql.exec(
     `INSERT INTO suspicions (pool_id, since, until, queued, running, job_ms, has_figures)
      VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -64,6 +81,7 @@ export function clearSuspicionIfMoved(sql: SqlStorage, poolId: string, now: numb
 /** Removes a pool's suspicion (the pool is gone, or cleared). */
 export function forgetSuspicion(sql: SqlStorage, poolId: string): void {
   sql.exec('DELETE FROM suspicions WHERE pool_id = ?', poolId);
+  sql.exec('DELETE FROM suspicion_reasons WHERE pool_id = ?', poolId);
 }
 
 /** Until when each suspect pool is held suspect, by pool id. */
@@ -77,9 +95,12 @@ function readSuspicion(sql: SqlStorage, poolId: string): Suspicion | undefined {
   if (row === undefined) return undefined;
   const figures =
     row.has_figures === 1 ? { queued: row.queued ?? 0, running: row.running ?? 0, jobMs: row.job_ms } : null;
-  // The Worker raises suspicion only on refused connections (stall reports need step progress
-  // on sync calls, not streamed yet), so every stored note is a refusal.
-  return { since: row.since, until: row.until, reason: 'refused', figures };
+  const [stored] = sql
+    .exec<{ reason: string }>('SELECT reason FROM suspicion_reasons WHERE pool_id = ?', poolId)
+    .toArray();
+  // Notes from before reasons were kept were all refusals.
+  const reason: SuspicionReason = stored?.reason === 'stalled' ? 'stalled' : 'refused';
+  return { since: row.since, until: row.until, reason, figures };
 }
 
 function latestFigures(sql: SqlStorage, poolId: string): TelemetryFigures | null {

@@ -51,4 +51,59 @@ describe('isolate observations', () => {
     observations.noteRoundTrip('pool-a', 60);
     expect(observations.networkMs.get('pool-a')).toBeCloseTo(20);
   });
+
+  it('observations: sends begun with a size carry their work until they end', () => {
+    const observations = new IsolateObservations();
+    const big = observations.begin('pool-a', 1_000, { work: 52.4, images: 4 });
+    const small = observations.begin('pool-a', 1_100, { work: 0.26, images: 1 });
+    expect(observations.inFlightSends.get('pool-a')).toEqual([
+      { sentAt: 1_000, work: 52.4, images: 4 },
+      { sentAt: 1_100, work: 0.26, images: 1 },
+    ]);
+    big();
+    expect(observations.inFlightSends.get('pool-a')).toEqual([{ sentAt: 1_100, work: 0.26, images: 1 }]);
+    small();
+    expect(observations.inFlightSends.has('pool-a')).toBe(false);
+  });
+
+  it('observations: progress on a pool with nothing in flight is ignored', () => {
+    const observations = new IsolateObservations();
+    observations.noteProgress('pool-a', 1_000);
+    expect(observations.lastProgressAt.has('pool-a')).toBe(false);
+  });
+
+  it('observations: a pool’s pace starts at the expected step time and then follows its events', () => {
+    const observations = new IsolateObservations();
+    observations.expectPace('pool-a', 500);
+    observations.expectPace('pool-a', 900);
+    expect(observations.stepIntervalMs.get('pool-a')).toBe(500);
+    observations.noteEventGap('pool-a', 100);
+    expect(observations.stepIntervalMs.get('pool-a')).toBeCloseTo(420);
+    observations.expectPace('pool-a', 2_000);
+    expect(observations.stepIntervalMs.get('pool-a')).toBeCloseTo(420);
+  });
+
+  it('observations: piggybacked load keeps the pool’s work figures, null from older pools', () => {
+    const observations = new IsolateObservations();
+    observations.observeLoad(
+      'pool-a',
+      { queued: 2, running: 4, slots: 4, draining: false, queuedWork: 10, runningWork: 5 },
+      7,
+    );
+    observations.observeLoad('pool-b', { queued: 1, running: 1, slots: 4, draining: false }, 8);
+    expect(observations.piggybacked.get('pool-a')).toEqual({
+      queued: 2,
+      running: 4,
+      queuedWork: 10,
+      runningWork: 5,
+      at: 7,
+    });
+    expect(observations.piggybacked.get('pool-b')).toEqual({
+      queued: 1,
+      running: 1,
+      queuedWork: null,
+      runningWork: null,
+      at: 8,
+    });
+  });
 });

@@ -1,34 +1,53 @@
 import type { PiggybackedLoad } from '../../shared/index.ts';
-import type { LocalObservations } from '../routing/index.ts';
+import type { InFlightSend, LocalObservations, PiggybackedFigures } from '../routing/index.ts';
 
 /** How long a pool that refused a connection is skipped by this isolate. */
 const EJECTION_MS = 10_000;
-/** Weight of the newest round trip in a pool's `networkMs` (an EWMA). */
-const ROUND_TRIP_WEIGHT = 0.2;
+/** Weight of the newest sample in a pool's `networkMs` and `stepIntervalMs` (EWMAs). */
+const SAMPLE_WEIGHT = 0.2;
+
+/** What one request costs, so own sends count in work units (`requestWork`). */
+export interface SendSize {
+  /** Megapixel-steps. */
+  readonly work: number;
+  readonly images: number;
+  /** Megapixels of all its images together. */
+  readonly megapixels?: number;
+}
 
 /**
- * What this isolate saw itself: its requests in flight per pool, the load each pool piggybacked
- * on its latest response, pools that refused connections, the latest progress of its requests on
- * each pool (stall detection) and each pool's round trip. Fresher than any snapshot, and free: no
- * extra requests.
+ * What this isolate saw itself: its requests in flight per pool (with their work), the load each
+ * pool piggybacked on its latest response, pools that refused connections, the latest progress of
+ * its requests on each pool and the pace of their events (stall detection), and each pool's round
+ * trip. Fresher than any snapshot, and free: no extra requests.
  */
 export class IsolateObservations implements LocalObservations {
   readonly inFlight = new Map<string, number>();
-  readonly piggybacked = new Map<string, { queued: number; running: number; at: number }>();
+  readonly piggybacked = new Map<string, PiggybackedFigures>();
   readonly ejectedUntil = new Map<string, number>();
   /** Send time of each request in flight, per pool: only sends after a report are unreported. */
   readonly inFlightSentAt = new Map<string, number[]>();
-  /** Per pool with requests in flight, the latest sign of progress on any of them (the send counts). */
+  /** The same requests with their work, per pool (those begun with a size). */
+  readonly inFlightSends = new Map<string, InFlightSend[]>();
+  /**
+   * Per pool with requests in flight, the latest event any of them brought. Only pools whose
+   * calls stream events are tracked: an adapter that reports nothing must not look stalled.
+   */
   readonly lastProgressAt = new Map<string, number>();
   /** Per pool, an EWMA of the time from sending a request to the pool's acknowledgement, ms. */
   readonly networkMs = new Map<string, number>();
+  /** Per pool, an EWMA of the gap between consecutive events of one call, ms (its pace). */
+  readonly stepIntervalMs = new Map<string, number>();
 
-  /** Counts a request sent to a pool at `now`; call the returned function when it ends. */
-  begin(poolId: string, now: number = Date.now()): () => void {
+  /**
+   * Counts a request sent to a pool at `now` (with its work where known); call the returned
+   * function when it ends.
+   */
+  begin(poolId: string, now: number = Date.now(), size?: SendSize): () => void {
     this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
-    const sends = this.inFlightSentAt.get(poolId);
-    if (sends) sends.push(now);
-    else this.inFlightSentAt.set(poolId, [now]);
+    pushTo(this.inFlightSentAt, poolId, now);
+    const send: InFlightSend | null = size ? { sentAt: now, ...size } : null;
+    if (send) pushTo(this.inFlightSends, poolId, send);
     let ended = false;
     return () => {
       if (ended) return;
@@ -39,35 +58,72 @@ export class IsolateObservations implements LocalObservations {
         this.inFlight.delete(poolId);
         this.lastProgressAt.delete(poolId);
       }
-      const pending = this.inFlightSentAt.get(poolId) ?? [];
-      const position = pending.indexOf(now);
-      if (position >= 0) pending.splice(position, 1);
-      if (pending.length === 0) this.inFlightSentAt.delete(poolId);
+      removeFrom(this.inFlightSentAt, poolId, now);
+      if (send) removeFrom(this.inFlightSends, poolId, send);
     };
   }
 
-  /** Records load a pool reported on a response. */
+  /** Records load a pool reported on a response (work figures where the pool sends them). */
   observeLoad(poolId: string, load: PiggybackedLoad, at: number): void {
-    this.piggybacked.set(poolId, { queued: load.queued, running: load.running, at });
+    this.piggybacked.set(poolId, {
+      queued: load.queued,
+      running: load.running,
+      queuedWork: load.queuedWork ?? null,
+      runningWork: load.runningWork ?? null,
+      at,
+    });
   }
 
   /**
-   * Notes progress on a request at a pool: its acknowledgement, a queue-position change, a step, or
-   * the pool saying it is still stepping. A pool with requests in flight and none of this for a
-   * while is stalled (`isStalled`).
+   * Notes an event of a request at a pool: its acknowledgement, a queue position (repeated while
+   * the pool steps), or a step. A pool with requests in flight and none of this for a while is
+   * stalled (`isStalled`).
    */
   noteProgress(poolId: string, now: number): void {
+    if ((this.inFlight.get(poolId) ?? 0) === 0) return;
     this.lastProgressAt.set(poolId, Math.max(now, this.lastProgressAt.get(poolId) ?? now));
+  }
+
+  /**
+   * Folds the gap between two consecutive events of one call into the pool's pace: a big batch
+   * on a near-linear curve may step once a second, and only this says what silence is normal.
+   */
+  noteEventGap(poolId: string, ms: number): void {
+    if (!(ms >= 0)) return;
+    foldSample(this.stepIntervalMs, poolId, ms);
+  }
+
+  /** Takes `ms` as the pool's pace until its events have shown one (`noteEventGap`). */
+  expectPace(poolId: string, ms: number): void {
+    if (ms > 0 && !this.stepIntervalMs.has(poolId)) this.stepIntervalMs.set(poolId, ms);
   }
 
   /** Folds one measured round trip (send to acknowledgement) into the pool's `networkMs`. */
   noteRoundTrip(poolId: string, ms: number): void {
-    const previous = this.networkMs.get(poolId);
-    this.networkMs.set(poolId, previous === undefined ? ms : previous + ROUND_TRIP_WEIGHT * (ms - previous));
+    if (!(ms >= 0)) return;
+    foldSample(this.networkMs, poolId, ms);
   }
 
   /** Skips a pool for a while after it refused a connection. */
   eject(poolId: string, now: number): void {
     this.ejectedUntil.set(poolId, now + EJECTION_MS);
   }
+}
+
+function foldSample(averages: Map<string, number>, poolId: string, sample: number): void {
+  const previous = averages.get(poolId);
+  averages.set(poolId, previous === undefined ? sample : previous + SAMPLE_WEIGHT * (sample - previous));
+}
+
+function pushTo<T>(lists: Map<string, T[]>, poolId: string, item: T): void {
+  const list = lists.get(poolId);
+  if (list) list.push(item);
+  else lists.set(poolId, [item]);
+}
+
+function removeFrom<T>(lists: Map<string, T[]>, poolId: string, item: T): void {
+  const list = lists.get(poolId) ?? [];
+  const position = list.indexOf(item);
+  if (position >= 0) list.splice(position, 1);
+  if (list.length === 0) lists.delete(poolId);
 }

@@ -1,3 +1,4 @@
+import type { StepCurvePoint } from '../../shared/schemas/telemetry-report.ts';
 import { type FleetIndex, indexFleet, type PoolView, type RoutingPolicy } from '../routing/index.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 
@@ -62,27 +63,63 @@ export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnap
 /**
  * Turns registry entries into what routing reads. Freshness is judged by when the edge accepted
  * the heartbeat, not by the pool's own clock, so clock skew between hosts cannot keep a dead pool
- * looking fresh.
+ * looking fresh. A report without the `work` section (an older pool) leaves the work fields null:
+ * routing then counts its images with no batching gain (`speedOf` in worker/routing).
  */
 export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
-  return snapshot.pools.map(({ pool, telemetry, received_at, suspect_until, idle_since, best_job_ms }) => ({
-    poolId: pool.id,
-    providerId: pool.provider_id,
-    region: pool.region,
-    models: telemetry
-      ? telemetry.models.map((model) => model.name).filter((name) => pool.models.includes(name))
-      : pool.models,
-    slots: telemetry?.slots ?? pool.capacity,
-    running: telemetry?.running ?? 0,
-    queued: telemetry?.queued ?? 0,
-    maxQueue: telemetry?.max_queue ?? 0,
-    jobMs: telemetry?.ewma_job_ms ?? null,
-    draining: pool.draining || (telemetry?.draining ?? false),
-    ready: telemetry?.ready ?? false,
-    reportedAt: received_at,
-    enabled: pool.enabled,
-    suspectUntil: suspect_until,
-    idleSince: idle_since,
-    bestJobMs: best_job_ms,
+  return snapshot.pools.map((entry) => {
+    const { pool, telemetry, received_at, suspect_until, idle_since, best_job_ms } = entry;
+    return {
+      poolId: pool.id,
+      providerId: pool.provider_id,
+      region: pool.region,
+      models: telemetry
+        ? telemetry.models.map((model) => model.name).filter((name) => pool.models.includes(name))
+        : pool.models,
+      slots: telemetry?.slots ?? pool.capacity,
+      running: telemetry?.running ?? 0,
+      queued: telemetry?.queued ?? 0,
+      maxQueue: telemetry?.max_queue ?? 0,
+      jobMs: telemetry?.ewma_job_ms ?? null,
+      stepMs: telemetry?.ewma_step_ms ?? null,
+      draining: pool.draining || (telemetry?.draining ?? false),
+      ready: telemetry?.ready ?? false,
+      reportedAt: received_at,
+      enabled: pool.enabled,
+      suspectUntil: suspect_until,
+      idleSince: idle_since,
+      bestJobMs: best_job_ms,
+      bestReferenceStepMs: entry.best_reference_step_ms ?? null,
+      queuedWork: telemetry?.work?.queued ?? null,
+      runningWork: telemetry?.work?.running ?? null,
+      stepCurve: poolCurveOf(telemetry?.work?.step_curve, telemetry?.work?.batches),
+      modelDefaults: telemetry
+        ? new Map(
+            telemetry.models.map((model) => [
+              model.name,
+              { steps: model.default_steps, size: model.default_size },
+            ]),
+          )
+        : null,
+    };
+  });
+}
+
+/**
+ * The pool's step curve as routing reads it: for the pool's whole running work. A pool that runs
+ * `batches` engine batches side by side (gpu-node `--workers`) reports the curve of one; its
+ * images spread over all of them, so the whole pool steps M megapixels in the time one batch
+ * steps M / batches. Null where the pool reports no work section.
+ */
+export function poolCurveOf(
+  curve: readonly StepCurvePoint[] | null | undefined,
+  batches: number | null | undefined,
+): readonly StepCurvePoint[] | null {
+  if (!curve) return null;
+  const parallel = batches !== null && batches !== undefined && batches > 1 ? batches : 1;
+  if (parallel === 1) return curve;
+  return curve.map((point) => ({
+    batch_megapixels: point.batch_megapixels * parallel,
+    step_ms: point.step_ms,
   }));
 }

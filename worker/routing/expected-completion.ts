@@ -1,25 +1,35 @@
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
 import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
-import { seenLoad, serviceMs } from './scoring.ts';
+import { imageWorkOf, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
+import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
+import { type ImageWork, type PoolSpeed, requestShape, serviceMs } from './work-model.ts';
 
-/** What a decision knows about the fleet as a whole (computed once per snapshot). */
-export interface FleetContext {
-  /** Job time for a pool that has not measured one (the fleet median). */
-  readonly fallbackJobMs: number;
-  /** Job time per pool position (`effectiveJobMs` when the snapshot was taken). */
-  readonly jobMs: Float64Array;
-  /** Where the isolates together are taking each pool's load (`forecastLoads`). */
+/**
+ * What a decision knows about the fleet as a whole (computed once per snapshot): the speed
+ * fallbacks (`typical` is one typical image of the model, as the fleet reports its defaults),
+ * and per pool position:
+ */
+export interface FleetContext extends SpeedFallbacks {
+  /** Each pool's speed, by position (`speedOf` when the snapshot was taken). */
+  readonly speeds: readonly PoolSpeed[];
+  /** Work of a waiting image across the fleet (`fleetWaitingImageWork`). */
+  readonly waitingImageWork: number;
+  /** How each pool's work splits into images, by position (`imageWorkOf`). */
+  readonly imageWork: readonly ImageWork[];
+  /** Where the isolates together are taking each pool's work (`forecastLoads`). */
   readonly forecast: LoadForecast;
   /** Pool id to its position in the forecast. */
   readonly positions: ReadonlyMap<string, number>;
 }
 
 /**
- * Expected time until this request would finish on the pool, in ms, including the round trip.
+ * Expected time until this request would finish on the pool, in ms, including the round trip:
+ * `serviceMs` of the request's own work behind what is ahead of it, on the pool's curve.
  *
- * Staleness: the seen load (snapshot or piggybacked, whichever is newer) moves by as much as
- * the forecast says the pool's load moved since that figure was taken, so the pool every
- * isolate saw as emptiest a second ago is scored as full as the others have made it by now.
+ * Staleness: the seen load (snapshot or piggybacked, whichever is newer) moves by as much work as
+ * the forecast says the pool's work moved since that figure was taken (as waiting images of the
+ * pool's mix), so the pool every isolate saw as emptiest a second ago is scored as full as the
+ * others have made it by now.
  *
  * Own work: requests this isolate sent after the figure was taken are not in it and are added;
  * those sent before are already counted. The pool carries at least all of ours, whatever the
@@ -32,26 +42,42 @@ export function expectedCompletionMs(
   fleet: FleetContext,
   now: number,
 ): number {
-  const seen = seenLoad(pool, observations);
-  const slots = Math.max(1, pool.slots);
   const position = fleet.positions.get(pool.poolId);
-  const jobMs =
-    (position === undefined ? undefined : fleet.jobMs[position]) ?? pool.jobMs ?? fleet.fallbackJobMs;
+  const speed = (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet);
+  const split =
+    (position === undefined ? undefined : fleet.imageWork[position]) ??
+    imageWorkOf(pool, fleet.typical, fleet.waitingImageWork);
+  const seen = seenLoad(pool, observations, split.perImage);
   const moved =
     position === undefined
       ? 0
       : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
-  const projected = Math.max(0, seen.load + moved);
-  const own = observations.inFlight.get(pool.poolId) ?? 0;
-  const load = Math.max(own, projected + unreportedSends(pool.poolId, observations, seen.at, own));
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceMs(load, request.images, slots, jobMs);
+  const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);
+  const projected = Math.max(0, seen.images + moved / split.perWaitingImage);
+  // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
+  // 50-step 512 px request just sent makes a pool busier than a 4-step 64 px one.
+  const mix = withOwnSends(split, projected, own.after);
+  const ahead = {
+    images: Math.max(own.all.images, projected + own.after.images),
+    perWaitingImage: mix.perWaitingImage,
+    imageMegapixels: mix.imageMegapixels,
+  };
+  const shape = requestShape(request, fleet.typical);
+  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
+  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime;
 }
 
-/** Own requests in flight that were sent after `at`, so the pool's figures cannot include them. */
-function unreportedSends(poolId: string, observations: LocalObservations, at: number, own: number): number {
-  const sentAt = observations.inFlightSentAt?.get(poolId);
-  if (sentAt === undefined) return own;
-  let count = 0;
-  for (const time of sentAt) if (time > at) count++;
-  return count;
+/**
+ * The pool's image mix (`ImageWork`) with this isolate's unreported sends folded in, weighted by
+ * images: `projected` images of the pool's own mix, `sends` of their own work and size.
+ */
+function withOwnSends(split: ImageWork, projected: number, sends: OwnSends): ImageWork {
+  if (sends.images <= 0) return split;
+  const total = projected + sends.images;
+  const blend = (pool: number, own: number) => (projected * pool + sends.images * own) / total;
+  return {
+    perImage: blend(split.perImage, sends.work / sends.images),
+    perWaitingImage: blend(split.perWaitingImage, sends.work / sends.images),
+    imageMegapixels: blend(split.imageMegapixels, sends.megapixels / sends.images),
+  };
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { now, policy, pool, request } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
+import { indexFleet } from './fleet-index.ts';
 import { noObservations } from './fleet-view.ts';
 import { hedgeDecision, hedgeDelayMs, mayHedge } from './hedging.ts';
 import { acknowledgedRemainingMs, MAX_REROUTES, shouldReroute } from './reroute.ts';
 import { isStalled } from './stall.ts';
 import { raiseSuspicion, SUSPICION_MAX_MS, suspicionCleared } from './suspicion.ts';
+import { QUEUE_WAIT_MARGIN } from './work-model.ts';
 
 const busy = (lastProgressAt: number, inFlight = 1) => ({
   ...noObservations,
@@ -35,9 +37,10 @@ describe('routing stall detection', () => {
 
 describe('routing hedging', () => {
   const budget = { requests: 100, hedges: 0 };
-  it('routing: a request is late at 2x its prediction, at least 1 s past it', () => {
+  it('routing: a request is late at 2x its prediction, at least 300 ms past it', () => {
     expect(hedgeDelayMs(3_000)).toBe(6_000);
-    expect(hedgeDelayMs(500)).toBe(1_500);
+    expect(hedgeDelayMs(500)).toBe(1_000);
+    expect(hedgeDelayMs(100)).toBe(400);
   });
 
   it('routing: waits until late, then hedges once within the budget', () => {
@@ -66,8 +69,13 @@ describe('routing hedging', () => {
 
 describe('routing rerouting on acknowledgement', () => {
   it('routing: a queued request moves when the alternative is clearly sooner, at most twice', () => {
-    const remainingMs = acknowledgedRemainingMs(pool('p', { slots: 4 }), 12, 1_000, 10);
-    expect(remainingMs).toBeCloseTo(10 + 1_250 * (1 + 9 / 4));
+    const target = pool('p', { slots: 4 });
+    const fleet = indexFleet([target], 'tiny', policy).fleet;
+    // 12 images ahead on 4 slots, no measured batching gain (a batch of 4 steps in 4 job times):
+    // 9 take their turn first, each a job time of work at full-batch pace (with the queue margin),
+    // then its own step in a full batch.
+    const remainingMs = acknowledgedRemainingMs(target, request, { images: 12 }, fleet, 10);
+    expect(remainingMs).toBeCloseTo(10 + QUEUE_WAIT_MARGIN * 9 * 1_000 + 4_000);
     expect(shouldReroute({ queued: true, moves: 0, remainingMs, alternativeMs: 1_300 })).toBe(true);
     expect(shouldReroute({ queued: true, moves: MAX_REROUTES - 1, remainingMs, alternativeMs: 1_300 })).toBe(
       true,

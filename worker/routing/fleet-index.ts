@@ -1,8 +1,17 @@
 import { heartbeatLagLimitMs, staticIneligibility } from './eligibility.ts';
 import type { FleetContext } from './expected-completion.ts';
-import type { PoolView, RoutingPolicy } from './fleet-view.ts';
+import type { ModelDefaults, PoolView, RoutingPolicy } from './fleet-view.ts';
 import { forecastLoads } from './load-forecast.ts';
-import { effectiveJobMs, fleetMedianJobMs } from './scoring.ts';
+import { fleetWaitingImageWork, imageWorkOf, reportsWork } from './pool-load.ts';
+import { speedOf, unmeasuredCurve } from './pool-speed.ts';
+import { fleetMedianJobMs } from './scoring.ts';
+import {
+  fullBatchThroughput,
+  modelDefaultsOf,
+  type PoolSpeed,
+  type TypicalImage,
+  typicalImageOf,
+} from './work-model.ts';
 
 /**
  * The pools that serve one model in one snapshot, prepared for sampling: build it once per
@@ -10,6 +19,8 @@ import { effectiveJobMs, fleetMedianJobMs } from './scoring.ts';
  */
 export interface FleetIndex {
   readonly model: string;
+  /** The model's defaults as most pools report them (null if none does): see `modelDefaultsOf`. */
+  readonly defaults: ModelDefaults | null;
   /**
    * Pools that pass the snapshot-only checks (model, enabled, not draining, ready, reported, not
    * behind on heartbeats: `heartbeatLagLimitMs`).
@@ -26,10 +37,14 @@ export interface FleetIndex {
 /**
  * Indexes a snapshot for one model.
  *
- * A pool's sampling weight is its throughput, slots / job time: sampling in proportion to how
+ * Each pool gets a speed (`PoolSpeed`): its measured step curve, faded while idle
+ * (`curveIdleScale`); a pool that reports work but has measured no step yet gets the fleet's
+ * median throughput with no batching gain; a pool that reports no work section gets a no-gain
+ * curve through its job time (`effectiveJobMs`), one typical image per job. A pool's sampling
+ * weight is its full-batch throughput (`fullBatchThroughput`): sampling in proportion to how
  * fast a pool drains keeps each pool's share of arrivals near its share of capacity even when
- * the load figures are too stale to say anything. Job times are `effectiveJobMs` as of the
- * snapshot's newest report.
+ * the load figures are too stale to say anything. Everything is as of the snapshot's newest
+ * report.
  *
  * @example
  * const index = indexFleet(toPoolViews(snapshot), 'spillway-tiny', policy);
@@ -40,11 +55,14 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
   for (const pool of serving) takenAt = Math.max(takenAt, pool.reportedAt ?? 0);
   const lagLimitMs = heartbeatLagLimitMs(policy);
   const candidates = serving.filter((pool) => takenAt - (pool.reportedAt ?? 0) <= lagLimitMs);
+  const defaults = modelDefaultsOf(serving, model);
+  const typical = typicalImageOf(defaults);
+  const typicalWork = typical.steps * typical.imageMegapixels;
   const fallbackJobMs = fleetMedianJobMs(candidates, policy);
-  const jobMs = Float64Array.from(candidates, (pool) => effectiveJobMs(pool, fallbackJobMs, takenAt));
-  const weights = candidates.map((pool, position) =>
-    samplingWeight(pool.slots, jobMs[position] ?? fallbackJobMs),
-  );
+  const fallbackCurve = unmeasuredCurve(candidates, typical, takenAt);
+  const base = { typical, fallbackJobMs, fallbackCurve, takenAt };
+  const speeds = candidates.map((pool) => speedOf(pool, base));
+  const weights = speeds.map((speed) => samplingWeight(speed, typical));
   const cumulativeWeight = new Float64Array(candidates.length);
   let total = 0;
   weights.forEach((weight, position) => {
@@ -52,16 +70,30 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
     cumulativeWeight[position] = total;
   });
   const choices = Math.max(1, Math.floor(policy.choices ?? DEFAULT_CHOICES));
+  const waitingImageWork = fleetWaitingImageWork(candidates, typicalWork);
+  const imageWork = candidates.map((pool) => imageWorkOf(pool, typical, waitingImageWork));
+  const loads = candidates.map((pool, position) => ({
+    images: pool.queued + pool.running,
+    work: reportsWork(pool)
+      ? (pool.queuedWork ?? 0) + (pool.runningWork ?? 0)
+      : (pool.queued + pool.running) * (imageWork[position]?.perImage ?? typicalWork),
+  }));
   return {
     model,
+    defaults,
     pools: candidates,
     cumulativeWeight,
     totalWeight: total,
     choices,
     fleet: {
+      takenAt,
+      typical,
       fallbackJobMs,
-      jobMs,
-      forecast: forecastLoads(candidates, jobMs, weights, choices, takenAt),
+      fallbackCurve,
+      speeds,
+      waitingImageWork,
+      imageWork,
+      forecast: forecastLoads(speeds, loads, imageWork, weights, choices, takenAt, typical),
       positions: new Map(candidates.map((pool, position) => [pool.poolId, position])),
     },
   };
@@ -76,9 +108,9 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
  */
 export const DEFAULT_CHOICES = 8;
 
-/** Throughput weight of a pool: images per ms it can finish with every slot busy. */
-export function samplingWeight(slots: number, jobMs: number): number {
-  return Math.max(1, slots) / Math.max(1, jobMs);
+/** Throughput weight of a pool: megapixel-steps per ms it finishes with a full batch of typical images. */
+export function samplingWeight(speed: PoolSpeed, typical: TypicalImage): number {
+  return fullBatchThroughput(speed, typical);
 }
 
 /** The sampling weight of the pool at `position` in the index. */

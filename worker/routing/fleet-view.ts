@@ -1,3 +1,12 @@
+import type { StepCurvePoint } from '../../shared/schemas/telemetry-report.ts';
+
+/** A model's defaults as a pool reports them (telemetry `models[]`), applied where a request leaves them out. */
+export interface ModelDefaults {
+  readonly steps: number;
+  /** `WIDTHxHEIGHT`. */
+  readonly size: string;
+}
+
 /**
  * What routing knows about one pool: the registry's record plus its latest telemetry, as seen
  * by one edge isolate. Plain data, so the simulator in bench/ can build it too.
@@ -14,6 +23,11 @@ export interface PoolView {
   readonly maxQueue: number;
   /** EWMA time for one job, ms; null before the pool has finished one. */
   readonly jobMs: number | null;
+  /**
+   * EWMA time of the pool's recent batched steps, ms (telemetry `ewma_step_ms`); with the step
+   * curve it says how many megapixels the running batch holds (`imageWorkOf`). Absent if unknown.
+   */
+  readonly stepMs?: number | null;
   readonly draining: boolean;
   readonly ready: boolean;
   /** When the telemetry was taken (epoch ms), or null if the pool never reported. */
@@ -33,6 +47,49 @@ export interface PoolView {
   readonly idleSince?: number | null;
   /** The lowest job time (`jobMs`) the pool has reported since it registered, ms; absent if unknown. */
   readonly bestJobMs?: number | null;
+  /**
+   * Work waiting for a slot and work left in the running batch, megapixel-steps (telemetry
+   * `work.queued`, `work.running`; `shared/work.ts`). Absent or null from pools that report no
+   * work section: routing then counts their images (see `work-model.ts`).
+   */
+  readonly queuedWork?: number | null;
+  readonly runningWork?: number | null;
+  /**
+   * The pool's measured step time by batch megapixels (telemetry `work.step_curve`), increasing
+   * batch; empty before its first step, absent from pools that report no work section. Routing
+   * reads it with `stepMsAt`, which assumes no batching gain where nothing was measured.
+   */
+  readonly stepCurve?: readonly StepCurvePoint[] | null;
+  /**
+   * The lowest `referenceStepMs` of any curve the pool has reported (registry), for the idle
+   * decay of a stale slow curve (`curveIdleScale`); absent or null if unknown.
+   */
+  readonly bestReferenceStepMs?: number | null;
+  /** Per model it serves, the defaults it reports (telemetry `models[]`); absent if unknown. */
+  readonly modelDefaults?: ReadonlyMap<string, ModelDefaults> | null;
+}
+
+/** Load a pool piggybacked on a response: images, and work where the pool reports it. */
+export interface PiggybackedFigures {
+  readonly queued: number;
+  readonly running: number;
+  /** Megapixel-steps queued and running (headers `x-spillway-queued-work`, `-running-work`). */
+  readonly queuedWork?: number | null;
+  readonly runningWork?: number | null;
+  /** When it arrived (epoch ms). */
+  readonly at: number;
+}
+
+/** One of this isolate's requests in flight at a pool. */
+export interface InFlightSend {
+  /** Epoch ms it was sent. */
+  readonly sentAt: number;
+  /** Its work, megapixel-steps (`requestWork`). */
+  readonly work: number;
+  /** Its images (`n`). */
+  readonly images: number;
+  /** Megapixels of all its images together; absent: each a typical image of the model. */
+  readonly megapixels?: number;
 }
 
 /** Load the isolate observed itself, fresher than the shared snapshot. */
@@ -40,7 +97,7 @@ export interface LocalObservations {
   /** Requests this isolate has in flight per pool. */
   readonly inFlight: ReadonlyMap<string, number>;
   /** Load piggybacked on the latest response from each pool, with when it arrived. */
-  readonly piggybacked: ReadonlyMap<string, { queued: number; running: number; at: number }>;
+  readonly piggybacked: ReadonlyMap<string, PiggybackedFigures>;
   /** Pools this isolate saw refuse or fail, excluded until the given time. */
   readonly ejectedUntil: ReadonlyMap<string, number>;
   /**
@@ -50,6 +107,12 @@ export interface LocalObservations {
    */
   readonly inFlightSentAt?: ReadonlyMap<string, readonly number[]>;
   /**
+   * The same requests with their work, per pool; preferred over `inFlightSentAt` where given, so
+   * own unreported sends count in work units. Without it each own request counts as one typical
+   * image of the model (`TypicalImage`).
+   */
+  readonly inFlightSends?: ReadonlyMap<string, readonly InFlightSend[]>;
+  /**
    * Per pool, the latest sign of progress on any of this isolate's requests there: the send,
    * the acknowledgement, a queue-position change, a step `progress` event or a completion.
    * A pool with requests in flight and no progress for `stallAfterMs` is treated as stalled.
@@ -57,12 +120,28 @@ export interface LocalObservations {
   readonly lastProgressAt?: ReadonlyMap<string, number>;
   /** Measured round trip to each pool, ms (EWMA of connection + header time). */
   readonly networkMs?: ReadonlyMap<string, number>;
+  /**
+   * Per pool, the interval between step events this isolate's requests there have shown lately,
+   * ms: a pool stepping a big batch may take a second a step, and silence counts as a stall only
+   * past `STALL_STEP_INTERVALS` of them (see `isStalled`).
+   */
+  readonly stepIntervalMs?: ReadonlyMap<string, number>;
 }
 
-/** Who asks and for what. */
+/**
+ * Who asks and for what. The work fields are optional: without them routing takes the request
+ * for `images` typical images of the model (its defaults as the fleet reports them).
+ */
 export interface RoutingRequest {
   readonly model: string;
+  /** `n`: images, each of which takes a slot. */
   readonly images: number;
+  /** Work in megapixel-steps, from `requestWork` (or a protocol's own `WorkFunction`). */
+  readonly work?: number;
+  /** Sampler steps, resolved (the model's default where the request leaves them out). */
+  readonly steps?: number;
+  /** Megapixels of one image (`imageMegapixels(size)`), resolved like `steps`. */
+  readonly imageMegapixels?: number;
   /** Providers the tenant may use; empty means any. */
   readonly allowedProviders: readonly string[];
   /** Regions the tenant may use; empty means any. */

@@ -4,6 +4,7 @@ import { heartbeatLagLimitMs } from './eligibility.ts';
 import { indexFleet } from './fleet-index.ts';
 import { forecastLoadAt, forecastLoads } from './load-forecast.ts';
 import { effectiveJobMs, IDLE_JOB_MS_HALF_LIFE_MS } from './scoring.ts';
+import { UNIT_IMAGE } from './work-model.ts';
 
 describe('routing load forecast', () => {
   // Ten equal pools, one idle, the rest full with a queue: what the isolates will make of it.
@@ -15,15 +16,27 @@ describe('routing load forecast', () => {
       reportedAt: now,
     }),
   );
-  const jobMs = Float64Array.from(pools, () => 1_000);
+  // Work in images (one unit each); a batch of 8 steps 25% slower than one image.
+  const curve = [
+    { batch_megapixels: 1, step_ms: 1_000 },
+    { batch_megapixels: 8, step_ms: 1_250 },
+  ];
+  const speeds = pools.map(() => ({ curve, scale: 1, slots: 8 }));
+  const loads = pools.map((entry) => ({
+    work: entry.queued + entry.running,
+    images: entry.queued + entry.running,
+  }));
   const weights = pools.map(() => 1);
+  const imageWork = pools.map(() => ({ perImage: 1, perWaitingImage: 1, imageMegapixels: 1 }));
+  const forecast = (choices: number) =>
+    forecastLoads(speeds, loads, imageWork, weights, choices, now, UNIT_IMAGE);
 
   it('routing: the pool that looked idle fills and the full ones drain as the snapshot ages', () => {
-    const forecast = forecastLoads(pools, jobMs, weights, 6, now);
-    expect(forecastLoadAt(forecast, 0, now)).toBe(0);
-    expect(forecastLoadAt(forecast, 1, now)).toBe(12);
-    const idleLater = forecastLoadAt(forecast, 0, now + 1_000);
-    const fullLater = forecastLoadAt(forecast, 1, now + 1_000);
+    const sixChoices = forecast(6);
+    expect(forecastLoadAt(sixChoices, 0, now)).toBe(0);
+    expect(forecastLoadAt(sixChoices, 1, now)).toBe(12);
+    const idleLater = forecastLoadAt(sixChoices, 0, now + 1_000);
+    const fullLater = forecastLoadAt(sixChoices, 1, now + 1_000);
     expect(idleLater).toBeGreaterThan(4);
     expect(fullLater).toBeLessThan(12);
     // Within a second the herd has closed most of the gap between them.
@@ -31,17 +44,17 @@ describe('routing load forecast', () => {
   });
 
   it('routing: arrivals match completions, so the fleet total stays put in steady state', () => {
-    const forecast = forecastLoads(pools, jobMs, weights, 2, now);
+    const twoChoices = forecast(2);
     const total = (at: number) =>
-      pools.reduce((sum, _, position) => sum + forecastLoadAt(forecast, position, at), 0);
+      pools.reduce((sum, _, position) => sum + forecastLoadAt(twoChoices, position, at), 0);
     expect(total(now + 2_000)).toBeGreaterThan(total(now) * 0.9);
     expect(total(now + 2_000)).toBeLessThan(total(now) * 1.1);
   });
 
   it('routing: times before the snapshot and past the horizon read the nearest end', () => {
-    const forecast = forecastLoads(pools, jobMs, weights, 2, now);
-    expect(forecastLoadAt(forecast, 0, now - 5_000)).toBe(forecastLoadAt(forecast, 0, now));
-    expect(forecastLoadAt(forecast, 0, now + 60_000)).toBe(forecastLoadAt(forecast, 0, now + 3_000));
+    const twoChoices = forecast(2);
+    expect(forecastLoadAt(twoChoices, 0, now - 5_000)).toBe(forecastLoadAt(twoChoices, 0, now));
+    expect(forecastLoadAt(twoChoices, 0, now + 60_000)).toBe(forecastLoadAt(twoChoices, 0, now + 3_000));
   });
 
   it('routing: the index scores with the forecast, so a stale idle pool is not the obvious pick', () => {

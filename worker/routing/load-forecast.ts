@@ -1,8 +1,19 @@
-import type { PoolView } from './fleet-view.ts';
-import { FULL_BATCH_SLOWDOWN, serviceMs } from './scoring.ts';
+import type { Load } from './pool-load.ts';
+import {
+  type Ahead,
+  drainPerMs,
+  type ImageWork,
+  type PoolSpeed,
+  requestShape,
+  serviceMs,
+  type TypicalImage,
+} from './work-model.ts';
+
+/** A pool with work left keeps at least part of an image in its batch (the last one finishing). */
+const MIN_IMAGES_WHILE_LOADED = 1;
 
 /**
- * Each pool's expected load (queued + running) over the next few seconds of a snapshot's life,
+ * Each pool's expected load (queued + running work, megapixel-steps) over the next few seconds of a snapshot's life,
  * as every isolate together will make it. Built once per snapshot (see `forecastLoads`).
  */
 export interface LoadForecast {
@@ -12,13 +23,13 @@ export interface LoadForecast {
   readonly rowMs: number;
   readonly rows: number;
   readonly pools: number;
-  /** `loads[row * pools + position]`: the pool's load `row * rowMs` after `startsAt`. */
+  /** `loads[row * pools + position]`: the pool's work `row * rowMs` after `startsAt`. */
   readonly loads: Float64Array;
 }
 
 /** How far ahead the forecast runs, ms; past a few job times the fleet has rebalanced anyway. */
 export const FORECAST_HORIZON_MS = 3_000;
-/** Rows in the forecast: a step of 100 ms, short against a job (0.5-3 s), long against a decision. */
+/** Rows in the forecast: a step of 100 ms, short against a typical job (0.5-3 s), long against a decision. */
 const FORECAST_ROWS = 30;
 
 /**
@@ -28,41 +39,69 @@ const FORECAST_ROWS = 30;
  * looked emptiest when it was taken draws them all ("How useful is old information?",
  * Mitzenmacher, IEEE TPDS 2000). But every isolate runs this same code on nearly the same
  * figures, so each can replay what all of them together will do. In steps of `rowMs`:
- * - the fleet's arrivals are its completion rate in the snapshot (what it is in steady state);
- * - power-of-d keeps a pool when it is the best of the d drawn, so a pool gets the share
- *   ((S + w)^d - S^d) / W^d of them, where w is its sampling weight, S the weight of the pools
- *   that look worse at that moment and W the total (ties split by weight);
- * - each pool drains at its batch speed.
+ * - the fleet's arrivals are its completion rate in the snapshot (what it is in steady state),
+ *   in work per ms;
+ * - power-of-d keeps a pool when it is the best of the d drawn (for a typical image), so a pool
+ *   gets the share ((S + w)^d - S^d) / W^d of them, where w is its sampling weight, S the weight
+ *   of the pools that look worse at that moment and W the total (ties split by weight);
+ * - each pool drains at the throughput of its batch (`drainPerMs`, its curve).
  * Scoring then reads the load a pool has by now in the replay instead of the load it had when
  * the snapshot was taken, so the pool the herd is filling looks as full as the herd has made it,
  * and the order moves on to the next pool as the replay fills each one.
  *
- * `jobMs` and `weights` are per pool, in `pools` order; `startsAt` is the snapshot's newest report.
+ * `speeds`, `loads` (at the snapshot), `imageWork` (how a pool's work splits into images: work
+ * that arrives or drains counts as waiting images) and `weights` are per pool, in the same order;
+ * `startsAt` is the snapshot's newest report.
  */
 export function forecastLoads(
-  pools: readonly PoolView[],
-  jobMs: Float64Array,
+  speeds: readonly PoolSpeed[],
+  loads: readonly Load[],
+  imageWork: readonly ImageWork[],
   weights: readonly number[],
   choices: number,
   startsAt: number,
+  typical: TypicalImage,
 ): LoadForecast {
-  const count = pools.length;
-  const load = Float64Array.from(pools, (pool) => pool.queued + pool.running);
-  const slots = Float64Array.from(pools, (pool) => Math.max(1, pool.slots));
+  const count = speeds.length;
+  const load = Float64Array.from(loads, (entry) => entry.work);
+  const probe = requestShape({ images: 1 }, typical);
+  const typicalWork = typical.steps * typical.imageMegapixels;
+  // What is ahead of a request at each pool as its work moves, reused row after row.
+  const aheads = loads.map((base, at) => ({
+    images: base.images,
+    perWaitingImage: imageWork[at]?.perWaitingImage || typicalWork,
+    imageMegapixels: imageWork[at]?.imageMegapixels || typical.imageMegapixels,
+  }));
+  const aheadOf = (at: number): Ahead => {
+    const ahead = aheads[at] ?? { images: 0, perWaitingImage: typicalWork, imageMegapixels: 1 };
+    const base = loads[at];
+    ahead.images = Math.max(
+      0,
+      (base?.images ?? 0) + ((load[at] ?? 0) - (base?.work ?? 0)) / ahead.perWaitingImage,
+    );
+    return ahead;
+  };
+  const drainOf = (at: number) => {
+    const speed = speeds[at];
+    if (!speed || (load[at] ?? 0) <= 0) return 0;
+    const ahead = aheadOf(at);
+    return drainPerMs(speed, Math.max(ahead.images, MIN_IMAGES_WHILE_LOADED), ahead.imageMegapixels);
+  };
   const rowMs = FORECAST_HORIZON_MS / FORECAST_ROWS;
-  const loads = new Float64Array((FORECAST_ROWS + 1) * count);
-  loads.set(load);
+  const rows = new Float64Array((FORECAST_ROWS + 1) * count);
+  rows.set(load);
   let arrivalsPerMs = 0;
   let totalWeight = 0;
   for (let at = 0; at < count; at++) {
-    arrivalsPerMs += drainPerMs(load[at] ?? 0, slots[at] ?? 1, jobMs[at] ?? 1);
+    arrivalsPerMs += drainOf(at);
     totalWeight += weights[at] ?? 0;
   }
   const predicted = new Float64Array(count);
   const worstFirst = Array.from({ length: count }, (_, at) => at);
   for (let row = 1; row <= FORECAST_ROWS; row++) {
     for (let at = 0; at < count; at++) {
-      predicted[at] = serviceMs(load[at] ?? 0, 1, slots[at] ?? 1, jobMs[at] ?? 1);
+      const speed = speeds[at];
+      predicted[at] = speed ? serviceMs(speed, aheadOf(at), probe, typical) : Number.POSITIVE_INFINITY;
     }
     const byPredictedDescending = (a: number, b: number) => (predicted[b] ?? 0) - (predicted[a] ?? 0);
     // After the first row the order is nearly that of the row before: insertion sort is ~linear.
@@ -84,16 +123,15 @@ export function forecastLoads(
       for (let member = start; member < end; member++) {
         const at = worstFirst[member] ?? 0;
         const part = groupWeight > 0 ? (weights[at] ?? 0) / groupWeight : 0;
-        const now = load[at] ?? 0;
-        const drained = rowMs * drainPerMs(now, slots[at] ?? 1, jobMs[at] ?? 1);
-        load[at] = Math.max(0, now + arriving * share * part - drained);
+        const drained = rowMs * drainOf(at);
+        load[at] = Math.max(0, (load[at] ?? 0) + arriving * share * part - drained);
       }
       worse += groupWeight;
       start = end;
     }
-    loads.set(load, row * count);
+    rows.set(load, row * count);
   }
-  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads };
+  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads: rows };
 }
 
 /** The forecast load of the pool at `position` at epoch ms `at` (flat beyond either end). */
@@ -104,12 +142,6 @@ export function forecastLoadAt(forecast: LoadForecast, position: number, at: num
   const before = forecast.loads[row * forecast.pools + position] ?? 0;
   const after = forecast.loads[(row + 1) * forecast.pools + position] ?? before;
   return before + (after - before) * within;
-}
-
-/** Jobs per ms a pool carrying `load` finishes. */
-function drainPerMs(load: number, slots: number, jobMs: number): number {
-  const busy = Math.min(load, slots);
-  return busy / (jobMs * (1 + (FULL_BATCH_SLOWDOWN * busy) / slots));
 }
 
 function insertionSort(items: number[], compare: (a: number, b: number) => number): void {

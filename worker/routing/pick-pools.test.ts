@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { now, policy, pool, request, seeded } from '../testing/routing-fixtures.ts';
+import { now, policy, pool, request, seeded, unitCurvePool } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
 import { expectedCompletionMs } from './expected-completion.ts';
 import { DEFAULT_CHOICES, indexFleet } from './fleet-index.ts';
@@ -62,11 +62,17 @@ describe('routing pickPools', () => {
     );
   });
 
-  it('routing: samples in proportion to throughput (slots / job time) when predictions tie', () => {
+  it('routing: samples in proportion to full-batch throughput when predictions tie', () => {
+    // Batching is free up to 16 images here, so throughput is slots / step time.
+    const flat = (stepMs: number) =>
+      [
+        [1, stepMs],
+        [16, stepMs],
+      ] as const;
     const pools = [
-      pool('fast', { slots: 4, jobMs: 500 }),
-      pool('big', { slots: 8, jobMs: 1_000 }),
-      pool('slow', { slots: 4, jobMs: 2_000 }),
+      unitCurvePool('fast', flat(500), { slots: 4 }),
+      unitCurvePool('big', flat(1_000), { slots: 8 }),
+      unitCurvePool('slow', flat(2_000), { slots: 4 }),
     ];
     // choices: 1 isolates the sampling from the comparison.
     const single = { ...policy, choices: 1 };
@@ -101,12 +107,14 @@ describe('routing pickPools', () => {
     // Ten equal pools, one idle in a 1 s old snapshot. Greedy stale least-loaded sends every
     // isolate there; the herd forecast scores it as full as the others have since made it.
     const pools = Array.from({ length: 10 }, (_, index) =>
-      pool(`p${index}`, {
-        slots: 8,
-        running: index === 0 ? 0 : 8,
-        queued: index === 0 ? 0 : 4,
-        reportedAt: now - 1_000,
-      }),
+      unitCurvePool(
+        `p${index}`,
+        [
+          [1, 1_000],
+          [8, 1_250],
+        ],
+        { slots: 8, running: index === 0 ? 0 : 8, queued: index === 0 ? 0 : 4, reportedAt: now - 1_000 },
+      ),
     );
     const index = indexFleet(pools, 'tiny', policy);
     const idle = pools[0];

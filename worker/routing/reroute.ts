@@ -1,5 +1,8 @@
-import type { PoolView } from './fleet-view.ts';
-import { serviceMs } from './scoring.ts';
+import type { FleetContext } from './expected-completion.ts';
+import type { PoolView, RoutingRequest } from './fleet-view.ts';
+import { imageWorkOf } from './pool-load.ts';
+import { speedOf } from './pool-speed.ts';
+import { requestShape, serviceMs } from './work-model.ts';
 
 /** How much sooner the alternative must finish before a queued request moves (share of the wait). */
 export const REROUTE_MARGIN = 0.1;
@@ -11,17 +14,46 @@ export const REROUTE_MARGIN = 0.1;
  */
 export const MAX_REROUTES = 2;
 
+/** What the pool's acknowledgement says is in front of the request. */
+export interface AcknowledgedAhead {
+  /**
+   * Images queued or running in front of it, the batch included: the `queued` event's position
+   * plus the images running (its load headers on the acknowledging response).
+   */
+  readonly images: number;
+}
+
 /**
- * Expected ms until a request the pool just acknowledged finishes, from the exact figures on
- * the acknowledgement (`ahead`: images queued or running in front of it, including the batch).
+ * Expected ms until a request the pool just acknowledged finishes: the request's own work behind
+ * the exact images ahead, on the pool's curve and mix (`serviceMs`), plus the trip back.
+ *
+ * @example
+ * const index = fleetIndexOf(snapshot, model, policy);
+ * acknowledgedRemainingMs(pool, request, { images: 12 }, index.fleet, 10);
  */
 export function acknowledgedRemainingMs(
   pool: PoolView,
-  ahead: number,
-  fallbackJobMs: number,
+  request: RoutingRequest,
+  ahead: AcknowledgedAhead,
+  fleet: FleetContext,
   returnTripMs: number,
 ): number {
-  return returnTripMs + serviceMs(ahead, 1, Math.max(1, pool.slots), pool.jobMs ?? fallbackJobMs);
+  const position = fleet.positions.get(pool.poolId);
+  const speed = (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet);
+  const split = imageWorkOf(pool, fleet.typical, fleet.waitingImageWork);
+  return (
+    returnTripMs +
+    serviceMs(
+      speed,
+      {
+        images: ahead.images,
+        perWaitingImage: split.perWaitingImage,
+        imageMegapixels: split.imageMegapixels,
+      },
+      requestShape(request, fleet.typical),
+      fleet.typical,
+    )
+  );
 }
 
 /**

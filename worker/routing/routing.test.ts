@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { now, policy, pool, request, seeded } from '../testing/routing-fixtures.ts';
+import { now, policy, pool, request, seeded, unitCurvePool } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
+import { expectedCompletionMs } from './expected-completion.ts';
+import { indexFleet } from './fleet-index.ts';
 import { type LocalObservations, noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { rankPools } from './pick-pool.ts';
-import { predictedCompletionMs } from './scoring.ts';
+import { QUEUE_WAIT_MARGIN } from './work-model.ts';
+
+/** The prediction for one pool scored alone, with `routing` as the policy. */
+const predicted = (target: PoolView, observations: LocalObservations, routing = policy) =>
+  expectedCompletionMs(target, request, observations, indexFleet([target], 'tiny', routing).fleet, now);
 
 describe('routing eligibility', () => {
   const cases: Array<[string, Partial<PoolView>, LocalObservations, Partial<RoutingRequest>, string | null]> =
@@ -40,25 +46,25 @@ describe('routing eligibility', () => {
   }
 });
 
-describe('routing scoring', () => {
-  it('routing: a pool with free slots is predicted to finish in about one job time', () => {
-    expect(predictedCompletionMs(pool('p'), request, noObservations, policy)).toBe(1_000);
+describe('routing scoring of pools that report no work', () => {
+  it('routing: an idle pool is predicted to finish one image in one job time', () => {
+    expect(predicted(pool('p'), noObservations)).toBe(1_000);
   });
 
-  it('routing: queued work beyond the slots adds waves of job time', () => {
-    const busy = pool('p', { running: 4, queued: 8 });
-    // 12 ahead + 1 on 4 slots: 9 overflow = 2.25 extra job times, batch full = 1.25 slowdown.
-    expect(predictedCompletionMs(busy, request, noObservations, policy)).toBeCloseTo(
-      1_000 * 1.25 * (1 + 9 / 4),
-    );
+  it('routing: without a measured curve every image ahead costs a job time (no batching gain)', () => {
+    // Each image is a job time of work and a batch of k steps k times slower. 12 ahead on 4
+    // slots: 9 take their turn first (a job time each at full-batch pace, with the queue margin),
+    // then its own step in a full batch. Two running and free slots: its step beside them, 3 job
+    // times.
+    const waitMs = QUEUE_WAIT_MARGIN * 9 * 1_000;
+    expect(predicted(pool('p', { running: 4, queued: 8 }), noObservations)).toBeCloseTo(waitMs + 4_000);
+    expect(predicted(pool('p', { running: 2 }), noObservations)).toBeCloseTo(3_000);
   });
 
   it('routing: own in-flight requests and newer piggybacked load count, older piggybacked load does not', () => {
     const base = pool('p', { running: 0, queued: 0, reportedAt: now - 500 });
     const withInFlight = { ...noObservations, inFlight: new Map([['p', 8]]) };
-    expect(predictedCompletionMs(base, request, withInFlight, policy)).toBeGreaterThan(
-      predictedCompletionMs(base, request, noObservations, policy),
-    );
+    expect(predicted(base, withInFlight)).toBeGreaterThan(predicted(base, noObservations));
     const newer = {
       ...noObservations,
       piggybacked: new Map([['p', { queued: 10, running: 4, at: now - 10 }]]),
@@ -67,17 +73,12 @@ describe('routing scoring', () => {
       ...noObservations,
       piggybacked: new Map([['p', { queued: 10, running: 4, at: now - 900 }]]),
     };
-    expect(predictedCompletionMs(base, request, newer, policy)).toBeGreaterThan(1_500);
-    expect(predictedCompletionMs(base, request, older, policy)).toBe(1_000);
+    expect(predicted(base, newer)).toBeGreaterThan(1_500);
+    expect(predicted(base, older)).toBe(1_000);
   });
 
   it('routing: a pool without a job time uses the policy default', () => {
-    expect(
-      predictedCompletionMs(pool('p', { jobMs: null }), request, noObservations, {
-        ...policy,
-        defaultJobMs: 7,
-      }),
-    ).toBe(7);
+    expect(predicted(pool('p', { jobMs: null }), noObservations, { ...policy, defaultJobMs: 7 })).toBe(7);
   });
 });
 
@@ -144,7 +145,16 @@ describe('routing decisions', () => {
   });
 
   it('routing: sampling is weighted by capacity when predictions tie', () => {
-    const pools = [pool('big', { slots: 12 }), pool('small', { slots: 4 }), pool('tiny', { slots: 4 })];
+    // Batching is free up to 16 images here, so capacity is proportional to slots.
+    const flat = [
+      [1, 1_000],
+      [16, 1_000],
+    ] as const;
+    const pools = [
+      unitCurvePool('big', flat, { slots: 12 }),
+      unitCurvePool('small', flat, { slots: 4 }),
+      unitCurvePool('tiny', flat, { slots: 4 }),
+    ];
     const counts = new Map<string, number>();
     const random = seeded(3);
     for (let decision = 0; decision < 4_000; decision++) {

@@ -1,44 +1,5 @@
-import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
-
-/** How much slower a step gets when the batch is full rather than empty (a rough prior). */
-export const FULL_BATCH_SLOWDOWN = 0.25;
-
-/**
- * Time for `images` more images on a pool already carrying `load`, ms: while load + images fit
- * in the slots the request starts at once and takes one job time, stretched a little by the
- * batch it joins; beyond that, the overflow drains at `slots` jobs per job time.
- */
-export function serviceMs(load: number, images: number, slots: number, jobMs: number): number {
-  const overflow = Math.max(0, load + images - slots);
-  const batchSlowdown = 1 + (FULL_BATCH_SLOWDOWN * Math.min(load, slots)) / slots;
-  return jobMs * batchSlowdown * (1 + overflow / slots);
-}
-
-/** Queued + running from whichever of the snapshot and the piggybacked figures is newer. */
-export function seenLoad(pool: PoolView, observations: LocalObservations): { load: number; at: number } {
-  const piggybacked = observations.piggybacked.get(pool.poolId);
-  const reportedAt = pool.reportedAt ?? 0;
-  if (piggybacked !== undefined && piggybacked.at > reportedAt) {
-    return { load: piggybacked.queued + piggybacked.running, at: piggybacked.at };
-  }
-  return { load: pool.queued + pool.running, at: reportedAt };
-}
-
-/**
- * Predicted time until this request would finish on the pool, in ms, taking the seen load at
- * face value and adding every request this isolate has in flight there. This is the plain
- * two-choices score; `expectedCompletionMs` corrects it for staleness.
- */
-export function predictedCompletionMs(
-  pool: PoolView,
-  request: RoutingRequest,
-  observations: LocalObservations,
-  policy: RoutingPolicy,
-  fallbackJobMs: number = policy.defaultJobMs,
-): number {
-  const load = seenLoad(pool, observations).load + (observations.inFlight.get(pool.poolId) ?? 0);
-  return serviceMs(load, request.images, Math.max(1, pool.slots), pool.jobMs ?? fallbackJobMs);
-}
+import type { PoolView, RoutingPolicy } from './fleet-view.ts';
+import { referenceStepMs } from './work-model.ts';
 
 /**
  * Job time assumed for pools that have not finished a job yet: the median of those that have.
@@ -46,15 +7,20 @@ export function predictedCompletionMs(
  * it a measurement); the fleet's median lets it compete on its load.
  */
 export function fleetMedianJobMs(pools: readonly PoolView[], policy: RoutingPolicy): number {
-  const known = pools
-    .map((pool) => pool.jobMs)
-    .filter((jobMs): jobMs is number => jobMs !== null)
-    .sort((a, b) => a - b);
-  if (known.length === 0) return policy.defaultJobMs;
-  const middle = Math.floor(known.length / 2);
-  return known.length % 2 === 1
-    ? (known[middle] ?? policy.defaultJobMs)
-    : ((known[middle - 1] ?? 0) + (known[middle] ?? 0)) / 2;
+  return median(
+    pools.map((pool) => pool.jobMs).filter((jobMs): jobMs is number => jobMs !== null),
+    policy.defaultJobMs,
+  );
+}
+
+/** The median of `values`, or `fallback` when there are none. */
+export function median(values: readonly number[], fallback: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return fallback;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? fallback)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** Half of what an idle pool's job time exceeds its best by is forgotten every this many ms. */
@@ -71,8 +37,27 @@ export const IDLE_JOB_MS_HALF_LIFE_MS = 10_000;
  */
 export function effectiveJobMs(pool: PoolView, fallbackJobMs: number, now: number): number {
   const measured = pool.jobMs ?? fallbackJobMs;
-  const { idleSince, bestJobMs } = pool;
-  if (idleSince === undefined || idleSince === null || !bestJobMs || measured <= bestJobMs) return measured;
+  return fadedWhileIdle(measured, pool.bestJobMs, pool.idleSince, now);
+}
+
+/**
+ * The factor on an idle pool's step curve that fades it back to the fastest curve it has shown,
+ * as `effectiveJobMs` does for job times (same half-life): 1 for a busy pool or one at its best.
+ * The curve's speed is read at one batch size (`referenceStepMs`), so reports compare.
+ */
+export function curveIdleScale(pool: PoolView, now: number): number {
+  const measured = referenceStepMs(pool.stepCurve);
+  if (measured === null || measured <= 0) return 1;
+  return fadedWhileIdle(measured, pool.bestReferenceStepMs, pool.idleSince, now) / measured;
+}
+
+function fadedWhileIdle(
+  measured: number,
+  best: number | null | undefined,
+  idleSince: number | null | undefined,
+  now: number,
+): number {
+  if (idleSince === undefined || idleSince === null || !best || measured <= best) return measured;
   const idleMs = Math.max(0, now - idleSince);
-  return bestJobMs + (measured - bestJobMs) * 2 ** (-idleMs / IDLE_JOB_MS_HALF_LIFE_MS);
+  return best + (measured - best) * 2 ** (-idleMs / IDLE_JOB_MS_HALF_LIFE_MS);
 }

@@ -1,13 +1,21 @@
 import { DEFAULT_STALL_AFTER_MS, type LocalObservations, type RoutingPolicy } from './fleet-view.ts';
 
 /**
+ * Silence counts as a stall only past this many of the pool's own step intervals (as the
+ * Worker's step watch on a streamed call): a big batch on a near-linear curve may take a second a
+ * step, and only the pool's own pace says what quiet is.
+ */
+export const STALL_STEP_INTERVALS = 4;
+
+/**
  * Whether this isolate should treat the pool as stalled: it has requests in flight there and
- * none of them showed any progress for `stallAfterMs`.
+ * none of them showed any progress for max(`stallAfterMs`, `STALL_STEP_INTERVALS` x the step
+ * interval they showed lately, `observations.stepIntervalMs`).
  *
  * A stalled pool keeps accepting connections and may keep sending the same telemetry, so
  * neither refusals nor the snapshot reveal it; only the missing progress of our own requests
- * does. Step events arrive every step (tens of ms), so half a second of silence is far outside
- * normal jitter while still short next to a job (issue 4: stop sending within 1.5 s).
+ * does. Step events arrive every step (tens of ms for small batches), so half a second of silence
+ * is far outside normal jitter while still short next to a job (issue 4: stop sending within 1.5 s).
  *
  * @example
  * isStalled('pool-a', observations, { telemetryTtlMs: 5_000, defaultJobMs: 1_000 }, Date.now());
@@ -21,5 +29,6 @@ export function isStalled(
   if ((observations.inFlight.get(poolId) ?? 0) === 0) return false;
   const lastProgressAt = observations.lastProgressAt?.get(poolId);
   if (lastProgressAt === undefined) return false;
-  return now - lastProgressAt > (policy.stallAfterMs ?? DEFAULT_STALL_AFTER_MS);
+  const paceMs = STALL_STEP_INTERVALS * (observations.stepIntervalMs?.get(poolId) ?? 0);
+  return now - lastProgressAt > Math.max(policy.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, paceMs);
 }

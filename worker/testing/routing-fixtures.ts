@@ -1,3 +1,4 @@
+import type { StepCurvePoint } from '../../shared/index.ts';
 import type { PoolView, RoutingPolicy, RoutingRequest } from '../routing/fleet-view.ts';
 
 /** The routing tests' fixed clock. */
@@ -7,7 +8,10 @@ export const policy: RoutingPolicy = { telemetryTtlMs: 5_000, defaultJobMs: 1_00
 /** One image of the test model. */
 export const request: RoutingRequest = { model: 'tiny', images: 1, allowedProviders: [], allowedRegions: [] };
 
-/** A healthy, idle, freshly reported pool with `overrides`. */
+/**
+ * A healthy, idle, freshly reported pool with `overrides`, as an older pool reports it: images
+ * and a job time, no work section.
+ */
 export function pool(poolId: string, overrides: Partial<PoolView> = {}): PoolView {
   return {
     poolId,
@@ -24,6 +28,56 @@ export function pool(poolId: string, overrides: Partial<PoolView> = {}): PoolVie
     reportedAt: now - 100,
     enabled: true,
     ...overrides,
+  };
+}
+
+/** Megapixels of one 512x512 image. */
+export const MEGAPIXELS_512 = 0.262144;
+
+/** The test model's defaults as work-reporting pools report them: 512x512 at 20 steps. */
+export const tinyDefaults = { steps: 20, size: '512x512' } as const;
+
+/**
+ * A near-linear step curve (compute-bound diffusion): `stepMsPerMegapixel` per megapixel of batch
+ * plus a fixed `overheadMs`, measured at one to 8 images of 512x512.
+ */
+export function nearLinearCurve(stepMsPerMegapixel = 100, overheadMs = 4): StepCurvePoint[] {
+  return [1, 2, 4, 8].map((images) => ({
+    batch_megapixels: images * MEGAPIXELS_512,
+    step_ms: overheadMs + stepMsPerMegapixel * images * MEGAPIXELS_512,
+  }));
+}
+
+/**
+ * A healthy, idle pool that reports work, `curve` (default near-linear) and the test model's
+ * defaults, with `overrides`.
+ */
+export function workPool(poolId: string, overrides: Partial<PoolView> = {}): PoolView {
+  return pool(poolId, {
+    slots: 8,
+    queuedWork: 0,
+    runningWork: 0,
+    stepCurve: nearLinearCurve(),
+    modelDefaults: new Map([['tiny', tinyDefaults]]),
+    ...overrides,
+  });
+}
+
+/**
+ * A pool that reports its load in images-as-work (no model defaults, so one image is one unit of
+ * work at one step) and a measured curve through `points`: [images in the batch, step ms].
+ */
+export function unitCurvePool(
+  poolId: string,
+  points: readonly (readonly [number, number])[],
+  overrides: Partial<PoolView> = {},
+): PoolView {
+  const base = pool(poolId, overrides);
+  return {
+    ...base,
+    queuedWork: base.queued,
+    runningWork: base.running,
+    stepCurve: points.map(([images, stepMs]) => ({ batch_megapixels: images, step_ms: stepMs })),
   };
 }
 

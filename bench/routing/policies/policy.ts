@@ -1,11 +1,14 @@
-import type { PoolView, RoutingPolicy } from '../../../worker/routing/index.ts';
+import type { HedgePolicy, PoolView, RoutingPolicy } from '../../../worker/routing/index.ts';
 import type { DispatcherState } from '../dispatcher-state.ts';
 import type { PoolSim } from '../pool-sim.ts';
 import type { PolicyName } from '../scenario-schema.ts';
+import type { Copy, Job } from '../sim-types.ts';
 
 /** What one decision sees. Baselines read only `views` and `dispatcher`; the oracle reads `pools`. */
 export interface DecisionContext {
   readonly now: number;
+  /** The request being routed (its size is what the edge resolves from the request). */
+  readonly job: Job;
   readonly dispatcher: DispatcherState;
   /** The isolate's snapshot (live registry when T = 0), one view per pool, in pool order. */
   readonly views: readonly PoolView[];
@@ -24,6 +27,13 @@ export interface Decision {
   readonly predictedMs: number;
 }
 
+/** What the pool's acknowledgement of a copy says is ahead of it. */
+export interface AckFacts {
+  readonly images: number;
+  /** The answer's trip back to the isolate, ms. */
+  readonly returnTripMs: number;
+}
+
 /** A routing policy under test. */
 export interface SimPolicy {
   readonly name: PolicyName;
@@ -32,6 +42,10 @@ export interface SimPolicy {
   /** Hedges late or stuck requests, detects stalls from missing progress, shares suspicion. */
   readonly edgeFeatures: boolean;
   decide(context: DecisionContext): Decision;
+  /** Edge policies: when to hedge (`defaultHedgePolicy` if absent). */
+  readonly hedgePolicy?: HedgePolicy;
+  /** Edge policies: expected ms until an acknowledged, still queued copy finishes (for the re-route). */
+  remainingOnAck?(context: DecisionContext, copy: Copy, ahead: AckFacts): number | undefined;
 }
 
 /** Pools every baseline may use: reported within the TTL, not ejected by this isolate. */

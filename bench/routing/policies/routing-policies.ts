@@ -1,22 +1,37 @@
 import {
+  acknowledgedRemainingMs,
   type FleetIndex,
   fleetMedianJobMs,
+  type HedgePolicy,
   indexFleet,
   type PoolView,
   pickPools,
-  predictedCompletionMs,
   type RoutingRequest,
 } from '../../../worker/routing/index.ts';
 import { SIM_MODEL } from '../registry-sim.ts';
-import { basicEligible, noDecision, type SimPolicy, withFailover } from './policy.ts';
+import type { Job } from '../sim-types.ts';
+import { basicEligible, type DecisionContext, noDecision, type SimPolicy, withFailover } from './policy.ts';
+import { priorIndexFleet, priorPickPools } from './prior-model/prior-pick.ts';
+import { priorAcknowledgedRemainingMs, priorPredictedCompletionMs } from './prior-model/prior-scoring.ts';
 
-const request: RoutingRequest = { model: SIM_MODEL, images: 1, allowedProviders: [], allowedRegions: [] };
+/** What the edge passes routing for a job: its images and resolved work. */
+export function routingRequestOf(job: Job): RoutingRequest {
+  return {
+    model: SIM_MODEL,
+    images: job.images,
+    work: job.work,
+    steps: job.steps,
+    imageMegapixels: job.megapixels,
+    allowedProviders: [],
+    allowedRegions: [],
+  };
+}
 
 /**
  * Capacity-weighted power of two choices on predicted completion, exactly as `rankPools` did
  * before issue 4 (Envoy's weighted least-request idea): two pools drawn in proportion to slots,
- * keep the one `predictedCompletionMs` says finishes sooner. No staleness correction, no
- * network term, no stall detection or hedging.
+ * keep the one the pre-issue-13 `predictedCompletionMs` says finishes sooner (images, 0.25
+ * batching prior). No staleness correction, no network term, no stall detection or hedging.
  */
 export function twoChoicesPolicy(): SimPolicy {
   const medians = new WeakMap<readonly PoolView[], number>();
@@ -37,7 +52,13 @@ export function twoChoicesPolicy(): SimPolicy {
       const score = (pool: number) => {
         const view = context.views[pool];
         return view
-          ? predictedCompletionMs(view, request, context.dispatcher, context.routing, fallbackJobMs)
+          ? priorPredictedCompletionMs(
+              view,
+              context.job.images,
+              context.dispatcher,
+              context.routing,
+              fallbackJobMs,
+            )
           : Number.POSITIVE_INFINITY;
       };
       const chosen = second >= 0 && score(second) < score(first) ? second : first;
@@ -67,37 +88,97 @@ function sampleBySlots(
 
 /**
  * The edge's policy: `pickPools` from worker/routing on an index built once per snapshot (the
- * same code the Worker runs). The simulation adds what the edge does around it: stall detection
- * inputs, hedging and shared suspicion.
+ * same code the Worker runs), with the job's work. The simulation adds what the edge does around
+ * it: the acknowledgement re-route (`acknowledgedRemainingMs` on the isolate's snapshot), stall
+ * detection inputs, hedging and shared suspicion.
  */
 export function edgePolicy(): SimPolicy {
   const indexes = new WeakMap<readonly PoolView[], FleetIndex>();
+  const indexOf = (context: DecisionContext) => {
+    let index = indexes.get(context.views);
+    if (!index) {
+      index = indexFleet(context.views, SIM_MODEL, context.routing);
+      indexes.set(context.views, index);
+    }
+    return index;
+  };
   return {
     name: 'edge',
     central: false,
     edgeFeatures: true,
     decide(context) {
-      let index = indexes.get(context.views);
-      if (!index) {
-        index = indexFleet(context.views, SIM_MODEL, context.routing);
-        indexes.set(context.views, index);
-      }
-      const picked = pickPools(index, {
-        request,
+      const picked = pickPools(indexOf(context), {
+        request: routingRequestOf(context.job),
         observations: context.dispatcher,
         policy: context.routing,
         now: context.now,
         random: context.random,
       });
-      const pools: number[] = [];
-      let predictedMs = 0;
-      for (const entry of picked) {
-        const pool = context.poolIndex.get(entry.pool.poolId);
-        if (pool === undefined || pool === context.exclude) continue;
-        if (pools.length === 0) predictedMs = entry.predictedMs;
-        pools.push(pool);
-      }
-      return { pools, predictedMs };
+      return toDecision(context, picked);
+    },
+    remainingOnAck(context, copy, ahead) {
+      const view = context.views[copy.pool];
+      if (!view) return undefined;
+      const request = routingRequestOf(copy.job);
+      return acknowledgedRemainingMs(view, request, ahead, indexOf(context).fleet, ahead.returnTripMs);
     },
   };
+}
+
+/**
+ * The edge policy as it was before issue 13, for `misspecified_prior_p99_over_oracle`: the same
+ * machinery (forecast, d = 8, re-route, stall detection, hedging) on the old model, where loads
+ * count images, a request its `n` images whatever their size and steps, every pool batches with
+ * the 0.25 prior (`prior-model/`), and a hedge waits at least 1 s past the prediction.
+ */
+export function priorEdgePolicy(): SimPolicy {
+  const indexes = new WeakMap<readonly PoolView[], ReturnType<typeof priorIndexFleet>>();
+  const indexOf = (context: DecisionContext) => {
+    let index = indexes.get(context.views);
+    if (!index) {
+      index = priorIndexFleet(context.views, SIM_MODEL, context.routing);
+      indexes.set(context.views, index);
+    }
+    return index;
+  };
+  return {
+    name: 'prior-edge',
+    central: false,
+    edgeFeatures: true,
+    hedgePolicy: PRIOR_HEDGE_POLICY,
+    decide(context) {
+      const picked = priorPickPools(indexOf(context), {
+        request: routingRequestOf(context.job),
+        observations: context.dispatcher,
+        policy: context.routing,
+        now: context.now,
+        random: context.random,
+      });
+      return toDecision(context, picked);
+    },
+    remainingOnAck(context, copy, ahead) {
+      const view = context.views[copy.pool];
+      return view
+        ? priorAcknowledgedRemainingMs(view, ahead.images, context.routing.defaultJobMs, ahead.returnTripMs)
+        : undefined;
+    },
+  };
+}
+
+/** The hedge timing before issue 13: 2x the prediction, at least 1 s past it, 5% budget. */
+const PRIOR_HEDGE_POLICY: HedgePolicy = { afterFactor: 2, minExtraMs: 1_000, maxShare: 0.05 };
+
+function toDecision(
+  context: DecisionContext,
+  picked: readonly { readonly pool: PoolView; readonly predictedMs: number }[],
+) {
+  const pools: number[] = [];
+  let predictedMs = 0;
+  for (const entry of picked) {
+    const pool = context.poolIndex.get(entry.pool.poolId);
+    if (pool === undefined || pool === context.exclude) continue;
+    if (pools.length === 0) predictedMs = entry.predictedMs;
+    pools.push(pool);
+  }
+  return pools.length === 0 ? noDecision : { pools, predictedMs };
 }
