@@ -32,7 +32,10 @@ export interface AcknowledgementContext {
  */
 export function acknowledgementPolicy(context: AcknowledgementContext): AckOptions {
   const { index, request, observations } = context;
-  const poolOf = (poolId: string) => index.pools.find((pool) => pool.poolId === poolId);
+  const poolOf = (poolId: string) => {
+    const position = index.fleet.positions.get(poolId);
+    return position === undefined ? undefined : index.pools[position];
+  };
   return {
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),

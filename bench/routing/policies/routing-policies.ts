@@ -34,7 +34,7 @@ export function routingRequestOf(job: Job): RoutingRequest {
  * batching prior). No staleness correction, no network term, no stall detection or hedging.
  */
 export function twoChoicesPolicy(): SimPolicy {
-  const medians = new WeakMap<readonly PoolView[], number>();
+  const medianOf = perSnapshot((context) => fleetMedianJobMs(context.views, context.routing));
   return {
     name: 'two-choices',
     central: false,
@@ -42,11 +42,7 @@ export function twoChoicesPolicy(): SimPolicy {
     decide(context) {
       const eligible = basicEligible(context);
       if (eligible.length === 0) return noDecision;
-      let fallbackJobMs = medians.get(context.views);
-      if (fallbackJobMs === undefined) {
-        fallbackJobMs = fleetMedianJobMs(context.views, context.routing);
-        medians.set(context.views, fallbackJobMs);
-      }
+      const fallbackJobMs = medianOf(context);
       const first = sampleBySlots(eligible, context.views, context.random, -1);
       const second = sampleBySlots(eligible, context.views, context.random, first);
       const score = (pool: number) => {
@@ -93,15 +89,7 @@ function sampleBySlots(
  * detection inputs, hedging and shared suspicion.
  */
 export function edgePolicy(): SimPolicy {
-  const indexes = new WeakMap<readonly PoolView[], FleetIndex>();
-  const indexOf = (context: DecisionContext) => {
-    let index = indexes.get(context.views);
-    if (!index) {
-      index = indexFleet(context.views, SIM_MODEL, context.routing);
-      indexes.set(context.views, index);
-    }
-    return index;
-  };
+  const indexOf = perSnapshot((context): FleetIndex => indexFleet(context.views, SIM_MODEL, context.routing));
   return {
     name: 'edge',
     central: false,
@@ -132,15 +120,7 @@ export function edgePolicy(): SimPolicy {
  * the 0.25 prior (`prior-model/`), and a hedge waits at least 1 s past the prediction.
  */
 export function priorEdgePolicy(): SimPolicy {
-  const indexes = new WeakMap<readonly PoolView[], ReturnType<typeof priorIndexFleet>>();
-  const indexOf = (context: DecisionContext) => {
-    let index = indexes.get(context.views);
-    if (!index) {
-      index = priorIndexFleet(context.views, SIM_MODEL, context.routing);
-      indexes.set(context.views, index);
-    }
-    return index;
-  };
+  const indexOf = perSnapshot((context) => priorIndexFleet(context.views, SIM_MODEL, context.routing));
   return {
     name: 'prior-edge',
     central: false,
@@ -181,4 +161,17 @@ function toDecision(
     pools.push(pool);
   }
   return pools.length === 0 ? noDecision : { pools, predictedMs };
+}
+
+/** `build` once per snapshot (an isolate's `views`), as the Worker indexes each snapshot once. */
+function perSnapshot<T>(build: (context: DecisionContext) => T): (context: DecisionContext) => T {
+  const built = new WeakMap<readonly PoolView[], T>();
+  return (context) => {
+    let value = built.get(context.views);
+    if (value === undefined) {
+      value = build(context);
+      built.set(context.views, value);
+    }
+    return value;
+  };
 }
