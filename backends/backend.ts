@@ -22,6 +22,68 @@ export interface ImageBackend {
   generate(call: BackendCall): Promise<BackendResult>;
   /** Best-effort cancel of a job; resolves when the pool no longer has it (or never did). */
   cancel(call: BackendCancelCall): Promise<void>;
+  /**
+   * Pull telemetry for a provider that pushes none: readiness and whatever load figures its
+   * protocol exposes (Triton's metrics, …). Called by the edge on a schedule, never per request.
+   * Absent for adapters whose pools push signed reports (gpu-node).
+   */
+  probe?(call: BackendProbeCall): Promise<BackendProbe>;
+  /**
+   * The request's work as this provider counts it, megapixel-steps (`requestWork` by default),
+   * so routing compares pools across providers in one unit. `defaults` are the model defaults
+   * the fleet reports, for fields the request leaves out.
+   */
+  workOf?(request: GenerationRequest, defaults: { readonly steps: number; readonly size: string }): number;
+}
+
+/**
+ * Settings of one pool that only its adapter reads, from the pool's registration (`upstream`):
+ * the provider's own model name (an OpenAI model, a Triton model, a Replicate version, …) and,
+ * for KServe v2 servers, the tensors requests and images travel in.
+ */
+export interface PoolUpstream {
+  /** The provider's name for the model; defaults to the request's model. */
+  readonly model?: string;
+  /** KServe: model version (`/v2/models/{m}/versions/{v}/infer`). Replicate: version id. */
+  readonly version?: string;
+  /** KServe: the BYTES input tensor holding the prompt. */
+  readonly promptTensor?: string;
+  /** KServe: the output tensor holding the images. */
+  readonly imageTensor?: string;
+  /**
+   * KServe: where the server's Prometheus metrics are (Triton: port 8002, `/metrics`); the
+   * adapter's default applies when absent.
+   */
+  readonly metricsUrl?: string;
+}
+
+/** One probe of a pool (see {@link ImageBackend.probe}). */
+export interface BackendProbeCall {
+  readonly poolUrl: string;
+  readonly token: string;
+  readonly upstream?: PoolUpstream;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What a probe learnt. Every figure is optional: a protocol reports what it has, and the edge
+ * treats a missing one as unknown (routed to conservatively), never as zero load.
+ */
+export interface BackendProbe {
+  /** The pool would take a request now (health and model readiness). */
+  readonly ready: boolean;
+  /** Requests waiting at the pool (Triton: `nv_inference_pending_request_count`). */
+  readonly queued?: number;
+  /** Requests executing. */
+  readonly running?: number;
+  /** Cumulative executions counter (Triton: `nv_inference_exec_count`), for throughput. */
+  readonly completedTotal?: number;
+  /** Cumulative ms requests spent queued (Triton: `nv_inference_queue_duration_us` / 1000). */
+  readonly queueMsTotal?: number;
+  /** GPU utilisation 0..1 (Triton: `nv_gpu_utilization`). */
+  readonly utilization?: number;
+  /** Why the pool is not ready, for operators. */
+  readonly detail?: string;
 }
 
 /** One generation call to a pool. */
@@ -33,8 +95,14 @@ export interface BackendCall {
   readonly request: GenerationRequest;
   /** Time budget for this call in ms; it replaces the client's `deadline_ms` towards the pool. */
   readonly deadlineMs: number;
-  /** Credential for this pool (the edge's, never the client's). */
+  /**
+   * Credential for this pool (the edge's, never the client's): a dispatch token for gpu-node,
+   * the provider's API key for others ('' when it needs none). Each adapter puts it where its
+   * protocol expects (`Bearer`, fal's `Key`, …) and nowhere else: never in a message or log.
+   */
   readonly token: string;
+  /** The pool's adapter-specific settings (`PoolUpstream`). */
+  readonly upstream?: PoolUpstream;
   /** Aborts the call, e.g. when the client went away. */
   readonly signal?: AbortSignal;
   /**
@@ -54,6 +122,7 @@ export interface BackendCancelCall {
   readonly poolUrl: string;
   readonly jobId: string;
   readonly token: string;
+  readonly upstream?: PoolUpstream;
 }
 
 /** What a pool returned, the load it piggybacked, and options it could not honour. */

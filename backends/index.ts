@@ -2,10 +2,13 @@
 export type {
   BackendCall,
   BackendCancelCall,
+  BackendProbe,
+  BackendProbeCall,
   BackendProgress,
   BackendResult,
   FetchFunction,
   ImageBackend,
+  PoolUpstream,
 } from './backend.ts';
 export { BackendCallError, type BackendCallErrorInit } from './backend-call-error.ts';
 export {
@@ -17,6 +20,10 @@ export {
   noAnswerError,
   parseRetryAfter,
 } from './failure-policy.ts';
+export * from './fal/index.ts';
 export * from './gpu-node/index.ts';
+export * from './kserve/index.ts';
+export * from './openai-compatible/index.ts';
 export { isRedirect, redirectError, sendWithoutRedirects } from './pool-fetch.ts';
 export { type BackendProtocol, backends, isBackendProtocol } from './registry.ts';
+export * from './replicate/index.ts';

@@ -1,5 +1,9 @@
 import type { ImageBackend } from './backend.ts';
+import { createFalBackend } from './fal/index.ts';
 import { createGpuNodeBackend } from './gpu-node/index.ts';
+import { createKserveBackend } from './kserve/index.ts';
+import { createOpenAiCompatibleBackend } from './openai-compatible/index.ts';
+import { createReplicateBackend } from './replicate/index.ts';
 
 /**
  * Every adapter, by the protocol name pools are registered with (like miniflare's `PLUGINS`).
@@ -10,6 +14,10 @@ import { createGpuNodeBackend } from './gpu-node/index.ts';
  */
 export const backends = {
   'gpu-node': createGpuNodeBackend,
+  kserve: createKserveBackend,
+  'openai-compatible': createOpenAiCompatibleBackend,
+  replicate: createReplicateBackend,
+  fal: createFalBackend,
 } as const satisfies Record<string, (options?: never) => ImageBackend>;
 
 /** A registered protocol name. */

@@ -2,7 +2,13 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { errorEnvelopeSchema } from '../shared/index.ts';
-import { DEFAULT_MODEL, DEFAULT_TELEMETRY_TTL_MS, EdgeConfigError, parseEdgeConfig } from './config.ts';
+import {
+  DEFAULT_MODEL,
+  DEFAULT_TELEMETRY_TTL_MS,
+  DEFAULT_TIER_OBJECTIVES_MS,
+  EdgeConfigError,
+  parseEdgeConfig,
+} from './config.ts';
 import { createEdgeWorker } from './edge-worker.ts';
 
 const secret = '{"kty":"OKP","crv":"Ed25519","d":"private-part","x":"public-part","kid":"k"}';
@@ -29,6 +35,29 @@ describe('config', () => {
       allowPrivateWebhooks: false,
     });
     expect(config.environment).toBeNull();
+  });
+
+  it('config: tier objectives and the credentials key have defaults and are checked', () => {
+    const defaults = parseEdgeConfig({ EDGE_SIGNING_KEY: secret });
+    expect(defaults.routing.tierObjectivesMs).toEqual(DEFAULT_TIER_OBJECTIVES_MS);
+    expect(defaults.credentialsKey).toBe(secret);
+    const set = parseEdgeConfig({
+      EDGE_SIGNING_KEY: secret,
+      TIER_OBJECTIVES_MS: '{"paid":9000}',
+      PROVIDER_CREDENTIALS_KEY: 'c'.repeat(32),
+    });
+    expect(set.routing.tierObjectivesMs).toEqual({ paid: 9000 });
+    expect(set.credentialsKey).toBe('c'.repeat(32));
+    expect(parseEdgeConfig({ EDGE_SIGNING_KEY: secret, PROVIDER_CREDENTIALS_KEY: '' }).credentialsKey).toBe(
+      secret,
+    );
+    expect(configError({ EDGE_SIGNING_KEY: secret, TIER_OBJECTIVES_MS: '{"gold":1}' })).toMatch(
+      /TIER_OBJECTIVES_MS/,
+    );
+    expect(configError({ EDGE_SIGNING_KEY: secret, TIER_OBJECTIVES_MS: 'fast' })).toMatch(/must be JSON/);
+    const short = configError({ EDGE_SIGNING_KEY: secret, PROVIDER_CREDENTIALS_KEY: 'too-short-secret' });
+    expect(short).toMatch(/PROVIDER_CREDENTIALS_KEY must be at least 32/);
+    expect(short).not.toContain('too-short-secret');
   });
 
   it('config: string vars (wrangler.toml, .dev.vars) and JSON vars (numbers, booleans) parse alike', () => {

@@ -7,6 +7,12 @@ export const DEFAULT_TELEMETRY_TTL_MS = 5_000;
 export const DEFAULT_MODEL = 'spillway-tiny';
 /** Job time routing assumes for a pool that has not finished a job yet. */
 export const DEFAULT_JOB_MS = 1_000;
+/**
+ * Latency objective per tier unless `TIER_OBJECTIVES_MS` says otherwise: routing prefers the
+ * cheapest pools predicted to finish within it and spills to priced ones only when owned ones
+ * would miss it (`docs/routing.md`, "Spill by cost"). A fleet without prices routes as without.
+ */
+export const DEFAULT_TIER_OBJECTIVES_MS = {} as const;
 /** Most webhook deliveries tried per job. */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** Longest pause between two webhook deliveries. */
@@ -26,7 +32,26 @@ const flag = z
 
 const varsSchema = z.object({
   EDGE_SIGNING_KEY: z.string('is required (a secret: the edge’s Ed25519 private JWK)').min(1, 'is empty'),
+  PROVIDER_CREDENTIALS_KEY: z
+    .union([
+      z.literal('').transform(() => undefined),
+      z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)'),
+    ])
+    .optional(),
   TELEMETRY_TTL_MS: positiveInteger(DEFAULT_TELEMETRY_TTL_MS),
+  TIER_OBJECTIVES_MS: z
+    .preprocess(
+      parseJsonText,
+      z.strictObject(
+        {
+          free: z.number().int().positive().optional(),
+          paid: z.number().int().positive().optional(),
+          enterprise: z.number().int().positive().optional(),
+        },
+        'must be a JSON object of tiers (free, paid, enterprise) to positive ms, e.g. {"paid":10000}',
+      ),
+    )
+    .default(DEFAULT_TIER_OBJECTIVES_MS),
   DEFAULT_MODEL: z.string().trim().min(1, 'must name a model').default(DEFAULT_MODEL),
   ALLOW_PRIVATE_POOL_URLS: flag,
   RESULT_RETENTION_S: positiveInteger(86_400),
@@ -45,6 +70,17 @@ const varsSchema = z.object({
     .optional(),
 });
 
+/** A JSON var's text as its value (objects set in wrangler.toml arrive parsed already). */
+function parseJsonText(value: unknown, context: z.RefinementCtx): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    context.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"paid":10000}' });
+    return z.NEVER;
+  }
+}
+
 function isOrigin(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
@@ -55,6 +91,11 @@ function isOrigin(value: string): boolean {
 export interface EdgeConfig {
   /** Secret: the edge's private signing key (Ed25519 JWK JSON). Never log it. */
   readonly edgeSigningKey: string;
+  /**
+   * Secret: what providers' API keys are sealed under (`PROVIDER_CREDENTIALS_KEY`, else the edge's
+   * signing key, so a fresh setup needs no second secret). Never log it.
+   */
+  readonly credentialsKey: string;
   /** The model of a request that names none. */
   readonly defaultModel: string;
   /** What routing needs: how fresh telemetry must be, and the job time of a pool with none. */
@@ -117,8 +158,13 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
   }
   return {
     edgeSigningKey: v.EDGE_SIGNING_KEY,
+    credentialsKey: v.PROVIDER_CREDENTIALS_KEY ?? v.EDGE_SIGNING_KEY,
     defaultModel: v.DEFAULT_MODEL,
-    routing: { telemetryTtlMs: v.TELEMETRY_TTL_MS, defaultJobMs: DEFAULT_JOB_MS },
+    routing: {
+      telemetryTtlMs: v.TELEMETRY_TTL_MS,
+      defaultJobMs: DEFAULT_JOB_MS,
+      tierObjectivesMs: v.TIER_OBJECTIVES_MS,
+    },
     allowPrivatePoolUrls: v.ALLOW_PRIVATE_POOL_URLS,
     environment: v.ENVIRONMENT ?? null,
     publicOrigin: v.PUBLIC_ORIGIN ?? null,
@@ -136,7 +182,7 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
   };
 }
 
-const secretNames = new Set(['EDGE_SIGNING_KEY']);
+const secretNames = new Set(['EDGE_SIGNING_KEY', 'PROVIDER_CREDENTIALS_KEY']);
 
 function describeIssues(error: z.ZodError, vars: object): string {
   const lines = error.issues.map((issue) => {

@@ -9,6 +9,7 @@ import {
   type EdgeKeys,
   loadEdgeKeys,
 } from './auth/index.ts';
+import { ProviderCredentials } from './auth/provider-credentials.ts';
 import type { EdgeConfig } from './config.ts';
 import { RetryBudget } from './dispatch/retry-budget.ts';
 import type { DispatchServices } from './dispatch/route-and-dispatch.ts';
@@ -56,20 +57,36 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
   let signer: Promise<DispatchSigner> | null = null;
   const edgeKeys = () => loadEdgeKeys(config.edgeSigningKey);
   const adapters = new Map<BackendProtocol, ImageBackend>();
+  const observations = new IsolateObservations();
+  const credentials = new ProviderCredentials(config.credentialsKey, (name) => Reflect.get(env, name));
+  const dispatchSigner = () => {
+    signer ??= edgeKeys().then((keys) => createDispatchSigner(keys, now));
+    return signer;
+  };
   return {
     config,
     now,
     random: Math.random,
-    fleet: new FleetCache(() => fleetRegistryOf(env).snapshot(), now),
-    observations: new IsolateObservations(),
+    // Each snapshot read carries the isolate's outcome summary: the registry's reports on pools
+    // that push no telemetry are made of them, at no extra round trip.
+    fleet: new FleetCache(
+      () => fleetRegistryOf(env).snapshot(observations.outcomes.take(observations.inFlightImages())),
+      now,
+    ),
+    observations,
     retryBudget: new RetryBudget(),
     hedgeBudget: new RetryBudget({ ratio: HEDGE_RATIO, capacity: HEDGE_CAPACITY }),
     authenticator: new DirectoryAuthenticator({ edgeKeys, tenants: () => tenantDirectoryOf(env), now }),
     parseJson: parseJsonBody,
     edgeKeys,
-    signer() {
-      signer ??= edgeKeys().then((keys) => createDispatchSigner(keys, now));
-      return signer;
+    signer: dispatchSigner,
+    async credentialFor(entry, tenantId) {
+      if (entry.provider.protocol === 'gpu-node') return (await dispatchSigner())(entry.pool.id, tenantId);
+      return credentials.credentialFor({
+        providerId: entry.provider.id,
+        sealed: entry.provider_credential ?? null,
+        secretName: entry.provider.credentials_ref,
+      });
     },
     backendFor(protocol) {
       if (!isBackendProtocol(protocol)) return undefined;
@@ -84,6 +101,13 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     reportSuspect: (poolId, reason) =>
       fleetRegistryOf(env)
         .reportSuspect(poolId, reason)
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
+    reportBackoff: (poolId, until) =>
+      fleetRegistryOf(env)
+        .reportBackoff(poolId, until)
         .then(
           () => undefined,
           () => undefined,

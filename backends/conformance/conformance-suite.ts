@@ -1,8 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { generationResponseSchema } from '../../shared/index.ts';
-import { BackendCallError } from '../backend-call-error.ts';
-import type { ConformanceCase, ConformanceFixture } from './conformance-fixture.ts';
+import type { BackendCall, ImageBackend } from '../backend.ts';
+import type { ConformanceFixture } from './conformance-fixture.ts';
+import { registerCredentialCases } from './credential-cases.ts';
+import { registerLoadCases } from './load-cases.ts';
 import {
   type RecordingServer,
   type RedirectAnswer,
@@ -10,6 +12,13 @@ import {
   startRecordingServer,
   startRedirectingPeer,
 } from './redirect-peer.ts';
+import {
+  conformanceJobId,
+  failure,
+  on,
+  type SuiteContext,
+  conformanceTest as test,
+} from './suite-context.ts';
 
 export * from './conformance-fixture.ts';
 
@@ -19,7 +28,7 @@ const pngPrefix = 'iVBORw0KGgo';
 /** The redirects `fetch` follows by default. */
 const followedRedirects = [301, 302, 303, 307, 308] as const;
 /** Every call an adapter makes to a pool, each of which must refuse a redirect. */
-const poolCalls = ['generate', 'stream', 'cancel'] as const;
+const poolCalls = ['generate', 'stream', 'cancel', 'probe'] as const;
 /** Generated redirect cases per run of the suite. */
 const REDIRECT_RUNS = 40;
 
@@ -28,7 +37,8 @@ const REDIRECT_RUNS = 40;
  * the adapter's test file; `setup` runs once, after that file's own `beforeAll` hooks, so it may
  * use the pools they started. Test-only: imports vitest, so the Worker never bundles it, and
  * runs under Node: its redirecting peers (`redirect-peer.ts`) are `node:http` servers. An
- * adapter passes the redirect cases by sending through `sendWithoutRedirects`.
+ * adapter passes the redirect cases by sending through `sendWithoutRedirects`. The fixture is
+ * described in `README.md` beside this file.
  *
  * @example
  * runBackendConformance('gpu-node', () => ({ backend: createGpuNodeBackend(), pool, ... }));
@@ -51,25 +61,15 @@ export function runBackendConformance(
     afterAll(async () => {
       await Promise.all([peer?.close(), target?.close()]);
     });
-    const test = (caseName: ConformanceCase, title: string, body: () => Promise<void>) =>
-      it(`${caseName}: ${title}`, body);
-    const call = (overrides: Partial<Parameters<ConformanceFixture['backend']['generate']>[0]> = {}) =>
-      fixture.backend.generate({
-        poolUrl: fixture.pool.url,
-        jobId: `conformance-${crypto.randomUUID()}`,
+    const call = (overrides: Partial<BackendCall> = {}, backend: ImageBackend = fixture.backend) =>
+      backend.generate({
+        ...on(fixture.pool),
+        jobId: conformanceJobId(),
         request: fixture.request,
         deadlineMs: 30_000,
-        token: fixture.pool.token,
         ...overrides,
       });
-    const failure = async (pending: Promise<unknown>): Promise<BackendCallError> => {
-      const error: unknown = await pending.then(
-        () => new Error('expected the call to fail'),
-        (reason: unknown) => reason,
-      );
-      if (!BackendCallError.isInstance(error)) throw error;
-      return error;
-    };
+    const context: SuiteContext = { fixture: () => fixture, peer: () => peer, target: () => target, call };
 
     test('generates', 'returns a valid response with every image as PNG base64', async () => {
       const result = await call();
@@ -85,7 +85,7 @@ export function runBackendConformance(
     });
 
     test('idempotent-job-id', 'two calls with one job id get the same images', async () => {
-      const jobId = `conformance-${crypto.randomUUID()}`;
+      const jobId = conformanceJobId();
       const [first, second] = await Promise.all([call({ jobId }), call({ jobId })]);
       expect(second.response.data).toEqual(first.response.data);
     });
@@ -114,7 +114,7 @@ export function runBackendConformance(
     test('saturated', 'a pool at capacity refuses: retryable, nothing started, Retry-After', async () => {
       const { pool, release } = await fixture.saturate();
       try {
-        const error = await failure(call({ poolUrl: pool.url, token: pool.token }));
+        const error = await failure(call(on(pool)));
         expect([503, 429]).toContain(error.status);
         expect([error.retryable, error.workStarted]).toEqual([true, false]);
         expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(0);
@@ -140,7 +140,7 @@ export function runBackendConformance(
     });
 
     test('cancel-running', 'cancel stops a running job, whose call then fails', async () => {
-      const jobId = `conformance-${crypto.randomUUID()}`;
+      const jobId = conformanceJobId();
       let settled = false;
       const pending = failure(call({ jobId, request: fixture.slowRequest }));
       const settle = () => {
@@ -149,7 +149,7 @@ export function runBackendConformance(
       pending.then(settle, settle);
       // The job may not have reached the pool yet; cancelling an unknown job is a no-op.
       for (let tries = 0; !settled && tries < 100; tries += 1) {
-        await fixture.backend.cancel({ poolUrl: fixture.pool.url, jobId, token: fixture.pool.token });
+        await fixture.backend.cancel({ ...on(fixture.pool), jobId });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect((await pending).retryable).toBe(false);
@@ -157,24 +157,38 @@ export function runBackendConformance(
 
     test('cancel-unknown', 'cancelling a job the pool does not have resolves', async () => {
       await expect(
-        fixture.backend.cancel({ poolUrl: fixture.pool.url, jobId: 'never-seen', token: fixture.pool.token }),
+        fixture.backend.cancel({ ...on(fixture.pool), jobId: 'never-seen' }),
       ).resolves.toBeUndefined();
     });
 
+    // A call that reaches the pool must fail retryably on a 3xx. A cancel or probe the protocol
+    // has no request for (KServe and OpenAI have no cancel endpoint) sends nothing at all.
     const redirected = async (kind: (typeof poolCalls)[number], answer: RedirectAnswer) => {
       peer.answer = answer;
       const [asked, landed] = [peer.requests.length, target.requests.length];
-      const pending =
-        kind === 'cancel'
-          ? fixture.backend.cancel({
-              poolUrl: peer.url,
-              jobId: `conformance-${crypto.randomUUID()}`,
-              token: fixture.pool.token,
-            })
-          : call({ poolUrl: peer.url, ...(kind === 'stream' ? { onProgress: () => undefined } : {}) });
-      const error = await failure(pending);
-      expect([kind, error.status, error.retryable]).toEqual([kind, answer.status, true]);
-      expect([kind, peer.requests.length - asked, target.requests.slice(landed)]).toEqual([kind, 1, []]);
+      const at = { ...on(fixture.pool), poolUrl: peer.url };
+      let sends = 1;
+      if (kind === 'probe') {
+        const probe = fixture.backend.probe;
+        // A probe reports rather than throws: a pool that redirects is not ready.
+        if (probe) expect([kind, (await probe(at)).ready]).toEqual([kind, false]);
+        else sends = 0;
+      } else {
+        const pending =
+          kind === 'cancel'
+            ? fixture.backend.cancel({ ...at, jobId: conformanceJobId() })
+            : call({ ...at, ...(kind === 'stream' ? { onProgress: () => undefined } : {}) });
+        const outcome = await pending.then(
+          () => null,
+          (reason: unknown) => reason,
+        );
+        if (outcome === null && kind === 'cancel') sends = 0;
+        else {
+          const error = await failure(Promise.reject(outcome));
+          expect([kind, error.status, error.retryable]).toEqual([kind, answer.status, true]);
+        }
+      }
+      expect([kind, peer.requests.length - asked, target.requests.slice(landed)]).toEqual([kind, sends, []]);
     };
 
     test(
@@ -205,5 +219,8 @@ export function runBackendConformance(
         { numRuns: REDIRECT_RUNS },
       );
     });
+
+    registerLoadCases(context);
+    registerCredentialCases(context);
   });
 }

@@ -44,7 +44,7 @@ export interface E2eReport {
   readonly server: {
     readonly max_batch_size: number;
     readonly slots: number;
-    readonly execution_provider: ExecutionProvider;
+    readonly execution_provider: TelemetryReport['execution_provider'];
     readonly log_level: string;
   };
   readonly single_client: ReturnType<typeof singleClientBreakdown> & { readonly failures: number };

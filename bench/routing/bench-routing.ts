@@ -7,7 +7,7 @@ import { headlineOf } from './headline.ts';
 import { p99VersusLoadSvg } from './plot-svg.ts';
 import { pointReport } from './point-report.ts';
 import { type RunRequest, runAll } from './run-tasks.ts';
-import { loadScenario, policyNames, type Scenario, ScenarioError } from './scenario-schema.ts';
+import { defaultPolicyNames, loadScenario, type Scenario, ScenarioError } from './scenario-schema.ts';
 import { summaryTable } from './summary-table.ts';
 
 // Entry point: `npm run bench:routing -- --json [--scenario FILE] [--seed N]`. Progress goes to
@@ -69,7 +69,7 @@ try {
   const startedAt = performance.now();
   const points = await scenarios();
   const requests: RunRequest[] = points.flatMap((scenario) =>
-    (scenario.policies ?? policyNames).flatMap((policy) =>
+    (scenario.policies ?? defaultPolicyNames).flatMap((policy) =>
       scenario.seeds.map((seed) => ({ scenario, policy, seed })),
     ),
   );

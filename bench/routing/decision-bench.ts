@@ -18,10 +18,17 @@ export interface DecisionCost {
   readonly index_build_us: number;
   /** `rankPools`, which scores and sorts every pool (the full failover order). */
   readonly rank_all_us: number;
+  /**
+   * `pickPools` for a request with an objective on the same pools in three price bands (70%
+   * owned): it samples band after band until one meets the objective (spill by cost).
+   */
+  readonly spill_pick_us: number;
 }
 
 /** Megapixels of one 512x512 image, the benchmark model's default. */
 const MEGAPIXELS = 0.262144;
+/** The spill decision's objective, ms: loose enough that most decisions stop at the owned band. */
+const SPILL_OBJECTIVE_MS = 15_000;
 /** The benchmark model's defaults, as every pool reports them. */
 const MODEL_DEFAULTS = new Map([['model', { steps: 30, size: '512x512' }]]);
 
@@ -116,6 +123,22 @@ export function measureDecisionCost(poolCount = 1_000, decisions = 200_000): Dec
   const rank_all_us = time(200, () => {
     sink += rankPools({ pools, request, observations, policy, now, random: next }).length;
   });
+  const pricedPools = pools.map((pool, at) => ({
+    ...pool,
+    pricePerImage: at % 10 < 7 ? null : at % 10 < 9 ? 0.0025 : 0.006,
+  }));
+  const spillPolicy: RoutingPolicy = { ...policy, tierObjectivesMs: { paid: SPILL_OBJECTIVE_MS } };
+  const spillIndex = indexFleet(pricedPools, 'model', spillPolicy);
+  const spillRequest = { ...request, objectiveMs: SPILL_OBJECTIVE_MS };
+  const spill_pick_us = time(decisions, () => {
+    sink += pickPools(spillIndex, {
+      request: spillRequest,
+      observations,
+      policy: spillPolicy,
+      now,
+      random: next,
+    }).length;
+  });
   if (sink < 0) throw new Error('unreachable');
   const round = (value: number) => Math.round(value * 100) / 100;
   return {
@@ -123,5 +146,6 @@ export function measureDecisionCost(poolCount = 1_000, decisions = 200_000): Dec
     pick_us: round(pick_us),
     index_build_us: round(index_build_us),
     rank_all_us: round(rank_all_us),
+    spill_pick_us: round(spill_pick_us),
   };
 }

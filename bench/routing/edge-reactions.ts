@@ -2,6 +2,7 @@ import {
   DEFAULT_STALL_AFTER_MS,
   hedgeDecision,
   isStalled,
+  requestCost,
   STALL_STEP_INTERVALS,
   type SuspicionReason,
   shouldReroute,
@@ -30,15 +31,25 @@ export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: '
     returnTripMs: sim.rttOf(copy) / 2,
   });
   if (remainingMs === undefined) return;
-  const decision = sim.policy.decide(sim.context(job, copy.pool));
+  const context = sim.context(job, copy.pool);
+  const decision = sim.policy.decide(context);
   const alternative = decision.pools[0];
   if (alternative === undefined) return;
+  const { objectiveMs } = sim.policy;
+  const costAt = (pool: number) => {
+    const view = context.views[pool];
+    return view ? requestCost(view, job) : 0;
+  };
   if (
     !shouldReroute({
       queued: waiting,
       moves: job.moves,
       remainingMs,
       alternativeMs: decision.predictedMs,
+      objectiveMs: objectiveMs === undefined ? undefined : objectiveMs - (sim.now - job.arrivalAt),
+      cost: costAt(copy.pool),
+      alternativeCost: costAt(alternative),
+      spillMargin: sim.routing.spillMargin,
     })
   )
     return;

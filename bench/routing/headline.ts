@@ -1,8 +1,9 @@
 import type { DecisionCost } from './decision-bench.ts';
 import type { PointReport } from './point-report.ts';
+import { type SpillHeadline, spillHeadlineOf, spillTargets } from './spill-headline.ts';
 
-/** The issue 4 and issue 13 figures, each with its target. */
-export interface Headline {
+/** The issue 4, issue 13 and spill-by-cost figures, each with its target. */
+export interface Headline extends SpillHeadline {
   readonly p99_over_oracle: number | null;
   readonly p99_over_oracle_ci95: readonly [number | null, number | null] | null;
   readonly grid_max_p99_over_oracle: number | null;
@@ -52,7 +53,7 @@ export function headlineOf(
   const main = single ? points[0] : named(HEADLINE_POINT);
   const faults = single ? points[0] : named(FAULT_POINT);
   const harsh = single ? undefined : named(HARSH_POINT);
-  const grid = single ? [] : points.filter((point) => point.faults === 0 && !point.work_grid);
+  const grid = single ? [] : points.filter((point) => point.faults === 0 && !point.work_grid && !point.spill);
   const [gridMax, gridMaxPoint] = worst(grid, (point) => point.policies.edge?.p99_over_oracle);
   const work = points.filter((point) => point.work_grid);
   const [workMax, workMaxPoint] = worst(work, (point) => point.policies.edge?.p99_over_oracle);
@@ -86,6 +87,7 @@ export function headlineOf(
     work_grid_max_slowdown_point: slowdownMaxPoint,
     misspecified_prior_p99_over_oracle: prior,
     work_headline_p99_over_oracle: prior === null ? null : current,
+    ...spillHeadlineOf(points, single),
   };
   const atMost = (value: number | null, limit: number) => (value === null ? null : value <= limit);
   return {
@@ -117,6 +119,7 @@ export function headlineOf(
         target: `edge at the same point (work_headline_p99_over_oracle) <= ${PRIOR_RATIO_LIMIT} x this`,
         met: prior === null || current === null ? null : current <= PRIOR_RATIO_LIMIT * prior,
       },
+      ...spillTargets(figures),
     },
   };
 }

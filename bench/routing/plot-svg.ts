@@ -11,6 +11,8 @@ const COLORS: Record<PolicyName, string> = {
   'weighted-round-robin': '#2ca02c',
   'round-robin': '#8c564b',
   random: '#7f7f7f',
+  fastest: '#17becf',
+  cheapest: '#bcbd22',
 };
 
 const WIDTH = 800;

@@ -21,6 +21,12 @@ export interface PolicyFigures {
   readonly goodput_per_s: number | null;
   readonly sent_to_unavailable_share: number | null;
   readonly hedge_share: number | null;
+  /** USD per image served, every started copy billed (null on a point without prices). */
+  readonly cost_per_image: number | null;
+  /** Share of images computed on priced pools (null on a point without prices). */
+  readonly priced_image_share: number | null;
+  /** Share of jobs finished within the point's `objectiveMs` (null without one). */
+  readonly objective_attainment: number | null;
 }
 
 /** Fault figures of one policy: p99 of jobs arriving inside the windows of each kind. */
@@ -52,8 +58,12 @@ export interface PointReport {
   readonly requests: string;
   /** The true step curves' kinds across the fleet, e.g. `near-linear` or `near-linear+sublinear`. */
   readonly curves: string;
-  /** Whether the point counts towards the work figures (mixed sizes or curves other than `batch-slowdown`, no faults). */
+  /** Whether the point counts towards the work figures (mixed sizes or curves other than `batch-slowdown`, no faults, no prices). */
   readonly work_grid: boolean;
+  /** A spill-by-cost point: it sets prices or an objective (and counts towards no latency grid). */
+  readonly spill: boolean;
+  /** The requests' latency objective, ms (null without one). */
+  readonly objective_ms: number | null;
   readonly policies: Partial<Record<PolicyName, PolicyFigures>>;
   readonly fault_figures: Partial<Record<PolicyName, PolicyFaultFigures>> | null;
 }
@@ -82,6 +92,7 @@ export function pointReport(scenario: Scenario, runs: readonly RunResult[]): Poi
     jobs_per_seed: scenario.jobsPerSeed,
     faults: scenario.faults.length,
     ...gridOf(scenario),
+    objective_ms: scenario.objectiveMs ?? null,
     policies,
     fault_figures: hasWindows ? faults : null,
   };
@@ -112,17 +123,26 @@ function pooledSlowdownP99(scenario: Scenario, runs: readonly RunResult[]): numb
 }
 
 /** How the point describes its requests and curves, and whether it is a work point. */
-function gridOf(scenario: Scenario): Pick<PointReport, 'requests' | 'curves' | 'work_grid'> {
+function gridOf(scenario: Scenario): Pick<PointReport, 'requests' | 'curves' | 'work_grid' | 'spill'> {
   const requests = typeof scenario.requests === 'string' ? scenario.requests : 'custom';
   const mix = mixOf(scenario);
   const mixed = mix.n.length > 1 || mix.steps.length > 1 || mix.sizes.length > 1;
   const kinds = [...new Set(fleetOf(scenario).map((spec) => curveSpecOf(spec, scenario).kind))].sort();
   const curves = kinds.join('+');
+  const spill = isSpillPoint(scenario);
   return {
     requests,
     curves,
-    work_grid: scenario.faults.length === 0 && (mixed || curves !== 'batch-slowdown'),
+    work_grid: !spill && scenario.faults.length === 0 && (mixed || curves !== 'batch-slowdown'),
+    spill,
   };
+}
+
+/** Whether the scenario sets prices or an objective. */
+function isSpillPoint(scenario: Scenario): boolean {
+  return (
+    scenario.objectiveMs !== undefined || fleetOf(scenario).some((spec) => (spec.pricePerImage ?? 0) > 0)
+  );
 }
 
 function policyFigures(
@@ -161,6 +181,38 @@ function policyFigures(
     goodput_per_s: rounded((figures.within_slo * figures.jobs) / spanS, 2),
     sent_to_unavailable_share: rounded(sends > 0 ? bad / sends : 0, 5),
     hedge_share: rounded(sends > 0 ? hedges / sends : 0, 4),
+    ...spillFigures(scenario, runs),
+  };
+}
+
+/** Cost per image, priced share and objective attainment over the measured jobs. */
+function spillFigures(
+  scenario: Scenario,
+  runs: readonly RunResult[],
+): Pick<PolicyFigures, 'cost_per_image' | 'priced_image_share' | 'objective_attainment'> {
+  const priced = fleetOf(scenario).map((spec) => (spec.pricePerImage ?? 0) > 0);
+  const objective = scenario.objectiveMs;
+  let images = 0;
+  let pricedImages = 0;
+  let cost = 0;
+  let jobs = 0;
+  let met = 0;
+  for (const run of runs) {
+    for (let job = scenario.warmupJobs; job < run.arrivalAt.length; job++) {
+      const count = run.images[job] ?? 0;
+      images += count;
+      cost += run.costUsd[job] ?? 0;
+      if (priced[run.servedBy[job] ?? -1]) pricedImages += count;
+      jobs++;
+      // An unfinished job (NaN) misses.
+      if (objective !== undefined && (run.latencyMs[job] ?? Number.NaN) <= objective) met++;
+    }
+  }
+  const anyPrice = priced.some(Boolean);
+  return {
+    cost_per_image: anyPrice && images > 0 ? rounded(cost / images, 6) : null,
+    priced_image_share: anyPrice && images > 0 ? rounded(pricedImages / images, 4) : null,
+    objective_attainment: objective !== undefined && jobs > 0 ? rounded(met / jobs, 5) : null,
   };
 }
 

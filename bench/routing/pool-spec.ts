@@ -21,6 +21,12 @@ export const poolSpecSchema = z.strictObject({
     .nonnegative()
     .optional()
     .describe('Shorthand for a `batch-slowdown` curve where `curve` is not given.'),
+  pricePerImage: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .optional()
+    .describe('USD per image the provider charges; absent or null: owned, free.'),
 });
 
 /** One pool of a scenario's fleet. */

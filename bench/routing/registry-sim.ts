@@ -100,6 +100,7 @@ export class RegistrySim {
         stepCurve: report?.curve ?? [],
         bestReferenceStepMs: this.bestReferenceStepMs[pool] ?? null,
         modelDefaults: SIM_MODEL_DEFAULTS,
+        pricePerImage: spec.pricePerImage ?? null,
       };
     });
     return this.cached;

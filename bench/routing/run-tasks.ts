@@ -63,6 +63,6 @@ export async function runAll(
 function cost(scenario: Scenario, policy: PolicyName): number {
   const refreshes = scenario.refreshMs > 0 ? scenario.dispatchers / scenario.refreshMs : 0;
   const sizes = scenario.requests === 'reference' ? 1 : 3;
-  const edge = policy === 'edge' || policy === 'prior-edge' ? 3 : 1;
+  const edge = ['edge', 'prior-edge', 'fastest', 'cheapest'].includes(policy) ? 3 : 1;
   return scenario.jobsPerSeed * edge * sizes * (1 + refreshes * 10);
 }

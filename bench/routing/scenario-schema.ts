@@ -28,7 +28,14 @@ export const policyNames = [
   'weighted-round-robin',
   'round-robin',
   'random',
+  'fastest',
+  'cheapest',
 ] as const;
+
+/** What a scenario without `policies` runs: every policy but the two cost baselines. */
+export const defaultPolicyNames = policyNames.filter(
+  (name) => name !== 'fastest' && name !== 'cheapest',
+) as readonly PolicyName[];
 
 /** One simulated point: fleet, traffic, isolates, telemetry and faults. */
 export const scenarioSchema = z.strictObject({
@@ -68,7 +75,25 @@ export const scenarioSchema = z.strictObject({
     ),
   pools: z.array(poolSpecSchema).min(2).optional().describe('Defaults to the built-in mixed-16 fleet.'),
   faults: z.array(faultSchema).default([]),
-  policies: z.array(z.enum(policyNames)).min(1).optional(),
+  policies: z
+    .array(z.enum(policyNames))
+    .min(1)
+    .optional()
+    .describe('Default: every policy but `fastest` and `cheapest`.'),
+  prices: z
+    .record(z.string(), z.number().nonnegative().nullable())
+    .optional()
+    .describe('USD per image by pool id (wins over a pool’s own `pricePerImage`); null: owned, free.'),
+  objectiveMs: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Latency objective of every request, ms: the edge spills by cost to meet it.'),
+  spillMargin: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('The edge’s headroom on a prediction before it meets the objective (default SPILL_MARGIN).'),
 });
 
 /** A validated scenario, defaults applied. */
@@ -94,9 +119,14 @@ export function parseScenario(value: unknown, source: string): Scenario {
   }
   const scenario = result.data;
   const ids = new Set((scenario.pools ?? mixedFleet).map((pool) => pool.id));
-  for (const id of Object.keys(scenario.poolCurves ?? {})) {
-    if (!ids.has(id))
-      throw new ScenarioError(`invalid scenario ${source}:\n  poolCurves.${id}: unknown pool "${id}"`);
+  for (const [field, map] of [
+    ['poolCurves', scenario.poolCurves],
+    ['prices', scenario.prices],
+  ] as const) {
+    for (const id of Object.keys(map ?? {})) {
+      if (!ids.has(id))
+        throw new ScenarioError(`invalid scenario ${source}:\n  ${field}.${id}: unknown pool "${id}"`);
+    }
   }
   scenario.faults.forEach((fault, index) => {
     if (fault.kind !== 'telemetry-delay' && !ids.has(fault.pool)) {

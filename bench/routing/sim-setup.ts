@@ -23,9 +23,15 @@ import { curveSpecOf, fullBatchCapacity, type StepTime, stepTimeOf } from './tru
 /** First random stream of the pools' measurement noise (one stream per pool after it). */
 const MEASUREMENT_STREAM = 100;
 
-/** The scenario's pools, or the built-in fleet. */
+/** The scenario's pools, or the built-in fleet, with the scenario's `prices` applied. */
 export function fleetOf(scenario: Scenario): readonly PoolSpec[] {
-  return scenario.pools ?? mixedFleet;
+  const pools = scenario.pools ?? mixedFleet;
+  const prices = scenario.prices;
+  if (!prices) return pools;
+  return pools.map((spec) => {
+    const price = prices[spec.id];
+    return price === undefined ? spec : { ...spec, pricePerImage: price };
+  });
 }
 
 /** The scenario's request mix. */
@@ -87,6 +93,7 @@ export function routingPolicyOf(scenario: Scenario): RoutingPolicy {
     telemetryTtlMs: scenario.telemetryTtlMs,
     defaultJobMs: 1_000,
     heartbeatIntervalMs: scenario.reportIntervalMs,
+    ...(scenario.spillMargin === undefined ? {} : { spillMargin: scenario.spillMargin }),
   };
 }
 
@@ -96,7 +103,12 @@ export function makePolicy(name: PolicyName, scenario: Scenario): SimPolicy {
     case 'oracle':
       return oraclePolicy();
     case 'edge':
-      return edgePolicy();
+      return edgePolicy('edge', scenario.objectiveMs);
+    case 'fastest':
+      return edgePolicy('fastest', undefined);
+    case 'cheapest':
+      // Every pool meets an infinite objective, so the cheapest band always wins.
+      return edgePolicy('cheapest', Number.POSITIVE_INFINITY);
     case 'prior-edge':
       return priorEdgePolicy();
     case 'two-choices':

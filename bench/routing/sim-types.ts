@@ -105,6 +105,13 @@ export interface RunResult {
   readonly unloadedMs: Float64Array;
   /** Per job: the pool whose answer finished it (-1 if none). */
   readonly servedBy: Int16Array;
+  /** Per job: its images. */
+  readonly images: Uint16Array;
+  /**
+   * Per job: what its copies cost, USD: price per image x images for every copy that started on
+   * its pool (a hedge's loser, or a cancelled copy that had started, is billed too).
+   */
+  readonly costUsd: Float64Array;
   readonly sends: number;
   readonly sendsToUnavailable: number;
   readonly hedges: number;

@@ -1,4 +1,5 @@
 import { hedgeDelayMs, type RoutingPolicy } from '../../worker/routing/index.ts';
+import { billOf } from './billing.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
 import { onAck, onHedgeCheck, onStallCheck, refreshProgress } from './edge-reactions.ts';
 import { EventQueue } from './event-queue.ts';
@@ -53,6 +54,8 @@ export class Simulation implements SimulationContext {
   readonly latencyMs: Float64Array;
   readonly unloadedMs: Float64Array;
   readonly servedBy: Int16Array;
+  /** Every job created, for billing its copies at the end. */
+  readonly jobs: Job[] = [];
   readonly lastSendIntoFaultS: number[];
   now = 0;
   lastArrivalAt = 0;
@@ -128,6 +131,7 @@ export class Simulation implements SimulationContext {
       latencyMs: this.latencyMs,
       unloadedMs: this.unloadedMs,
       servedBy: this.servedBy,
+      ...billOf(fleetOf(this.scenario), this.jobs, this.scenario.jobsPerSeed),
       sends: this.sends,
       sendsToUnavailable: this.sendsToUnavailable,
       hedges: this.hedges,
@@ -211,6 +215,7 @@ export class Simulation implements SimulationContext {
       moves: 0,
     };
     this.arrivalAt[id] = this.now;
+    this.jobs.push(job);
     this.unloadedMs[id] = this.unloadedMsOf(job);
     this.open++;
     this.dispatch(job, -1);

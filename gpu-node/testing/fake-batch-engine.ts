@@ -51,11 +51,15 @@ export class FakeBatchEngine implements PoolEngine {
   /** Wall time each step reports unless {@link FakeBatchEngine.step} is told; a test may swap it. */
   stepTime: FakeStepTime;
   readonly #running = new Map<string, RunningSample>();
+  /** Samples submitted during a paced step: they join the batch at its end. */
+  readonly #joining = new Map<string, RunningSample>();
   readonly #leaving = new Set<string>();
   readonly #submissions = new CountWatch(() => this.submitted.length);
   #listener: EngineListener | null = null;
   #freeRunning = false;
+  #paced = false;
   #nextStep: NodeJS.Immediate | null = null;
+  #nextPacedStep: NodeJS.Timeout | null = null;
 
   constructor(options: FakeBatchEngineOptions) {
     this.slots = options.slots;
@@ -65,12 +69,12 @@ export class FakeBatchEngine implements PoolEngine {
 
   /** @inheritdoc */
   get activeCount(): number {
-    return this.#running.size;
+    return this.#running.size + this.#joining.size;
   }
 
   /** @inheritdoc */
   get freeSlots(): number {
-    return this.slots - this.#running.size;
+    return this.slots - this.#running.size - this.#joining.size;
   }
 
   /** Ids of the samples in the batch, in the order they joined. */
@@ -86,7 +90,8 @@ export class FakeBatchEngine implements PoolEngine {
   /** @inheritdoc */
   submit(sample: SampleSpec): boolean {
     if (this.freeSlots <= 0) return false;
-    this.#running.set(sample.sampleId, { spec: sample, step: 0, computeMs: 0 });
+    const joining = this.#nextPacedStep ? this.#joining : this.#running;
+    joining.set(sample.sampleId, { spec: sample, step: 0, computeMs: 0 });
     this.submitted.push(sample);
     this.#submissions.notify();
     this.#stepSoon();
@@ -115,7 +120,8 @@ export class FakeBatchEngine implements PoolEngine {
    */
   step(durationMs?: number): void {
     for (const sampleId of this.#leaving) {
-      if (this.#running.delete(sampleId)) this.#listener?.onReleased(sampleId);
+      if (this.#running.delete(sampleId) || this.#joining.delete(sampleId))
+        this.#listener?.onReleased(sampleId);
     }
     this.#leaving.clear();
     const batch = [...this.#running.values()];
@@ -156,25 +162,60 @@ export class FakeBatchEngine implements PoolEngine {
    */
   runFreely(): void {
     this.#freeRunning = true;
+    this.#paced = false;
+    this.#stepSoon();
+  }
+
+  /**
+   * Like {@link FakeBatchEngine.runFreely}, but each step takes the wall time it reports
+   * ({@link FakeBatchEngine.stepTime} of the batch, on a timer): a device of a fixed, known speed,
+   * whatever the host's CPUs are doing, so two such pools in one process are equal for real.
+   */
+  runPaced(): void {
+    this.#freeRunning = true;
+    this.#paced = true;
     this.#stepSoon();
   }
 
   /** Stops {@link FakeBatchEngine.runFreely}: the batch moves only on {@link FakeBatchEngine.step} again. */
   pause(): void {
     this.#freeRunning = false;
+    for (const [sampleId, sample] of this.#joining) this.#running.set(sampleId, sample);
+    this.#joining.clear();
     if (this.#nextStep) clearImmediate(this.#nextStep);
+    if (this.#nextPacedStep) clearTimeout(this.#nextPacedStep);
     this.#nextStep = null;
+    this.#nextPacedStep = null;
   }
 
   #stepSoon(): void {
-    if (!this.#freeRunning || this.#nextStep) return;
+    if (!this.#freeRunning || this.#nextStep || this.#nextPacedStep) return;
     if (this.#running.size === 0 && this.#leaving.size === 0) return;
-    this.#nextStep = setImmediate(() => {
+    const run = () => {
       this.#nextStep = null;
+      this.#nextPacedStep = null;
       if (!this.#freeRunning) return;
       this.step();
+      for (const [sampleId, sample] of this.#joining) this.#running.set(sampleId, sample);
+      this.#joining.clear();
       this.#stepSoon();
-    });
+    };
+    if (!this.#paced) {
+      this.#nextStep = setImmediate(run);
+      return;
+    }
+    // A paced step runs the batch it started with for that batch's time; samples that arrive
+    // meanwhile join at the next step boundary, as they do in a worker.
+    this.#nextPacedStep = setTimeout(run, this.#currentStepMs());
+  }
+
+  #currentStepMs(): number {
+    const batch = [...this.#running.values()];
+    const batchMegapixels = batch.reduce(
+      (sum, { spec }) => sum + imageMegapixels(`${spec.width}x${spec.height}`),
+      0,
+    );
+    return this.stepTime({ batchSize: batch.length, batchMegapixels });
   }
 
   /** Fails one running sample, as a worker does when inference throws. */
@@ -186,6 +227,7 @@ export class FakeBatchEngine implements PoolEngine {
   async close(): Promise<void> {
     this.pause();
     this.#running.clear();
+    this.#joining.clear();
   }
 }
 

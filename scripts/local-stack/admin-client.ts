@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import {
   listOf,
-  type PoolInput,
-  type ProviderInput,
+  type poolInputSchema,
   poolListingSchema,
+  type providerInputSchema,
   type TenantInput,
 } from '../../shared/index.ts';
 
@@ -23,9 +23,8 @@ export function adminClient(edgeUrl: string, operatorToken: string) {
     return (text ? JSON.parse(text) : null) as T;
   };
   return {
-    putProvider: (input: Partial<ProviderInput> & Pick<ProviderInput, 'id' | 'name'>) =>
-      call('POST', '/v1/admin/providers', input),
-    putPool: (input: PoolInput) => call('POST', '/v1/admin/pools', input),
+    putProvider: (input: z.input<typeof providerInputSchema>) => call('POST', '/v1/admin/providers', input),
+    putPool: (input: z.input<typeof poolInputSchema>) => call('POST', '/v1/admin/pools', input),
     listPools: async (): Promise<PoolListing[]> =>
       listOf(poolListingSchema).parse(await call('GET', '/v1/admin/pools')).data,
     deletePool: (poolId: string) => call('DELETE', `/v1/admin/pools/${poolId}`),

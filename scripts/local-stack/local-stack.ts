@@ -162,7 +162,7 @@ async function forgetStaleRegistrations(
 ): Promise<void> {
   for (const registered of await admin.listPools()) {
     const key = planned.find((pool) => pool.id === registered.id)?.key;
-    if (key && registered.public_key.x !== key.publicJwk.x) await admin.deletePool(registered.id);
+    if (key && registered.public_key?.x !== key.publicJwk.x) await admin.deletePool(registered.id);
   }
 }
 

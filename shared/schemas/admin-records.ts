@@ -5,8 +5,14 @@ import { telemetryReportSchema } from './telemetry-report.ts';
 /** Unix epoch milliseconds. */
 const epochMsSchema = z.number().int().describe('Unix epoch milliseconds.');
 
-/** A registered provider, as the admin API returns it. */
-export const providerRecordSchema = providerInputSchema.extend({ created_at: epochMsSchema });
+/** A registered provider, as the admin API returns it: its credentials only as set or not. */
+export const providerRecordSchema = providerInputSchema.omit({ credentials: true }).extend({
+  credentials: z
+    .enum(['set'])
+    .nullable()
+    .describe('"set" when the edge holds an API key for this provider, else null; never the key.'),
+  created_at: epochMsSchema,
+});
 
 /** A registered pool, with the operator's switches. */
 export const poolRecordSchema = poolInputSchema.extend({

@@ -24,17 +24,56 @@ export const publicJwkSchema = z
   .passthrough()
   .refine((jwk) => !('d' in jwk), { message: 'a public key must not contain the private part "d"' });
 
+/**
+ * Pool protocols the edge speaks (one adapter each in `backends/`): Spillway's own `gpu-node`,
+ * KServe v2 / Triton servers, any OpenAI Images API, Replicate and fal.
+ */
+export const providerProtocols = ['gpu-node', 'kserve', 'openai-compatible', 'replicate', 'fal'] as const;
+/** One of {@link providerProtocols}. */
+export type ProviderProtocol = (typeof providerProtocols)[number];
+
+/** Longest provider API key the edge stores. */
+export const MAX_PROVIDER_API_KEY_LENGTH = 4_096;
+
 /** `POST /v1/admin/providers` and `PUT /v1/admin/providers/:id`. */
 export const providerInputSchema = z.object({
   id: resourceIdSchema,
   name: z.string().min(1).max(128),
-  protocol: z.enum(['gpu-node']).default('gpu-node'),
+  protocol: z.enum(providerProtocols).default('gpu-node'),
+  credentials: z
+    .strictObject({ api_key: z.string().min(1).max(MAX_PROVIDER_API_KEY_LENGTH) })
+    .nullable()
+    .optional()
+    .describe(
+      'Write-only: stored encrypted, sent to the provider as its protocol expects, never returned ' +
+        '(reads show "set" or null). Omitted keeps the stored one; null removes it.',
+    ),
   /** Name of the Worker secret holding this provider's credentials; never the credential itself. */
   credentials_ref: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
     .nullable()
     .default(null),
+});
+
+/**
+ * Settings only the pool's adapter reads: the provider's own model name (OpenAI or Triton model,
+ * Replicate version) and, for KServe v2 servers, the tensors requests and images travel in.
+ */
+export const poolUpstreamSchema = z.strictObject({
+  model: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("The provider's model name (default: the request's)."),
+  version: z.string().min(1).max(128).optional().describe('KServe model version; Replicate version id.'),
+  prompt_tensor: z.string().min(1).max(128).optional().describe('KServe: BYTES input holding the prompt.'),
+  image_tensor: z.string().min(1).max(128).optional().describe('KServe: output holding the images.'),
+  metrics_url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe("KServe: the server's Prometheus metrics (Triton: port 8002, `/metrics`)."),
 });
 
 /** `POST /v1/admin/pools` and `PUT /v1/admin/pools/:id`. */
@@ -50,9 +89,30 @@ export const poolInputSchema = z.object({
     .min(1)
     .max(100_000)
     .describe('Images the pool can run at once, before it reports.'),
-  public_key: publicJwkSchema.describe(
-    "The pool's heartbeat key; heartbeats are accepted only for this pool id.",
-  ),
+  price_per_image: z
+    .number()
+    .nonnegative()
+    .max(1_000)
+    .nullable()
+    .default(null)
+    .describe('USD per image; null for owned (free) capacity. Routing spills to priced pools last.'),
+  ms_per_megapixel_step: z
+    .number()
+    .positive()
+    .max(100_000)
+    .nullable()
+    .default(null)
+    .describe(
+      'Declared speed of a pool that pushes no telemetry (ms per megapixel-step of work), the prior ' +
+        'until the edge has measured it; null: assume the fleet median, with no batching gain.',
+    ),
+  upstream: poolUpstreamSchema.nullable().default(null),
+  public_key: publicJwkSchema
+    .optional()
+    .describe(
+      "gpu-node only, and required there: the pool's heartbeat key; heartbeats are accepted only for " +
+        'this pool id. Pools of other protocols push nothing and have none.',
+    ),
 });
 
 /** `POST /v1/admin/tenants`. */
@@ -96,8 +156,10 @@ export const operatorTokenInputSchema = z.strictObject({
     .describe('Lifetime; capped at the calling token’s own expiry.'),
 });
 
-/** A provider as stored. */
+/** A provider as registered. */
 export type ProviderInput = z.infer<typeof providerInputSchema>;
+/** A pool's adapter settings. */
+export type PoolUpstreamInput = z.infer<typeof poolUpstreamSchema>;
 /** A pool as registered. */
 export type PoolInput = z.infer<typeof poolInputSchema>;
 /** A tenant as registered. */

@@ -71,7 +71,12 @@ export const telemetryReportSchema = z.object({
   version: z.string(),
   timestamp: z.number().int().describe('Unix epoch milliseconds when the report was taken.'),
   models: z.array(servedModelSchema),
-  execution_provider: z.enum(executionProviders),
+  execution_provider: z
+    .enum([...executionProviders, 'remote'])
+    .describe(
+      'Where the pool runs its models; `remote` in the reports the edge writes itself for pools of ' +
+        'other protocols (OpenAI-compatible, KServe, Replicate, fal), which push none.',
+    ),
   slots: z.number().int().nonnegative().describe('Images that can be denoised concurrently.'),
   running: z.number().int().nonnegative().describe('Images in the running batch.'),
   queued: z.number().int().nonnegative().describe('Images waiting for a slot.'),

@@ -1,7 +1,13 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { ConformancePool } from '../../backends/conformance/conformance-suite.ts';
 import type { ImageBackend } from '../../backends/index.ts';
-import { type GenerationRequest, generationRequestSchema } from '../../shared/index.ts';
+import {
+  errorEnvelope,
+  type GenerationRequest,
+  generationRequestSchema,
+  loadHeaders,
+} from '../../shared/index.ts';
 import { eventually, telemetry } from '../support/pool-client.ts';
 
 /** A quick request for the tiny model. */
@@ -58,5 +64,39 @@ export async function occupy(
       await running;
       await eventually(async () => (await telemetry(pool.url, pool.token)).running === 0);
     },
+  };
+}
+
+/** `Retry-After` the rate-limited stand-in sends. */
+const RATE_LIMIT_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A stand-in that speaks gpu-node's protocol and answers every request 429 `rate_limited` with
+ * `Retry-After` and load headers, as gpu-node's own error answers look. gpu-node itself never
+ * answers 429 (it sheds load with 503 `queue_full`), so the conformance `rate-limited` case for
+ * the gpu-node adapter is served from here; every other case runs against real gpu-node.
+ */
+export async function startRateLimitedPool(): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const server = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': String(RATE_LIMIT_RETRY_AFTER_SECONDS),
+        ...loadHeaders({ queued: 0, running: 1, slots: 1, draining: false }),
+      });
+      response.end(JSON.stringify(errorEnvelope('rate_limited', 'too many requests', 'rate-limited')));
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise((closed) => {
+        server.closeAllConnections();
+        server.close(() => closed());
+      }),
   };
 }

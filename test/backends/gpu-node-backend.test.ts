@@ -10,7 +10,7 @@ import {
 import { edgeIssuer, generationRequestSchema, tokenTypes } from '../../shared/index.ts';
 import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
 import { dispatchToken, writeKeyPair } from '../support/keys.ts';
-import { closedUrl, occupy, quickRequest, slowRequest } from './backend-test-pools.ts';
+import { closedUrl, occupy, quickRequest, slowRequest, startRateLimitedPool } from './backend-test-pools.ts';
 
 // Two real pools for the file: a roomy one, and one with a single slot and no queue to fill.
 const edgeKey = writeKeyPair('ed25519', 'edge');
@@ -59,6 +59,8 @@ const invalidRequest = { ...quickRequest, size: '96x96' };
 
 runBackendConformance('gpu-node', () => ({
   backend,
+  backendWith: (send) => createGpuNodeBackend({ fetch: send }),
+  authorization: (token) => `Bearer ${token}`,
   pool: { url: roomy.url, token: tokens.roomy },
   request: quickRequest,
   invalidRequest,
@@ -66,6 +68,13 @@ runBackendConformance('gpu-node', () => ({
   refusedToken: tokens.stranger,
   closedUrl: nowhere,
   saturate: () => occupy(backend, { url: tight.url, token: tokens.tight }),
+  async rateLimited() {
+    const standIn = await startRateLimitedPool();
+    return { pool: { url: standIn.url, token: tokens.roomy }, release: () => standIn.close() };
+  },
+  // Every gpu-node answer, refusals included, carries the pool's load headers.
+  loadSignal: 'piggyback',
+  busy: () => occupy(backend, { url: tight.url, token: tokens.tight }),
 }));
 
 const call = (overrides: Partial<BackendCall> = {}): BackendCall => ({

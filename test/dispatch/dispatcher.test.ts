@@ -112,6 +112,16 @@ describe('dispatch with failover', () => {
     }
   });
 
+  it('dispatch: a failover candidate backed off since the ranking is passed over', async () => {
+    // `broken` fails, and meanwhile d2 asked to be left alone: the next call goes to d1.
+    const outcome = await dispatch({
+      candidates: [broken, d2, d1],
+      stillCallable: (poolId) => poolId !== 'd2',
+    });
+    expect(outcome.ok && outcome.poolId).toBe('d1');
+    expect(outcome.attempts.map((attempt) => attempt.poolId)).toEqual(['broken', 'd1']);
+  });
+
   it('dispatch: fails over when a pool refuses our token', async () => {
     const tokenFor = async (poolId: string) =>
       poolId === 'd1' ? (tokens.get('d2') ?? '') : (tokens.get(poolId) ?? '');

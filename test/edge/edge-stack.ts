@@ -22,21 +22,25 @@ const REGISTRY_WAIT_LIMIT_MS = 20_000;
 
 /** The two pools of a test stack, each registered as its own provider (`provider-a`, `provider-b`). */
 export type TestPoolId = 'pool-a' | 'pool-b';
+/** Those and pool-c (`provider-c`), started when asked for (`TestStackOptions.withPoolC`). */
+export type StackPoolId = TestPoolId | 'pool-c';
 
 /** How a test stack's pools run. */
 export interface TestStackOptions {
   /** gpu-node flags for every pool that runs as a process. */
   readonly extraFlags?: readonly string[];
   /** Per pool, flags that replace `extraFlags`. */
-  readonly poolFlags?: Partial<Record<TestPoolId, readonly string[]>>;
+  readonly poolFlags?: Partial<Record<StackPoolId, readonly string[]>>;
   /** Per pool, how it runs instead of a real gpu-node process (`test/support/in-process-pool.ts`). */
-  readonly startPool?: Partial<Record<TestPoolId, PoolStarter>>;
+  readonly startPool?: Partial<Record<StackPoolId, PoolStarter>>;
+  /** Starts a third pool, pool-c of provider-c. */
+  readonly withPoolC?: boolean;
 }
 
-/** Starts the local stack (edge in workerd + pool-a and pool-b) with fast heartbeats. */
+/** Starts the local stack (edge in workerd + pool-a, pool-b and optionally pool-c) with fast heartbeats. */
 export function startTestStack(options: TestStackOptions = {}): Promise<LocalStack> {
   const folder = mkdtempSync(join(tmpdir(), 'spillway-edge-'));
-  const pool = (id: TestPoolId, provider: string) => {
+  const pool = (id: StackPoolId, provider: string) => {
     const startPool = options.startPool?.[id];
     const extraFlags = options.poolFlags?.[id] ?? (startPool ? [] : (options.extraFlags ?? []));
     return { id, provider, region: 'local', extraFlags, ...(startPool ? { startPool } : {}) };
@@ -48,7 +52,11 @@ export function startTestStack(options: TestStackOptions = {}): Promise<LocalSta
     persistFolder: null,
     heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS,
     telemetryTtlMs: TEST_TELEMETRY_TTL_MS,
-    pools: [pool('pool-a', 'provider-a'), pool('pool-b', 'provider-b')],
+    pools: [
+      pool('pool-a', 'provider-a'),
+      pool('pool-b', 'provider-b'),
+      ...(options.withPoolC ? [pool('pool-c', 'provider-c')] : []),
+    ],
   });
 }
 

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ApiError } from '../../shared/index.ts';
+import { ApiError, type ProviderProtocol } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
@@ -37,7 +37,9 @@ const putPool = createRoute({
   path: '/v1/admin/pools',
   operationId: 'putPool',
   summary: 'Register or replace a pool',
-  description: 'The URL is checked against SSRF rules and must answer `GET /v2/health/live`.',
+  description:
+    'The URL is checked against SSRF rules; gpu-node and kserve pools must answer `GET /v2/health/live`. ' +
+    '`public_key` is required for gpu-node pools and refused for others.',
   request: { body: jsonBody(schemas.poolInput) },
   responses: {
     201: jsonResponse(schemas.poolRecord, 'The pool.'),
@@ -91,18 +93,57 @@ poolRoutes.openapi(listPools, async (context) => {
 
 openapiWithJsonBody(poolRoutes, putPool, async (context) => {
   const input = context.req.valid('json');
-  const problem = poolUrlProblem(input.url, context.var.deps.config.allowPrivatePoolUrls);
+  const { allowPrivatePoolUrls } = context.var.deps.config;
+  const problem = poolUrlProblem(input.url, allowPrivatePoolUrls);
   if (problem)
     throw new ApiError('invalid_request', `pool url refused: ${problem.replace('_', ' ')}`, { param: 'url' });
-  if (!(await poolAnswers(input.url))) {
+  const metricsUrl = input.upstream?.metrics_url;
+  const metricsProblem = metricsUrl === undefined ? null : poolUrlProblem(metricsUrl, allowPrivatePoolUrls);
+  if (metricsProblem) {
+    throw new ApiError('invalid_request', `metrics url refused: ${metricsProblem.replace('_', ' ')}`, {
+      param: 'upstream.metrics_url',
+    });
+  }
+  const registry = fleetRegistryOf(context.env);
+  const provider = (await registry.listProviders()).find(({ id }) => id === input.provider_id);
+  if (!provider)
+    throw new ApiError('invalid_request', `unknown provider ${input.provider_id}`, { param: 'provider_id' });
+  // Servers that speak the v2 health protocol prove the URL now; a cloud API (OpenAI, Replicate,
+  // fal) is judged by its first calls and, where it has one, its probe.
+  if (answersLiveness(provider.protocol) && !(await poolAnswers(input.url))) {
     throw new ApiError('pool_unreachable', 'the pool did not answer GET /v2/health/live', { param: 'url' });
   }
-  const result = await fleetRegistryOf(context.env).putPool(input);
-  if (!result.ok)
-    throw new ApiError('invalid_request', `unknown provider ${input.provider_id}`, { param: 'provider_id' });
+  const result = await registry.putPool(input);
+  if (!result.ok) throw poolRefusal(result.reason, provider.protocol);
   await context.var.deps.fleet.refresh();
   return context.json(result.pool, 201);
 });
+
+function answersLiveness(protocol: ProviderProtocol): boolean {
+  return protocol === 'gpu-node' || protocol === 'kserve';
+}
+
+function poolRefusal(
+  reason: 'unknown_provider' | 'public_key_required' | 'public_key_unexpected',
+  protocol: ProviderProtocol,
+): ApiError {
+  switch (reason) {
+    case 'unknown_provider':
+      return new ApiError('invalid_request', 'the provider was removed meanwhile', { param: 'provider_id' });
+    case 'public_key_required':
+      return new ApiError('invalid_request', 'a gpu-node pool needs its heartbeat public_key', {
+        param: 'public_key',
+      });
+    case 'public_key_unexpected':
+      return new ApiError(
+        'invalid_request',
+        `a ${protocol} pool pushes no heartbeats: leave public_key out`,
+        {
+          param: 'public_key',
+        },
+      );
+  }
+}
 
 poolRoutes.openapi(deletePool, async (context) => {
   const result = await fleetRegistryOf(context.env).deletePool(context.req.valid('param').id);

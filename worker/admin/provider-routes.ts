@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { sealCredential } from '../auth/credential-sealing.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import {
@@ -29,10 +30,13 @@ const putProvider = createRoute({
   path: '/v1/admin/providers',
   operationId: 'putProvider',
   summary: 'Create or replace a provider',
+  description:
+    '`credentials.api_key` is write-only: sealed (AES-GCM) before it is stored, sent to the provider as ' +
+    'its protocol expects, and never returned: reads show `"credentials": "set"` or `null`.',
   request: { body: jsonBody(schemas.providerInput) },
   responses: {
     201: jsonResponse(schemas.providerRecord, 'The provider.'),
-    ...errorResponses('operator', bodyErrors),
+    ...errorResponses('operator', [...bodyErrors, 'resource_conflict']),
   },
 });
 
@@ -56,9 +60,29 @@ providerRoutes.openapi(listProviders, async (context) =>
   context.json({ data: await fleetRegistryOf(context.env).listProviders() }, 200),
 );
 
-openapiWithJsonBody(providerRoutes, putProvider, async (context) =>
-  context.json(await fleetRegistryOf(context.env).putProvider(context.req.valid('json')), 201),
-);
+openapiWithJsonBody(providerRoutes, putProvider, async (context) => {
+  const { credentials, ...provider } = context.req.valid('json');
+  // Sealed here, before it crosses to the registry: the key exists in the clear only in this
+  // request and, later, in the isolate that sends it to the provider.
+  const credentials_sealed =
+    credentials === undefined
+      ? undefined
+      : credentials === null
+        ? null
+        : await sealCredential(context.var.deps.config.credentialsKey, provider.id, credentials.api_key);
+  const result = await fleetRegistryOf(context.env).putProvider({ ...provider, credentials_sealed });
+  if (!result.ok) {
+    throw new ApiError(
+      'resource_conflict',
+      'a provider with pools keeps its protocol: remove its pools first',
+      {
+        param: 'protocol',
+      },
+    );
+  }
+  await context.var.deps.fleet.refresh();
+  return context.json(result.provider, 201);
+});
 
 providerRoutes.openapi(deleteProvider, async (context) => {
   const result = await fleetRegistryOf(context.env).deleteProvider(context.req.valid('param').id);

@@ -19,11 +19,25 @@ const candidate = (poolId: string): DispatchCandidate => ({
   protocol: 'gpu-node',
 });
 
-function policyFor(observations = new IsolateObservations()) {
-  const index = indexFleet([workPool('busy'), workPool('idle')], 'tiny', policy);
+function policyFor(
+  observations = new IsolateObservations(),
+  options: {
+    readonly request?: RoutingRequest;
+    readonly idlePrice?: number;
+    readonly routedAt?: number;
+  } = {},
+) {
+  const idle = { ...workPool('idle'), pricePerImage: options.idlePrice ?? null };
+  const index = indexFleet([workPool('busy'), idle], 'tiny', policy);
   return {
     observations,
-    ack: acknowledgementPolicy({ index, request: typical, observations, now: () => now }),
+    ack: acknowledgementPolicy({
+      index,
+      request: options.request ?? typical,
+      observations,
+      now: () => now,
+      routedAt: options.routedAt ?? now,
+    }),
   };
 }
 
@@ -46,6 +60,30 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
       observations.begin('idle', now, { work: typical.work ?? 0, images: 1 });
     expect(ack.shouldMove?.(candidate('busy'), 2, candidate('idle'), 0)).toBe(false);
     expect(ack.shouldMove?.(candidate('busy'), 40, candidate('elsewhere'), 0)).toBe(false);
+  });
+
+  it('acknowledgement: a queued request that still meets its objective stays off a priced pool', () => {
+    const queued = (objectiveMs: number, routedAt = now) =>
+      policyFor(new IsolateObservations(), {
+        request: { ...typical, objectiveMs },
+        idlePrice: 0.05,
+        routedAt,
+      }).ack.shouldMove?.(candidate('busy'), 40, candidate('idle'), 0) ?? false;
+    // A generous objective is met where it waits: the priced pool is not worth paying for.
+    expect(queued(3_600_000)).toBe(false);
+    // A tight one is missed where it waits: it spills.
+    expect(queued(1)).toBe(true);
+    // The objective counts from routing: one almost spent by now is missed as well.
+    expect(queued(3_600_000, now - 3_600_000)).toBe(true);
+    // Without an objective the move is on time alone, as before.
+    expect(
+      policyFor(new IsolateObservations(), { idlePrice: 0.05 }).ack.shouldMove?.(
+        candidate('busy'),
+        40,
+        candidate('idle'),
+        0,
+      ),
+    ).toBe(true);
   });
 
   it('acknowledgement: events feed progress, pace and round trips of the pool', () => {

@@ -4,6 +4,7 @@ import {
   expectedCompletionMs,
   type FleetIndex,
   type RoutingRequest,
+  requestCost,
   shouldReroute,
 } from '../routing/index.ts';
 import type { AckOptions, DispatchCandidate } from './dispatch-types.ts';
@@ -14,6 +15,10 @@ export interface AcknowledgementContext {
   readonly request: RoutingRequest;
   readonly observations: IsolateObservations;
   readonly now: () => number;
+  /** When the request was routed (epoch ms): its objective counts from then. */
+  readonly routedAt: number;
+  /** Headroom on a prediction before it meets an objective (`RoutingPolicy.spillMargin`). */
+  readonly spillMargin?: number | undefined;
 }
 
 /**
@@ -56,7 +61,19 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
         index.fleet,
         context.now(),
       );
-      return shouldReroute({ queued: true, moves, remainingMs, alternativeMs });
+      // Spill by cost: a request that would still meet what is left of its objective where it
+      // waits does not move to a pricier pool.
+      const { objectiveMs } = request;
+      return shouldReroute({
+        queued: true,
+        moves,
+        remainingMs,
+        alternativeMs,
+        objectiveMs: objectiveMs === undefined ? undefined : objectiveMs - (context.now() - context.routedAt),
+        cost: requestCost(pool, request),
+        alternativeCost: requestCost(alternative, request),
+        spillMargin: context.spillMargin,
+      });
     },
   };
 }

@@ -1,4 +1,10 @@
-import type { BackendCallError, BackendProgress, BackendResult, ImageBackend } from '../../backends/index.ts';
+import type {
+  BackendCallError,
+  BackendProgress,
+  BackendResult,
+  ImageBackend,
+  PoolUpstream,
+} from '../../backends/index.ts';
 import type { GenerationRequest, PiggybackedLoad } from '../../shared/index.ts';
 
 /** A pool routing picked, in failover order. */
@@ -8,6 +14,8 @@ export interface DispatchCandidate {
   readonly url: string;
   /** Adapter name, a key of the `backends` registry. */
   readonly protocol: string;
+  /** The pool's adapter settings (provider model name, KServe tensors); absent for gpu-node. */
+  readonly upstream?: PoolUpstream;
   /** Routing's expected completion for the request on this pool, ms; drives hedging. */
   readonly predictedMs?: number;
 }
@@ -57,6 +65,8 @@ export interface AttemptRecord {
   readonly durationMs: number;
   /** Load the pool piggybacked on its answer, if any. */
   readonly load: PiggybackedLoad | null;
+  /** How long the pool asked to be left alone (`Retry-After`), seconds; null if it did not. */
+  readonly retryAfterSeconds?: number | null;
 }
 
 /** What the dispatcher learns from streamed calls, and the second look it takes at a queued one. */
@@ -92,6 +102,11 @@ export interface DispatchOptions {
   /** Mints the edge's dispatch token for a pool (its audience is the pool id). */
   readonly tokenFor: (poolId: string) => Promise<string>;
   readonly now: () => number;
+  /**
+   * Whether a candidate ranked at the start may still be called (failover, hedge, re-route): a
+   * pool that refused with `Retry-After` or was ejected since is skipped. Default: always.
+   */
+  readonly stillCallable?: (poolId: string) => boolean;
   /** At most this many pools are called; default 3 (Google SRE: at most 3 attempts). */
   readonly maxAttempts?: number;
   /** Called as an attempt starts (in-flight bookkeeping); `onAttempt` follows when it ends. */

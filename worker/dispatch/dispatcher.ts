@@ -49,6 +49,8 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   let lastError: BackendCallError | null = null;
 
   const startNext = async (isHedge = false): Promise<boolean> => {
+    // Candidates were ranked when the request arrived; one backed off or ejected since is passed over.
+    while (waiting[0] && options.stillCallable && !options.stillCallable(waiting[0].poolId)) waiting.shift();
     const candidate = waiting.shift();
     if (!candidate || started >= maxAttempts) return false;
     const call = await startPoolCall(options, candidate, isHedge);
@@ -254,7 +256,7 @@ function record(
   attempts: AttemptRecord[],
   call: PoolCall,
   outcome: AttemptOutcome,
-  result: Pick<AttemptRecord, 'status' | 'code' | 'load'>,
+  result: Pick<AttemptRecord, 'status' | 'code' | 'load'> & { readonly retryAfterSeconds?: number | null },
 ): void {
   const attempt: AttemptRecord = {
     poolId: call.candidate.poolId,
@@ -264,6 +266,7 @@ function record(
     status: result.status,
     code: result.code,
     load: result.load,
+    retryAfterSeconds: result.retryAfterSeconds ?? null,
   };
   attempts.push(attempt);
   options.onAttempt?.(attempt);
@@ -276,7 +279,12 @@ function record(
  */
 function cancelInBackground(options: DispatchOptions, call: PoolCall): void {
   const cancelled = call.backend
-    .cancel({ poolUrl: call.candidate.url, jobId: options.jobId, token: call.token })
+    .cancel({
+      poolUrl: call.candidate.url,
+      jobId: options.jobId,
+      token: call.token,
+      ...(call.candidate.upstream ? { upstream: call.candidate.upstream } : {}),
+    })
     .catch(() => undefined);
   if (options.waitUntil) options.waitUntil(cancelled);
 }

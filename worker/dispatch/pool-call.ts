@@ -36,7 +36,13 @@ export async function startPoolCall(
 ): Promise<PoolCall | null> {
   if (options.deadlineAt - options.now() <= 0) return null;
   const backend = options.backendFor(candidate.protocol);
-  const token = await options.tokenFor(candidate.poolId);
+  const credential = await Promise.resolve()
+    .then(() => options.tokenFor(candidate.poolId))
+    .then(
+      (token) => ({ token, error: null }),
+      (error: unknown) => ({ token: '', error: credentialsUnavailable(candidate, error) }),
+    );
+  const { token } = credential;
   const started = options.now();
   const deadlineMs = options.deadlineAt - started;
   if (deadlineMs <= 0) return null;
@@ -46,36 +52,58 @@ export async function startPoolCall(
   const steps = streamed ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) : null;
   const ack = streamed ? new AckWatch() : null;
   let lastEventAt: number | null = null;
-  const settled = backend
-    .generate({
-      poolUrl: candidate.url,
-      jobId: options.jobId,
-      request: options.request,
-      deadlineMs,
-      token,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(steps && ack
-        ? {
-            onProgress: (progress) => {
-              const now = options.now();
-              if (lastEventAt === null) listeners?.onRoundTrip?.(candidate.poolId, now - started);
-              else listeners?.onEventGap?.(candidate.poolId, now - lastEventAt);
-              lastEventAt = now;
-              listeners?.onPoolProgress?.(candidate.poolId, now);
-              steps.observe(progress, now);
-              ack.observe(progress);
-              onProgress?.(progress);
-            },
-          }
-        : {}),
-    })
-    .then(
-      (result): SettledCall => ({ call, ok: true, result }),
-      (error: unknown): SettledCall => {
-        if (!BackendCallError.isInstance(error)) throw error;
-        return { call, ok: false, error };
-      },
-    );
+  const settled = (
+    credential.error
+      ? Promise.reject(credential.error)
+      : backend.generate({
+          poolUrl: candidate.url,
+          jobId: options.jobId,
+          request: options.request,
+          deadlineMs,
+          token,
+          ...(candidate.upstream ? { upstream: candidate.upstream } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(steps && ack
+            ? {
+                onProgress: (progress) => {
+                  const now = options.now();
+                  if (lastEventAt === null) listeners?.onRoundTrip?.(candidate.poolId, now - started);
+                  else listeners?.onEventGap?.(candidate.poolId, now - lastEventAt);
+                  lastEventAt = now;
+                  listeners?.onPoolProgress?.(candidate.poolId, now);
+                  steps.observe(progress, now);
+                  ack.observe(progress);
+                  onProgress?.(progress);
+                },
+              }
+            : {}),
+        })
+  ).then(
+    (result): SettledCall => ({ call, ok: true, result }),
+    (error: unknown): SettledCall => {
+      if (!BackendCallError.isInstance(error)) throw error;
+      return { call, ok: false, error };
+    },
+  );
   const call: PoolCall = { candidate, backend, token, started, isHedge, steps, ack, settled };
   return call;
+}
+
+/**
+ * A credential the edge cannot produce for this pool (a sealed key that no longer opens, a named
+ * secret that is not set): that pool's failure, retryable elsewhere, nothing sent. The message
+ * names the provider and the problem, never a credential.
+ */
+function credentialsUnavailable(candidate: DispatchCandidate, cause: unknown): BackendCallError {
+  const reason = cause instanceof Error ? cause.message : 'unknown error';
+  console.warn(
+    JSON.stringify({ level: 'warn', msg: 'pool credential unavailable', pool_id: candidate.poolId, reason }),
+  );
+  return new BackendCallError({
+    message: `no credential for provider ${candidate.providerId}: ${reason}`,
+    status: null,
+    code: 'credentials_unavailable',
+    retryable: true,
+    workStarted: false,
+  });
 }

@@ -8,11 +8,13 @@ import {
 } from '../../shared/index.ts';
 import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
+import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
 import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
 import { checkOutboundUrl, describeRefusal } from '../net/index.ts';
 import {
   hedgeDelayMs,
+  objectiveFor,
   type PoolView,
   pickPools,
   type RoutingPolicy,
@@ -22,8 +24,10 @@ import {
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
+import { learnFromAttempt } from './attempt-feedback.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
+import { upstreamOf } from './pool-upstream.ts';
 import type { RetryBudget } from './retry-budget.ts';
 
 const TIER_PRIORITY: Record<Tier, Priority> = { free: 'low', paid: 'normal', enterprise: 'high' };
@@ -43,6 +47,12 @@ export interface DispatchServices {
   readonly hedgeBudget: RetryBudget | null;
   /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
   signer(): Promise<DispatchSigner>;
+  /**
+   * What a pool's adapter sends as its credential: a dispatch token for the tenant on gpu-node
+   * pools, the provider's own API key (opened from its sealed copy, or its named secret) on the
+   * others. Never the client's.
+   */
+  credentialFor(entry: PoolSnapshotEntry, tenantId: string): Promise<string>;
   /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
   backendFor(protocol: string): ImageBackend | undefined;
   /**
@@ -50,6 +60,8 @@ export interface DispatchServices {
    * it (best effort).
    */
   reportSuspect(poolId: string, reason?: SuspicionReason): Promise<void>;
+  /** Tells the registry a pool asked (`Retry-After`) for no traffic until `until` (best effort). */
+  reportBackoff(poolId: string, until: number): Promise<void>;
 }
 
 /** Inputs of {@link routeAndDispatch}. */
@@ -120,6 +132,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       : {}),
     allowedProviders: tenant.allowed_providers,
     allowedRegions: tenant.allowed_regions,
+    // The tier's latency objective: cheaper pools that meet it are preferred (spill by cost).
+    ...objectiveField(objectiveFor(policy, tenant.tier)),
   };
   // At most as many candidates as the dispatcher will call (3 attempts).
   const ranked = pickPools(index, {
@@ -136,6 +150,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (ranked.length === 0 && !poolViewsOf(snapshot).some(servable)) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
+  const entries = new Map<string, PoolSnapshotEntry>();
   const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
     const entry = snapshotEntry(snapshot, pool.poolId);
     if (!entry) return [];
@@ -157,17 +172,19 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       );
       return [];
     }
+    const upstream = upstreamOf(entry.pool);
+    entries.set(pool.poolId, entry);
     return [
       {
         poolId: pool.poolId,
         providerId: pool.providerId,
         url,
         protocol: entry.provider.protocol,
+        ...(upstream ? { upstream } : {}),
         predictedMs,
       },
     ];
   });
-  const signer = await services.signer();
   const { hedgeBudget } = services;
   services.retryBudget.earn();
   hedgeBudget?.earn();
@@ -183,25 +200,15 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         if (!backend) throw new Error(`no adapter for protocol ${protocol}`);
         return backend;
       },
-      tokenFor: (poolId) => signer(poolId, tenant.id),
+      tokenFor: (poolId) => {
+        const entry = entries.get(poolId);
+        if (!entry) throw new Error(`pool ${poolId} is not a candidate`);
+        return services.credentialFor(entry, tenant.id);
+      },
       now: services.now,
+      stillCallable: (poolId) => (services.observations.ejectedUntil.get(poolId) ?? 0) <= services.now(),
       onAttempt: (attempt) => {
-        // Outlier ejection: a pool that refuses connections or fails with a 5xx sits out a while.
-        if (attempt.outcome === 'connection_failed' || attempt.outcome === 'failed') {
-          const alreadyEjected =
-            (services.observations.ejectedUntil.get(attempt.poolId) ?? 0) > services.now();
-          services.observations.eject(attempt.poolId, services.now());
-          // A refused connection (a dead pool) also goes to the registry, once per ejection
-          // window, so every isolate skips the pool from its next snapshot on. A 5xx does not:
-          // an idle pool's figures never move, so one bad answer would bench it for 30 s.
-          if (attempt.outcome === 'connection_failed' && !alreadyEjected) {
-            input.waitUntil(services.reportSuspect(attempt.poolId));
-          }
-        }
-        // A call that lost its hedge, late or quiet, is not ejected (as in the simulator): in a
-        // burst on a busy host every pool runs late and pauses now and then. One that went quiet
-        // mid-job tells the registry, which holds the pool out until its figures move.
-        if (attempt.outcome === 'stalled') input.waitUntil(services.reportSuspect(attempt.poolId, 'stalled'));
+        learnFromAttempt(services, attempt, routingRequest, input.waitUntil);
         if (attempt.load) services.observations.observeLoad(attempt.poolId, attempt.load, services.now());
         ends.get(attempt.poolId)?.();
       },
@@ -233,6 +240,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         request: routingRequest,
         observations: services.observations,
         now: services.now,
+        routedAt: now,
+        spillMargin: policy.spillMargin,
       }),
       ...(policy.stallAfterMs === undefined ? {} : { stallAfterMs: policy.stallAfterMs }),
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
@@ -254,4 +263,8 @@ function hedgeFor(budget: RetryBudget) {
       candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
     allow: () => budget.spend(),
   };
+}
+
+function objectiveField(objectiveMs: number | undefined): { objectiveMs?: number } {
+  return objectiveMs === undefined ? {} : { objectiveMs };
 }

@@ -1,12 +1,25 @@
-import type { PoolRecord, ProviderRecord, TelemetryReport } from '../../shared/index.ts';
+import type { PoolRecord, ProviderInput, ProviderRecord, TelemetryReport } from '../../shared/index.ts';
 
 export type { PoolRecord, ProviderRecord } from '../../shared/index.ts';
+
+/**
+ * A provider as the edge hands it to the registry: the API key, if any, already sealed
+ * (`credentials_sealed`; undefined keeps the stored one, null removes it), never in the clear.
+ */
+export interface StoredProviderInput extends Omit<ProviderInput, 'credentials'> {
+  readonly credentials_sealed?: string | null;
+}
 
 /** One pool as routing needs it: record, provider, and the latest accepted telemetry. */
 export interface PoolSnapshotEntry {
   readonly pool: PoolRecord;
   readonly provider: ProviderRecord;
   readonly telemetry: TelemetryReport | null;
+  /**
+   * The provider's API key as sealed by the edge (`openCredential` in worker/auth), or null. For
+   * dispatch only: no admin read shows it.
+   */
+  readonly provider_credential?: string | null;
   /** When the edge accepted the latest heartbeat (epoch ms), or null. */
   readonly received_at: number | null;
   /** Until when an isolate's report holds the pool suspect (epoch ms), or null. */

@@ -21,7 +21,9 @@ async function registryWithPool() {
 describe('fleet registry', () => {
   it('fleet registry: stores and lists providers, and an update keeps created_at', async () => {
     const registry = freshRegistry();
-    const first = await registry.putProvider(providerInput());
+    const put = await registry.putProvider(providerInput());
+    if (!put.ok) throw new Error(put.reason);
+    const first = put.provider;
     expect(first).toMatchObject({
       id: 'runpod',
       name: 'RunPod',
@@ -30,7 +32,7 @@ describe('fleet registry', () => {
     });
     await registry.putProvider(providerInput({ id: 'lambda', name: 'Lambda', credentials_ref: null }));
     const updated = await registry.putProvider(providerInput({ name: 'RunPod Secure' }));
-    expect(updated.created_at).toBe(first.created_at);
+    expect(updated.ok && updated.provider.created_at).toBe(first.created_at);
     const listed = await registry.listProviders();
     expect(listed.map((provider) => [provider.id, provider.name])).toEqual([
       ['lambda', 'Lambda'],
@@ -182,7 +184,10 @@ describe('fleet registry', () => {
     const registry = freshRegistry();
     await registry.putProvider(providerInput());
     const pool = await poolInput();
-    const withPrivatePart = { ...pool, public_key: { ...pool.public_key, d: 'secret' } };
+    const withPrivatePart = {
+      ...pool,
+      public_key: { kty: 'OKP' as const, crv: 'Ed25519' as const, x: 'x', d: 'secret' },
+    };
     // Called on the instance: a rejecting RPC through a stub leaks an unhandled rejection in
     // vitest-pool-workers (cloudflare/workers-sdk#14736).
     await runInDurableObject(registry, async (instance) => {

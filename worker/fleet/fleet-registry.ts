@@ -1,7 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
   type PoolInput,
-  type ProviderInput,
   poolInputSchema,
   providerInputSchema,
   type TelemetryReport,
@@ -10,12 +9,14 @@ import {
 import { referenceStepMs, type SuspicionReason } from '../routing/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
 import { toFlag } from '../storage/sql-values.ts';
+import { forgetBackoff, recordBackoff } from './fleet-backoff.ts';
 import { forgetPoolTiming, recordIdleness, recordJobTime, recordReferenceStep } from './fleet-idle.ts';
-import type { FleetSnapshot, PoolRecord, ProviderRecord } from './fleet-records.ts';
+import type { FleetSnapshot, PoolRecord, ProviderRecord, StoredProviderInput } from './fleet-records.ts';
 import type {
   DeletePoolResult,
   DeleteProviderResult,
   PutPoolResult,
+  PutProviderResult,
   RecordTelemetryResult,
   SetPoolFlagResult,
 } from './fleet-results.ts';
@@ -23,6 +24,9 @@ import { type PoolRow, type ProviderRow, poolFromRow, providerFromRow } from './
 import { bumpVersion, createFleetSchema } from './fleet-schema.ts';
 import { readFleetSnapshot } from './fleet-snapshot.ts';
 import { clearSuspicionIfMoved, forgetSuspicion, recordSuspicion } from './fleet-suspicion.ts';
+import type { OutcomeSummary } from './outcome-ledger.ts';
+import { OBSERVED_REPORT_INTERVAL_MS, PullTelemetry } from './pull-telemetry.ts';
+import { pulledPools, pullTelemetryHost } from './pull-telemetry-host.ts';
 
 /**
  * The fleet registry: providers, pools with the operator's switches, and each pool's latest
@@ -35,34 +39,62 @@ import { clearSuspicionIfMoved, forgetSuspicion, recordSuspicion } from './fleet
  * const snapshot = await fleet.snapshot();
  */
 export class FleetRegistry extends DurableObject<Env> {
+  readonly #pull: PullTelemetry;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     createFleetSchema(ctx.storage.sql);
+    this.#pull = new PullTelemetry(
+      pullTelemetryHost(env, (poolId, report, receivedAt, probedReady) =>
+        this.#storeTelemetry(poolId, report, receivedAt, probedReady),
+      ),
+    );
   }
 
   private get sql(): SqlStorage {
     return this.ctx.storage.sql;
   }
 
-  /** Registers a provider or updates it, keeping its `created_at`. */
-  async putProvider(input: ProviderInput): Promise<ProviderRecord> {
-    const provider = providerInputSchema.parse(input);
+  /**
+   * Registers a provider or updates it, keeping its `created_at`. `credentials_sealed` is the API
+   * key already sealed by the edge (`sealCredential`): undefined keeps the stored one, null
+   * removes it. A provider with pools cannot change protocol (its pools' keys and URLs are
+   * protocol-specific).
+   */
+  async putProvider(input: StoredProviderInput): Promise<PutProviderResult> {
+    const { credentials: _credentials, ...provider } = providerInputSchema.parse(input);
+    const sealed = input.credentials_sealed;
+    const [current] = this.sql
+      .exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', provider.id)
+      .toArray();
+    if (current && current.protocol !== provider.protocol && this.hasPools(provider.id)) {
+      return { ok: false, reason: 'protocol_in_use' };
+    }
     const [row] = this.sql
       .exec<ProviderRow>(
-        `INSERT INTO providers (id, name, protocol, credentials_ref, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO providers (id, name, protocol, credentials_ref, credentials_sealed, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET
-           name = excluded.name, protocol = excluded.protocol, credentials_ref = excluded.credentials_ref
+           name = excluded.name, protocol = excluded.protocol, credentials_ref = excluded.credentials_ref,
+           credentials_sealed = excluded.credentials_sealed
          RETURNING *`,
         provider.id,
         provider.name,
         provider.protocol,
         provider.credentials_ref,
+        sealed === undefined ? (current?.credentials_sealed ?? null) : sealed,
         Date.now(),
       )
       .toArray();
     if (row === undefined) throw new Error('providers upsert returned no row');
     bumpVersion(this.sql);
-    return providerFromRow(row);
+    return { ok: true, provider: providerFromRow(row) };
+  }
+
+  private hasPools(providerId: string): boolean {
+    return (
+      this.sql.exec('SELECT 1 FROM pools WHERE provider_id = ? LIMIT 1', providerId).toArray().length > 0
+    );
   }
 
   /** All providers, by id. */
@@ -74,8 +106,7 @@ export class FleetRegistry extends DurableObject<Env> {
   async deleteProvider(id: string): Promise<DeleteProviderResult> {
     const found = this.sql.exec('SELECT 1 FROM providers WHERE id = ?', id).toArray().length > 0;
     if (!found) return { ok: false, reason: 'not_found' };
-    const inUse = this.sql.exec('SELECT 1 FROM pools WHERE provider_id = ? LIMIT 1', id).toArray().length > 0;
-    if (inUse) return { ok: false, reason: 'has_pools' };
+    if (this.hasPools(id)) return { ok: false, reason: 'has_pools' };
     this.sql.exec('DELETE FROM providers WHERE id = ?', id);
     bumpVersion(this.sql);
     return { ok: true };
@@ -84,17 +115,25 @@ export class FleetRegistry extends DurableObject<Env> {
   /** Registers a pool (enabled, not draining) or updates it, keeping its switches and `created_at`. */
   async putPool(input: PoolInput): Promise<PutPoolResult> {
     const pool = poolInputSchema.parse(input);
-    const known = this.sql.exec('SELECT 1 FROM providers WHERE id = ?', pool.provider_id).toArray();
-    if (known.length === 0) return { ok: false, reason: 'unknown_provider' };
+    const [provider] = this.sql
+      .exec<{ protocol: string }>('SELECT protocol FROM providers WHERE id = ?', pool.provider_id)
+      .toArray();
+    if (provider === undefined) return { ok: false, reason: 'unknown_provider' };
+    const pushes = provider.protocol === 'gpu-node';
+    if (pushes && !pool.public_key) return { ok: false, reason: 'public_key_required' };
+    if (!pushes && pool.public_key) return { ok: false, reason: 'public_key_unexpected' };
     const now = Date.now();
     const [row] = this.sql
       .exec<PoolRow>(
         `INSERT INTO pools
-           (id, provider_id, url, region, models, capacity, public_key, enabled, draining, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?)
+           (id, provider_id, url, region, models, capacity, public_key, enabled, draining,
+            price_per_image, ms_per_megapixel_step, upstream, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET
            provider_id = excluded.provider_id, url = excluded.url, region = excluded.region,
            models = excluded.models, capacity = excluded.capacity, public_key = excluded.public_key,
+           price_per_image = excluded.price_per_image,
+           ms_per_megapixel_step = excluded.ms_per_megapixel_step, upstream = excluded.upstream,
            updated_at = excluded.updated_at
          RETURNING *`,
         pool.id,
@@ -103,13 +142,17 @@ export class FleetRegistry extends DurableObject<Env> {
         pool.region,
         JSON.stringify(pool.models),
         pool.capacity,
-        JSON.stringify(pool.public_key),
+        JSON.stringify(pool.public_key ?? null),
+        pool.price_per_image,
+        pool.ms_per_megapixel_step,
+        pool.upstream === null ? null : JSON.stringify(pool.upstream),
         now,
         now,
       )
       .toArray();
     if (row === undefined) throw new Error('pools upsert returned no row');
     bumpVersion(this.sql);
+    if (!pushes) await this.#keepReporting();
     return { ok: true, pool: poolFromRow(row) };
   }
 
@@ -128,6 +171,7 @@ export class FleetRegistry extends DurableObject<Env> {
   async deletePool(id: string): Promise<DeletePoolResult> {
     this.sql.exec('DELETE FROM telemetry WHERE pool_id = ?', id);
     forgetSuspicion(this.sql, id);
+    forgetBackoff(this.sql, id);
     forgetPoolTiming(this.sql, id);
     const { rowsWritten } = this.sql.exec('DELETE FROM pools WHERE id = ?', id);
     if (rowsWritten === 0) return { ok: false, reason: 'not_found' };
@@ -176,6 +220,21 @@ export class FleetRegistry extends DurableObject<Env> {
       .exec<{ reported_at: number }>('SELECT reported_at FROM telemetry WHERE pool_id = ?', poolId)
       .toArray();
     if (stored !== undefined && parsed.timestamp <= stored.reported_at) return { ok: true, stale: true };
+    this.#storeTelemetry(poolId, parsed, receivedAt, true);
+    return { ok: true, stale: false };
+  }
+
+  /**
+   * Writes a pool's latest report and what follows from it. `clearsSuspicion`: whether the report
+   * may clear a suspicion (a pushed heartbeat proves the pool alive; a report the edge wrote itself
+   * only when its probe found the pool ready).
+   */
+  #storeTelemetry(
+    poolId: string,
+    parsed: TelemetryReport,
+    receivedAt: number,
+    clearsSuspicion: boolean,
+  ): void {
     this.sql.exec(
       `INSERT INTO telemetry (pool_id, report, reported_at, received_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (pool_id) DO UPDATE SET
@@ -188,9 +247,8 @@ export class FleetRegistry extends DurableObject<Env> {
     recordIdleness(this.sql, poolId, parsed.queued + parsed.running === 0, receivedAt);
     recordJobTime(this.sql, poolId, parsed.ewma_job_ms);
     recordReferenceStep(this.sql, poolId, referenceStepMs(parsed.work?.step_curve));
-    clearSuspicionIfMoved(this.sql, poolId, receivedAt);
+    if (clearsSuspicion) clearSuspicionIfMoved(this.sql, poolId, receivedAt);
     bumpVersion(this.sql);
-    return { ok: true, stale: false };
   }
 
   /**
@@ -205,8 +263,36 @@ export class FleetRegistry extends DurableObject<Env> {
     return recorded;
   }
 
-  /** Every pool with its provider and latest telemetry, and the version they were read at. */
-  async snapshot(): Promise<RpcValue<FleetSnapshot>> {
-    return readFleetSnapshot(this.sql, Date.now());
+  /**
+   * A pool asked (`Retry-After`) for no traffic until `until` (epoch ms): every isolate skips it
+   * until then. False for an unknown pool.
+   */
+  async reportBackoff(poolId: string, until: number): Promise<boolean> {
+    const recorded = recordBackoff(this.sql, poolId, until);
+    if (recorded) bumpVersion(this.sql);
+    return recorded;
+  }
+
+  /**
+   * Every pool with its provider and latest telemetry, and the version they were read at. An
+   * isolate hands in its outcome summary on the same call (`OutcomeLedger`), which feeds the
+   * reports on pools that push none.
+   */
+  async snapshot(summary?: OutcomeSummary): Promise<RpcValue<FleetSnapshot>> {
+    const now = Date.now();
+    if (summary) this.#pull.absorb(summary, now);
+    return readFleetSnapshot(this.sql, now);
+  }
+
+  /** Writes the reports of pools that push none (and probes them when due), every second. */
+  override async alarm(): Promise<void> {
+    const pulled = pulledPools(this.sql);
+    if (pulled.length === 0) return;
+    await this.#pull.tick(pulled, Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + OBSERVED_REPORT_INTERVAL_MS);
+  }
+
+  async #keepReporting(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
 }

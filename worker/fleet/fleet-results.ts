@@ -1,13 +1,21 @@
 import type { RpcValue } from '../storage/rpc-value.ts';
-import type { PoolRecord } from './fleet-records.ts';
+import type { PoolRecord, ProviderRecord } from './fleet-records.ts';
 
 /** {@link FleetRegistry.deleteProvider}: a provider that still has pools is kept. */
 export type DeleteProviderResult = { ok: true } | { ok: false; reason: 'not_found' | 'has_pools' };
 
-/** {@link FleetRegistry.putPool}: a pool needs a registered provider. */
+/**
+ * {@link FleetRegistry.putPool}: a pool needs a registered provider, and a heartbeat key exactly
+ * when that provider speaks gpu-node (the only protocol that pushes signed reports).
+ */
 export type PutPoolResult =
   | { ok: true; pool: RpcValue<PoolRecord> }
-  | { ok: false; reason: 'unknown_provider' };
+  | { ok: false; reason: 'unknown_provider' | 'public_key_required' | 'public_key_unexpected' };
+
+/** {@link FleetRegistry.putProvider}: a provider with pools keeps its protocol. */
+export type PutProviderResult =
+  | { ok: true; provider: ProviderRecord }
+  | { ok: false; reason: 'protocol_in_use' };
 
 /** {@link FleetRegistry.deletePool}. */
 export type DeletePoolResult = { ok: true } | { ok: false; reason: 'not_found' };

@@ -1,6 +1,6 @@
 import type { PoolInput, ProviderInput, TelemetryReport } from '../../shared/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
-import { fromFlag, fromJsonColumn } from '../storage/sql-values.ts';
+import { fromFlag, fromJsonColumn, fromNullableJsonColumn } from '../storage/sql-values.ts';
 import type { PoolRecord, ProviderRecord } from './fleet-records.ts';
 
 /** A `providers` row. */
@@ -9,6 +9,8 @@ export type ProviderRow = {
   name: string;
   protocol: string;
   credentials_ref: string | null;
+  /** The API key sealed by `worker/auth/credential-sealing.ts`; never leaves the edge. */
+  credentials_sealed: string | null;
   created_at: number;
 };
 
@@ -23,6 +25,10 @@ export type PoolRow = {
   public_key: string;
   enabled: number;
   draining: number;
+  price_per_image: number | null;
+  ms_per_megapixel_step: number | null;
+  /** JSON TEXT of the pool's `upstream` settings, or NULL. */
+  upstream: string | null;
   created_at: number;
   updated_at: number;
 };
@@ -42,6 +48,7 @@ export function providerFromRow(row: ProviderRow): ProviderRecord {
     name: row.name,
     // Written only from a parsed ProviderInput.
     protocol: row.protocol as ProviderInput['protocol'],
+    credentials: row.credentials_sealed === null ? null : 'set',
     credentials_ref: row.credentials_ref,
     created_at: row.created_at,
   };
@@ -56,12 +63,20 @@ export function poolFromRow(row: PoolRow): RpcValue<PoolRecord> {
     region: row.region,
     models: fromJsonColumn<string[]>(row.models),
     capacity: row.capacity,
-    public_key: fromJsonColumn<RpcValue<PoolInput['public_key']>>(row.public_key),
+    price_per_image: row.price_per_image,
+    ms_per_megapixel_step: row.ms_per_megapixel_step,
+    upstream: fromNullableJsonColumn<PoolInput['upstream']>(row.upstream),
+    // Pools without a heartbeat key store JSON null in the NOT NULL column of the first release.
+    ...publicKeyField(fromJsonColumn<RpcValue<NonNullable<PoolInput['public_key']>> | null>(row.public_key)),
     enabled: fromFlag(row.enabled),
     draining: fromFlag(row.draining),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
+}
+
+function publicKeyField<T>(key: T | null): { public_key?: T } {
+  return key === null ? {} : { public_key: key };
 }
 
 /** Maps a `telemetry` row to the stored report. */

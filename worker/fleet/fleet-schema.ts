@@ -1,3 +1,4 @@
+import { backoffSchema } from './fleet-backoff.ts';
 import { idleSchema } from './fleet-idle.ts';
 import { suspicionSchema } from './fleet-suspicion.ts';
 
@@ -11,6 +12,7 @@ CREATE TABLE IF NOT EXISTS providers (
   name TEXT NOT NULL,
   protocol TEXT NOT NULL,
   credentials_ref TEXT,
+  credentials_sealed TEXT,
   created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pools (
@@ -23,6 +25,9 @@ CREATE TABLE IF NOT EXISTS pools (
   public_key TEXT NOT NULL,
   enabled INTEGER NOT NULL,
   draining INTEGER NOT NULL,
+  price_per_image REAL,
+  ms_per_megapixel_step REAL,
+  upstream TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -39,11 +44,30 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
-/** Creates the registry's tables if they do not exist yet. */
+/**
+ * Columns added after the first release, for registries whose tables predate them (a local
+ * `.wrangler` state, a deployed object): `CREATE TABLE IF NOT EXISTS` leaves old tables as they are.
+ */
+const addedColumns: readonly (readonly [table: string, column: string, type: string])[] = [
+  ['providers', 'credentials_sealed', 'TEXT'],
+  ['pools', 'price_per_image', 'REAL'],
+  ['pools', 'ms_per_megapixel_step', 'REAL'],
+  ['pools', 'upstream', 'TEXT'],
+];
+
+/** Creates the registry's tables if they do not exist yet, and adds columns older ones lack. */
 export function createFleetSchema(sql: SqlStorage): void {
   sql.exec(fleetSchema);
+  for (const [table, column, type] of addedColumns) {
+    const present = sql
+      .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+      .toArray()
+      .some((row) => row.name === column);
+    if (!present) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   sql.exec(suspicionSchema);
   sql.exec(idleSchema);
+  sql.exec(backoffSchema);
 }
 
 /** The registry's change counter; 0 before the first write. */

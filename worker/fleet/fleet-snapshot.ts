@@ -1,4 +1,5 @@
 import type { RpcValue } from '../storage/rpc-value.ts';
+import { backoffUntilByPool } from './fleet-backoff.ts';
 import { bestJobMsByPool, bestReferenceStepMsByPool, idleSinceByPool } from './fleet-idle.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 import {
@@ -17,12 +18,9 @@ import { suspectUntilByPool } from './fleet-suspicion.ts';
  * `await` between them, so the version matches the rows.
  */
 export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<FleetSnapshot> {
-  const providers = new Map(
-    sql
-      .exec<ProviderRow>('SELECT * FROM providers')
-      .toArray()
-      .map((row) => [row.id, providerFromRow(row)]),
-  );
+  const providerRows = sql.exec<ProviderRow>('SELECT * FROM providers').toArray();
+  const providers = new Map(providerRows.map((row) => [row.id, providerFromRow(row)]));
+  const sealedCredentials = new Map(providerRows.map((row) => [row.id, row.credentials_sealed]));
   const telemetry = new Map(
     sql
       .exec<TelemetryRow>('SELECT * FROM telemetry')
@@ -30,6 +28,7 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
       .map((row) => [row.pool_id, row]),
   );
   const suspects = suspectUntilByPool(sql);
+  const backoffs = backoffUntilByPool(sql);
   const idleSince = idleSinceByPool(sql);
   const bestJobMs = bestJobMsByPool(sql);
   const bestReferenceStepMs = bestReferenceStepMsByPool(sql);
@@ -44,8 +43,10 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
         pool: poolFromRow(row),
         provider,
         telemetry: latest === undefined ? null : telemetryFromRow(latest),
+        provider_credential: sealedCredentials.get(row.provider_id) ?? null,
         received_at: latest?.received_at ?? null,
-        suspect_until: suspects.get(row.id) ?? null,
+        // A back-off a pool asked for keeps routing away exactly as a suspicion does.
+        suspect_until: laterOf(suspects.get(row.id), backoffs.get(row.id)),
         idle_since: idleSince.get(row.id) ?? null,
         best_job_ms: bestJobMs.get(row.id) ?? null,
         best_reference_step_ms: bestReferenceStepMs.get(row.id) ?? null,
@@ -53,4 +54,9 @@ export function readFleetSnapshot(sql: SqlStorage, takenAt: number): RpcValue<Fl
     ];
   });
   return { version: readVersion(sql), taken_at: takenAt, pools: entries };
+}
+
+function laterOf(first: number | undefined, second: number | undefined): number | null {
+  if (first === undefined) return second ?? null;
+  return second === undefined ? first : Math.max(first, second);
 }

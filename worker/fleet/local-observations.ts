@@ -1,5 +1,6 @@
 import type { PiggybackedLoad } from '../../shared/index.ts';
 import type { InFlightSend, LocalObservations, PiggybackedFigures } from '../routing/index.ts';
+import { OutcomeLedger } from './outcome-ledger.ts';
 
 /** How long a pool that refused a connection is skipped by this isolate. */
 const EJECTION_MS = 10_000;
@@ -38,6 +39,8 @@ export class IsolateObservations implements LocalObservations {
   readonly networkMs = new Map<string, number>();
   /** Per pool, an EWMA of the gap between consecutive events of one call, ms (its pace). */
   readonly stepIntervalMs = new Map<string, number>();
+  /** What this isolate's requests showed, for the registry's reports on pools that push none. */
+  readonly outcomes = new OutcomeLedger();
 
   /**
    * Counts a request sent to a pool at `now` (with its work where known); call the returned
@@ -107,6 +110,23 @@ export class IsolateObservations implements LocalObservations {
   /** Skips a pool for a while after it refused a connection. */
   eject(poolId: string, now: number): void {
     this.ejectedUntil.set(poolId, now + EJECTION_MS);
+  }
+
+  /** Skips a pool until `until` (epoch ms): it asked for that with `Retry-After`. */
+  backOff(poolId: string, until: number): void {
+    this.ejectedUntil.set(poolId, Math.max(until, this.ejectedUntil.get(poolId) ?? 0));
+  }
+
+  /** Images of this isolate's requests in flight, per pool (a request of unknown size counts as one). */
+  inFlightImages(): Map<string, number> {
+    const images = new Map<string, number>();
+    for (const [poolId, requests] of this.inFlight) {
+      const sized = this.inFlightSends.get(poolId) ?? [];
+      let total = Math.max(0, requests - sized.length);
+      for (const send of sized) total += send.images;
+      images.set(poolId, total);
+    }
+    return images;
   }
 }
 

@@ -69,12 +69,15 @@ export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnap
 export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
   return snapshot.pools.map((entry) => {
     const { pool, telemetry, received_at, suspect_until, idle_since, best_job_ms } = entry;
+    // Only gpu-node pools say which models they serve; the edge's reports on other protocols
+    // (`observed-report.ts`) list none, and the registration's list stands.
+    const servedModels = entry.provider.protocol === 'gpu-node' ? telemetry?.models : undefined;
     return {
       poolId: pool.id,
       providerId: pool.provider_id,
       region: pool.region,
-      models: telemetry
-        ? telemetry.models.map((model) => model.name).filter((name) => pool.models.includes(name))
+      models: servedModels
+        ? servedModels.map((model) => model.name).filter((name) => pool.models.includes(name))
         : pool.models,
       slots: telemetry?.slots ?? pool.capacity,
       running: telemetry?.running ?? 0,
@@ -90,12 +93,13 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
       idleSince: idle_since,
       bestJobMs: best_job_ms,
       bestReferenceStepMs: entry.best_reference_step_ms ?? null,
+      pricePerImage: pool.price_per_image ?? null,
       queuedWork: telemetry?.work?.queued ?? null,
       runningWork: telemetry?.work?.running ?? null,
       stepCurve: poolCurveOf(telemetry?.work?.step_curve, telemetry?.work?.batches),
-      modelDefaults: telemetry
+      modelDefaults: servedModels
         ? new Map(
-            telemetry.models.map((model) => [
+            servedModels.map((model) => [
               model.name,
               { steps: model.default_steps, size: model.default_size },
             ]),

@@ -47,7 +47,8 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   const registry = fleetRegistryOf(context.env);
   const pool = await registry.getPool(poolId);
   // An unknown pool is answered exactly like a bad signature, so pool ids cannot be enumerated.
-  const verdict = pool ? await verifyHeartbeat(token, poolId, pool.public_key) : null;
+  // A pool of a protocol that pushes nothing has no key: its heartbeats are refused like a stranger's.
+  const verdict = pool?.public_key ? await verifyHeartbeat(token, poolId, pool.public_key) : null;
   if (!verdict?.ok) {
     // A registered pool failing its signature is an operator's problem; an unknown id is only noise
     // (a pool heartbeats before it is registered, and anyone can send any id), so it is not logged.

@@ -29,6 +29,7 @@ const createImage = createRoute({
     200: jsonResponse(schemas.generationResponse, 'The generated images.', [
       'x-spillway-pool',
       'x-spillway-provider',
+      'x-spillway-warnings',
     ]),
     ...errorResponses('tenant', [
       ...bodyErrors,
@@ -76,6 +77,10 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   }
   context.header('x-spillway-pool', outcome.poolId);
   context.header('x-spillway-provider', outcome.providerId);
+  // Options the serving provider could not honour (an OpenAI API takes no `steps`, …): told, never
+  // silently dropped. A header, so the OpenAI-shaped body stays exactly OpenAI's.
+  const warnings = outcome.result.warnings.map((warning) => warning.replace(/[\r\n]+/g, ' ').trim());
+  if (warnings.length > 0) context.header('x-spillway-warnings', warnings.join('; '));
   const { spillway: _details, ...openAi } = outcome.result.response;
   const created = Math.floor(startedAt / 1000);
   if (request.response_format !== 'url') return context.json({ ...openAi, created }, 200);

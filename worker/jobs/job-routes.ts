@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { ApiError, edgeJobIdSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { publicOriginOf } from '../config.ts';
+import { upstreamOf } from '../dispatch/pool-upstream.ts';
 import { tenantRequest } from '../dispatch/route-and-dispatch.ts';
+import { snapshotEntry } from '../fleet/pool-views.ts';
 import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import {
@@ -224,8 +226,24 @@ jobRoutes.openapi(cancelJob, async (context) => {
     // directly frees its slots now rather than at the next renewal.
     const { deps } = context.var;
     const backend = deps.backendFor(pool.protocol);
-    const token = await (await deps.signer())(pool.poolId, tenant.id);
-    await backend?.cancel({ poolUrl: pool.url, jobId: canceled.record.id, token }).catch((error: unknown) =>
+    const snapshot = await deps.fleet.get((promise) => context.executionCtx.waitUntil(promise));
+    const entry = snapshotEntry(snapshot, pool.poolId);
+    const token = entry
+      ? await deps.credentialFor(entry, tenant.id).catch(() => null)
+      : pool.protocol === 'gpu-node'
+        ? await (await deps.signer())(pool.poolId, tenant.id)
+        : null;
+    const upstream = entry ? upstreamOf(entry.pool) : undefined;
+    const stop =
+      token === null
+        ? Promise.resolve()
+        : backend?.cancel({
+            poolUrl: pool.url,
+            jobId: canceled.record.id,
+            token,
+            ...(upstream ? { upstream } : {}),
+          });
+    await stop?.catch((error: unknown) =>
       console.warn(
         JSON.stringify({
           level: 'warn',

@@ -28,6 +28,7 @@ export const publicCorsOptions = {
     'x-request-id',
     'x-spillway-pool',
     'x-spillway-provider',
+    'x-spillway-warnings',
     'location',
     'idempotent-replayed',
     'preference-applied',

@@ -25,6 +25,10 @@ const responseHeaders = {
   'retry-after': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
   'x-spillway-pool': { description: 'The pool that served the request.', schema: { type: 'string' } },
   'x-spillway-provider': { description: 'The provider of that pool.', schema: { type: 'string' } },
+  'x-spillway-warnings': {
+    description: 'Request options the serving provider could not honour, `; `-separated; absent when none.',
+    schema: { type: 'string' },
+  },
   location: { description: 'The job’s status URL.', schema: { type: 'string' } },
   'idempotent-replayed': {
     description: '`true` when an Idempotency-Key returned an existing job.',

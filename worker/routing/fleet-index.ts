@@ -5,6 +5,7 @@ import { forecastLoads } from './load-forecast.ts';
 import { fleetWaitingImageWork, imageWorkOf, reportsWork } from './pool-load.ts';
 import { speedOf, unmeasuredCurve } from './pool-speed.ts';
 import { fleetMedianJobMs } from './scoring.ts';
+import { bandOfPositions, forecastObjectiveOf, type PriceBand, priceBandsOf, SPILL_MARGIN } from './spill.ts';
 import {
   fullBatchThroughput,
   modelDefaultsOf,
@@ -32,6 +33,8 @@ export interface FleetIndex {
   readonly fleet: FleetContext;
   /** Candidates each decision samples (`policy.choices`, default `DEFAULT_CHOICES`). */
   readonly choices: number;
+  /** The pools by price per image, cheapest band first (`priceBandsOf`); one band when all cost the same. */
+  readonly priceBands: readonly PriceBand[];
 }
 
 /**
@@ -78,6 +81,17 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
       ? (pool.queuedWork ?? 0) + (pool.runningWork ?? 0)
       : (pool.queued + pool.running) * (imageWork[position]?.perImage ?? typicalWork),
   }));
+  const priceBands = priceBandsOf(candidates, weights);
+  const objectiveMs = forecastObjectiveOf(policy);
+  const spill =
+    priceBands.length > 1 && objectiveMs !== undefined
+      ? {
+          bandOf: bandOfPositions(priceBands, candidates.length),
+          bands: priceBands.length,
+          objectiveMs,
+          margin: policy.spillMargin ?? SPILL_MARGIN,
+        }
+      : undefined;
   return {
     model,
     defaults,
@@ -85,6 +99,7 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
     cumulativeWeight,
     totalWeight: total,
     choices,
+    priceBands,
     fleet: {
       takenAt,
       typical,
@@ -93,7 +108,7 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
       speeds,
       waitingImageWork,
       imageWork,
-      forecast: forecastLoads(speeds, loads, imageWork, weights, choices, takenAt, typical),
+      forecast: forecastLoads(speeds, loads, imageWork, weights, choices, takenAt, typical, spill),
       positions: new Map(candidates.map((pool, position) => [pool.poolId, position])),
     },
   };

@@ -1,3 +1,4 @@
+import type { Tier } from '../../shared/schemas/fleet-admin.ts';
 import type { StepCurvePoint } from '../../shared/schemas/telemetry-report.ts';
 
 /** A model's defaults as a pool reports them (telemetry `models[]`), applied where a request leaves them out. */
@@ -67,6 +68,18 @@ export interface PoolView {
   readonly bestReferenceStepMs?: number | null;
   /** Per model it serves, the defaults it reports (telemetry `models[]`); absent if unknown. */
   readonly modelDefaults?: ReadonlyMap<string, ModelDefaults> | null;
+  /**
+   * What the provider charges per image, USD (registry); absent or null for owned pools, which
+   * cost nothing per image. Routing spills to priced pools only to meet a request's objective
+   * (`spill.ts`).
+   */
+  readonly pricePerImage?: number | null;
+}
+
+/** A pool and its predicted completion time. */
+export interface ScoredPool {
+  readonly pool: PoolView;
+  readonly predictedMs: number;
 }
 
 /** Load a pool piggybacked on a response: images, and work where the pool reports it. */
@@ -146,6 +159,12 @@ export interface RoutingRequest {
   readonly allowedProviders: readonly string[];
   /** Regions the tenant may use; empty means any. */
   readonly allowedRegions: readonly string[];
+  /**
+   * The latency objective for this request, ms from when it is routed (its tier's, see
+   * `objectiveFor`); absent: none, and routing picks on predicted completion alone. With one,
+   * routing picks the cheapest pool predicted to meet it (`spill.ts`).
+   */
+  readonly objectiveMs?: number;
 }
 
 /** Routing settings. */
@@ -163,6 +182,10 @@ export interface RoutingPolicy {
   readonly heartbeatIntervalMs?: number;
   /** Candidates sampled per decision (power of d choices; default `DEFAULT_CHOICES`). */
   readonly choices?: number;
+  /** Latency objective per tenant tier, ms (`objectiveFor`); a tier left out has none. */
+  readonly tierObjectivesMs?: Partial<Record<Tier, number>>;
+  /** Headroom on a prediction before it meets an objective (default `SPILL_MARGIN`). */
+  readonly spillMargin?: number;
 }
 
 /** Default of `RoutingPolicy.stallAfterMs`. */

@@ -8,6 +8,7 @@ export * from './pool-load.ts';
 export * from './pool-speed.ts';
 export * from './reroute.ts';
 export * from './scoring.ts';
+export * from './spill.ts';
 export * from './stall.ts';
 export * from './suspicion.ts';
 export * from './work-model.ts';

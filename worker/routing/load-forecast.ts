@@ -27,6 +27,17 @@ export interface LoadForecast {
   readonly loads: Float64Array;
 }
 
+/**
+ * How requests with an objective spill by cost (`spill.ts`), for the forecast: each pool's price
+ * band (0 cheapest), and the objective and margin a typical request is routed with.
+ */
+export interface SpillForecast {
+  readonly bandOf: Int32Array;
+  readonly bands: number;
+  readonly objectiveMs: number;
+  readonly margin: number;
+}
+
 /** How far ahead the forecast runs, ms; past a few job times the fleet has rebalanced anyway. */
 export const FORECAST_HORIZON_MS = 3_000;
 /** Rows in the forecast: a step of 100 ms, short against a typical job (0.5-3 s), long against a decision. */
@@ -52,6 +63,13 @@ const FORECAST_ROWS = 30;
  * `speeds`, `loads` (at the snapshot), `imageWork` (how a pool's work splits into images: work
  * that arrives or drains counts as waiting images) and `weights` are per pool, in the same order;
  * `startsAt` is the snapshot's newest report.
+ *
+ * With `spill` (requests carry an objective and pools differ in price), the arrivals go to the
+ * cheapest band first: a band keeps the share for which at least one of its d draws meets the
+ * objective, 1 - (1 - w_meets / W_band)^d, spread inside it by power-of-d; what is left moves to
+ * the next band, and what no band meets is spread over the whole fleet as without an objective.
+ * Without it, the cheap pools the isolates fill first would be forecast as lightly loaded as their
+ * throughput share, and the herd would overfill them past the objective.
  */
 export function forecastLoads(
   speeds: readonly PoolSpeed[],
@@ -61,6 +79,7 @@ export function forecastLoads(
   choices: number,
   startsAt: number,
   typical: TypicalImage,
+  spill?: SpillForecast,
 ): LoadForecast {
   const count = speeds.length;
   const load = Float64Array.from(loads, (entry) => entry.work);
@@ -107,7 +126,9 @@ export function forecastLoads(
     // After the first row the order is nearly that of the row before: insertion sort is ~linear.
     if (row === 1) worstFirst.sort(byPredictedDescending);
     else insertionSort(worstFirst, byPredictedDescending);
-    const arriving = arrivalsPerMs * rowMs;
+    const bandShares = spill ? spillShares(spill, predicted, weights, choices) : null;
+    const arriving = arrivalsPerMs * rowMs * (bandShares ? bandShares.rest : 1);
+    const worseInBand = bandShares ? new Float64Array(bandShares.taken.length) : null;
     let worse = 0;
     for (let start = 0; start < count; ) {
       const level = predicted[worstFirst[start] ?? 0];
@@ -120,18 +141,84 @@ export function forecastLoads(
         totalWeight > 0
           ? ((worse + groupWeight) / totalWeight) ** choices - (worse / totalWeight) ** choices
           : 0;
+      const inBand =
+        bandShares && worseInBand ? groupWeightsByBand(spill, worstFirst, start, end, weights) : null;
       for (let member = start; member < end; member++) {
         const at = worstFirst[member] ?? 0;
         const part = groupWeight > 0 ? (weights[at] ?? 0) / groupWeight : 0;
         const drained = rowMs * drainOf(at);
-        load[at] = Math.max(0, (load[at] ?? 0) + arriving * share * part - drained);
+        let spilled = 0;
+        if (bandShares && worseInBand && inBand && spill) {
+          const band = spill.bandOf[at] ?? 0;
+          const total = bandShares.weight[band] ?? 0;
+          const group = inBand[band] ?? 0;
+          const below = worseInBand[band] ?? 0;
+          const bandShare = total > 0 ? ((below + group) / total) ** choices - (below / total) ** choices : 0;
+          spilled =
+            arrivalsPerMs *
+            rowMs *
+            (bandShares.taken[band] ?? 0) *
+            bandShare *
+            (group > 0 ? (weights[at] ?? 0) / group : 0);
+        }
+        load[at] = Math.max(0, (load[at] ?? 0) + arriving * share * part + spilled - drained);
       }
+      if (inBand && worseInBand)
+        inBand.forEach((weight, band) => {
+          worseInBand[band] = (worseInBand[band] ?? 0) + weight;
+        });
       worse += groupWeight;
       start = end;
     }
     rows.set(load, row * count);
   }
   return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads: rows };
+}
+
+/**
+ * Per band, the share of all arrivals it keeps (cheapest first: the share left to it times the
+ * chance one of its d draws meets the objective), its total weight, and the share no band meets.
+ */
+function spillShares(
+  spill: SpillForecast,
+  predicted: Float64Array,
+  weights: readonly number[],
+  choices: number,
+): { taken: Float64Array; weight: Float64Array; rest: number } {
+  const weight = new Float64Array(spill.bands);
+  const meeting = new Float64Array(spill.bands);
+  for (let at = 0; at < predicted.length; at++) {
+    const band = spill.bandOf[at] ?? 0;
+    weight[band] = (weight[band] ?? 0) + (weights[at] ?? 0);
+    if ((predicted[at] ?? 0) * (1 + spill.margin) <= spill.objectiveMs)
+      meeting[band] = (meeting[band] ?? 0) + (weights[at] ?? 0);
+  }
+  const taken = new Float64Array(spill.bands);
+  let rest = 1;
+  for (let band = 0; band < spill.bands; band++) {
+    const total = weight[band] ?? 0;
+    const meets = total > 0 ? 1 - (1 - (meeting[band] ?? 0) / total) ** choices : 0;
+    taken[band] = rest * meets;
+    rest -= taken[band] ?? 0;
+  }
+  return { taken, weight, rest };
+}
+
+/** The weight of the pools `worstFirst[start..end)` in each band. */
+function groupWeightsByBand(
+  spill: SpillForecast | undefined,
+  worstFirst: readonly number[],
+  start: number,
+  end: number,
+  weights: readonly number[],
+): Float64Array {
+  const byBand = new Float64Array(spill?.bands ?? 0);
+  for (let member = start; member < end; member++) {
+    const at = worstFirst[member] ?? 0;
+    const band = spill?.bandOf[at] ?? 0;
+    byBand[band] = (byBand[band] ?? 0) + (weights[at] ?? 0);
+  }
+  return byBand;
 }
 
 /** The forecast load of the pool at `position` at epoch ms `at` (flat beyond either end). */

@@ -1,14 +1,9 @@
 import { dynamicIneligibility } from './eligibility.ts';
 import { expectedCompletionMs } from './expected-completion.ts';
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
-import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest } from './fleet-view.ts';
+import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
+import { cheapestMeeting, fastestOf, type PriceBand, sampleBand } from './spill.ts';
 import { requestShape } from './work-model.ts';
-
-/** A pool and its predicted completion time. */
-export interface ScoredPool {
-  readonly pool: PoolView;
-  readonly predictedMs: number;
-}
 
 /** Everything a routing decision needs; `random` returns [0, 1). */
 export interface RoutingInput {
@@ -46,7 +41,13 @@ export function rankPools(input: RoutingInput): ScoredPool[] {
     )
     .map((pool) => score(index, input, pool));
   if (scored.length <= 1) return scored;
-  const chosen = bestOf(sampleDistinct(scored, choicesFor(index, input.request), index, input.random));
+  const objectiveMs = input.request.objectiveMs;
+  if (objectiveMs !== undefined && index.priceBands.length > 1) {
+    const [spilled] = pickSpilling(index, input, objectiveMs, 1);
+    const others = scored.filter((entry) => entry.pool !== spilled?.pool).sort(byPredicted);
+    return spilled ? [spilled, ...others] : others;
+  }
+  const chosen = fastestOf(sampleDistinct(scored, choicesFor(index, input.request), index, input.random));
   const rest = scored.filter((entry) => entry !== chosen).sort(byPredicted);
   return chosen ? [chosen, ...rest] : rest;
 }
@@ -61,6 +62,10 @@ export function rankPools(input: RoutingInput): ScoredPool[] {
  * const [first, ...failover] = pickPools(index, { request, observations, policy, now, random });
  */
 export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCandidates = 3): ScoredPool[] {
+  const objectiveMs = input.request.objectiveMs;
+  if (objectiveMs !== undefined && index.priceBands.length > 1) {
+    return pickSpilling(index, input, objectiveMs, maxCandidates);
+  }
   const choices = choicesFor(index, input.request);
   const wanted = Math.max(choices, maxCandidates);
   const picked: ScoredPool[] = [];
@@ -80,7 +85,7 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
   if (picked.length < Math.min(choices, index.pools.length)) {
     return rankPools({ ...input, pools: index.pools }).slice(0, maxCandidates);
   }
-  const chosen = bestOf(picked.slice(0, choices));
+  const chosen = fastestOf(picked.slice(0, choices));
   const rest = picked.filter((entry) => entry !== chosen).sort(byPredicted);
   return (chosen ? [chosen, ...rest] : rest).slice(0, maxCandidates);
 }
@@ -106,6 +111,71 @@ export function choicesFor(index: FleetIndex, request: RoutingRequest): number {
     : index.choices;
 }
 
+/**
+ * The pick for a request with an objective on a fleet of several prices (`spill.ts`): the price
+ * bands cheapest first, each sampled like the whole fleet without one (`choicesFor` candidates in
+ * proportion to throughput, scored on the same forecast); the first band with a candidate predicted
+ * to meet the objective gives the cheapest such candidate. Sampling the fleet as a whole would let
+ * a draw of only priced pools spill a request that an owned pool could have met. When no band
+ * meets it: the earliest finisher of everything scored. Failover: the other candidates scored
+ * (from the next bands too when the pick's band has too few), best predicted first.
+ */
+function pickSpilling(
+  index: FleetIndex,
+  input: IndexedRoutingInput,
+  objectiveMs: number,
+  maxCandidates: number,
+): ScoredPool[] {
+  const choices = choicesFor(index, input.request);
+  const scored: ScoredPool[] = [];
+  let chosen: ScoredPool | undefined;
+  for (const band of index.priceBands) {
+    // Past the pick, further bands only fill the failover order.
+    if (chosen && scored.length >= maxCandidates) break;
+    const drawn = bandCandidates(index, band, input, choices);
+    scored.push(...drawn);
+    // Cheaper bands already missed, so only this band's draws can be the cheapest that meets it.
+    chosen ??= cheapestMeeting(drawn, input.request, objectiveMs, input.policy.spillMargin);
+  }
+  chosen ??= fastestOf(scored);
+  const rest = scored.filter((entry) => entry !== chosen).sort(byPredicted);
+  return (chosen ? [chosen, ...rest] : rest).slice(0, maxCandidates);
+}
+
+/** `choices` eligible pools of the band, sampled by weight; all of them when the band is that small or mostly excluded. */
+function bandCandidates(
+  index: FleetIndex,
+  band: PriceBand,
+  input: IndexedRoutingInput,
+  choices: number,
+): ScoredPool[] {
+  const eligibleAt = (position: number) => {
+    const pool = index.pools[position];
+    return pool &&
+      dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) === null
+      ? pool
+      : undefined;
+  };
+  if (band.positions.length > choices && band.totalWeight > 0) {
+    const picked: ScoredPool[] = [];
+    const seen = new Set<number>();
+    for (let tries = 0; picked.length < choices && tries < choices * SAMPLE_TRIES_PER_CHOICE; tries++) {
+      const position = sampleBand(band, input.random);
+      if (seen.has(position)) continue;
+      seen.add(position);
+      const pool = eligibleAt(position);
+      if (pool) picked.push(score(index, input, pool));
+    }
+    if (picked.length >= choices) return picked;
+  }
+  const all: ScoredPool[] = [];
+  for (const position of band.positions) {
+    const pool = eligibleAt(position);
+    if (pool) all.push(score(index, input, pool));
+  }
+  return all;
+}
+
 /** See `choicesFor`. */
 export const SMALL_REQUEST_CHOICES_FACTOR = 2;
 
@@ -118,13 +188,6 @@ function score(index: FleetIndex, input: IndexedRoutingInput, pool: PoolView): S
 
 function byPredicted(a: ScoredPool, b: ScoredPool): number {
   return a.predictedMs - b.predictedMs;
-}
-
-/** The earliest finisher; on a tie the first sampled, so ties go by throughput weight. */
-function bestOf(candidates: readonly ScoredPool[]): ScoredPool | undefined {
-  let best: ScoredPool | undefined;
-  for (const candidate of candidates) if (!best || candidate.predictedMs < best.predictedMs) best = candidate;
-  return best;
 }
 
 /** Up to `count` distinct candidates drawn in proportion to throughput, without replacement. */

@@ -2,6 +2,7 @@ import type { FleetContext } from './expected-completion.ts';
 import type { PoolView, RoutingRequest } from './fleet-view.ts';
 import { imageWorkOf } from './pool-load.ts';
 import { speedOf } from './pool-speed.ts';
+import { spillAllowsMove } from './spill.ts';
 import { requestShape, serviceMs } from './work-model.ts';
 
 /** How much sooner the alternative must finish before a queued request moves (share of the wait). */
@@ -64,7 +65,8 @@ export function acknowledgedRemainingMs(
  * assumed, moving a request that has not started yet costs one round trip and no GPU time: a
  * late, one-pool second look that removes most of the error staleness causes. Only queued
  * requests move, at most `MAX_REROUTES` times and each time to a pool that must beat the wait by
- * `REROUTE_MARGIN`, so nothing ping-pongs.
+ * `REROUTE_MARGIN`, so nothing ping-pongs. With an objective, a request waiting where it is
+ * predicted to meet it does not move to a pricier pool (`spillAllowsMove`).
  *
  * @example
  * shouldReroute({ queued: true, moves: 0, remainingMs: 2_600, alternativeMs: 1_700 }); // true
@@ -75,7 +77,15 @@ export function shouldReroute(request: {
   readonly moves: number;
   readonly remainingMs: number;
   readonly alternativeMs: number;
+  /** The request's objective, ms from now (absent: none; see `spill.ts`). */
+  readonly objectiveMs?: number | undefined;
+  /** The request's cost where it waits and at the alternative, USD (`requestCost`). */
+  readonly cost?: number | undefined;
+  readonly alternativeCost?: number | undefined;
+  /** Default `SPILL_MARGIN`. */
+  readonly spillMargin?: number | undefined;
 }): boolean {
   if (!request.queued || request.moves >= MAX_REROUTES) return false;
+  if (!spillAllowsMove(request)) return false;
   return request.alternativeMs < request.remainingMs * (1 - REROUTE_MARGIN);
 }

@@ -42,6 +42,8 @@ export interface SimPolicy {
   /** Hedges late or stuck requests, detects stalls from missing progress, shares suspicion. */
   readonly edgeFeatures: boolean;
   decide(context: DecisionContext): Decision;
+  /** Edge policies: the latency objective it routes every request with, ms from arrival (none if absent). */
+  readonly objectiveMs?: number;
   /** Edge policies: when to hedge (`defaultHedgePolicy` if absent). */
   readonly hedgePolicy?: HedgePolicy;
   /** Edge policies: expected ms until an acknowledged, still queued copy finishes (for the re-route). */

@@ -14,8 +14,11 @@ import { basicEligible, type DecisionContext, noDecision, type SimPolicy, withFa
 import { priorIndexFleet, priorPickPools } from './prior-model/prior-pick.ts';
 import { priorAcknowledgedRemainingMs, priorPredictedCompletionMs } from './prior-model/prior-scoring.ts';
 
-/** What the edge passes routing for a job: its images and resolved work. */
-export function routingRequestOf(job: Job): RoutingRequest {
+/**
+ * What the edge passes routing for a job: its images and resolved work, and what is left of its
+ * objective at `now` (a hedge or a move decides later than the arrival).
+ */
+export function routingRequestOf(job: Job, objectiveMs?: number, now = job.arrivalAt): RoutingRequest {
   return {
     model: SIM_MODEL,
     images: job.images,
@@ -24,6 +27,7 @@ export function routingRequestOf(job: Job): RoutingRequest {
     imageMegapixels: job.megapixels,
     allowedProviders: [],
     allowedRegions: [],
+    ...(objectiveMs === undefined ? {} : { objectiveMs: objectiveMs - (now - job.arrivalAt) }),
   };
 }
 
@@ -84,19 +88,36 @@ function sampleBySlots(
 
 /**
  * The edge's policy: `pickPools` from worker/routing on an index built once per snapshot (the
- * same code the Worker runs), with the job's work. The simulation adds what the edge does around
- * it: the acknowledgement re-route (`acknowledgedRemainingMs` on the isolate's snapshot), stall
- * detection inputs, hedging and shared suspicion.
+ * same code the Worker runs), with the job's work and, where the scenario sets one, its objective
+ * (spill by cost). The simulation adds what the edge does around it: the acknowledgement re-route
+ * (`acknowledgedRemainingMs` on the isolate's snapshot), stall detection inputs, hedging and
+ * shared suspicion. `fastest` is the same code with no objective (pure predicted completion);
+ * `cheapest` with an infinite one (the cheapest band, ties by predicted completion).
  */
-export function edgePolicy(): SimPolicy {
-  const indexOf = perSnapshot((context): FleetIndex => indexFleet(context.views, SIM_MODEL, context.routing));
+export function edgePolicy(
+  name: 'edge' | 'fastest' | 'cheapest' = 'edge',
+  objectiveMs: number | undefined = undefined,
+): SimPolicy {
+  // As the Worker would be configured: every tier with the scenario's objective, so the load
+  // forecast knows the isolates spill by cost.
+  const tierObjectivesMs =
+    objectiveMs === undefined ? undefined : { free: objectiveMs, paid: objectiveMs, enterprise: objectiveMs };
+  const indexOf = perSnapshot(
+    (context): FleetIndex =>
+      indexFleet(
+        context.views,
+        SIM_MODEL,
+        tierObjectivesMs ? { ...context.routing, tierObjectivesMs } : context.routing,
+      ),
+  );
   return {
-    name: 'edge',
+    name,
     central: false,
     edgeFeatures: true,
+    ...(objectiveMs === undefined ? {} : { objectiveMs }),
     decide(context) {
       const picked = pickPools(indexOf(context), {
-        request: routingRequestOf(context.job),
+        request: routingRequestOf(context.job, objectiveMs, context.now),
         observations: context.dispatcher,
         policy: context.routing,
         now: context.now,

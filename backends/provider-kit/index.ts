@@ -1,0 +1,31 @@
+export {
+  type AdapterContext,
+  adapterContext,
+  adapterOptionsSchema,
+  hostedOptionsSchema,
+  maxImageBytesOption,
+  msOption,
+} from './adapter-options.ts';
+export { type CallerLimits, callerLimits } from './caller-limits.ts';
+export { type DrivenJob, JoinedJobs } from './joined-jobs.ts';
+export { asRecord, parseJson } from './json-values.ts';
+export { type OutputSpec, outputResult } from './output-result.ts';
+export { pause } from './pause.ts';
+export {
+  bytesToBase64,
+  downloadPng,
+  isPngBase64,
+  type OutputDownload,
+  startsWithPng,
+} from './png-output.ts';
+export { followJob, type JobPolling, stopJob } from './polled-job.ts';
+export {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  type ProviderRefusal,
+  providerAnswerError,
+  redact,
+  unusableAnswer,
+} from './provider-errors.ts';
+export { credentialHeader, exchange, type ReadAnswer, withTimeout } from './provider-exchange.ts';
+export { originOf, sameOrigin, trimBase, trustedUrl } from './provider-urls.ts';
+export { commonWarnings, imageSize, workOfRequest } from './request-options.ts';

@@ -1,0 +1,87 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { errorEnvelopeSchema, listOf, providerRecordSchema } from '../../shared/index.ts';
+import { operatorAuthorization } from '../testing/tenant-callers.ts';
+
+const apiKey = 'sk-test-federation-0123456789';
+
+async function call(method: string, path: string, body?: object) {
+  return exports.default.fetch(`http://edge.test${path}`, {
+    method,
+    headers: { authorization: await operatorAuthorization(env), 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+describe('admin: providers of every protocol', () => {
+  it('providers: credentials are write-only: stored, shown as "set", never returned', async () => {
+    const id = `oai-${crypto.randomUUID().slice(0, 8)}`;
+    const created = await call('POST', '/v1/admin/providers', {
+      id,
+      name: 'OpenAI',
+      protocol: 'openai-compatible',
+      credentials: { api_key: apiKey },
+    });
+    expect(created.status).toBe(201);
+    const createdText = await created.text();
+    expect(createdText).not.toContain(apiKey);
+    expect(providerRecordSchema.parse(JSON.parse(createdText))).toMatchObject({ id, credentials: 'set' });
+    const listed = await (await call('GET', '/v1/admin/providers')).text();
+    expect(listed).not.toContain(apiKey);
+    expect(
+      listOf(providerRecordSchema)
+        .parse(JSON.parse(listed))
+        .data.find((p) => p.id === id)?.credentials,
+    ).toBe('set');
+    const pools = await (await call('GET', '/v1/admin/pools')).text();
+    expect(pools).not.toContain(apiKey);
+    // null removes the stored key.
+    const cleared = await call('POST', '/v1/admin/providers', {
+      id,
+      name: 'OpenAI',
+      protocol: 'openai-compatible',
+      credentials: null,
+    });
+    expect(providerRecordSchema.parse(await cleared.json()).credentials).toBeNull();
+  });
+
+  it('providers: every protocol of the contract is accepted, an unknown one is a clear 400', async () => {
+    for (const protocol of ['gpu-node', 'kserve', 'openai-compatible', 'replicate', 'fal']) {
+      const answer = await call('POST', '/v1/admin/providers', {
+        id: `p-${protocol}`,
+        name: protocol,
+        protocol,
+      });
+      expect([protocol, answer.status]).toEqual([protocol, 201]);
+    }
+    const refused = await call('POST', '/v1/admin/providers', { id: 'p-x', name: 'x', protocol: 'grpc' });
+    expect(refused.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(await refused.json()).error.param).toBe('protocol');
+  });
+
+  it('pools: a gpu-node pool without its key, or another protocol’s pool with one, is a clear 400', async () => {
+    await call('POST', '/v1/admin/providers', { id: 'fal-co', name: 'fal', protocol: 'fal' });
+    const keyed = await call('POST', '/v1/admin/pools', {
+      id: 'fal-1',
+      provider_id: 'fal-co',
+      url: 'https://queue.fal.example/fal-ai/fast-sdxl',
+      region: 'us',
+      models: ['sdxl'],
+      capacity: 8,
+      public_key: { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' },
+    });
+    expect(keyed.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(await keyed.json()).error.param).toBe('public_key');
+    const priced = await call('POST', '/v1/admin/pools', {
+      id: 'fal-1',
+      provider_id: 'fal-co',
+      url: 'https://queue.fal.example/fal-ai/fast-sdxl',
+      region: 'us',
+      models: ['sdxl'],
+      capacity: 8,
+      price_per_image: 0.003,
+    });
+    expect(priced.status).toBe(201);
+    expect(await priced.json()).toMatchObject({ price_per_image: 0.003, upstream: null });
+  });
+});

@@ -1,0 +1,83 @@
+import type { IsolateObservations } from '../fleet/local-observations.ts';
+import type { RoutingRequest, SuspicionReason } from '../routing/index.ts';
+import type { AttemptOutcome, AttemptRecord } from './dispatch-types.ts';
+
+/** What learning from an attempt touches: the isolate's observations and the registry's notes. */
+export interface AttemptFeedbackServices {
+  readonly now: () => number;
+  readonly observations: IsolateObservations;
+  reportSuspect(poolId: string, reason?: SuspicionReason): Promise<void>;
+  reportBackoff(poolId: string, until: number): Promise<void>;
+}
+
+/** Longest a pool's `Retry-After` keeps it out: a typo of an hour must not bench a pool for one. */
+const MAX_BACKOFF_MS = 300_000;
+const FAILED_OUTCOMES: ReadonlySet<AttemptOutcome> = new Set([
+  'failed',
+  'connection_failed',
+  'refused',
+  'timed_out',
+  'stalled',
+]);
+
+/**
+ * Until when a pool that refused with `Retry-After` (429, or 503 at capacity) gets no traffic from
+ * any isolate, epoch ms; null when it asked for nothing.
+ */
+function backoffUntilOf(attempt: AttemptRecord, now: number): number | null {
+  const seconds = attempt.retryAfterSeconds;
+  if (attempt.outcome !== 'refused' || seconds === null || seconds === undefined || !(seconds > 0))
+    return null;
+  if (attempt.status !== 429 && attempt.status !== 503) return null;
+  return now + Math.min(MAX_BACKOFF_MS, seconds * 1_000);
+}
+
+/** Feeds the isolate's outcome ledger (the registry's reports on pools that push none). */
+function noteOutcome(
+  services: AttemptFeedbackServices,
+  attempt: AttemptRecord,
+  request: RoutingRequest,
+): void {
+  const ok = attempt.outcome === 'ok';
+  if (!ok && !FAILED_OUTCOMES.has(attempt.outcome)) return;
+  services.observations.outcomes.note(attempt.poolId, {
+    ok,
+    durationMs: attempt.durationMs,
+    images: request.images,
+    ...(request.work === undefined ? {} : { work: request.work }),
+    ...(request.imageMegapixels === undefined ? {} : { imageMegapixels: request.imageMegapixels }),
+  });
+}
+
+/**
+ * What the isolate and the registry learn from one finished attempt: outlier ejection, shared
+ * suspicion of a dead or stalled pool, the back-off a pool asked for, and the outcome ledger.
+ */
+export function learnFromAttempt(
+  services: AttemptFeedbackServices,
+  attempt: AttemptRecord,
+  request: RoutingRequest,
+  waitUntil: (promise: Promise<unknown>) => void,
+): void {
+  // Outlier ejection: a pool that refuses connections or fails with a 5xx sits out a while.
+  if (attempt.outcome === 'connection_failed' || attempt.outcome === 'failed') {
+    const alreadyEjected = (services.observations.ejectedUntil.get(attempt.poolId) ?? 0) > services.now();
+    services.observations.eject(attempt.poolId, services.now());
+    // A refused connection (a dead pool) also goes to the registry, once per ejection
+    // window, so every isolate skips the pool from its next snapshot on. A 5xx does not:
+    // an idle pool's figures never move, so one bad answer would bench it for 30 s.
+    if (attempt.outcome === 'connection_failed' && !alreadyEjected) {
+      waitUntil(services.reportSuspect(attempt.poolId));
+    }
+  }
+  // A call that lost its hedge, late or quiet, is not ejected (as in the simulator): in a
+  // burst on a busy host every pool runs late and pauses now and then. One that went quiet
+  // mid-job tells the registry, which holds the pool out until its figures move.
+  if (attempt.outcome === 'stalled') waitUntil(services.reportSuspect(attempt.poolId, 'stalled'));
+  const backoffUntil = backoffUntilOf(attempt, services.now());
+  if (backoffUntil !== null) {
+    services.observations.backOff(attempt.poolId, backoffUntil);
+    waitUntil(services.reportBackoff(attempt.poolId, backoffUntil));
+  }
+  noteOutcome(services, attempt, request);
+}
