@@ -1,4 +1,4 @@
-import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
+import type { BackendCallError, BackendProgress, ImageBackend } from '../../backends/index.ts';
 import {
   type GenerationRequest,
   imageMegapixels,
@@ -226,9 +226,12 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         }
         input.onStart?.(candidate);
       },
-      // Failovers share the isolate's budget (~10% of requests), so a provider-wide outage
-      // cannot triple the traffic the remaining pools see.
-      allowRetry: () => services.retryBudget.spend(),
+      // Failovers after a failure share the isolate's budget (~10% of requests), so a
+      // provider-wide outage cannot triple the traffic the remaining pools see. A pool that
+      // answered and refused at admission (429, 503 full or draining: nothing started) cost
+      // nothing, and the next pool only gets what it would have had: that failover is free, or
+      // a burst onto one rate-limited provider would fail requests other pools could serve.
+      allowRetry: (error) => refusedAtAdmission(error) || services.retryBudget.spend(),
       ...(hedgeBudget ? { hedge: hedgeFor(hedgeBudget) } : {}),
       waitUntil: input.waitUntil,
       // Every call streams the pool's events, sync ones too: a pool that stops reporting mid-job
@@ -263,6 +266,10 @@ function hedgeFor(budget: RetryBudget) {
       candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
     allow: () => budget.spend(),
   };
+}
+
+function refusedAtAdmission(error: BackendCallError): boolean {
+  return error.status !== null && !error.workStarted && (error.status === 429 || error.status === 503);
 }
 
 function objectiveField(objectiveMs: number | undefined): { objectiveMs?: number } {
