@@ -125,10 +125,7 @@ export class FakeBatchEngine implements PoolEngine {
     }
     this.#leaving.clear();
     const batch = [...this.#running.values()];
-    const batchMegapixels = batch.reduce(
-      (sum, { spec }) => sum + imageMegapixels(`${spec.width}x${spec.height}`),
-      0,
-    );
+    const batchMegapixels = megapixelsOf(batch);
     const stepMs = durationMs ?? this.stepTime({ batchSize: batch.length, batchMegapixels });
     for (const sample of batch) {
       sample.step += 1;
@@ -211,11 +208,7 @@ export class FakeBatchEngine implements PoolEngine {
 
   #currentStepMs(): number {
     const batch = [...this.#running.values()];
-    const batchMegapixels = batch.reduce(
-      (sum, { spec }) => sum + imageMegapixels(`${spec.width}x${spec.height}`),
-      0,
-    );
-    return this.stepTime({ batchSize: batch.length, batchMegapixels });
+    return this.stepTime({ batchSize: batch.length, batchMegapixels: megapixelsOf(batch) });
   }
 
   /** Fails one running sample, as a worker does when inference throws. */
@@ -229,6 +222,10 @@ export class FakeBatchEngine implements PoolEngine {
     this.#running.clear();
     this.#joining.clear();
   }
+}
+
+function megapixelsOf(batch: readonly RunningSample[]): number {
+  return batch.reduce((sum, { spec }) => sum + imageMegapixels(`${spec.width}x${spec.height}`), 0);
 }
 
 function solidPng(spec: SampleSpec): Uint8Array {

@@ -53,17 +53,7 @@ beforeAll(async () => {
     protocol: 'openai-compatible',
     credentials: { api_key: HOSTED_KEY },
   });
-  await admin.putPool({
-    id: 'hosted-1',
-    provider_id: 'hosted',
-    url: hosted.url,
-    region: 'local',
-    models: ['spillway-tiny'],
-    capacity: 4,
-    // What the operator knows of its speed until the edge has measured it (ms per megapixel-step).
-    ms_per_megapixel_step: 30,
-    upstream: { model: 'dall-e-2' },
-  });
+  await registerHosted();
   await waitForRegistry(stack, 'hosted-1 reported by the edge', (pools) =>
     Boolean(listingOf(pools, 'hosted-1')?.telemetry),
   );
@@ -79,6 +69,21 @@ afterEach(async () => {
   hosted.rateLimited = null;
   await Promise.all([admin.undrain('pool-a'), admin.undrain('pool-b')]);
 });
+
+/** Registers (again) the openai-compatible pool `hosted-1` on the fake images API. */
+function registerHosted() {
+  return adminClient(stack.edgeUrl, stack.operatorToken).putPool({
+    id: 'hosted-1',
+    provider_id: 'hosted',
+    url: hosted.url,
+    region: 'local',
+    models: ['spillway-tiny'],
+    capacity: 4,
+    // What the operator knows of its speed until the edge has measured it (ms per megapixel-step).
+    ms_per_megapixel_step: 30,
+    upstream: { model: 'dall-e-2' },
+  });
+}
 
 /** Sends `count` generations at once; the pool that served each (all must succeed). */
 async function burst(count: number): Promise<string[]> {
@@ -152,16 +157,7 @@ describe('federation on the local stack', () => {
     const before = hosted.requests.length;
     expect(new Set(await burst(6)).has('hosted-1')).toBe(false);
     expect(hosted.requests.length).toBe(before);
-    await admin.putPool({
-      id: 'hosted-1',
-      provider_id: 'hosted',
-      url: hosted.url,
-      region: 'local',
-      models: ['spillway-tiny'],
-      capacity: 4,
-      ms_per_megapixel_step: 30,
-      upstream: { model: 'dall-e-2' },
-    });
+    await registerHosted();
   });
 
   it('a provider answering 429 with Retry-After: 2 gets no traffic for 2 s; requests succeed elsewhere', async () => {

@@ -26,10 +26,18 @@ const FAILED_OUTCOMES: ReadonlySet<AttemptOutcome> = new Set([
  */
 function backoffUntilOf(attempt: AttemptRecord, now: number): number | null {
   const seconds = attempt.retryAfterSeconds;
-  if (attempt.outcome !== 'refused' || seconds === null || seconds === undefined || !(seconds > 0))
-    return null;
-  if (attempt.status !== 429 && attempt.status !== 503) return null;
+  if (!refusedAtAdmission(attempt.status, attempt.outcome === 'refused')) return null;
+  if (seconds === null || seconds === undefined || !(seconds > 0)) return null;
   return now + Math.min(MAX_BACKOFF_MS, seconds * 1_000);
+}
+
+/**
+ * A pool that answered and refused at admission: 429, or 503 when full or draining, with nothing
+ * started. It cost that pool nothing: its `Retry-After` is honoured, and failing over from it
+ * spends no retry budget.
+ */
+export function refusedAtAdmission(status: number | null, nothingStarted: boolean): boolean {
+  return nothingStarted && (status === 429 || status === 503);
 }
 
 /** Feeds the isolate's outcome ledger (the registry's reports on pools that push none). */

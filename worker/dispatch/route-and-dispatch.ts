@@ -1,4 +1,4 @@
-import type { BackendCallError, BackendProgress, ImageBackend } from '../../backends/index.ts';
+import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
 import {
   type GenerationRequest,
   imageMegapixels,
@@ -24,7 +24,7 @@ import {
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
-import { learnFromAttempt } from './attempt-feedback.ts';
+import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import { upstreamOf } from './pool-upstream.ts';
@@ -231,7 +231,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       // answered and refused at admission (429, 503 full or draining: nothing started) cost
       // nothing, and the next pool only gets what it would have had: that failover is free, or
       // a burst onto one rate-limited provider would fail requests other pools could serve.
-      allowRetry: (error) => refusedAtAdmission(error) || services.retryBudget.spend(),
+      allowRetry: (error) =>
+        refusedAtAdmission(error.status, !error.workStarted) || services.retryBudget.spend(),
       ...(hedgeBudget ? { hedge: hedgeFor(hedgeBudget) } : {}),
       waitUntil: input.waitUntil,
       // Every call streams the pool's events, sync ones too: a pool that stops reporting mid-job
@@ -266,10 +267,6 @@ function hedgeFor(budget: RetryBudget) {
       candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
     allow: () => budget.spend(),
   };
-}
-
-function refusedAtAdmission(error: BackendCallError): boolean {
-  return error.status !== null && !error.workStarted && (error.status === 429 || error.status === 503);
 }
 
 function objectiveField(objectiveMs: number | undefined): { objectiveMs?: number } {

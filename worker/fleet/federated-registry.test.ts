@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { poolInputSchema } from '../../shared/index.ts';
+import { freshRegistry } from '../testing/registry-fixtures.ts';
 import { poolInput, providerInput } from '../testing/test-inputs.ts';
 import { OBSERVED_REPORT_VERSION } from './observed-report.ts';
 import { toPoolViews } from './pool-views.ts';
@@ -21,10 +22,6 @@ async function reportRound(registry: ReturnType<typeof freshRegistry>): Promise<
   return false;
 }
 
-function freshRegistry() {
-  return env.FLEET.getByName(`federated-test-${crypto.randomUUID()}`);
-}
-
 const openAiPool = poolInputSchema.parse({
   id: 'openai-1',
   provider_id: 'openai',
@@ -38,7 +35,7 @@ const openAiPool = poolInputSchema.parse({
 });
 
 async function registryWithOpenAi() {
-  const registry = freshRegistry();
+  const registry = freshRegistry('federated-test');
   const put = await registry.putProvider({
     ...providerInput({ id: 'openai', name: 'OpenAI', protocol: 'openai-compatible', credentials_ref: null }),
     credentials_sealed: 'v1.sealed.value',

@@ -1,22 +1,9 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { freshRegistry, registryWithPool } from '../testing/registry-fixtures.ts';
 import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
 import { toPoolViews } from './pool-views.ts';
-
-/** A registry of its own per test: storage is shared by every test in this file. */
-function freshRegistry() {
-  return env.FLEET.getByName(`fleet-test-${crypto.randomUUID()}`);
-}
-
-async function registryWithPool() {
-  const registry = freshRegistry();
-  await registry.putProvider(providerInput());
-  const pool = await poolInput();
-  const put = await registry.putPool(pool);
-  if (!put.ok) throw new Error(`putPool refused: ${put.reason}`);
-  return { registry, pool, record: put.pool };
-}
 
 describe('fleet registry', () => {
   it('fleet registry: stores and lists providers, and an update keeps created_at', async () => {
@@ -207,68 +194,6 @@ describe('fleet registry', () => {
       state.storage.sql.exec<{ id: string; draining: number }>('SELECT id, draining FROM pools').toArray(),
     );
     expect(rows).toEqual([{ id: pool.id, draining: 0 }]);
-  });
-});
-
-describe('fleet registry: suspicion', () => {
-  it('suspicion: a reported pool is suspect in the snapshot until its telemetry moves', async () => {
-    const { registry, pool } = await registryWithPool();
-    const frozen = telemetryReport({
-      pool_id: pool.id,
-      queued: 3,
-      running: 4,
-      timestamp: Date.now() - 1_000,
-    });
-    await registry.recordTelemetry(pool.id, frozen, Date.now());
-    const before = await registry.snapshot();
-    expect(await registry.reportSuspect(pool.id)).toBe(true);
-    const suspect = await registry.snapshot();
-    expect(suspect.version).toBeGreaterThan(before.version);
-    expect(suspect.pools[0]?.suspect_until).toBeGreaterThan(Date.now() + 25_000);
-    // A stalled pool that keeps sending its last figures stays suspect...
-    await registry.recordTelemetry(pool.id, { ...frozen, timestamp: Date.now() - 500 }, Date.now());
-    expect((await registry.snapshot()).pools[0]?.suspect_until).not.toBeNull();
-    // ...and one whose figures move is trusted again.
-    await registry.recordTelemetry(pool.id, { ...frozen, queued: 2, timestamp: Date.now() }, Date.now());
-    expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
-  });
-
-  it('suspicion: a stall outlasts a newer report with frozen figures, a refusal does not', async () => {
-    const { registry, pool } = await registryWithPool();
-    const frozen = telemetryReport({
-      pool_id: pool.id,
-      queued: 3,
-      running: 4,
-      timestamp: Date.now() - 1_000,
-    });
-    await registry.recordTelemetry(pool.id, frozen, Date.now());
-    expect(await registry.reportSuspect(pool.id, 'stalled')).toBe(true);
-    // Taken after the report, same figures: a stalled pool reporting what it froze with.
-    await registry.recordTelemetry(pool.id, { ...frozen, timestamp: Date.now() + 1_000 }, Date.now());
-    expect((await registry.snapshot()).pools[0]?.suspect_until).not.toBeNull();
-    await registry.recordTelemetry(
-      pool.id,
-      { ...frozen, running: 3, timestamp: Date.now() + 2_000 },
-      Date.now(),
-    );
-    expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
-    // A refusal clears with the first report taken after it, moved or not.
-    expect(await registry.reportSuspect(pool.id)).toBe(true);
-    await registry.recordTelemetry(
-      pool.id,
-      { ...frozen, running: 3, timestamp: Date.now() + 3_000 },
-      Date.now(),
-    );
-    expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
-  });
-
-  it('suspicion: an unknown pool cannot be reported, and a deleted pool leaves no note behind', async () => {
-    const { registry, pool } = await registryWithPool();
-    expect(await registry.reportSuspect('no-such-pool')).toBe(false);
-    expect(await registry.reportSuspect(pool.id)).toBe(true);
-    expect((await registry.deletePool(pool.id)).ok).toBe(true);
-    await registry.putPool(pool);
-    expect((await registry.snapshot()).pools[0]?.suspect_until).toBeNull();
   });
 });
 

@@ -81,5 +81,10 @@ function publicKeyField<T>(key: T | null): { public_key?: T } {
 
 /** Maps a `telemetry` row to the stored report. */
 export function telemetryFromRow(row: TelemetryRow): TelemetryReport {
-  return fromJsonColumn<TelemetryReport>(row.report);
+  return reportFromColumn(row.report);
+}
+
+/** The stored report from its `telemetry.report` column. */
+export function reportFromColumn(report: string): TelemetryReport {
+  return fromJsonColumn<TelemetryReport>(report);
 }
