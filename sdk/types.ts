@@ -97,6 +97,8 @@ export interface JobProgress {
 export interface JobResult {
   created: number;
   data: GeneratedImage[];
+  /** Request options the pool could not honour (ignored, never silently); empty if none. */
+  warnings: string[];
 }
 
 /** One async job. Fields that do not apply to the current status are `null`. */

@@ -17,7 +17,11 @@ const job = jobResourceSchema.parse({
   queue_position: null,
   estimated_start_at: null,
   progress: null,
-  result: { created: 2, data: [{ url: 'https://edge.example/v1/results/x/0?expires=1&signature=s' }] },
+  result: {
+    created: 2,
+    data: [{ url: 'https://edge.example/v1/results/x/0?expires=1&signature=s' }],
+    warnings: [],
+  },
   error: null,
   pool_id: 'pool-a',
   attempts: 1,

@@ -10,5 +10,6 @@ export * from './schemas/job-resource.ts';
 export * from './schemas/jwt-claims.ts';
 export * from './schemas/sse-events.ts';
 export * from './schemas/telemetry-report.ts';
+export * from './schemas/tenant-limits.ts';
 export * from './step-curve.ts';
 export * from './work.ts';

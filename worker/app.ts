@@ -5,6 +5,7 @@ import { ApiError, errorEnvelope } from '../shared/index.ts';
 import { apiKeyRoutes } from './admin/api-key-routes.ts';
 import { poolRoutes } from './admin/pool-routes.ts';
 import { providerRoutes } from './admin/provider-routes.ts';
+import { tenantLimitRoutes } from './admin/tenant-limit-routes.ts';
 import { tenantRoutes } from './admin/tenant-routes.ts';
 import { tokenRoutes } from './admin/token-routes.ts';
 import type { AppEnv } from './app-env.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   app.route('/', providerRoutes);
   app.route('/', poolRoutes);
   app.route('/', tenantRoutes);
+  app.route('/', tenantLimitRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', tokenRoutes);
 

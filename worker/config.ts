@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type AdmissionSettings, tierLimitsOf, tierLimitsVarSchema } from './admission/admission-settings.ts';
+import { DEFAULT_TIER_SLOWDOWN_LIMITS } from './admission/tier-shedding.ts';
 import type { RoutingPolicy } from './routing/index.ts';
 
 /** Telemetry older than this excludes a pool from routing, unless `TELEMETRY_TTL_MS` says otherwise. */
@@ -52,6 +54,23 @@ const varsSchema = z.object({
       ),
     )
     .default(DEFAULT_TIER_OBJECTIVES_MS),
+  TIER_LIMITS: z
+    .preprocess(parseJsonText, tierLimitsVarSchema)
+    .default({})
+    .transform((overrides) => tierLimitsOf(overrides)),
+  TIER_SLOWDOWN_LIMITS: z
+    .preprocess(
+      parseJsonText,
+      z.strictObject(
+        {
+          free: z.number().min(1).optional(),
+          paid: z.number().min(1).optional(),
+          enterprise: z.number().min(1).optional(),
+        },
+        'must be a JSON object of tiers (free, paid, enterprise) to slowdowns >= 1, e.g. {"free":1.2}',
+      ),
+    )
+    .default(DEFAULT_TIER_SLOWDOWN_LIMITS),
   DEFAULT_MODEL: z.string().trim().min(1, 'must name a model').default(DEFAULT_MODEL),
   ALLOW_PRIVATE_POOL_URLS: flag,
   RESULT_RETENTION_S: positiveInteger(86_400),
@@ -104,6 +123,8 @@ export interface EdgeConfig {
   readonly allowPrivatePoolUrls: boolean;
   /** Async jobs, results and webhooks. */
   readonly jobs: JobSettings;
+  /** Admission by tenant and tier (`worker/admission/`). */
+  readonly admission: AdmissionSettings;
   /** Deployment name such as `"production"`; null in local development and tests. */
   readonly environment: string | null;
   /**
@@ -166,6 +187,7 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
       tierObjectivesMs: v.TIER_OBJECTIVES_MS,
     },
     allowPrivatePoolUrls: v.ALLOW_PRIVATE_POOL_URLS,
+    admission: { tierLimits: v.TIER_LIMITS, slowdownLimits: v.TIER_SLOWDOWN_LIMITS },
     environment: v.ENVIRONMENT ?? null,
     publicOrigin: v.PUBLIC_ORIGIN ?? null,
     jobs: {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type BackendProtocol, backends, type ImageBackend, isBackendProtocol } from '../backends/index.ts';
 import { parseJsonBody } from '../shared/index.ts';
+import { TenantAdmission } from './admission/tenant-admission.ts';
 import {
   type Authenticator,
   createDispatchSigner,
@@ -14,8 +15,10 @@ import type { EdgeConfig } from './config.ts';
 import { RetryBudget } from './dispatch/retry-budget.ts';
 import type { DispatchServices } from './dispatch/route-and-dispatch.ts';
 import { FleetCache } from './fleet/fleet-cache.ts';
+import { fleetLoaderOf } from './fleet/fleet-loader.ts';
 import { fleetRegistryOf } from './fleet/fleet-registry-stub.ts';
 import { IsolateObservations } from './fleet/local-observations.ts';
+import { checkOutboundUrl, describeRefusal } from './net/index.ts';
 import { tenantDirectoryOf } from './tenants/tenant-directory-stub.ts';
 
 /** Share of requests that may become hedged copies of late calls. */
@@ -44,6 +47,8 @@ export interface EdgeDeps extends DispatchServices {
   readonly parseJson: JsonBodyParser;
   /** The edge's signing keys (operator tokens, dispatch tokens). */
   edgeKeys(): Promise<EdgeKeys>;
+  /** Per-tenant limits: the isolate's first line, then each tenant's limiter. */
+  readonly admission: TenantAdmission;
 }
 
 /**
@@ -58,6 +63,11 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
   const edgeKeys = () => loadEdgeKeys(config.edgeSigningKey);
   const adapters = new Map<BackendProtocol, ImageBackend>();
   const observations = new IsolateObservations();
+  // Provider output files are fetched under the same outbound policy as pool URLs (SSRF).
+  const refuseOutputUrl = (url: string): string | null => {
+    const check = checkOutboundUrl(url, { allowPrivate: config.allowPrivatePoolUrls, requireHttps: false });
+    return check.ok ? null : describeRefusal(check.refusal);
+  };
   const credentials = new ProviderCredentials(config.credentialsKey, (name) => Reflect.get(env, name));
   const dispatchSigner = () => {
     signer ??= edgeKeys().then((keys) => createDispatchSigner(keys, now));
@@ -70,10 +80,15 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     // Each snapshot read carries the isolate's outcome summary: the registry's reports on pools
     // that push no telemetry are made of them, at no extra round trip.
     fleet: new FleetCache(
-      () => fleetRegistryOf(env).snapshot(observations.outcomes.take(observations.inFlightImages())),
+      fleetLoaderOf(env, now, () => observations.outcomes.take(observations.inFlightImages())),
       now,
     ),
     observations,
+    admission: new TenantAdmission({
+      limiterFor: (tenantId) => env.LIMITS.getByName(`tenant:${tenantId}`),
+      tierLimits: config.admission.tierLimits,
+      now,
+    }),
     retryBudget: new RetryBudget(),
     hedgeBudget: new RetryBudget({ ratio: HEDGE_RATIO, capacity: HEDGE_CAPACITY }),
     authenticator: new DirectoryAuthenticator({ edgeKeys, tenants: () => tenantDirectoryOf(env), now }),
@@ -92,7 +107,7 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
       if (!isBackendProtocol(protocol)) return undefined;
       let adapter = adapters.get(protocol);
       if (!adapter) {
-        adapter = backends[protocol]();
+        adapter = protocol === 'gpu-node' ? backends[protocol]() : backends[protocol]({ refuseOutputUrl });
         adapters.set(protocol, adapter);
       }
       return adapter;

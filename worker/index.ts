@@ -1,5 +1,6 @@
 import { createEdgeWorker } from './edge-worker.ts';
 
+export { TenantLimiter } from './admission/tenant-limiter.ts';
 export { FleetRegistry } from './fleet/fleet-registry.ts';
 export { JobObject } from './jobs/job-object.ts';
 export { WaitingRoom } from './jobs/waiting-room.ts';

@@ -148,6 +148,7 @@ async function result(
       send: context.send,
       credential: credentialHeader('Key', call.token),
       maxBytes: context.settings.maxImageBytes,
+      refuseUrl: context.settings.refuseOutputUrl,
       now: context.now,
       seed: answer.seed,
       warnings,

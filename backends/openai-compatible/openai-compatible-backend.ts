@@ -141,6 +141,7 @@ async function imageOf(
           credential: {},
           signal,
           maxBytes: context.settings.maxImageBytes,
+          refuseUrl: context.settings.refuseOutputUrl,
         }));
   if (b64 === undefined || !isPngBase64(b64))
     throw unusableAnswer(PROVIDER, status, 'an image that is not a PNG');

@@ -4,6 +4,9 @@ import type { FetchFunction } from '../backend.ts';
 import { JoinedJobs } from './joined-jobs.ts';
 
 const isFunction = (value: unknown) => typeof value === 'function';
+
+/** Why an output URL may not be fetched, or null when it may (`refuseOutputUrl`). */
+export type OutputUrlJudge = (url: string) => string | null;
 /** How long a probe or a cancel waits for the provider unless configured. */
 const DEFAULT_WAIT_MS = 5_000;
 /** The largest output file downloaded unless configured (an isolate has 128 MB for everything). */
@@ -28,6 +31,12 @@ export const adapterOptionsSchema = z.object({
   fetch: z.custom<FetchFunction>(isFunction, 'fetch must be a function').optional(),
   now: z.custom<() => number>(isFunction, 'now must be a function').optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Judges a provider's output URL before it is downloaded: the reason it is refused, or null.
+   * The edge passes its outbound policy (no internal names or special addresses), so a provider
+   * cannot make it fetch from inside someone's network; absent: any http(s) URL.
+   */
+  refuseOutputUrl: z.custom<OutputUrlJudge>(isFunction, 'refuseOutputUrl must be a function').optional(),
 });
 
 /**

@@ -1,5 +1,6 @@
 import type { BackendCall, BackendResult, FetchFunction } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
+import type { OutputUrlJudge } from './adapter-options.ts';
 import type { DrivenJob } from './joined-jobs.ts';
 import { downloadPng } from './png-output.ts';
 import { stopJob } from './polled-job.ts';
@@ -12,6 +13,8 @@ export interface OutputSpec {
   /** Headers carrying the pool's credential, sent only to the pool's own origin. */
   readonly credential: Readonly<Record<string, string>>;
   readonly maxBytes: number;
+  /** The edge's outbound policy for output URLs; absent: any http(s) URL. */
+  readonly refuseUrl?: OutputUrlJudge | undefined;
   readonly now: () => number;
   /** The seed to report on the image, or null (only meaningful when n is 1). */
   readonly seed: number | null;

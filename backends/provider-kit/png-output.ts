@@ -1,6 +1,7 @@
 import type { FetchFunction } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
+import type { OutputUrlJudge } from './adapter-options.ts';
 import { originOf, sameOrigin } from './provider-urls.ts';
 
 /** The 8-byte signature every PNG file starts with (RFC 2083, section 12.12). */
@@ -24,6 +25,8 @@ export interface OutputDownload {
   readonly signal: AbortSignal;
   /** Largest image accepted, in bytes (an isolate has 128 MB for everything). */
   readonly maxBytes: number;
+  /** The edge's outbound policy for output URLs (`refuseOutputUrl`); absent: any http(s) URL. */
+  readonly refuseUrl?: OutputUrlJudge | undefined;
 }
 
 /**
@@ -43,6 +46,9 @@ export async function downloadPng(url: string, download: OutputDownload): Promis
   if (!/^https?:\/\//i.test(url)) {
     throw outputFailure(download.provider, null, 'an output that is not an http(s) URL');
   }
+  const refusal = download.refuseUrl?.(url) ?? null;
+  if (refusal !== null)
+    throw outputFailure(download.provider, null, `an output URL the edge may not fetch (${refusal})`);
   const trusted = sameOrigin(url, download.poolUrl);
   const response = await sendWithoutRedirects(download.send, url, {
     method: 'GET',

@@ -134,6 +134,7 @@ async function settle(
         send: context.send,
         credential: credentialHeader('Bearer', call.token),
         maxBytes: context.settings.maxImageBytes,
+        refuseUrl: context.settings.refuseOutputUrl,
         now: context.now,
         seed: call.request.seed ?? null,
         warnings,

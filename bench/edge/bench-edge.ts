@@ -55,7 +55,7 @@ try {
     },
   };
   const notes: string[] = [];
-  const miniflare = await miniflarePhase(context);
+  const miniflare = await miniflarePhase(context, options.portkey);
   const wrangler = options.wrangler
     ? await wranglerPhase(context).catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
@@ -65,6 +65,7 @@ try {
       })
     : null;
   if (!options.wrangler) notes.push('wrangler dev skipped (--no-wrangler)');
+  if (!options.portkey) notes.push('Portkey peer skipped (--no-portkey)');
   const breakdown = options.breakdown
     ? await breakdownPhase({
         ...context,

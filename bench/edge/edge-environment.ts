@@ -13,7 +13,17 @@ export interface EdgeBenchEnvironment {
   readonly finished_at: string;
 }
 
-const packages = ['workerd', 'miniflare', 'wrangler', 'esbuild', 'hono', 'zod', 'jose', 'undici'] as const;
+const packages = [
+  'workerd',
+  'miniflare',
+  'wrangler',
+  'esbuild',
+  'hono',
+  'zod',
+  'jose',
+  'undici',
+  '@portkey-ai/gateway',
+] as const;
 
 /** Describes this host and the installed runtime packages. */
 export async function describeEdgeEnvironment(startedAt: Date): Promise<EdgeBenchEnvironment> {

@@ -11,6 +11,7 @@ export const edgeBenchOptionsSchema = z.object({
   clients: count.max(1024),
   durationMs: count,
   wrangler: z.boolean(),
+  portkey: z.boolean(),
   breakdown: z.boolean(),
   breakdownLatencyRequests: count,
   breakdownDurationMs: count,
@@ -38,6 +39,7 @@ export function readEdgeBenchOptions(argv: readonly string[]): EdgeBenchOptions 
     .option('--clients <n>', 'concurrent clients for the throughput figure', '32')
     .option('--duration-ms <ms>', 'timed throughput window per path', '5000')
     .option('--no-wrangler', 'skip the `wrangler dev` measurements')
+    .option('--no-portkey', 'skip the Portkey gateway peer column')
     .option('--no-breakdown', 'skip the variants that locate the edge’s extra time')
     .option('--breakdown-latency-requests <n>', 'timed sequential requests per variant', '400')
     .option('--breakdown-duration-ms <ms>', 'throughput window per variant', '3000')

@@ -4,11 +4,17 @@ import { createHeartbeatSigner } from '../../gpu-node/security/heartbeat-signer.
 import { readSigningKey } from '../../gpu-node/security/key-material.ts';
 import { HeartbeatClient } from '../../gpu-node/telemetry/heartbeat-client.ts';
 import { type FromInstantPool, instantPoolId, type ToInstantPool } from './instant-pool-protocol.ts';
-import { instantAnswer, instantLoadHeaders, instantTelemetry } from './instant-response.ts';
+import {
+  instantAnswer,
+  instantLoadHeaders,
+  instantOpenAiAnswer,
+  instantTelemetry,
+} from './instant-response.ts';
 
 // The instant "pool": a child process (its own event loop, apart from the load generator) that
-// speaks gpu-node's `/v1/generate` protocol with a fixed one-image answer, answers
-// `/v2/health/live`, and pushes signed heartbeats to each edge the bench names over IPC.
+// speaks gpu-node's `/v1/generate` protocol with a fixed one-image answer, answers OpenAI's
+// `/v1/images/generations` the same way (for the Portkey gateway the bench compares against),
+// answers `/v2/health/live`, and pushes signed heartbeats to each edge the bench names over IPC.
 // It does not verify dispatch tokens: the bench measures the edge, not the pool.
 
 const send = (message: FromInstantPool) => process.send?.(message);
@@ -30,6 +36,14 @@ function route(request: IncomingMessage, response: ServerResponse, body: string)
     const text = answer(jobIdOf(body));
     response.writeHead(200, { ...jsonHeaders, 'content-length': Buffer.byteLength(text) });
     response.end(text);
+    return;
+  }
+  if (request.method === 'POST' && request.url === '/v1/images/generations') {
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(instantOpenAiAnswer),
+    });
+    response.end(instantOpenAiAnswer);
     return;
   }
   if (request.method === 'GET' && request.url === '/v2/health/live') {

@@ -34,6 +34,12 @@ export function instantAnswer(poolId: string): (jobId: string) => string {
   return (jobId) => `${before}${JSON.stringify(jobId)},${after}}`;
 }
 
+/**
+ * The body of an OpenAI `POST /v1/images/generations` answer for one image: what the instant pool
+ * answers an OpenAI-speaking gateway (Portkey's `openai` provider with a custom host).
+ */
+export const instantOpenAiAnswer = `{"created":1700000000,"data":[{"b64_json":"${onePixelPng}"}]}`;
+
 /** A heartbeat report of an idle, ready pool that serves {@link benchModel}. */
 export function instantTelemetry(poolId: string): TelemetryReport {
   return {

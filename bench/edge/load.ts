@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { percentileOfSorted, round, sortedAscending } from '../gpu-node/percentiles.ts';
 import { CpuTally } from './process-cpu.ts';
+import { findStalls, type StallSummary } from './stall-trace.ts';
 
 /** One HTTP path the bench drives: where to POST, with which headers and body. */
 export interface LoadTarget {
@@ -26,6 +27,15 @@ export interface LoadResult {
    * total and by executable (`workerd`; `node` is Miniflare's or wrangler's Node side).
    */
   readonly cpu_ms_per_request: Readonly<Record<string, number>> | null;
+  /** Pauses in completions under load (stall-trace.ts); null for count-limited rounds. */
+  readonly stalls: StallSummary | null;
+}
+
+/** One timed window: when it ran and when each of its requests completed (performance.now ms). */
+interface TimedWindow {
+  startedAt: number;
+  endedAt: number;
+  readonly completions: number[];
 }
 
 interface TargetState {
@@ -33,6 +43,7 @@ interface TargetState {
   readonly agent: Agent;
   readonly latencies: number[];
   readonly cpu: CpuTally;
+  readonly windows: TimedWindow[];
   errors: number;
   elapsedMs: number;
 }
@@ -61,24 +72,38 @@ async function drive(
   limit: { durationMs: number } | { count: number },
   record: boolean,
 ): Promise<void> {
-  const started = performance.now();
-  const deadline = 'durationMs' in limit ? started + limit.durationMs : Number.POSITIVE_INFINITY;
   let remaining = 'count' in limit ? limit.count : Number.POSITIVE_INFINITY;
-  const client = async () => {
-    while (performance.now() < deadline && remaining-- > 0) {
-      const latency = await timedRequest(state.target, state.agent);
-      if (!record) continue;
-      if (latency === null) state.errors++;
-      else state.latencies.push(latency);
+  // Only duration-limited windows keep every client busy throughout, so only they show stalls.
+  const window: TimedWindow | null =
+    record && 'durationMs' in limit ? { startedAt: 0, endedAt: 0, completions: [] } : null;
+  // The clock starts with the clients, not before the CPU sample (a read of all of /proc).
+  const run = async () => {
+    const started = performance.now();
+    const deadline = 'durationMs' in limit ? started + limit.durationMs : Number.POSITIVE_INFINITY;
+    const client = async () => {
+      while (performance.now() < deadline && remaining-- > 0) {
+        const latency = await timedRequest(state.target, state.agent);
+        if (!record) continue;
+        window?.completions.push(performance.now());
+        if (latency === null) state.errors++;
+        else state.latencies.push(latency);
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, client));
+    const ended = performance.now();
+    if (!record) return;
+    state.elapsedMs += ended - started;
+    if (window) {
+      window.startedAt = started;
+      window.endedAt = Math.min(deadline, ended);
+      state.windows.push(window);
     }
   };
-  const run = () => Promise.all(Array.from({ length: clients }, client));
   if (!record) {
     await run();
     return;
   }
   await state.cpu.measure(state.target.cpuRoot, run);
-  state.elapsedMs += performance.now() - started;
 }
 
 /**
@@ -101,6 +126,7 @@ export async function measureLoad(
     agent: new Agent({ connections: options.clients, pipelining: 1, keepAliveTimeout: 60_000 }),
     latencies: [],
     cpu: new CpuTally(),
+    windows: [],
     errors: 0,
     elapsedMs: 0,
   }));
@@ -126,5 +152,6 @@ function summarize(state: TargetState): LoadResult {
     rps: state.elapsedMs > 0 ? Math.round(sorted.length / (state.elapsedMs / 1000)) : 0,
     errors: state.errors,
     cpu_ms_per_request: state.cpu.perRequest(sorted.length),
+    stalls: state.windows.length === 0 ? null : findStalls(state.windows),
   };
 }

@@ -1,5 +1,6 @@
 import { round } from '../gpu-node/percentiles.ts';
 import { type LoadTarget, measureLoad } from './load.ts';
+import type { StallSummary } from './stall-trace.ts';
 
 /** One path's figures: latency at one client, throughput at many. */
 export interface PathResult {
@@ -18,6 +19,8 @@ export interface PathResult {
   readonly requests_loaded: number;
   /** CPU of the process tree serving this path per request under load. */
   readonly cpu_ms_per_request_loaded: Readonly<Record<string, number>> | null;
+  /** Pauses of every request in flight under load (bench/edge/stall-trace.ts). */
+  readonly loaded_stalls: StallSummary | null;
   /** This path's p50 minus the upstream's own (measured in the same interleaved run). */
   readonly added_p50_ms: number | null;
   /** Non-200 answers and failed requests, both measurements together. */
@@ -81,6 +84,7 @@ export async function measurePaths(
       loaded_p99_ms: loaded?.p99_ms ?? null,
       requests_loaded: loaded?.requests ?? 0,
       cpu_ms_per_request_loaded: loaded?.cpu_ms_per_request ?? null,
+      loaded_stalls: loaded?.stalls ?? null,
       added_p50_ms:
         direct === null || p50 === null || target.name === directName ? null : round(p50 - direct, 3),
       errors: (single?.errors ?? 0) + (loaded?.errors ?? 0),

@@ -15,11 +15,23 @@ export interface EdgeHost {
 
 const hostPath = fileURLToPath(new URL('./edge-host.ts', import.meta.url));
 
+/** How the profiler starts an edge host (profile-edge.ts); the bench's phases pass nothing. */
+export interface EdgeHostProcessOptions {
+  /** Extra environment for the host (Miniflare reads `MINIFLARE_WORKERD_*` from it). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where the host's stdout (workerd's, through Miniflare) goes; discarded by default. */
+  readonly stdoutFd?: number;
+}
+
 /**
  * Starts Miniflare in a child process and waits for its URL. The child's stdout (Miniflare's
- * per-request log lines) is discarded; its stderr is kept for the error message if it fails.
+ * per-request log lines) is discarded unless `stdoutFd` says otherwise; its stderr is kept for
+ * the error message if it fails.
  */
-export async function startEdgeHost(spec: EdgeHostSpec): Promise<EdgeHost> {
+export async function startEdgeHost(
+  spec: EdgeHostSpec,
+  processOptions: EdgeHostProcessOptions = {},
+): Promise<EdgeHost> {
   // startEdgeRuntime bundles `worker/index.ts` from its working directory (esbuild reads it once,
   // at load), so other Workers run from a throwaway project that holds them as worker/index.ts.
   const cwd =
@@ -28,7 +40,8 @@ export async function startEdgeHost(spec: EdgeHostSpec): Promise<EdgeHost> {
       : process.cwd();
   const child = spawn(process.execPath, [hostPath, JSON.stringify(spec)], {
     cwd,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, ...processOptions.env },
+    stdio: ['ignore', processOptions.stdoutFd ?? 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

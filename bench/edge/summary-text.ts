@@ -12,7 +12,10 @@ function pathLine(name: string, path: PathResult | null): string {
         .map(([process, value]) => `${process} ${ms(value).trim()}`)
         .join(', ')}`
     : '';
-  return `  ${name.padEnd(26)} p50 ${ms(path.p50_ms)}  p99 ${ms(path.p99_ms)}  ${String(path.rps).padStart(5)} rps  err ${path.errors}${added}${cpu}`;
+  const stalls = path.loaded_stalls
+    ? `  stalls ${path.loaded_stalls.count}/${path.loaded_stalls.window_s} s`
+    : '';
+  return `  ${name.padEnd(26)} p50 ${ms(path.p50_ms)}  p99 ${ms(path.p99_ms)}  ${String(path.rps).padStart(5)} rps  loaded p99 ${ms(path.loaded_p99_ms)}${stalls}  err ${path.errors}${added}${cpu}`;
 }
 
 /** The readable summary printed without `--json`. */
@@ -24,11 +27,14 @@ export function summaryText(report: EdgeBenchReport): string {
     `  added p50 over bare (Miniflare):   ${ms(headline.added_p50_ms_over_bare)} ms  target ${headline.targets.added_p50_ms_over_bare}  ${verdict(headline.met.added_p50_ms_over_bare)}`,
     `  throughput ratio over bare:        ${headline.throughput_ratio_over_bare ?? 'n/a'}  target ${headline.targets.throughput_ratio_over_bare}  ${verdict(headline.met.throughput_ratio_over_bare)}`,
     `  npm start added p50 (over direct): ${ms(headline.npm_start_added_p50_ms)} ms`,
+    `  throughput ratio over Portkey:     ${headline.throughput_ratio_over_portkey ?? 'n/a'}  target ${headline.targets.throughput_ratio_over_portkey}  ${verdict(headline.met.throughput_ratio_over_portkey)}`,
+    `  loaded p99 over Portkey:           ${headline.loaded_p99_over_portkey ?? 'n/a'}  target ${headline.targets.loaded_p99_over_portkey}  ${verdict(headline.met.loaded_p99_over_portkey)}`,
     '',
     'Miniflare (workerd)',
     pathLine('direct (upstream)', miniflare.direct),
     pathLine('bare passthrough', miniflare.bare),
     pathLine('spillway', miniflare.spillway),
+    pathLine('portkey (Node)', miniflare.portkey),
     '',
     'wrangler dev --local',
     ...(wrangler

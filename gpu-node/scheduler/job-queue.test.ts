@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Priority } from '../../shared/index.ts';
-import { testJobSpec } from '../testing/test-job-spec.ts';
-import { Job } from './job.ts';
+import { drain, drainOrderOf, ids, makeJob, takeOne, tenantJob } from '../testing/queue-fixtures.ts';
+import type { Job } from './job.ts';
 import { JobQueue } from './job-queue.ts';
-
-let serial = 0;
-
-function makeJob(jobId: string, priority: Priority, count = 1): Job {
-  serial += 1;
-  return new Job(testJobSpec({ jobId, priority, count }), serial, 0);
-}
-
-/** Hands the head job's next image a slot, the way the scheduler's pump does. */
-function takeOne(queue: JobQueue): Job | undefined {
-  const job = queue.peek();
-  if (!job) return undefined;
-  job.nextQueuedSample += 1;
-  queue.tookSample(job);
-  return job;
-}
-
-function drain(queue: JobQueue): string[] {
-  const served: string[] = [];
-  for (let job = takeOne(queue); job; job = takeOne(queue)) served.push(job.spec.jobId);
-  return served;
-}
 
 describe('JobQueue', () => {
   it('job queue: serves high priority before normal before low, FIFO within a priority', () => {
@@ -147,3 +124,118 @@ describe('JobQueue', () => {
     expect(queue.length).toBe(0);
   });
 });
+
+describe('JobQueue fairness between tenants', () => {
+  it("job queue: one tenant's job queued behind another tenant's hundred gets the next slot, not the 101st", () => {
+    const queue = new JobQueue();
+    const burst = Array.from({ length: 100 }, (_, index) => tenantJob(`a-${index}`, 'tenant-a'));
+    for (const job of burst) queue.push(job);
+    const late = tenantJob('b-0', 'tenant-b');
+    queue.push(late);
+
+    expect(queue.positionOf(late)).toBe(1);
+    expect(ids(queue.jobs()).slice(0, 3)).toEqual(['a-0', 'b-0', 'a-1']);
+    expect(queue.positionOf(burst[99] as Job)).toBe(100);
+    expect(drain(queue).slice(0, 3)).toEqual(['a-0', 'b-0', 'a-1']);
+  });
+
+  it('job queue: a job arriving while a burst is being served waits for the job in service only', () => {
+    const queue = new JobQueue();
+    for (let index = 0; index < 10; index++) queue.push(tenantJob(`a-${index}`, 'tenant-a', 64, 2));
+    takeOne(queue);
+    takeOne(queue);
+    takeOne(queue);
+    // a-0 has left, a-1 holds one slot and waits for one more.
+    const late = tenantJob('b-0', 'tenant-b');
+    queue.push(late);
+    expect(ids(queue.jobs()).slice(0, 3)).toEqual(['a-1', 'b-0', 'a-2']);
+    expect(queue.positionOf(late)).toBe(1);
+    expect(drain(queue).slice(0, 4)).toEqual(['a-1', 'b-0', 'a-2', 'a-2']);
+  });
+
+  it('job queue: tenants share by megapixel-steps, so four small images go for each one four times their size', () => {
+    const queue = new JobQueue();
+    for (let index = 0; index < 3; index++) queue.push(tenantJob(`big-${index}`, 'tenant-a', 128));
+    for (let index = 0; index < 10; index++) queue.push(tenantJob(`small-${index}`, 'tenant-b', 64));
+    expect(ids(queue.jobs())).toEqual([
+      'big-0',
+      'small-0',
+      'small-1',
+      'small-2',
+      'small-3',
+      'big-1',
+      'small-4',
+      'small-5',
+      'small-6',
+      'small-7',
+      'big-2',
+      'small-8',
+      'small-9',
+    ]);
+    const expected = drainOrderOf(queue);
+    expect(drain(queue)).toEqual(expected);
+  });
+
+  it("job queue: a multi-image job in service is not overtaken by another tenant's later job", () => {
+    const queue = new JobQueue();
+    const multi = tenantJob('a-multi', 'tenant-a', 64, 3);
+    queue.push(multi);
+    expect(takeOne(queue)).toBe(multi);
+    queue.push(tenantJob('b-0', 'tenant-b'));
+    queue.push(tenantJob('c-0', 'tenant-c'));
+    expect(queue.peek()).toBe(multi);
+    expect(drain(queue)).toEqual(['a-multi', 'a-multi', 'b-0', 'c-0']);
+  });
+
+  it('job queue: a tenant whose queued jobs are removed is not charged for them; its later jobs move up', () => {
+    const queue = new JobQueue();
+    const a = Array.from({ length: 5 }, (_, index) => tenantJob(`a-${index}`, 'tenant-a'));
+    for (const job of a) queue.push(job);
+    for (let index = 0; index < 3; index++) queue.push(tenantJob(`b-${index}`, 'tenant-b'));
+    for (const job of a.slice(1, 4)) queue.remove(job);
+    expect(ids(queue.jobs())).toEqual(['a-0', 'b-0', 'a-4', 'b-1', 'b-2']);
+    expect(queue.queuedSamples).toBe(5);
+    expect(drain(queue)).toEqual(['a-0', 'b-0', 'a-4', 'b-1', 'b-2']);
+  });
+
+  it('job queue: a removed job in service gives back only the work of its images that got no slot', () => {
+    const queue = new JobQueue();
+    const multi = tenantJob('a-multi', 'tenant-a', 64, 4);
+    queue.push(multi);
+    queue.push(tenantJob('a-next', 'tenant-a'));
+    for (let index = 0; index < 4; index++) queue.push(tenantJob(`b-${index}`, 'tenant-b'));
+    takeOne(queue);
+    queue.remove(multi);
+    // a-multi is charged one image, so a-next starts where b-1 does, and was queued before it.
+    expect(ids(queue.jobs())).toEqual(['b-0', 'a-next', 'b-1', 'b-2', 'b-3']);
+  });
+
+  it('job queue: work a tenant has in slots counts against it while others still wait', () => {
+    const queue = new JobQueue();
+    queue.push(tenantJob('a-0', 'tenant-a'));
+    for (let index = 0; index < 3; index++) queue.push(tenantJob(`b-${index}`, 'tenant-b'));
+    expect(takeOne(queue)?.spec.jobId).toBe('a-0');
+    queue.push(tenantJob('a-1', 'tenant-a'));
+    expect(ids(queue.jobs())).toEqual(['b-0', 'b-1', 'a-1', 'b-2']);
+  });
+
+  it('job queue: priority stays strict across tenants; fairness applies within a priority', () => {
+    const queue = new JobQueue();
+    for (let index = 0; index < 3; index++) queue.push(tenantJob(`a-${index}`, 'tenant-a'));
+    queue.push(makeJob('b-low', 'low', 1, { owner: 'tenant-b' }));
+    queue.push(makeJob('b-high', 'high', 1, { owner: 'tenant-b' }));
+    const b = tenantJob('b-0', 'tenant-b');
+    queue.push(b);
+    expect(ids(queue.jobs())).toEqual(['b-high', 'a-0', 'b-0', 'a-1', 'a-2', 'b-low']);
+    expect(queue.positionOf(b)).toBe(2);
+  });
+
+  it('job queue: jobs without an owner (a pool without auth) are one tenant, served FIFO', () => {
+    const queue = new JobQueue();
+    for (let index = 0; index < 4; index++)
+      queue.push(tenantJob(`anon-${index}`, null, index % 2 ? 256 : 64));
+    expect(drain(queue)).toEqual(['anon-0', 'anon-1', 'anon-2', 'anon-3']);
+  });
+});
+
+/** Ids of the jobs left in `queue`, one entry per waiting image, in the order it lists them. */

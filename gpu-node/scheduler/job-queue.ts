@@ -1,12 +1,18 @@
 import { type Priority, priorities } from '../../shared/index.ts';
+import { FairLane } from './fair-lane.ts';
 import type { Job } from './job.ts';
 
+/** Lanes from the one served first. */
+const servedFirst = [...priorities].reverse();
+
 /**
- * Jobs waiting for batch slots: one FIFO per priority, highest first. A job stays at the head
- * until its last image has a slot, so a multi-image job is not overtaken by later jobs.
+ * Jobs waiting for batch slots, in service order: by priority (highest first, strictly), then
+ * fairly between tenants within a priority ({@link FairLane}: start-time fair queueing over
+ * megapixel-steps), then FIFO within a tenant. A job stays at the head of its lane until its last
+ * image has a slot, so a multi-image job is not overtaken by later jobs of its priority.
  */
 export class JobQueue {
-  readonly #lanes = new Map<Priority, Job[]>(priorities.map((priority) => [priority, []]));
+  readonly #lanes = new Map<Priority, FairLane>(priorities.map((priority) => [priority, new FairLane()]));
   #queuedSamples = 0;
   #queuedWork = 0;
 
@@ -27,7 +33,7 @@ export class JobQueue {
     return total;
   }
 
-  /** Appends a job behind others of its priority. */
+  /** Queues a job behind its tenant's earlier jobs of its priority. */
   push(job: Job): void {
     this.#lane(job.spec.priority).push(job);
     this.#count(job.queuedSamples, job);
@@ -35,8 +41,8 @@ export class JobQueue {
 
   /** The job whose next image should get the next slot, if any. */
   peek(): Job | undefined {
-    for (const priority of [...priorities].reverse()) {
-      const head = this.#lane(priority)[0];
+    for (const priority of servedFirst) {
+      const head = this.#lane(priority).peek();
       if (head) return head;
     }
     return undefined;
@@ -45,33 +51,35 @@ export class JobQueue {
   /** Notes that the head job handed one image to the engine; dequeues it when none are left. */
   tookSample(job: Job): void {
     this.#count(-1, job);
-    if (job.queuedSamples === 0) this.remove(job, false);
+    this.#lane(job.spec.priority).tookSample(job);
   }
 
   /** Removes a job wherever it is; its waiting images leave the count. */
-  remove(job: Job, countSamples = true): void {
-    const lane = this.#lane(job.spec.priority);
-    const index = lane.indexOf(job);
-    if (index < 0) return;
-    lane.splice(index, 1);
-    if (countSamples) this.#count(-job.queuedSamples, job);
+  remove(job: Job): void {
+    if (this.#lane(job.spec.priority).remove(job)) this.#count(-job.queuedSamples, job);
   }
 
-  /** Images that will get a slot before `job`'s first waiting image (0 = next). */
+  /**
+   * Images that will get a slot before `job`'s first waiting image (0 = next): exact for the
+   * jobs queued now. Later arrivals of higher priority, or of a tenant with less work here, can
+   * still move it back; cancellations and deadlines ahead move it up.
+   */
   positionOf(job: Job): number {
     let ahead = 0;
-    for (const priority of [...priorities].reverse()) {
-      for (const queued of this.#lane(priority)) {
-        if (queued === job) return ahead;
-        ahead += queued.queuedSamples;
+    for (const priority of servedFirst) {
+      const lane = this.#lane(priority);
+      if (priority === job.spec.priority) {
+        const position = lane.positionOf(job);
+        if (position !== null) return ahead + position;
       }
+      for (const queued of lane.jobs()) ahead += queued.queuedSamples;
     }
     return ahead;
   }
 
   /** Every waiting job, in service order. */
   *jobs(): Generator<Job> {
-    for (const priority of [...priorities].reverse()) yield* this.#lane(priority);
+    for (const priority of servedFirst) yield* this.#lane(priority).jobs();
   }
 
   #count(samples: number, job: Job): void {
@@ -80,7 +88,7 @@ export class JobQueue {
     this.#queuedWork = this.#queuedSamples === 0 ? 0 : this.#queuedWork + samples * job.imageWork;
   }
 
-  #lane(priority: Priority): Job[] {
+  #lane(priority: Priority): FairLane {
     const lane = this.#lanes.get(priority);
     if (!lane) throw new Error(`unknown priority ${priority}`);
     return lane;

@@ -42,6 +42,7 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
       // Module names are relative to this root; workerd refuses paths that climb out of it.
       modulesRoot: options.buildFolder,
       compatibilityDate: '2026-08-15',
+      compatibilityFlags: ['enable_request_signal'],
       host: '127.0.0.1',
       port,
       durableObjects: {
@@ -49,6 +50,7 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
         TENANTS: { className: 'TenantDirectory', useSQLite: true },
         JOBS: { className: 'JobObject', useSQLite: true },
         WAITING: { className: 'WaitingRoom', useSQLite: true },
+        LIMITS: { className: 'TenantLimiter', useSQLite: true },
       },
       // As wrangler.toml, except a shorter batch wait: locally one batch runs at a time.
       queueProducers: { JOB_QUEUE: 'spillway-jobs' },

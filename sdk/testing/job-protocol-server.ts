@@ -74,7 +74,7 @@ export async function startJobServer(options: JobServerOptions = {}): Promise<Jo
       push(id, {
         status: 'succeeded',
         progress: null,
-        result: { created: 1_700_000_001, data: [{ b64_json: 'iVBORw0KGgo=', seed: 7 }] },
+        result: { created: 1_700_000_001, data: [{ b64_json: 'iVBORw0KGgo=', seed: 7 }], warnings: [] },
       });
     }
     return true;

@@ -33,6 +33,11 @@ export const jobProgressSchema = z.object({
 export const jobResultSchema = z.object({
   created: z.number().int(),
   data: z.array(generatedImageSchema),
+  /**
+   * Request options the pool that ran the job could not honour (e.g. `style` on a provider
+   * without it), as the sync endpoint's `x-spillway-warnings` header lists them; empty if none.
+   */
+  warnings: z.array(z.string()),
 });
 
 /**

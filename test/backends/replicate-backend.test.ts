@@ -136,6 +136,25 @@ describe('replicate backend', () => {
     expect(result.response.data[0]?.seed).toBe(quickRequest.seed);
   });
 
+  it('replicate: an output URL the edge refuses (refuseOutputUrl) is never fetched; the call fails retryably', async () => {
+    const judged: string[] = [];
+    const guarded = createReplicateBackend({
+      ...options,
+      refuseOutputUrl: (url) => {
+        judged.push(url);
+        return new URL(url).origin === new URL(server.delivery.url).origin
+          ? 'special address 127.0.0.1'
+          : null;
+      },
+    });
+    const before = server.delivery.requests.length;
+    const error = await failure(guarded.generate(call()));
+    expect([error.code, error.retryable]).toEqual(['upstream_failed', true]);
+    expect(error.message).toContain('may not fetch (special address 127.0.0.1)');
+    expect(judged).toEqual([expect.stringContaining(server.delivery.url)]);
+    expect(server.delivery.requests.length).toBe(before);
+  });
+
   it('replicate: urls.get on another origin is not followed; polls stay on the pool origin', async () => {
     server.answerUrlsOn(elsewhere.url);
     try {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
+import type { JobResource } from '../../shared/schemas/job-resource.ts';
 import { type KserveServer, startKserveServer } from '../support/providers/kserve-server.ts';
 import {
   type OpenAiImagesServer,
@@ -92,6 +93,26 @@ async function burst(count: number): Promise<string[]> {
   return answers.map((answer) => answer.pool ?? '');
 }
 
+/** Submits an async job and long-polls it to the end; its result (it must succeed). */
+async function asyncResult(body: object): Promise<JobResource['result']> {
+  const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
+  const submitted = await fetch(`${stack.edgeUrl}/v1/jobs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
+  expect(submitted.status).toBe(202);
+  let job = (await submitted.json()) as JobResource;
+  while (job.status === 'queued' || job.status === 'running') {
+    const polled = await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}`, {
+      headers: { ...headers, prefer: 'wait=10' },
+    });
+    job = (await polled.json()) as JobResource;
+  }
+  expect(job.status).toBe('succeeded');
+  return job.result;
+}
+
 /** Waits until every isolate's next snapshot has the registry's current state. */
 async function settleSnapshots(): Promise<void> {
   await waitForTelemetry(stack);
@@ -125,6 +146,9 @@ describe('federation on the local stack', () => {
     expect(stepped.status).toBe(200);
     expect(stepped.headers.get('x-spillway-warnings')).toMatch(/steps/);
     await stepped.arrayBuffer();
+    // An async job keeps them with its result (its seed, fixed at submission, is one too).
+    const result = await asyncResult({ ...request, steps: 8 });
+    expect(result?.warnings).toContainEqual(expect.stringMatching(/^steps /));
     const reads = await Promise.all(
       ['/v1/admin/providers', '/v1/admin/pools'].map(async (path) => {
         const response = await fetch(`${stack.edgeUrl}${path}`, {

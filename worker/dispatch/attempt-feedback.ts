@@ -70,7 +70,7 @@ export function learnFromAttempt(
   // Outlier ejection: a pool that refuses connections or fails with a 5xx sits out a while.
   if (attempt.outcome === 'connection_failed' || attempt.outcome === 'failed') {
     const alreadyEjected = (services.observations.ejectedUntil.get(attempt.poolId) ?? 0) > services.now();
-    services.observations.eject(attempt.poolId, services.now());
+    services.observations.eject(attempt.poolId, services.now(), attempt.outcome === 'connection_failed');
     // A refused connection (a dead pool) also goes to the registry, once per ejection
     // window, so every isolate skips the pool from its next snapshot on. A 5xx does not:
     // an idle pool's figures never move, so one bad answer would bench it for 30 s.

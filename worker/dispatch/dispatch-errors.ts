@@ -21,6 +21,11 @@ export function failureToApiError(error: BackendCallError | 'no_candidates' | 'd
     if (isClientErrorCode(code))
       return new ApiError(code, envelope.error.message, { param: envelope.error.param });
   }
+  if (error.code === 'shed') {
+    return new ApiError('no_capacity', error.message, {
+      headers: { 'retry-after': String(error.retryAfterSeconds ?? 1) },
+    });
+  }
   if (error.code === 'queue_full' || error.code === 'draining' || error.status === 429) {
     return new ApiError('no_capacity', 'every pool that could serve this request is full', {
       headers: { 'retry-after': String(error.retryAfterSeconds ?? 2) },

@@ -6,6 +6,7 @@ import {
   requestWork,
   type Tier,
 } from '../../shared/index.ts';
+import type { AdmissionSettings } from '../admission/admission-settings.ts';
 import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
@@ -19,6 +20,7 @@ import {
   pickPools,
   type RoutingPolicy,
   type RoutingRequest,
+  requestOnPool,
   type SuspicionReason,
   tenantRestriction,
 } from '../routing/index.ts';
@@ -28,14 +30,20 @@ import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import { upstreamOf } from './pool-upstream.ts';
+import { workByProtocol } from './protocol-work.ts';
 import type { RetryBudget } from './retry-budget.ts';
+import { shedOf } from './shedding.ts';
 
 const TIER_PRIORITY: Record<Tier, Priority> = { free: 'low', paid: 'normal', enterprise: 'high' };
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2 };
 
 /** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
 export interface DispatchServices {
-  readonly config: { readonly routing: RoutingPolicy; readonly allowPrivatePoolUrls: boolean };
+  readonly config: {
+    readonly routing: RoutingPolicy;
+    readonly allowPrivatePoolUrls: boolean;
+    readonly admission: Pick<AdmissionSettings, 'slowdownLimits'>;
+  };
   readonly now: () => number;
   /** Uniform in [0, 1): the sampling draws of routing. */
   readonly random: () => number;
@@ -124,12 +132,17 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   // Steps and size the request leaves out are the model's defaults as the fleet reports them.
   const steps = request.steps ?? index.defaults?.steps;
   const size = request.size ?? index.defaults?.size;
+  const work =
+    steps !== undefined && size !== undefined ? requestWork({ n: request.n, steps, size }) : undefined;
+  // Providers that count the request otherwise (an OpenAI-compatible API runs its own steps).
+  const ownWork = workByProtocol(snapshot, request, index.defaults ?? undefined, work, services.backendFor);
   const routingRequest: RoutingRequest = {
     model,
     images: request.n,
-    ...(steps !== undefined && size !== undefined
-      ? { work: requestWork({ n: request.n, steps, size }), steps, imageMegapixels: imageMegapixels(size) }
+    ...(work !== undefined && steps !== undefined && size !== undefined
+      ? { work, steps, imageMegapixels: imageMegapixels(size) }
       : {}),
+    ...(ownWork ? { workByProtocol: ownWork } : {}),
     allowedProviders: tenant.allowed_providers,
     allowedRegions: tenant.allowed_regions,
     // The tier's latency objective: cheaper pools that meet it are preferred (spill by cost).
@@ -150,6 +163,16 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (ranked.length === 0 && !poolViewsOf(snapshot).some(servable)) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
+  const shed = shedOf(
+    ranked,
+    routingRequest,
+    services,
+    index.fleet,
+    tenant.tier,
+    now,
+    input.deadlineAt - now,
+  );
+  if (shed) return { ok: false, error: shed, attempts: [] };
   const entries = new Map<string, PoolSnapshotEntry>();
   const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
     const entry = snapshotEntry(snapshot, pool.poolId);
@@ -189,6 +212,11 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   services.retryBudget.earn();
   hedgeBudget?.earn();
   const ends = new Map<string, () => void>();
+  // The request as each candidate runs it: its own adapter's count of the work.
+  const onPool = (poolId: string): RoutingRequest => {
+    const protocol = entries.get(poolId)?.provider.protocol;
+    return protocol === undefined ? routingRequest : requestOnPool(routingRequest, { protocol });
+  };
   try {
     return await dispatchWithFailover({
       candidates,
@@ -208,16 +236,21 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       now: services.now,
       stillCallable: (poolId) => (services.observations.ejectedUntil.get(poolId) ?? 0) <= services.now(),
       onAttempt: (attempt) => {
-        learnFromAttempt(services, attempt, routingRequest, input.waitUntil);
+        learnFromAttempt(services, attempt, onPool(attempt.poolId), input.waitUntil);
         if (attempt.load) services.observations.observeLoad(attempt.poolId, attempt.load, services.now());
         ends.get(attempt.poolId)?.();
       },
       onStart: (poolId, candidate) => {
-        const { work, steps: requestSteps, imageMegapixels: megapixels } = routingRequest;
+        const { work: poolWork, imageMegapixels: megapixels } = onPool(poolId);
+        const requestSteps = routingRequest.steps;
         const size =
-          work === undefined
+          poolWork === undefined
             ? undefined
-            : { work, images: request.n, ...(megapixels ? { megapixels: megapixels * request.n } : {}) };
+            : {
+                work: poolWork,
+                images: request.n,
+                ...(megapixels ? { megapixels: megapixels * request.n } : {}),
+              };
         ends.set(poolId, services.observations.begin(poolId, services.now(), size));
         // Until the pool's events show their pace, a step is taken to last what routing predicts
         // for this request's steps (queue included): a slow first step is not a stall.

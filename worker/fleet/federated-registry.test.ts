@@ -1,5 +1,4 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { poolInputSchema } from '../../shared/index.ts';
 import { freshRegistry } from '../testing/registry-fixtures.ts';

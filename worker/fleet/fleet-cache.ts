@@ -1,9 +1,15 @@
-import type { FleetSnapshot } from './fleet-records.ts';
+import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 
 /** A snapshot older than this is refreshed in the background while it is still served. */
 export const SNAPSHOT_MAX_AGE_MS = 1_000;
 /** Past this age (a quiet isolate) the request waits for a fresh snapshot instead. */
 export const SNAPSHOT_HARD_MAX_AGE_MS = 2_000;
+
+/**
+ * Reads the fleet. `fresh`: the caller just wrote to the registry and must see its write, so no
+ * copy shared by other isolates may answer (`FleetSnapshotSource`).
+ */
+export type FleetLoader = (fresh: boolean) => Promise<FleetSnapshot>;
 
 /**
  * The isolate's copy of the fleet. Under traffic no request waits on the registry: a snapshot
@@ -12,13 +18,14 @@ export const SNAPSHOT_HARD_MAX_AGE_MS = 2_000;
  * Only an isolate that was quiet for {@link SNAPSHOT_HARD_MAX_AGE_MS} waits for one read.
  */
 export class FleetCache {
-  readonly #load: () => Promise<FleetSnapshot>;
+  readonly #load: FleetLoader;
   readonly #now: () => number;
   #snapshot: FleetSnapshot | null = null;
+  #index: Map<string, PoolSnapshotEntry> | null = null;
   #fetchedAt = 0;
   #refreshing: Promise<FleetSnapshot> | null = null;
 
-  constructor(load: () => Promise<FleetSnapshot>, now: () => number = Date.now) {
+  constructor(load: FleetLoader, now: () => number = Date.now) {
     this.#load = load;
     this.#now = now;
   }
@@ -26,11 +33,20 @@ export class FleetCache {
   /** The current snapshot; `waitUntil` keeps a background refresh alive past the response. */
   async get(waitUntil: (promise: Promise<unknown>) => void): Promise<FleetSnapshot> {
     const age = this.#now() - this.#fetchedAt;
-    if (!this.#snapshot || age > SNAPSHOT_HARD_MAX_AGE_MS) return this.refresh();
+    if (!this.#snapshot || age > SNAPSHOT_HARD_MAX_AGE_MS) return this.#refresh(false);
     if (age > SNAPSHOT_MAX_AGE_MS && !this.#refreshing) {
-      waitUntil(this.refresh().catch(() => undefined));
+      waitUntil(this.#refresh(false).catch(() => undefined));
     }
     return this.#snapshot;
+  }
+
+  /**
+   * Starts a background refresh when the snapshot is older than {@link SNAPSHOT_MAX_AGE_MS} (or
+   * missing), never waiting for it: for paths that only look pools up (heartbeats).
+   */
+  warm(waitUntil: (promise: Promise<unknown>) => void): void {
+    if (this.#refreshing || (this.#snapshot && this.#now() - this.#fetchedAt <= SNAPSHOT_MAX_AGE_MS)) return;
+    waitUntil(this.#refresh(false).catch(() => undefined));
   }
 
   /** The snapshot held now, however old, without reading the registry; null before the first. */
@@ -38,17 +54,33 @@ export class FleetCache {
     return this.#snapshot;
   }
 
-  /** Fetches a fresh snapshot now (deduplicated with one already running). */
+  /** One pool's entry in the snapshot held now, without reading the registry. */
+  entry(poolId: string): PoolSnapshotEntry | undefined {
+    if (this.#snapshot === null) return undefined;
+    this.#index ??= new Map(this.#snapshot.pools.map((entry) => [entry.pool.id, entry]));
+    return this.#index.get(poolId);
+  }
+
+  /** Fetches a fresh snapshot now, past any shared copy (after this isolate wrote to the registry). */
   refresh(): Promise<FleetSnapshot> {
-    this.#refreshing ??= this.#load()
+    return this.#refresh(true);
+  }
+
+  /** Deduplicated with a refresh already running, unless this one must be fresh. */
+  #refresh(fresh: boolean): Promise<FleetSnapshot> {
+    if (this.#refreshing && !fresh) return this.#refreshing;
+    const refreshing = this.#load(fresh)
       .then((snapshot) => {
         this.#snapshot = snapshot;
-        this.#fetchedAt = this.#now();
+        this.#index = null;
+        // A copy shared by another isolate is as old as its read, not as this fetch.
+        this.#fetchedAt = Math.min(this.#now(), snapshot.taken_at);
         return snapshot;
       })
       .finally(() => {
-        this.#refreshing = null;
+        if (this.#refreshing === refreshing) this.#refreshing = null;
       });
-    return this.#refreshing;
+    this.#refreshing = refreshing;
+    return refreshing;
   }
 }

@@ -1,11 +1,8 @@
-import type { FleetRegistry } from './fleet-registry.ts';
+import { ShardedFleet } from './sharded-fleet.ts';
 
 // Apart from the class, so code that only calls the registry does not load its implementation.
 
-/** The name of the one fleet registry object. */
-const FLEET_REGISTRY_NAME = 'fleet';
-
-/** The fleet registry's stub. */
-export function fleetRegistryOf(env: Env): DurableObjectStub<FleetRegistry> {
-  return env.FLEET.getByName(FLEET_REGISTRY_NAME);
+/** The fleet registry: the directory and its region shards, behind the registry's own methods. */
+export function fleetRegistryOf(env: Env): ShardedFleet {
+  return new ShardedFleet(env.FLEET);
 }

@@ -1,5 +1,4 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { freshRegistry, registryWithPool } from '../testing/registry-fixtures.ts';
 import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';

@@ -1,36 +1,24 @@
-import { DurableObject } from 'cloudflare:workers';
-import {
-  type PoolInput,
-  poolInputSchema,
-  providerInputSchema,
-  type TelemetryReport,
-  telemetryReportSchema,
-} from '../../shared/index.ts';
-import { referenceStepMs, type SuspicionReason } from '../routing/index.ts';
+import type { SuspicionReason } from '../routing/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
-import { toFlag } from '../storage/sql-values.ts';
-import { forgetBackoff, recordBackoff } from './fleet-backoff.ts';
-import { forgetPoolTiming, recordIdleness, recordJobTime, recordReferenceStep } from './fleet-idle.ts';
-import type { FleetSnapshot, PoolRecord, ProviderRecord, StoredProviderInput } from './fleet-records.ts';
-import type {
-  DeletePoolResult,
-  DeleteProviderResult,
-  PutPoolResult,
-  PutProviderResult,
-  RecordTelemetryResult,
-  SetPoolFlagResult,
-} from './fleet-results.ts';
-import { type PoolRow, type ProviderRow, poolFromRow, providerFromRow } from './fleet-rows.ts';
-import { bumpVersion, createFleetSchema } from './fleet-schema.ts';
-import { readFleetSnapshot } from './fleet-snapshot.ts';
-import { clearSuspicionIfMoved, forgetSuspicion, recordSuspicion } from './fleet-suspicion.ts';
+import { recordBackoff } from './fleet-backoff.ts';
+import { markPoolChanged } from './fleet-changes.ts';
+import type { ShardCursor, ShardDelta } from './fleet-delta.ts';
+import type { RegistryLoad } from './fleet-load.ts';
+import type { FleetSnapshot, StoredProviderInput } from './fleet-records.ts';
+import { placedRegions, placePool, providerPlaced, regionOf, unplacePool } from './fleet-regions.ts';
+import { FleetRegistryCore } from './fleet-registry-core.ts';
+import type { ProviderRow } from './fleet-rows.ts';
+import { readFleetSnapshot, readShardDelta } from './fleet-snapshot.ts';
+import { recordSuspicion } from './fleet-suspicion.ts';
 import type { OutcomeSummary } from './outcome-ledger.ts';
-import { OBSERVED_REPORT_INTERVAL_MS, PullTelemetry } from './pull-telemetry.ts';
-import { pulledPools, pullTelemetryHost } from './pull-telemetry-host.ts';
+import { OBSERVED_REPORT_INTERVAL_MS } from './pull-telemetry.ts';
+import { pulledPools } from './pull-telemetry-host.ts';
 
 /**
  * The fleet registry: providers, pools with the operator's switches, and each pool's latest
- * telemetry, in SQLite storage. One object, named `fleet`; every write bumps the snapshot version.
+ * telemetry, in SQLite storage. One object per region (`fleet:<region>`, a shard holding that
+ * region's pools and a copy of the providers), and one named `fleet`, the directory: providers
+ * and which region holds each pool. Code reaches them through `fleetRegistryOf` (`ShardedFleet`).
  *
  * @example
  * const fleet = fleetRegistryOf(env);
@@ -38,219 +26,7 @@ import { pulledPools, pullTelemetryHost } from './pull-telemetry-host.ts';
  * if (!result.ok) console.warn(result.reason); // 'unknown_provider'
  * const snapshot = await fleet.snapshot();
  */
-export class FleetRegistry extends DurableObject<Env> {
-  readonly #pull: PullTelemetry;
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    createFleetSchema(ctx.storage.sql);
-    this.#pull = new PullTelemetry(
-      pullTelemetryHost(env, (poolId, report, receivedAt, probedReady) =>
-        this.#storeTelemetry(poolId, report, receivedAt, probedReady),
-      ),
-    );
-  }
-
-  private get sql(): SqlStorage {
-    return this.ctx.storage.sql;
-  }
-
-  /**
-   * Registers a provider or updates it, keeping its `created_at`. `credentials_sealed` is the API
-   * key already sealed by the edge (`sealCredential`): undefined keeps the stored one, null
-   * removes it. A provider with pools cannot change protocol (its pools' keys and URLs are
-   * protocol-specific).
-   */
-  async putProvider(input: StoredProviderInput): Promise<PutProviderResult> {
-    const { credentials: _credentials, ...provider } = providerInputSchema.parse(input);
-    const sealed = input.credentials_sealed;
-    const [current] = this.sql
-      .exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', provider.id)
-      .toArray();
-    if (current && current.protocol !== provider.protocol && this.hasPools(provider.id)) {
-      return { ok: false, reason: 'protocol_in_use' };
-    }
-    const [row] = this.sql
-      .exec<ProviderRow>(
-        `INSERT INTO providers (id, name, protocol, credentials_ref, credentials_sealed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET
-           name = excluded.name, protocol = excluded.protocol, credentials_ref = excluded.credentials_ref,
-           credentials_sealed = excluded.credentials_sealed
-         RETURNING *`,
-        provider.id,
-        provider.name,
-        provider.protocol,
-        provider.credentials_ref,
-        sealed === undefined ? (current?.credentials_sealed ?? null) : sealed,
-        Date.now(),
-      )
-      .toArray();
-    if (row === undefined) throw new Error('providers upsert returned no row');
-    bumpVersion(this.sql);
-    return { ok: true, provider: providerFromRow(row) };
-  }
-
-  private hasPools(providerId: string): boolean {
-    return (
-      this.sql.exec('SELECT 1 FROM pools WHERE provider_id = ? LIMIT 1', providerId).toArray().length > 0
-    );
-  }
-
-  /** All providers, by id. */
-  async listProviders(): Promise<ProviderRecord[]> {
-    return this.sql.exec<ProviderRow>('SELECT * FROM providers ORDER BY id').toArray().map(providerFromRow);
-  }
-
-  /** Removes a provider that has no pools left. */
-  async deleteProvider(id: string): Promise<DeleteProviderResult> {
-    const found = this.sql.exec('SELECT 1 FROM providers WHERE id = ?', id).toArray().length > 0;
-    if (!found) return { ok: false, reason: 'not_found' };
-    if (this.hasPools(id)) return { ok: false, reason: 'has_pools' };
-    this.sql.exec('DELETE FROM providers WHERE id = ?', id);
-    bumpVersion(this.sql);
-    return { ok: true };
-  }
-
-  /** Registers a pool (enabled, not draining) or updates it, keeping its switches and `created_at`. */
-  async putPool(input: PoolInput): Promise<PutPoolResult> {
-    const pool = poolInputSchema.parse(input);
-    const [provider] = this.sql
-      .exec<{ protocol: string }>('SELECT protocol FROM providers WHERE id = ?', pool.provider_id)
-      .toArray();
-    if (provider === undefined) return { ok: false, reason: 'unknown_provider' };
-    const pushes = provider.protocol === 'gpu-node';
-    if (pushes && !pool.public_key) return { ok: false, reason: 'public_key_required' };
-    if (!pushes && pool.public_key) return { ok: false, reason: 'public_key_unexpected' };
-    const now = Date.now();
-    const [row] = this.sql
-      .exec<PoolRow>(
-        `INSERT INTO pools
-           (id, provider_id, url, region, models, capacity, public_key, enabled, draining,
-            price_per_image, ms_per_megapixel_step, upstream, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET
-           provider_id = excluded.provider_id, url = excluded.url, region = excluded.region,
-           models = excluded.models, capacity = excluded.capacity, public_key = excluded.public_key,
-           price_per_image = excluded.price_per_image,
-           ms_per_megapixel_step = excluded.ms_per_megapixel_step, upstream = excluded.upstream,
-           updated_at = excluded.updated_at
-         RETURNING *`,
-        pool.id,
-        pool.provider_id,
-        pool.url,
-        pool.region,
-        JSON.stringify(pool.models),
-        pool.capacity,
-        JSON.stringify(pool.public_key ?? null),
-        pool.price_per_image,
-        pool.ms_per_megapixel_step,
-        pool.upstream === null ? null : JSON.stringify(pool.upstream),
-        now,
-        now,
-      )
-      .toArray();
-    if (row === undefined) throw new Error('pools upsert returned no row');
-    bumpVersion(this.sql);
-    if (!pushes) await this.#keepReporting();
-    return { ok: true, pool: poolFromRow(row) };
-  }
-
-  /** All pools, by id. */
-  async listPools(): Promise<RpcValue<PoolRecord>[]> {
-    return this.sql.exec<PoolRow>('SELECT * FROM pools ORDER BY id').toArray().map(poolFromRow);
-  }
-
-  /** One pool, or null. */
-  async getPool(id: string): Promise<RpcValue<PoolRecord> | null> {
-    const [row] = this.sql.exec<PoolRow>('SELECT * FROM pools WHERE id = ?', id).toArray();
-    return row === undefined ? null : poolFromRow(row);
-  }
-
-  /** Removes a pool and its telemetry, suspicion, idleness and best job time. */
-  async deletePool(id: string): Promise<DeletePoolResult> {
-    this.sql.exec('DELETE FROM telemetry WHERE pool_id = ?', id);
-    forgetSuspicion(this.sql, id);
-    forgetBackoff(this.sql, id);
-    forgetPoolTiming(this.sql, id);
-    const { rowsWritten } = this.sql.exec('DELETE FROM pools WHERE id = ?', id);
-    if (rowsWritten === 0) return { ok: false, reason: 'not_found' };
-    bumpVersion(this.sql);
-    return { ok: true };
-  }
-
-  /** The operator's drain switch; separate from the `draining` a pool reports in telemetry. */
-  async setDraining(id: string, draining: boolean): Promise<SetPoolFlagResult> {
-    return this.setFlag(id, 'draining', draining);
-  }
-
-  /** The operator's on/off switch. */
-  async setEnabled(id: string, enabled: boolean): Promise<SetPoolFlagResult> {
-    return this.setFlag(id, 'enabled', enabled);
-  }
-
-  private setFlag(id: string, column: 'draining' | 'enabled', value: boolean): SetPoolFlagResult {
-    const [row] = this.sql
-      .exec<PoolRow>(
-        `UPDATE pools SET ${column} = ?, updated_at = ? WHERE id = ? RETURNING *`,
-        toFlag(value),
-        Date.now(),
-        id,
-      )
-      .toArray();
-    if (row === undefined) return { ok: false, reason: 'not_found' };
-    bumpVersion(this.sql);
-    return { ok: true, pool: poolFromRow(row) };
-  }
-
-  /**
-   * Keeps `report` as the pool's latest telemetry unless the stored one is at least as recent:
-   * heartbeats can arrive out of order, and a replayed one must not look fresh.
-   */
-  async recordTelemetry(
-    poolId: string,
-    report: TelemetryReport,
-    receivedAt: number,
-  ): Promise<RecordTelemetryResult> {
-    const parsed = telemetryReportSchema.parse(report);
-    const known = this.sql.exec('SELECT 1 FROM pools WHERE id = ?', poolId).toArray();
-    if (known.length === 0) return { ok: false, reason: 'unknown_pool' };
-    if (parsed.pool_id !== poolId) return { ok: false, reason: 'pool_mismatch' };
-    const [stored] = this.sql
-      .exec<{ reported_at: number }>('SELECT reported_at FROM telemetry WHERE pool_id = ?', poolId)
-      .toArray();
-    if (stored !== undefined && parsed.timestamp <= stored.reported_at) return { ok: true, stale: true };
-    this.#storeTelemetry(poolId, parsed, receivedAt, true);
-    return { ok: true, stale: false };
-  }
-
-  /**
-   * Writes a pool's latest report and what follows from it. `clearsSuspicion`: whether the report
-   * may clear a suspicion (a pushed heartbeat proves the pool alive; a report the edge wrote itself
-   * only when its probe found the pool ready).
-   */
-  #storeTelemetry(
-    poolId: string,
-    parsed: TelemetryReport,
-    receivedAt: number,
-    clearsSuspicion: boolean,
-  ): void {
-    this.sql.exec(
-      `INSERT INTO telemetry (pool_id, report, reported_at, received_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (pool_id) DO UPDATE SET
-         report = excluded.report, reported_at = excluded.reported_at, received_at = excluded.received_at`,
-      poolId,
-      JSON.stringify(parsed),
-      parsed.timestamp,
-      receivedAt,
-    );
-    recordIdleness(this.sql, poolId, parsed.queued + parsed.running === 0, receivedAt);
-    recordJobTime(this.sql, poolId, parsed.ewma_job_ms);
-    recordReferenceStep(this.sql, poolId, referenceStepMs(parsed.work?.step_curve));
-    if (clearsSuspicion) clearSuspicionIfMoved(this.sql, poolId, receivedAt);
-    bumpVersion(this.sql);
-  }
-
+export class FleetRegistry extends FleetRegistryCore {
   /**
    * An isolate's report that the pool refused connections (`refused`: suspect until its next
    * report) or went quiet mid-job (`stalled`: until its figures move, since a stalled pool may keep
@@ -259,7 +35,7 @@ export class FleetRegistry extends DurableObject<Env> {
    */
   async reportSuspect(poolId: string, reason: SuspicionReason = 'refused'): Promise<boolean> {
     const recorded = recordSuspicion(this.sql, poolId, Date.now(), reason);
-    if (recorded) bumpVersion(this.sql);
+    if (recorded) markPoolChanged(this.sql, poolId);
     return recorded;
   }
 
@@ -269,7 +45,7 @@ export class FleetRegistry extends DurableObject<Env> {
    */
   async reportBackoff(poolId: string, until: number): Promise<boolean> {
     const recorded = recordBackoff(this.sql, poolId, until);
-    if (recorded) bumpVersion(this.sql);
+    if (recorded) markPoolChanged(this.sql, poolId);
     return recorded;
   }
 
@@ -280,19 +56,96 @@ export class FleetRegistry extends DurableObject<Env> {
    */
   async snapshot(summary?: OutcomeSummary): Promise<RpcValue<FleetSnapshot>> {
     const now = Date.now();
-    if (summary) this.#pull.absorb(summary, now);
+    if (summary) this.pull.absorb(summary, now);
+    this.coalescer.flush();
+    this.countRead(true);
     return readFleetSnapshot(this.sql, now);
+  }
+
+  /**
+   * The changes since `cursor` (everything when null, or when this shard cannot answer a delta
+   * from there: other storage, or removals it no longer remembers). `summary` as in `snapshot`.
+   */
+  async changesSince(cursor: ShardCursor | null, summary?: OutcomeSummary): Promise<RpcValue<ShardDelta>> {
+    const now = Date.now();
+    if (summary) this.pull.absorb(summary, now);
+    // Waiting refreshes first: freshness must not be judged on timestamps still in memory.
+    this.coalescer.flush();
+    const delta = readShardDelta(this.sql, cursor, now);
+    this.countRead(delta.since === null);
+    return delta;
+  }
+
+  /** An isolate's outcome summary alone, when it read this shard from a shared copy. */
+  async absorbOutcomes(summary: OutcomeSummary): Promise<void> {
+    this.counters.otherRequests += 1;
+    this.pull.absorb(summary, Date.now());
+  }
+
+  /** What this object has served since it started (`bench/registry/`). */
+  async load(): Promise<RegistryLoad> {
+    return {
+      ...this.counters,
+      refreshedRows: this.coalescer.refreshedRows,
+      writes: this.counters.writes + this.coalescer.flushes,
+    };
+  }
+
+  private countRead(full: boolean): void {
+    this.counters.reads += 1;
+    if (full) this.counters.fullReads += 1;
+    else this.counters.deltaReads += 1;
+  }
+
+  /** Directory: records that the pool lives in `region`'s shard; returns its previous region. */
+  async placePool(poolId: string, region: string, providerId: string): Promise<string | null> {
+    this.counters.writes += 1;
+    return placePool(this.sql, poolId, region, providerId);
+  }
+
+  /** Directory: forgets a removed pool's region. */
+  async unplacePool(poolId: string): Promise<void> {
+    this.counters.writes += 1;
+    unplacePool(this.sql, poolId);
+  }
+
+  /** Directory: the region whose shard holds the pool, or null. */
+  async regionOf(poolId: string): Promise<string | null> {
+    this.counters.otherRequests += 1;
+    return regionOf(this.sql, poolId);
+  }
+
+  /** Directory: every region holding a pool. */
+  async regions(): Promise<string[]> {
+    this.counters.otherRequests += 1;
+    return placedRegions(this.sql);
+  }
+
+  /** Directory: whether any shard holds a pool of the provider. */
+  async providerPlaced(providerId: string): Promise<boolean> {
+    return providerPlaced(this.sql, providerId);
+  }
+
+  /** A provider as a shard's copy needs it, sealed credential included, or null. */
+  async storedProvider(id: string): Promise<StoredProviderInput | null> {
+    const [row] = this.sql.exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', id).toArray();
+    if (row === undefined) return null;
+    // Stored only from a parsed ProviderInput.
+    const protocol = row.protocol as StoredProviderInput['protocol'];
+    return {
+      id: row.id,
+      name: row.name,
+      protocol,
+      credentials_ref: row.credentials_ref,
+      credentials_sealed: row.credentials_sealed,
+    };
   }
 
   /** Writes the reports of pools that push none (and probes them when due), every second. */
   override async alarm(): Promise<void> {
     const pulled = pulledPools(this.sql);
     if (pulled.length === 0) return;
-    await this.#pull.tick(pulled, Date.now());
+    await this.pull.tick(pulled, Date.now());
     await this.ctx.storage.setAlarm(Date.now() + OBSERVED_REPORT_INTERVAL_MS);
-  }
-
-  async #keepReporting(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
 }

@@ -30,4 +30,4 @@ export type SetPoolFlagResult = { ok: true; pool: RpcValue<PoolRecord> } | { ok:
  */
 export type RecordTelemetryResult =
   | { ok: true; stale: boolean }
-  | { ok: false; reason: 'unknown_pool' | 'pool_mismatch' };
+  | { ok: false; reason: 'unknown_pool' | 'pool_mismatch' | 'key_changed' };

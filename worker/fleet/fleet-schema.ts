@@ -1,5 +1,7 @@
 import { backoffSchema } from './fleet-backoff.ts';
+import { changesSchema, storageEpoch } from './fleet-changes.ts';
 import { idleSchema } from './fleet-idle.ts';
+import { regionsSchema } from './fleet-regions.ts';
 import { suspicionSchema } from './fleet-suspicion.ts';
 
 /**
@@ -53,6 +55,8 @@ const addedColumns: readonly (readonly [table: string, column: string, type: str
   ['pools', 'price_per_image', 'REAL'],
   ['pools', 'ms_per_megapixel_step', 'REAL'],
   ['pools', 'upstream', 'TEXT'],
+  // The version whose batch of coalesced heartbeats last refreshed `received_at` (fleet-coalescing.ts).
+  ['telemetry', 'refreshed_version', 'INTEGER'],
 ];
 
 /** Creates the registry's tables if they do not exist yet, and adds columns older ones lack. */
@@ -68,17 +72,7 @@ export function createFleetSchema(sql: SqlStorage): void {
   sql.exec(suspicionSchema);
   sql.exec(idleSchema);
   sql.exec(backoffSchema);
-}
-
-/** The registry's change counter; 0 before the first write. */
-export function readVersion(sql: SqlStorage): number {
-  const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'version'").toArray()[0];
-  return row?.value ?? 0;
-}
-
-/** Increments the change counter; call after every write, in the same synchronous turn. */
-export function bumpVersion(sql: SqlStorage): void {
-  sql.exec(
-    "INSERT INTO meta (key, value) VALUES ('version', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1",
-  );
+  sql.exec(changesSchema);
+  sql.exec(regionsSchema);
+  storageEpoch(sql);
 }

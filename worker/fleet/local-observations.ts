@@ -26,6 +26,7 @@ export class IsolateObservations implements LocalObservations {
   readonly inFlight = new Map<string, number>();
   readonly piggybacked = new Map<string, PiggybackedFigures>();
   readonly ejectedUntil = new Map<string, number>();
+  readonly refusedAt = new Map<string, number>();
   /** Send time of each request in flight, per pool: only sends after a report are unreported. */
   readonly inFlightSentAt = new Map<string, number[]>();
   /** The same requests with their work, per pool (those begun with a size). */
@@ -107,14 +108,20 @@ export class IsolateObservations implements LocalObservations {
     foldSample(this.networkMs, poolId, ms);
   }
 
-  /** Skips a pool for a while after it refused a connection. */
-  eject(poolId: string, now: number): void {
+  /**
+   * Skips a pool for a while after it refused a connection (`refused`: until a report from it
+   * arrives after this, see `refusedAt`) or failed with a 5xx (the whole window).
+   */
+  eject(poolId: string, now: number, refused = false): void {
     this.ejectedUntil.set(poolId, now + EJECTION_MS);
+    if (refused) this.refusedAt.set(poolId, now);
+    else this.refusedAt.delete(poolId);
   }
 
   /** Skips a pool until `until` (epoch ms): it asked for that with `Retry-After`. */
   backOff(poolId: string, until: number): void {
     this.ejectedUntil.set(poolId, Math.max(until, this.ejectedUntil.get(poolId) ?? 0));
+    this.refusedAt.delete(poolId);
   }
 
   /** Images of this isolate's requests in flight, per pool (a request of unknown size counts as one). */

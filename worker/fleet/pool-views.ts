@@ -75,6 +75,7 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
     return {
       poolId: pool.id,
       providerId: pool.provider_id,
+      protocol: entry.provider.protocol,
       region: pool.region,
       models: servedModels
         ? servedModels.map((model) => model.name).filter((name) => pool.models.includes(name))

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -44,21 +45,41 @@ const pushPoolTelemetry = createRoute({
 export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, async (context) => {
   const { id: poolId } = context.req.valid('param');
   const token = (await context.req.text()).trim();
-  const registry = fleetRegistryOf(context.env);
-  const pool = await registry.getPool(poolId);
+  const fleet = fleetRegistryOf(context.env);
+  // The isolate's snapshot knows the pool's region and key: the heartbeat costs its shard one call
+  // and the directory none (docs/scaling.md).
+  const { fleet: snapshots } = context.var.deps;
+  snapshots.warm((promise) => keepAlive(context, promise));
+  const known = snapshots.entry(poolId)?.pool;
+  const receivedAt = context.var.deps.now();
+  if (known?.public_key) {
+    const verdict = await verifyHeartbeat(token, poolId, known.public_key);
+    if (verdict.ok) {
+      const key = JSON.stringify(known.public_key);
+      const stored = await fleet
+        .shard(known.region)
+        .recordTelemetry(poolId, verdict.claims.telemetry, receivedAt, key);
+      if (stored.ok) return context.body(null, 204);
+      if (stored.reason === 'pool_mismatch') throw refused();
+    }
+  }
+  // A pool newer than the snapshot, moved, removed, or with another key since: ask the directory.
+  const region = await fleet.directory.regionOf(poolId);
+  const shard = region === null ? null : fleet.shard(region);
+  const pool = shard && (await shard.getPool(poolId));
   // An unknown pool is answered exactly like a bad signature, so pool ids cannot be enumerated.
   // A pool of a protocol that pushes nothing has no key: its heartbeats are refused like a stranger's.
   const verdict = pool?.public_key ? await verifyHeartbeat(token, poolId, pool.public_key) : null;
-  if (!verdict?.ok) {
+  if (!verdict?.ok || !shard) {
     // A registered pool failing its signature is an operator's problem; an unknown id is only noise
     // (a pool heartbeats before it is registered, and anyone can send any id), so it is not logged.
-    if (verdict) {
+    if (verdict && !verdict.ok) {
       const line = { level: 'warn', msg: 'heartbeat refused', pool_id: poolId, reason: verdict.reason };
       console.warn(JSON.stringify(line));
     }
     throw refused();
   }
-  const stored = await registry.recordTelemetry(poolId, verdict.claims.telemetry, context.var.deps.now());
+  const stored = await shard.recordTelemetry(poolId, verdict.claims.telemetry, receivedAt);
   if (!stored.ok) throw refused();
   return context.body(null, 204);
 });
@@ -68,4 +89,16 @@ telemetryRoutes.openAPIRegistry.register('TelemetryReport', schemas.telemetryRep
 
 function refused(): ApiError {
   return new ApiError('invalid_credentials', 'the heartbeat was refused');
+}
+
+/**
+ * Keeps a background refresh alive past the response where the runtime gives an execution
+ * context; without one (the app called directly, as tests do) it simply runs.
+ */
+function keepAlive(context: Context<AppEnv>, promise: Promise<unknown>): void {
+  try {
+    context.executionCtx.waitUntil(promise);
+  } catch {
+    // No ExecutionContext: nothing to extend; the promise handles its own failure.
+  }
 }

@@ -30,6 +30,8 @@ const createImage = createRoute({
       'x-spillway-pool',
       'x-spillway-provider',
       'x-spillway-warnings',
+      'ratelimit-policy',
+      'ratelimit',
     ]),
     ...errorResponses('tenant', [
       ...bodyErrors,
@@ -57,16 +59,27 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   const { deps } = context.var;
   const request = tenantRequest(parsed, tenant, deps.config.defaultModel);
   const startedAt = deps.now();
-  const outcome = await routeAndDispatch({
-    services: deps,
-    tenant,
-    request,
-    // The pools' idempotency key is the edge's own, never the client's `x-request-id` (a
-    // correlation id only): a caller must not be able to name, join or cancel another's job.
-    jobId: syncJobId(),
-    deadlineAt: startedAt + (request.deadline_ms ?? DEFAULT_DEADLINE_MS),
-    waitUntil: (promise) => context.executionCtx.waitUntil(promise),
-  });
+  const deadlineMs = request.deadline_ms ?? DEFAULT_DEADLINE_MS;
+  // Over the tenant's limits: 429 before any routing. The slot is held until the answer is made.
+  const admitted = await deps.admission.admit(tenant, request.n, deadlineMs);
+  for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
+  let outcome: Awaited<ReturnType<typeof routeAndDispatch>>;
+  try {
+    outcome = await routeAndDispatch({
+      services: deps,
+      tenant,
+      request,
+      // The pools' idempotency key is the edge's own, never the client's `x-request-id` (a
+      // correlation id only): a caller must not be able to name, join or cancel another's job.
+      jobId: syncJobId(),
+      deadlineAt: startedAt + deadlineMs,
+      waitUntil: (promise) => context.executionCtx.waitUntil(promise),
+      // A client that hangs up cancels its generation at the pool (or before it starts there).
+      signal: context.req.raw.signal,
+    });
+  } finally {
+    context.executionCtx.waitUntil(admitted.release());
+  }
   if (!outcome.ok) {
     if (outcome.error === 'model_not_found') {
       throw new ApiError('model_not_found', `no pool serves model ${request.model ?? ''}`, {

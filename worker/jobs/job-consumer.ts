@@ -125,7 +125,11 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
         seed: image.seed ?? null,
         revised_prompt: image.revised_prompt ?? null,
       }));
-      const verdict = await job.succeed({ created: response.created, images });
+      const verdict = await job.succeed({
+        created: response.created,
+        images,
+        warnings: outcome.result.warnings,
+      });
       if (verdict === 'canceled') await deleteImages(env.RESULTS, claim.id, images.length);
       return null;
     }
@@ -147,7 +151,7 @@ async function settle(
   }
   const backoff = fullJitterDelay(claim.serial - 1, { baseMs: 1_000, capMs: MAX_RETRY_DELAY_MS });
   const delay = Math.min(Math.max(backoff, decision.retryAfterMs), claim.deadlineAt - Date.now());
-  return (await job.release(claim.serial, delay)) ? delay : null;
+  return await job.release(claim.serial, delay);
 }
 
 /** The pool's figures in the isolate's current snapshot (no registry read), if it has one. */

@@ -26,7 +26,7 @@ import {
 } from './job-transitions.ts';
 import { deleteImages } from './result-store.ts';
 import type { WaitingRoom } from './waiting-room.ts';
-import { waitingRoomFor } from './waiting-room-stub.ts';
+import { fairTurnDelayMs, waitingRoomFor } from './waiting-room-stub.ts';
 import { deliverWebhook } from './webhook-delivery.ts';
 
 const RECORD_KEY = 'job';
@@ -223,20 +223,33 @@ export class JobObject extends DurableObject<Env> {
     await this.#finish(record, { status: 'failed', error });
   }
 
-  /** Hands the job back to the queue after a retryable failure; false when it should not be retried. */
-  async release(serial: number, delayMs: number): Promise<boolean> {
+  /**
+   * Hands the job back to the queue after a retryable failure, to wait in its model's room. Answers
+   * the delay before it is tried again: `delayMs`, plus a spacing for each job ahead of it in the
+   * room's fair order (`fairTurnDelayMs`), so jobs are retried in their turns; null when it should
+   * not be retried.
+   */
+  async release(serial: number, delayMs: number): Promise<number | null> {
+    const before = this.#read();
+    if (!before || isTerminalJobStatus(before.status) || before.claims !== serial) return null;
+    // It keeps its place (submission order within its tenant) however often it is released.
+    const waitingSince = before.waitingSince ?? before.createdAt;
+    const room = this.#room(before);
+    const position = await room
+      .enter(before.id, waitingSince, before.deadlineAt, before.tenant.id)
+      .catch(() => 0);
+    // Events may have come in while the room answered (a cancel): judge the record as it is now.
     const record = this.#read();
-    if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return false;
-    // It keeps its place (submission order) however often it is released.
-    const waitingSince = record.waitingSince ?? record.createdAt;
-    await this.#write({ ...requeued(record, Date.now() + delayMs), waitingSince }, true);
-    await this.#room(record)
-      .enter(record.id, waitingSince, record.deadlineAt)
-      .catch(() => undefined);
-    return true;
+    if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) {
+      await room.leave(before.id).catch(() => undefined);
+      return null;
+    }
+    const delay = Math.min(delayMs + fairTurnDelayMs(position), Math.max(0, record.deadlineAt - Date.now()));
+    await this.#write({ ...requeued(record, Date.now() + delay), waitingSince }, true);
+    return delay;
   }
 
-  #room(record: JobRecord): DurableObjectStub<WaitingRoom> {
+  #room(record: Pick<JobRecord, 'request'>): DurableObjectStub<WaitingRoom> {
     return waitingRoomFor(this.env, record.request.model ?? '');
   }
 

@@ -47,7 +47,7 @@ export interface JobRecord {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly deadlineAt: number;
-  readonly result: { readonly created: number; readonly images: readonly JobImage[] } | null;
+  readonly result: JobSuccess | null;
   readonly error: ErrorEnvelope['error'] | null;
   readonly pool: JobPool | null;
   /** Step progress reported by the pool (running), or null. */
@@ -109,6 +109,8 @@ export interface ClaimedJob {
 export interface JobSuccess {
   readonly created: number;
   readonly images: readonly JobImage[];
+  /** Options the pool could not honour; absent in records from before warnings were kept. */
+  readonly warnings?: readonly string[];
 }
 
 /** What a consumer reports while its pool call runs. */

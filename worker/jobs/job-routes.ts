@@ -53,7 +53,12 @@ const createJob = createRoute({
   ],
   request: { body: jsonBody(schemas.jobSubmitRequest) },
   responses: {
-    202: jsonResponse(schemas.jobResource, 'The job, usually `queued`.', ['location', 'idempotent-replayed']),
+    202: jsonResponse(schemas.jobResource, 'The job, usually `queued`.', [
+      'location',
+      'idempotent-replayed',
+      'ratelimit-policy',
+      'ratelimit',
+    ]),
     ...errorResponses('tenant', [
       ...bodyErrors,
       'unsupported_value',
@@ -162,6 +167,9 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
   const id = await jobIdFor(config.edgeSigningKey, idempotencyScope, idempotencyKey);
   const { webhook, ...generation } = submission;
   const request = tenantRequest(generation, tenant, config.defaultModel);
+  // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
+  const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
+  for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
   const now = context.var.deps.now();
   const created = await context.env.JOBS.getByName(id).create({
     id,

@@ -50,7 +50,7 @@ function estimatedStart(record: JobRecord, nowMs: number): number | null {
 
 async function resultView(record: JobRecord, context: JobViewContext): Promise<JobResource['result']> {
   if (record.status !== 'succeeded' || record.result === null) return null;
-  const { images, created } = record.result;
+  const { images, created, warnings = [] } = record.result;
   const urls = await signedResultUrls({
     edgeSigningKey: context.edgeSigningKey,
     origin: record.origin,
@@ -67,5 +67,6 @@ async function resultView(record: JobRecord, context: JobViewContext): Promise<J
       ...(image.seed === null ? {} : { seed: image.seed }),
       ...(image.revised_prompt === null ? {} : { revised_prompt: image.revised_prompt }),
     })),
+    warnings: [...warnings],
   };
 }

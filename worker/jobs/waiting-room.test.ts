@@ -2,7 +2,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import type { NewJob } from './job-record.ts';
-import { waitingRoomFor } from './waiting-room-stub.ts';
+import {
+  FAIR_TURN_SPACING_MS,
+  fairTurnDelayMs,
+  MAX_FAIR_TURN_DELAY_MS,
+  waitingRoomFor,
+} from './waiting-room-stub.ts';
 
 const tenant: RoutingTenant = { id: 'acme', tier: 'paid', allowed_providers: [], allowed_regions: [] };
 const pool = { poolId: 'pool-a', providerId: 'provider-a', url: 'http://127.0.0.1:1', protocol: 'gpu-node' };
@@ -61,7 +66,7 @@ describe('waiting room: the job object keeps it', () => {
       expect((await job.create(input)).kind).toBe('created');
       const claim = await job.claim();
       if (!claim) throw new Error('no claim');
-      expect(await job.release(claim.serial, 5_000)).toBe(true);
+      expect(await job.release(claim.serial, 5_000)).toBeGreaterThanOrEqual(5_000);
     }
     expect(await room.positionOf(first.id, Date.now())).toBe(0);
     expect(await room.positionOf(second.id, Date.now())).toBe(1);
@@ -74,5 +79,35 @@ describe('waiting room: the job object keeps it', () => {
     expect(await room.positionOf(second.id, Date.now())).toBe(0);
     await jobs[1]?.job.cancel({ tenantId: 'acme', owner: null });
     expect(await room.positionOf(second.id, Date.now())).toBeNull();
+  });
+});
+
+describe('waiting room: fairness between tenants', () => {
+  it('waiting room: one tenant’s burst does not push another tenant’s job to the back; turns alternate', async () => {
+    const room = freshRoom();
+    const until = Date.now() + 60_000;
+    for (let index = 0; index < 20; index += 1)
+      await room.enter(`burst-${String(index).padStart(2, '0')}`, 100 + index, until, 'bursty');
+    await room.enter('late-1', 500, until, 'quiet');
+    await room.enter('late-2', 600, until, 'quiet');
+    await room.enter('other-1', 700, until, 'third');
+    // Turn 1: bursty's first, quiet's first, third's first; turn 2: bursty's second, quiet's second, …
+    expect(await room.positionOf('burst-00', Date.now())).toBe(0);
+    expect(await room.positionOf('late-1', Date.now())).toBe(1);
+    expect(await room.positionOf('other-1', Date.now())).toBe(2);
+    expect(await room.positionOf('burst-01', Date.now())).toBe(3);
+    expect(await room.positionOf('late-2', Date.now())).toBe(4);
+    expect(await room.positionOf('burst-19', Date.now())).toBe(22);
+    // Turns are counted over who is waiting now: with burst-00 gone, burst-01 is bursty's first,
+    // earlier than late-1 within the first turn.
+    await room.leave('burst-00');
+    expect(await room.positionOf('burst-01', Date.now())).toBe(0);
+    expect(await room.positionOf('late-1', Date.now())).toBe(1);
+    expect(await room.positionOf('late-2', Date.now())).toBe(4);
+  });
+
+  it('waiting room: a job further back is retried later, in proportion to the turns ahead (bounded)', () => {
+    expect([0, 1, 4].map(fairTurnDelayMs)).toEqual([0, FAIR_TURN_SPACING_MS, 4 * FAIR_TURN_SPACING_MS]);
+    expect(fairTurnDelayMs(1_000_000)).toBe(MAX_FAIR_TURN_DELAY_MS);
   });
 });

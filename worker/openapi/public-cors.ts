@@ -32,6 +32,8 @@ export const publicCorsOptions = {
     'location',
     'idempotent-replayed',
     'preference-applied',
+    'ratelimit-policy',
+    'ratelimit',
   ],
   maxAge: 600,
 };

@@ -29,6 +29,15 @@ const responseHeaders = {
     description: 'Request options the serving provider could not honour, `; `-separated; absent when none.',
     schema: { type: 'string' },
   },
+  'ratelimit-policy': {
+    description:
+      'The tenant’s limits (IETF draft-ietf-httpapi-ratelimit-headers): `"requests";q=…;w=60, "images";q=…;w=60, "concurrency";q=…`.',
+    schema: { type: 'string' },
+  },
+  ratelimit: {
+    description: 'What is left of each limit: `r` remaining, `t` seconds until the quota is whole again.',
+    schema: { type: 'string' },
+  },
   location: { description: 'The job’s status URL.', schema: { type: 'string' } },
   'idempotent-replayed': {
     description: '`true` when an Idempotency-Key returned an existing job.',
@@ -101,7 +110,11 @@ export function errorResponses(
       jsonResponse(
         schemas.errorEnvelope,
         `Error envelope; \`error.code\` is one of: ${statusCodes.map((code) => `\`${code}\``).join(', ')}.`,
-        status === 429 || status === 503 ? ['retry-after'] : [],
+        status === 429
+          ? ['retry-after', 'ratelimit-policy', 'ratelimit']
+          : status === 503
+            ? ['retry-after']
+            : [],
       ),
     ]),
   );

@@ -58,7 +58,9 @@ export function dynamicIneligibility(
   now: number,
 ): Ineligibility | null {
   if (pool.reportedAt !== null && now - pool.reportedAt > policy.telemetryTtlMs) return 'stale-telemetry';
-  if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now) return 'ejected';
+  if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now && !reportedSinceRefusal(pool, observations)) {
+    return 'ejected';
+  }
   if ((pool.suspectUntil ?? 0) > now) return 'suspect';
   if (isStalled(pool.poolId, observations, policy, now)) return 'stalled';
   return tenantRestriction(pool, request);
@@ -99,4 +101,10 @@ export function eligiblePools(
   now: number,
 ): PoolView[] {
   return pools.filter((pool) => ineligibility(pool, request, observations, policy, now) === null);
+}
+
+/** Whether the registry received a report from the pool after it refused this isolate's connection. */
+function reportedSinceRefusal(pool: PoolView, observations: LocalObservations): boolean {
+  const refusedAt = observations.refusedAt?.get(pool.poolId);
+  return refusedAt !== undefined && pool.reportedAt !== null && pool.reportedAt > refusedAt;
 }

@@ -2,7 +2,7 @@ import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.t
 import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
 import { imageWorkOf, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
 import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
-import { type ImageWork, type PoolSpeed, requestShape, serviceMs } from './work-model.ts';
+import { type ImageWork, type PoolSpeed, requestOnPool, requestShape, serviceMs } from './work-model.ts';
 
 /**
  * What a decision knows about the fleet as a whole (computed once per snapshot): the speed
@@ -34,6 +34,10 @@ export interface FleetContext extends SpeedFallbacks {
  * Own work: requests this isolate sent after the figure was taken are not in it and are added;
  * those sent before are already counted. The pool carries at least all of ours, whatever the
  * snapshot says (with one isolate that is the exact load).
+ *
+ * `forecastArrivals: false` keeps only the drain the forecast predicts since the figure, not the
+ * arrivals it assumes other isolates sent: what the load is known to be at most. Shedding judges
+ * on that, so an idle fleet never refuses work for arrivals that only the forecast saw.
  */
 export function expectedCompletionMs(
   pool: PoolView,
@@ -41,17 +45,16 @@ export function expectedCompletionMs(
   observations: LocalObservations,
   fleet: FleetContext,
   now: number,
+  options: { readonly forecastArrivals?: boolean } = {},
 ): number {
   const position = fleet.positions.get(pool.poolId);
-  const speed = (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet);
-  const split =
-    (position === undefined ? undefined : fleet.imageWork[position]) ??
-    imageWorkOf(pool, fleet.typical, fleet.waitingImageWork);
+  const { speed, split } = poolFigures(pool, fleet);
   const seen = seenLoad(pool, observations, split.perImage);
-  const moved =
+  const forecastMove =
     position === undefined
       ? 0
       : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
+  const moved = options.forecastArrivals === false ? Math.min(0, forecastMove) : forecastMove;
   const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);
   const projected = Math.max(0, seen.images + moved / split.perWaitingImage);
   // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
@@ -62,7 +65,7 @@ export function expectedCompletionMs(
     perWaitingImage: mix.perWaitingImage,
     imageMegapixels: mix.imageMegapixels,
   };
-  const shape = requestShape(request, fleet.typical);
+  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
   const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
   return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime;
 }
@@ -79,5 +82,37 @@ function withOwnSends(split: ImageWork, projected: number, sends: OwnSends): Ima
     perImage: blend(split.perImage, sends.work / sends.images),
     perWaitingImage: blend(split.perWaitingImage, sends.work / sends.images),
     imageMegapixels: blend(split.imageMegapixels, sends.megapixels / sends.images),
+  };
+}
+
+/**
+ * What the request would take on the pool with nothing ahead of it, in ms (round trip included):
+ * the denominator of its slowdown, which tier shedding bounds (`worker/admission/tier-shedding.ts`).
+ */
+export function unloadedCompletionMs(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  fleet: FleetContext,
+): number {
+  const { speed, split } = poolFigures(pool, fleet);
+  const idle = { images: 0, perWaitingImage: split.perWaitingImage, imageMegapixels: split.imageMegapixels };
+  const serviceTime = serviceMs(
+    speed,
+    idle,
+    requestShape(requestOnPool(request, pool), fleet.typical),
+    fleet.typical,
+  );
+  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime;
+}
+
+/** The pool's speed and image mix as the snapshot's index has them, else computed now. */
+export function poolFigures(pool: PoolView, fleet: FleetContext): { speed: PoolSpeed; split: ImageWork } {
+  const position = fleet.positions.get(pool.poolId);
+  return {
+    speed: (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet),
+    split:
+      (position === undefined ? undefined : fleet.imageWork[position]) ??
+      imageWorkOf(pool, fleet.typical, fleet.waitingImageWork),
   };
 }

@@ -35,6 +35,28 @@ describe('routing stall detection', () => {
   });
 });
 
+describe('routing ejection', () => {
+  const ejected = (refusedAt?: number) => ({
+    ...noObservations,
+    ejectedUntil: new Map([['p', now + 5_000]]),
+    ...(refusedAt === undefined ? {} : { refusedAt: new Map([['p', refusedAt]]) }),
+  });
+
+  it('routing: a pool that refused a connection is back at its first report received after the refusal', () => {
+    const refused = ejected(now - 2_000);
+    expect(ineligibility(pool('p', { reportedAt: now - 2_500 }), request, refused, policy, now)).toBe(
+      'ejected',
+    );
+    expect(ineligibility(pool('p', { reportedAt: now - 1_500 }), request, refused, policy, now)).toBeNull();
+  });
+
+  it('routing: a 5xx or Retry-After ejection holds for its whole window whatever the pool reports', () => {
+    expect(ineligibility(pool('p', { reportedAt: now - 100 }), request, ejected(), policy, now)).toBe(
+      'ejected',
+    );
+  });
+});
+
 describe('routing hedging', () => {
   const budget = { requests: 100, hedges: 0 };
   it('routing: a request is late at 2x its prediction, at least 300 ms past it', () => {

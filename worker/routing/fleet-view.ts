@@ -15,6 +15,8 @@ export interface ModelDefaults {
 export interface PoolView {
   readonly poolId: string;
   readonly providerId: string;
+  /** The provider's protocol (`gpu-node`, `kserve`, …); absent where unknown (simulated pools). */
+  readonly protocol?: string;
   readonly region: string;
   readonly models: readonly string[];
   /** Images the pool denoises at once (telemetry `slots`, else the registered capacity). */
@@ -114,6 +116,13 @@ export interface LocalObservations {
   /** Pools this isolate saw refuse or fail, excluded until the given time. */
   readonly ejectedUntil: ReadonlyMap<string, number>;
   /**
+   * When a refused connection ejected each pool (epoch ms). Such an ejection ends early at the
+   * first report the registry received after it: the pool is alive again (it was restarted, or
+   * resumed from a pause), and waiting out the whole window would idle it for nothing. Absent: no
+   * ejection ends early (a 5xx or a `Retry-After` back-off holds for its whole time).
+   */
+  readonly refusedAt?: ReadonlyMap<string, number>;
+  /**
    * Send times (epoch ms) of this isolate's requests still in flight, per pool. Lets scoring
    * count only the sends the pool's telemetry cannot include yet. Optional: without it every
    * in-flight request counts as unreported.
@@ -149,8 +158,14 @@ export interface RoutingRequest {
   readonly model: string;
   /** `n`: images, each of which takes a slot. */
   readonly images: number;
-  /** Work in megapixel-steps, from `requestWork` (or a protocol's own `WorkFunction`). */
+  /** Work in megapixel-steps, from `requestWork`. */
   readonly work?: number;
+  /**
+   * The request's work as each protocol's adapter counts it (`ImageBackend.workOf`), where that
+   * differs from `work`: an OpenAI-compatible provider runs its own step count whatever the
+   * request asks, so a 4-step request is not 4 steps' work there.
+   */
+  readonly workByProtocol?: ReadonlyMap<string, number>;
   /** Sampler steps, resolved (the model's default where the request leaves them out). */
   readonly steps?: number;
   /** Megapixels of one image (`imageMegapixels(size)`), resolved like `steps`. */

@@ -3,7 +3,7 @@ import type { PoolView, RoutingRequest } from './fleet-view.ts';
 import { imageWorkOf } from './pool-load.ts';
 import { speedOf } from './pool-speed.ts';
 import { spillAllowsMove } from './spill.ts';
-import { requestShape, serviceMs } from './work-model.ts';
+import { requestOnPool, requestShape, serviceMs } from './work-model.ts';
 
 /** How much sooner the alternative must finish before a queued request moves (share of the wait). */
 export const REROUTE_MARGIN = 0.1;
@@ -51,7 +51,7 @@ export function acknowledgedRemainingMs(
         perWaitingImage: split.perWaitingImage,
         imageMegapixels: split.imageMegapixels,
       },
-      requestShape(request, fleet.typical),
+      requestShape(requestOnPool(request, pool), fleet.typical),
       fleet.typical,
     )
   );

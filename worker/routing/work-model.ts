@@ -79,6 +79,17 @@ export function requestShape(
   return { images, steps, imageMegapixels: megapixels, work: work ?? images * steps * megapixels };
 }
 
+/**
+ * The request as `pool` will run it: its adapter's own count of the work where that differs
+ * (`RoutingRequest.workByProtocol`), with the steps then implied by that work.
+ */
+export function requestOnPool(request: RoutingRequest, pool: Pick<PoolView, 'protocol'>): RoutingRequest {
+  const work = pool.protocol === undefined ? undefined : request.workByProtocol?.get(pool.protocol);
+  if (work === undefined || work === request.work) return request;
+  const { steps: _requested, ...rest } = request;
+  return { ...rest, work };
+}
+
 /** How a pool's work splits into images, from its latest figures (`imageWorkOf`). */
 export interface ImageWork {
   /** Work per image queued or running (what is left of it): how many images the work ahead is. */

@@ -1,0 +1,169 @@
+import { parseArgs } from 'node:util';
+import { adminClient } from '../../scripts/local-stack/admin-client.ts';
+import {
+  driveHeartbeats,
+  driveIsolates,
+  type HeartbeatResults,
+  type IsolateResults,
+  quantile,
+  type SourceStats,
+} from './load-drivers.ts';
+import { type LoadSample, objectRates, readLoads } from './registry-load.ts';
+import { startRegistryStack } from './registry-stack.ts';
+import { simulatedPools } from './simulated-pools.ts';
+
+// The registry under fleet-scale load (issue 15, docs/scaling.md): simulated gpu-node pools
+// registered through the admin API and heartbeating once a second with signed reports, plus
+// simulated isolates refreshing their fleet copies, against the edge in workerd. Prints what each
+// registry object served per second, heartbeat acceptance latency and snapshot bytes per refresh.
+//
+//   npm run bench:registry -- --json [--pools 2000] [--isolates 64] [--regions 4] [--seconds 20]
+
+const { values: flags } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    pools: { type: 'string', default: '2000' },
+    isolates: { type: 'string', default: '64' },
+    regions: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '20' },
+    'burst-share': { type: 'string', default: '0.05' },
+  },
+});
+const POOLS = Number(flags.pools);
+const ISOLATES = Number(flags.isolates);
+const REGIONS = Array.from({ length: Number(flags.regions) }, (_, index) => `bench-r${index}`);
+const PHASE_MS = Number(flags.seconds) * 1_000;
+const BURST_SHARE = Number(flags['burst-share']);
+/** Registrations sent at once. */
+const REGISTRATION_CONCURRENCY = 8;
+/** Heartbeats before measuring, so every pool has its first (full) report stored, ms. */
+const WARM_UP_MS = 3_000;
+
+const log = (line: string) => {
+  if (!flags.json) console.log(line);
+};
+
+const stack = await startRegistryStack();
+try {
+  const admin = adminClient(stack.edgeUrl, stack.operatorToken);
+  const pools = simulatedPools(POOLS, REGIONS);
+  const registrationStarted = Date.now();
+  await admin.putProvider({ id: 'bench-provider', name: 'Bench' });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: REGISTRATION_CONCURRENCY }, async () => {
+      for (let pool = pools[next++]; pool; pool = pools[next++]) {
+        await admin.putPool({
+          id: pool.id,
+          provider_id: 'bench-provider',
+          url: `${stack.poolUrl}/${pool.id}`,
+          region: pool.region,
+          models: ['spillway-tiny'],
+          capacity: 8,
+          public_key: pool.publicJwk,
+        });
+      }
+    }),
+  );
+  const registrationMs = Date.now() - registrationStarted;
+  log(`registered ${POOLS} pools in ${REGIONS.length} regions in ${registrationMs} ms`);
+
+  await driveHeartbeats(stack.edgeUrl, pools, BURST_SHARE, Date.now() + WARM_UP_MS);
+  const probe = await fetch(`${stack.edgeUrl}/__bench/isolates/full-probe/refresh?shared=0`, {
+    method: 'POST',
+  });
+  const full = ((await probe.json()) as { pools: number; stats: SourceStats }).stats;
+  log(`a full read of ${REGIONS.length} shards: ${full.fullBytes} bytes`);
+
+  const names = ['fleet', ...REGIONS.map((region) => `fleet:${region}`)];
+  const phase = async (shared: boolean) => {
+    const before: LoadSample = await readLoads(stack.edgeUrl, names);
+    const until = Date.now() + PHASE_MS;
+    const [heartbeats, isolates]: [HeartbeatResults, IsolateResults] = await Promise.all([
+      driveHeartbeats(stack.edgeUrl, pools, BURST_SHARE, until),
+      driveIsolates(stack.edgeUrl, ISOLATES, shared, until),
+    ]);
+    const after = await readLoads(stack.edgeUrl, names);
+    return { heartbeats, isolates, objects: objectRates(before, after) };
+  };
+  const withCache = await phase(true);
+  log('phase 1 (isolates share copies through the Cache API) done');
+  // The first phase's isolates go, as isolates of a location are replaced: memory for the second.
+  await fetch(`${stack.edgeUrl}/__bench/isolates/reset`, { method: 'POST' });
+  const withoutCache = await phase(false);
+  log('phase 2 (every isolate reads its shards) done');
+
+  const shardsOf = (objects: ReturnType<typeof objectRates>) =>
+    objects.filter((object) => object.name.startsWith('fleet:'));
+  const max = (values: number[]) => Math.max(0, ...values);
+  const summary = (result: typeof withCache) => {
+    const { heartbeats, isolates, objects } = result;
+    const shards = shardsOf(objects);
+    const seconds = PHASE_MS / 1_000;
+    const deltaReads = isolates.stats.shardReads - isolates.stats.fullReads;
+    return {
+      heartbeats_per_s: round(heartbeats.accepted / seconds),
+      heartbeats_refused: heartbeats.refused,
+      heartbeats_dropped_by_driver: heartbeats.dropped,
+      heartbeat_p50_ms: round(quantile(heartbeats.latenciesMs, 0.5)),
+      heartbeat_p99_ms: round(quantile(heartbeats.latenciesMs, 0.99)),
+      isolate_refreshes_per_s: round(isolates.stats.refreshes / seconds),
+      isolate_refresh_errors: isolates.errors,
+      isolate_refresh_p99_ms: round(quantile(isolates.refreshLatenciesMs, 0.99)),
+      pools_seen_by_isolates: isolates.pools,
+      shard_reads_per_s_max: round(max(shards.map((shard) => shard.readsPerS))),
+      shard_writes_per_s_max: round(max(shards.map((shard) => shard.writesPerS))),
+      shard_requests_per_s_max: round(max(shards.map((shard) => shard.requestsPerS))),
+      coalesced_share: round(
+        shards.reduce((sum, shard) => sum + shard.coalescedPerS, 0) /
+          Math.max(
+            1,
+            shards.reduce((sum, shard) => sum + shard.reportsPerS, 0),
+          ),
+      ),
+      shared_hit_share: round(
+        isolates.stats.sharedHits / Math.max(1, isolates.stats.sharedHits + isolates.stats.shardReads),
+      ),
+      delta_bytes_per_shard_read: round(deltaReads > 0 ? isolates.stats.deltaBytes / deltaReads : null),
+      snapshot_bytes_per_isolate_refresh: round(
+        (isolates.stats.deltaBytes + isolates.stats.fullBytes) / Math.max(1, isolates.stats.refreshes),
+      ),
+      objects,
+    };
+  };
+  const shared = summary(withCache);
+  const own = summary(withoutCache);
+  const report = {
+    bench: 'registry',
+    setup: {
+      pools: POOLS,
+      regions: REGIONS.length,
+      isolates: ISOLATES,
+      phase_seconds: PHASE_MS / 1_000,
+      burst_share: BURST_SHARE,
+      registration_ms: registrationMs,
+    },
+    headline: {
+      heartbeats_per_s_target: POOLS,
+      heartbeats_per_s_achieved: shared.heartbeats_per_s,
+      heartbeat_p99_ms: shared.heartbeat_p99_ms,
+      shard_writes_per_s_max: shared.shard_writes_per_s_max,
+      shard_reads_per_s_max_shared: shared.shard_reads_per_s_max,
+      shard_reads_per_s_max_unshared: own.shard_reads_per_s_max,
+      directory_requests_per_s: shared.objects.find((object) => object.name === 'fleet')?.requestsPerS ?? 0,
+      coalesced_share: shared.coalesced_share,
+      full_snapshot_bytes: full.fullBytes,
+      delta_bytes_per_shard_read: own.delta_bytes_per_shard_read,
+      snapshot_bytes_per_isolate_refresh_shared: shared.snapshot_bytes_per_isolate_refresh,
+      snapshot_bytes_per_isolate_refresh_unshared: own.snapshot_bytes_per_isolate_refresh,
+    },
+    phases: { shared_copies: shared, own_reads: own },
+  };
+  console.log(flags.json ? JSON.stringify(report, null, 2) : report.headline);
+} finally {
+  await stack.stop();
+}
+
+function round(value: number | null): number | null {
+  return value === null || !Number.isFinite(value) ? null : Math.round(value * 100) / 100;
+}

@@ -1,0 +1,109 @@
+import { env, exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { errorEnvelopeSchema, tenantLimitsRecordSchema } from '../../shared/index.ts';
+import {
+  operatorAuthorization,
+  registerTenantCallers,
+  type TenantCallers,
+} from '../testing/tenant-callers.ts';
+import { DEFAULT_TIER_LIMITS } from './tier-limits.ts';
+
+let tenant: TenantCallers;
+let operator = '';
+beforeAll(async () => {
+  tenant = await registerTenantCallers(env, 'limited-tenant');
+  operator = await operatorAuthorization(env);
+});
+
+function limits(method: 'GET' | 'PUT', tenantId: string, body?: object) {
+  return exports.default.fetch(`http://edge.test/v1/admin/tenants/${tenantId}/limits`, {
+    method,
+    headers: { authorization: operator, 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+function generate() {
+  return exports.default.fetch('http://edge.test/v1/images/generations', {
+    method: 'POST',
+    headers: { authorization: tenant.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'a fox', model: 'no-such-model' }),
+  });
+}
+
+describe('admission by tenant', () => {
+  it('limits: a tenant starts on its tier defaults; an override applies, null goes back to the default', async () => {
+    const initial = tenantLimitsRecordSchema.parse(await (await limits('GET', tenant.tenantId)).json());
+    expect(initial.limits).toEqual(DEFAULT_TIER_LIMITS.paid);
+    const changed = await limits('PUT', tenant.tenantId, { concurrent_generations: 3 });
+    expect(changed.status).toBe(200);
+    const record = tenantLimitsRecordSchema.parse(await changed.json());
+    expect(record.limits.concurrent_generations).toBe(3);
+    expect(record.overrides).toEqual({
+      requests_per_minute: null,
+      images_per_minute: null,
+      concurrent_generations: 3,
+    });
+    const reset = tenantLimitsRecordSchema.parse(
+      await (await limits('PUT', tenant.tenantId, { concurrent_generations: null })).json(),
+    );
+    expect(reset.limits).toEqual(DEFAULT_TIER_LIMITS.paid);
+  });
+
+  it('limits: an unknown tenant is 404 and a malformed change 400, both in the envelope', async () => {
+    const unknown = await limits('GET', 'nobody-here');
+    expect([unknown.status, errorEnvelopeSchema.parse(await unknown.json()).error.code]).toEqual([
+      404,
+      'not_found',
+    ]);
+    const malformed = await limits('PUT', tenant.tenantId, { requests_per_minute: -3, surprise: true });
+    expect(malformed.status).toBe(400);
+    errorEnvelopeSchema.parse(await malformed.json());
+  });
+
+  it('admission: past its requests per minute a tenant gets 429 with Retry-After and RateLimit headers', async () => {
+    await limits('PUT', tenant.tenantId, { requests_per_minute: 2 });
+    const admitted = [await generate(), await generate()];
+    for (const response of admitted) {
+      expect(response.status).not.toBe(429);
+      expect(response.headers.get('ratelimit-policy')).toContain('"requests";q=2;w=60');
+      await response.arrayBuffer();
+    }
+    expect(admitted[1]?.headers.get('ratelimit')).toContain('"requests";r=0;');
+    const refused = await generate();
+    expect(refused.status).toBe(429);
+    const body = errorEnvelopeSchema.parse(await refused.json());
+    expect(body.error).toMatchObject({ code: 'rate_limited', type: 'rate_limit_error' });
+    expect(body.error.message).toContain('2 requests per minute');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+    expect(refused.headers.get('ratelimit')).toMatch(/"requests";r=0;t=\d+/);
+    await limits('PUT', tenant.tenantId, { requests_per_minute: null });
+  });
+
+  it('admission: concurrent generations hold a slot each until released; a lost release expires', async () => {
+    const limiter = env.LIMITS.getByName('tenant:slots-tenant');
+    await limiter.setOverrides({ concurrent_generations: 1 });
+    const defaults = DEFAULT_TIER_LIMITS.paid;
+    const first = await limiter.acquire({ defaults, images: 1, leaseMs: 60_000 });
+    expect(first.ok).toBe(true);
+    const second = await limiter.acquire({ defaults, images: 1, leaseMs: 60_000 });
+    expect(second).toMatchObject({ ok: false, limit: 'concurrency' });
+    if (first.ok && first.leaseId) await limiter.release(first.leaseId);
+    const third = await limiter.acquire({ defaults, images: 1, leaseMs: 1 });
+    expect(third.ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await limiter.acquire({ defaults, images: 1, leaseMs: 60_000 })).ok).toBe(true);
+    // An async job (no lease) is not held back by the slots.
+    expect((await limiter.acquire({ defaults, images: 1, leaseMs: null })).ok).toBe(true);
+  });
+
+  it('admission: images per minute count n, so one big request can exhaust them', async () => {
+    const limiter = env.LIMITS.getByName('tenant:images-tenant');
+    await limiter.setOverrides({ images_per_minute: 10 });
+    const defaults = DEFAULT_TIER_LIMITS.paid;
+    expect((await limiter.acquire({ defaults, images: 8, leaseMs: null })).ok).toBe(true);
+    const refused = await limiter.acquire({ defaults, images: 4, leaseMs: null });
+    expect(refused).toMatchObject({ ok: false, limit: 'images', remaining: { images: 2 } });
+  });
+});

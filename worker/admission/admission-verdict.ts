@@ -1,0 +1,21 @@
+import type { TenantLimits } from '../../shared/index.ts';
+
+/** Which limit a refusal hit. */
+export type LimitName = 'requests' | 'images' | 'concurrency';
+
+/** What is left of each limit after a decision, and when the rates' quotas are whole again. */
+export interface LimitUsage {
+  readonly limits: TenantLimits;
+  readonly remaining: { readonly requests: number; readonly images: number; readonly concurrency: number };
+  /** Ms until each rate's full quota is available again. */
+  readonly resetMs: { readonly requests: number; readonly images: number };
+}
+
+/** The tenant limiter's answer to one request. */
+export type AdmissionVerdict =
+  | (LimitUsage & {
+      readonly ok: true;
+      /** Hold on a concurrency slot, released when the generation ends; null when none was asked. */
+      readonly leaseId: string | null;
+    })
+  | (LimitUsage & { readonly ok: false; readonly limit: LimitName; readonly retryAfterMs: number });

@@ -1,0 +1,102 @@
+import { ApiError, type TenantLimits, type Tier } from '../../shared/index.ts';
+import type { AdmissionVerdict, LimitName, LimitUsage } from './admission-verdict.ts';
+import { IsolateFirstLine } from './isolate-first-line.ts';
+import { rateLimitHeaders } from './rate-limit-headers.ts';
+import type { AdmissionAsk, TenantLimiter } from './tenant-limiter.ts';
+
+/** What admission needs from the isolate. */
+export interface AdmissionServices {
+  /** The tenant's limiter object. */
+  readonly limiterFor: (tenantId: string) => DurableObjectStub<TenantLimiter>;
+  /** Each tier's default limits (config `TIER_LIMITS` over `DEFAULT_TIER_LIMITS`). */
+  readonly tierLimits: Readonly<Record<Tier, TenantLimits>>;
+  readonly now: () => number;
+}
+
+/** An admitted request: headers for its answer, and the slot to give back when it ends. */
+export interface Admitted {
+  readonly headers: Readonly<Record<string, string>>;
+  /** Frees its concurrency slot (best effort, idempotent; a lost release expires with the lease). */
+  release(): Promise<void>;
+}
+
+const LIMIT_WORDS: Record<LimitName, string> = {
+  requests: 'requests per minute',
+  images: 'images per minute',
+  concurrency: 'concurrent generations',
+};
+
+/**
+ * Admission by tenant: the isolate's first line (`IsolateFirstLine`), then the tenant's limiter
+ * (`TenantLimiter`), exact. Over a limit: `rate_limited` (429) with `Retry-After` and the
+ * `RateLimit-Policy` / `RateLimit` headers. A limiter that cannot be reached admits (logged):
+ * limits protect the fleet, and an outage of them must not become an outage of generation.
+ *
+ * @example
+ * const admitted = await deps.admission.admit({ id: 'acme', tier: 'paid' }, request.n, 60_000);
+ * try { … } finally { context.executionCtx.waitUntil(admitted.release()); }
+ */
+export class TenantAdmission {
+  readonly #services: AdmissionServices;
+  readonly #firstLine = new IsolateFirstLine();
+
+  constructor(services: AdmissionServices) {
+    this.#services = services;
+  }
+
+  /**
+   * Admits one request of `images` images, holding a concurrency slot for up to `leaseMs` (its
+   * deadline) when given; throws `rate_limited` otherwise.
+   */
+  async admit(
+    tenant: { readonly id: string; readonly tier: Tier },
+    images: number,
+    leaseMs: number | null,
+  ): Promise<Admitted> {
+    const { now } = this.#services;
+    const local = this.#firstLine.check(tenant.id, images, now());
+    if (local) throw refusal(local.limit, local.retryAfterMs, local.usage);
+    const ask: AdmissionAsk = { defaults: this.#services.tierLimits[tenant.tier], images, leaseMs };
+    let limiter: DurableObjectStub<TenantLimiter>;
+    let verdict: AdmissionVerdict;
+    try {
+      limiter = this.#services.limiterFor(tenant.id);
+      verdict = await limiter.acquire(ask);
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'tenant limiter unreachable; admitted',
+          tenant_id: tenant.id,
+          error: String(error),
+        }),
+      );
+      return { headers: {}, release: async () => undefined };
+    }
+    this.#firstLine.note(tenant.id, images, verdict, now());
+    if (!verdict.ok) throw refusal(verdict.limit, verdict.retryAfterMs, verdict);
+    const { leaseId } = verdict;
+    return {
+      headers: rateLimitHeaders(verdict),
+      release: async () => {
+        if (leaseId === null) return;
+        await limiter.release(leaseId).catch(() => undefined);
+      },
+    };
+  }
+}
+
+function refusal(limit: LimitName, retryAfterMs: number, usage: LimitUsage): ApiError {
+  const quota =
+    limit === 'requests'
+      ? usage.limits.requests_per_minute
+      : limit === 'images'
+        ? usage.limits.images_per_minute
+        : usage.limits.concurrent_generations;
+  return new ApiError('rate_limited', `over this tenant's limit of ${quota} ${LIMIT_WORDS[limit]}`, {
+    headers: {
+      ...rateLimitHeaders(usage),
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+    },
+  });
+}

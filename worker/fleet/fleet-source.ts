@@ -1,0 +1,129 @@
+import {
+  applyShardDelta,
+  mergeShards,
+  type ShardCursor,
+  type ShardDelta,
+  type ShardState,
+} from './fleet-delta.ts';
+import type { FleetSnapshot } from './fleet-records.ts';
+import type { OutcomeSummary } from './outcome-ledger.ts';
+import type { ShardedFleet } from './sharded-fleet.ts';
+import type { SharedShardCopies } from './shared-shard-copies.ts';
+
+/** The list of regions is read from the directory at most this often per isolate, ms. */
+export const REGIONS_MAX_AGE_MS = 3_000;
+
+/** What a {@link FleetSnapshotSource} reads from. */
+export interface FleetSourceOptions {
+  readonly fleet: ShardedFleet;
+  readonly now: () => number;
+  /** The isolate's outcome summary, taken on each refresh (`OutcomeLedger`). */
+  readonly summary?: () => OutcomeSummary;
+  /** Copies shared in this location (Cache API), or null. */
+  readonly shared: SharedShardCopies | null;
+}
+
+/** How an isolate's refreshes were served, and what they moved. */
+export interface SourceStats {
+  refreshes: number;
+  shardReads: number;
+  fullReads: number;
+  sharedHits: number;
+  /** JSON bytes of the shard answers, full and delta reads apart. */
+  fullBytes: number;
+  deltaBytes: number;
+}
+
+/**
+ * An isolate's copy of the fleet over region shards (docs/scaling.md): each refresh brings every
+ * shard's copy up to date with a delta ("changes since my version"), from a copy shared in this
+ * location when one is young enough, else from the shard (which answers a full read when it cannot
+ * answer a delta). The list of shards comes from the directory every {@link REGIONS_MAX_AGE_MS},
+ * shared in the location the same way.
+ */
+export class FleetSnapshotSource {
+  readonly #options: FleetSourceOptions;
+  readonly #shards = new Map<string, ShardState>();
+  readonly #summarised = new Set<string>();
+  #regions: { list: readonly string[]; at: number } | null = null;
+  readonly stats: SourceStats = {
+    refreshes: 0,
+    shardReads: 0,
+    fullReads: 0,
+    sharedHits: 0,
+    fullBytes: 0,
+    deltaBytes: 0,
+  };
+
+  constructor(options: FleetSourceOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * The fleet now. `fresh`: read every shard itself, not a shared copy (after this isolate wrote
+   * to the registry, it must see its own write).
+   */
+  async load(fresh = false): Promise<FleetSnapshot> {
+    const now = this.#options.now();
+    this.stats.refreshes += 1;
+    if (fresh || this.#regions === null || now - this.#regions.at > REGIONS_MAX_AGE_MS) {
+      this.#regions = { list: await this.#readRegions(fresh), at: now };
+    }
+    const regions = this.#regions.list;
+    for (const region of this.#shards.keys()) if (!regions.includes(region)) this.#shards.delete(region);
+    const summary = this.#options.summary?.();
+    const states = await Promise.all(regions.map((region) => this.#refresh(region, summary, fresh)));
+    return mergeShards(states, now);
+  }
+
+  /** The directory's list of regions, from a copy shared in this location when one is young enough. */
+  async #readRegions(fresh: boolean): Promise<readonly string[]> {
+    const shared = this.#options.shared;
+    const copy = fresh ? null : await shared?.readRegions(REGIONS_MAX_AGE_MS).catch(() => null);
+    if (copy) return copy;
+    const regions = await this.#options.fleet.regions();
+    await shared?.writeRegions(regions, REGIONS_MAX_AGE_MS).catch(() => undefined);
+    return regions;
+  }
+
+  async #refresh(region: string, summary: OutcomeSummary | undefined, fresh: boolean): Promise<ShardState> {
+    const held = this.#shards.get(region) ?? null;
+    const own = summary && this.#summaryFor(region, held, summary);
+    const shared = fresh ? null : await this.#options.shared?.read(region).catch(() => null);
+    const fromShared = shared ? applyShardDelta(held, shared) : null;
+    if (fromShared) {
+      this.stats.sharedHits += 1;
+      this.#shards.set(region, fromShared);
+      // The outcome summary still reaches the shard's reports on pulled pools.
+      if (own) await this.#options.fleet.shard(region).absorbOutcomes(own);
+      return fromShared;
+    }
+    const cursor: ShardCursor | null = held && { epoch: held.epoch, version: held.version };
+    const delta: ShardDelta = await this.#options.fleet.shard(region).changesSince(cursor, own);
+    const json = JSON.stringify(delta);
+    this.stats.shardReads += 1;
+    if (delta.since === null) {
+      this.stats.fullReads += 1;
+      this.stats.fullBytes += json.length;
+    } else {
+      this.stats.deltaBytes += json.length;
+    }
+    await this.#options.shared?.write(region, json).catch(() => undefined);
+    const next = applyShardDelta(held, delta) ?? applyShardDelta(null, delta);
+    if (next === null) throw new Error(`shard ${region} answered a delta from after the asked version`);
+    this.#shards.set(region, next);
+    return next;
+  }
+
+  /**
+   * The part of the isolate's summary about this shard's pools; undefined when there is none and
+   * none was sent before (an empty one clears what the shard holds from this isolate).
+   */
+  #summaryFor(region: string, held: ShardState | null, summary: OutcomeSummary): OutcomeSummary | undefined {
+    const pools = summary.pools.filter((outcome) => held?.entries.has(outcome.poolId));
+    if (pools.length === 0 && !this.#summarised.has(region)) return undefined;
+    if (pools.length === 0) this.#summarised.delete(region);
+    else this.#summarised.add(region);
+    return { isolateId: summary.isolateId, pools };
+  }
+}

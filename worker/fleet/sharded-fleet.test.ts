@@ -1,0 +1,103 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
+import { fleetRegistryOf } from './fleet-registry-stub.ts';
+import { FleetSnapshotSource } from './fleet-source.ts';
+import { SharedShardCopies } from './shared-shard-copies.ts';
+import { heartbeatKey } from './testing/signed-heartbeats.ts';
+
+async function heartbeat(poolId: string, token: string): Promise<number> {
+  const response = await exports.default.fetch(`http://edge.test/v1/pools/${poolId}/telemetry`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/jwt' },
+    body: token,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Two pools of one provider in two regions of their own, registered through the sharded registry. */
+async function twoRegions() {
+  const fleet = fleetRegistryOf(env);
+  const tag = crypto.randomUUID().slice(0, 8);
+  const provider = `provider-${tag}`;
+  await fleet.putProvider(providerInput({ id: provider }));
+  const key = await heartbeatKey();
+  const regions = { eu: `eu-${tag}`, us: `us-${tag}` };
+  const pools = { eu: `pool-eu-${tag}`, us: `pool-us-${tag}` };
+  for (const side of ['eu', 'us'] as const) {
+    const put = await fleet.putPool(
+      await poolInput({
+        id: pools[side],
+        provider_id: provider,
+        region: regions[side],
+        public_key: key.publicKey,
+      }),
+    );
+    expect(put.ok).toBe(true);
+  }
+  return { fleet, key, regions, pools, provider };
+}
+
+describe('fleet registry: region shards', () => {
+  it('shards: each pool lives in its region’s shard and its heartbeats land there', async () => {
+    const { fleet, key, regions, pools } = await twoRegions();
+    expect(await fleet.regions()).toEqual(expect.arrayContaining([regions.eu, regions.us]));
+    expect((await fleet.shard(regions.eu).listPools()).map((pool) => pool.id)).toEqual([pools.eu]);
+    const report = telemetryReport({ pool_id: pools.eu, timestamp: Date.now() });
+    expect(await heartbeat(pools.eu, await key.sign(pools.eu, report))).toBe(204);
+    const eu = await fleet.shard(regions.eu).snapshot();
+    expect(eu.pools[0]?.telemetry?.timestamp).toBe(report.timestamp);
+    const us = await fleet.shard(regions.us).snapshot();
+    expect(us.pools.map((entry) => [entry.pool.id, entry.telemetry])).toEqual([[pools.us, null]]);
+    // A heartbeat signed for one pool is refused for another, in any shard.
+    expect(await heartbeat(pools.us, await key.sign(pools.eu, report))).toBe(401);
+  });
+
+  it('shards: the merged snapshot, drains and removals read as one registry', async () => {
+    const { fleet, regions, pools, provider } = await twoRegions();
+    expect((await fleet.setDraining(pools.us, true)).ok).toBe(true);
+    const merged = await fleet.snapshot();
+    const ours = merged.pools.filter((entry) => entry.pool.provider_id === provider);
+    expect(ours.map((entry) => [entry.pool.id, entry.pool.draining])).toEqual([
+      [pools.eu, false],
+      [pools.us, true],
+    ]);
+    expect(await fleet.deleteProvider(provider)).toEqual({ ok: false, reason: 'has_pools' });
+    expect(await fleet.deletePool(pools.eu)).toEqual({ ok: true });
+    expect(await fleet.getPool(pools.eu)).toBeNull();
+    expect(await fleet.regions()).not.toContain(regions.eu);
+    expect(await fleet.deletePool(pools.us)).toEqual({ ok: true });
+    expect(await fleet.deleteProvider(provider)).toEqual({ ok: true });
+  });
+
+  it('shards: a pool moved to another region leaves its old shard and keeps its switches', async () => {
+    const { fleet, regions, pools, provider } = await twoRegions();
+    await fleet.setDraining(pools.eu, true);
+    const moved = await fleet.putPool(
+      await poolInput({ id: pools.eu, provider_id: provider, region: regions.us }),
+    );
+    expect(moved).toMatchObject({ ok: true, pool: { region: regions.us, draining: true } });
+    expect(await fleet.shard(regions.eu).getPool(pools.eu)).toBeNull();
+    expect((await fleet.getPool(pools.eu))?.region).toBe(regions.us);
+  });
+
+  it('shards: isolates in one location share a shard read through the Cache API', async () => {
+    const { fleet, regions, pools } = await twoRegions();
+    const now = () => Date.now();
+    const shared = new SharedShardCopies(await caches.open(`fleet-test-${crypto.randomUUID()}`), now);
+    const first = new FleetSnapshotSource({ fleet, now, shared });
+    const second = new FleetSnapshotSource({ fleet, now, shared });
+    const seen = await first.load();
+    expect(seen.pools.map((entry) => entry.pool.id)).toEqual(expect.arrayContaining([pools.eu, pools.us]));
+    expect(first.stats.shardReads).toBeGreaterThan(0);
+    const copied = await second.load();
+    expect(second.stats.sharedHits).toBeGreaterThan(0);
+    expect(copied.pools.map((entry) => entry.pool.id)).toEqual(seen.pools.map((entry) => entry.pool.id));
+    // After its own write an isolate reads past the shared copy.
+    await fleet.setDraining(pools.us, true);
+    const fresh = await second.load(true);
+    expect(fresh.pools.find((entry) => entry.pool.id === pools.us)?.pool.draining).toBe(true);
+    expect(regions.eu).not.toBe(regions.us);
+  });
+});
