@@ -1,15 +1,7 @@
-/** One registry object's load counters (`FleetRegistry.load`, worker/fleet/fleet-load.ts). */
-export interface RegistryLoad {
-  readonly reads: number;
-  readonly fullReads: number;
-  readonly deltaReads: number;
-  readonly reports: number;
-  readonly coalesced: number;
-  readonly fullReports: number;
-  readonly writes: number;
-  readonly refreshedRows: number;
-  readonly otherRequests: number;
-}
+import type { RegistryLoad as FleetRegistryLoad } from '../../worker/fleet/fleet-load.ts';
+
+/** One registry object's load counters, as its bench endpoint answers them. */
+type RegistryLoad = Omit<FleetRegistryLoad, 'since'>;
 
 /** Every object's counters, read at one moment. */
 export interface LoadSample {

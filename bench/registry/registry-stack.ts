@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
+import { EDGE_RESOURCE_BINDINGS } from '../../scripts/local-stack/edge-runtime.ts';
 import { bundleWorker } from '../../scripts/local-stack/worker-bundle.ts';
 import { loadOrCreateDevEdgeKey, mintDevOperatorToken } from '../../scripts/security/dev-credentials.ts';
 
@@ -36,16 +37,7 @@ export async function startRegistryStack(): Promise<RegistryStack> {
       compatibilityDate: '2026-08-15',
       host: '127.0.0.1',
       port: 0,
-      durableObjects: {
-        FLEET: { className: 'FleetRegistry', useSQLite: true },
-        TENANTS: { className: 'TenantDirectory', useSQLite: true },
-        JOBS: { className: 'JobObject', useSQLite: true },
-        WAITING: { className: 'WaitingRoom', useSQLite: true },
-        LIMITS: { className: 'TenantLimiter', useSQLite: true },
-      },
-      queueProducers: { JOB_QUEUE: 'spillway-jobs' },
-      queueConsumers: { 'spillway-jobs': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 } },
-      r2Buckets: { RESULTS: 'spillway-results' },
+      ...EDGE_RESOURCE_BINDINGS,
       bindings: {
         EDGE_SIGNING_KEY: edgeKey.secretJwk,
         TELEMETRY_TTL_MS: '5000',
