@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type BackendProtocol, backends, type ImageBackend, isBackendProtocol } from '../backends/index.ts';
 import { parseJsonBody } from '../shared/index.ts';
+import { SlotTurns } from './admission/slot-turns.ts';
 import { TenantAdmission } from './admission/tenant-admission.ts';
 import {
   type Authenticator,
@@ -90,6 +91,7 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
       now,
     }),
     retryBudget: new RetryBudget(),
+    turns: new SlotTurns(now),
     hedgeBudget: new RetryBudget({ ratio: HEDGE_RATIO, capacity: HEDGE_CAPACITY }),
     authenticator: new DirectoryAuthenticator({ edgeKeys, tenants: () => tenantDirectoryOf(env), now }),
     parseJson: parseJsonBody,

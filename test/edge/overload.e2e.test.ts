@@ -86,9 +86,10 @@ describe('overload (npm run bench:overload, quick parts)', () => {
       expect(all.filter((record) => record.badEnvelope)).toEqual([]);
       expect(paidRecords.map(summary)).toEqual(paidRecords.map(() => '200'));
       const freeRefused = freeRecords.filter((record) => record.outcome !== 200);
-      expect(freeRefused.length).toBeGreaterThan(0);
+      // Shed for want of room; a tenant over its 4 concurrent free generations may be told that.
+      expect(freeRefused.map(summary)).toContain('503 no_capacity');
       for (const record of freeRefused) {
-        expect(summary(record)).toBe('503 no_capacity');
+        expect(['503 no_capacity', '429 rate_limited']).toContain(summary(record));
         expect(Number(record.retryAfter)).toBeGreaterThanOrEqual(1);
       }
     },

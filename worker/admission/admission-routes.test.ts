@@ -98,6 +98,17 @@ describe('admission by tenant', () => {
     expect((await limiter.acquire({ defaults, images: 1, leaseMs: null })).ok).toBe(true);
   });
 
+  it('admission: a release riding on the next request frees its slot before that request is judged', async () => {
+    const limiter = env.LIMITS.getByName('tenant:ride-tenant');
+    await limiter.setOverrides({ concurrent_generations: 1 });
+    const defaults = DEFAULT_TIER_LIMITS.paid;
+    const first = await limiter.acquire({ defaults, images: 1, leaseMs: 60_000 });
+    if (!first.ok || !first.leaseId) throw new Error('first request refused');
+    expect((await limiter.acquire({ defaults, images: 1, leaseMs: 60_000 })).ok).toBe(false);
+    const next = await limiter.acquire({ defaults, images: 1, leaseMs: 60_000 }, [first.leaseId]);
+    expect(next).toMatchObject({ ok: true, remaining: { concurrency: 0 } });
+  });
+
   it('admission: images per minute count n, so one big request can exhaust them', async () => {
     const limiter = env.LIMITS.getByName('tenant:images-tenant');
     await limiter.setOverrides({ images_per_minute: 10 });

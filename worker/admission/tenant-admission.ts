@@ -20,6 +20,12 @@ export interface Admitted {
   release(): Promise<void>;
 }
 
+/**
+ * How long a released slot waits for the tenant's next request to carry it to the limiter, ms:
+ * short against a generation, so a tenant at its concurrency limit waits at most this much longer.
+ */
+const RELEASE_RIDE_MS = 25;
+
 const LIMIT_WORDS: Record<LimitName, string> = {
   requests: 'requests per minute',
   images: 'images per minute',
@@ -39,6 +45,8 @@ const LIMIT_WORDS: Record<LimitName, string> = {
 export class TenantAdmission {
   readonly #services: AdmissionServices;
   readonly #firstLine = new IsolateFirstLine();
+  /** Slots given back and not yet told to their tenant's limiter, by tenant. */
+  readonly #releases = new Map<string, string[]>();
 
   constructor(services: AdmissionServices) {
     this.#services = services;
@@ -57,12 +65,12 @@ export class TenantAdmission {
     const local = this.#firstLine.check(tenant.id, images, now());
     if (local) throw refusal(local.limit, local.retryAfterMs, local.usage);
     const ask: AdmissionAsk = { defaults: this.#services.tierLimits[tenant.tier], images, leaseMs };
-    let limiter: DurableObjectStub<TenantLimiter>;
     let verdict: AdmissionVerdict;
+    const released = this.#takeReleases(tenant.id);
     try {
-      limiter = this.#services.limiterFor(tenant.id);
-      verdict = await limiter.acquire(ask);
+      verdict = await this.#services.limiterFor(tenant.id).acquire(ask, released);
     } catch (error) {
+      this.#queueReleases(tenant.id, released);
       console.error(
         JSON.stringify({
           level: 'error',
@@ -78,11 +86,38 @@ export class TenantAdmission {
     const { leaseId } = verdict;
     return {
       headers: rateLimitHeaders(verdict),
-      release: async () => {
-        if (leaseId === null) return;
-        await limiter.release(leaseId).catch(() => undefined);
-      },
+      release: () => (leaseId === null ? Promise.resolve() : this.#release(tenant.id, leaseId)),
     };
+  }
+
+  /**
+   * Gives a slot back. It rides on the tenant's next request from this isolate if one comes within
+   * `RELEASE_RIDE_MS` (under load, most do: one limiter call per request instead of two); else it
+   * is sent, with any others waiting, from this request's own `waitUntil`. Each request awaits only
+   * its own calls: a Worker cannot wait on I/O another request started.
+   */
+  async #release(tenantId: string, leaseId: string): Promise<void> {
+    this.#queueReleases(tenantId, [leaseId]);
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_RIDE_MS));
+    if (!this.#releases.get(tenantId)?.includes(leaseId)) return;
+    const leaseIds = this.#takeReleases(tenantId);
+    await this.#services
+      .limiterFor(tenantId)
+      .release(leaseIds)
+      .catch(() => undefined);
+  }
+
+  #queueReleases(tenantId: string, leaseIds: readonly string[]): void {
+    if (leaseIds.length === 0) return;
+    const queued = this.#releases.get(tenantId);
+    if (queued) queued.push(...leaseIds);
+    else this.#releases.set(tenantId, [...leaseIds]);
+  }
+
+  #takeReleases(tenantId: string): string[] {
+    const queued = this.#releases.get(tenantId) ?? [];
+    this.#releases.delete(tenantId);
+    return queued;
   }
 }
 

@@ -56,8 +56,12 @@ export class TenantLimiter extends DurableObject<Env> {
     this.sql.exec(schema);
   }
 
-  /** Admits the request (taking its quota and, if asked, a slot) or says which limit refused it. */
-  async acquire(ask: AdmissionAsk): Promise<AdmissionVerdict> {
+  /**
+   * Admits the request (taking its quota and, if asked, a slot) or says which limit refused it,
+   * after freeing the `released` slots: an isolate's releases ride on its next request's call.
+   */
+  async acquire(ask: AdmissionAsk, released: readonly string[] = []): Promise<AdmissionVerdict> {
+    for (const leaseId of released) this.#leases.delete(leaseId);
     const now = Date.now();
     const limits = effectiveLimits(ask.defaults, this.#overrides());
     const inFlight = this.#inFlight(now);
@@ -92,9 +96,9 @@ export class TenantLimiter extends DurableObject<Env> {
     return { ok: true, leaseId, ...usage(true) };
   }
 
-  /** Frees a concurrency slot (idempotent). */
-  async release(leaseId: string): Promise<void> {
-    this.#leases.delete(leaseId);
+  /** Frees concurrency slots (idempotent). */
+  async release(leaseIds: string | readonly string[]): Promise<void> {
+    for (const leaseId of typeof leaseIds === 'string' ? [leaseIds] : leaseIds) this.#leases.delete(leaseId);
   }
 
   /** The operator's overrides of the tier defaults. */

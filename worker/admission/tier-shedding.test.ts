@@ -8,9 +8,9 @@ const at = (tier: 'free' | 'paid' | 'enterprise', predictedMs: number, remaining
 describe('tier shedding', () => {
   it('shedding: as the fleet fills, free is refused first, then paid; enterprise only at its deadline', () => {
     expect([at('free', 1_100), at('paid', 1_100), at('enterprise', 1_100)]).toEqual([null, null, null]);
-    expect(at('free', 1_400)).toEqual({ reason: 'tier', retryAfterSeconds: 1 });
+    expect(at('free', 1_400)).toEqual({ reason: 'tier', retryAfterSeconds: 1, maxWaitMs: 150 });
     expect(at('paid', 1_400)).toBeNull();
-    expect(at('paid', 4_500)).toEqual({ reason: 'tier', retryAfterSeconds: 3 });
+    expect(at('paid', 4_500)).toEqual({ reason: 'tier', retryAfterSeconds: 3, maxWaitMs: 375 });
     expect(at('enterprise', 40_000)).toBeNull();
   });
 
@@ -20,8 +20,29 @@ describe('tier shedding', () => {
   });
 
   it('shedding: a request that could not start before its deadline is refused in any tier', () => {
-    expect(at('enterprise', 12_000, 5_000)).toEqual({ reason: 'deadline', retryAfterSeconds: 6 });
+    expect(at('enterprise', 12_000, 5_000)).toEqual({
+      reason: 'deadline',
+      retryAfterSeconds: 6,
+      maxWaitMs: 0,
+    });
     // Starting in time is enough, even when finishing would not be: the pool enforces the deadline.
     expect(at('enterprise', 5_500, 5_000)).toBeNull();
+  });
+
+  it('shedding: time waited at the edge counts against the limit and shortens the wait left', () => {
+    const waited = (waitedMs: number, predictedMs = 1_000) =>
+      shedDecision({
+        tier: 'free',
+        predictedMs,
+        unloadedMs: 1_000,
+        remainingMs: 60_000,
+        slowdownLimits: limits,
+        waitedMs,
+      });
+    // An idle pool after a short wait: within 1.2x.
+    expect(waited(100)).toBeNull();
+    // The same pool after waiting past the slack: over the limit, and no wait left.
+    expect(waited(250)).toMatchObject({ reason: 'tier', maxWaitMs: 0 });
+    expect(waited(100, 1_400)).toMatchObject({ reason: 'tier', maxWaitMs: 50 });
   });
 });

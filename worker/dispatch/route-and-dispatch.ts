@@ -7,6 +7,7 @@ import {
   type Tier,
 } from '../../shared/index.ts';
 import type { AdmissionSettings } from '../admission/admission-settings.ts';
+import type { SlotTurns } from '../admission/slot-turns.ts';
 import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
@@ -26,13 +27,14 @@ import {
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
+import { admitInTurn } from './admit-in-turn.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import { upstreamOf } from './pool-upstream.ts';
 import { workByProtocol } from './protocol-work.ts';
 import type { RetryBudget } from './retry-budget.ts';
-import { shedOf } from './shedding.ts';
+import { admittance } from './shedding.ts';
 
 const TIER_PRIORITY: Record<Tier, Priority> = { free: 'low', paid: 'normal', enterprise: 'high' };
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2 };
@@ -53,6 +55,8 @@ export interface DispatchServices {
   readonly retryBudget: RetryBudget;
   /** Hedged copies of late requests this isolate may still send; null turns hedging off. */
   readonly hedgeBudget: RetryBudget | null;
+  /** Requests shed at their tier that wait for a freed slot, in fair turns. */
+  readonly turns: SlotTurns;
   /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
   signer(): Promise<DispatchSigner>;
   /**
@@ -149,30 +153,45 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     ...objectiveField(objectiveFor(policy, tenant.tier)),
   };
   // At most as many candidates as the dispatcher will call (3 attempts).
-  const ranked = pickPools(index, {
-    request: routingRequest,
-    observations: services.observations,
-    policy,
-    now,
-    random: services.random,
-  });
+  const rank = (at: number) =>
+    pickPools(index, {
+      request: routingRequest,
+      observations: services.observations,
+      policy,
+      now: at,
+      random: services.random,
+    });
+  const firstRanking = rank(now);
   // Decided over the pools this tenant may use, so a tenant learns nothing about models only
   // other providers or regions serve.
   const servable = (pool: PoolView) =>
     pool.models.includes(model) && tenantRestriction(pool, routingRequest) === null;
-  if (ranked.length === 0 && !poolViewsOf(snapshot).some(servable)) {
+  if (firstRanking.length === 0 && !poolViewsOf(snapshot).some(servable)) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
-  const shed = shedOf(
-    ranked,
-    routingRequest,
-    services,
-    index.fleet,
-    tenant.tier,
-    now,
-    input.deadlineAt - now,
-  );
-  if (shed) return { ok: false, error: shed, attempts: [] };
+  const judge = (at: number, ranked = rank(at)) =>
+    admittance(
+      ranked,
+      routingRequest,
+      services,
+      index.fleet,
+      tenant.tier,
+      at,
+      input.deadlineAt - at,
+      at - now,
+    );
+  // No room at its tier, or room a request ahead in line should have: it waits its turn a little.
+  const judged = await admitInTurn(services.turns, judge(now, firstRanking), {
+    tenantId: tenant.id,
+    tier: tenant.tier,
+    arrivedAt: now,
+    signal: input.signal,
+    judge,
+    now: services.now,
+  });
+  if (!judged.admitted) return { ok: false, error: judged.verdict.error, attempts: [] };
+  const ranked = judged.ranked;
+  services.turns.served(tenant.id, request.n);
   const entries = new Map<string, PoolSnapshotEntry>();
   const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
     const entry = snapshotEntry(snapshot, pool.poolId);
@@ -211,7 +230,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const { hedgeBudget } = services;
   services.retryBudget.earn();
   hedgeBudget?.earn();
-  const ends = new Map<string, () => void>();
+  const ends = new Map<string, (endedAt?: number) => void>();
   // The request as each candidate runs it: its own adapter's count of the work.
   const onPool = (poolId: string): RoutingRequest => {
     const protocol = entries.get(poolId)?.provider.protocol;
@@ -238,7 +257,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       onAttempt: (attempt) => {
         learnFromAttempt(services, attempt, onPool(attempt.poolId), input.waitUntil);
         if (attempt.load) services.observations.observeLoad(attempt.poolId, attempt.load, services.now());
-        ends.get(attempt.poolId)?.();
+        ends.get(attempt.poolId)?.(services.now());
+        services.turns.freed();
       },
       onStart: (poolId, candidate) => {
         const { work: poolWork, imageMegapixels: megapixels } = onPool(poolId);
@@ -285,7 +305,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       ...(input.signal ? { signal: input.signal } : {}),
     });
   } finally {
-    for (const end of ends.values()) end();
+    for (const end of ends.values()) end(services.now());
   }
 }
 

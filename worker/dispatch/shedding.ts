@@ -1,7 +1,7 @@
 import { BackendCallError } from '../../backends/index.ts';
 import type { Tier } from '../../shared/index.ts';
 import type { AdmissionSettings } from '../admission/admission-settings.ts';
-import { shedDecision } from '../admission/tier-shedding.ts';
+import { edgeWaitAllowanceMs, type Shed, shedDecision } from '../admission/tier-shedding.ts';
 import {
   expectedCompletionMs,
   type FleetContext,
@@ -17,12 +17,36 @@ export interface SheddingServices {
   readonly observations: LocalObservations;
 }
 
+/** A shed request: the refusal it gets, unless a slot frees for it within `maxWaitMs`. */
+export interface ShedVerdict {
+  readonly error: BackendCallError;
+  readonly maxWaitMs: number;
+}
+
+/** What the fleet can do for a request at its tier now. */
+export type Admittance =
+  | {
+      readonly admitted: true;
+      /** The ranking with the candidates that serve it within its tier's terms first. */
+      readonly ranked: readonly ScoredPool[];
+      /** How long it could still wait for a slot, should it give this one up (`SlotTurns`). */
+      readonly maxWaitMs: number;
+    }
+  | { readonly admitted: false; readonly verdict: ShedVerdict };
+
 /**
- * A request the fleet has no room for at its tier (`shedDecision`), judged on its best candidate,
- * as the retryable refusal a full pool gives: 503 with the drain time as `Retry-After` for a sync
- * request, a wait at the edge for a job.
+ * Whether any candidate can serve the request within its tier's terms (`shedDecision`: it starts
+ * before its deadline, and its slowdown there, over the same pool idle, is within the tier's
+ * limit); those that can go first, in rank order: an idle pool is room though a faster busy one
+ * ranks above it. Each pool is judged against its own idle time, not the fastest pool's: a pool
+ * that measured slow once would otherwise never be sent work again, so never measured again.
+ *
+ * When none can, the request gets the retryable refusal a full pool gives, judged on the candidate
+ * nearest to room: 503 with that pool's drain time as `Retry-After` for a sync request, a wait at
+ * the edge for a job; and it may first wait for a slot as long as any candidate allows.
+ * `waitedMs`: how long it already waited for one.
  */
-export function shedOf(
+export function admittance(
   ranked: readonly ScoredPool[],
   request: RoutingRequest,
   services: SheddingServices,
@@ -30,34 +54,57 @@ export function shedOf(
   tier: Tier,
   now: number,
   remainingMs: number,
-): BackendCallError | null {
-  const best = ranked.reduce<ScoredPool | undefined>(
-    (chosen, entry) => (chosen === undefined || entry.predictedMs < chosen.predictedMs ? entry : chosen),
-    undefined,
-  );
-  if (!best) return null;
-  // Judged on the load known to be there (`forecastArrivals: false`): a refusal is not undone by a
-  // faster pool, so it must not rest on arrivals only the forecast assumed.
-  const knownMs = expectedCompletionMs(best.pool, request, services.observations, fleet, now, {
-    forecastArrivals: false,
-  });
-  const shed = shedDecision({
-    tier,
-    predictedMs: Math.min(best.predictedMs, knownMs),
-    unloadedMs: unloadedCompletionMs(best.pool, request, services.observations, fleet),
-    remainingMs,
-    slowdownLimits: services.config.admission.slowdownLimits,
-  });
-  if (!shed) return null;
-  return new BackendCallError({
+  waitedMs = 0,
+): Admittance {
+  const within: ScoredPool[] = [];
+  const over: ScoredPool[] = [];
+  let nearest: Shed | null = null;
+  let longestWaitMs = 0;
+  let firstUnloadedMs = 0;
+  for (const entry of ranked) {
+    const unloadedMs = unloadedCompletionMs(entry.pool, request, services.observations, fleet);
+    firstUnloadedMs ||= unloadedMs;
+    // Judged on the load known to be there (`forecastArrivals: false`): a refusal is not undone
+    // by a faster pool, so it must not rest on arrivals only the forecast assumed.
+    const knownMs = expectedCompletionMs(entry.pool, request, services.observations, fleet, now, {
+      forecastArrivals: false,
+    });
+    const shed = shedDecision({
+      tier,
+      predictedMs: Math.min(entry.predictedMs, knownMs),
+      unloadedMs,
+      remainingMs,
+      slowdownLimits: services.config.admission.slowdownLimits,
+      waitedMs,
+    });
+    if (shed === null) {
+      within.push(entry);
+      continue;
+    }
+    over.push(entry);
+    longestWaitMs = Math.max(longestWaitMs, shed.maxWaitMs);
+    if (nearest === null || shed.retryAfterSeconds < nearest.retryAfterSeconds) nearest = shed;
+  }
+  if (within.length > 0 || nearest === null) {
+    const maxWaitMs = edgeWaitAllowanceMs({
+      tier,
+      unloadedMs: firstUnloadedMs,
+      remainingMs,
+      slowdownLimits: services.config.admission.slowdownLimits,
+      waitedMs,
+    });
+    return { admitted: true, ranked: [...within, ...over], maxWaitMs };
+  }
+  const error = new BackendCallError({
     message:
-      shed.reason === 'deadline'
+      nearest.reason === 'deadline'
         ? 'no pool could start this request before its deadline'
         : `the fleet is too busy for ${tier}-tier requests right now`,
     status: 503,
     code: 'shed',
     retryable: true,
     workStarted: false,
-    retryAfterSeconds: shed.retryAfterSeconds,
+    retryAfterSeconds: nearest.retryAfterSeconds,
   });
+  return { admitted: false, verdict: { error, maxWaitMs: longestWaitMs } };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ownLoad } from '../routing/pool-load.ts';
 import { IsolateObservations } from './local-observations.ts';
 
 describe('isolate observations', () => {
@@ -64,6 +65,21 @@ describe('isolate observations', () => {
     expect(observations.inFlightSends.get('pool-a')).toEqual([{ sentAt: 1_100, work: 0.26, images: 1 }]);
     small();
     expect(observations.inFlightSends.has('pool-a')).toBe(false);
+  });
+
+  it('observations: an ended send is kept a while, and leaves only the figures taken while it ran', () => {
+    const observations = new IsolateObservations();
+    const end = observations.begin('pool-a', 1_000, { work: 0.524, images: 1 });
+    const typical = { steps: 8, imageMegapixels: 0.0655 };
+    end(1_200);
+    expect(observations.inFlightSends.has('pool-a')).toBe(false);
+    // A figure taken at 1,100 counted it; one taken before it was sent or after it ended did not.
+    expect(ownLoad('pool-a', observations, 1_100, typical).departed).toEqual({ work: 0.524, images: 1 });
+    expect(ownLoad('pool-a', observations, 900, typical).departed).toEqual({ work: 0, images: 0 });
+    expect(ownLoad('pool-a', observations, 1_300, typical).departed).toEqual({ work: 0, images: 0 });
+    // Seconds later it is forgotten when the next send ends.
+    observations.begin('pool-a', 9_000, { work: 0.26, images: 1 })(9_100);
+    expect(observations.endedSends.get('pool-a')).toHaveLength(1);
   });
 
   it('observations: progress on a pool with nothing in flight is ignored', () => {

@@ -1,7 +1,11 @@
 import type { PiggybackedLoad } from '../../shared/index.ts';
-import type { InFlightSend, LocalObservations, PiggybackedFigures } from '../routing/index.ts';
+import type { EndedSend, InFlightSend, LocalObservations, PiggybackedFigures } from '../routing/index.ts';
 import { OutcomeLedger } from './outcome-ledger.ts';
 
+/** How long an ended send is kept: longer than any report takes to replace a figure, ms. */
+const ENDED_KEPT_MS = 5_000;
+/** Ended sends kept per pool at most (the newest). */
+const MAX_ENDED_KEPT = 256;
 /** How long a pool that refused a connection is skipped by this isolate. */
 const EJECTION_MS = 10_000;
 /** Weight of the newest sample in a pool's `networkMs` and `stepIntervalMs` (EWMAs). */
@@ -31,6 +35,8 @@ export class IsolateObservations implements LocalObservations {
   readonly inFlightSentAt = new Map<string, number[]>();
   /** The same requests with their work, per pool (those begun with a size). */
   readonly inFlightSends = new Map<string, InFlightSend[]>();
+  /** Sized requests that ended in the last few seconds, per pool, with when (`EndedSend`). */
+  readonly endedSends = new Map<string, EndedSend[]>();
   /**
    * Per pool with requests in flight, the latest event any of them brought. Only pools whose
    * calls stream events are tracked: an adapter that reports nothing must not look stalled.
@@ -45,15 +51,15 @@ export class IsolateObservations implements LocalObservations {
 
   /**
    * Counts a request sent to a pool at `now` (with its work where known); call the returned
-   * function when it ends.
+   * function when it ends (at `endedAt`, default now).
    */
-  begin(poolId: string, now: number = Date.now(), size?: SendSize): () => void {
+  begin(poolId: string, now: number = Date.now(), size?: SendSize): (endedAt?: number) => void {
     this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
     pushTo(this.inFlightSentAt, poolId, now);
     const send: InFlightSend | null = size ? { sentAt: now, ...size } : null;
     if (send) pushTo(this.inFlightSends, poolId, send);
     let ended = false;
-    return () => {
+    return (endedAt = Date.now()) => {
       if (ended) return;
       ended = true;
       const remaining = (this.inFlight.get(poolId) ?? 1) - 1;
@@ -63,8 +69,24 @@ export class IsolateObservations implements LocalObservations {
         this.lastProgressAt.delete(poolId);
       }
       removeFrom(this.inFlightSentAt, poolId, now);
-      if (send) removeFrom(this.inFlightSends, poolId, send);
+      if (send) {
+        removeFrom(this.inFlightSends, poolId, send);
+        this.#noteEnded(poolId, { ...send, endedAt });
+      }
     };
+  }
+
+  /**
+   * Keeps an ended send for as long as a figure taken while it ran may still be the newest: the
+   * figure counts it, and it has left the pool (`departed` in `ownLoad`).
+   */
+  #noteEnded(poolId: string, ended: EndedSend): void {
+    const list = (this.endedSends.get(poolId) ?? []).filter(
+      (entry) => entry.endedAt > ended.endedAt - ENDED_KEPT_MS,
+    );
+    list.push(ended);
+    if (list.length > MAX_ENDED_KEPT) list.splice(0, list.length - MAX_ENDED_KEPT);
+    this.endedSends.set(poolId, list);
   }
 
   /** Records load a pool reported on a response (work figures where the pool sends them). */

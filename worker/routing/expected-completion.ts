@@ -1,8 +1,15 @@
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
 import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
-import { imageWorkOf, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
+import { imageWorkOf, type Load, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
 import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
-import { type ImageWork, type PoolSpeed, requestOnPool, requestShape, serviceMs } from './work-model.ts';
+import {
+  drainPerMs,
+  type ImageWork,
+  type PoolSpeed,
+  requestOnPool,
+  requestShape,
+  serviceMs,
+} from './work-model.ts';
 
 /**
  * What a decision knows about the fleet as a whole (computed once per snapshot): the speed
@@ -35,9 +42,10 @@ export interface FleetContext extends SpeedFallbacks {
  * those sent before are already counted. The pool carries at least all of ours, whatever the
  * snapshot says (with one isolate that is the exact load).
  *
- * `forecastArrivals: false` keeps only the drain the forecast predicts since the figure, not the
- * arrivals it assumes other isolates sent: what the load is known to be at most. Shedding judges
- * on that, so an idle fleet never refuses work for arrivals that only the forecast saw.
+ * `forecastArrivals: false` moves the figure by the pool's own drain since it was taken
+ * (`drainedImagesSince`), with none of the arrivals the forecast assumes other isolates sent: what the
+ * load is known to be at most. Shedding judges on that, so an idle fleet never refuses work for
+ * arrivals that only the forecast saw, nor for work that has long finished.
  */
 export function expectedCompletionMs(
   pool: PoolView,
@@ -54,9 +62,16 @@ export function expectedCompletionMs(
     position === undefined
       ? 0
       : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
-  const moved = options.forecastArrivals === false ? Math.min(0, forecastMove) : forecastMove;
   const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);
-  const projected = Math.max(0, seen.images + moved / split.perWaitingImage);
+  // Our own requests in the figure that have ended since have left the pool, whatever else
+  // moved; on known load, so has what the pool drained by now (at least the one, at most both).
+  const projected =
+    options.forecastArrivals === false
+      ? Math.max(
+          0,
+          seen.images - Math.max(own.departed.images, drainedImagesSince(speed, seen, split, now - seen.at)),
+        )
+      : Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
   // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
   // 50-step 512 px request just sent makes a pool busier than a 4-step 64 px one.
   const mix = withOwnSends(split, projected, own.after);
@@ -68,6 +83,27 @@ export function expectedCompletionMs(
   const shape = requestShape(requestOnPool(request, pool), fleet.typical);
   const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
   return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime;
+}
+
+/** Sub-steps of `drainedSince`: the batch, and so the drain rate, shrinks as the work drains. */
+const DRAIN_STEPS = 8;
+
+/**
+ * Images the pool finished in `elapsedMs` since its figure, with nothing arriving: its own curve's
+ * throughput at the batch the remaining work makes. This, not the forecast's arrivals-minus-drain,
+ * is what the known load moved by: a pool in steady state has its forecast flat, so a stale figure
+ * (an image reported running on the answer that carried it) would stay in the load until the next
+ * report and refuse work on a pool that is idle.
+ */
+function drainedImagesSince(speed: PoolSpeed, seen: Load, split: ImageWork, elapsedMs: number): number {
+  if (!(elapsedMs > 0) || seen.images <= 0 || seen.work <= 0) return 0;
+  const perImage = seen.work / seen.images;
+  const stepMs = elapsedMs / DRAIN_STEPS;
+  let work = seen.work;
+  for (let step = 0; step < DRAIN_STEPS && work > 0; step++) {
+    work -= stepMs * drainPerMs(speed, Math.max(1, work / perImage), split.imageMegapixels);
+  }
+  return Math.min(seen.images, (seen.work - work) / perImage);
 }
 
 /**

@@ -107,6 +107,12 @@ export interface InFlightSend {
   readonly megapixels?: number;
 }
 
+/** A request of this isolate that ended, and when: figures taken while it ran still count it. */
+export interface EndedSend extends InFlightSend {
+  /** Epoch ms it ended (its answer arrived, or the call failed or was cancelled). */
+  readonly endedAt: number;
+}
+
 /** Load the isolate observed itself, fresher than the shared snapshot. */
 export interface LocalObservations {
   /** Requests this isolate has in flight per pool. */
@@ -134,6 +140,8 @@ export interface LocalObservations {
    * image of the model (`TypicalImage`).
    */
   readonly inFlightSends?: ReadonlyMap<string, readonly InFlightSend[]>;
+  /** This isolate's sized requests that ended lately, per pool (`EndedSend`). */
+  readonly endedSends?: ReadonlyMap<string, readonly EndedSend[]>;
   /**
    * Per pool, the latest sign of progress on any of this isolate's requests there: the send,
    * the acknowledgement, a queue-position change, a step `progress` event or a completion.

@@ -32,4 +32,34 @@ describe('prediction on known load (shedding)', () => {
     expect(forecastIdle).toBeGreaterThan(1.5 * known);
     expect(known).toBeCloseTo(unloadedCompletionMs(idle, request, noObservations, index.fleet), 6);
   });
+
+  it('known load: a figure that showed an image running drains on the pool’s own curve', () => {
+    // The answer that carried this figure counted its own image as running; two seconds later a
+    // pool that runs such an image in ~0.6 s has long finished it, though no report says so yet.
+    const busyThen = workPool('answered', { reportedAt: now - 5_000 });
+    const fleet = indexFleet([busyThen], 'tiny', policy);
+    const [view] = fleet.pools;
+    if (!view) throw new Error('no pool');
+    const figure = { queued: 0, running: 1, queuedWork: 0, runningWork: 20 * 0.262144 };
+    const observations = {
+      ...noObservations,
+      piggybacked: new Map([['answered', { ...figure, at: now - 2_000 }]]),
+    };
+    const unloaded = unloadedCompletionMs(view, request, observations, fleet.fleet);
+    const known = (at: number) =>
+      expectedCompletionMs(
+        view,
+        request,
+        { ...observations, piggybacked: new Map([['answered', { ...figure, at }]]) },
+        fleet.fleet,
+        now,
+        { forecastArrivals: false },
+      );
+    expect(known(now - 2_000)).toBeCloseTo(unloaded, 6);
+    // Half-way through it, the request still finds part of it ahead.
+    expect(known(now - 300)).toBeGreaterThan(unloaded);
+    expect(known(now - 300)).toBeLessThan(known(now));
+    // Just taken, the same figure is an image ahead: the request waits for it or shares its batch.
+    expect(known(now)).toBeGreaterThan(1.5 * unloaded);
+  });
 });

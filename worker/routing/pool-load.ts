@@ -94,16 +94,17 @@ export function seenLoad(
 }
 
 /**
- * This isolate's requests in flight at the pool: all of them, and those sent after `at` (which
- * the pool's figures taken at `at` cannot include). Without `inFlightSends`, a request counts as
- * one typical image.
+ * This isolate's requests in flight at the pool: all of them, those sent after `at` (which the
+ * pool's figures taken at `at` cannot include), and those in the figures that have ended since
+ * (`departed`: they left the pool after the figures were taken). Without
+ * `inFlightSends`, a request counts as one typical image.
  */
 export function ownLoad(
   poolId: string,
   observations: LocalObservations,
   at: number,
   typical: TypicalImage,
-): { readonly all: Load; readonly after: OwnSends } {
+): { readonly all: Load; readonly after: OwnSends; readonly departed: Load } {
   const sends = observations.inFlightSends?.get(poolId);
   if (sends !== undefined) {
     let work = 0;
@@ -117,7 +118,7 @@ export function ownLoad(
       after.images += send.images;
       after.megapixels += send.megapixels ?? send.images * typical.imageMegapixels;
     }
-    return { all: { work, images }, after };
+    return { all: { work, images }, after, departed: departedSince(poolId, observations, at) };
   }
   const typicalWork = typical.steps * typical.imageMegapixels;
   const count = observations.inFlight.get(poolId) ?? 0;
@@ -130,7 +131,20 @@ export function ownLoad(
   return {
     all: { work: count * typicalWork, images: count },
     after: { work: after * typicalWork, images: after, megapixels: after * typical.imageMegapixels },
+    departed: departedSince(poolId, observations, at),
   };
+}
+
+/** This isolate's requests that were at the pool at `at` and have ended since. */
+function departedSince(poolId: string, observations: LocalObservations, at: number): Load {
+  let work = 0;
+  let images = 0;
+  for (const send of observations.endedSends?.get(poolId) ?? []) {
+    if (send.sentAt > at || send.endedAt <= at) continue;
+    work += send.work;
+    images += send.images;
+  }
+  return { work, images };
 }
 
 /** This isolate's sends a pool's figures do not include yet: their work, images and megapixels. */

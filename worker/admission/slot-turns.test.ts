@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { SlotTurns } from './slot-turns.ts';
+
+/** A waiter that waits long (the test frees or aborts it), and what it was told. */
+function waiter(turns: SlotTurns, tenantId: string, tier: 'free' | 'paid' | 'enterprise', since = 0) {
+  const abort = new AbortController();
+  let turn: boolean | null = null;
+  const done = turns
+    .wait({ tenantId, tier, maxWaitMs: 60_000, since, signal: abort.signal })
+    .then((given) => {
+      turn = given;
+    });
+  return { abort: () => abort.abort(), done, told: () => turn };
+}
+
+describe('slot turns', () => {
+  it('turns: a freed slot goes to the highest tier, then the tenant served least lately, then the oldest', async () => {
+    let now = 1_000;
+    const turns = new SlotTurns(() => now);
+    turns.served('busy', 5);
+    turns.served('quiet', 1);
+    const free = waiter(turns, 'quiet', 'free', 1);
+    const busy = waiter(turns, 'busy', 'paid', 2);
+    const quietOld = waiter(turns, 'quiet', 'paid', 3);
+    const quietNew = waiter(turns, 'quiet', 'paid', 4);
+    const order: string[] = [];
+    for (const [name, entry] of Object.entries({ free, busy, quietOld, quietNew }))
+      void entry.done.then(() => order.push(name));
+    for (let slot = 0; slot < 4; slot++) {
+      turns.freed();
+      await Promise.resolve();
+      now += 10;
+    }
+    await Promise.all([free.done, busy.done, quietOld.done, quietNew.done]);
+    expect(order).toEqual(['quietOld', 'quietNew', 'busy', 'free']);
+    expect([free.told(), busy.told(), quietOld.told(), quietNew.told()]).toEqual([true, true, true, true]);
+    expect(turns.waiting).toBe(0);
+  });
+
+  it('turns: a waiter is told no when its time is up or its client goes, and leaves the line', async () => {
+    const turns = new SlotTurns(() => 0);
+    expect(await turns.wait({ tenantId: 't', tier: 'free', maxWaitMs: 5 })).toBe(false);
+    expect(await turns.wait({ tenantId: 't', tier: 'free', maxWaitMs: 0 })).toBe(false);
+    const gone = waiter(turns, 't', 'free');
+    expect(turns.waiting).toBe(1);
+    gone.abort();
+    await gone.done;
+    expect(gone.told()).toBe(false);
+    expect(turns.waiting).toBe(0);
+    // Nobody waits: a freed slot is nobody's.
+    turns.freed();
+  });
+
+  it('turns: room goes first to a waiter that outranks, or a tenant refused lately and served less', async () => {
+    let now = 0;
+    const turns = new SlotTurns(() => now);
+    turns.served('big', 10);
+    turns.served('small', 1);
+    expect(turns.outranked('big', 'paid')).toBe(false);
+    const small = waiter(turns, 'small', 'paid');
+    expect(turns.outranked('big', 'paid')).toBe(true);
+    expect(turns.outranked('small', 'paid')).toBe(false);
+    // A higher tier is never outranked by a lower one's waiter.
+    expect(turns.outranked('big', 'enterprise')).toBe(false);
+    small.abort();
+    await small.done;
+    expect(turns.outranked('big', 'paid')).toBe(false);
+    turns.refused('small', 'paid');
+    expect(turns.outranked('big', 'paid')).toBe(true);
+    expect(turns.outranked('big', 'enterprise')).toBe(false);
+    // Refusals fade in about a second; service lately in about ten.
+    now += 3_000;
+    expect(turns.outranked('big', 'paid')).toBe(false);
+    expect(turns.servedLately('big')).toBeGreaterThan(7);
+    now += 30_000;
+    expect(turns.servedLately('big')).toBeLessThan(2);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { BackendCallError } from '../../backends/index.ts';
+import { SlotTurns } from '../admission/slot-turns.ts';
+import { admitInTurn } from './admit-in-turn.ts';
+import type { Admittance } from './shedding.ts';
+
+const refused = (maxWaitMs: number): Admittance => ({
+  admitted: false,
+  verdict: {
+    error: new BackendCallError({
+      message: 'full',
+      status: 503,
+      code: 'shed',
+      retryable: true,
+      workStarted: false,
+    }),
+    maxWaitMs,
+  },
+});
+const room = (maxWaitMs = 50): Admittance => ({ admitted: true, ranked: [], maxWaitMs });
+
+describe('admission in turn', () => {
+  it('turns: a request with no room waits, and is judged again when a slot is given to it', async () => {
+    const turns = new SlotTurns(() => 0);
+    const judged: Admittance[] = [room()];
+    const outcome = admitInTurn(turns, refused(60_000), {
+      tenantId: 't',
+      tier: 'paid',
+      arrivedAt: 0,
+      judge: () => judged.shift() ?? refused(0),
+      now: () => 0,
+    });
+    expect(turns.waiting).toBe(1);
+    turns.freed();
+    expect((await outcome).admitted).toBe(true);
+  });
+
+  it('turns: with no wait left it is refused, and its tenant counts as short of room', async () => {
+    const turns = new SlotTurns(() => 0);
+    turns.served('other', 5);
+    const outcome = await admitInTurn(turns, refused(0), {
+      tenantId: 't',
+      tier: 'free',
+      arrivedAt: 0,
+      judge: () => room(),
+      now: () => 0,
+    });
+    expect(outcome.admitted).toBe(false);
+    expect(turns.outranked('other', 'free')).toBe(true);
+  });
+
+  it('turns: room found while a less-served tenant waits is given to it; the newcomer waits its own turn', async () => {
+    const turns = new SlotTurns(() => 0);
+    turns.served('heavy', 10);
+    const light = turns.wait({ tenantId: 'light', tier: 'paid', maxWaitMs: 60_000 });
+    const heavy = admitInTurn(turns, room(60_000), {
+      tenantId: 'heavy',
+      tier: 'paid',
+      arrivedAt: 0,
+      judge: () => room(60_000),
+      now: () => 0,
+    });
+    expect(await light).toBe(true);
+    expect(turns.waiting).toBe(1);
+    turns.freed();
+    expect((await heavy).admitted).toBe(true);
+  });
+});

@@ -1,0 +1,52 @@
+import type { Tier } from '../../shared/index.ts';
+import type { SlotTurns } from '../admission/slot-turns.ts';
+import type { Admittance } from './shedding.ts';
+
+/** Who is asking, and what to judge it by. */
+export interface TurnRequest {
+  readonly tenantId: string;
+  readonly tier: Tier;
+  /** When the request arrived (epoch ms): its place among equals in the line. */
+  readonly arrivedAt: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Judges the request against the fleet as it is at `at` (`admittance`). */
+  readonly judge: (at: number) => Admittance;
+  readonly now: () => number;
+}
+
+/**
+ * Admits a request in its turn. One the fleet has no room for at its tier waits for a freed slot
+ * (`SlotTurns`) as long as its tier's slack allows, judged again each time it is given one; one
+ * that found room gives it to a waiter that outranks it (a higher tier, or a tenant served less
+ * lately) and waits its own turn the same way. After its wait it is judged once more: room then
+ * is its to take.
+ *
+ * @example
+ * const judged = await admitInTurn(deps.turns, first, { tenantId, tier, arrivedAt: now, judge, now: deps.now });
+ * if (!judged.admitted) return refuse(judged.verdict.error);
+ */
+export async function admitInTurn(
+  turns: SlotTurns,
+  first: Admittance,
+  request: TurnRequest,
+): Promise<Admittance> {
+  let judged = first;
+  for (;;) {
+    const yields = judged.admitted && turns.outranked(request.tenantId, request.tier);
+    if (judged.admitted && !yields) break;
+    const maxWaitMs = judged.admitted ? judged.maxWaitMs : judged.verdict.maxWaitMs;
+    if (!(maxWaitMs > 0)) break;
+    if (yields) turns.freed();
+    const turn = await turns.wait({
+      tenantId: request.tenantId,
+      tier: request.tier,
+      maxWaitMs,
+      since: request.arrivedAt,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    judged = request.judge(request.now());
+    if (!turn) break;
+  }
+  if (!judged.admitted) turns.refused(request.tenantId, request.tier);
+  return judged;
+}

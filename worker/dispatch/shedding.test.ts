@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { indexFleet } from '../routing/fleet-index.ts';
+import { noObservations } from '../routing/fleet-view.ts';
+import { expectedCompletionMs } from '../routing/index.ts';
+import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
+import { admittance } from './shedding.ts';
+
+// `busy` runs four images and is ranked first; `idle` runs none.
+const pools = [workPool('busy', { running: 4, runningWork: 4 * 20 * 0.262144 }), workPool('idle')];
+const index = indexFleet(pools, 'tiny', policy);
+const services = (limits: Record<string, number>) => ({
+  config: { admission: { slowdownLimits: limits } },
+  observations: noObservations,
+});
+const ranked = (order: readonly string[]) =>
+  order.map((poolId) => {
+    const pool = index.pools.find((entry) => entry.poolId === poolId);
+    if (!pool) throw new Error(`no pool ${poolId}`);
+    return { pool, predictedMs: expectedCompletionMs(pool, request, noObservations, index.fleet, now) };
+  });
+
+describe('admittance', () => {
+  it('shedding: an idle pool within the limit is room, and goes first, though a busy one ranks above it', () => {
+    const judged = admittance(
+      ranked(['busy', 'idle']),
+      request,
+      services({ paid: 1.4 }),
+      index.fleet,
+      'paid',
+      now,
+      60_000,
+    );
+    expect(judged.admitted).toBe(true);
+    if (!judged.admitted) return;
+    expect(judged.ranked.map((entry) => entry.pool.poolId)).toEqual(['idle', 'busy']);
+    // Should it give the room up, it could wait a share of its slack (0.75 x 0.4 x its idle time).
+    expect(judged.maxWaitMs).toBeGreaterThan(0);
+  });
+
+  it('shedding: with every candidate over the limit it is refused with Retry-After, and may wait for a slot', () => {
+    const judged = admittance(
+      ranked(['busy']),
+      request,
+      services({ paid: 1.4 }),
+      index.fleet,
+      'paid',
+      now,
+      60_000,
+    );
+    expect(judged.admitted).toBe(false);
+    if (judged.admitted) return;
+    expect(judged.verdict.error.status).toBe(503);
+    expect(judged.verdict.error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(judged.verdict.maxWaitMs).toBeGreaterThan(0);
+    // A tier without a limit queues behind the same batch.
+    expect(
+      admittance(ranked(['busy']), request, services({}), index.fleet, 'paid', now, 60_000).admitted,
+    ).toBe(true);
+  });
+
+  it('shedding: a request that could not start before its deadline is refused at once, in any tier', () => {
+    const judged = admittance(ranked(['busy']), request, services({}), index.fleet, 'enterprise', now, 1);
+    expect(judged.admitted).toBe(false);
+    if (judged.admitted) return;
+    expect(judged.verdict.maxWaitMs).toBe(0);
+    expect(judged.verdict.error.message).toContain('deadline');
+  });
+});
