@@ -23,16 +23,16 @@ describe('slot turns', () => {
     const busy = waiter(turns, 'busy', 'paid', 2);
     const quietOld = waiter(turns, 'quiet', 'paid', 3);
     const quietNew = waiter(turns, 'quiet', 'paid', 4);
-    const order: string[] = [];
-    for (const [name, entry] of Object.entries({ free, busy, quietOld, quietNew }))
-      void entry.done.then(() => order.push(name));
-    for (let slot = 0; slot < 4; slot++) {
+    // Each freed slot goes to the next in turn; the others keep waiting.
+    const inTurn = [quietOld, quietNew, busy, free];
+    for (const [position, next] of inTurn.entries()) {
       turns.freed();
-      await Promise.resolve();
+      await next.done;
+      expect(inTurn.map((entry) => entry.told())).toEqual(
+        inTurn.map((_, at) => (at <= position ? true : null)),
+      );
       now += 10;
     }
-    await Promise.all([free.done, busy.done, quietOld.done, quietNew.done]);
-    expect(order).toEqual(['quietOld', 'quietNew', 'busy', 'free']);
     expect([free.told(), busy.told(), quietOld.told(), quietNew.told()]).toEqual([true, true, true, true]);
     expect(turns.waiting).toBe(0);
   });

@@ -1,5 +1,7 @@
 import type { Tier } from '../../shared/index.ts';
 
+/** How often a waiter looks for its turn, ms: short against the slack it waits within. */
+const TURN_POLL_MS = 2;
 /** Half-life of a tenant's recent service, ms: long against a burst, short against a launch. */
 const SERVICE_HALF_LIFE_MS = 10_000;
 /** Half-life of a tenant's recent refusals, ms: it is short of room only while they are fresh. */
@@ -14,7 +16,8 @@ interface Waiter {
   readonly tenantId: string;
   readonly tier: Tier;
   readonly since: number;
-  readonly take: (turn: boolean) => void;
+  /** Set by `freed`: this waiter has the turn. */
+  given: boolean;
 }
 
 interface Served {
@@ -56,8 +59,13 @@ export class SlotTurns {
   /**
    * Waits for a freed slot to be given to this request (true), or until `maxWaitMs` pass or
    * `signal` aborts (false).
+   *
+   * The request watches for its turn on its own timer instead of being woken: in a Worker, a
+   * promise resolved from another request's handler runs its continuation there, and the woken
+   * request's I/O (its timers, its pool call) then fails as "I/O on behalf of a different request".
+   * So `freed` only marks the turn, and the request sees the mark within `TURN_POLL_MS`.
    */
-  wait(entry: {
+  async wait(entry: {
     readonly tenantId: string;
     readonly tier: Tier;
     readonly maxWaitMs: number;
@@ -65,22 +73,21 @@ export class SlotTurns {
     readonly signal?: AbortSignal;
   }): Promise<boolean> {
     const { tenantId, tier, maxWaitMs, signal } = entry;
-    if (!(maxWaitMs > 0) || signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | null = null;
-      const onAbort = () => settle(false);
-      const settle = (turn: boolean) => {
-        if (timer !== null) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const at = this.#waiters.indexOf(waiter);
-        if (at >= 0) this.#waiters.splice(at, 1);
-        resolve(turn);
-      };
-      const waiter: Waiter = { tenantId, tier, since: entry.since ?? this.#now(), take: settle };
-      this.#waiters.push(waiter);
-      timer = setTimeout(() => settle(false), maxWaitMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    if (!(maxWaitMs > 0) || signal?.aborted) return false;
+    const waiter: Waiter = { tenantId, tier, since: entry.since ?? this.#now(), given: false };
+    this.#waiters.push(waiter);
+    const until = performance.now() + maxWaitMs;
+    try {
+      for (;;) {
+        const left = until - performance.now();
+        if (waiter.given) return true;
+        if (left <= 0 || signal?.aborted) return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(TURN_POLL_MS, left)));
+      }
+    } finally {
+      const at = this.#waiters.indexOf(waiter);
+      if (at >= 0) this.#waiters.splice(at, 1);
+    }
   }
 
   /**
@@ -118,7 +125,9 @@ export class SlotTurns {
   /** A slot freed somewhere in the fleet: the next waiter in turn order is routed again. */
   freed(): void {
     const next = this.#next();
-    next?.take(true);
+    if (!next) return;
+    next.given = true;
+    this.#waiters.splice(this.#waiters.indexOf(next), 1);
   }
 
   /** Counts work this isolate sent for the tenant (its images), for the turn order. */
