@@ -1,0 +1,193 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OnnxDataType, OnnxGraphBuilder } from '../model/onnx-graph-builder.ts';
+import { tinyTokenizerFiles } from './tiny-tokenizer.ts';
+
+/**
+ * A Stable Diffusion pipeline in miniature, in the layout diffusers' ONNX pipelines and Optimum's
+ * exporter write (`model_index.json`, `text_encoder/`, `unet/`, `vae_decoder/`, `tokenizer/`,
+ * `scheduler/`), with their tensor names, dtypes and ranks: tiny channel counts and seeded
+ * weights, so the whole `--pipeline` path runs here on the CPU provider. It draws nothing a
+ * trained model would; it only has to behave like one to the code that serves it.
+ */
+export const TINY_PIPELINE = {
+  /** CLIP's context length, as SD's tokenizer pads to it. */
+  maxLength: 77,
+  hiddenSize: 32,
+  latentChannels: 4,
+  /** The VAE's downsampling (8 for SD). */
+  vaeScale: 8,
+  unetHidden: 32,
+  vaeHidden: 16,
+  scalingFactor: 0.18215,
+  weightSeed: 20261203,
+} as const;
+
+/** Names and dtypes of the exported graphs' tensors, as Optimum's SD export writes them. */
+export const SD_TENSORS = {
+  textEncoder: { input: 'input_ids', hidden: 'last_hidden_state', pooled: 'pooler_output' },
+  unet: { sample: 'sample', timestep: 'timestep', context: 'encoder_hidden_states', output: 'out_sample' },
+  vaeDecoder: { input: 'latent_sample', output: 'sample' },
+} as const;
+
+/** Options for the tiny pipeline's files (to test the loader on what real exports vary in). */
+export interface TinyPipelineOptions {
+  /** The UNet's `timestep` dtype: float (diffusers' export) or int64 (some Optimum versions). */
+  readonly timestepType?: 'float' | 'int64';
+  /** The scheduler config's class and spacing (Euler, trailing by default: SD-Turbo's). */
+  readonly scheduler?: Readonly<Record<string, unknown>>;
+}
+
+/** CLIP's text encoder in miniature: token and position embeddings, then a per-token nonlinearity. */
+export function buildTinyTextEncoder(vocabularySize: number): Uint8Array {
+  const { hiddenSize: hidden, maxLength } = TINY_PIPELINE;
+  const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed);
+  const ids = graph.input(SD_TENSORS.textEncoder.input, OnnxDataType.int32, ['batch', 'sequence']);
+  const tokens = graph.node('Gather', [graph.randomWeights([vocabularySize, hidden], 1), ids], { axis: 0 });
+  const positions = graph.randomWeights([maxLength, hidden], 0.5);
+  const states = graph.node('Tanh', [graph.node('Add', [tokens, positions])]);
+  graph.output(SD_TENSORS.textEncoder.hidden, states, OnnxDataType.float, ['batch', 'sequence', hidden]);
+  const pooled = graph.node('ReduceMean', [states], { axes: [1], keepdims: 0 });
+  graph.output(SD_TENSORS.textEncoder.pooled, pooled, OnnxDataType.float, ['batch', hidden]);
+  return graph.encode('tiny_clip_text_encoder');
+}
+
+/**
+ * The UNet in miniature: a noise estimate from the latent, the timestep and the text states. Every
+ * operation is per sample (1x1 convolutions instead of a MatMul over the batch), so an image's
+ * arithmetic does not depend on what shares its batch: batched and unbatched runs are identical.
+ */
+export function buildTinyUnet(timestepType: 'float' | 'int64' = 'float'): Uint8Array {
+  const { latentChannels: channels, unetHidden: hidden, hiddenSize } = TINY_PIPELINE;
+  const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed + 1);
+  const names = SD_TENSORS.unet;
+  const sample = graph.input(names.sample, OnnxDataType.float, ['batch', channels, 'height', 'width']);
+  const timestep = graph.input(
+    names.timestep,
+    timestepType === 'float' ? OnnxDataType.float : OnnxDataType.int64,
+    ['batch'],
+  );
+  const context = graph.input(names.context, OnnxDataType.float, ['batch', 'sequence', hiddenSize]);
+  // The mean over tokens as a depthwise convolution over [B, hidden, tokens, 1]: ReduceMean's
+  // kernels sum a batch of one in another order than a batch of several.
+  const { maxLength } = TINY_PIPELINE;
+  const byToken = graph.node('Unsqueeze', [
+    graph.node('Transpose', [context], { perm: [0, 2, 1] }),
+    graph.int64Constant([3]),
+  ]);
+  const meanKernel = new Float32Array(hiddenSize * maxLength).fill(1 / maxLength);
+  const text = graph.node('Conv', [byToken, graph.constant([hiddenSize, 1, maxLength, 1], meanKernel)], {
+    group: hiddenSize,
+  });
+  const textBias = graph.node('Conv', [
+    text,
+    graph.randomWeights([hidden, hiddenSize, 1, 1], 1 / Math.sqrt(hiddenSize)),
+  ]);
+  const time =
+    timestepType === 'float' ? timestep : graph.node('Cast', [timestep], { to: OnnxDataType.float });
+  const timeMap = graph.node('Unsqueeze', [
+    graph.node('Mul', [time, graph.constant([1], new Float32Array([1 / 1000]))]),
+    graph.int64Constant([1, 2, 3]),
+  ]);
+  const timeBias = graph.node('Conv', [timeMap, graph.randomWeights([hidden, 1, 1, 1], 1)]);
+  const body = graph.node('Tanh', [
+    graph.node('Add', [
+      graph.node('Add', [
+        graph.node('Conv', [
+          sample,
+          graph.randomWeights([hidden, channels, 1, 1], 0.5 / Math.sqrt(channels)),
+          graph.randomWeights([hidden], 0.1),
+        ]),
+        textBias,
+      ]),
+      timeBias,
+    ]),
+  ]);
+  const mixed = graph.node('Conv', [body, graph.randomWeights([hidden, 1, 3, 3], 1 / 3)], {
+    group: hidden,
+    pads: [1, 1, 1, 1],
+    kernel_shape: [3, 3],
+  });
+  const estimate = graph.node('Conv', [
+    graph.node('Tanh', [mixed]),
+    graph.randomWeights([channels, hidden, 1, 1], 1 / Math.sqrt(hidden)),
+  ]);
+  graph.output(names.output, estimate, OnnxDataType.float, ['batch', channels, 'height', 'width']);
+  return graph.encode('tiny_unet');
+}
+
+/** The VAE decoder in miniature: upsample by 8, a per-pixel sine network, RGB in [-1, 1], NCHW. */
+export function buildTinyVaeDecoder(): Uint8Array {
+  const { latentChannels: channels, vaeHidden: hidden, vaeScale: scale } = TINY_PIPELINE;
+  const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed + 2);
+  const latent = graph.input(SD_TENSORS.vaeDecoder.input, OnnxDataType.float, [
+    'batch',
+    channels,
+    'latent_height',
+    'latent_width',
+  ]);
+  const scales = graph.constant([4], new Float32Array([1, 1, scale, scale]));
+  const upsampled = graph.node('Resize', [latent, '', scales], { mode: 'linear' });
+  const features = graph.node('Sin', [
+    graph.node('Conv', [
+      upsampled,
+      graph.randomWeights([hidden, channels, 1, 1], 0.4),
+      graph.randomWeights([hidden], 1),
+    ]),
+  ]);
+  const rgb = graph.node('Tanh', [
+    graph.node('Conv', [features, graph.randomWeights([3, hidden, 1, 1], 1.5 / Math.sqrt(hidden))]),
+  ]);
+  graph.output(SD_TENSORS.vaeDecoder.output, rgb, OnnxDataType.float, ['batch', 3, 'height', 'width']);
+  return graph.encode('tiny_vae_decoder');
+}
+
+/**
+ * Writes the tiny pipeline to `folder` in the exported layout. The bytes depend only on the code
+ * and `options`.
+ */
+export async function writeTinyPipeline(folder: string, options: TinyPipelineOptions = {}): Promise<void> {
+  const tokenizer = tinyTokenizerFiles();
+  const files: Record<string, string | Uint8Array> = {
+    'model_index.json': json({
+      _class_name: 'OnnxStableDiffusionPipeline',
+      _diffusers_version: '0.31.0',
+      feature_extractor: [null, null],
+      safety_checker: [null, null],
+      scheduler: ['diffusers', 'EulerDiscreteScheduler'],
+      text_encoder: ['diffusers', 'OnnxRuntimeModel'],
+      tokenizer: ['transformers', 'CLIPTokenizer'],
+      unet: ['diffusers', 'OnnxRuntimeModel'],
+      vae_decoder: ['diffusers', 'OnnxRuntimeModel'],
+    }),
+    'scheduler/scheduler_config.json': json({
+      _class_name: 'EulerDiscreteScheduler',
+      num_train_timesteps: 1000,
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      prediction_type: 'epsilon',
+      timestep_spacing: 'trailing',
+      steps_offset: 1,
+      ...options.scheduler,
+    }),
+    'text_encoder/model.onnx': buildTinyTextEncoder(tokenizer.vocabularySize),
+    'unet/model.onnx': buildTinyUnet(options.timestepType),
+    'vae_decoder/model.onnx': buildTinyVaeDecoder(),
+    'vae_decoder/config.json': json({
+      _class_name: 'AutoencoderKL',
+      latent_channels: TINY_PIPELINE.latentChannels,
+      scaling_factor: TINY_PIPELINE.scalingFactor,
+    }),
+    ...Object.fromEntries(Object.entries(tokenizer.files).map(([name, text]) => [`tokenizer/${name}`, text])),
+  };
+  for (const [name, contents] of Object.entries(files)) {
+    const path = join(folder, name);
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, contents);
+  }
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
