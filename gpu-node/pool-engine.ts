@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ExecutionProvider } from '../shared/index.ts';
 import { engineParallelism, type GpuNodeConfig } from './config/gpu-node-config.ts';
 import { EnginePool } from './engine/engine-pool.ts';
-import type { ModelManifest } from './model/model-manifest.ts';
+import type { EngineModel } from './engine/engine-protocol.ts';
 import type { BatchEngine } from './scheduler/batch-engine.ts';
 
 /** What a pool needs from its inference engine: the scheduler's port, its provider, and shutdown. */
@@ -14,14 +14,14 @@ export interface PoolEngine extends BatchEngine {
 /** Starts the engine that serves `manifest`. */
 export type EngineStarter = (
   config: GpuNodeConfig,
-  manifest: ModelManifest,
+  manifest: EngineModel,
   logger: Logger,
 ) => Promise<PoolEngine>;
 
 /** The production engine: ONNX Runtime worker threads on the first provider that loads the model. */
 export async function startEnginePool(
   config: GpuNodeConfig,
-  manifest: ModelManifest,
+  manifest: EngineModel,
   logger: Logger,
 ): Promise<EnginePool> {
   const engine = await EnginePool.start({

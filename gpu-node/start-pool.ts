@@ -6,10 +6,12 @@ import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { ServedModel } from '../shared/index.ts';
 import type { GpuNodeConfig } from './config/gpu-node-config.ts';
+import type { EngineModel } from './engine/engine-protocol.ts';
 import { createPoolApp } from './http/app.ts';
 import type { PoolContext } from './http/pool-context.ts';
-import { loadModelManifest, type ModelManifest } from './model/model-manifest.ts';
+import { loadModelManifest } from './model/model-manifest.ts';
 import { writeTinyModel } from './model/tiny-model.ts';
+import { isPipelineModel, pipelineModel } from './pipeline/pipeline-model.ts';
 import { type EngineStarter, startEnginePool } from './pool-engine.ts';
 import { SEED_RANGE } from './scheduler/image-seed.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -52,10 +54,11 @@ export async function startPool(
   const servedModels: ServedModel[] = [
     {
       name: manifest.name,
-      sizes: manifest.sizes,
+      sizes: [...manifest.sizes],
       default_size: manifest.default_size,
       default_steps: manifest.default_steps,
       max_steps: manifest.max_steps,
+      ...(isPipelineModel(manifest) ? { options: ['negative_prompt', 'guidance_scale'] } : {}),
     },
   ];
   let heartbeat: HeartbeatClient | null = null;
@@ -171,7 +174,8 @@ export async function startPool(
   };
 }
 
-async function resolveManifest(config: GpuNodeConfig): Promise<ModelManifest> {
+async function resolveManifest(config: GpuNodeConfig): Promise<EngineModel> {
+  if (config.pipeline) return pipelineModel({ pipeline: config.pipeline, sizes: config.pipelineSizes ?? [] });
   if (config.modelManifest) return loadModelManifest(config.modelManifest);
   return writeTinyModel(join(resolve(config.modelDir), 'spillway-tiny'));
 }

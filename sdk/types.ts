@@ -46,6 +46,10 @@ export interface GenerationRequest {
   /** Seed of the first image; image i uses seed + i. */
   seed?: number;
   steps?: number;
+  /** What the image should not show (pipelines that use classifier-free guidance). */
+  negative_prompt?: string;
+  /** Classifier-free guidance scale, 0-30; the model's default when absent. */
+  guidance_scale?: number;
   priority?: 'low' | 'normal' | 'high';
   /** Time budget in milliseconds from when the server receives the request. */
   deadline_ms?: number;

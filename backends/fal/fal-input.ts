@@ -18,6 +18,8 @@ export interface FalInput {
  * | size     | `image_size: {width, height}`           |
  * | steps    | `num_inference_steps`                   |
  * | seed     | `seed`                                  |
+ * | negative_prompt | `negative_prompt`                |
+ * | guidance_scale  | `guidance_scale`                 |
  * | (always) | `output_format: 'png'`, `format: 'png'` |
  *
  * fal's apps name the file format `output_format` (FLUX) or `format` (fast-sdxl) and ignore
@@ -36,6 +38,8 @@ export function falInput(request: GenerationRequest): FalInput {
     ...(size ? { image_size: size } : {}),
     ...(request.steps === undefined ? {} : { num_inference_steps: request.steps }),
     ...(request.seed === undefined ? {} : { seed: request.seed }),
+    ...(request.negative_prompt === undefined ? {} : { negative_prompt: request.negative_prompt }),
+    ...(request.guidance_scale === undefined ? {} : { guidance_scale: request.guidance_scale }),
   };
   if (request.seed !== undefined && request.n > 1) {
     warnings.push('seed applies to the whole batch on fal: image i is not seed + i');
@@ -48,6 +52,8 @@ const PARAMS: Readonly<Record<string, string>> = {
   num_images: 'n',
   image_size: 'size',
   num_inference_steps: 'steps',
+  negative_prompt: 'negative_prompt',
+  guidance_scale: 'guidance_scale',
   seed: 'seed',
 };
 

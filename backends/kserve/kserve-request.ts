@@ -23,8 +23,8 @@ export function inferPath(model: string, version: string | undefined): string {
 
 /**
  * The inference request for `call`: the prompt as a one-element BYTES tensor and the generation
- * options (`n`, `steps`, `seed`, `width`, `height`) as request-level `parameters`, where the
- * served model (a Triton Python/ensemble model, a KServe predictor) reads them. Options with no
+ * options (`n`, `steps`, `seed`, `width`, `height`, `negative_prompt`, `guidance_scale`) as
+ * request-level `parameters`, where the served model (a Triton Python/ensemble model, a KServe predictor) reads them. Options with no
  * place in the protocol come back as warnings. Triton's `timeout` is added per call
  * ({@link withTritonTimeout}): joined callers share the body, not the budget.
  */
@@ -34,6 +34,8 @@ export function inferBody(call: BackendCall): { body: InferRequestBody; warnings
   const parameters: Record<string, string | number> = { n: request.n };
   if (request.steps !== undefined) parameters.steps = request.steps;
   if (request.seed !== undefined) parameters.seed = request.seed;
+  if (request.negative_prompt !== undefined) parameters.negative_prompt = request.negative_prompt;
+  if (request.guidance_scale !== undefined) parameters.guidance_scale = request.guidance_scale;
   if (width !== undefined && height !== undefined) Object.assign(parameters, { width, height });
   const warnings: string[] = [];
   for (const field of ['quality', 'style'] as const) {

@@ -33,6 +33,8 @@ export function openAiImagesBody(call: BackendCall): { body: OpenAiImagesBody; w
     warnings.push(`${field} is not an OpenAI Images parameter; the provider chose its own`);
   if (request.steps !== undefined) unsupported('steps');
   if (request.seed !== undefined) unsupported('seed');
+  if (request.negative_prompt !== undefined) unsupported('negative_prompt');
+  if (request.guidance_scale !== undefined) unsupported('guidance_scale');
   if (request.priority !== 'normal') {
     warnings.push(`priority ${request.priority} cannot be passed to an OpenAI Images provider`);
   }

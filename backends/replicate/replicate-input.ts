@@ -18,6 +18,8 @@ export interface ReplicateInput {
  * | size     | `width`, `height`           |
  * | steps    | `num_inference_steps`       |
  * | seed     | `seed`                      |
+ * | negative_prompt | `negative_prompt`    |
+ * | guidance_scale  | `guidance_scale`     |
  * | (always) | `output_format: 'png'`      |
  *
  * A model whose schema lacks one of these refuses it (422), which reaches the client as
@@ -34,6 +36,8 @@ export function replicateInput(request: GenerationRequest): ReplicateInput {
     ...(size ? { width: size.width, height: size.height } : {}),
     ...(request.steps === undefined ? {} : { num_inference_steps: request.steps }),
     ...(request.seed === undefined ? {} : { seed: request.seed }),
+    ...(request.negative_prompt === undefined ? {} : { negative_prompt: request.negative_prompt }),
+    ...(request.guidance_scale === undefined ? {} : { guidance_scale: request.guidance_scale }),
   };
   if (request.seed !== undefined && request.n > 1) {
     warnings.push('seed applies to the whole batch on replicate: image i is not seed + i');

@@ -13,6 +13,11 @@ const options: ReadonlyArray<[flags: string, description: string]> = [
   ['--max-batch-size <n>', `images per batch and worker (default ${gpuNodeDefaults.maxBatchSize})`],
   ['--max-queue-size <n>', `images that may wait for a slot (default ${gpuNodeDefaults.maxQueueSize})`],
   ['--model-manifest <file>', 'JSON manifest of a custom model (default: the built-in spillway-tiny)'],
+  [
+    '--pipeline <dir>',
+    'serve a Stable Diffusion ONNX export (diffusers/Optimum layout) as DIR or NAME=DIR, instead of the built-in model',
+  ],
+  ['--pipeline-sizes <list>', 'sizes the pipeline serves, comma-separated (default 512x512)'],
   ['--model-dir <dir>', `where the built-in model is written (default ${gpuNodeDefaults.modelDir})`],
   ['--edge-public-key <file>', "edge's public key (PEM, JWK or JWKS) that signs dispatch tokens"],
   ['--edge-jwks-url <url>', "edge's JWKS URL, instead of --edge-public-key"],

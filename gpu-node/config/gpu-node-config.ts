@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { executionProviders } from '../../shared/index.ts';
+import { executionProviders, imageSizeSchema } from '../../shared/index.ts';
 import { asymmetricAlgorithms } from '../security/key-material.ts';
 
 const commaList = <T extends z.ZodType>(item: T) =>
@@ -31,6 +31,8 @@ export const gpuNodeConfigSchema = z
     maxBatchSize: z.coerce.number().int().min(1).max(256),
     maxQueueSize: z.coerce.number().int().min(0).max(1_000_000),
     modelManifest: z.string().min(1).optional(),
+    pipeline: z.string().min(1).optional(),
+    pipelineSizes: commaList(imageSizeSchema).optional(),
     modelDir: z.string().min(1),
     edgePublicKey: z.string().min(1).optional(),
     edgeJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -63,6 +65,13 @@ export const gpuNodeConfigSchema = z
         path: ['edgePublicKey'],
         message:
           'give exactly one of --edge-public-key FILE or --edge-jwks-url URL (or --insecure-no-auth for local tests)',
+      });
+    }
+    if (config.pipeline && config.modelManifest) {
+      context.addIssue({
+        code: 'custom',
+        path: ['pipeline'],
+        message: 'give --pipeline DIR or --model-manifest FILE, not both',
       });
     }
     if (config.edgeUrl && !config.poolKey) {

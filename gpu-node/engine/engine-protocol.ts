@@ -1,10 +1,16 @@
 import type { ExecutionProvider } from '../../shared/index.ts';
 import type { ModelManifest } from '../model/model-manifest.ts';
+import type { PipelineModel } from '../pipeline/pipeline-model.ts';
+
+/** What an engine serves: a contract model (manifest) or a pipeline folder. */
+export type EngineModel = ModelManifest | PipelineModel;
 
 /** One image to generate: the unit the batcher schedules. */
 export interface SampleSpec {
   readonly sampleId: string;
   readonly prompt: string;
+  readonly negativePrompt?: string;
+  readonly guidanceScale?: number;
   readonly seed: number;
   readonly steps: number;
   readonly width: number;
@@ -15,7 +21,8 @@ export interface SampleSpec {
 
 /** What an engine worker is started with (its `workerData`). */
 export interface EngineWorkerData {
-  readonly manifest: ModelManifest;
+  /** The contract model's manifest, or a Stable Diffusion pipeline folder. */
+  readonly manifest: EngineModel;
   readonly providers: readonly ExecutionProvider[];
   readonly deviceId: number;
   readonly intraOpThreads: number;

@@ -3,6 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { imageMegapixels } from '../../shared/index.ts';
 import { parseSize } from '../model/model-manifest.ts';
+import { isPipelineModel } from '../pipeline/pipeline-model.ts';
+import { pipelineStepEngine } from '../pipeline/pipeline-step-engine.ts';
 import type {
   EngineWorkerData,
   FromEngineMessage,
@@ -12,7 +14,8 @@ import type {
 } from './engine-protocol.ts';
 import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
-import { type RunningSample, Sampler } from './sampler.ts';
+import { Sampler, sessionOptionsOf } from './sampler.ts';
+import { contractEngine, type EngineSample, type StepEngine } from './step-engine.ts';
 
 // Runs in a worker thread: session.run blocks the thread it runs on, so the HTTP thread never
 // calls it. The batch loop lives here, so a step needs no round trip to the main thread; jobs
@@ -39,24 +42,26 @@ try {
 const REPORT_INTERVAL_MS = 100;
 
 const inbox: ToEngineMessage[] = [];
-const running = new Map<string, RunningSample>();
+const running = new Map<string, EngineSample>();
 let looping = false;
 let pendingSteps: StepRecord[] = [];
 let lastReportAt = 0;
 
-const chosen = await createWithFirstWorkingProvider(settings.providers, (provider) =>
-  Sampler.create(settings.manifest, {
-    provider,
-    deviceId: settings.deviceId,
-    intraOpThreads: settings.intraOpThreads,
-  }),
+const chosen = await createWithFirstWorkingProvider(
+  settings.providers,
+  async (provider): Promise<StepEngine> => {
+    const session = { provider, deviceId: settings.deviceId, intraOpThreads: settings.intraOpThreads };
+    const model = settings.manifest;
+    if (isPipelineModel(model)) return pipelineStepEngine(model, sessionOptionsOf(session));
+    return contractEngine(await Sampler.create(model, session));
+  },
 );
 if (!('session' in chosen)) {
   post({ type: 'init-failed', attempts: chosen.attempts });
   process.exit(1);
 }
-const sampler = chosen.session;
-await warmUp(sampler);
+const engine = chosen.session;
+await warmUp(engine);
 post({ type: 'ready', provider: chosen.provider, attempts: chosen.attempts });
 
 port.on('message', (message: ToEngineMessage) => {
@@ -68,10 +73,10 @@ async function runLoop(): Promise<void> {
   looping = true;
   try {
     for (;;) {
-      applyInbox();
+      await applyInbox();
       if (running.size === 0) return;
       await stepAll();
-      applyInbox();
+      await applyInbox();
       await finishCompleted();
     }
   } finally {
@@ -79,10 +84,18 @@ async function runLoop(): Promise<void> {
   }
 }
 
-function applyInbox(): void {
+async function applyInbox(): Promise<void> {
   for (let message = inbox.shift(); message; message = inbox.shift()) {
     if (message.type === 'join') {
-      for (const spec of message.samples) running.set(spec.sampleId, sampler.start(spec, performance.now()));
+      try {
+        for (const sample of await engine.start(message.samples, performance.now())) {
+          running.set(sample.spec.sampleId, sample);
+        }
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        for (const spec of message.samples)
+          post({ type: 'failed', sampleId: spec.sampleId, message: reason });
+      }
     } else {
       const canceled = message.sampleIds.filter((sampleId) => running.delete(sampleId));
       post({ type: 'canceled', sampleIds: canceled });
@@ -92,11 +105,11 @@ function applyInbox(): void {
 
 async function stepAll(): Promise<void> {
   const started = performance.now();
-  const pending: RunningSample[] = [];
+  const pending: EngineSample[] = [];
   for (const sample of running.values()) if (sample.step < sample.spec.steps) pending.push(sample);
-  for (const group of groupByShape(pending)) {
+  for (const group of groupBy(pending, (sample) => engine.stepKey(sample))) {
     try {
-      await sampler.step(group);
+      await engine.step(group);
     } catch (error) {
       failAll(group, error);
     }
@@ -123,9 +136,9 @@ async function stepAll(): Promise<void> {
 
 async function finishCompleted(): Promise<void> {
   const completed = [...running.values()].filter((sample) => sample.step >= sample.spec.steps);
-  for (const group of groupByShape(completed)) {
+  for (const group of groupBy(completed, ({ spec }) => `${spec.width}x${spec.height}`)) {
     try {
-      const images = await sampler.decode(group);
+      const images = await engine.decode(group);
       group.forEach((sample, index) => {
         const pixels = images[index];
         if (!pixels || !running.delete(sample.spec.sampleId)) return;
@@ -140,7 +153,7 @@ async function finishCompleted(): Promise<void> {
   }
 }
 
-function failAll(samples: readonly RunningSample[], error: unknown): void {
+function failAll(samples: readonly EngineSample[], error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   for (const sample of samples) {
     if (running.delete(sample.spec.sampleId))
@@ -148,21 +161,24 @@ function failAll(samples: readonly RunningSample[], error: unknown): void {
   }
 }
 
-function toProgress(sample: RunningSample) {
+function toProgress(sample: EngineSample) {
   return { sampleId: sample.spec.sampleId, step: sample.step };
 }
 
 // The same measure as the scheduler's work accounting (shared/work.ts), so curve and work agree.
-function batchMegapixels(samples: readonly RunningSample[]): number {
+function batchMegapixels(samples: readonly EngineSample[]): number {
   let megapixels = 0;
   for (const { spec } of samples) megapixels += imageMegapixels(`${spec.width}x${spec.height}`);
   return megapixels;
 }
 
-function groupByShape(samples: readonly RunningSample[]): RunningSample[][] {
-  const groups = new Map<string, RunningSample[]>();
+function groupBy(
+  samples: readonly EngineSample[],
+  keyOf: (sample: EngineSample) => string,
+): EngineSample[][] {
+  const groups = new Map<string, EngineSample[]>();
   for (const sample of samples) {
-    const key = `${sample.spec.width}x${sample.spec.height}`;
+    const key = keyOf(sample);
     const group = groups.get(key);
     if (group) group.push(sample);
     else groups.set(key, [sample]);
@@ -172,11 +188,12 @@ function groupByShape(samples: readonly RunningSample[]): RunningSample[][] {
 
 // GPU providers compile kernels (TensorRT: whole engines) on first use of a shape; pay that at
 // boot, not on the first customer's request.
-async function warmUp(warmSampler: Sampler): Promise<void> {
+async function warmUp(warmEngine: StepEngine): Promise<void> {
   const [width, height] = parseSize(settings.manifest.sizes[0] ?? settings.manifest.default_size);
   for (const batchSize of settings.warmupBatchSizes) {
-    const samples = Array.from({ length: batchSize }, (_, index): RunningSample => {
-      const spec: SampleSpec = {
+    const specs = Array.from(
+      { length: batchSize },
+      (_, index): SampleSpec => ({
         sampleId: `warmup-${index}`,
         prompt: 'warm up',
         seed: index,
@@ -184,10 +201,10 @@ async function warmUp(warmSampler: Sampler): Promise<void> {
         width,
         height,
         streamProgress: false,
-      };
-      return warmSampler.start(spec, performance.now());
-    });
-    await warmSampler.step(samples);
-    await warmSampler.decode(samples);
+      }),
+    );
+    const samples = await warmEngine.start(specs, performance.now());
+    await warmEngine.step(samples);
+    await warmEngine.decode(samples);
   }
 }

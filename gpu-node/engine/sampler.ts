@@ -41,15 +41,7 @@ export class Sampler {
 
   /** Creates both sessions on one provider; throws if the provider cannot load. */
   static async create(manifest: ModelManifest, settings: SessionSettings): Promise<Sampler> {
-    const provider =
-      settings.provider === 'cpu' ? 'cpu' : { name: settings.provider, deviceId: settings.deviceId };
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: [provider],
-      intraOpNumThreads: settings.intraOpThreads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-    };
+    const options = sessionOptionsOf(settings);
     const denoiser = await ort.InferenceSession.create(manifest.denoiser.path, options);
     try {
       const decoder = await ort.InferenceSession.create(manifest.decoder.path, options);
@@ -156,6 +148,19 @@ export class Sampler {
   async release(): Promise<void> {
     await Promise.all([this.#denoiser.release(), this.#decoder.release()]);
   }
+}
+
+/** ONNX Runtime session options for one provider, as every model's sessions use them. */
+export function sessionOptionsOf(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  const provider =
+    settings.provider === 'cpu' ? 'cpu' : { name: settings.provider, deviceId: settings.deviceId };
+  return {
+    executionProviders: [provider],
+    intraOpNumThreads: settings.intraOpThreads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
 }
 
 /** Refuses a model whose tensors are not the ones its manifest names, before any request. */

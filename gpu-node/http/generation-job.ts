@@ -7,6 +7,8 @@ import type { PoolContext } from './pool-context.ts';
 
 /** OpenAI options a pool accepts but cannot honour; reported back as warnings. */
 const ignoredOptions = ['quality', 'style'] as const;
+/** Options only models that guide honour (pipelines; not the built-in contract model). */
+const guidanceOptions = ['negative_prompt', 'guidance_scale'] as const;
 
 /** Who submits a job and how it is watched. */
 export interface JobSubmission {
@@ -50,6 +52,7 @@ export function toJobSpec(
       param: 'steps',
     });
   }
+  const guides = manifest.default_guidance_scale !== undefined;
   const [width, height] = parseSize(size);
   const now = pool.now();
   const spec: JobSpec = {
@@ -57,6 +60,8 @@ export function toJobSpec(
     owner: submission.owner,
     model: modelName,
     prompt: request.prompt,
+    ...(guides && request.negative_prompt !== undefined ? { negativePrompt: request.negative_prompt } : {}),
+    ...(guides ? { guidanceScale: request.guidance_scale ?? manifest.default_guidance_scale } : {}),
     count: request.n,
     firstSeed: request.seed ?? pool.randomSeed(),
     steps,
@@ -67,7 +72,8 @@ export function toJobSpec(
     fingerprint: fingerprint(request),
     streamProgress: submission.streamProgress,
   };
-  const warnings = ignoredOptions
+  const ignored = guides ? ignoredOptions : [...ignoredOptions, ...guidanceOptions];
+  const warnings = ignored
     .filter((option) => request[option] !== undefined)
     .map((option) => `${option} is not supported by ${modelName} and was ignored`);
   return { spec, warnings, size };

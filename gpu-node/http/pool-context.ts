@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ExecutionProvider, ServedModel, TelemetryReport } from '../../shared/index.ts';
-import type { ModelManifest } from '../model/model-manifest.ts';
+import type { ModelOffer } from '../model/model-manifest.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { EdgeTokenVerifier } from '../security/edge-token-verifier.ts';
 import type { PoolMetrics } from '../telemetry/metrics.ts';
@@ -10,7 +10,7 @@ export interface PoolContext {
   readonly poolId: string;
   readonly version: string;
   readonly provider: ExecutionProvider;
-  readonly manifests: ReadonlyMap<string, ModelManifest>;
+  readonly manifests: ReadonlyMap<string, ModelOffer>;
   readonly servedModels: readonly ServedModel[];
   readonly defaultModel: string;
   readonly scheduler: Scheduler;

@@ -52,6 +52,17 @@ export const modelManifestSchema = z
 /** A validated model manifest with absolute model paths. */
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
+/** What the HTTP layer checks a request against: a served model's sizes, steps and guidance. */
+export interface ModelOffer {
+  readonly name: string;
+  readonly sizes: readonly string[];
+  readonly default_size: string;
+  readonly default_steps: number;
+  readonly max_steps: number;
+  /** The guidance scale when a request names none; absent for models that do not guide. */
+  readonly default_guidance_scale?: number;
+}
+
 /** Splits `"WxH"` into `[width, height]`. */
 export function parseSize(size: string): [number, number] {
   const [width, height] = size.split('x').map(Number);

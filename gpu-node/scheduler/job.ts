@@ -16,6 +16,9 @@ export interface JobSpec {
   readonly owner: JobOwner;
   readonly model: string;
   readonly prompt: string;
+  /** Guidance terms for pipelines that guide (absent: none, and the model's default scale). */
+  readonly negativePrompt?: string;
+  readonly guidanceScale?: number;
   readonly count: number;
   readonly firstSeed: number;
   readonly steps: number;
@@ -117,6 +120,8 @@ export class Job {
     return {
       sampleId: this.sampleId(index),
       prompt: spec.prompt,
+      ...(spec.negativePrompt === undefined ? {} : { negativePrompt: spec.negativePrompt }),
+      ...(spec.guidanceScale === undefined ? {} : { guidanceScale: spec.guidanceScale }),
       seed: imageSeed(spec.firstSeed, index),
       steps: spec.steps,
       width: spec.width,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
 import { type GpuNodeConfig, parseGpuNodeConfig } from '../config/gpu-node-config.ts';
-import type { ModelManifest } from '../model/model-manifest.ts';
+import type { EngineModel } from '../engine/engine-protocol.ts';
 import { type EngineStarter, type PoolEngine, startEnginePool } from '../pool-engine.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { type RunningPool, startPool } from '../start-pool.ts';
@@ -55,7 +55,7 @@ export async function startFakeEngine(config: GpuNodeConfig): Promise<FakeBatchE
 /** The real ONNX Runtime engine behind a {@link HeldEngine} that holds from the start. */
 export async function startHeldEnginePool(
   config: GpuNodeConfig,
-  manifest: ModelManifest,
+  manifest: EngineModel,
   logger: Logger,
 ): Promise<HeldEngine> {
   return new HeldEngine(await startEnginePool(config, manifest, logger));

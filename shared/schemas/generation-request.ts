@@ -38,6 +38,21 @@ export const generationRequestSchema = z.object({
     .max(200)
     .optional()
     .describe('Sampler steps; the model default when absent.'),
+  negative_prompt: z
+    .string()
+    .max(4000)
+    .optional()
+    .describe(
+      'What the image should not show (the unconditional half of guidance); pipelines that guide only.',
+    ),
+  guidance_scale: z
+    .number()
+    .min(0)
+    .max(30)
+    .optional()
+    .describe(
+      'Classifier-free guidance scale; at 1 or below the prompt alone steers. The model default when absent.',
+    ),
   priority: z.enum(priorities).default('normal'),
   deadline_ms: z
     .number()

@@ -11,6 +11,11 @@ export const servedModelSchema = z.object({
   default_size: imageSizeSchema,
   default_steps: z.number().int().positive(),
   max_steps: z.number().int().positive(),
+  /**
+   * Request options the model honours beyond prompt, size, steps and seed (`negative_prompt`,
+   * `guidance_scale` for pipelines that guide). Absent: none.
+   */
+  options: z.array(z.string().max(64)).max(32).optional(),
 });
 
 /** One GPU as nvidia-smi / NVML reports it. */

@@ -1,0 +1,44 @@
+import type { SampleSpec } from './engine-protocol.ts';
+import type { RunningSample, Sampler } from './sampler.ts';
+
+/** An image an engine is denoising, as the worker's batch loop sees it. */
+export interface EngineSample {
+  readonly spec: SampleSpec;
+  /** Steps done. */
+  readonly step: number;
+  readonly startedAt: number;
+}
+
+/**
+ * What the engine worker's batch loop drives: the built-in contract model (`Sampler`) or a
+ * Stable Diffusion pipeline folder (`pipelineStepEngine`). Samples handed back must be ones this
+ * engine started; others are ignored.
+ */
+export interface StepEngine {
+  /** Prepares newly joined samples (a pipeline encodes their prompts in one batch). */
+  start(specs: readonly SampleSpec[], now: number): Promise<EngineSample[]>;
+  /** Which samples may share a step batch (same size; a pipeline may add the timestep). */
+  stepKey(sample: EngineSample): string;
+  /** One step for every sample given, in one batch (all of one `stepKey`). */
+  step(samples: readonly EngineSample[]): Promise<void>;
+  /** Finished samples of one size to RGB bytes (NHWC), one array each. */
+  decode(samples: readonly EngineSample[]): Promise<Uint8Array[]>;
+}
+
+/** The built-in contract model's sampler as a `StepEngine`. */
+export function contractEngine(sampler: Sampler): StepEngine {
+  const started = new WeakSet<object>();
+  const own = (samples: readonly EngineSample[]) =>
+    samples.filter((sample): sample is RunningSample => started.has(sample));
+  return {
+    start: async (specs, now) =>
+      specs.map((spec) => {
+        const sample = sampler.start(spec, now);
+        started.add(sample);
+        return sample;
+      }),
+    stepKey: (sample) => `${sample.spec.width}x${sample.spec.height}`,
+    step: (samples) => sampler.step(own(samples)),
+    decode: (samples) => sampler.decode(own(samples)),
+  };
+}
