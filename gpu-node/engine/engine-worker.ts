@@ -189,22 +189,28 @@ function groupBy(
 // GPU providers compile kernels (TensorRT: whole engines) on first use of a shape; pay that at
 // boot, not on the first customer's request.
 async function warmUp(warmEngine: StepEngine): Promise<void> {
-  const [width, height] = parseSize(settings.manifest.sizes[0] ?? settings.manifest.default_size);
-  for (const batchSize of settings.warmupBatchSizes) {
-    const specs = Array.from(
-      { length: batchSize },
-      (_, index): SampleSpec => ({
-        sampleId: `warmup-${index}`,
-        prompt: 'warm up',
-        seed: index,
-        steps: 1,
-        width,
-        height,
-        streamProgress: false,
-      }),
-    );
-    const samples = await warmEngine.start(specs, performance.now());
-    await warmEngine.step(samples);
-    await warmEngine.decode(samples);
+  const model = settings.manifest;
+  // A pipeline is warmed at every size it advertises (each is its own engine shape on a GPU); the
+  // built-in model, which lists sizes up to 1024 px for CPUs, at its first.
+  const sizes = isPipelineModel(model) ? model.sizes : [model.sizes[0] ?? model.default_size];
+  for (const size of sizes) {
+    const [width, height] = parseSize(size);
+    for (const batchSize of settings.warmupBatchSizes) {
+      const specs = Array.from(
+        { length: batchSize },
+        (_, index): SampleSpec => ({
+          sampleId: `warmup-${index}`,
+          prompt: 'warm up',
+          seed: index,
+          steps: 1,
+          width,
+          height,
+          streamProgress: false,
+        }),
+      );
+      const samples = await warmEngine.start(specs, performance.now());
+      await warmEngine.step(samples);
+      await warmEngine.decode(samples);
+    }
   }
 }

@@ -24,7 +24,7 @@ export interface JobSubmission {
  * per call.
  */
 export function toJobSpec(
-  pool: PoolContext,
+  pool: Pick<PoolContext, 'manifests' | 'defaultModel' | 'now' | 'randomSeed'>,
   request: PoolGenerationRequest,
   submission: JobSubmission,
 ): { spec: JobSpec; warnings: string[]; size: string } {
