@@ -11,21 +11,21 @@ export interface PoolEngine extends BatchEngine {
   close(): Promise<void>;
 }
 
-/** Starts the engine that serves `manifest`. */
+/** Starts the engine that serves `models`. */
 export type EngineStarter = (
   config: GpuNodeConfig,
-  manifest: EngineModel,
+  models: readonly EngineModel[],
   logger: Logger,
 ) => Promise<PoolEngine>;
 
 /** The production engine: ONNX Runtime worker threads on the first provider that loads the model. */
 export async function startEnginePool(
   config: GpuNodeConfig,
-  manifest: EngineModel,
+  models: readonly EngineModel[],
   logger: Logger,
 ): Promise<EnginePool> {
   const engine = await EnginePool.start({
-    manifest,
+    models,
     providers: config.providers,
     deviceId: config.deviceId,
     maxBatchSize: config.maxBatchSize,

@@ -47,20 +47,18 @@ export async function startPool(
   logger: Logger,
   startEngine: EngineStarter = startEnginePool,
 ): Promise<RunningPool> {
-  const manifest = await resolveManifest(config);
-  const engine = await startEngine(config, manifest, logger);
+  const models = await resolveModels(config);
+  const engine = await startEngine(config, models, logger);
   const gpuProbe = new GpuProbe();
   gpuProbe.start(config.heartbeatIntervalMs);
-  const servedModels: ServedModel[] = [
-    {
-      name: manifest.name,
-      sizes: [...manifest.sizes],
-      default_size: manifest.default_size,
-      default_steps: manifest.default_steps,
-      max_steps: manifest.max_steps,
-      ...(isPipelineModel(manifest) ? { options: ['negative_prompt', 'guidance_scale'] } : {}),
-    },
-  ];
+  const servedModels: ServedModel[] = models.map((model) => ({
+    name: model.name,
+    sizes: [...model.sizes],
+    default_size: model.default_size,
+    default_steps: model.default_steps,
+    max_steps: model.max_steps,
+    ...(isPipelineModel(model) ? { options: ['negative_prompt', 'guidance_scale'] } : {}),
+  }));
   let heartbeat: HeartbeatClient | null = null;
   let scheduler: Scheduler | undefined;
   const loadOf = () => {
@@ -104,9 +102,9 @@ export async function startPool(
     poolId: config.poolId,
     version: softwareVersion,
     provider: engine.provider,
-    manifests: new Map([[manifest.name, manifest]]),
+    manifests: new Map(models.map((model) => [model.name, model])),
     servedModels,
-    defaultModel: manifest.name,
+    defaultModel: models[0]?.name ?? '',
     scheduler,
     metrics,
     logger,
@@ -174,10 +172,20 @@ export async function startPool(
   };
 }
 
-async function resolveManifest(config: GpuNodeConfig): Promise<EngineModel> {
-  if (config.pipeline) return pipelineModel({ pipeline: config.pipeline, sizes: config.pipelineSizes ?? [] });
-  if (config.modelManifest) return loadModelManifest(config.modelManifest);
-  return writeTinyModel(join(resolve(config.modelDir), 'spillway-tiny'));
+async function resolveModels(config: GpuNodeConfig): Promise<EngineModel[]> {
+  if (config.pipeline) {
+    const models: EngineModel[] = [];
+    for (const pipeline of config.pipeline) {
+      const model = await pipelineModel({ pipeline, sizes: config.pipelineSizes ?? [] });
+      if (models.some((other) => other.name === model.name)) {
+        throw new Error(`--pipeline ${pipeline}: a second model named ${model.name}; name it NAME=DIR`);
+      }
+      models.push(model);
+    }
+    return models;
+  }
+  if (config.modelManifest) return [await loadModelManifest(config.modelManifest)];
+  return [await writeTinyModel(join(resolve(config.modelDir), 'spillway-tiny'))];
 }
 
 async function tokenVerifier(config: GpuNodeConfig) {

@@ -84,6 +84,7 @@ async function generate(
     const seed = nextSeed++;
     const spec = {
       sampleId: `raw-${seed}`,
+      model: 'spillway-tiny',
       prompt: `a lighthouse at dusk ${index}`,
       seed,
       streamProgress: false,

@@ -15,7 +15,7 @@ const options: ReadonlyArray<[flags: string, description: string]> = [
   ['--model-manifest <file>', 'JSON manifest of a custom model (default: the built-in spillway-tiny)'],
   [
     '--pipeline <dir>',
-    'serve a Stable Diffusion ONNX export (diffusers/Optimum layout) as DIR or NAME=DIR, instead of the built-in model',
+    'serve a Stable Diffusion ONNX export (diffusers/Optimum layout) as DIR or NAME=DIR instead of the built-in model; repeat for more models',
   ],
   ['--pipeline-sizes <list>', 'sizes the pipeline serves, comma-separated (default 512x512)'],
   ['--model-dir <dir>', `where the built-in model is written (default ${gpuNodeDefaults.modelDir})`],
@@ -61,6 +61,9 @@ export function readGpuNodeFlags(argv: readonly string[]): Record<string, unknow
     const name = flags.split(' ')[0]?.replace(/^--/, '') ?? '';
     const variable = `SPILLWAY_${name.toUpperCase().replaceAll('-', '_')}`;
     const option = new Option(flags, description);
+    // Repeatable: each occurrence adds one (`--pipeline a --pipeline b`).
+    if (name === 'pipeline')
+      option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     // commander turns a switch on whenever its variable exists, even as "false"; pass the raw
     // string instead and let the zod config decide.
     if (option.isBoolean()) {

@@ -162,6 +162,24 @@ describe('readGpuNodeFlags', () => {
     expect(config.insecureNoAuth).toBe(false);
   });
 
+  it('gpu-node flags: --pipeline repeats, one model each; it excludes --model-manifest', () => {
+    const flags = [
+      '--insecure-no-auth',
+      '--pipeline',
+      'a=/m/a',
+      '--pipeline',
+      '/m/b',
+      '--pipeline-sizes',
+      '512x512,768x512',
+    ];
+    const config = configOf(readGpuNodeFlags(flags));
+    expect(config.pipeline).toEqual(['a=/m/a', '/m/b']);
+    expect(config.pipelineSizes).toEqual(['512x512', '768x512']);
+    expect(messageOf(readGpuNodeFlags([...flags, '--model-manifest', '/m/x.json']))).toContain(
+      'give --pipeline DIR or --model-manifest FILE, not both',
+    );
+  });
+
   it('gpu-node flags: falls back to SPILLWAY_POOL_ID, and a flag beats the environment', () => {
     process.env.SPILLWAY_POOL_ID = 'pool-from-env';
     process.env.SPILLWAY_INSECURE_NO_AUTH = '1';

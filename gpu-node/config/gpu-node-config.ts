@@ -31,7 +31,10 @@ export const gpuNodeConfigSchema = z
     maxBatchSize: z.coerce.number().int().min(1).max(256),
     maxQueueSize: z.coerce.number().int().min(0).max(1_000_000),
     modelManifest: z.string().min(1).optional(),
-    pipeline: z.string().min(1).optional(),
+    pipeline: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .transform((value) => (typeof value === 'string' ? [value] : value))
+      .optional(),
     pipelineSizes: commaList(imageSizeSchema).optional(),
     modelDir: z.string().min(1),
     edgePublicKey: z.string().min(1).optional(),

@@ -231,7 +231,7 @@ async function spawnWorker(
   options: WorkerOptions,
 ): Promise<{ worker: Worker; provider: ExecutionProvider; attempts: readonly ProviderAttempt[] }> {
   const workerData: EngineWorkerData = {
-    manifest: options.manifest,
+    models: options.models,
     providers: options.providers,
     deviceId: options.deviceId,
     intraOpThreads: options.intraOpThreads,

@@ -8,6 +8,8 @@ export type EngineModel = ModelManifest | PipelineModel;
 /** One image to generate: the unit the batcher schedules. */
 export interface SampleSpec {
   readonly sampleId: string;
+  /** The served model that generates it. */
+  readonly model: string;
   readonly prompt: string;
   readonly negativePrompt?: string;
   readonly guidanceScale?: number;
@@ -21,8 +23,8 @@ export interface SampleSpec {
 
 /** What an engine worker is started with (its `workerData`). */
 export interface EngineWorkerData {
-  /** The contract model's manifest, or a Stable Diffusion pipeline folder. */
-  readonly manifest: EngineModel;
+  /** The models served: a contract model's manifest, or Stable Diffusion pipeline folders. */
+  readonly models: readonly EngineModel[];
   readonly providers: readonly ExecutionProvider[];
   readonly deviceId: number;
   readonly intraOpThreads: number;

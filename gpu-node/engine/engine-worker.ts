@@ -15,7 +15,7 @@ import type {
 import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
 import { Sampler, sessionOptionsOf } from './sampler.ts';
-import { contractEngine, type EngineSample, type StepEngine } from './step-engine.ts';
+import { contractEngine, type EngineSample, multiModelEngine, type StepEngine } from './step-engine.ts';
 
 // Runs in a worker thread: session.run blocks the thread it runs on, so the HTTP thread never
 // calls it. The batch loop lives here, so a step needs no round trip to the main thread; jobs
@@ -51,9 +51,16 @@ const chosen = await createWithFirstWorkingProvider(
   settings.providers,
   async (provider): Promise<StepEngine> => {
     const session = { provider, deviceId: settings.deviceId, intraOpThreads: settings.intraOpThreads };
-    const model = settings.manifest;
-    if (isPipelineModel(model)) return pipelineStepEngine(model, sessionOptionsOf(session));
-    return contractEngine(await Sampler.create(model, session));
+    const engines = new Map<string, StepEngine>();
+    for (const model of settings.models) {
+      engines.set(
+        model.name,
+        isPipelineModel(model)
+          ? await pipelineStepEngine(model, sessionOptionsOf(session))
+          : contractEngine(await Sampler.create(model, session)),
+      );
+    }
+    return multiModelEngine(engines);
   },
 );
 if (!('session' in chosen)) {
@@ -136,7 +143,7 @@ async function stepAll(): Promise<void> {
 
 async function finishCompleted(): Promise<void> {
   const completed = [...running.values()].filter((sample) => sample.step >= sample.spec.steps);
-  for (const group of groupBy(completed, ({ spec }) => `${spec.width}x${spec.height}`)) {
+  for (const group of groupBy(completed, ({ spec }) => `${spec.model}|${spec.width}x${spec.height}`)) {
     try {
       const images = await engine.decode(group);
       group.forEach((sample, index) => {
@@ -189,28 +196,30 @@ function groupBy(
 // GPU providers compile kernels (TensorRT: whole engines) on first use of a shape; pay that at
 // boot, not on the first customer's request.
 async function warmUp(warmEngine: StepEngine): Promise<void> {
-  const model = settings.manifest;
-  // A pipeline is warmed at every size it advertises (each is its own engine shape on a GPU); the
-  // built-in model, which lists sizes up to 1024 px for CPUs, at its first.
-  const sizes = isPipelineModel(model) ? model.sizes : [model.sizes[0] ?? model.default_size];
-  for (const size of sizes) {
-    const [width, height] = parseSize(size);
-    for (const batchSize of settings.warmupBatchSizes) {
-      const specs = Array.from(
-        { length: batchSize },
-        (_, index): SampleSpec => ({
-          sampleId: `warmup-${index}`,
-          prompt: 'warm up',
-          seed: index,
-          steps: 1,
-          width,
-          height,
-          streamProgress: false,
-        }),
-      );
-      const samples = await warmEngine.start(specs, performance.now());
-      await warmEngine.step(samples);
-      await warmEngine.decode(samples);
+  for (const model of settings.models) {
+    // A pipeline is warmed at every size it advertises (each is its own engine shape on a GPU);
+    // the built-in model, which lists sizes up to 1024 px for CPUs, at its first.
+    const sizes = isPipelineModel(model) ? model.sizes : [model.sizes[0] ?? model.default_size];
+    for (const size of sizes) {
+      const [width, height] = parseSize(size);
+      for (const batchSize of settings.warmupBatchSizes) {
+        const specs = Array.from(
+          { length: batchSize },
+          (_, index): SampleSpec => ({
+            sampleId: `warmup-${index}`,
+            model: model.name,
+            prompt: 'warm up',
+            seed: index,
+            steps: 1,
+            width,
+            height,
+            streamProgress: false,
+          }),
+        );
+        const samples = await warmEngine.start(specs, performance.now());
+        await warmEngine.step(samples);
+        await warmEngine.decode(samples);
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import { type RunningSample, Sampler } from './sampler.ts';
 function spec(overrides: Partial<SampleSpec> = {}): SampleSpec {
   return {
     sampleId: 'sample-a',
+    model: 'spillway-tiny',
     prompt: 'a lighthouse at dusk',
     seed: 1234,
     steps: 4,

@@ -25,6 +25,42 @@ export interface StepEngine {
   decode(samples: readonly EngineSample[]): Promise<Uint8Array[]>;
 }
 
+/**
+ * One `StepEngine` over several models' engines, by each sample's `spec.model`: samples of
+ * different models never share a batch.
+ */
+export function multiModelEngine(engines: ReadonlyMap<string, StepEngine>): StepEngine {
+  const of = (model: string) => {
+    const engine = engines.get(model);
+    if (!engine) throw new Error(`no engine serves model ${model}`);
+    return engine;
+  };
+  const first = (samples: readonly EngineSample[]) => samples[0]?.spec.model;
+  return {
+    async start(specs, now) {
+      const started: EngineSample[] = [];
+      for (const model of new Set(specs.map((spec) => spec.model))) {
+        started.push(
+          ...(await of(model).start(
+            specs.filter((spec) => spec.model === model),
+            now,
+          )),
+        );
+      }
+      return started;
+    },
+    stepKey: (sample) => `${sample.spec.model}|${of(sample.spec.model).stepKey(sample)}`,
+    step: async (samples) => {
+      const model = first(samples);
+      if (model !== undefined) await of(model).step(samples);
+    },
+    decode: async (samples) => {
+      const model = first(samples);
+      return model === undefined ? [] : of(model).decode(samples);
+    },
+  };
+}
+
 /** The built-in contract model's sampler as a `StepEngine`. */
 export function contractEngine(sampler: Sampler): StepEngine {
   const started = new WeakSet<object>();

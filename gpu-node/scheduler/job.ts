@@ -119,6 +119,7 @@ export class Job {
     const { spec } = this;
     return {
       sampleId: this.sampleId(index),
+      model: spec.model,
       prompt: spec.prompt,
       ...(spec.negativePrompt === undefined ? {} : { negativePrompt: spec.negativePrompt }),
       ...(spec.guidanceScale === undefined ? {} : { guidanceScale: spec.guidanceScale }),

@@ -55,10 +55,10 @@ export async function startFakeEngine(config: GpuNodeConfig): Promise<FakeBatchE
 /** The real ONNX Runtime engine behind a {@link HeldEngine} that holds from the start. */
 export async function startHeldEnginePool(
   config: GpuNodeConfig,
-  manifest: EngineModel,
+  models: readonly EngineModel[],
   logger: Logger,
 ): Promise<HeldEngine> {
-  return new HeldEngine(await startEnginePool(config, manifest, logger));
+  return new HeldEngine(await startEnginePool(config, models, logger));
 }
 
 /**

@@ -16,12 +16,16 @@ let pool: GpuNodeProcess;
 beforeAll(async () => {
   folder = join(mkdtempSync(join(tmpdir(), 'spillway-pipeline-e2e-')), 'tiny-sd');
   await writeTinyPipeline(folder, { scheduler: { timestep_spacing: 'leading' } });
+  // A second model in the same pool: SD-Turbo's shape (trailing spacing), int64 timesteps.
+  await writeTinyPipeline(join(folder, '..', 'turbo'), { timestepType: 'int64' });
   pool = await startGpuNode([
     '--insecure-no-auth',
     '--max-batch-size',
     '4',
     '--pipeline',
     `tiny-sd=${folder}`,
+    '--pipeline',
+    join(folder, '..', 'turbo'),
     '--pipeline-sizes',
     '64x64,128x64',
   ]);
@@ -33,18 +37,27 @@ afterAll(async () => {
 const request = { prompt: 'a photo of a cat', seed: 11, steps: 6, size: '64x64' };
 
 describe('gpu-node serving a Stable Diffusion pipeline folder', () => {
-  it('pipeline: advertises the model with its sizes, defaults and guidance options', async () => {
+  it('pipeline: advertises each model with its sizes, defaults and guidance options', async () => {
     const report = await telemetry(pool.url);
-    expect(report.models).toEqual([
-      {
-        name: 'tiny-sd',
-        sizes: ['64x64', '128x64'],
-        default_size: '64x64',
-        default_steps: 25,
-        max_steps: 100,
-        options: ['negative_prompt', 'guidance_scale'],
-      },
-    ]);
+    const advertised = (name: string, default_steps: number) => ({
+      name,
+      sizes: ['64x64', '128x64'],
+      default_size: '64x64',
+      default_steps,
+      max_steps: 100,
+      options: ['negative_prompt', 'guidance_scale'],
+    });
+    expect(report.models).toEqual([advertised('tiny-sd', 25), advertised('turbo', 4)]);
+  });
+
+  it('pipeline: the second model serves its own requests, named by model; the first is the default', async () => {
+    const turbo = expectSuccess(
+      await generate(pool.url, { prompt: 'a photo of a cat', seed: 11, model: 'turbo' }),
+    );
+    expect(turbo.spillway).toMatchObject({ model: 'turbo', steps: 4 });
+    const first = expectSuccess(await generate(pool.url, { prompt: 'a photo of a cat', seed: 11, steps: 4 }));
+    expect(first.spillway?.model).toBe('tiny-sd');
+    expect(first.data[0]?.b64_json).not.toBe(turbo.data[0]?.b64_json);
   });
 
   it('pipeline: a guided request with a negative prompt comes back as the same PNG, alone or among others', async () => {
