@@ -172,11 +172,12 @@ describe('Job', () => {
     expect(job.queuedSamples).toBe(1);
   });
 
-  it('job: the engine gets image i with the request’s prompt, size and steps, seed s+i, and an id naming this attempt', () => {
+  it('job: the engine gets image i with the request’s model, prompt, size and steps, seed s+i, and an id naming this attempt', () => {
     const job = new Job(testJobSpec({ count: 3, firstSeed: 40, steps: 9, streamProgress: true }), 17, 0);
     const sample = job.sampleSpec(2);
     expect(sample).toEqual({
       sampleId: job.sampleId(2),
+      model: job.spec.model,
       prompt: job.spec.prompt,
       seed: 42,
       steps: 9,
