@@ -1,11 +1,5 @@
 import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
-import {
-  type GenerationRequest,
-  imageMegapixels,
-  type Priority,
-  requestWork,
-  type Tier,
-} from '../../shared/index.ts';
+import { type GenerationRequest, imageMegapixels, requestWork } from '../../shared/index.ts';
 import type { AdmissionSettings } from '../admission/admission-settings.ts';
 import type { SlotTurns } from '../admission/slot-turns.ts';
 import type { DispatchSigner } from '../auth/index.ts';
@@ -35,9 +29,6 @@ import { upstreamOf } from './pool-upstream.ts';
 import { workByProtocol } from './protocol-work.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { admittance } from './shedding.ts';
-
-const TIER_PRIORITY: Record<Tier, Priority> = { free: 'low', paid: 'normal', enterprise: 'high' };
-const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2 };
 
 /** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
 export interface DispatchServices {
@@ -98,23 +89,6 @@ export interface RouteAndDispatchInput {
 export type RouteAndDispatchResult =
   | DispatchResult
   | { readonly ok: false; readonly error: 'model_not_found'; readonly attempts: readonly AttemptRecord[] };
-
-/**
- * The tenant's view of a request: the default model filled in, and the priority capped at the
- * tenant's tier (a client may lower its priority, never raise it).
- */
-export function tenantRequest(
-  request: GenerationRequest,
-  tenant: RoutingTenant,
-  defaultModel: string,
-): GenerationRequest {
-  const allowed = TIER_PRIORITY[tenant.tier];
-  return {
-    ...request,
-    model: request.model ?? defaultModel,
-    priority: PRIORITY_RANK[request.priority] <= PRIORITY_RANK[allowed] ? request.priority : allowed,
-  };
-}
 
 /**
  * Routes one request and sends it with failover: reads the isolate's fleet snapshot, ranks the

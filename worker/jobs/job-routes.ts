@@ -5,7 +5,7 @@ import { ApiError, edgeJobIdSchema } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { publicOriginOf } from '../config.ts';
 import { upstreamOf } from '../dispatch/pool-upstream.ts';
-import { tenantRequest } from '../dispatch/route-and-dispatch.ts';
+import { tenantRequest } from '../dispatch/tenant-request.ts';
 import { snapshotEntry } from '../fleet/pool-views.ts';
 import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
