@@ -75,4 +75,19 @@ describe('slot turns', () => {
     now += 30_000;
     expect(turns.servedLately('big')).toBeLessThan(2);
   });
+
+  it('turns: while a higher tier was refused lately, a lower tier’s waiter gets no freed slot', async () => {
+    let now = 0;
+    const turns = new SlotTurns(() => now);
+    const free = waiter(turns, 'free-tenant', 'free');
+    turns.refused('paid-tenant', 'paid');
+    turns.freed();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(free.told()).toBeNull();
+    // Once the paid refusals have faded, the free waiter is next.
+    now += 5_000;
+    turns.freed();
+    await free.done;
+    expect(free.told()).toBe(true);
+  });
 });

@@ -150,9 +150,19 @@ export class SlotTurns {
   }
 
   #next(): Waiter | undefined {
+    // A higher tier refused lately still wants room: a lower tier's waiter does not take it
+    // (free work queues first), so the slot stays for that tier's next request.
+    const now = this.#now();
+    let shortRank = -1;
+    for (const refusals of this.#refused.values()) {
+      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) >= SHORT_OF_ROOM) {
+        shortRank = Math.max(shortRank, TIER_RANK[refusals.tier]);
+      }
+    }
     let best: Waiter | undefined;
     let bestServed = 0;
     for (const waiter of this.#waiters) {
+      if (TIER_RANK[waiter.tier] < shortRank) continue;
       const served = this.servedLately(waiter.tenantId);
       if (
         best === undefined ||
