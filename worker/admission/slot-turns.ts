@@ -32,13 +32,14 @@ interface Served {
  * bursts finds the fleet full for all but the first of each, and a pool stands idle between the
  * moment it frees a slot and the next arrival. Here such a request waits a little (the slack its
  * tier's slowdown limit leaves it), and each slot a pool frees goes to one waiter: the highest
- * tier first, then the tenant this isolate served least lately (decayed over ~10 s), then the
- * oldest. It is then routed again; one that still finds no room waits on until its time is up.
+ * tier first (and none to a tier below one refused in the last second), then the tenant this
+ * isolate served least lately (decayed over ~10 s), then the oldest. It is then routed again; one
+ * that still finds no room waits on until its time is up.
  *
  * @example
  * const turns = new SlotTurns(Date.now);
  * if (await turns.wait({ tenantId, tier, maxWaitMs: 20 })) route again;
- * turns.freed(); // a pool reported a request's last step, or a request ended
+ * turns.freed(); // one of this isolate's pool calls ended
  */
 export class SlotTurns {
   readonly #now: () => number;
