@@ -5,7 +5,7 @@ import { normalFloat32, seededGenerator } from './seeded-normal.ts';
 const { onnx } = onnxProto;
 
 /** ONNX TensorProto data types used by the built-in models. */
-export const OnnxDataType = { float: 1, uint8: 2, int32: 6, int64: 7 } as const;
+export const OnnxDataType = { float: 1, uint8: 2, int32: 6, int64: 7, float16: 10 } as const;
 
 type Dimension = number | string;
 type AttributeValue = number | number[] | string;

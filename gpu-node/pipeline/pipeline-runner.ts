@@ -8,8 +8,9 @@ import {
 } from '../diffusion/index.ts';
 import { normalFloat32, seededGenerator, standardNormal } from '../model/seeded-normal.ts';
 import { loadClipTokenizer, type PromptTokenizer } from './clip-tokenizer.ts';
+import { fromHalf, toHalf } from './half-float.ts';
 import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
-import { openPipelineSessions, type PipelineSessions } from './pipeline-sessions.ts';
+import { type FloatType, openPipelineSessions, type PipelineSessions } from './pipeline-sessions.ts';
 import { SD_TENSORS } from './tiny-pipeline.ts';
 
 /** Pixels per latent cell: Stable Diffusion's VAE downsamples by 8 in every version. */
@@ -130,25 +131,29 @@ export class PipelineRunner {
     });
     const [channels, height, width] = this.#latentShape(first.request);
     const timestepTensor =
-      io.timestepType === 'int64'
-        ? new ort.Tensor(
-            'int64',
-            BigInt64Array.from(timesteps, (value) => BigInt(Math.round(value))),
-            [io.sharedTimestep ? 1 : rows.length],
-          )
-        : new ort.Tensor('float32', Float32Array.from(timesteps), [io.sharedTimestep ? 1 : rows.length]);
+      io.timestepType === 'float16'
+        ? new ort.Tensor('float16', toHalf(Float32Array.from(timesteps)), [
+            io.sharedTimestep ? 1 : rows.length,
+          ])
+        : io.timestepType === 'int64'
+          ? new ort.Tensor(
+              'int64',
+              BigInt64Array.from(timesteps, (value) => BigInt(Math.round(value))),
+              [io.sharedTimestep ? 1 : rows.length],
+            )
+          : new ort.Tensor('float32', Float32Array.from(timesteps), [io.sharedTimestep ? 1 : rows.length]);
     const names = SD_TENSORS.unet;
     const output = await this.#sessions.unet.run({
-      [names.sample]: new ort.Tensor('float32', input, [rows.length, channels, height, width]),
+      [names.sample]: floatTensor(io.unetFloat, input, [rows.length, channels, height, width]),
       [names.timestep]: timestepTensor,
-      [names.context]: new ort.Tensor('float32', contexts, [
+      [names.context]: floatTensor(io.unetFloat, contexts, [
         rows.length,
         this.#tokenizer.maxLength,
         first.context.length / this.#tokenizer.maxLength,
       ]),
     });
-    const predicted = output[names.output]?.data;
-    if (!(predicted instanceof Float32Array)) throw new Error('the UNet returned no float32 out_sample');
+    const predicted = floatData(output[names.output]);
+    if (!predicted) throw new Error('the UNet returned no floating out_sample');
     let row = 0;
     for (const sample of samples) {
       let estimate = predicted.subarray(row * latentSize, (row + 1) * latentSize);
@@ -188,13 +193,17 @@ export class PipelineRunner {
     });
     const names = SD_TENSORS.vaeDecoder;
     const output = await this.#sessions.vaeDecoder.run({
-      [names.input]: new ort.Tensor('float32', latents, [samples.length, channels, height, width]),
+      [names.input]: floatTensor(this.#sessions.io.vaeFloat, latents, [
+        samples.length,
+        channels,
+        height,
+        width,
+      ]),
     });
     const image = output[names.output];
-    const pixels = image?.data;
+    const pixels = floatData(image);
     const dims = image?.dims ?? [];
-    if (!(pixels instanceof Float32Array) || dims.length !== 4)
-      throw new Error('the VAE decoder returned no float32 NCHW sample');
+    if (!pixels || dims.length !== 4) throw new Error('the VAE decoder returned no floating NCHW sample');
     const [, colours = 3, imageHeight = 0, imageWidth = 0] = dims;
     const plane = imageHeight * imageWidth;
     return samples.map((_, index) => {
@@ -260,9 +269,8 @@ export class PipelineRunner {
           )
         : new ort.Tensor('int32', flat, [prompts.length, length]);
     const output = await this.#sessions.textEncoder.run({ [names.input]: input });
-    const states = output[names.hidden]?.data;
-    if (!(states instanceof Float32Array))
-      throw new Error('the text encoder returned no float32 last_hidden_state');
+    const states = floatData(output[names.hidden]);
+    if (!states) throw new Error('the text encoder returned no floating last_hidden_state');
     const perPrompt = states.length / prompts.length;
     return prompts.map((_, index) => states.slice(index * perPrompt, (index + 1) * perPrompt));
   }
@@ -280,4 +288,18 @@ export class PipelineRunner {
     const [channels, height, width] = this.#latentShape(request);
     return channels * height * width;
   }
+}
+
+/** A floating tensor of the graph's type: float32 as is, float16 converted. */
+function floatTensor(type: FloatType, values: Float32Array, dims: readonly number[]): ort.Tensor {
+  return type === 'float16'
+    ? new ort.Tensor('float16', toHalf(values), dims)
+    : new ort.Tensor('float32', values, dims);
+}
+
+/** A floating output as float32 values (float16 converted); null when it is neither. */
+function floatData(tensor: ort.Tensor | undefined): Float32Array | null {
+  if (!tensor) return null;
+  if (tensor.type === 'float16' && tensor.data instanceof Uint16Array) return fromHalf(tensor.data);
+  return tensor.data instanceof Float32Array ? tensor.data : null;
 }

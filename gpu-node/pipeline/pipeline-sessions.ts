@@ -6,12 +6,21 @@ import { SD_TENSORS } from './tiny-pipeline.ts';
 /** What the exported graphs take, read from their own metadata. */
 export interface PipelineIo {
   readonly inputIdsType: 'int32' | 'int64';
-  readonly timestepType: 'float32' | 'int64';
+  readonly timestepType: 'float32' | 'float16' | 'int64';
+  /** Float type of each graph's floating tensors: float16 in `--fp16` exports. */
+  readonly textFloat: FloatType;
+  readonly unetFloat: FloatType;
+  readonly vaeFloat: FloatType;
   /** True when the UNet's timestep is one value for the whole batch (shape [1] or a scalar). */
   readonly sharedTimestep: boolean;
   readonly latentChannels: number;
   readonly hiddenSize: number | null;
 }
+
+/** ONNX Runtime's name for a floating tensor type the pipeline feeds or reads. */
+export type FloatType = 'float32' | 'float16';
+
+const FLOATS = ['float32', 'float16'];
 
 /** The three sessions of an opened pipeline, and their inputs' dtypes. */
 export interface PipelineSessions {
@@ -26,7 +35,8 @@ export interface PipelineSessions {
  * Opens a pipeline's graphs on the given session options and checks every tensor the pipeline
  * feeds or reads against the names and dtypes of diffusers' and Optimum's SD exports, from the
  * sessions' own metadata. Throws `PipelineFolderError` naming the file and the tensor on a
- * mismatch (a float16 export, an SDXL UNet, a renamed tensor).
+ * mismatch (an SDXL UNet, a renamed tensor, a float16 UNet fed float32 text states). float32 and
+ * float16 exports are both taken; the runner converts at the graphs' edges.
  */
 export async function openPipelineSessions(
   folder: PipelineFolder,
@@ -56,18 +66,20 @@ export async function openPipelineSessions(
       'int32',
       'int64',
     ]);
-    const hidden = tensor(textEncoder, folder.textEncoder, 'output', names.textEncoder.hidden, ['float32']);
-    const sample = tensor(unet, folder.unet, 'input', names.unet.sample, ['float32']);
-    const timestep = tensor(unet, folder.unet, 'input', names.unet.timestep, ['float32', 'int64']);
-    tensor(unet, folder.unet, 'input', names.unet.context, ['float32']);
-    tensor(unet, folder.unet, 'output', names.unet.output, ['float32']);
+    const hidden = tensor(textEncoder, folder.textEncoder, 'output', names.textEncoder.hidden, FLOATS);
+    const sample = tensor(unet, folder.unet, 'input', names.unet.sample, FLOATS);
+    const unetFloat = sample.type === 'float16' ? 'float16' : 'float32';
+    const timestep = tensor(unet, folder.unet, 'input', names.unet.timestep, [...FLOATS, 'int64']);
+    tensor(unet, folder.unet, 'input', names.unet.context, [unetFloat]);
+    tensor(unet, folder.unet, 'output', names.unet.output, [unetFloat]);
     for (const extra of ['text_embeds', 'time_ids']) {
       if (unet.inputNames.includes(extra)) {
         throw new PipelineFolderError(`${folder.unet}: input ${extra}: SDXL UNets are not supported yet`);
       }
     }
-    tensor(vaeDecoder, folder.vaeDecoder, 'input', names.vaeDecoder.input, ['float32']);
-    tensor(vaeDecoder, folder.vaeDecoder, 'output', names.vaeDecoder.output, ['float32']);
+    const vaeInput = tensor(vaeDecoder, folder.vaeDecoder, 'input', names.vaeDecoder.input, FLOATS);
+    const vaeFloat = vaeInput.type === 'float16' ? 'float16' : 'float32';
+    tensor(vaeDecoder, folder.vaeDecoder, 'output', names.vaeDecoder.output, [vaeFloat]);
     const channels = sample.shape[1];
     const hiddenSize = hidden.shape[2];
     return {
@@ -76,7 +88,11 @@ export async function openPipelineSessions(
       vaeDecoder,
       io: {
         inputIdsType: inputIds.type === 'int64' ? 'int64' : 'int32',
-        timestepType: timestep.type === 'int64' ? 'int64' : 'float32',
+        timestepType:
+          timestep.type === 'int64' ? 'int64' : timestep.type === 'float16' ? 'float16' : 'float32',
+        textFloat: hidden.type === 'float16' ? 'float16' : 'float32',
+        unetFloat,
+        vaeFloat,
         sharedTimestep: timestep.shape.length === 0 || timestep.shape[0] === 1,
         latentChannels: typeof channels === 'number' ? channels : 4,
         hiddenSize: typeof hiddenSize === 'number' ? hiddenSize : null,

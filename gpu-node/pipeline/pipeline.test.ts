@@ -88,6 +88,28 @@ describe('stable diffusion pipeline folders (tiny, CPU)', () => {
     }
   });
 
+  it('pipeline: a float16 export (--fp16) loads and draws the same image alone or batched', async () => {
+    await writeTinyPipeline(join(folder, 'fp16'), { precision: 'float16' });
+    const half = await PipelineRunner.open(join(folder, 'fp16'), cpu);
+    try {
+      const other = { ...base, seed: 8, guidanceScale: 7.5, negativePrompt: 'blurry' };
+      const [alone] = await half.generate([base]);
+      const [together] = await half.generate([base, other]);
+      expect(alone).toHaveLength(64 * 64 * 3);
+      expect(new Set(alone).size).toBeGreaterThan(16);
+      expect(png(together ?? new Uint8Array())).toBe(png(alone ?? new Uint8Array()));
+      // The same weights in float32: close, but rounded differently at the edges.
+      const [full] = await runner.generate([base]);
+      let differing = 0;
+      full?.forEach((value, index) => {
+        if (Math.abs(value - (alone?.[index] ?? 0)) > 8) differing++;
+      });
+      expect(differing).toBeLessThan((full?.length ?? 0) / 10);
+    } finally {
+      await half.release();
+    }
+  });
+
   it('pipeline: a folder that does not match says which file and tensor', async () => {
     const broken = join(folder, 'broken');
     await writeTinyPipeline(broken);

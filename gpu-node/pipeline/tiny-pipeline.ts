@@ -34,21 +34,51 @@ export const SD_TENSORS = {
 export interface TinyPipelineOptions {
   /** The UNet's `timestep` dtype: float (diffusers' export) or int64 (some Optimum versions). */
   readonly timestepType?: 'float' | 'int64';
+  /** Floating tensors at the graphs' edges: float32, or float16 as `--fp16` exports write them. */
+  readonly precision?: Precision;
   /** The scheduler config's class and spacing (Euler, trailing by default: SD-Turbo's). */
   readonly scheduler?: Readonly<Record<string, unknown>>;
 }
 
+/** The float type at a graph's inputs and outputs (inside, the tiny graphs compute in float32). */
+export type Precision = 'float32' | 'float16';
+
+type Shape = readonly (number | string)[];
+
+function floatType(precision: Precision): number {
+  return precision === 'float16' ? OnnxDataType.float16 : OnnxDataType.float;
+}
+
+/** A floating input, cast to float32 for the graph's body when the edge is float16. */
+function floatInput(graph: OnnxGraphBuilder, name: string, precision: Precision, shape: Shape): string {
+  const input = graph.input(name, floatType(precision), shape);
+  return precision === 'float16' ? graph.node('Cast', [input], { to: OnnxDataType.float }) : input;
+}
+
+/** A floating output, cast from the body's float32 when the edge is float16. */
+function floatOutput(
+  graph: OnnxGraphBuilder,
+  name: string,
+  producer: string,
+  precision: Precision,
+  shape: Shape,
+): void {
+  const value =
+    precision === 'float16' ? graph.node('Cast', [producer], { to: OnnxDataType.float16 }) : producer;
+  graph.output(name, value, floatType(precision), shape);
+}
+
 /** CLIP's text encoder in miniature: token and position embeddings, then a per-token nonlinearity. */
-export function buildTinyTextEncoder(vocabularySize: number): Uint8Array {
+export function buildTinyTextEncoder(vocabularySize: number, precision: Precision = 'float32'): Uint8Array {
   const { hiddenSize: hidden, maxLength } = TINY_PIPELINE;
   const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed);
   const ids = graph.input(SD_TENSORS.textEncoder.input, OnnxDataType.int32, ['batch', 'sequence']);
   const tokens = graph.node('Gather', [graph.randomWeights([vocabularySize, hidden], 1), ids], { axis: 0 });
   const positions = graph.randomWeights([maxLength, hidden], 0.5);
   const states = graph.node('Tanh', [graph.node('Add', [tokens, positions])]);
-  graph.output(SD_TENSORS.textEncoder.hidden, states, OnnxDataType.float, ['batch', 'sequence', hidden]);
+  floatOutput(graph, SD_TENSORS.textEncoder.hidden, states, precision, ['batch', 'sequence', hidden]);
   const pooled = graph.node('ReduceMean', [states], { axes: [1], keepdims: 0 });
-  graph.output(SD_TENSORS.textEncoder.pooled, pooled, OnnxDataType.float, ['batch', hidden]);
+  floatOutput(graph, SD_TENSORS.textEncoder.pooled, pooled, precision, ['batch', hidden]);
   return graph.encode('tiny_clip_text_encoder');
 }
 
@@ -57,17 +87,20 @@ export function buildTinyTextEncoder(vocabularySize: number): Uint8Array {
  * operation is per sample (1x1 convolutions instead of a MatMul over the batch), so an image's
  * arithmetic does not depend on what shares its batch: batched and unbatched runs are identical.
  */
-export function buildTinyUnet(timestepType: 'float' | 'int64' = 'float'): Uint8Array {
+export function buildTinyUnet(
+  timestepType: 'float' | 'int64' = 'float',
+  precision: Precision = 'float32',
+): Uint8Array {
   const { latentChannels: channels, unetHidden: hidden, hiddenSize } = TINY_PIPELINE;
   const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed + 1);
   const names = SD_TENSORS.unet;
-  const sample = graph.input(names.sample, OnnxDataType.float, ['batch', channels, 'height', 'width']);
+  const sample = floatInput(graph, names.sample, precision, ['batch', channels, 'height', 'width']);
   const timestep = graph.input(
     names.timestep,
-    timestepType === 'float' ? OnnxDataType.float : OnnxDataType.int64,
+    timestepType === 'float' ? floatType(precision) : OnnxDataType.int64,
     ['batch'],
   );
-  const context = graph.input(names.context, OnnxDataType.float, ['batch', 'sequence', hiddenSize]);
+  const context = floatInput(graph, names.context, precision, ['batch', 'sequence', hiddenSize]);
   // The mean over tokens as a depthwise convolution over [B, hidden, tokens, 1]: ReduceMean's
   // kernels sum a batch of one in another order than a batch of several.
   const { maxLength } = TINY_PIPELINE;
@@ -84,7 +117,9 @@ export function buildTinyUnet(timestepType: 'float' | 'int64' = 'float'): Uint8A
     graph.randomWeights([hidden, hiddenSize, 1, 1], 1 / Math.sqrt(hiddenSize)),
   ]);
   const time =
-    timestepType === 'float' ? timestep : graph.node('Cast', [timestep], { to: OnnxDataType.float });
+    timestepType === 'float' && precision === 'float32'
+      ? timestep
+      : graph.node('Cast', [timestep], { to: OnnxDataType.float });
   const timeMap = graph.node('Unsqueeze', [
     graph.node('Mul', [time, graph.constant([1], new Float32Array([1 / 1000]))]),
     graph.int64Constant([1, 2, 3]),
@@ -112,15 +147,15 @@ export function buildTinyUnet(timestepType: 'float' | 'int64' = 'float'): Uint8A
     graph.node('Tanh', [mixed]),
     graph.randomWeights([channels, hidden, 1, 1], 1 / Math.sqrt(hidden)),
   ]);
-  graph.output(names.output, estimate, OnnxDataType.float, ['batch', channels, 'height', 'width']);
+  floatOutput(graph, names.output, estimate, precision, ['batch', channels, 'height', 'width']);
   return graph.encode('tiny_unet');
 }
 
 /** The VAE decoder in miniature: upsample by 8, a per-pixel sine network, RGB in [-1, 1], NCHW. */
-export function buildTinyVaeDecoder(): Uint8Array {
+export function buildTinyVaeDecoder(precision: Precision = 'float32'): Uint8Array {
   const { latentChannels: channels, vaeHidden: hidden, vaeScale: scale } = TINY_PIPELINE;
   const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed + 2);
-  const latent = graph.input(SD_TENSORS.vaeDecoder.input, OnnxDataType.float, [
+  const latent = floatInput(graph, SD_TENSORS.vaeDecoder.input, precision, [
     'batch',
     channels,
     'latent_height',
@@ -138,7 +173,7 @@ export function buildTinyVaeDecoder(): Uint8Array {
   const rgb = graph.node('Tanh', [
     graph.node('Conv', [features, graph.randomWeights([3, hidden, 1, 1], 1.5 / Math.sqrt(hidden))]),
   ]);
-  graph.output(SD_TENSORS.vaeDecoder.output, rgb, OnnxDataType.float, ['batch', 3, 'height', 'width']);
+  floatOutput(graph, SD_TENSORS.vaeDecoder.output, rgb, precision, ['batch', 3, 'height', 'width']);
   return graph.encode('tiny_vae_decoder');
 }
 
@@ -171,9 +206,9 @@ export async function writeTinyPipeline(folder: string, options: TinyPipelineOpt
       steps_offset: 1,
       ...options.scheduler,
     }),
-    'text_encoder/model.onnx': buildTinyTextEncoder(tokenizer.vocabularySize),
-    'unet/model.onnx': buildTinyUnet(options.timestepType),
-    'vae_decoder/model.onnx': buildTinyVaeDecoder(),
+    'text_encoder/model.onnx': buildTinyTextEncoder(tokenizer.vocabularySize, options.precision),
+    'unet/model.onnx': buildTinyUnet(options.timestepType, options.precision),
+    'vae_decoder/model.onnx': buildTinyVaeDecoder(options.precision),
     'vae_decoder/config.json': json({
       _class_name: 'AutoencoderKL',
       latent_channels: TINY_PIPELINE.latentChannels,
