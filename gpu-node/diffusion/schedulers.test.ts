@@ -75,6 +75,12 @@ describe('inference timesteps (Lin et al. 2024, table 2)', () => {
  */
 const clean = Float32Array.from([0.5, -1.25, 2, 0]);
 
+/** What a perfect model predicts at noise level alpha_bar: the true noise, or v (Salimans and Ho 2022). */
+function trueOutput(prediction: string, alphaBar: number): Float32Array {
+  if (prediction === 'epsilon') return truth;
+  return truth.map((eps, index) => Math.sqrt(alphaBar) * eps - Math.sqrt(1 - alphaBar) * (clean[index] ?? 0));
+}
+
 function expectClose(actual: Float32Array, expected: Float32Array): void {
   expect(actual.length).toBe(expected.length);
   for (let index = 0; index < actual.length; index++) {
@@ -91,12 +97,7 @@ describe('scheduler steps', () => {
       let latent: Float32Array = clean.map((x0, index) => x0 + sigma * (truth[index] ?? 0));
       for (let step = 0; step < scheduler.steps; step++) {
         const alphaBar = 1 / (sigma * sigma + 1);
-        const output =
-          prediction_type === 'epsilon'
-            ? truth
-            : truth.map(
-                (eps, index) => Math.sqrt(alphaBar) * eps - Math.sqrt(1 - alphaBar) * (clean[index] ?? 0),
-              );
+        const output = trueOutput(prediction_type, alphaBar);
         latent = scheduler.step(output, step, latent, () => 0);
         const next = step + 1 < scheduler.steps ? Math.sqrt(1 / scheduler.inputScale(step + 1) ** 2 - 1) : 0;
         expectClose(
@@ -119,12 +120,7 @@ describe('scheduler steps', () => {
       let latent: Float32Array = forward(first);
       for (let step = 0; step < scheduler.steps; step++) {
         const alphaBar = alphasCumprod[scheduler.timesteps[step] ?? 0] ?? 0;
-        const output =
-          prediction_type === 'epsilon'
-            ? truth
-            : truth.map(
-                (eps, index) => Math.sqrt(alphaBar) * eps - Math.sqrt(1 - alphaBar) * (clean[index] ?? 0),
-              );
+        const output = trueOutput(prediction_type, alphaBar);
         latent = scheduler.step(output, step, latent, () => 0);
         const previous = (scheduler.timesteps[step] ?? 0) - 100;
         const expected = forward(previous >= 0 ? (alphasCumprod[previous] ?? 0) : 1);

@@ -12,6 +12,7 @@ import type {
   StepRecord,
   ToEngineMessage,
 } from './engine-protocol.ts';
+import { groupBy } from './group-by.ts';
 import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
 import { Sampler, sessionOptionsOf } from './sampler.ts';
@@ -177,20 +178,6 @@ function batchMegapixels(samples: readonly EngineSample[]): number {
   let megapixels = 0;
   for (const { spec } of samples) megapixels += imageMegapixels(`${spec.width}x${spec.height}`);
   return megapixels;
-}
-
-function groupBy(
-  samples: readonly EngineSample[],
-  keyOf: (sample: EngineSample) => string,
-): EngineSample[][] {
-  const groups = new Map<string, EngineSample[]>();
-  for (const sample of samples) {
-    const key = keyOf(sample);
-    const group = groups.get(key);
-    if (group) group.push(sample);
-    else groups.set(key, [sample]);
-  }
-  return [...groups.values()];
 }
 
 // GPU providers compile kernels (TensorRT: whole engines) on first use of a shape; pay that at

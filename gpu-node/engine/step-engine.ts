@@ -61,20 +61,34 @@ export function multiModelEngine(engines: ReadonlyMap<string, StepEngine>): Step
   };
 }
 
+/** The samples an engine started, to tell its own from any other handed back to it. */
+export class StartedSamples<Sample extends EngineSample> {
+  readonly #started = new WeakSet<object>();
+
+  /** Notes a sample this engine started; returns it. */
+  add(sample: Sample): Sample {
+    this.#started.add(sample);
+    return sample;
+  }
+
+  /** Whether this engine started the sample. */
+  has(sample: EngineSample): sample is Sample {
+    return this.#started.has(sample);
+  }
+
+  /** The samples this engine started, in order. */
+  own(samples: readonly EngineSample[]): Sample[] {
+    return samples.filter((sample): sample is Sample => this.has(sample));
+  }
+}
+
 /** The built-in contract model's sampler as a `StepEngine`. */
 export function contractEngine(sampler: Sampler): StepEngine {
-  const started = new WeakSet<object>();
-  const own = (samples: readonly EngineSample[]) =>
-    samples.filter((sample): sample is RunningSample => started.has(sample));
+  const started = new StartedSamples<RunningSample>();
   return {
-    start: async (specs, now) =>
-      specs.map((spec) => {
-        const sample = sampler.start(spec, now);
-        started.add(sample);
-        return sample;
-      }),
+    start: async (specs, now) => specs.map((spec) => started.add(sampler.start(spec, now))),
     stepKey: (sample) => `${sample.spec.width}x${sample.spec.height}`,
-    step: (samples) => sampler.step(own(samples)),
-    decode: (samples) => sampler.decode(own(samples)),
+    step: (samples) => sampler.step(started.own(samples)),
+    decode: (samples) => sampler.decode(started.own(samples)),
   };
 }

@@ -93,6 +93,32 @@ function smoothingKernels(graph: OnnxGraphBuilder, channels: number): string {
   return graph.constant([channels, 1, 3, 3], weights);
 }
 
+/**
+ * The front of the tiny decoders: a latent upsampled bilinearly by `scale`, then a 1x1 convolution
+ * to `hidden` channels (weights of standard deviation `gain`) and a sine, per pixel.
+ */
+export function upsampledSineFeatures(
+  graph: OnnxGraphBuilder,
+  latent: string,
+  shape: {
+    readonly channels: number;
+    readonly hidden: number;
+    readonly scale: number;
+    readonly gain: number;
+  },
+): string {
+  const { channels, hidden, scale, gain } = shape;
+  const scales = graph.constant([4], new Float32Array([1, 1, scale, scale]));
+  const upsampled = graph.node('Resize', [latent, '', scales], { mode: 'linear' });
+  return graph.node('Sin', [
+    graph.node('Conv', [
+      upsampled,
+      graph.randomWeights([hidden, channels, 1, 1], gain),
+      graph.randomWeights([hidden], 1),
+    ]),
+  ]);
+}
+
 /** The decoder: bilinear upsampling then a per-pixel sine network (a CPPN) to 8-bit RGB, NHWC. */
 export function buildTinyDecoder(): Uint8Array {
   const graph = new OnnxGraphBuilder(tiny.weightSeed + 1);
@@ -103,15 +129,7 @@ export function buildTinyDecoder(): Uint8Array {
     'latent_height',
     'latent_width',
   ]);
-  const scales = graph.constant([4], new Float32Array([1, 1, scale, scale]));
-  const upsampled = graph.node('Resize', [latent, '', scales], { mode: 'linear' });
-  const first = graph.node('Sin', [
-    graph.node('Conv', [
-      upsampled,
-      graph.randomWeights([hidden, channels, 1, 1], 1.5),
-      graph.randomWeights([hidden], 1),
-    ]),
-  ]);
+  const first = upsampledSineFeatures(graph, latent, { channels, hidden, scale, gain: 1.5 });
   const second = graph.node('Sin', [
     graph.node('Conv', [first, graph.randomWeights([hidden, hidden, 1, 1], 1.2 / Math.sqrt(hidden))]),
   ]);

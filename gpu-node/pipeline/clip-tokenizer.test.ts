@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClipTokenizer } from './clip-tokenizer.ts';
-import { CLIP_END, CLIP_START, tinyTokenizerFiles } from './tiny-tokenizer.ts';
+import { CLIP_END, CLIP_START, loadClipTokenizer } from './clip-tokenizer.ts';
+import { tinyTokenizerFiles } from './tiny-tokenizer.ts';
 
 let folder = '';
 const { files } = tinyTokenizerFiles();

@@ -3,7 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
-import { CLIP_END, CLIP_START } from './tiny-tokenizer.ts';
+
+/** CLIP's special tokens. */
+export const CLIP_START = '<|startoftext|>';
+export const CLIP_END = '<|endoftext|>';
 
 /** CLIP's context length, when `tokenizer_config.json` does not say. */
 const DEFAULT_MAX_LENGTH = 77;

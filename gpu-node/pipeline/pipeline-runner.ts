@@ -6,12 +6,13 @@ import {
   type SchedulerFactory,
   schedulerFactory,
 } from '../diffusion/index.ts';
+import { groupBy } from '../engine/group-by.ts';
 import { normalFloat32, seededGenerator, standardNormal } from '../model/seeded-normal.ts';
 import { loadClipTokenizer, type PromptTokenizer } from './clip-tokenizer.ts';
 import { fromHalf, toHalf } from './half-float.ts';
 import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
 import { type FloatType, openPipelineSessions, type PipelineSessions } from './pipeline-sessions.ts';
-import { SD_TENSORS } from './tiny-pipeline.ts';
+import { SD_TENSORS } from './sd-tensors.ts';
 
 /** Pixels per latent cell: Stable Diffusion's VAE downsamples by 8 in every version. */
 const VAE_SCALE = 8;
@@ -224,20 +225,10 @@ export class PipelineRunner {
     for (;;) {
       const running = samples.filter((sample) => sample.step < sample.scheduler.steps);
       if (running.length === 0) break;
-      const groups = new Map<string, PipelineSample[]>();
-      for (const sample of running) {
-        const key = this.batchKey(sample);
-        groups.set(key, [...(groups.get(key) ?? []), sample]);
-      }
-      for (const group of groups.values()) await this.step(group);
+      for (const group of groupBy(running, (sample) => this.batchKey(sample))) await this.step(group);
     }
     const images = new Map<PipelineSample, Uint8Array>();
-    const bySize = new Map<string, PipelineSample[]>();
-    for (const sample of samples) {
-      const key = `${sample.request.width}x${sample.request.height}`;
-      bySize.set(key, [...(bySize.get(key) ?? []), sample]);
-    }
-    for (const group of bySize.values()) {
+    for (const group of groupBy(samples, ({ request }) => `${request.width}x${request.height}`)) {
       const decoded = await this.decode(group);
       group.forEach((sample, index) => {
         images.set(sample, decoded[index] ?? new Uint8Array());

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { PipelineFolder } from './pipeline-folder.ts';
 import { PipelineFolderError } from './pipeline-folder.ts';
-import { SD_TENSORS } from './tiny-pipeline.ts';
+import { SD_TENSORS } from './sd-tensors.ts';
 
 /** What the exported graphs take, read from their own metadata. */
 export interface PipelineIo {

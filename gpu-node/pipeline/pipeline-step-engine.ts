@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import type { SampleSpec } from '../engine/engine-protocol.ts';
-import type { EngineSample, StepEngine } from '../engine/step-engine.ts';
+import { type EngineSample, StartedSamples, type StepEngine } from '../engine/step-engine.ts';
 import type { PipelineModel } from './pipeline-model.ts';
 import { PipelineRunner, type PipelineSample } from './pipeline-runner.ts';
 
@@ -16,9 +16,7 @@ export async function pipelineStepEngine(
   options: ort.InferenceSession.SessionOptions,
 ): Promise<StepEngine> {
   const runner = await PipelineRunner.open(model.folder, options);
-  const started = new WeakSet<object>();
-  const own = (samples: readonly EngineSample[]) =>
-    samples.filter((sample): sample is Running => started.has(sample));
+  const started = new StartedSamples<Running>();
   const requestOf = (spec: SampleSpec) => ({
     prompt: spec.prompt,
     ...(spec.negativePrompt === undefined ? {} : { negativePrompt: spec.negativePrompt }),
@@ -34,16 +32,12 @@ export async function pipelineStepEngine(
       return samples.map((sample, index) => {
         const spec = specs[index];
         if (!spec) throw new Error('the runner started more samples than asked');
-        const running: Running = Object.assign(sample, { spec, startedAt: now });
-        started.add(running);
-        return running;
+        return started.add(Object.assign(sample, { spec, startedAt: now }));
       });
     },
-    stepKey(sample) {
-      const [running] = own([sample]);
-      return running ? runner.batchKey(running) : `${sample.spec.width}x${sample.spec.height}`;
-    },
-    step: (samples) => runner.step(own(samples)),
-    decode: (samples) => runner.decode(own(samples)),
+    stepKey: (sample) =>
+      started.has(sample) ? runner.batchKey(sample) : `${sample.spec.width}x${sample.spec.height}`,
+    step: (samples) => runner.step(started.own(samples)),
+    decode: (samples) => runner.decode(started.own(samples)),
   };
 }

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OnnxDataType, OnnxGraphBuilder } from '../model/onnx-graph-builder.ts';
+import { upsampledSineFeatures } from '../model/tiny-model.ts';
+import { SD_TENSORS } from './sd-tensors.ts';
 import { tinyTokenizerFiles } from './tiny-tokenizer.ts';
 
 /**
@@ -21,13 +23,6 @@ export const TINY_PIPELINE = {
   vaeHidden: 16,
   scalingFactor: 0.18215,
   weightSeed: 20261203,
-} as const;
-
-/** Names and dtypes of the exported graphs' tensors, as Optimum's SD export writes them. */
-export const SD_TENSORS = {
-  textEncoder: { input: 'input_ids', hidden: 'last_hidden_state', pooled: 'pooler_output' },
-  unet: { sample: 'sample', timestep: 'timestep', context: 'encoder_hidden_states', output: 'out_sample' },
-  vaeDecoder: { input: 'latent_sample', output: 'sample' },
 } as const;
 
 /** Options for the tiny pipeline's files (to test the loader on what real exports vary in). */
@@ -161,15 +156,7 @@ export function buildTinyVaeDecoder(precision: Precision = 'float32'): Uint8Arra
     'latent_height',
     'latent_width',
   ]);
-  const scales = graph.constant([4], new Float32Array([1, 1, scale, scale]));
-  const upsampled = graph.node('Resize', [latent, '', scales], { mode: 'linear' });
-  const features = graph.node('Sin', [
-    graph.node('Conv', [
-      upsampled,
-      graph.randomWeights([hidden, channels, 1, 1], 0.4),
-      graph.randomWeights([hidden], 1),
-    ]),
-  ]);
+  const features = upsampledSineFeatures(graph, latent, { channels, hidden, scale, gain: 0.4 });
   const rgb = graph.node('Tanh', [
     graph.node('Conv', [features, graph.randomWeights([3, hidden, 1, 1], 1.5 / Math.sqrt(hidden))]),
   ]);

@@ -1,6 +1,4 @@
-/** CLIP's special tokens. */
-export const CLIP_START = '<|startoftext|>';
-export const CLIP_END = '<|endoftext|>';
+import { CLIP_END, CLIP_START } from './clip-tokenizer.ts';
 
 /** Words the tiny vocabulary merges whole (everything else falls back to single characters). */
 const TINY_WORDS = ['a', 'photo', 'of', 'cat', 'dog', 'red', 'blurry', 'low', 'quality'];

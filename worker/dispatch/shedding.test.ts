@@ -19,17 +19,13 @@ const ranked = (order: readonly string[]) =>
     return { pool, predictedMs: expectedCompletionMs(pool, request, noObservations, index.fleet, now) };
   });
 
+/** A paid request judged with a paid slowdown limit of 1.4 and a minute to its deadline. */
+const paidAt14 = (order: readonly string[]) =>
+  admittance(ranked(order), request, services({ paid: 1.4 }), index.fleet, 'paid', now, 60_000);
+
 describe('admittance', () => {
   it('shedding: an idle pool within the limit is room, and goes first, though a busy one ranks above it', () => {
-    const judged = admittance(
-      ranked(['busy', 'idle']),
-      request,
-      services({ paid: 1.4 }),
-      index.fleet,
-      'paid',
-      now,
-      60_000,
-    );
+    const judged = paidAt14(['busy', 'idle']);
     expect(judged.admitted).toBe(true);
     if (!judged.admitted) return;
     expect(judged.ranked.map((entry) => entry.pool.poolId)).toEqual(['idle', 'busy']);
@@ -38,15 +34,7 @@ describe('admittance', () => {
   });
 
   it('shedding: with every candidate over the limit it is refused with Retry-After, and may wait for a slot', () => {
-    const judged = admittance(
-      ranked(['busy']),
-      request,
-      services({ paid: 1.4 }),
-      index.fleet,
-      'paid',
-      now,
-      60_000,
-    );
+    const judged = paidAt14(['busy']);
     expect(judged.admitted).toBe(false);
     if (judged.admitted) return;
     expect(judged.verdict.error.status).toBe(503);

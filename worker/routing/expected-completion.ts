@@ -58,20 +58,20 @@ export function expectedCompletionMs(
   const position = fleet.positions.get(pool.poolId);
   const { speed, split } = poolFigures(pool, fleet);
   const seen = seenLoad(pool, observations, split.perImage);
-  const forecastMove =
-    position === undefined
-      ? 0
-      : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
   const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);
   // Our own requests in the figure that have ended since have left the pool, whatever else
   // moved; on known load, so has what the pool drained by now (at least the one, at most both).
-  const projected =
-    options.forecastArrivals === false
-      ? Math.max(
-          0,
-          seen.images - Math.max(own.departed.images, drainedImagesSince(speed, seen, split, now - seen.at)),
-        )
-      : Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
+  let projected: number;
+  if (options.forecastArrivals === false) {
+    const drained = drainedImagesSince(speed, seen, split, now - seen.at);
+    projected = Math.max(0, seen.images - Math.max(own.departed.images, drained));
+  } else {
+    const forecastMove =
+      position === undefined
+        ? 0
+        : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
+    projected = Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
+  }
   // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
   // 50-step 512 px request just sent makes a pool busier than a 4-step 64 px one.
   const mix = withOwnSends(split, projected, own.after);
