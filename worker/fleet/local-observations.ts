@@ -81,11 +81,12 @@ export class IsolateObservations implements LocalObservations {
    * figure counts it, and it has left the pool (`departed` in `ownLoad`).
    */
   #noteEnded(poolId: string, ended: EndedSend): void {
-    const list = (this.endedSends.get(poolId) ?? []).filter(
-      (entry) => entry.endedAt > ended.endedAt - ENDED_KEPT_MS,
-    );
+    const list = this.endedSends.get(poolId) ?? [];
+    // Ends come in time order, so the stale ones are at the front: no copy per request.
+    let stale = 0;
+    while (stale < list.length && (list[stale]?.endedAt ?? 0) <= ended.endedAt - ENDED_KEPT_MS) stale++;
     list.push(ended);
-    if (list.length > MAX_ENDED_KEPT) list.splice(0, list.length - MAX_ENDED_KEPT);
+    list.splice(0, Math.max(stale, list.length - MAX_ENDED_KEPT));
     this.endedSends.set(poolId, list);
   }
 
