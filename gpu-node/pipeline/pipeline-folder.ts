@@ -7,7 +7,9 @@ import { type SchedulerConfig, schedulerConfigSchema } from '../diffusion/index.
 /** The VAE's latent scaling when its config does not say (SD 1.x/2.x's). */
 const DEFAULT_SCALING_FACTOR = 0.18215;
 
-const modelIndexSchema = z.object({ _class_name: z.string() }).loose();
+const modelIndexSchema = z
+  .object({ _class_name: z.string(), force_zeros_for_empty_prompt: z.boolean().optional() })
+  .loose();
 const vaeConfigSchema = z
   .object({
     scaling_factor: z.number().positive().optional(),
@@ -29,6 +31,11 @@ export interface PipelineFolder {
   readonly tokenizer2Folder: string | null;
   readonly scheduler: SchedulerConfig;
   readonly scalingFactor: number;
+  /**
+   * An empty negative prompt guides with zero states rather than the encoded empty string:
+   * `model_index.json`'s `force_zeros_for_empty_prompt`, which SDXL pipelines default to true.
+   */
+  readonly forceZerosForEmptyPrompt: boolean;
 }
 
 /** A folder that does not match the exported layout; the message names the file. */
@@ -85,6 +92,7 @@ export async function readPipelineFolder(folder: string): Promise<PipelineFolder
     tokenizer2Folder: sdxl ? tokenizer2 : null,
     scheduler,
     scalingFactor: vae.scaling_factor ?? DEFAULT_SCALING_FACTOR,
+    forceZerosForEmptyPrompt: index.force_zeros_for_empty_prompt ?? sdxl,
   };
 }
 

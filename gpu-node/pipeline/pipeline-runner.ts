@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import {
   type DiffusionScheduler,
@@ -8,10 +8,11 @@ import {
 } from '../diffusion/index.ts';
 import { groupBy } from '../engine/group-by.ts';
 import { normalFloat32, seededGenerator, standardNormal } from '../model/seeded-normal.ts';
-import { loadClipTokenizer, type PromptTokenizer } from './clip-tokenizer.ts';
-import { fromHalf, toHalf } from './half-float.ts';
-import { type PipelineFolder, readPipelineFolder } from './pipeline-folder.ts';
-import { type FloatType, openPipelineSessions, type PipelineSessions } from './pipeline-sessions.ts';
+import { loadClipTokenizer } from './clip-tokenizer.ts';
+import { type PipelineFolder, PipelineFolderError, readPipelineFolder } from './pipeline-folder.ts';
+import { openPipelineSessions, type PipelineSessions, SDXL_TIME_IDS } from './pipeline-sessions.ts';
+import { floatData, floatTensor, timestepTensor } from './pipeline-tensors.ts';
+import { type EncodedPrompt, encodePrompts, type PromptEncoder } from './prompt-encoder.ts';
 import { SD_TENSORS } from './sd-tensors.ts';
 
 /** Pixels per latent cell: Stable Diffusion's VAE downsamples by 8 in every version. */
@@ -37,9 +38,9 @@ export interface PipelineSample {
   readonly request: PipelineRequest;
   readonly scheduler: DiffusionScheduler;
   readonly random: RandomGenerator;
-  /** Text states of the prompt, and of the negative prompt when guided: [tokens x hidden]. */
-  readonly context: Float32Array;
-  readonly negativeContext: Float32Array | null;
+  /** The encoded prompt, and the negative prompt's when guided. */
+  readonly prompt: EncodedPrompt;
+  readonly negative: EncodedPrompt | null;
   latent: Float32Array;
   step: number;
 }
@@ -58,22 +59,34 @@ export interface PipelineSample {
 export class PipelineRunner {
   readonly folder: PipelineFolder;
   readonly #sessions: PipelineSessions;
-  readonly #tokenizer: PromptTokenizer;
+  readonly #encoders: readonly PromptEncoder[];
   readonly #schedulers: SchedulerFactory;
 
-  private constructor(folder: PipelineFolder, sessions: PipelineSessions, tokenizer: PromptTokenizer) {
+  private constructor(
+    folder: PipelineFolder,
+    sessions: PipelineSessions,
+    encoders: readonly PromptEncoder[],
+  ) {
     this.folder = folder;
     this.#sessions = sessions;
-    this.#tokenizer = tokenizer;
+    this.#encoders = encoders;
     this.#schedulers = schedulerFactory(folder.scheduler);
   }
 
   /** Reads, checks and opens a pipeline folder (`PipelineFolderError` names what does not match). */
   static async open(path: string, options: ort.InferenceSession.SessionOptions): Promise<PipelineRunner> {
     const folder = await readPipelineFolder(path);
-    const tokenizer = await loadClipTokenizer(folder.tokenizerFolder);
+    const tokenizers = [await loadClipTokenizer(folder.tokenizerFolder)];
+    if (folder.tokenizer2Folder) tokenizers.push(await loadClipTokenizer(folder.tokenizer2Folder));
+    if (tokenizers.some(({ maxLength }) => maxLength !== tokenizers[0]?.maxLength)) {
+      throw new PipelineFolderError(`${folder.tokenizer2Folder}: pads to another length than tokenizer/`);
+    }
     const sessions = await openPipelineSessions(folder, options);
-    return new PipelineRunner(folder, sessions, tokenizer);
+    const encoders = sessions.textEncoders.flatMap((io, index) => {
+      const tokenizer = tokenizers[index];
+      return tokenizer ? [{ io, tokenizer }] : [];
+    });
+    return new PipelineRunner(folder, sessions, encoders);
   }
 
   /** The scheduler that runs by default, and whether the config named one not implemented. */
@@ -84,10 +97,15 @@ export class PipelineRunner {
   /** Encodes the requests' prompts (one text-encoder batch) and draws their first latents. */
   async start(requests: readonly PipelineRequest[]): Promise<PipelineSample[]> {
     const guided = requests.map((request) => request.guidanceScale > 1);
-    const prompts = requests.flatMap((request, index) =>
-      guided[index] ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt],
+    const zeroNegative = requests.map(
+      (request) => this.folder.forceZerosForEmptyPrompt && (request.negativePrompt ?? '') === '',
     );
-    const states = await this.#encode(prompts);
+    const prompts = requests.flatMap((request, index) =>
+      guided[index] && !zeroNegative[index]
+        ? [request.prompt, request.negativePrompt ?? '']
+        : [request.prompt],
+    );
+    const encoded = await encodePrompts(this.#encoders, prompts);
     let next = 0;
     return requests.map((request, index) => {
       const scheduler = this.#schedulers.create(request.steps, request.scheduler);
@@ -95,9 +113,13 @@ export class PipelineRunner {
       const latent = normalFloat32(random, this.#latentSize(request)).map(
         (value) => value * scheduler.initNoiseSigma,
       );
-      const context = states[next++] ?? new Float32Array();
-      const negativeContext = guided[index] ? (states[next++] ?? null) : null;
-      return { request, scheduler, random, context, negativeContext, latent, step: 0 };
+      const prompt = encoded[next++] ?? { states: new Float32Array(), pooled: null };
+      const negative = !guided[index]
+        ? null
+        : zeroNegative[index]
+          ? zeroed(prompt)
+          : (encoded[next++] ?? null);
+      return { request, scheduler, random, prompt, negative, latent, step: 0 };
     });
   }
 
@@ -112,53 +134,55 @@ export class PipelineRunner {
     if (!first) return;
     const latentSize = first.latent.length;
     const rows = samples.flatMap((sample) =>
-      sample.negativeContext
+      sample.negative
         ? [
-            { sample, context: sample.negativeContext },
-            { sample, context: sample.context },
+            { sample, text: sample.negative },
+            { sample, text: sample.prompt },
           ]
-        : [{ sample, context: sample.context }],
+        : [{ sample, text: sample.prompt }],
     );
+    const contextSize = first.prompt.states.length;
     const input = new Float32Array(rows.length * latentSize);
-    const contexts = new Float32Array(rows.length * first.context.length);
-    const timesteps = rows.map(({ sample }) => sample.scheduler.timesteps[sample.step] ?? 0);
-    rows.forEach(({ sample, context }, row) => {
+    const contexts = new Float32Array(rows.length * contextSize);
+    rows.forEach(({ sample, text }, row) => {
       const scale = sample.scheduler.inputScale(sample.step);
       input.set(
         sample.latent.map((value) => value * scale),
         row * latentSize,
       );
-      contexts.set(context, row * context.length);
+      contexts.set(text.states, row * contextSize);
     });
     const [channels, height, width] = this.#latentShape(first.request);
-    const timestepTensor =
-      io.timestepType === 'float16'
-        ? new ort.Tensor('float16', toHalf(Float32Array.from(timesteps)), [
-            io.sharedTimestep ? 1 : rows.length,
-          ])
-        : io.timestepType === 'int64'
-          ? new ort.Tensor(
-              'int64',
-              BigInt64Array.from(timesteps, (value) => BigInt(Math.round(value))),
-              [io.sharedTimestep ? 1 : rows.length],
-            )
-          : new ort.Tensor('float32', Float32Array.from(timesteps), [io.sharedTimestep ? 1 : rows.length]);
+    const tokens = this.#encoders[0]?.tokenizer.maxLength ?? 1;
     const names = SD_TENSORS.unet;
-    const output = await this.#sessions.unet.run({
+    const feeds: Record<string, ort.Tensor> = {
       [names.sample]: floatTensor(io.unetFloat, input, [rows.length, channels, height, width]),
-      [names.timestep]: timestepTensor,
-      [names.context]: floatTensor(io.unetFloat, contexts, [
-        rows.length,
-        this.#tokenizer.maxLength,
-        first.context.length / this.#tokenizer.maxLength,
-      ]),
-    });
+      [names.timestep]: timestepTensor(
+        io.timestepType,
+        rows.map(({ sample }) => sample.scheduler.timesteps[sample.step] ?? 0),
+        io.sharedTimestep,
+      ),
+      [names.context]: floatTensor(io.unetFloat, contexts, [rows.length, tokens, contextSize / tokens]),
+    };
+    if (io.addedConditioning) {
+      const pooledSize = first.prompt.pooled?.length ?? 0;
+      const pooled = new Float32Array(rows.length * pooledSize);
+      rows.forEach(({ text }, row) => {
+        if (text.pooled) pooled.set(text.pooled, row * pooledSize);
+      });
+      // original size, crop top-left, target size: the whole image at the size asked for.
+      const { width: imageWidth, height: imageHeight } = first.request;
+      const ids = rows.flatMap(() => [imageHeight, imageWidth, 0, 0, imageHeight, imageWidth]);
+      feeds[names.textEmbeds] = floatTensor(io.unetFloat, pooled, [rows.length, pooledSize]);
+      feeds[names.timeIds] = floatTensor(io.unetFloat, Float32Array.from(ids), [rows.length, SDXL_TIME_IDS]);
+    }
+    const output = await this.#sessions.unet.run(feeds);
     const predicted = floatData(output[names.output]);
     if (!predicted) throw new Error('the UNet returned no floating out_sample');
     let row = 0;
     for (const sample of samples) {
       let estimate = predicted.subarray(row * latentSize, (row + 1) * latentSize);
-      if (sample.negativeContext) {
+      if (sample.negative) {
         const conditioned = predicted.subarray((row + 1) * latentSize, (row + 2) * latentSize);
         const unconditioned = estimate;
         const scale = sample.request.guidanceScale;
@@ -242,30 +266,6 @@ export class PipelineRunner {
     return this.#sessions.release();
   }
 
-  async #encode(prompts: readonly string[]): Promise<Float32Array[]> {
-    if (prompts.length === 0) return [];
-    const length = this.#tokenizer.maxLength;
-    const ids = prompts.map((prompt) => this.#tokenizer.encode(prompt));
-    const flat = new Int32Array(prompts.length * length);
-    ids.forEach((row, index) => {
-      flat.set(row, index * length);
-    });
-    const names = SD_TENSORS.textEncoder;
-    const input =
-      this.#sessions.io.inputIdsType === 'int64'
-        ? new ort.Tensor(
-            'int64',
-            BigInt64Array.from(flat, (value) => BigInt(value)),
-            [prompts.length, length],
-          )
-        : new ort.Tensor('int32', flat, [prompts.length, length]);
-    const output = await this.#sessions.textEncoder.run({ [names.input]: input });
-    const states = floatData(output[names.hidden]);
-    if (!states) throw new Error('the text encoder returned no floating last_hidden_state');
-    const perPrompt = states.length / prompts.length;
-    return prompts.map((_, index) => states.slice(index * perPrompt, (index + 1) * perPrompt));
-  }
-
   #latentShape(request: PipelineRequest): [number, number, number] {
     const scale = VAE_SCALE;
     return [
@@ -281,16 +281,10 @@ export class PipelineRunner {
   }
 }
 
-/** A floating tensor of the graph's type: float32 as is, float16 converted. */
-function floatTensor(type: FloatType, values: Float32Array, dims: readonly number[]): ort.Tensor {
-  return type === 'float16'
-    ? new ort.Tensor('float16', toHalf(values), dims)
-    : new ort.Tensor('float32', values, dims);
-}
-
-/** A floating output as float32 values (float16 converted); null when it is neither. */
-function floatData(tensor: ort.Tensor | undefined): Float32Array | null {
-  if (!tensor) return null;
-  if (tensor.type === 'float16' && tensor.data instanceof Uint16Array) return fromHalf(tensor.data);
-  return tensor.data instanceof Float32Array ? tensor.data : null;
+/** A negative prompt of zeros, shaped like the prompt it guides against. */
+function zeroed(prompt: EncodedPrompt): EncodedPrompt {
+  return {
+    states: new Float32Array(prompt.states.length),
+    pooled: prompt.pooled ? new Float32Array(prompt.pooled.length) : null,
+  };
 }

@@ -3,27 +3,9 @@ import { join } from 'node:path';
 import { OnnxDataType, OnnxGraphBuilder } from '../model/onnx-graph-builder.ts';
 import { upsampledSineFeatures } from '../model/tiny-model.ts';
 import { SD_TENSORS } from './sd-tensors.ts';
+import { floatInput, floatOutput, floatType, type Precision, TINY_PIPELINE } from './tiny-pipeline-shape.ts';
+import { TINY_SDXL, tinySdxlFiles } from './tiny-sdxl.ts';
 import { tinyTokenizerFiles } from './tiny-tokenizer.ts';
-
-/**
- * A Stable Diffusion pipeline in miniature, in the layout diffusers' ONNX pipelines and Optimum's
- * exporter write (`model_index.json`, `text_encoder/`, `unet/`, `vae_decoder/`, `tokenizer/`,
- * `scheduler/`), with their tensor names, dtypes and ranks: tiny channel counts and seeded
- * weights, so the whole `--pipeline` path runs here on the CPU provider. It draws nothing a
- * trained model would; it only has to behave like one to the code that serves it.
- */
-export const TINY_PIPELINE = {
-  /** CLIP's context length, as SD's tokenizer pads to it. */
-  maxLength: 77,
-  hiddenSize: 32,
-  latentChannels: 4,
-  /** The VAE's downsampling (8 for SD). */
-  vaeScale: 8,
-  unetHidden: 32,
-  vaeHidden: 16,
-  scalingFactor: 0.18215,
-  weightSeed: 20261203,
-} as const;
 
 /** Options for the tiny pipeline's files (to test the loader on what real exports vary in). */
 export interface TinyPipelineOptions {
@@ -33,34 +15,15 @@ export interface TinyPipelineOptions {
   readonly precision?: Precision;
   /** The scheduler config's class and spacing (Euler, trailing by default: SD-Turbo's). */
   readonly scheduler?: Readonly<Record<string, unknown>>;
+  /** SDXL's layout: two layered text encoders, a UNet taking `text_embeds` and `time_ids`. */
+  readonly sdxl?: boolean;
 }
 
-/** The float type at a graph's inputs and outputs (inside, the tiny graphs compute in float32). */
-export type Precision = 'float32' | 'float16';
-
-type Shape = readonly (number | string)[];
-
-function floatType(precision: Precision): number {
-  return precision === 'float16' ? OnnxDataType.float16 : OnnxDataType.float;
-}
-
-/** A floating input, cast to float32 for the graph's body when the edge is float16. */
-function floatInput(graph: OnnxGraphBuilder, name: string, precision: Precision, shape: Shape): string {
-  const input = graph.input(name, floatType(precision), shape);
-  return precision === 'float16' ? graph.node('Cast', [input], { to: OnnxDataType.float }) : input;
-}
-
-/** A floating output, cast from the body's float32 when the edge is float16. */
-function floatOutput(
-  graph: OnnxGraphBuilder,
-  name: string,
-  producer: string,
-  precision: Precision,
-  shape: Shape,
-): void {
-  const value =
-    precision === 'float16' ? graph.node('Cast', [producer], { to: OnnxDataType.float16 }) : producer;
-  graph.output(name, value, floatType(precision), shape);
+/** What the UNet is conditioned on besides the text states (SDXL adds the pooled prompt and ids). */
+interface UnetConditioning {
+  readonly contextSize: number;
+  /** Width of `text_embeds`; null for SD 1.x/2.x UNets, which take no added conditioning. */
+  readonly pooledSize: number | null;
 }
 
 /** CLIP's text encoder in miniature: token and position embeddings, then a per-token nonlinearity. */
@@ -85,8 +48,10 @@ export function buildTinyTextEncoder(vocabularySize: number, precision: Precisio
 export function buildTinyUnet(
   timestepType: 'float' | 'int64' = 'float',
   precision: Precision = 'float32',
+  conditioning: UnetConditioning = { contextSize: TINY_PIPELINE.hiddenSize, pooledSize: null },
 ): Uint8Array {
-  const { latentChannels: channels, unetHidden: hidden, hiddenSize } = TINY_PIPELINE;
+  const { latentChannels: channels, unetHidden: hidden } = TINY_PIPELINE;
+  const hiddenSize = conditioning.contextSize;
   const graph = new OnnxGraphBuilder(TINY_PIPELINE.weightSeed + 1);
   const names = SD_TENSORS.unet;
   const sample = floatInput(graph, names.sample, precision, ['batch', channels, 'height', 'width']);
@@ -120,17 +85,17 @@ export function buildTinyUnet(
     graph.int64Constant([1, 2, 3]),
   ]);
   const timeBias = graph.node('Conv', [timeMap, graph.randomWeights([hidden, 1, 1, 1], 1)]);
+  let bias = graph.node('Add', [textBias, timeBias]);
+  if (conditioning.pooledSize !== null)
+    bias = graph.node('Add', [bias, addedBias(graph, conditioning.pooledSize, precision)]);
   const body = graph.node('Tanh', [
     graph.node('Add', [
-      graph.node('Add', [
-        graph.node('Conv', [
-          sample,
-          graph.randomWeights([hidden, channels, 1, 1], 0.5 / Math.sqrt(channels)),
-          graph.randomWeights([hidden], 0.1),
-        ]),
-        textBias,
+      graph.node('Conv', [
+        sample,
+        graph.randomWeights([hidden, channels, 1, 1], 0.5 / Math.sqrt(channels)),
+        graph.randomWeights([hidden], 0.1),
       ]),
-      timeBias,
+      bias,
     ]),
   ]);
   const mixed = graph.node('Conv', [body, graph.randomWeights([hidden, 1, 3, 3], 1 / 3)], {
@@ -144,6 +109,23 @@ export function buildTinyUnet(
   ]);
   floatOutput(graph, names.output, estimate, precision, ['batch', channels, 'height', 'width']);
   return graph.encode('tiny_unet');
+}
+
+/** SDXL's added conditioning in miniature: the pooled prompt and the size ids, per sample. */
+function addedBias(graph: OnnxGraphBuilder, pooledSize: number, precision: Precision): string {
+  const { unetHidden: hidden } = TINY_PIPELINE;
+  const names = SD_TENSORS.unet;
+  const asImage = (value: string) => graph.node('Unsqueeze', [value, graph.int64Constant([2, 3])]);
+  const pooled = floatInput(graph, names.textEmbeds, precision, ['batch', pooledSize]);
+  const ids = floatInput(graph, names.timeIds, precision, ['batch', 6]);
+  const scaledIds = graph.node('Mul', [ids, graph.constant([1], new Float32Array([1 / 1024]))]);
+  return graph.node('Add', [
+    graph.node('Conv', [
+      asImage(pooled),
+      graph.randomWeights([hidden, pooledSize, 1, 1], 1 / Math.sqrt(pooledSize)),
+    ]),
+    graph.node('Conv', [asImage(scaledIds), graph.randomWeights([hidden, 6, 1, 1], 1)]),
+  ]);
 }
 
 /** The VAE decoder in miniature: upsample by 8, a per-pixel sine network, RGB in [-1, 1], NCHW. */
@@ -170,9 +152,13 @@ export function buildTinyVaeDecoder(precision: Precision = 'float32'): Uint8Arra
  */
 export async function writeTinyPipeline(folder: string, options: TinyPipelineOptions = {}): Promise<void> {
   const tokenizer = tinyTokenizerFiles();
+  const sdxl = options.sdxl === true;
+  const conditioning = sdxl
+    ? { contextSize: TINY_PIPELINE.hiddenSize + TINY_SDXL.hiddenSize2, pooledSize: TINY_SDXL.projection }
+    : undefined;
   const files: Record<string, string | Uint8Array> = {
     'model_index.json': json({
-      _class_name: 'OnnxStableDiffusionPipeline',
+      _class_name: sdxl ? 'ORTStableDiffusionXLPipeline' : 'OnnxStableDiffusionPipeline',
       _diffusers_version: '0.31.0',
       feature_extractor: [null, null],
       safety_checker: [null, null],
@@ -194,7 +180,7 @@ export async function writeTinyPipeline(folder: string, options: TinyPipelineOpt
       ...options.scheduler,
     }),
     'text_encoder/model.onnx': buildTinyTextEncoder(tokenizer.vocabularySize, options.precision),
-    'unet/model.onnx': buildTinyUnet(options.timestepType, options.precision),
+    'unet/model.onnx': buildTinyUnet(options.timestepType, options.precision, conditioning),
     'vae_decoder/model.onnx': buildTinyVaeDecoder(options.precision),
     'vae_decoder/config.json': json({
       _class_name: 'AutoencoderKL',
@@ -202,6 +188,7 @@ export async function writeTinyPipeline(folder: string, options: TinyPipelineOpt
       scaling_factor: TINY_PIPELINE.scalingFactor,
     }),
     ...Object.fromEntries(Object.entries(tokenizer.files).map(([name, text]) => [`tokenizer/${name}`, text])),
+    ...(sdxl ? tinySdxlFiles(options.precision ?? 'float32') : {}),
   };
   for (const [name, contents] of Object.entries(files)) {
     const path = join(folder, name);

@@ -16,8 +16,9 @@ let pool: GpuNodeProcess;
 beforeAll(async () => {
   folder = join(mkdtempSync(join(tmpdir(), 'spillway-pipeline-e2e-')), 'tiny-sd');
   await writeTinyPipeline(folder, { scheduler: { timestep_spacing: 'leading' } });
-  // A second model in the same pool: SD-Turbo's shape (trailing spacing), int64 timesteps.
-  await writeTinyPipeline(join(folder, '..', 'turbo'), { timestepType: 'int64' });
+  // A second model in the same pool: SDXL-Turbo's shape (two text encoders, added conditioning,
+  // trailing spacing), int64 timesteps.
+  await writeTinyPipeline(join(folder, '..', 'turbo'), { timestepType: 'int64', sdxl: true });
   pool = await startGpuNode([
     '--insecure-no-auth',
     '--max-batch-size',
