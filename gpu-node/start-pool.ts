@@ -94,6 +94,7 @@ export async function startPool(
       // Each engine worker steps its own batch of up to `maxBatchSize` images.
       batches: Math.max(1, Math.round(engine.slots / config.maxBatchSize)),
       stepCurve: scheduler?.stepCurve() ?? [],
+      modelStepCurves: scheduler?.modelStepCurves(),
       gpus: gpuProbe.latest,
       ready: true,
       now: Date.now(),

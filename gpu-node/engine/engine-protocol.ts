@@ -51,6 +51,15 @@ export interface StepRecord {
   /** Sum over the step's images of width × height / 10⁶: the megapixel-steps it did. */
   readonly batchMegapixels: number;
   readonly durationMs: number;
+  /** The same step, model by model: each model's batches run one after another within it. */
+  readonly models?: readonly ModelStepRecord[];
+}
+
+/** One model's share of a step: its batches' megapixels and the time they took. */
+export interface ModelStepRecord {
+  readonly model: string;
+  readonly batchMegapixels: number;
+  readonly durationMs: number;
 }
 
 /** A provider the worker tried and why it was not taken. */

@@ -115,17 +115,25 @@ async function stepAll(): Promise<void> {
   const started = performance.now();
   const pending: EngineSample[] = [];
   for (const sample of running.values()) if (sample.step < sample.spec.steps) pending.push(sample);
+  const byModel = new Map<string, { batchMegapixels: number; durationMs: number }>();
   for (const group of groupBy(pending, (sample) => engine.stepKey(sample))) {
+    const groupStarted = performance.now();
     try {
       await engine.step(group);
     } catch (error) {
       failAll(group, error);
     }
+    const model = group[0]?.spec.model ?? '';
+    const share = byModel.get(model) ?? { batchMegapixels: 0, durationMs: 0 };
+    share.batchMegapixels += batchMegapixels(group);
+    share.durationMs += performance.now() - groupStarted;
+    byModel.set(model, share);
   }
   pendingSteps.push({
     batchSize: pending.length,
     batchMegapixels: batchMegapixels(pending),
     durationMs: performance.now() - started,
+    models: [...byModel].map(([model, share]) => ({ model, ...share })),
   });
   // Messages cost the HTTP thread CPU: one per step only while someone streams progress.
   const now = performance.now();

@@ -39,4 +39,35 @@ describe('LoadTracker', () => {
     expect(tracker.stepMs).toBe(40);
     expect(tracker.stepCurve()).toEqual([{ batch_megapixels: 0.5, step_ms: 40 }]);
   });
+
+  it('load tracker: each model keeps its own step curve from its share of the steps', () => {
+    const tracker = new LoadTracker(() => 0);
+    tracker.recordSteps([
+      {
+        batchSize: 3,
+        batchMegapixels: 1.5,
+        durationMs: 130,
+        models: [
+          { model: 'sd15', batchMegapixels: 0.5, durationMs: 30 },
+          { model: 'sdxl', batchMegapixels: 1, durationMs: 100 },
+        ],
+      },
+      {
+        batchSize: 1,
+        batchMegapixels: 0.5,
+        durationMs: 31,
+        models: [{ model: 'sd15', batchMegapixels: 0.5, durationMs: 31 }],
+      },
+    ]);
+    const curves = tracker.modelStepCurves();
+    expect([...curves.keys()].sort()).toEqual(['sd15', 'sdxl']);
+    expect(curves.get('sdxl')).toEqual([{ batch_megapixels: 1, step_ms: 100 }]);
+    // sd15 steps 0.5 MP in about 30 ms, at a third of sdxl's time per megapixel; the pool's
+    // curve, mixing both, would say neither.
+    const [sd15] = curves.get('sd15') ?? [];
+    expect(sd15?.batch_megapixels).toBe(0.5);
+    expect(sd15?.step_ms).toBeGreaterThanOrEqual(30);
+    expect(sd15?.step_ms).toBeLessThanOrEqual(31);
+    expect(tracker.stepCurve().map(({ batch_megapixels }) => batch_megapixels)).toEqual([0.5, 1.5]);
+  });
 });

@@ -22,6 +22,7 @@ export class LoadTracker {
   readonly #throughput: RateMeter;
   readonly #work: DecayingRate;
   readonly #curve = new StepCurveEstimator();
+  readonly #modelCurves = new Map<string, StepCurveEstimator>();
 
   constructor(now: () => number) {
     this.#throughput = new RateMeter(THROUGHPUT_WINDOW_MS, now);
@@ -36,12 +37,20 @@ export class LoadTracker {
   recordSteps(steps: readonly StepRecord[]): void {
     let work = 0;
     let busyMs = 0;
-    for (const { batchSize, batchMegapixels, durationMs } of steps) {
+    for (const { batchSize, batchMegapixels, durationMs, models } of steps) {
       if (batchSize === 0) continue;
       this.#stepMs.add(durationMs);
       this.#curve.record(batchMegapixels, durationMs);
       work += batchMegapixels;
       busyMs += durationMs;
+      for (const share of models ?? []) {
+        let curve = this.#modelCurves.get(share.model);
+        if (!curve) {
+          curve = new StepCurveEstimator();
+          this.#modelCurves.set(share.model, curve);
+        }
+        curve.record(share.batchMegapixels, share.durationMs);
+      }
     }
     if (busyMs > 0) this.#work.add(work, busyMs);
   }
@@ -74,6 +83,15 @@ export class LoadTracker {
   /** The measured step curve; empty before the first step. */
   stepCurve(): StepCurvePoint[] {
     return this.#curve.curve();
+  }
+
+  /**
+   * Each model's own step curve: the time its batches took within a step by their megapixels.
+   * A pool serving models of different weights (SD 1.5 beside SDXL) steps each at its own pace;
+   * the pool's curve mixes them. Models not stepped yet are absent.
+   */
+  modelStepCurves(): Map<string, StepCurvePoint[]> {
+    return new Map([...this.#modelCurves].map(([model, curve]) => [model, curve.curve()]));
   }
 
   /** Images finished per second, recently. */

@@ -171,6 +171,11 @@ export class Scheduler {
     return this.#pace.stepCurve();
   }
 
+  /** Each model's measured step curve ({@link LoadTracker.modelStepCurves}). */
+  modelStepCurves(): Map<string, StepCurvePoint[]> {
+    return this.#pace.modelStepCurves();
+  }
+
   /** True while draining. */
   get draining(): boolean {
     return this.#draining;

@@ -19,6 +19,8 @@ export interface TelemetrySources {
   readonly batches: number;
   /** The scheduler's measured step curve (`Scheduler.stepCurve()`). */
   readonly stepCurve: readonly StepCurvePoint[];
+  /** Each model's own curve (`Scheduler.modelStepCurves()`); absent models have stepped nothing. */
+  readonly modelStepCurves?: ReadonlyMap<string, readonly StepCurvePoint[]>;
   readonly gpus: GpuStats[] | null;
   readonly ready: boolean;
   readonly now: number;
@@ -31,7 +33,10 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
     pool_id: sources.poolId,
     version: sources.version,
     timestamp: Math.round(sources.now),
-    models: [...sources.models],
+    models: sources.models.map((model) => {
+      const curve = sources.modelStepCurves?.get(model.name);
+      return curve && curve.length > 0 ? { ...model, step_curve: [...curve] } : model;
+    }),
     execution_provider: sources.provider,
     slots: load.slots,
     running: load.running,

@@ -4,6 +4,18 @@ import { imageSizeSchema } from './generation-request.ts';
 /** Execution providers gpu-node can run on, fastest first. */
 export const executionProviders = ['tensorrt', 'cuda', 'cpu'] as const;
 
+/** Most points a pool reports of its step curve (the edge evaluates it in constant time). */
+export const MAX_STEP_CURVE_POINTS = 8;
+
+/** One measured point of a pool's step curve. */
+export const stepCurvePointSchema = z.object({
+  batch_megapixels: z
+    .number()
+    .positive()
+    .describe('Megapixels in the running batch: the sum over its images of width × height / 10⁶.'),
+  step_ms: z.number().positive().describe('Measured time of one denoising step of a batch that size, ms.'),
+});
+
 /** A model a pool serves and the request ranges it accepts. */
 export const servedModelSchema = z.object({
   name: z.string(),
@@ -16,6 +28,15 @@ export const servedModelSchema = z.object({
    * `guidance_scale` for pipelines that guide). Absent: none.
    */
   options: z.array(z.string().max(64)).max(32).optional(),
+  step_curve: z
+    .array(stepCurvePointSchema)
+    .max(MAX_STEP_CURVE_POINTS)
+    .optional()
+    .describe(
+      "This model's own step curve: the time its batches took within the pool's steps, by their " +
+        'megapixels (same reading as `work.step_curve`). Absent before the model stepped. Routing ' +
+        "uses it for the model's requests, where the pool's curve mixes every model it serves.",
+    ),
 });
 
 /** One GPU as nvidia-smi / NVML reports it. */
@@ -25,18 +46,6 @@ export const gpuStatsSchema = z.object({
   utilization_pct: z.number().min(0).max(100).nullable(),
   memory_used_bytes: z.number().nonnegative().nullable(),
   memory_total_bytes: z.number().nonnegative().nullable(),
-});
-
-/** Most points a pool reports of its step curve (the edge evaluates it in constant time). */
-export const MAX_STEP_CURVE_POINTS = 8;
-
-/** One measured point of a pool's step curve. */
-export const stepCurvePointSchema = z.object({
-  batch_megapixels: z
-    .number()
-    .positive()
-    .describe('Megapixels in the running batch: the sum over its images of width × height / 10⁶.'),
-  step_ms: z.number().positive().describe('Measured time of one denoising step of a batch that size, ms.'),
 });
 
 /**

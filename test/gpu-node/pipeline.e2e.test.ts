@@ -83,6 +83,17 @@ describe('gpu-node serving a Stable Diffusion pipeline folder', () => {
     expect(unguided.data[0]?.b64_json).not.toBe(same);
   });
 
+  it('pipeline: each model that has stepped reports its own step curve beside the pool’s', async () => {
+    const report = await telemetry(pool.url);
+    for (const model of report.models) {
+      expect(model.step_curve?.length ?? 0).toBeGreaterThan(0);
+      for (const point of model.step_curve ?? []) {
+        expect(point.step_ms).toBeGreaterThan(0);
+        expect(point.batch_megapixels).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('pipeline: a size it does not serve is a 400 naming the field', async () => {
     const error = expectError(await generate(pool.url, { ...request, size: '96x96' }));
     expect(error.status).toBe(400);

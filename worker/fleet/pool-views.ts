@@ -22,10 +22,27 @@ export function fleetIndexOf(snapshot: FleetSnapshot, model: string, policy: Rou
   }
   let index = indexes.get(model);
   if (!index) {
-    index = indexFleet(poolViewsOf(snapshot), model, policy);
+    index = indexFleet(modelViewsOf(snapshot, model), model, policy);
     indexes.set(model, index);
   }
   return index;
+}
+
+/**
+ * The pools as routing sees them for one model's requests: a pool that reports the model's own
+ * step curve (`models[].step_curve`) is judged on it, since the pool's curve mixes every model it
+ * serves (an SDXL request on a pool that mostly steps SD 1.5 would look several times too fast).
+ * Other pools keep their pool-wide curve.
+ */
+function modelViewsOf(snapshot: FleetSnapshot, model: string): readonly PoolView[] {
+  const views = poolViewsOf(snapshot);
+  return views.map((view, index) => {
+    const entry = snapshot.pools[index];
+    if (entry?.provider.protocol !== 'gpu-node') return view;
+    const own = entry.telemetry?.models.find(({ name }) => name === model)?.step_curve;
+    if (!own || own.length === 0) return view;
+    return { ...view, stepCurve: poolCurveOf(own, entry.telemetry?.work?.batches) };
+  });
 }
 
 /** {@link toPoolViews}, computed once per snapshot object. */

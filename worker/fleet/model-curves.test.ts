@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { PoolRecord, ProviderRecord } from '../../shared/index.ts';
+import { policy } from '../testing/routing-fixtures.ts';
+import { telemetryReport } from '../testing/test-inputs.ts';
+import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
+import { fleetIndexOf } from './pool-views.ts';
+
+const provider: ProviderRecord = {
+  id: 'own',
+  name: 'Own',
+  protocol: 'gpu-node',
+  credentials: null,
+  credentials_ref: null,
+  created_at: 0,
+};
+
+function entry(id: string, models: ReturnType<typeof telemetryReport>['models']): PoolSnapshotEntry {
+  const pool: PoolRecord = {
+    id,
+    provider_id: 'own',
+    url: `https://${id}.example`,
+    region: 'eu',
+    models: models.map(({ name }) => name),
+    capacity: 8,
+    price_per_image: null,
+    ms_per_megapixel_step: null,
+    upstream: null,
+    enabled: true,
+    draining: false,
+    created_at: 0,
+    updated_at: 0,
+  };
+  const telemetry = telemetryReport({
+    pool_id: id,
+    models,
+    work: {
+      queued: 0,
+      running: 0,
+      throughput_per_s: 1,
+      batches: 1,
+      step_curve: [{ batch_megapixels: 1, step_ms: 40 }],
+    },
+  });
+  return {
+    pool,
+    provider,
+    telemetry,
+    received_at: 1,
+    suspect_until: null,
+    idle_since: null,
+    best_job_ms: null,
+  };
+}
+
+const served = (name: string, stepMs?: number) => ({
+  name,
+  sizes: ['512x512'],
+  default_size: '512x512',
+  default_steps: 25,
+  max_steps: 50,
+  ...(stepMs === undefined ? {} : { step_curve: [{ batch_megapixels: 1, step_ms: stepMs }] }),
+});
+
+describe('routing reads each model on its own step curve', () => {
+  it('model curves: a model the pool measured on its own is routed on that curve; others on the pool’s', () => {
+    const snapshot: FleetSnapshot = {
+      version: 1,
+      taken_at: 1,
+      pools: [entry('mixed', [served('sd15', 25), served('sdxl', 120), served('tiny')])],
+    };
+    const curveFor = (model: string) =>
+      fleetIndexOf(snapshot, model, policy).pools.find(({ poolId }) => poolId === 'mixed')?.stepCurve;
+    expect(curveFor('sdxl')).toEqual([{ batch_megapixels: 1, step_ms: 120 }]);
+    expect(curveFor('sd15')).toEqual([{ batch_megapixels: 1, step_ms: 25 }]);
+    expect(curveFor('tiny')).toEqual([{ batch_megapixels: 1, step_ms: 40 }]);
+  });
+});
