@@ -119,7 +119,12 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
         ? new Map(
             servedModels.map((model) => [
               model.name,
-              { steps: model.default_steps, size: model.default_size },
+              {
+                steps: model.default_steps,
+                size: model.default_size,
+                sizes: model.sizes,
+                maxSteps: model.max_steps,
+              },
             ]),
           )
         : null,

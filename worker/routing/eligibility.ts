@@ -14,7 +14,9 @@ export type Ineligibility =
   | 'suspect'
   | 'stalled'
   | 'provider-not-allowed'
-  | 'region-not-allowed';
+  | 'region-not-allowed'
+  | 'size-not-served'
+  | 'steps-not-served';
 
 /**
  * The reasons that depend only on the snapshot and the model, not on time or the isolate's
@@ -63,7 +65,25 @@ export function dynamicIneligibility(
   }
   if ((pool.suspectUntil ?? 0) > now) return 'suspect';
   if (isStalled(pool.poolId, observations, policy, now)) return 'stalled';
-  return tenantRestriction(pool, request);
+  return tenantRestriction(pool, request) ?? requestMisfit(pool, request);
+}
+
+/**
+ * Why the pool cannot serve what the request asked for: a size or step count outside what it
+ * reports for the model (telemetry `models[]`). Sent there it would answer 400, while another
+ * pool of the fleet may serve it. Pools that report no ranges are not judged.
+ */
+export function requestMisfit(
+  pool: Pick<PoolView, 'modelDefaults'>,
+  request: Pick<RoutingRequest, 'model' | 'asked'>,
+): Ineligibility | null {
+  const served = pool.modelDefaults?.get(request.model);
+  const { size, steps } = request.asked ?? {};
+  if (!served) return null;
+  if (size !== undefined && served.sizes && !served.sizes.includes(size)) return 'size-not-served';
+  if (steps !== undefined && served.maxSteps !== undefined && steps > served.maxSteps)
+    return 'steps-not-served';
+  return null;
 }
 
 /** Why the tenant's provider and region allow-lists exclude the pool, or null if they admit it. */

@@ -6,6 +6,10 @@ export interface ModelDefaults {
   readonly steps: number;
   /** `WIDTHxHEIGHT`. */
   readonly size: string;
+  /** Every size the pool serves the model at; absent: unknown (not checked). */
+  readonly sizes?: readonly string[];
+  /** The most steps it takes; absent: unknown (not checked). */
+  readonly maxSteps?: number;
 }
 
 /**
@@ -178,6 +182,11 @@ export interface RoutingRequest {
   readonly steps?: number;
   /** Megapixels of one image (`imageMegapixels(size)`), resolved like `steps`. */
   readonly imageMegapixels?: number;
+  /**
+   * What the request itself asked for (not the defaults filled in): a pool that reports the
+   * sizes and step range it serves the model at is left out when these fall outside them.
+   */
+  readonly asked?: { readonly size?: string; readonly steps?: number };
   /** Providers the tenant may use; empty means any. */
   readonly allowedProviders: readonly string[];
   /** Regions the tenant may use; empty means any. */
