@@ -106,6 +106,11 @@ export interface BackendCall {
   /** Aborts the call, e.g. when the client went away. */
   readonly signal?: AbortSignal;
   /**
+   * W3C `traceparent` of this call (the edge's trace, a span of its own); adapters send it as the
+   * `traceparent` header. Providers that ignore it lose nothing.
+   */
+  readonly traceparent?: string;
+  /**
    * Called with the pool's queue position and step progress while the call runs (async jobs
    * show them). Optional for adapters: one whose provider reports neither never calls it.
    */

@@ -9,6 +9,7 @@ import { tenantLimitRoutes } from './admin/tenant-limit-routes.ts';
 import { tenantRoutes } from './admin/tenant-routes.ts';
 import { tokenRoutes } from './admin/token-routes.ts';
 import type { AppEnv } from './app-env.ts';
+import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import type { EdgeDeps } from './edge-deps.ts';
 import { telemetryRoutes } from './fleet/telemetry-routes.ts';
 import { generationRoutes } from './generations/generation-routes.ts';
@@ -16,6 +17,8 @@ import { modelRoutes } from './generations/model-routes.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
 import { resultRoutes } from './jobs/result-routes.ts';
 import { webhookRoutes } from './jobs/webhook-routes.ts';
+import { observeRequests } from './middleware/observe-requests.ts';
+import { observabilityRoutes } from './observability/observability-routes.ts';
 import { openApiDocumentOf, publicCorsOptions, publicCorsPaths, routeGroup } from './openapi/index.ts';
 import { metaRoutes } from './openapi/meta-routes.ts';
 
@@ -42,6 +45,8 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   // hono's requestId keeps an incoming id only if it is 1..limitLength chars of [A-Za-z0-9_=-];
   // otherwise it generates one. It also echoes the id in the response header, error paths included.
   app.use(requestId({ limitLength: maxRequestIdLength }));
+  // W3C traceparent on every request; a log line, a data point and stats for generations and jobs.
+  app.use(observeRequests());
   // CORS headers only mean something to browsers, and browsers send `Origin` on every
   // cross-origin request. Skipping the middleware for server-side callers saves rebuilding each
   // response to add headers (about a tenth of the edge's CPU per request, bench/edge).
@@ -66,6 +71,8 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   app.route('/', tenantLimitRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', tokenRoutes);
+  app.route('/', observabilityRoutes);
+  app.route('/', dashboardRoutes);
 
   app.notFound((c) => {
     const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));

@@ -60,6 +60,24 @@ describe('config', () => {
     expect(short).not.toContain('too-short-secret');
   });
 
+  it('config: EDGE_SIGNING_KEY_PREVIOUS is optional and joins the keys that still verify', () => {
+    const previous = secret.replace('"kid":"k"', '"kid":"k0"');
+    const single = parseEdgeConfig({ EDGE_SIGNING_KEY: secret, EDGE_SIGNING_KEY_PREVIOUS: '' });
+    expect(single.previousEdgeSigningKey).toBeNull();
+    expect(single.edgeSigningKeys).toEqual([secret]);
+    expect(single.credentialsKeys).toEqual([secret]);
+    const rotating = parseEdgeConfig({ EDGE_SIGNING_KEY: secret, EDGE_SIGNING_KEY_PREVIOUS: previous });
+    expect(rotating.edgeSigningKey).toBe(secret);
+    expect(rotating.previousEdgeSigningKey).toBe(previous);
+    expect(rotating.edgeSigningKeys).toEqual([secret, previous]);
+    // Sealing uses the current key; opening also tries the previous one.
+    expect(rotating.credentialsKey).toBe(secret);
+    expect(rotating.credentialsKeys).toEqual([secret, previous]);
+    const message = configError({ EDGE_SIGNING_KEY: secret, EDGE_SIGNING_KEY_PREVIOUS: 1234567 });
+    expect(message).toContain('EDGE_SIGNING_KEY_PREVIOUS');
+    expect(message).not.toContain('1234567');
+  });
+
   it('config: string vars (wrangler.toml, .dev.vars) and JSON vars (numbers, booleans) parse alike', () => {
     const fromStrings = parseEdgeConfig({
       EDGE_SIGNING_KEY: secret,

@@ -34,6 +34,10 @@ const flag = z
 
 const varsSchema = z.object({
   EDGE_SIGNING_KEY: z.string('is required (a secret: the edge’s Ed25519 private JWK)').min(1, 'is empty'),
+  EDGE_SIGNING_KEY_PREVIOUS: z
+    .string('must be the other private Ed25519 JWK of a rotation')
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
   PROVIDER_CREDENTIALS_KEY: z
     .union([
       z.literal('').transform(() => undefined),
@@ -111,10 +115,26 @@ export interface EdgeConfig {
   /** Secret: the edge's private signing key (Ed25519 JWK JSON). Never log it. */
   readonly edgeSigningKey: string;
   /**
+   * Secret, during a rotation only: the other edge key (`EDGE_SIGNING_KEY_PREVIOUS`, an Ed25519
+   * private JWK with its own `kid`). It signs nothing; what it signed still verifies. Never log it.
+   */
+  readonly previousEdgeSigningKey: string | null;
+  /**
+   * Secrets: every edge key whose signatures still verify (result URLs, webhook signatures):
+   * {@link edgeSigningKey} first, then {@link previousEdgeSigningKey} when set.
+   */
+  readonly edgeSigningKeys: readonly string[];
+  /**
    * Secret: what providers' API keys are sealed under (`PROVIDER_CREDENTIALS_KEY`, else the edge's
    * signing key, so a fresh setup needs no second secret). Never log it.
    */
   readonly credentialsKey: string;
+  /**
+   * Secrets a sealed credential is opened with, in order: {@link credentialsKey}, then the edge
+   * keys, so neither a signing-key rotation nor setting `PROVIDER_CREDENTIALS_KEY` later orphans
+   * what was sealed under the signing key before.
+   */
+  readonly credentialsKeys: readonly string[];
   /** The model of a request that names none. */
   readonly defaultModel: string;
   /** What routing needs: how fresh telemetry must be, and the job time of a pool with none. */
@@ -177,9 +197,16 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
       `the Worker's configuration is invalid: PUBLIC_ORIGIN is required when ENVIRONMENT is set (${v.ENVIRONMENT})`,
     );
   }
+  const edgeSigningKeys = v.EDGE_SIGNING_KEY_PREVIOUS
+    ? [v.EDGE_SIGNING_KEY, v.EDGE_SIGNING_KEY_PREVIOUS]
+    : [v.EDGE_SIGNING_KEY];
+  const credentialsKey = v.PROVIDER_CREDENTIALS_KEY ?? v.EDGE_SIGNING_KEY;
   return {
     edgeSigningKey: v.EDGE_SIGNING_KEY,
-    credentialsKey: v.PROVIDER_CREDENTIALS_KEY ?? v.EDGE_SIGNING_KEY,
+    previousEdgeSigningKey: v.EDGE_SIGNING_KEY_PREVIOUS ?? null,
+    edgeSigningKeys,
+    credentialsKey,
+    credentialsKeys: [...new Set([credentialsKey, ...edgeSigningKeys])],
     defaultModel: v.DEFAULT_MODEL,
     routing: {
       telemetryTtlMs: v.TELEMETRY_TTL_MS,
@@ -204,7 +231,7 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
   };
 }
 
-const secretNames = new Set(['EDGE_SIGNING_KEY', 'PROVIDER_CREDENTIALS_KEY']);
+const secretNames = new Set(['EDGE_SIGNING_KEY', 'EDGE_SIGNING_KEY_PREVIOUS', 'PROVIDER_CREDENTIALS_KEY']);
 
 function describeIssues(error: z.ZodError, vars: object): string {
   const lines = error.issues.map((issue) => {

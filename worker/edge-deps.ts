@@ -20,6 +20,9 @@ import { fleetLoaderOf } from './fleet/fleet-loader.ts';
 import { fleetRegistryOf } from './fleet/fleet-registry-stub.ts';
 import { IsolateObservations } from './fleet/local-observations.ts';
 import { checkOutboundUrl, describeRefusal } from './net/index.ts';
+import { EdgeObservability } from './observability/edge-observability.ts';
+import { statsAggregatorOf } from './observability/stats-aggregator-stub.ts';
+import { StatsRecorder } from './observability/stats-recorder.ts';
 import { tenantDirectoryOf } from './tenants/tenant-directory-stub.ts';
 
 /** Share of requests that may become hedged copies of late calls. */
@@ -50,6 +53,8 @@ export interface EdgeDeps extends DispatchServices {
   edgeKeys(): Promise<EdgeKeys>;
   /** Per-tenant limits: the isolate's first line, then each tenant's limiter. */
   readonly admission: TenantAdmission;
+  /** Request log lines, Analytics Engine data points and the stats the operator endpoints serve. */
+  readonly observability: EdgeObservability;
 }
 
 /**
@@ -61,7 +66,7 @@ export interface EdgeDeps extends DispatchServices {
  */
 export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number = Date.now): EdgeDeps {
   let signer: Promise<DispatchSigner> | null = null;
-  const edgeKeys = () => loadEdgeKeys(config.edgeSigningKey);
+  const edgeKeys = () => loadEdgeKeys(config.edgeSigningKey, config.previousEdgeSigningKey);
   const adapters = new Map<BackendProtocol, ImageBackend>();
   const observations = new IsolateObservations();
   // Provider output files are fetched under the same outbound policy as pool URLs (SSRF).
@@ -69,7 +74,7 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     const check = checkOutboundUrl(url, { allowPrivate: config.allowPrivatePoolUrls, requireHttps: false });
     return check.ok ? null : describeRefusal(check.refusal);
   };
-  const credentials = new ProviderCredentials(config.credentialsKey, (name) => Reflect.get(env, name));
+  const credentials = new ProviderCredentials(config.credentialsKeys, (name) => Reflect.get(env, name));
   const dispatchSigner = () => {
     signer ??= edgeKeys().then((keys) => createDispatchSigner(keys, now));
     return signer;
@@ -90,6 +95,10 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
       tierLimits: config.admission.tierLimits,
       now,
     }),
+    observability: new EdgeObservability(
+      new StatsRecorder({ send: (delta) => statsAggregatorOf(env).record(delta), now }),
+      env.REQUEST_METRICS,
+    ),
     retryBudget: new RetryBudget(),
     turns: new SlotTurns(now),
     hedgeBudget: new RetryBudget({ ratio: HEDGE_RATIO, capacity: HEDGE_CAPACITY }),

@@ -13,6 +13,7 @@ import {
   unusableAnswer,
   workOfRequest,
 } from '../provider-kit/index.ts';
+import { traceHeader } from '../trace-header.ts';
 import { falInput } from './fal-input.ts';
 import { type FalOptions, type FalSettings, falOptionsSchema } from './fal-options.ts';
 import { asResult, asStatus, asSubmitted, type FalEndpoints, falEndpoints, falError } from './fal-queue.ts';
@@ -79,7 +80,7 @@ async function drive(
     endpoints.submit,
     {
       method: 'POST',
-      headers: { ...headers(call.token), 'content-type': 'application/json' },
+      headers: { ...headers(call.token), 'content-type': 'application/json', ...traceHeader(call) },
       body,
       signal: AbortSignal.timeout(budgetMs + SUBMIT_GRACE_MS),
     },

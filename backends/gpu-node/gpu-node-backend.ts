@@ -8,6 +8,7 @@ import type {
 import { BackendCallError } from '../backend-call-error.ts';
 import { noAnswerError } from '../failure-policy.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
+import { traceHeader } from '../trace-header.ts';
 import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
 import { type GpuNodeOptions, type GpuNodeSettings, gpuNodeOptionsSchema } from './gpu-node-options.ts';
 import { readGenerateStream } from './gpu-node-stream.ts';
@@ -76,6 +77,7 @@ async function generate(
         accept: call.onProgress ? 'text/event-stream' : 'application/json',
         'content-type': 'application/json',
         authorization: `Bearer ${call.token}`,
+        ...traceHeader(call),
       },
       body: JSON.stringify(body),
       signal,

@@ -12,6 +12,7 @@ import {
   unusableAnswer,
   workOfRequest,
 } from '../provider-kit/index.ts';
+import { traceHeader } from '../trace-header.ts';
 import { imagesFromAnswer, kserveErrorMessage, TensorAnswerError } from './kserve-answer.ts';
 import { type KserveOptions, type KserveSettings, kserveOptionsSchema } from './kserve-options.ts';
 import { probeKserve } from './kserve-probe.ts';
@@ -95,6 +96,7 @@ async function infer(
         ...credentialHeader('Bearer', call.token),
         accept: 'application/json',
         'content-type': 'application/json',
+        ...traceHeader(call),
       },
       body: JSON.stringify(body),
       signal,

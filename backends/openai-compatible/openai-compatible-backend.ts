@@ -16,6 +16,7 @@ import {
   unusableAnswer,
   withTimeout,
 } from '../provider-kit/index.ts';
+import { traceHeader } from '../trace-header.ts';
 import {
   type OpenAiCompatibleOptions,
   type OpenAiCompatibleSettings,
@@ -96,6 +97,7 @@ async function generate(
         ...credentialHeader('Bearer', call.token),
         accept: 'application/json',
         'content-type': 'application/json',
+        ...traceHeader(call),
       },
       body,
       signal: job.stop,

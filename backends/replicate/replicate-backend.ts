@@ -14,6 +14,7 @@ import {
   unusableAnswer,
   workOfRequest,
 } from '../provider-kit/index.ts';
+import { traceHeader } from '../trace-header.ts';
 import { replicateInput } from './replicate-input.ts';
 import {
   type ReplicateOptions,
@@ -93,6 +94,7 @@ async function drive(
       ...headers(call.token),
       'content-type': 'application/json',
       ...(waitSeconds >= 1 ? { prefer: `wait=${waitSeconds}` } : {}),
+      ...traceHeader(call),
     },
     body,
     signal: AbortSignal.timeout(Math.max(budgetMs, waitSeconds * 1000) + CREATE_GRACE_MS),

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { loadHeaders } from '../../shared/index.ts';
+import { parseTraceparent } from '../../shared/trace-context.ts';
 import { ApiError, errorResponse } from './api-error.ts';
 import { requireEdgeToken } from './auth-middleware.ts';
 import type { PoolContext, PoolEnv } from './pool-context.ts';
@@ -38,8 +39,11 @@ export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
     }
     // A draining pool is about to stop: no connection should outlive the response it carries.
     if (load.draining) headers.set('connection', 'close');
+    // The edge's W3C trace id, so one generation can be followed from the edge's log to this one.
+    const trace = parseTraceparent(context.req.header('traceparent'));
     const entry = {
       request_id: context.get('requestId'),
+      ...(trace ? { trace_id: trace.traceId } : {}),
       method: context.req.method,
       path: context.req.path,
       status: context.res.status,

@@ -42,7 +42,9 @@ export const EDGE_RESOURCE_BINDINGS = {
     JOBS: { className: 'JobObject', useSQLite: true },
     WAITING: { className: 'WaitingRoom', useSQLite: true },
     LIMITS: { className: 'TenantLimiter', useSQLite: true },
+    STATS: { className: 'StatsAggregator', useSQLite: true },
   },
+  analyticsEngineDatasets: { REQUEST_METRICS: { dataset: 'spillway_requests' } },
   queueProducers: { JOB_QUEUE: 'spillway-jobs' },
   queueConsumers: { 'spillway-jobs': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 } },
   r2Buckets: { RESULTS: 'spillway-results' },
@@ -72,7 +74,17 @@ export async function startEdgeRuntime(options: EdgeRuntimeOptions): Promise<Edg
     });
     // Warnings and errors reach this process's stdout; per-request info lines would cost every
     // request a round trip to Miniflare's Node side (measured by bench/edge).
-    const miniflare = new Miniflare({ ...miniflareOptions, log: new Log(LogLevel.WARN) });
+    const miniflare = new Miniflare({
+      ...miniflareOptions,
+      log: new Log(LogLevel.WARN),
+      // The Worker's own console: warnings and errors always; the per-request log lines
+      // (docs/observability.md) only with SPILLWAY_EDGE_LOGS=1, so `npm start` stays readable.
+      handleStructuredLogs: ({ level, message }) => {
+        if (level === 'warn' || level === 'error' || process.env.SPILLWAY_EDGE_LOGS === '1') {
+          process.stdout.write(`${message}\n`);
+        }
+      },
+    });
     return { miniflare, url: await miniflare.ready };
   };
   let running = await start(options.port);

@@ -22,10 +22,25 @@ export const poolRecordSchema = poolInputSchema.extend({
   updated_at: epochMsSchema,
 });
 
-/** A pool in `GET /v1/admin/pools`: the record plus its latest accepted telemetry. */
+/** Pool health words, most deliberate first: why routing would pass the pool over, or `healthy`. */
+export const poolHealthValues = ['healthy', 'stale', 'suspect', 'ejected', 'draining', 'disabled'] as const;
+
+/** A pool's health as `GET /v1/admin/pools` reports it. */
+export const poolHealthSchema = z
+  .enum(poolHealthValues)
+  .describe(
+    'Why routing would pass the pool over, or `healthy`: `disabled` (operator switch), `draining` ' +
+      '(drained, or the pool says so), `ejected` (the answering edge isolate saw it refuse or fail), ' +
+      '`suspect` (an isolate reported it, or it asked for a back-off), `stale` (no telemetry within ' +
+      '`TELEMETRY_TTL_MS`, or none yet). Absent from edges older than this field: derive `stale` from ' +
+      '`telemetry_received_at`.',
+  );
+
+/** A pool in `GET /v1/admin/pools`: the record plus its latest accepted telemetry and health. */
 export const poolListingSchema = poolRecordSchema.extend({
   telemetry: telemetryReportSchema.nullable(),
   telemetry_received_at: epochMsSchema.nullable(),
+  health: poolHealthSchema.optional(),
 });
 
 /** A registered tenant. */
@@ -103,6 +118,8 @@ export function listOf<Item extends z.ZodType>(item: Item) {
 
 /** A registered provider. */
 export type ProviderRecord = z.infer<typeof providerRecordSchema>;
+/** A pool's health word. */
+export type PoolHealth = z.infer<typeof poolHealthSchema>;
 /** A registered pool. */
 export type PoolRecord = z.infer<typeof poolRecordSchema>;
 /** A registered tenant. */

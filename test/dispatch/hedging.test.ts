@@ -96,6 +96,8 @@ describe('dispatch with hedging', () => {
       ['h1', 'ok'],
       ['stuck', 'hedge_lost'],
     ]);
+    // The copy is marked, so the request's log line and stats count it as hedged.
+    expect(outcome.attempts.map((attempt) => attempt.hedge === true)).toEqual([true, false]);
     expect(Date.now() - startedAt).toBeLessThan(15_000);
     expect(stalledCalls[before]?.method).toBe('POST');
     // The stalled pool is asked to cancel the job, so it stops computing for nobody.

@@ -14,6 +14,7 @@ import {
   schemas,
 } from '../openapi/index.ts';
 import { adminOperation, idParam, notFound } from './admin-operation.ts';
+import { poolHealthOf } from './pool-health.ts';
 import { poolAnswers, poolUrlProblem } from './pool-url.ts';
 
 const poolId = idParam('Pool id.');
@@ -27,7 +28,7 @@ const listPools = createRoute({
   method: 'get',
   path: '/v1/admin/pools',
   operationId: 'listPools',
-  summary: 'List pools with the telemetry routing sees',
+  summary: 'List pools with the telemetry routing sees and their health',
   responses: { 200: jsonResponse(schemas.poolList, 'Pools.'), ...errorResponses('operator', []) },
 });
 
@@ -82,11 +83,19 @@ export const poolRoutes = routeGroup<AppEnv>();
 
 poolRoutes.openapi(listPools, async (context) => {
   const snapshot = await fleetRegistryOf(context.env).snapshot();
-  // Operators see each pool with the telemetry routing sees, and when it arrived.
-  const data = snapshot.pools.map(({ pool, telemetry, received_at }) => ({
-    ...pool,
-    telemetry,
-    telemetry_received_at: received_at,
+  const { deps } = context.var;
+  const health = {
+    now: deps.now(),
+    telemetryTtlMs: deps.config.routing.telemetryTtlMs,
+    ejectedUntil: deps.observations.ejectedUntil,
+    refusedAt: deps.observations.refusedAt,
+  };
+  // Operators see each pool with the telemetry routing sees, when it arrived, and the verdict.
+  const data = snapshot.pools.map((entry) => ({
+    ...entry.pool,
+    telemetry: entry.telemetry,
+    telemetry_received_at: entry.received_at,
+    health: poolHealthOf(entry, health),
   }));
   return context.json({ data }, 200);
 });

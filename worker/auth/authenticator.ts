@@ -3,6 +3,7 @@ import type { ApiKeyRecord, TenantRecord } from '../tenants/tenant-records.ts';
 import { digestsEqual, hashApiKey, isWellFormedApiKey } from './api-keys.ts';
 import { classifyBearer } from './bearer.ts';
 import { CredentialCache } from './credential-cache.ts';
+import { verifyDashboardSession } from './dashboard-session.ts';
 import type { EdgeKeys } from './edge-keys.ts';
 import { verifyOperatorToken } from './operator-token.ts';
 import type { Principal } from './principal.ts';
@@ -13,8 +14,12 @@ export const CREDENTIAL_CACHE_MS = 5_000;
 
 /** Resolves `Authorization` headers to callers; one per isolate, with its credential caches. */
 export interface Authenticator {
-  /** The caller behind `Authorization: Bearer …`, or an {@link ApiError} (401) saying why not. */
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * The caller behind `Authorization: Bearer …`, or an {@link ApiError} (401) saying why not.
+   * `dashboardSession`, the dashboard's session cookie, is only read when no `Authorization` is
+   * sent; the access layer passes it for operator reads alone (`worker/middleware/access.ts`).
+   */
+  authenticate(authorization: string | undefined, dashboardSession?: string): Promise<Principal>;
   /** Forgets cached credentials (after this isolate revoked a key or token). */
   forget(): void;
 }
@@ -69,11 +74,12 @@ export class DirectoryAuthenticator implements Authenticator {
     this.#sources = sources;
   }
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  async authenticate(authorization: string | undefined, dashboardSession?: string): Promise<Principal> {
     const now = this.#sources.now();
     const bearer = classifyBearer(authorization);
     switch (bearer.kind) {
       case 'missing':
+        if (dashboardSession !== undefined) return this.#authenticateSession(dashboardSession, now);
         throw new ApiError('missing_credentials', 'send Authorization: Bearer <API key or token>', {
           headers: { 'www-authenticate': 'Bearer realm="spillway"' },
         });
@@ -91,10 +97,7 @@ export class DirectoryAuthenticator implements Authenticator {
         const operator = await verifyOperatorToken(bearer.token, await this.#sources.edgeKeys());
         if (operator.ok) {
           const { jti, sub, exp } = operator.claims;
-          const revoked = await this.#revoked.getOrLoad(jti, now, async () =>
-            (await this.#sources.tenants().isTokenRevoked(jti, now)) ? true : null,
-          );
-          if (revoked) throw refused();
+          if (await this.#isRevoked(jti, now)) throw refused();
           return { kind: 'operator', subject: sub, tokenId: jti, expiresAt: exp };
         }
         const app = await verifyTenantAppToken(bearer.token, async (issuer) =>
@@ -112,6 +115,23 @@ export class DirectoryAuthenticator implements Authenticator {
     this.#apiKeyPrincipals.clear();
     this.#issuers.clear();
     this.#revoked.clear();
+  }
+
+  /** A dashboard session: valid only while the operator token it was opened with is not revoked. */
+  async #authenticateSession(value: string, now: number): Promise<Principal> {
+    const session = await verifyDashboardSession(value, await this.#sources.edgeKeys(), () => now);
+    if (!session.ok) throw refused('the dashboard session was refused: sign in again');
+    const { sub, token_id: tokenId, exp } = session.claims;
+    if (await this.#isRevoked(tokenId, now))
+      throw refused('the dashboard session was refused: sign in again');
+    return { kind: 'operator', subject: sub, tokenId, expiresAt: exp };
+  }
+
+  async #isRevoked(jti: string, now: number): Promise<boolean> {
+    const revoked = await this.#revoked.getOrLoad(jti, now, async () =>
+      (await this.#sources.tenants().isTokenRevoked(jti, now)) ? true : null,
+    );
+    return revoked === true;
   }
 
   /** The directory's answer for a well-formed key: only its SHA-256 digest leaves this method. */

@@ -33,11 +33,13 @@ export async function sealCredential(
 }
 
 /**
- * Opens what {@link sealCredential} sealed for the same provider, or throws
- * {@link CredentialUnreadableError} (another master secret, another provider, a damaged value).
+ * Opens what {@link sealCredential} sealed for the same provider, trying each master secret in
+ * order (the current one, then those it replaced, so a key rotation does not orphan stored
+ * credentials), or throws {@link CredentialUnreadableError} (no secret opens it, another provider,
+ * a damaged value).
  */
 export async function openCredential(
-  masterSecret: string,
+  masterSecrets: string | readonly string[],
   providerId: string,
   sealed: string,
 ): Promise<string> {
@@ -45,21 +47,23 @@ export async function openCredential(
   if (format !== FORMAT || !iv || !ciphertext || extra !== undefined) {
     throw new CredentialUnreadableError(providerId, 'unknown format');
   }
-  try {
-    const opened = await crypto.subtle.decrypt(
-      {
-        name: 'AES-GCM',
-        iv: base64url.decode(iv),
-        additionalData: new TextEncoder().encode(providerId),
-      },
-      await sealingKey(masterSecret),
-      base64url.decode(ciphertext),
-    );
-    return new TextDecoder().decode(opened);
-  } catch (cause) {
-    if (cause instanceof CredentialUnreadableError) throw cause;
-    throw new CredentialUnreadableError(providerId, 'it does not open with the current key');
+  for (const masterSecret of typeof masterSecrets === 'string' ? [masterSecrets] : masterSecrets) {
+    try {
+      const opened = await crypto.subtle.decrypt(
+        {
+          name: 'AES-GCM',
+          iv: base64url.decode(iv),
+          additionalData: new TextEncoder().encode(providerId),
+        },
+        await sealingKey(masterSecret),
+        base64url.decode(ciphertext),
+      );
+      return new TextDecoder().decode(opened);
+    } catch {
+      // Not this secret (or a damaged value): the next one may open it.
+    }
   }
+  throw new CredentialUnreadableError(providerId, 'it does not open with the current key');
 }
 
 /** A stored credential the edge cannot open; the message names the provider, never a secret. */

@@ -15,7 +15,9 @@ const MAX_CACHED = 256;
 /**
  * Derives 32 secret bytes for `purpose` from the `EDGE_SIGNING_KEY` secret (the Ed25519 private
  * scalar `d` is the HKDF input key material), so results, webhooks and idempotent job ids need no
- * secret of their own. Rotating `EDGE_SIGNING_KEY` rotates every derived key with it.
+ * secret of their own. Rotating `EDGE_SIGNING_KEY` rotates every derived key with it; while
+ * `EDGE_SIGNING_KEY_PREVIOUS` is set, verifiers also try the keys derived from it
+ * (`EdgeConfig.edgeSigningKeys`).
  * Throws an Error naming the problem (never the secret) when the secret is unusable.
  *
  * @example

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { loadEdgeKeys } from './edge-keys.ts';
+import { edgeVerificationKey, loadEdgeKeys } from './edge-keys.ts';
 
 describe('loadEdgeKeys', () => {
   it('imports the EDGE_SIGNING_KEY secret: kid, EdDSA, and a public JWK without "d"', async () => {
@@ -58,5 +58,23 @@ describe('loadEdgeKeys', () => {
     await expect(failed).rejects.toThrow();
     expect(loadEdgeKeys('{not json')).not.toBe(failed);
     await expect(loadEdgeKeys('{not json')).rejects.toThrow();
+  });
+
+  it('rotation: with EDGE_SIGNING_KEY_PREVIOUS, signs with the current key and verifies by kid with both', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const previous = JSON.stringify({ ...(await exportJWK(privateKey)), kid: 'edge-previous' });
+    const keys = await loadEdgeKeys(env.EDGE_SIGNING_KEY, previous);
+    expect(keys.kid).toBe('edge-test');
+    expect([...keys.verificationKeys.keys()]).toEqual(['edge-test', 'edge-previous']);
+    expect(keys.jwks.keys.map((key) => key.kid)).toEqual(['edge-test', 'edge-previous']);
+    expect(JSON.stringify(keys.jwks)).not.toContain('"d"');
+    expect(edgeVerificationKey(keys, { kid: 'edge-previous' })).toBe(
+      keys.verificationKeys.get('edge-previous')?.publicKey,
+    );
+    expect(edgeVerificationKey(keys, {})).toBe(keys.publicKey);
+    expect(() => edgeVerificationKey(keys, { kid: 'edge-unknown' })).toThrow();
+    // One import per pair of secrets; the single key alone is another entry.
+    expect(loadEdgeKeys(env.EDGE_SIGNING_KEY, previous)).toBe(loadEdgeKeys(env.EDGE_SIGNING_KEY, previous));
+    expect((await loadEdgeKeys(env.EDGE_SIGNING_KEY, '')).verificationKeys.size).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
-import { importJWK, type JWK } from 'jose';
+import { errors, importJWK, type JWK, type JWTHeaderParameters } from 'jose';
 
-/** The edge's signing key pair, imported once per isolate. */
-export interface EdgeKeys {
+/** One of the edge's Ed25519 key pairs, named by its `kid`. */
+export interface EdgeKey {
   readonly privateKey: CryptoKey;
   readonly publicKey: CryptoKey;
   /** The public half, safe to publish (for example as a JWKS for gpu-node). */
@@ -10,35 +10,78 @@ export interface EdgeKeys {
   readonly alg: 'EdDSA';
 }
 
-// Keyed by the secret itself so a rotated secret is imported afresh; a second entry
+/**
+ * The edge's keys: the fields of {@link EdgeKey} are the current key (`EDGE_SIGNING_KEY`), which
+ * signs everything; during a rotation the other key (`EDGE_SIGNING_KEY_PREVIOUS`) still verifies.
+ */
+export interface EdgeKeys extends EdgeKey {
+  /** Every key a token of this edge may be signed with, by `kid`: the current one first. */
+  readonly verificationKeys: ReadonlyMap<string, EdgeKey>;
+  /** What `GET /.well-known/jwks.json` publishes: the public half of each verification key. */
+  readonly jwks: { readonly keys: readonly JWK[] };
+}
+
+// Keyed by the secrets themselves so a rotated secret is imported afresh; a second entry
 // only appears during a rotation.
 const cache = new Map<string, Promise<EdgeKeys>>();
 const MAX_CACHED = 4;
 
 /**
- * Imports the `EDGE_SIGNING_KEY` secret (a private Ed25519 JWK with a `kid`) once per isolate.
- * Throws an Error naming the problem (never the secret) when it is missing or invalid: that is a
- * deployment error, not a request error.
+ * Imports the `EDGE_SIGNING_KEY` secret (a private Ed25519 JWK with a `kid`) and, during a
+ * rotation, `EDGE_SIGNING_KEY_PREVIOUS` (another private Ed25519 JWK with another `kid`), once per
+ * isolate. Throws an Error naming the problem and the secret (never its value) when one is invalid:
+ * that is a deployment error, not a request error.
  *
  * @example
- * const keys = await loadEdgeKeys(env.EDGE_SIGNING_KEY);
+ * const keys = await loadEdgeKeys(env.EDGE_SIGNING_KEY, env.EDGE_SIGNING_KEY_PREVIOUS);
  * const sign = createDispatchSigner(keys);
  */
-export function loadEdgeKeys(secretJwkJson: string): Promise<EdgeKeys> {
-  const cached = cache.get(secretJwkJson);
+export function loadEdgeKeys(current: string, previous?: string | null): Promise<EdgeKeys> {
+  const cacheKey = previous ? `${current}\n${previous}` : current;
+  const cached = cache.get(cacheKey);
   if (cached) return cached;
   if (cache.size >= MAX_CACHED) cache.clear();
-  const loading = importEdgeKeys(secretJwkJson);
-  cache.set(secretJwkJson, loading);
-  loading.catch(() => cache.delete(secretJwkJson));
+  const loading = importEdgeKeys(current, previous || null);
+  cache.set(cacheKey, loading);
+  loading.catch(() => cache.delete(cacheKey));
   return loading;
 }
 
-async function importEdgeKeys(secretJwkJson: string): Promise<EdgeKeys> {
-  const jwk = parseSecret(secretJwkJson);
+/**
+ * The public key that verifies a token with this protected header: the one its `kid` names, or the
+ * current key when the token names none. Throws jose's `JWKSNoMatchingKey` for an unknown `kid`,
+ * so it can be handed to `jwtVerify` as is.
+ *
+ * @example
+ * const key = edgeVerificationKey(keys, { kid: 'edge-2026-12' }); // for jose's jwtVerify
+ */
+export function edgeVerificationKey(keys: EdgeKeys, header: Pick<JWTHeaderParameters, 'kid'>): CryptoKey {
+  if (header.kid === undefined) return keys.publicKey;
+  const key = keys.verificationKeys.get(header.kid);
+  if (!key) throw new errors.JWKSNoMatchingKey();
+  return key.publicKey;
+}
+
+async function importEdgeKeys(current: string, previous: string | null): Promise<EdgeKeys> {
+  const signing = await importEdgeKey(current, 'EDGE_SIGNING_KEY');
+  const verificationKeys = new Map([[signing.kid, signing]]);
+  if (previous !== null) {
+    const other = await importEdgeKey(previous, 'EDGE_SIGNING_KEY_PREVIOUS');
+    // Pools pick the key by `kid`: two keys under one name would make half the tokens fail.
+    if (other.kid === signing.kid) {
+      throw new Error('EDGE_SIGNING_KEY_PREVIOUS must have a "kid" other than EDGE_SIGNING_KEY\'s');
+    }
+    verificationKeys.set(other.kid, other);
+  }
+  const jwks = { keys: [...verificationKeys.values()].map((key) => key.publicJwk) };
+  return { ...signing, verificationKeys, jwks };
+}
+
+async function importEdgeKey(secretJwkJson: string, name: string): Promise<EdgeKey> {
+  const jwk = parseSecret(secretJwkJson, name);
   const kid = jwk.kid;
   if (typeof kid !== 'string' || kid.length === 0) {
-    throw new Error('EDGE_SIGNING_KEY must have a "kid" so pools can pick the key');
+    throw new Error(`${name} must have a "kid" so pools can pick the key`);
   }
   // Built field by field rather than by deleting `d`, so no other private field can leak.
   const publicJwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid, alg: 'EdDSA', use: 'sig' };
@@ -50,27 +93,27 @@ async function importEdgeKeys(secretJwkJson: string): Promise<EdgeKeys> {
     }
     return { privateKey, publicKey, publicJwk, kid, alg: 'EdDSA' };
   } catch (cause) {
-    throw new Error('EDGE_SIGNING_KEY could not be imported as an Ed25519 private key', { cause });
+    throw new Error(`${name} could not be imported as an Ed25519 private key`, { cause });
   }
 }
 
-function parseSecret(secretJwkJson: string): JWK {
-  if (!secretJwkJson) throw new Error('EDGE_SIGNING_KEY is not set');
+function parseSecret(secretJwkJson: string, name: string): JWK {
+  if (!secretJwkJson) throw new Error(`${name} is not set`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(secretJwkJson);
   } catch {
-    throw new Error('EDGE_SIGNING_KEY is not valid JSON (expected a private Ed25519 JWK)');
+    throw new Error(`${name} is not valid JSON (expected a private Ed25519 JWK)`);
   }
   if (typeof parsed !== 'object' || parsed === null) {
-    throw new Error('EDGE_SIGNING_KEY must be a JWK object');
+    throw new Error(`${name} must be a JWK object`);
   }
   const jwk = parsed as JWK;
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') {
-    throw new Error('EDGE_SIGNING_KEY must be an Ed25519 JWK (kty "OKP", crv "Ed25519")');
+    throw new Error(`${name} must be an Ed25519 JWK (kty "OKP", crv "Ed25519")`);
   }
   if (typeof jwk.x !== 'string' || typeof jwk.d !== 'string') {
-    throw new Error('EDGE_SIGNING_KEY must be a private JWK with "x" and "d"');
+    throw new Error(`${name} must be a private JWK with "x" and "d"`);
   }
   return jwk;
 }

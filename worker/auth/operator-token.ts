@@ -6,7 +6,7 @@ import {
   operatorClaimsSchema,
   tokenTypes,
 } from '../../shared/index.ts';
-import type { EdgeKeys } from './edge-keys.ts';
+import { type EdgeKeys, edgeVerificationKey } from './edge-keys.ts';
 import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
 
 /** Audience of operator tokens: the admin API. */
@@ -59,7 +59,8 @@ export async function mintOperatorToken(
 }
 
 /**
- * Verifies an operator token: EdDSA only, exact `typ`, `iss` `spillway-edge`, `aud`
+ * Verifies an operator token against the edge key its `kid` names (the current key, or during a
+ * rotation the previous one): EdDSA only, exact `typ`, `iss` `spillway-edge`, `aud`
  * `spillway-admin`, 5 s clock tolerance, claims parsed with `operatorClaimsSchema`.
  *
  * @example
@@ -73,7 +74,7 @@ export async function verifyOperatorToken(
 ): Promise<OperatorTokenResult> {
   if (isOversized(token, MAX_TOKEN_BYTES)) return { ok: false, reason: 'oversized' };
   try {
-    const { payload } = await jwtVerify(token, keys.publicKey, {
+    const { payload } = await jwtVerify(token, (header) => edgeVerificationKey(keys, header), {
       algorithms: ['EdDSA'],
       typ: tokenTypes.operator,
       issuer: edgeIssuer,

@@ -19,16 +19,17 @@ const MAX_OPENED = 256;
  * a secret gets '' (a server that needs no key). Never logs a credential.
  *
  * @example
- * const credentials = new ProviderCredentials(config.credentialsKey, (name) => env[name]);
+ * const credentials = new ProviderCredentials(config.credentialsKeys, (name) => env[name]);
  * const apiKey = await credentials.credentialFor({ providerId: 'openai', sealed, secretName: null });
  */
 export class ProviderCredentials {
-  readonly #masterSecret: string;
+  readonly #masterSecrets: string | readonly string[];
   readonly #secret: (name: string) => unknown;
   readonly #opened = new Map<string, Promise<string>>();
 
-  constructor(masterSecret: string, secret: (name: string) => unknown) {
-    this.#masterSecret = masterSecret;
+  /** `masterSecrets`: what sealed keys open with, in order (`EdgeConfig.credentialsKeys`). */
+  constructor(masterSecrets: string | readonly string[], secret: (name: string) => unknown) {
+    this.#masterSecrets = masterSecrets;
     this.#secret = secret;
   }
 
@@ -53,7 +54,7 @@ export class ProviderCredentials {
     let opened = this.#opened.get(cacheKey);
     if (!opened) {
       if (this.#opened.size >= MAX_OPENED) this.#opened.clear();
-      opened = openCredential(this.#masterSecret, providerId, sealed);
+      opened = openCredential(this.#masterSecrets, providerId, sealed);
       this.#opened.set(cacheKey, opened);
       opened.catch(() => this.#opened.delete(cacheKey));
     }

@@ -28,14 +28,16 @@ export async function signResultGrant(edgeSigningKey: string, grant: ResultUrlGr
 
 /**
  * Checks a result URL: the signature first (constant-time `crypto.subtle.verify`), then the
- * expiry, so a forged URL learns nothing about which grants exist.
+ * expiry, so a forged URL learns nothing about which grants exist. Given several edge keys (the
+ * current one and, during a rotation, the previous one), a signature by any of them verifies, so
+ * URLs handed out before the rotation keep working until they expire.
  *
  * @example
- * const problem = await verifyResultGrant(env.EDGE_SIGNING_KEY, grant, signature, Date.now() / 1000);
+ * const problem = await verifyResultGrant(config.edgeSigningKeys, grant, signature, Date.now() / 1000);
  * if (problem) refuse(problem);
  */
 export async function verifyResultGrant(
-  edgeSigningKey: string,
+  edgeSigningKeys: string | readonly string[],
   grant: ResultUrlGrant,
   signature: string,
   nowSeconds: number,
@@ -46,8 +48,12 @@ export async function verifyResultGrant(
   } catch {
     return 'bad_signature';
   }
-  const key = await derivedHmacKey(edgeSigningKey, 'result-url');
-  if (!(await crypto.subtle.verify('HMAC', key, mac, message(grant)))) return 'bad_signature';
+  let verified = false;
+  for (const edgeSigningKey of typeof edgeSigningKeys === 'string' ? [edgeSigningKeys] : edgeSigningKeys) {
+    const key = await derivedHmacKey(edgeSigningKey, 'result-url');
+    verified ||= await crypto.subtle.verify('HMAC', key, mac, message(grant));
+  }
+  if (!verified) return 'bad_signature';
   return grant.expires < nowSeconds ? 'expired' : null;
 }
 

@@ -67,6 +67,8 @@ export interface AttemptRecord {
   readonly load: PiggybackedLoad | null;
   /** How long the pool asked to be left alone (`Retry-After`), seconds; null if it did not. */
   readonly retryAfterSeconds?: number | null;
+  /** True for the hedged copy of a late call. */
+  readonly hedge?: boolean;
 }
 
 /** What the dispatcher learns from streamed calls, and the second look it takes at a queued one. */
@@ -135,6 +137,8 @@ export interface DispatchOptions {
   readonly stallAfterMs?: number;
   /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */
   readonly waitUntil?: (promise: Promise<unknown>) => void;
+  /** A W3C `traceparent` for each pool call: the request's trace, a new span per call. */
+  readonly traceparentFor?: () => string;
 }
 
 /** Why no pool produced the images, when no pool call explains it. */
@@ -155,3 +159,11 @@ export type DispatchResult =
       readonly error: BackendCallError | DispatchStop;
       readonly attempts: readonly AttemptRecord[];
     };
+
+/** What a request's observability learns from its dispatch (`routeAndDispatch`'s `observe`). */
+export interface DispatchObserver {
+  /** A W3C `traceparent` for one pool call: the request's trace, a new span id each call. */
+  childTraceparent(): string;
+  /** The request's work as routing resolved it (the model's defaults applied). */
+  routed(work: number | undefined): void;
+}

@@ -267,6 +267,7 @@ function record(
     code: result.code,
     load: result.load,
     retryAfterSeconds: result.retryAfterSeconds ?? null,
+    ...(call.isHedge ? { hedge: true } : {}),
   };
   attempts.push(attempt);
   options.onAttempt?.(attempt);

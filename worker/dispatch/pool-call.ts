@@ -63,6 +63,7 @@ export async function startPoolCall(
           token,
           ...(candidate.upstream ? { upstream: candidate.upstream } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.traceparentFor ? { traceparent: options.traceparentFor() } : {}),
           ...(steps && ack
             ? {
                 onProgress: (progress) => {

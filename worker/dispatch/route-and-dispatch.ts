@@ -6,8 +6,7 @@ import type { DispatchSigner } from '../auth/index.ts';
 import type { FleetCache } from '../fleet/fleet-cache.ts';
 import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
-import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
-import { checkOutboundUrl, describeRefusal } from '../net/index.ts';
+import { fleetIndexOf, poolViewsOf } from '../fleet/pool-views.ts';
 import {
   hedgeDelayMs,
   objectiveFor,
@@ -22,10 +21,11 @@ import {
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
 import { admitInTurn } from './admit-in-turn.ts';
+import { askedOf, unlessNoneServes } from './asked-fit.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
-import type { AttemptRecord, DispatchCandidate, DispatchResult } from './dispatch-types.ts';
+import { dispatchCandidates } from './dispatch-candidates.ts';
+import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
-import { upstreamOf } from './pool-upstream.ts';
 import { workByProtocol } from './protocol-work.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { admittance } from './shedding.ts';
@@ -83,6 +83,8 @@ export interface RouteAndDispatchInput {
   readonly onStart?: (candidate: DispatchCandidate) => void;
   /** Queue position and step progress of the pool call in flight (adapters that report them). */
   readonly onProgress?: (progress: BackendProgress) => void;
+  /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
+  readonly observe?: DispatchObserver;
 }
 
 /** The dispatch result, plus the two reasons routing itself can refuse before any pool call. */
@@ -112,11 +114,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const size = request.size ?? index.defaults?.size;
   const work =
     steps !== undefined && size !== undefined ? requestWork({ n: request.n, steps, size }) : undefined;
+  input.observe?.routed(work);
   // Providers that count the request otherwise (an OpenAI-compatible API runs its own steps).
   const ownWork = workByProtocol(snapshot, request, index.defaults ?? undefined, work, services.backendFor);
-  const routingRequest: RoutingRequest = {
+  let routingRequest: RoutingRequest = {
     model,
     images: request.n,
+    ...askedOf(request),
     ...(work !== undefined && steps !== undefined && size !== undefined
       ? { work, steps, imageMegapixels: imageMegapixels(size) }
       : {}),
@@ -135,11 +139,15 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       now: at,
       random: services.random,
     });
-  const firstRanking = rank(now);
+  let firstRanking = rank(now);
   // Decided over the pools this tenant may use, so a tenant learns nothing about models only
   // other providers or regions serve.
   const servable = (pool: PoolView) =>
     pool.models.includes(model) && tenantRestriction(pool, routingRequest) === null;
+  if (firstRanking.length === 0 && routingRequest.asked) {
+    routingRequest = unlessNoneServes(routingRequest, poolViewsOf(snapshot), servable);
+    if (!routingRequest.asked) firstRanking = rank(now);
+  }
   if (firstRanking.length === 0 && !poolViewsOf(snapshot).some(servable)) {
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
@@ -166,41 +174,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (!judged.admitted) return { ok: false, error: judged.verdict.error, attempts: [] };
   const ranked = judged.ranked;
   services.turns.served(tenant.id, request.n);
-  const entries = new Map<string, PoolSnapshotEntry>();
-  const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
-    const entry = snapshotEntry(snapshot, pool.poolId);
-    if (!entry) return [];
-    const { url } = entry.pool;
-    // Re-checked at every dispatch, not only at registration: the registry may hold a URL from
-    // before today's outbound policy (docs/security.md).
-    const check = checkOutboundUrl(url, {
-      allowPrivate: services.config.allowPrivatePoolUrls,
-      requireHttps: false,
-    });
-    if (!check.ok) {
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          msg: 'pool url refused at dispatch',
-          pool_id: pool.poolId,
-          reason: describeRefusal(check.refusal),
-        }),
-      );
-      return [];
-    }
-    const upstream = upstreamOf(entry.pool);
-    entries.set(pool.poolId, entry);
-    return [
-      {
-        poolId: pool.poolId,
-        providerId: pool.providerId,
-        url,
-        protocol: entry.provider.protocol,
-        ...(upstream ? { upstream } : {}),
-        predictedMs,
-      },
-    ];
-  });
+  const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
   const { hedgeBudget } = services;
   services.retryBudget.earn();
   hedgeBudget?.earn();
@@ -262,6 +236,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         refusedAtAdmission(error.status, !error.workStarted) || services.retryBudget.spend(),
       ...(hedgeBudget ? { hedge: hedgeFor(hedgeBudget) } : {}),
       waitUntil: input.waitUntil,
+      ...traceparentOf(input.observe),
       // Every call streams the pool's events, sync ones too: a pool that stops reporting mid-job
       // gets a copy elsewhere at once, its events feed stall detection and round trips, and a
       // request it acknowledges behind a longer queue than expected moves before it starts.
@@ -298,4 +273,8 @@ function hedgeFor(budget: RetryBudget) {
 
 function objectiveField(objectiveMs: number | undefined): { objectiveMs?: number } {
   return objectiveMs === undefined ? {} : { objectiveMs };
+}
+
+function traceparentOf(observe: DispatchObserver | undefined): { traceparentFor?: () => string } {
+  return observe ? { traceparentFor: () => observe.childTraceparent() } : {};
 }

@@ -55,7 +55,7 @@ export function pullTelemetryHost(env: Env, record: PullTelemetryHost['record'])
         requireHttps: false,
       });
       if (!check.ok) return { ready: false, detail: `url refused: ${describeRefusal(check.refusal)}` };
-      credentials ??= new ProviderCredentials(config.credentialsKey, (name) => Reflect.get(env, name));
+      credentials ??= new ProviderCredentials(config.credentialsKeys, (name) => Reflect.get(env, name));
       const token = await credentials.credentialFor(pulled.credential);
       const upstream = upstreamOf(pulled.pool);
       // The metrics URL obeys the same outbound policy as the pool's own.

@@ -59,6 +59,8 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   const { tenant } = principal;
   const { deps } = context.var;
   const request = tenantRequest(parsed, tenant, deps.config.defaultModel);
+  const { observation } = context.var;
+  observation.model = request.model ?? null;
   const startedAt = deps.now();
   const deadlineMs = request.deadline_ms ?? DEFAULT_DEADLINE_MS;
   // Over the tenant's limits: 429 before any routing. The slot is held until the answer is made.
@@ -77,7 +79,9 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
       waitUntil: (promise) => context.executionCtx.waitUntil(promise),
       // A client that hangs up cancels its generation at the pool (or before it starts there).
       signal: context.req.raw.signal,
+      observe: observation,
     });
+    observation.dispatched(outcome);
   } finally {
     context.executionCtx.waitUntil(admitted.release());
   }

@@ -2,6 +2,10 @@ import type { JobSettings } from '../config.ts';
 import type { DispatchCandidate } from '../dispatch/dispatch-types.ts';
 import { type DispatchServices, routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
 import { poolViewOf } from '../fleet/pool-views.ts';
+import type { EdgeObservability } from '../observability/edge-observability.ts';
+import { jobDispatchEvent } from '../observability/job-dispatch-event.ts';
+import { RequestObservation } from '../observability/request-observation.ts';
+import { requestTrace } from '../observability/request-trace.ts';
 import type { PoolView } from '../routing/index.ts';
 import { fullJitterDelay } from './backoff.ts';
 import { decideJobFailure, type JobFailureDecision } from './job-failure.ts';
@@ -31,7 +35,11 @@ export async function consumeJobBatch(batch: MessageBatch<unknown>, consumer: Jo
 
 /** What the consumer works with: the isolate's dispatch collaborators, job settings and bindings. */
 export interface JobConsumer {
-  readonly services: DispatchServices & { readonly config: { readonly jobs: JobSettings } };
+  readonly services: DispatchServices & {
+    readonly config: { readonly jobs: JobSettings };
+    /** Logs and counts each dispatch (`worker/observability`); absent: not observed. */
+    readonly observability?: EdgeObservability;
+  };
   readonly env: Env;
   readonly ctx: ExecutionContext;
 }
@@ -88,6 +96,10 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
   // Reports go out in order; the outcome waits for them so `running` never follows `succeeded`.
   let reports: Promise<void> = Promise.resolve();
   let poolId: string | null = null;
+  // Each claim is a trace of its own: the job's pool calls share its trace id in both logs.
+  const observation = new RequestObservation(requestTrace(null));
+  observation.model = claim.request.model ?? null;
+  const startedAt = services.now();
   try {
     const outcome = await routeAndDispatch({
       services,
@@ -115,7 +127,14 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
             : progress;
         reports = reports.then(() => job.report(claim.serial, report)).catch(() => undefined);
       }),
+      observe: observation,
     });
+    // A claim stopped by a cancel or a lapsed lease is no dispatch outcome: only finished ones count.
+    if (!stop.signal.aborted) {
+      const timing = { startedAt, finishedAt: services.now() };
+      const event = jobDispatchEvent(claim, outcome, observation, timing);
+      services.observability?.finished(event, (promise) => ctx.waitUntil(promise));
+    }
     await reports;
     if (outcome.ok) {
       const { response } = outcome.result;

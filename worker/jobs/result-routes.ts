@@ -49,7 +49,7 @@ export const resultRoutes = routeGroup<AppEnv>().openapi(
     const { expires, signature } = context.req.valid('query');
     const grant = { resultId, index: Number(index), expires: Number(expires) };
     const { config, now } = context.var.deps;
-    const problem = await verifyResultGrant(config.edgeSigningKey, grant, signature, now() / 1000);
+    const problem = await verifyResultGrant(config.edgeSigningKeys, grant, signature, now() / 1000);
     if (problem === 'bad_signature') throw badSignature();
     if (problem === 'expired')
       throw new ApiError('url_expired', 'this result URL has expired; fetch the job again');

@@ -35,7 +35,7 @@ export async function deliverWebhook(
   const body = JSON.stringify(resource);
   const id = `msg_${record.id}`;
   const timestamp = Math.floor(now / 1000);
-  const signature = await webhookSignatureHeader(config.edgeSigningKey, record.tenant.id, generations, {
+  const signature = await webhookSignatureHeader(config.edgeSigningKeys, record.tenant.id, generations, {
     id,
     timestamp,
     body,
@@ -75,18 +75,22 @@ export async function deliverWebhook(
 /**
  * The `webhook-signature` header: one `v1,` signature per secret still valid (Standard Webhooks:
  * space-separated), so a receiver still on the secret a rotation replaced verifies as well as one
- * already on the new secret.
+ * already on the new secret. Secrets derive from the edge key, so during an `EDGE_SIGNING_KEY`
+ * rotation each generation is signed under the current and the previous edge key.
  */
 export async function webhookSignatureHeader(
-  edgeSigningKey: string,
+  edgeSigningKeys: string | readonly string[],
   tenantId: string,
   generations: WebhookGenerations,
   input: WebhookSignatureInput,
 ): Promise<string> {
   const numbers = [generations.current, ...generations.previous.map((entry) => entry.generation)];
+  const keys = typeof edgeSigningKeys === 'string' ? [edgeSigningKeys] : edgeSigningKeys;
   const signatures = await Promise.all(
-    numbers.map(async (generation) =>
-      signWebhook(await webhookSecret(edgeSigningKey, tenantId, generation), input),
+    keys.flatMap((edgeSigningKey) =>
+      numbers.map(async (generation) =>
+        signWebhook(await webhookSecret(edgeSigningKey, tenantId, generation), input),
+      ),
     ),
   );
   return signatures.join(' ');

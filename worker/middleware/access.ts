@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { sessionCookieValue } from '../auth/dashboard-session.ts';
 import type { Principal } from '../auth/index.ts';
 
 /** A credential a caller can present. Bearer kinds are checked here; the others by the route itself. */
@@ -52,6 +53,9 @@ export function credentialOf(principal: Principal): CredentialKind {
   return principal.via === 'api_key' ? 'api_key' : 'app_token';
 }
 
+/** Methods that change nothing: the only ones the dashboard's session cookie may authorize. */
+const readMethods: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 const refusals: Readonly<Record<AccessPolicy, string>> = {
   tenant: 'this route needs a tenant credential',
   tenantServer: 'this route is for the tenant’s servers: use an API key, not an app token',
@@ -75,7 +79,13 @@ export function access(policy: AccessPolicy) {
       : [
           async (context, next) => {
             const authorization = context.req.header('authorization');
-            const principal = await context.var.deps.authenticator.authenticate(authorization);
+            // The dashboard's session cookie stands in for the operator token on reads only: a
+            // cookie rides along on requests the operator never meant, a bearer token does not.
+            const session =
+              policy === 'operator' && readMethods.has(context.req.method)
+                ? sessionCookieValue(context.req.header('cookie'))
+                : undefined;
+            const principal = await context.var.deps.authenticator.authenticate(authorization, session);
             if (!allowed.includes(credentialOf(principal))) {
               throw new ApiError('insufficient_scope', refusals[policy]);
             }

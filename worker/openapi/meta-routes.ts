@@ -29,6 +29,31 @@ const getOpenApiDocument = createRoute({
   responses: { 200: jsonResponse(z.looseObject({}), 'The document.') },
 });
 
+/** The public JWK of one edge key, as pools select it by `kid`. */
+const edgePublicJwkSchema = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string(),
+  kid: z.string(),
+  alg: z.literal('EdDSA'),
+  use: z.literal('sig'),
+});
+
+/** How long pools and caches may keep the JWKS; a token with an unknown `kid` makes jose refetch. */
+const JWKS_MAX_AGE_S = 300;
+
+const getEdgeJwks = createRoute({
+  ...meta,
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  operationId: 'getEdgeJwks',
+  summary: 'The edge’s public signing keys (JWKS)',
+  description:
+    'What gpu-node’s `--edge-jwks-url` fetches to verify dispatch tokens: the current key and, ' +
+    'during a rotation, the other one (`EDGE_SIGNING_KEY_PREVIOUS`), each with its `kid`.',
+  responses: { 200: jsonResponse(z.object({ keys: z.array(edgePublicJwkSchema) }), 'The key set.') },
+});
+
 const getApiReference = createRoute({
   ...meta,
   method: 'get',
@@ -40,7 +65,8 @@ const getApiReference = createRoute({
 
 /**
  * `GET /healthz`, `GET /openapi.json` (the document of every route mounted in the app, from
- * `documentAt`) and `GET /docs` (the interactive reference), plus the security schemes the routes
+ * `documentAt`), `GET /.well-known/jwks.json` (the edge's public keys, for pools) and `GET /docs`
+ * (the interactive reference), plus the security schemes the routes
  * name.
  */
 export function metaRoutes(documentAt: (serverUrl: string) => OpenApiDocument) {
@@ -53,5 +79,10 @@ export function metaRoutes(documentAt: (serverUrl: string) => OpenApiDocument) {
     .openapi(getOpenApiDocument, (context) =>
       context.json(documentAt(publicOriginOf(context.var.deps.config, context.req.url)), 200),
     )
+    .openapi(getEdgeJwks, async (context) => {
+      const { jwks } = await context.var.deps.edgeKeys();
+      context.header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}`);
+      return context.json({ keys: jwks.keys.map((key) => edgePublicJwkSchema.parse(key)) }, 200);
+    })
     .openapi(getApiReference, (context) => context.body(docsPage(), 200, docsPageHeaders));
 }

@@ -18,6 +18,11 @@ const documentTop = {
     { name: 'Pools', description: 'Called by gpu-node pools.' },
     { name: 'Admin', description: 'Operator API.' },
     { name: 'Meta', description: 'Health and this reference.' },
+    {
+      name: 'Dashboard',
+      description:
+        "The operators' live fleet page, signed in with an operator token (a session cookie, never a URL).",
+    },
   ],
 };
 

@@ -17,6 +17,7 @@ const operationIds = {
   'get /healthz': 'getHealth',
   'get /openapi.json': 'getOpenApiDocument',
   'get /docs': 'getApiReference',
+  'get /.well-known/jwks.json': 'getEdgeJwks',
   'post /v1/images/generations': 'createImage',
   'get /v1/models': 'listModels',
   'post /v1/jobs': 'createJob',
@@ -44,6 +45,13 @@ const operationIds = {
   'get /v1/admin/keys': 'listApiKeys',
   'post /v1/admin/keys': 'mintApiKey',
   'delete /v1/admin/keys/{id}': 'revokeApiKey',
+  'get /v1/admin/stats': 'getStats',
+  'get /v1/admin/metrics': 'getMetrics',
+  'get /dashboard': 'getDashboard',
+  'get /dashboard/assets/dashboard.js': 'getDashboardScript',
+  'get /dashboard/assets/dashboard.css': 'getDashboardStyle',
+  'post /dashboard/session': 'openDashboardSession',
+  'delete /dashboard/session': 'closeDashboardSession',
 };
 
 /** The app's routes against the document it serves: either side's extra routes, and the operationIds. */

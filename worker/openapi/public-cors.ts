@@ -22,9 +22,12 @@ export const publicCorsOptions = {
     'prefer',
     'last-event-id',
     'x-request-id',
+    'traceparent',
+    'tracestate',
   ],
   exposeHeaders: [
     'retry-after',
+    'traceparent',
     'x-request-id',
     'x-spillway-pool',
     'x-spillway-provider',

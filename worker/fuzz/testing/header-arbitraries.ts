@@ -93,7 +93,15 @@ const routeHeaderValues: Record<string, fc.Arbitrary<string>> = {
     fc.constantFrom('fuzz-request', 'x'.repeat(200), '../../x', 'id with space'),
     hostileString.map(headerSafe),
   ),
-  origin: fc.constantFrom('https://app.example', 'null', 'http://localhost:3000', 'file://'),
+  // `http://edge.test` is the fuzzed Worker's own origin (`FUZZ_ORIGIN`): the dashboard's session
+  // routes answer only same-origin requests.
+  origin: fc.constantFrom(
+    'https://app.example',
+    'null',
+    'http://localhost:3000',
+    'file://',
+    'http://edge.test',
+  ),
   accept: fc.constantFrom('text/event-stream', 'application/json', '*/*', 'image/png', 'text/html'),
   'accept-encoding': fc.constantFrom('gzip, br', 'identity', 'x'.repeat(1024)),
   'x-forwarded-for': fc.constantFrom('127.0.0.1', '::1, 10.0.0.1', 'not-an-ip'),

@@ -1,0 +1,74 @@
+import { Command, Option } from 'commander';
+import { listOf, tenantRecordSchema, tiers } from '../../shared/index.ts';
+import { commaList } from '../arguments.ts';
+import { commandContext } from '../context.ts';
+import { type CliIo, printJson, printLines } from '../io.ts';
+import { formatTime, NONE, renderTable } from '../table.ts';
+
+interface TenantAddOptions {
+  readonly name: string;
+  readonly tier: (typeof tiers)[number];
+  readonly allowedProviders?: string[];
+  readonly allowedRegions?: string[];
+}
+
+/** `GET /v1/admin/tenants`. */
+export const tenantListSchema = listOf(tenantRecordSchema.loose());
+
+/** `spillway tenants add|list`. */
+export function tenantsCommand(io: CliIo): Command {
+  const tenants = new Command('tenants').description('tenants, their tiers and limits');
+
+  tenants
+    .command('add')
+    .description('register (or replace) a tenant')
+    .argument('<id>', 'tenant id ([a-z0-9_.-])')
+    .requiredOption('--name <name>', 'display name')
+    .addOption(new Option('--tier <tier>', 'scheduling tier').choices(tiers).makeOptionMandatory())
+    .option('--allowed-providers <a,b>', 'only these providers run its work', commaList)
+    .option('--allowed-regions <a,b>', 'only these regions run its work', commaList)
+    .action(async (id: string, options: TenantAddOptions, command: Command) => {
+      const context = commandContext(io, command);
+      const tenant = await (await context.admin()).call(
+        'POST',
+        '/v1/admin/tenants',
+        tenantRecordSchema.loose(),
+        {
+          id,
+          name: options.name,
+          tier: options.tier,
+          ...(options.allowedProviders ? { allowed_providers: options.allowedProviders } : {}),
+          ...(options.allowedRegions ? { allowed_regions: options.allowedRegions } : {}),
+        },
+      );
+      if (context.json) printJson(io, tenant);
+      else printLines(io, `tenant ${tenant.id} saved (${tenant.tier})`);
+    });
+
+  tenants
+    .command('list')
+    .description('list tenants')
+    .action(async (_options: object, command: Command) => {
+      const context = commandContext(io, command);
+      const { data } = await (await context.admin()).call('GET', '/v1/admin/tenants', tenantListSchema);
+      if (context.json) return printJson(io, data);
+      const list = (values: readonly string[]) => (values.length === 0 ? 'any' : values.join(','));
+      printLines(
+        io,
+        ...renderTable(
+          [
+            ['TENANT', (row) => row.id],
+            ['NAME', (row) => row.name],
+            ['TIER', (row) => row.tier],
+            ['PROVIDERS', (row) => list(row.allowed_providers)],
+            ['REGIONS', (row) => list(row.allowed_regions)],
+            ['APP TOKENS', (row) => row.app_tokens?.issuer ?? NONE],
+            ['CREATED', (row) => formatTime(row.created_at)],
+          ],
+          data,
+        ),
+      );
+    });
+
+  return tenants;
+}

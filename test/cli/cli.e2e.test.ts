@@ -1,0 +1,274 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
+import { poolOf, startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
+import {
+  type CliPlace,
+  emptyPlace,
+  finish,
+  linesOf,
+  localStackPlace,
+  runCli,
+  runJson,
+  startCli,
+} from './cli-runner.ts';
+
+let stack: LocalStack;
+/** A checkout where `npm start` ran: `.spillway/local.json`, no flags needed. */
+let local: CliPlace;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  local = localStackPlace(stack);
+  await waitForTelemetry(stack);
+}, 180_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface PoolRow {
+  id: string;
+  provider: string;
+  health: string;
+  draining: boolean;
+  price_per_image: number | null;
+}
+
+/** A failure as the CLI must show it: exactly one line on stderr, no stack trace. */
+function expectOneLineError(run: { code: number | null; stderr: string }, code: number, pattern: RegExp) {
+  expect(run.code).toBe(code);
+  expect(linesOf(run.stderr)).toHaveLength(1);
+  expect(run.stderr).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('spillway CLI against the local stack', () => {
+  it('login: a refused token saves nothing; a good one is saved 0600 and used from anywhere', async () => {
+    const place = emptyPlace();
+    const configFile = join(String(place.env.XDG_CONFIG_HOME), 'spillway', 'config.json');
+    const refused = await runCli(place, 'login', '--edge', stack.edgeUrl, '--token', 'not-a-token');
+    expectOneLineError(refused, 5, /refused the operator token \(401 invalid_credentials/);
+    expect(existsSync(configFile)).toBe(false);
+
+    const login = await runCli(place, 'login', '--edge', stack.edgeUrl, '--token', stack.operatorToken);
+    expect(login.code).toBe(0);
+    expect(login.stdout + login.stderr).not.toContain(stack.operatorToken);
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(String(place.env.XDG_CONFIG_HOME), 'spillway')).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(configFile, 'utf8'))).toMatchObject({
+      edge_url: stack.edgeUrl,
+      operator_token: stack.operatorToken,
+    });
+    // No flags and no local.json in this folder: the saved login answers.
+    const pools = await runJson<PoolRow[]>(place, 'pools', 'list');
+    expect(pools.map((pool) => pool.id).sort()).toEqual(['pool-a', 'pool-b']);
+  });
+
+  it('pools list: the table shows both pools of the stack with their columns', async () => {
+    const run = await runCli(local, 'pools', 'list');
+    expect(run.code).toBe(0);
+    const [header, ...rows] = linesOf(run.stdout);
+    for (const column of [
+      'PROVIDER',
+      'REGION',
+      'PROTOCOL',
+      'SLOTS',
+      'QUEUED',
+      'WORK QUEUED',
+      'HEALTH',
+      'PRICE',
+    ])
+      expect(header).toContain(column);
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 4))).toEqual([
+      ['pool-a', 'provider-a', 'local', 'gpu-node'],
+      ['pool-b', 'provider-b', 'local', 'gpu-node'],
+    ]);
+    const json = await runJson<PoolRow[]>(local, 'pools', 'list');
+    expect(json.map(({ id, health }) => [id, health])).toEqual([
+      ['pool-a', 'healthy'],
+      ['pool-b', 'healthy'],
+    ]);
+  });
+
+  it('providers and pools: add, list and remove round trip, with a PEM heartbeat key', async () => {
+    const added = await runCli(local, 'providers', 'add', 'prov-cli', '--name', 'CLI provider');
+    expect(added.code).toBe(0);
+    const providers = await runJson<Array<{ id: string; protocol: string }>>(local, 'providers', 'list');
+    expect(providers).toContainEqual(expect.objectContaining({ id: 'prov-cli', protocol: 'gpu-node' }));
+
+    const keyFile = join(local.cwd, 'pool-cli.pub.pem');
+    const { publicKey } = generateKeyPairSync('ed25519');
+    writeFileSync(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    const poolAdded = await runCli(
+      local,
+      ...['pools', 'add', 'pool-cli', '--provider', 'prov-cli', '--url', poolOf(stack, 'pool-a').url],
+      ...['--region', 'eu', '--models', 'spillway-tiny', '--capacity', '2', '--public-key', keyFile],
+      ...['--price', '0.004'],
+    );
+    expect(poolAdded.stderr).toBe('');
+    expect(poolAdded.code).toBe(0);
+    const listed = await runJson<PoolRow[]>(local, 'pools', 'list');
+    // Registered but never heard from: the table says so.
+    expect(listed.find((pool) => pool.id === 'pool-cli')).toMatchObject({
+      provider: 'prov-cli',
+      health: 'stale',
+      price_per_image: 0.004,
+    });
+
+    expect((await runCli(local, 'pools', 'rm', 'pool-cli')).code).toBe(0);
+    expect((await runCli(local, 'providers', 'rm', 'prov-cli')).code).toBe(0);
+    expect((await runJson<PoolRow[]>(local, 'pools', 'list')).map((pool) => pool.id)).not.toContain(
+      'pool-cli',
+    );
+    expect((await runJson<Array<{ id: string }>>(local, 'providers', 'list')).map((p) => p.id)).not.toContain(
+      'prov-cli',
+    );
+  });
+
+  it('tenants and keys: a tenant, a key printed once, listed without the secret, then revoked', async () => {
+    expect((await runCli(local, 'tenants', 'add', 'acme', '--name', 'Acme', '--tier', 'free')).code).toBe(0);
+    const tenants = await runJson<Array<{ id: string; tier: string }>>(local, 'tenants', 'list');
+    expect(tenants).toContainEqual(expect.objectContaining({ id: 'acme', tier: 'free' }));
+
+    const created = await runCli(local, 'keys', 'create', '--tenant', 'acme', '--name', 'ci');
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^sk_live_\w+$/);
+    type Key = { id: string; prefix: string; revoked_at: number | null };
+    const [listed, ...others] = await runJson<Key[]>(local, 'keys', 'list', '--tenant', 'acme');
+    expect(others).toEqual([]);
+    expect(listed?.revoked_at).toBeNull();
+    expect(key.startsWith(String(listed?.prefix))).toBe(true);
+    const table = await runCli(local, 'keys', 'list');
+    expect(table.stdout).not.toContain(key);
+
+    expect((await runCli(local, 'keys', 'revoke', String(listed?.id))).code).toBe(0);
+    const [revoked] = await runJson<Key[]>(local, 'keys', 'list', '--tenant', 'acme');
+    expect(revoked?.revoked_at).toEqual(expect.any(Number));
+    const refused = await runCli(
+      local,
+      'generate',
+      'a fox',
+      '-o',
+      join(local.cwd, 'no.png'),
+      '--api-key',
+      key,
+    );
+    expectOneLineError(refused, 5, /the edge refused the API key \(401/);
+  });
+
+  it('pools drain and undrain: the listing shows the switch', async () => {
+    expect((await runCli(local, 'pools', 'drain', 'pool-b')).code).toBe(0);
+    const drained = (await runJson<PoolRow[]>(local, 'pools', 'list')).find((pool) => pool.id === 'pool-b');
+    expect(drained).toMatchObject({ draining: true, health: 'draining' });
+    expect((await runCli(local, 'pools', 'undrain', 'pool-b')).code).toBe(0);
+    const back = (await runJson<PoolRow[]>(local, 'pools', 'list')).find((pool) => pool.id === 'pool-b');
+    expect(back?.draining).toBe(false);
+  });
+
+  it('generate: writes a valid PNG, shows progress on stderr, and jobs get reads the job', async () => {
+    const output = join(local.cwd, 'fox.png');
+    const run = await runCli(local, 'generate', 'a red fox', '-o', output, '--size', '64x64', '--steps', '4');
+    expect(run.stderr).toMatch(/^(queued|running)/m);
+    expect(run.stderr).toMatch(/^succeeded on pool-[ab]$/m);
+    expect(run.code).toBe(0);
+    const png = readFileSync(output);
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const image = PNG.sync.read(png);
+    expect([image.width, image.height]).toEqual([64, 64]);
+    const jobId = /from job (job_[\w-]+)/.exec(run.stdout)?.[1];
+    expect(jobId).toBeDefined();
+
+    const job = await runJson<{ id: string; status: string; result: unknown }>(
+      local,
+      'jobs',
+      'get',
+      String(jobId),
+    );
+    expect(job).toMatchObject({ id: jobId, status: 'succeeded' });
+    const watched = await runCli(local, 'jobs', 'watch', String(jobId));
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/^succeeded/);
+    const canceled = await runCli(local, 'jobs', 'cancel', String(jobId));
+    expect(canceled.stdout).toMatch(/had already succeeded/);
+  });
+
+  it('generate: Ctrl-C cancels the job it submitted and exits 130', async () => {
+    // A large, long job: it is still queued or running when the test interrupts it.
+    const child = startCli(
+      local,
+      ['generate', 'a slow one', '-o', join(local.cwd, 'slow.png')].concat([
+        '--size',
+        '1024x1024',
+        '--steps',
+        '100',
+      ]),
+    );
+    let progress = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      progress += chunk.toString('utf8');
+    });
+    const deadline = Date.now() + 60_000;
+    while (!/^(queued|running)/m.test(progress) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const ended = finish(child);
+    child.kill('SIGINT');
+    const run = await ended;
+    expect(run.code).toBe(130);
+    const jobId = /interrupted: job (job_[\w-]+) canceled/.exec(progress)?.[1];
+    expect(jobId).toBeDefined();
+    const job = await runJson<{ status: string }>(local, 'jobs', 'get', String(jobId));
+    expect(job.status).toBe('canceled');
+    expect(existsSync(join(local.cwd, 'slow.png'))).toBe(false);
+  });
+
+  it('errors: one line with the fix and the right exit code, never a stack trace', async () => {
+    expectOneLineError(
+      await runCli(local, 'pools', 'drain', 'no-such-pool'),
+      1,
+      /^error: not_found: pool not found\n$/,
+    );
+    expectOneLineError(await runCli(emptyPlace(), 'pools', 'list'), 3, /no edge configured: .*npm start/);
+    expectOneLineError(await runCli(local, 'jobs', 'get', 'job_doesnotexist0000000'), 1, /job_not_found/);
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const address = closed.address();
+    closed.close();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const unreachable = await runCli(
+      local,
+      '--edge',
+      `http://127.0.0.1:${port}`,
+      '--token',
+      'x',
+      'pools',
+      'list',
+    );
+    expectOneLineError(
+      unreachable,
+      4,
+      new RegExp(`cannot reach the edge at http://127.0.0.1:${port} \\(connection refused\\)`),
+    );
+  });
+
+  it('pools watch: redraws until Ctrl-C, then exits 0', async () => {
+    const child = startCli(local, ['pools', 'watch', '--interval', '1']);
+    const frames: string[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => frames.push(chunk.toString('utf8')));
+    const deadline = Date.now() + 60_000;
+    while (frames.join('').split('POOL ').length < 3 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const ended = finish(child);
+    child.kill('SIGINT');
+    const run = await ended;
+    expect(run.code).toBe(0);
+    expect(frames.join('').split('POOL ').length).toBeGreaterThanOrEqual(3);
+    expect(frames.join('')).toMatch(/pool-a\s+provider-a/);
+  });
+});

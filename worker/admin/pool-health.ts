@@ -1,0 +1,36 @@
+import type { PoolHealth } from '../../shared/index.ts';
+import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
+
+/** What the edge knows beyond the registry's entry: this isolate's own ejections, and the clock. */
+export interface HealthContext {
+  readonly now: number;
+  /** `TELEMETRY_TTL_MS`: older telemetry keeps routing away from a pool. */
+  readonly telemetryTtlMs: number;
+  /** Pools this isolate ejected after a refusal or 5xx, until when (epoch ms). */
+  readonly ejectedUntil: ReadonlyMap<string, number>;
+  /** When a refused connection ejected each pool; a report received after it ends the ejection. */
+  readonly refusedAt: ReadonlyMap<string, number>;
+}
+
+/**
+ * One word for why routing would pass a pool over, or `healthy`, by the same rules routing applies
+ * (`worker/routing/eligibility.ts`), most deliberate first: the operator's switches, then this
+ * isolate's ejection, the registry's suspicion or back-off, and telemetry older than the TTL (or
+ * none yet).
+ */
+export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): PoolHealth {
+  const { pool, telemetry, received_at: receivedAt, suspect_until: suspectUntil } = entry;
+  if (!pool.enabled) return 'disabled';
+  if (pool.draining || telemetry?.draining === true) return 'draining';
+  if (isEjected(pool.id, receivedAt, context)) return 'ejected';
+  if ((suspectUntil ?? 0) > context.now) return 'suspect';
+  if (receivedAt === null || context.now - receivedAt > context.telemetryTtlMs) return 'stale';
+  return 'healthy';
+}
+
+function isEjected(poolId: string, receivedAt: number | null, context: HealthContext): boolean {
+  if ((context.ejectedUntil.get(poolId) ?? 0) <= context.now) return false;
+  const refusedAt = context.refusedAt.get(poolId);
+  // As in routing: a pool that reported after refusing a connection was restarted, not dead.
+  return refusedAt === undefined || receivedAt === null || receivedAt <= refusedAt;
+}

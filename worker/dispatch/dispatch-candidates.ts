@@ -1,0 +1,49 @@
+import type { FleetSnapshot, PoolSnapshotEntry } from '../fleet/fleet-records.ts';
+import { snapshotEntry } from '../fleet/pool-views.ts';
+import { checkOutboundUrl, describeRefusal } from '../net/index.ts';
+import type { ScoredPool } from '../routing/index.ts';
+import type { DispatchCandidate } from './dispatch-types.ts';
+import { upstreamOf } from './pool-upstream.ts';
+
+/**
+ * The ranked pools as the dispatcher calls them, with their snapshot entries by pool id. A pool
+ * whose URL today's outbound policy refuses is dropped: the registry may hold a URL from before
+ * that policy (docs/security.md), so the check runs at every dispatch, not only at registration.
+ */
+export function dispatchCandidates(
+  ranked: readonly ScoredPool[],
+  snapshot: FleetSnapshot,
+  allowPrivatePoolUrls: boolean,
+): { candidates: DispatchCandidate[]; entries: Map<string, PoolSnapshotEntry> } {
+  const entries = new Map<string, PoolSnapshotEntry>();
+  const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
+    const entry = snapshotEntry(snapshot, pool.poolId);
+    if (!entry) return [];
+    const { url } = entry.pool;
+    const check = checkOutboundUrl(url, { allowPrivate: allowPrivatePoolUrls, requireHttps: false });
+    if (!check.ok) {
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'pool url refused at dispatch',
+          pool_id: pool.poolId,
+          reason: describeRefusal(check.refusal),
+        }),
+      );
+      return [];
+    }
+    const upstream = upstreamOf(entry.pool);
+    entries.set(pool.poolId, entry);
+    return [
+      {
+        poolId: pool.poolId,
+        providerId: pool.providerId,
+        url,
+        protocol: entry.provider.protocol,
+        ...(upstream ? { upstream } : {}),
+        predictedMs,
+      },
+    ];
+  });
+  return { candidates, entries };
+}
