@@ -49,7 +49,7 @@ export interface PoolRow {
   readonly queued: number | null;
   /** Megapixel-steps waiting for a slot. */
   readonly work_queued: number | null;
-  /** The pool's smoothed job time (its telemetry's `ewma_job_ms`). */
+  /** The pool's median job time (telemetry `p50_job_ms`; `ewma_job_ms` from older pools). */
   readonly job_ms: number | null;
   readonly health: PoolHealth;
   readonly execution_provider: string | null;
@@ -80,7 +80,7 @@ export function poolRows(
       running: telemetry?.running ?? null,
       queued: telemetry?.queued ?? null,
       work_queued: telemetry?.work?.queued ?? null,
-      job_ms: telemetry?.ewma_job_ms ?? null,
+      job_ms: telemetry?.p50_job_ms ?? telemetry?.ewma_job_ms ?? null,
       health: healthOf(pool, now),
       execution_provider: telemetry?.execution_provider ?? null,
       price_per_image: pool.price_per_image,
@@ -103,7 +103,7 @@ const poolColumns: Columns<PoolRow> = [
   ['RUNNING', (row) => count(row.running)],
   ['QUEUED', (row) => count(row.queued)],
   ['WORK QUEUED', (row) => (row.work_queued === null ? NONE : `${row.work_queued.toFixed(1)} MP·st`)],
-  ['JOB TIME', (row) => formatDuration(row.job_ms)],
+  ['P50 JOB', (row) => formatDuration(row.job_ms)],
   ['HEALTH', (row) => row.health],
   ['EXEC', (row) => row.execution_provider ?? NONE],
   ['PRICE', (row) => (row.price_per_image === null ? 'owned' : `$${row.price_per_image.toFixed(4)}`)],

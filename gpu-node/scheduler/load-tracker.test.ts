@@ -70,4 +70,16 @@ describe('LoadTracker', () => {
     expect(sd15?.step_ms).toBeLessThanOrEqual(31);
     expect(tracker.stepCurve().map(({ batch_megapixels }) => batch_megapixels)).toEqual([0.5, 1.5]);
   });
+
+  it('load tracker: the median job time is over the last 100 jobs', () => {
+    const tracker = new LoadTracker(() => 0);
+    expect(tracker.medianJobMs).toBeNull();
+    for (const ms of [300, 100, 200]) tracker.recordJob(ms);
+    expect(tracker.medianJobMs).toBe(200);
+    tracker.recordJob(400);
+    expect(tracker.medianJobMs).toBe(250);
+    // 100 fast jobs push the slow ones out of the window.
+    for (let job = 0; job < 100; job++) tracker.recordJob(50);
+    expect(tracker.medianJobMs).toBe(50);
+  });
 });

@@ -9,6 +9,8 @@ const EWMA_WEIGHT = 0.2;
 const THROUGHPUT_WINDOW_MS = 10_000;
 /** Work per second fades with this time constant, the same horizon as images per second. */
 const WORK_RATE_TIME_CONSTANT_MS = THROUGHPUT_WINDOW_MS;
+/** Jobs the median job time is taken over. */
+const RECENT_JOBS = 100;
 /** Retry-After never asks a client to wait longer than this. */
 const MAX_RETRY_AFTER_SECONDS = 120;
 
@@ -19,6 +21,7 @@ const MAX_RETRY_AFTER_SECONDS = 120;
 export class LoadTracker {
   readonly #stepMs = new Ewma(EWMA_WEIGHT);
   readonly #jobMs = new Ewma(EWMA_WEIGHT);
+  readonly #recentJobMs: number[] = [];
   readonly #throughput: RateMeter;
   readonly #work: DecayingRate;
   readonly #curve = new StepCurveEstimator();
@@ -63,6 +66,18 @@ export class LoadTracker {
   /** Records a job's time from its first slot to its last image. */
   recordJob(durationMs: number): void {
     this.#jobMs.add(durationMs);
+    this.#recentJobMs.push(durationMs);
+    if (this.#recentJobMs.length > RECENT_JOBS) this.#recentJobMs.shift();
+  }
+
+  /** Median of the last {@link RECENT_JOBS} job times, ms; null before the first. */
+  get medianJobMs(): number | null {
+    if (this.#recentJobMs.length === 0) return null;
+    const sorted = [...this.#recentJobMs].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1
+      ? (sorted[middle] ?? null)
+      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
   }
 
   /** Moving average of a step, in ms; null before the first. */

@@ -51,6 +51,8 @@ export interface SchedulerLoad {
   readonly maxQueue: number;
   readonly ewmaStepMs: number | null;
   readonly ewmaJobMs: number | null;
+  /** Median of recent job times, ms; null before the first. */
+  readonly medianJobMs: number | null;
   readonly imagesPerSecond: number;
   readonly draining: boolean;
   /** Megapixel-steps of the images waiting for a slot. */
@@ -158,6 +160,7 @@ export class Scheduler {
       maxQueue: this.#options.maxQueuedImages,
       ewmaStepMs: this.#pace.stepMs,
       ewmaJobMs: this.#pace.jobMs,
+      medianJobMs: this.#pace.medianJobMs,
       imagesPerSecond: this.#pace.imagesPerSecond(),
       draining: this.#draining,
       queuedWork: this.#queue.queuedWork,

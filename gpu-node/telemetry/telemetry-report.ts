@@ -44,6 +44,7 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
     max_queue: load.maxQueue,
     ewma_step_ms: roundOrNull(load.ewmaStepMs),
     ewma_job_ms: roundOrNull(load.ewmaJobMs),
+    p50_job_ms: roundOrNull(load.medianJobMs),
     throughput_images_per_s: Math.round(load.imagesPerSecond * 1000) / 1000,
     gpus: sources.gpus,
     draining: load.draining,

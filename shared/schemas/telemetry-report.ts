@@ -97,6 +97,12 @@ export const telemetryReportSchema = z.object({
   max_queue: z.number().int().nonnegative(),
   ewma_step_ms: z.number().nonnegative().nullable(),
   ewma_job_ms: z.number().nonnegative().nullable(),
+  p50_job_ms: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .optional()
+    .describe('Median time of the last 100 jobs, first slot to last image, ms; null before the first.'),
   throughput_images_per_s: z.number().nonnegative(),
   gpus: z.array(gpuStatsSchema).nullable().describe('null where nvidia-smi does not answer.'),
   draining: z.boolean(),
