@@ -140,14 +140,19 @@ describe('observability on the local stack: stats, metrics and one trace across 
     }
   }, 120_000);
 
-  it('a job’s submission and its dispatch are counted, the dispatch by the pool that ran it', async () => {
+  it('a job’s submission and its dispatch are counted, the dispatch by the pool that ran it, in the client’s trace', async () => {
+    const traceId = randomBytes(16).toString('hex');
     const submitted = await fetch(`${stack.edgeUrl}/v1/jobs`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${stack.apiKey}`,
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
       body: JSON.stringify({ prompt: 'a harbour in fog', size: '64x64', steps: 2 }),
     });
     expect(submitted.status).toBe(202);
-    expect(parseTraceparent(submitted.headers.get('traceparent'))).not.toBeNull();
+    expect(parseTraceparent(submitted.headers.get('traceparent'))?.traceId).toBe(traceId);
     const { id } = (await submitted.json()) as { id: string };
     await poll(
       `job ${id} to succeed`,
@@ -176,5 +181,11 @@ describe('observability on the local stack: stats, metrics and one trace across 
       (sample) => sample.labels?.route === 'job_dispatch' && sample.labels?.status === '200',
     );
     expect(['pool-a', 'pool-b']).toContain(dispatched?.labels?.pool);
+    // The queue consumer's call continued the submission's trace: the pool logged its trace id.
+    await poll(
+      `job trace ${traceId} in a pool's log`,
+      async () => [...poolLines.values()].flat().find((line) => line.includes(traceId)),
+      (found) => found !== undefined,
+    );
   }, 120_000);
 });

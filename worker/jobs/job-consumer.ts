@@ -96,8 +96,8 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
   // Reports go out in order; the outcome waits for them so `running` never follows `succeeded`.
   let reports: Promise<void> = Promise.resolve();
   let poolId: string | null = null;
-  // Each claim is a trace of its own: the job's pool calls share its trace id in both logs.
-  const observation = new RequestObservation(requestTrace(null));
+  // Each claim continues the submission's trace: the client's trace id reaches the pool's log.
+  const observation = new RequestObservation(requestTrace(claim.traceparent ?? null));
   observation.model = claim.request.model ?? null;
   const startedAt = services.now();
   try {

@@ -165,6 +165,7 @@ export class JobObject extends DurableObject<Env> {
       tenant: record.tenant,
       request: record.request,
       deadlineAt: record.deadlineAt,
+      ...(record.traceparent === undefined ? {} : { traceparent: record.traceparent }),
     };
   }
 

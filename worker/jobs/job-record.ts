@@ -41,6 +41,11 @@ export interface JobRecord {
   readonly webhook: string | null;
   /** Origin the job was submitted to; its status, events and result URLs point there. */
   readonly origin: string;
+  /**
+   * The submission's W3C `traceparent` (the edge's span of `POST /v1/jobs`): each dispatch of the
+   * job continues that trace, so the client's trace id reaches the pool's log. Absent on older records.
+   */
+  readonly traceparent?: string;
   readonly status: JobStatus;
   /** Grows with every change a client can see; the SSE event id. */
   readonly version: number;
@@ -73,7 +78,7 @@ export interface JobRecord {
 /** What `POST /v1/jobs` hands the job object. */
 export type NewJob = Pick<
   JobRecord,
-  'id' | 'tenant' | 'owner' | 'fingerprint' | 'request' | 'webhook' | 'origin' | 'deadlineAt'
+  'id' | 'tenant' | 'owner' | 'fingerprint' | 'request' | 'webhook' | 'origin' | 'deadlineAt' | 'traceparent'
 >;
 
 /**
@@ -103,6 +108,8 @@ export interface ClaimedJob {
   readonly tenant: RoutingTenant;
   readonly request: GenerationRequest;
   readonly deadlineAt: number;
+  /** The submission's trace ({@link JobRecord.traceparent}), when it was recorded. */
+  readonly traceparent?: string;
 }
 
 /** What a consumer reports when its claim produced the images. */

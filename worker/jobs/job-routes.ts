@@ -185,6 +185,7 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
     webhook: webhook ?? null,
     origin: publicOriginOf(config, context.req.url),
     deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
+    traceparent: context.var.observation.trace.traceparent,
   });
   if (created.kind === 'key_mismatch') {
     throw new ApiError(
