@@ -35,7 +35,8 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
     timestamp: Math.round(sources.now),
     models: sources.models.map((model) => {
       const curve = sources.modelStepCurves?.get(model.name);
-      return curve && curve.length > 0 ? { ...model, step_curve: [...curve] } : model;
+      const served = { ...model, execution_provider: sources.provider };
+      return curve && curve.length > 0 ? { ...served, step_curve: [...curve] } : served;
     }),
     execution_provider: sources.provider,
     slots: load.slots,

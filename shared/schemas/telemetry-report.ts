@@ -28,6 +28,13 @@ export const servedModelSchema = z.object({
    * `guidance_scale` for pipelines that guide). Absent: none.
    */
   options: z.array(z.string().max(64)).max(32).optional(),
+  execution_provider: z
+    .enum(executionProviders)
+    .optional()
+    .describe(
+      'The execution provider this model runs on. gpu-node walks its provider chain once for all of ' +
+        "a pool's models (one provider per pool), so every model reports the pool's.",
+    ),
   step_curve: z
     .array(stepCurvePointSchema)
     .max(MAX_STEP_CURVE_POINTS)

@@ -47,6 +47,8 @@ describe('gpu-node serving a Stable Diffusion pipeline folder', () => {
       default_steps,
       max_steps: 100,
       options: ['negative_prompt', 'guidance_scale'],
+      // Every model of the pool runs on the provider its chain took (CPU here).
+      execution_provider: 'cpu',
     });
     expect(report.models).toEqual([advertised('tiny-sd', 25), advertised('turbo', 4)]);
   });
