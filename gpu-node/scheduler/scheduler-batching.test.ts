@@ -117,6 +117,7 @@ describe('Scheduler batching', () => {
       maxQueue: testSchedulerDefaults.maxQueuedImages,
       ewmaStepMs: FAKE_STEP_MS,
       ewmaJobMs: 500,
+      medianJobMs: 500,
       imagesPerSecond: 0.1,
       draining: false,
       queuedWork: 0,
