@@ -4,6 +4,7 @@ import { type CommandContext, commandContext } from '../context.ts';
 import type { EdgeClient } from '../edge-client.ts';
 import { type CliIo, printJson, printLines } from '../io.ts';
 import { formatTime, NONE, renderTable } from '../table.ts';
+import { addRemoveCommand } from './remove-command.ts';
 import { tenantListSchema } from './tenants.ts';
 
 const keyListSchema = listOf(publicApiKeySchema.loose());
@@ -73,16 +74,14 @@ export function keysCommand(io: CliIo): Command {
       );
     });
 
-  keys
-    .command('revoke')
-    .description('revoke an API key')
-    .argument('<id>', 'key id (from `spillway keys list`)')
-    .action(async (id: string, _options: object, command: Command) => {
-      const context = commandContext(io, command);
-      await (await context.admin()).send('DELETE', `/v1/admin/keys/${encodeURIComponent(id)}`);
-      if (context.json) printJson(io, { id, revoked: true });
-      else printLines(io, `key ${id} revoked`);
-    });
+  addRemoveCommand(keys, io, {
+    name: 'revoke',
+    description: 'revoke an API key',
+    idHelp: 'key id (from `spillway keys list`)',
+    collection: '/v1/admin/keys',
+    jsonFlag: 'revoked',
+    sentence: (id) => `key ${id} revoked`,
+  });
 
   return keys;
 }

@@ -7,6 +7,7 @@ import { renderPoolTable } from '../pool-table.ts';
 import { readPoolPublicKey } from '../public-key.ts';
 import { readPoolRows } from './pool-reads.ts';
 import { watchPools } from './pools-watch.ts';
+import { addRemoveCommand } from './remove-command.ts';
 
 interface PoolAddOptions {
   readonly provider: string;
@@ -70,16 +71,14 @@ export function poolsCommand(io: CliIo): Command {
       await watchPools(commandContext(io, command), options.interval, options.count ?? null);
     });
 
-  pools
-    .command('rm')
-    .description('remove a pool')
-    .argument('<id>', 'pool id')
-    .action(async (id: string, _options: object, command: Command) => {
-      const context = commandContext(io, command);
-      await (await context.admin()).send('DELETE', `/v1/admin/pools/${encodeURIComponent(id)}`);
-      if (context.json) printJson(io, { id, deleted: true });
-      else printLines(io, `pool ${id} removed`);
-    });
+  addRemoveCommand(pools, io, {
+    name: 'rm',
+    description: 'remove a pool',
+    idHelp: 'pool id',
+    collection: '/v1/admin/pools',
+    jsonFlag: 'deleted',
+    sentence: (id) => `pool ${id} removed`,
+  });
 
   for (const [name, method, verb] of [
     ['drain', 'POST', 'draining: it gets no new work'],

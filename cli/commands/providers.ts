@@ -4,6 +4,7 @@ import { commandContext } from '../context.ts';
 import { type CliIo, printJson, printLines } from '../io.ts';
 import { providerListSchema } from '../pool-table.ts';
 import { formatTime, NONE, renderTable } from '../table.ts';
+import { addRemoveCommand } from './remove-command.ts';
 
 interface ProviderAddOptions {
   readonly name: string;
@@ -64,16 +65,14 @@ export function providersCommand(io: CliIo): Command {
       );
     });
 
-  providers
-    .command('rm')
-    .description('remove a provider (its pools first)')
-    .argument('<id>', 'provider id')
-    .action(async (id: string, _options: object, command: Command) => {
-      const context = commandContext(io, command);
-      await (await context.admin()).send('DELETE', `/v1/admin/providers/${encodeURIComponent(id)}`);
-      if (context.json) printJson(io, { id, deleted: true });
-      else printLines(io, `provider ${id} removed`);
-    });
+  addRemoveCommand(providers, io, {
+    name: 'rm',
+    description: 'remove a provider (its pools first)',
+    idHelp: 'provider id',
+    collection: '/v1/admin/providers',
+    jsonFlag: 'deleted',
+    sentence: (id) => `provider ${id} removed`,
+  });
 
   return providers;
 }

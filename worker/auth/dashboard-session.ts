@@ -1,8 +1,8 @@
-import { jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { edgeIssuer } from '../../shared/index.ts';
-import { type EdgeKeys, edgeVerificationKey } from './edge-keys.ts';
-import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
+import { type EdgeJwtResult, verifyEdgeJwt } from './edge-jwt.ts';
+import type { EdgeKeys } from './edge-keys.ts';
 
 /**
  * The dashboard's session cookie. `__Host-` makes browsers insist on `Secure`, `Path=/` and no
@@ -82,9 +82,7 @@ export async function mintDashboardSession(
 }
 
 /** Result of {@link verifyDashboardSession}. */
-export type DashboardSessionResult =
-  | { ok: true; claims: DashboardSessionClaims }
-  | { ok: false; reason: JwtRejection | 'too_long_lived' };
+export type DashboardSessionResult = EdgeJwtResult<DashboardSessionClaims>;
 
 /**
  * Verifies a session cookie's value: EdDSA by the edge key its `kid` names (the current one, or
@@ -100,25 +98,22 @@ export async function verifyDashboardSession(
   keys: EdgeKeys,
   now: () => number = () => Date.now(),
 ): Promise<DashboardSessionResult> {
-  if (isOversized(value, MAX_SESSION_BYTES)) return { ok: false, reason: 'oversized' };
-  try {
-    const { payload } = await jwtVerify(value, (header) => edgeVerificationKey(keys, header), {
-      algorithms: ['EdDSA'],
+  const result = await verifyEdgeJwt(
+    value,
+    keys,
+    {
       typ: dashboardSessionType,
-      issuer: edgeIssuer,
       audience: dashboardAudience,
+      maxBytes: MAX_SESSION_BYTES,
       requiredClaims: ['exp', 'iat', 'sub'],
-      currentDate: new Date(now()),
-    });
-    const claims = sessionClaimsSchema.safeParse(payload);
-    if (!claims.success) return { ok: false, reason: 'invalid_claims' };
-    if (claims.data.exp - claims.data.iat > MAX_DASHBOARD_SESSION_S)
-      return { ok: false, reason: 'too_long_lived' };
-    const { sub, token_id, exp } = claims.data;
-    return { ok: true, claims: { sub, token_id, exp } };
-  } catch (error) {
-    return { ok: false, reason: rejectionFromJoseError(error) };
-  }
+      claims: sessionClaimsSchema,
+      maxLifetimeS: MAX_DASHBOARD_SESSION_S,
+    },
+    now,
+  );
+  if (!result.ok) return result;
+  const { sub, token_id, exp } = result.claims;
+  return { ok: true, claims: { sub, token_id, exp } };
 }
 
 /** The `Set-Cookie` value that stores a session: HttpOnly, Secure, SameSite=Strict, host-only. */

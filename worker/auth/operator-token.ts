@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import {
   edgeIssuer,
   MAX_OPERATOR_TOKEN_TTL_S,
@@ -6,8 +6,8 @@ import {
   operatorClaimsSchema,
   tokenTypes,
 } from '../../shared/index.ts';
-import { type EdgeKeys, edgeVerificationKey } from './edge-keys.ts';
-import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
+import { type EdgeJwtResult, verifyEdgeJwt } from './edge-jwt.ts';
+import type { EdgeKeys } from './edge-keys.ts';
 
 /** Audience of operator tokens: the admin API. */
 export const operatorAudience = 'spillway-admin';
@@ -15,9 +15,7 @@ export const operatorAudience = 'spillway-admin';
 const MAX_TOKEN_BYTES = 8 * 1024;
 
 /** Result of {@link verifyOperatorToken}. */
-export type OperatorTokenResult =
-  | { ok: true; claims: OperatorClaims }
-  | { ok: false; reason: JwtRejection | 'too_long_lived' };
+export type OperatorTokenResult = EdgeJwtResult<OperatorClaims>;
 
 /** A minted operator token and what revoking or displaying it needs. */
 export interface MintedOperatorToken {
@@ -67,29 +65,23 @@ export async function mintOperatorToken(
  * const result = await verifyOperatorToken(token, keys);
  * if (!result.ok) log.info({ reason: result.reason });
  */
-export async function verifyOperatorToken(
+export function verifyOperatorToken(
   token: string,
   keys: EdgeKeys,
   now: () => number = () => Date.now(),
 ): Promise<OperatorTokenResult> {
-  if (isOversized(token, MAX_TOKEN_BYTES)) return { ok: false, reason: 'oversized' };
-  try {
-    const { payload } = await jwtVerify(token, (header) => edgeVerificationKey(keys, header), {
-      algorithms: ['EdDSA'],
+  return verifyEdgeJwt(
+    token,
+    keys,
+    {
       typ: tokenTypes.operator,
-      issuer: edgeIssuer,
       audience: operatorAudience,
-      clockTolerance: 5,
+      maxBytes: MAX_TOKEN_BYTES,
       requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-      currentDate: new Date(now()),
-    });
-    const claims = operatorClaimsSchema.safeParse(payload);
-    if (!claims.success) return { ok: false, reason: 'invalid_claims' };
-    // A long-lived admin credential is a standing risk: refuse one however it was minted.
-    if (claims.data.exp - claims.data.iat > MAX_OPERATOR_TOKEN_TTL_S)
-      return { ok: false, reason: 'too_long_lived' };
-    return { ok: true, claims: claims.data };
-  } catch (error) {
-    return { ok: false, reason: rejectionFromJoseError(error) };
-  }
+      clockToleranceS: 5,
+      claims: operatorClaimsSchema,
+      maxLifetimeS: MAX_OPERATOR_TOKEN_TTL_S,
+    },
+    now,
+  );
 }
