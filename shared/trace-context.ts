@@ -67,11 +67,14 @@ export function newSpanId(): string {
 /** The flags a new trace starts with. */
 export const NEW_TRACE_FLAGS = SAMPLED;
 
+/** Each byte's two hex digits: ids are made on every request. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, value) => value.toString(16).padStart(2, '0'));
+
 function randomHex(bytes: number, zero: string): string {
   for (;;) {
     const values = crypto.getRandomValues(new Uint8Array(bytes));
     let hex = '';
-    for (const value of values) hex += value.toString(16).padStart(2, '0');
+    for (const value of values) hex += HEX_BYTES[value];
     if (hex !== zero) return hex;
   }
 }

@@ -29,6 +29,8 @@ describe('config', () => {
     expect(config.defaultModel).toBe(DEFAULT_MODEL);
     expect(config.routing.telemetryTtlMs).toBe(DEFAULT_TELEMETRY_TTL_MS);
     expect(config.allowPrivatePoolUrls).toBe(false);
+    expect(config.logLevel).toBe('info');
+    expect(parseEdgeConfig({ EDGE_SIGNING_KEY: secret, LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
     expect(config.jobs).toMatchObject({
       resultRetentionMs: 86_400_000,
       resultUrlTtlSeconds: 3_600,
@@ -105,6 +107,7 @@ describe('config', () => {
       ['JOB_CLAIM_LEASE_MS', '0'],
       ['ALLOW_PRIVATE_WEBHOOK_URLS', 'yes'],
       ['DEFAULT_MODEL', '  '],
+      ['LOG_LEVEL', 'debug'],
     ] as const) {
       const message = configError({ EDGE_SIGNING_KEY: secret, [name]: value });
       expect(message).toContain(name);

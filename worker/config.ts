@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type AdmissionSettings, tierLimitsOf, tierLimitsVarSchema } from './admission/admission-settings.ts';
 import { DEFAULT_TIER_SLOWDOWN_LIMITS } from './admission/tier-shedding.ts';
+import { REQUEST_LOG_LEVELS, type RequestLogLevel } from './observability/request-log.ts';
 import type { RoutingPolicy } from './routing/index.ts';
 
 /** Telemetry older than this excludes a pool from routing, unless `TELEMETRY_TTL_MS` says otherwise. */
@@ -76,6 +77,7 @@ const varsSchema = z.object({
     )
     .default(DEFAULT_TIER_SLOWDOWN_LIMITS),
   DEFAULT_MODEL: z.string().trim().min(1, 'must name a model').default(DEFAULT_MODEL),
+  LOG_LEVEL: z.enum(REQUEST_LOG_LEVELS, 'must be "info", "warn" or "error"').default('info'),
   ALLOW_PRIVATE_POOL_URLS: flag,
   RESULT_RETENTION_S: positiveInteger(86_400),
   RESULT_URL_TTL_S: positiveInteger(3_600),
@@ -137,6 +139,11 @@ export interface EdgeConfig {
   readonly credentialsKeys: readonly string[];
   /** The model of a request that names none. */
   readonly defaultModel: string;
+  /**
+   * The least level of a request's log line that is written (`LOG_LEVEL`): `info` logs every
+   * generation and job, `warn` only those refused or failed. Stats and data points are kept either way.
+   */
+  readonly logLevel: RequestLogLevel;
   /** What routing needs: how fresh telemetry must be, and the job time of a pool with none. */
   readonly routing: RoutingPolicy;
   /** Local development only: operators may register pools on private addresses. */
@@ -208,6 +215,7 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
     credentialsKey,
     credentialsKeys: [...new Set([credentialsKey, ...edgeSigningKeys])],
     defaultModel: v.DEFAULT_MODEL,
+    logLevel: v.LOG_LEVEL,
     routing: {
       telemetryTtlMs: v.TELEMETRY_TTL_MS,
       defaultJobMs: DEFAULT_JOB_MS,

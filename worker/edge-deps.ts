@@ -98,6 +98,7 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     observability: new EdgeObservability(
       new StatsRecorder({ send: (delta) => statsAggregatorOf(env).record(delta), now }),
       env.REQUEST_METRICS,
+      config.logLevel,
     ),
     retryBudget: new RetryBudget(),
     turns: new SlotTurns(now),

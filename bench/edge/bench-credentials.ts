@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+import { localEdgeLogLevel } from '../../scripts/local-stack/local-stack.ts';
 import {
   createDevPoolKey,
   loadOrCreateDevEdgeKey,
@@ -29,9 +30,10 @@ export async function createBenchCredentials(folder: string): Promise<BenchCrede
   };
 }
 
-/** Vars every Spillway edge in the bench runs with (Miniflare bindings or wrangler `[vars]`). */
+/** Vars every Spillway edge in the bench runs with (Miniflare bindings or wrangler `[vars]`), as `npm start`'s. */
 export const benchEdgeVars: Readonly<Record<string, string>> = {
   TELEMETRY_TTL_MS: '5000',
   DEFAULT_MODEL: 'spillway-tiny',
   ALLOW_PRIVATE_POOL_URLS: 'true',
+  LOG_LEVEL: localEdgeLogLevel(),
 };

@@ -1,9 +1,13 @@
+import { EDGE_RESOURCE_BINDINGS } from '../../scripts/local-stack/edge-runtime.ts';
+
 /** The bench's variants of the edge, each leaving one part of its work out. */
 export const knockoutDescriptions = {
   'no-api-key-auth':
     'knock-out: the tenant principal memoised per Authorization header (no key digest or cache lookup)',
   'no-request-validation': 'knock-out: the generation request JSON.parsed with defaults, no zod schema',
   'no-hedging': 'knock-out: dispatch without hedging (no hedge budget or hedge timer)',
+  'no-observability':
+    'knock-out: no log line, Analytics Engine data point or stats count per generation (tracing stays)',
 } as const;
 
 /** A knock-out's name. */
@@ -16,6 +20,11 @@ export const allKnockouts = Object.keys(knockoutDescriptions).filter(isKnockoutN
 export function isKnockoutName(name: string): name is KnockoutName {
   return Object.hasOwn(knockoutDescriptions, name);
 }
+
+/** Every Durable Object class the edge binds: the entry must export each, or its stub throws. */
+const durableObjectClasses = Object.values(EDGE_RESOURCE_BINDINGS.durableObjects).map(
+  ({ className }) => className,
+);
 
 /**
  * The source of a Worker entry module serving the edge with the named knock-outs, built by the
@@ -32,9 +41,7 @@ export function knockoutEntrySource(
   return [
     `import { createEdgeWorker } from ${from('worker/edge-worker.ts')};`,
     `import { customizeFor } from ${from('bench/edge/workerd/edge-knockouts.ts')};`,
-    durableObjects
-      ? `export { FleetRegistry, JobObject, TenantDirectory, WaitingRoom } from ${from('worker/index.ts')};`
-      : '',
+    durableObjects ? `export { ${durableObjectClasses.join(', ')} } from ${from('worker/index.ts')};` : '',
     `export default createEdgeWorker({ customize: customizeFor(${JSON.stringify(names)}) });`,
     '',
   ].join('\n');

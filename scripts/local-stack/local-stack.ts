@@ -67,6 +67,15 @@ export interface LocalStack {
  * its own gpu-node process unless its `startPool` says otherwise (tests run pools in-process
  * around an engine they hold, see `PoolStarter`).
  */
+/**
+ * The edge's `LOG_LEVEL` locally: without SPILLWAY_EDGE_LOGS=1 it writes only 5xx lines (which
+ * edge-runtime.ts shows). Every line written costs the edge's one workerd thread, even one this
+ * process then drops: about a tenth of its CPU per generation (bench/edge `no-observability`).
+ */
+export function localEdgeLogLevel(): 'info' | 'error' {
+  return process.env.SPILLWAY_EDGE_LOGS === '1' ? 'info' : 'error';
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const keyFolder = join(options.stateFolder, 'keys');
   const edgeKey = await loadOrCreateDevEdgeKey(options.devVarsPath, keyFolder);
@@ -80,6 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DEFAULT_MODEL: 'spillway-tiny',
       ALLOW_PRIVATE_POOL_URLS: 'true',
       ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+      LOG_LEVEL: localEdgeLogLevel(),
       // Public URLs are built on this, never on a request's Host. With an ephemeral port (tests)
       // the URL is unknown until the runtime is up, and the edge falls back to the request origin.
       ...(options.edgePort === 0 ? {} : { PUBLIC_ORIGIN: `http://127.0.0.1:${options.edgePort}` }),

@@ -1,9 +1,25 @@
 import type { FleetSnapshot, PoolSnapshotEntry } from '../fleet/fleet-records.ts';
 import { snapshotEntry } from '../fleet/pool-views.ts';
-import { checkOutboundUrl, describeRefusal } from '../net/index.ts';
+import { checkOutboundUrl, describeRefusal, type OutboundUrlCheck } from '../net/index.ts';
 import type { ScoredPool } from '../routing/index.ts';
 import type { DispatchCandidate } from './dispatch-types.ts';
 import { upstreamOf } from './pool-upstream.ts';
+
+/**
+ * Each snapshot entry's URL verdict, as long as the entry lives: a snapshot serves thousands of
+ * requests, and parsing and classifying the same URL for each was a visible share of the edge's
+ * CPU per request (bench/edge profile). A new snapshot brings new entries, so a changed URL or
+ * policy is judged afresh.
+ */
+const urlChecks = new WeakMap<PoolSnapshotEntry, { allowPrivate: boolean; check: OutboundUrlCheck }>();
+
+function poolUrlCheck(entry: PoolSnapshotEntry, url: string, allowPrivate: boolean): OutboundUrlCheck {
+  const known = urlChecks.get(entry);
+  if (known?.allowPrivate === allowPrivate) return known.check;
+  const check = checkOutboundUrl(url, { allowPrivate, requireHttps: false });
+  urlChecks.set(entry, { allowPrivate, check });
+  return check;
+}
 
 /**
  * The ranked pools as the dispatcher calls them, with their snapshot entries by pool id. A pool
@@ -20,7 +36,7 @@ export function dispatchCandidates(
     const entry = snapshotEntry(snapshot, pool.poolId);
     if (!entry) return [];
     const { url } = entry.pool;
-    const check = checkOutboundUrl(url, { allowPrivate: allowPrivatePoolUrls, requireHttps: false });
+    const check = poolUrlCheck(entry, url, allowPrivatePoolUrls);
     if (!check.ok) {
       console.warn(
         JSON.stringify({

@@ -1,24 +1,31 @@
 import { writeDataPoint } from './analytics.ts';
 import type { RequestEvent } from './request-event.ts';
-import { logRequest } from './request-log.ts';
+import { logRequest, type RequestLogLevel } from './request-log.ts';
 import type { StatsRecorder } from './stats-recorder.ts';
 
 /**
- * The isolate's observability: every finished request or job dispatch becomes one log line, one
+ * The isolate's observability: every finished request or job dispatch becomes one log line (at or
+ * above the configured level), one
  * Analytics Engine data point and one count in the stats, without any I/O on the request's path.
  */
 export class EdgeObservability {
   readonly stats: StatsRecorder;
   readonly #analytics: AnalyticsEngineDataset | undefined;
+  readonly #logLevel: RequestLogLevel;
 
-  constructor(stats: StatsRecorder, analytics: AnalyticsEngineDataset | undefined) {
+  constructor(
+    stats: StatsRecorder,
+    analytics: AnalyticsEngineDataset | undefined,
+    logLevel: RequestLogLevel = 'info',
+  ) {
     this.stats = stats;
     this.#analytics = analytics;
+    this.#logLevel = logLevel;
   }
 
   /** Logs, writes and counts one event; a due stats flush runs in `waitUntil`. */
   finished(event: RequestEvent, waitUntil: (promise: Promise<unknown>) => void): void {
-    logRequest(event);
+    logRequest(event, this.#logLevel);
     writeDataPoint(this.#analytics, event);
     this.stats.record(event);
     this.stats.flushIfDue(waitUntil);

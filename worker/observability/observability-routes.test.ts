@@ -119,9 +119,12 @@ describe('observability routes: a request shows up in the stats and metrics', ()
     const requestId = `obs-${crypto.randomUUID()}`;
     const prompt = `secret-prompt-${crypto.randomUUID()}`;
     const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      lines.push(String(line));
-    });
+    // A refusal's line is a warning: written with console.warn, as Workers Logs file it.
+    const spies = (['log', 'warn', 'error'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((line: unknown) => {
+        lines.push(`${method} ${String(line)}`);
+      }),
+    );
     try {
       await exports.default.fetch('http://edge.test/v1/images/generations', {
         method: 'POST',
@@ -133,12 +136,14 @@ describe('observability routes: a request shows up in the stats and metrics', ()
         body: JSON.stringify({ prompt, model: 'no-such-model' }),
       });
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
     }
     const mine = lines.filter((line) => line.includes(requestId));
     expect(mine).toHaveLength(1);
-    const entry = JSON.parse(mine[0] ?? '{}') as Record<string, unknown>;
+    expect(mine[0]).toMatch(/^warn /);
+    const entry = JSON.parse(mine[0]?.slice('warn '.length) ?? '{}') as Record<string, unknown>;
     expect(entry).toMatchObject({
+      level: 'warn',
       msg: 'request',
       route: 'generation',
       request_id: requestId,

@@ -1,9 +1,15 @@
 import type { z } from 'zod';
 import type { Principal } from '../../../worker/auth/index.ts';
 import type { EdgeDeps } from '../../../worker/edge-deps.ts';
+import { EdgeObservability } from '../../../worker/observability/edge-observability.ts';
 import type { KnockoutName } from '../knockout-catalog.ts';
 
 // Type-checked with the Worker (worker/tsconfig.json): it works on the Worker's collaborators.
+
+/** Observability that drops every event: what logging, the data point and the counts cost. */
+class SilentObservability extends EdgeObservability {
+  override finished(): void {}
+}
 
 const customizers: Readonly<Record<KnockoutName, (deps: EdgeDeps) => EdgeDeps>> = {
   'no-api-key-auth': (deps) => {
@@ -31,6 +37,10 @@ const customizers: Readonly<Record<KnockoutName, (deps: EdgeDeps) => EdgeDeps>> 
       ({ n: 1, response_format: 'b64_json', priority: 'normal', ...JSON.parse(text) }) as z.infer<Schema>,
   }),
   'no-hedging': (deps) => ({ ...deps, hedgeBudget: null }),
+  'no-observability': (deps) => ({
+    ...deps,
+    observability: new SilentObservability(deps.observability.stats, undefined),
+  }),
 };
 
 /**
