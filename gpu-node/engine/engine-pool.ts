@@ -12,7 +12,8 @@ import type {
 /** What the engine reports back to its owner (the scheduler). */
 export interface EngineListener {
   onSteps(steps: readonly StepRecord[], progress: readonly SampleProgress[]): void;
-  onDone(sampleId: string, png: Uint8Array, computeMs: number): void;
+  /** `finishMs`: the image's decode and encode after its last step, when the engine timed it. */
+  onDone(sampleId: string, png: Uint8Array, computeMs: number, finishMs?: number): void;
   onFailed(sampleId: string, message: string): void;
   /** A sample left its slot without a result (cancelled, or its worker died). */
   onReleased(sampleId: string): void;
@@ -187,7 +188,7 @@ export class EnginePool {
         return;
       case 'done':
         lane.active.delete(message.sampleId);
-        listener?.onDone(message.sampleId, message.png, message.computeMs);
+        listener?.onDone(message.sampleId, message.png, message.computeMs, message.finishMs);
         return;
       case 'failed':
         lane.active.delete(message.sampleId);

@@ -81,6 +81,13 @@ export type FromEngineMessage =
       readonly steps: readonly StepRecord[];
       readonly progress: readonly SampleProgress[];
     }
-  | { readonly type: 'done'; readonly sampleId: string; readonly png: Uint8Array; readonly computeMs: number }
+  | {
+      readonly type: 'done';
+      readonly sampleId: string;
+      readonly png: Uint8Array;
+      readonly computeMs: number;
+      /** Ms from the start of the image's decode to its PNG: what an image costs after its last step. */
+      readonly finishMs?: number;
+    }
   | { readonly type: 'failed'; readonly sampleId: string; readonly message: string }
   | { readonly type: 'canceled'; readonly sampleIds: readonly string[] };

@@ -153,6 +153,7 @@ async function stepAll(): Promise<void> {
 async function finishCompleted(): Promise<void> {
   const completed = [...running.values()].filter((sample) => sample.step >= sample.spec.steps);
   for (const group of groupBy(completed, ({ spec }) => `${spec.model}|${spec.width}x${spec.height}`)) {
+    const finishStarted = performance.now();
     try {
       const images = await engine.decode(group);
       group.forEach((sample, index) => {
@@ -160,8 +161,12 @@ async function finishCompleted(): Promise<void> {
         if (!pixels || !running.delete(sample.spec.sampleId)) return;
         const { width, height } = sample.spec;
         const png = encodeRgbPng(pixels, width, height, settings.pngCompressionLevel);
-        const computeMs = performance.now() - sample.startedAt;
-        post({ type: 'done', sampleId: sample.spec.sampleId, png, computeMs }, [png.buffer as ArrayBuffer]);
+        const now = performance.now();
+        const computeMs = now - sample.startedAt;
+        const finishMs = now - finishStarted;
+        post({ type: 'done', sampleId: sample.spec.sampleId, png, computeMs, finishMs }, [
+          png.buffer as ArrayBuffer,
+        ]);
       });
     } catch (error) {
       failAll(group, error);

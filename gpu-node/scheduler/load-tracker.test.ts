@@ -24,6 +24,19 @@ describe('LoadTracker', () => {
     expect(tracker.retryAfterSeconds(5, 4)).toBe(3);
   });
 
+  it('load tracker: the finish time averages the images that were timed and ignores the rest', () => {
+    const tracker = new LoadTracker(() => 0);
+    tracker.recordImage();
+    expect(tracker.finishMs).toBeNull();
+    tracker.recordImage(30);
+    tracker.recordImage(Number.NaN);
+    tracker.recordImage(-5);
+    expect(tracker.finishMs).toBe(30);
+    tracker.recordImage(80);
+    // A moving average: the newest image moves it a fifth of the way.
+    expect(tracker.finishMs).toBeCloseTo(40, 6);
+  });
+
   it('load tracker: retry-after is capped at two minutes', () => {
     const tracker = new LoadTracker(() => 0);
     tracker.recordImage();

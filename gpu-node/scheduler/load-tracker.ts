@@ -21,6 +21,7 @@ const MAX_RETRY_AFTER_SECONDS = 120;
 export class LoadTracker {
   readonly #stepMs = new Ewma(EWMA_WEIGHT);
   readonly #jobMs = new Ewma(EWMA_WEIGHT);
+  readonly #finishMs = new Ewma(EWMA_WEIGHT);
   readonly #recentJobMs: number[] = [];
   readonly #throughput: RateMeter;
   readonly #work: DecayingRate;
@@ -58,9 +59,20 @@ export class LoadTracker {
     if (busyMs > 0) this.#work.add(work, busyMs);
   }
 
-  /** Records one finished image. */
-  recordImage(): void {
+  /** Records one finished image, with its decode and encode time when the engine measured it. */
+  recordImage(finishMs?: number): void {
     this.#throughput.mark();
+    if (finishMs !== undefined && Number.isFinite(finishMs) && finishMs >= 0) this.#finishMs.add(finishMs);
+  }
+
+  /**
+   * Moving average of an image's time after its last step (decode, PNG), ms; null before the first.
+   * It is no step's work, so the step curve leaves it out; on a small image it can be longer than
+   * all the steps together, and a router that ignored it would see an idle pool's request as
+   * several times shorter than it is.
+   */
+  get finishMs(): number | null {
+    return this.#finishMs.value;
   }
 
   /** Records a job's time from its first slot to its last image. */

@@ -61,6 +61,8 @@ export interface SchedulerLoad {
   readonly runningWork: number;
   /** Megapixel-steps done per second lately; null before the first step. */
   readonly workPerSecond: number | null;
+  /** Moving average of an image's decode and encode after its last step, ms; null before the first. */
+  readonly finishMs: number | null;
 }
 
 /**
@@ -89,7 +91,7 @@ export class Scheduler {
     this.#pace = new LoadTracker(options.now);
     options.engine.listen({
       onSteps: (steps, progress) => this.#onSteps(steps, progress),
-      onDone: (sampleId, png, computeMs) => this.#onDone(sampleId, png, computeMs),
+      onDone: (sampleId, png, computeMs, finishMs) => this.#onDone(sampleId, png, computeMs, finishMs),
       onFailed: (sampleId, message) => this.#onFailed(sampleId, message),
       onReleased: (sampleId) => {
         this.#runningWork.end(sampleId);
@@ -166,6 +168,7 @@ export class Scheduler {
       queuedWork: this.#queue.queuedWork,
       runningWork: this.#runningWork.total,
       workPerSecond: this.#pace.workPerSecond(),
+      finishMs: this.#pace.finishMs,
     };
   }
 
@@ -234,9 +237,9 @@ export class Scheduler {
     for (const waiting of this.#queue.jobs()) waiting.notePoolStepped(now, QUEUED_ALIVE_INTERVAL_MS);
   }
 
-  #onDone(sampleId: string, png: Uint8Array, computeMs: number): void {
+  #onDone(sampleId: string, png: Uint8Array, computeMs: number, finishMs?: number): void {
     this.#runningWork.end(sampleId);
-    this.#pace.recordImage();
+    this.#pace.recordImage(finishMs);
     const found = this.#findSample(sampleId);
     if (found?.job.recordImage(found.index, png, computeMs)) {
       const now = this.#options.now();

@@ -57,6 +57,7 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
       throughput_per_s: roundOrNull(load.workPerSecond),
       batches: sources.batches,
       step_curve: [...sources.stepCurve],
+      finish_ms: roundOrNull(load.finishMs),
     },
   };
 }

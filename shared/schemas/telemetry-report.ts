@@ -84,6 +84,15 @@ export const poolWorkSchema = z.object({
         'Between two points step time is linear; below the first it is the first point’s; beyond the last ' +
         'it grows in proportion to the batch (no batching gain assumed where nothing was measured).',
     ),
+  finish_ms: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .optional()
+    .describe(
+      'Moving average of the time an image takes after its last step (decode, encode), ms: part of ' +
+        'every request’s time that no step curve holds. Null before the first image; absent from older pools.',
+    ),
 });
 
 /** What a pool reports about itself, pulled from `/v1/telemetry` or pushed as a signed heartbeat. */

@@ -130,4 +130,13 @@ describe('gpu-node generation', () => {
     expect(answer.headers.get('x-request-id')).toBeTruthy();
     expect(answer.headers.get('content-type')).toMatch(/^application\/json\b/);
   });
+
+  it('telemetry: an image’s decode and encode after its last step is measured (work.finish_ms)', async () => {
+    expectSuccess(await generate(pool.url, { prompt: 'finish time', seed: 2, ...small }, { token }));
+    const { work } = await telemetry(pool.url, token);
+    expect(work?.finish_ms).toBeGreaterThan(0);
+    // Finishing is what follows the steps, never the whole job.
+    const job = (await telemetry(pool.url, token)).ewma_job_ms;
+    expect(work?.finish_ms).toBeLessThan(job ?? 0);
+  });
 });

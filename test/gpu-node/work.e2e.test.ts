@@ -64,6 +64,7 @@ describe('gpu-node work figures (fake engine)', () => {
       throughput_per_s: null,
       batches: 1,
       step_curve: [],
+      finish_ms: null,
     });
     expect(load).toMatchObject({ queuedWork: 0, runningWork: 0 });
     // Prometheus has no null: the gauge reads 0 until the first step.

@@ -115,6 +115,7 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
       queuedWork: telemetry?.work?.queued ?? null,
       runningWork: telemetry?.work?.running ?? null,
       stepCurve: poolCurveOf(telemetry?.work?.step_curve, telemetry?.work?.batches),
+      finishMs: telemetry?.work?.finish_ms ?? null,
       modelDefaults: servedModels
         ? new Map(
             servedModels.map((model) => [

@@ -31,7 +31,8 @@ export interface FleetContext extends SpeedFallbacks {
 
 /**
  * Expected time until this request would finish on the pool, in ms, including the round trip:
- * `serviceMs` of the request's own work behind what is ahead of it, on the pool's curve.
+ * `serviceMs` of the request's own work behind what is ahead of it, on the pool's curve, and the
+ * pool's measured time to finish an image after its last step (`finishMs`).
  *
  * Staleness: the seen load (snapshot or piggybacked, whichever is newer) moves by as much work as
  * the forecast says the pool's work moved since that figure was taken (as waiting images of the
@@ -82,7 +83,7 @@ export function expectedCompletionMs(
   };
   const shape = requestShape(requestOnPool(request, pool), fleet.typical);
   const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime;
+  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
 }
 
 /** Sub-steps of `drainedSince`: the batch, and so the drain rate, shrinks as the work drains. */
@@ -139,7 +140,7 @@ export function unloadedCompletionMs(
     requestShape(requestOnPool(request, pool), fleet.typical),
     fleet.typical,
   );
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime;
+  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
 }
 
 /** The pool's speed and image mix as the snapshot's index has them, else computed now. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
 import { expectedCompletionMs, unloadedCompletionMs } from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
-import { noObservations } from './fleet-view.ts';
+import { noObservations, type PoolView } from './fleet-view.ts';
 
 describe('prediction on known load (shedding)', () => {
   // Busy pools reported a second ago: the forecast replays arrivals onto every pool since then.
@@ -61,5 +61,27 @@ describe('prediction on known load (shedding)', () => {
     expect(known(now - 300)).toBeLessThan(known(now));
     // Just taken, the same figure is an image ahead: the request waits for it or shares its batch.
     expect(known(now)).toBeGreaterThan(1.5 * unloaded);
+  });
+
+  it('known load: a pool’s measured finish time is part of every prediction, loaded or idle', () => {
+    const busy = { reportedAt: now - 200, running: 2, runningWork: 2 * 20 * 0.262144, jobMs: 2_000 };
+    const without = indexFleet([workPool('p', busy)], 'tiny', policy);
+    const withFinish = indexFleet([workPool('p', { ...busy, finishMs: 250 })], 'tiny', policy);
+    const [plain] = without.pools;
+    const [finishing] = withFinish.pools;
+    if (!plain || !finishing) throw new Error('no pool');
+    const gap = (pick: (index: typeof without, view: PoolView) => number) =>
+      pick(withFinish, finishing) - pick(without, plain);
+    expect(
+      gap((index, view) => unloadedCompletionMs(view, request, noObservations, index.fleet)),
+    ).toBeCloseTo(250, 6);
+    expect(
+      gap((index, view) =>
+        expectedCompletionMs(view, request, noObservations, index.fleet, now, { forecastArrivals: false }),
+      ),
+    ).toBeCloseTo(250, 6);
+    expect(
+      gap((index, view) => expectedCompletionMs(view, request, noObservations, index.fleet, now)),
+    ).toBeCloseTo(250, 6);
   });
 });
