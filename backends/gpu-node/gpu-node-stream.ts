@@ -1,4 +1,4 @@
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser } from 'eventsource-parser';
 import { errorCatalog, errorEnvelopeSchema } from '../../shared/index.ts';
 import type { BackendProgress, BackendResult } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
@@ -19,22 +19,38 @@ export async function readGenerateStream(
 ): Promise<BackendResult> {
   const body = response.body;
   if (body === null) throw brokenStream(response, 'the event stream had no body');
-  const reader = body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream())
-    .getReader();
+  // One reader, one decoder and the parser fed by hand: the `completed` event is every image in
+  // one data line, and two TransformStreams in between (decoder, parser) cost the edge's thread a
+  // promise hop per chunk and stage each (bench:overload profile).
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  // Set from the parser's callback, so typed wide: control flow cannot see that it changes.
+  let outcome = null as { settled: BackendResult } | { failed: unknown } | null;
+  const parser = createParser({
+    onEvent: (event) => {
+      if (outcome !== null) return;
+      try {
+        const settled = settle(
+          { name: event.event ?? 'message', data: event.data },
+          response,
+          images,
+          now,
+          onProgress,
+        );
+        if (settled) outcome = { settled };
+      } catch (error) {
+        outcome = { failed: error };
+      }
+    },
+  });
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      const settled = settle(
-        { name: value.event ?? 'message', data: value.data },
-        response,
-        images,
-        now,
-        onProgress,
-      );
-      if (settled) return settled;
+      parser.feed(decoder.decode(value, { stream: true }));
+      if (outcome === null) continue;
+      if ('failed' in outcome) throw outcome.failed;
+      return outcome.settled;
     }
   } finally {
     // Settled (or failed) with the stream still open: hang up so the connection is freed.
@@ -50,7 +66,8 @@ function settle(
   now: () => number,
   onProgress: (progress: BackendProgress) => void,
 ): BackendResult | null {
-  const data = parseJson(event.data);
+  // `completed` carries every image: read once, by readGenerateAnswer, never parsed here too.
+  const data = event.name === 'completed' ? undefined : parseJson(event.data);
   switch (event.name) {
     case 'queued': {
       const position = numberField(data, 'position');
@@ -64,17 +81,13 @@ function settle(
       return null;
     }
     case 'completed':
-      return readGenerateAnswer(
-        new Response(event.data, { status: 200, headers: response.headers }),
-        event.data,
-        images,
-        now(),
-      );
+      // The stream's own response is the 200 with the pool's headers; the images are in the text.
+      return readGenerateAnswer(response, event.data, images, now());
     case 'failed': {
       const envelope = errorEnvelopeSchema.safeParse(data);
       const code = envelope.success ? envelope.data.error.code : '';
       const status = code in errorCatalog ? errorCatalog[code as keyof typeof errorCatalog].status : 500;
-      throw errorAnswer(new Response(event.data, { status, headers: response.headers }), event.data, now());
+      throw errorAnswer(new Response(null, { status, headers: response.headers }), event.data, now());
     }
     default:
       return null;

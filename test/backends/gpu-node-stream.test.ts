@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { BackendProgress } from '../../backends/backend.ts';
+import { BackendCallError } from '../../backends/backend-call-error.ts';
+import { readGenerateStream } from '../../backends/gpu-node/gpu-node-stream.ts';
+
+/** A streamed answer whose bytes arrive cut at `cuts` (byte offsets), as a network would cut them. */
+function streamedAnswer(text: string, cuts: readonly number[]): Response {
+  const bytes = new TextEncoder().encode(text);
+  const bounds = [0, ...cuts.filter((cut) => cut > 0 && cut < bytes.length), bytes.length];
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let index = 1; index < bounds.length; index++) {
+        controller.enqueue(bytes.slice(bounds[index - 1], bounds[index]));
+      }
+      controller.close();
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream', 'x-spillway-queued': '0', 'x-spillway-running': '1' },
+  });
+}
+
+// A large image with a multi-byte character, so cuts fall inside a code point and inside the data line.
+const image = `${'A'.repeat(70_000)}é${'B'.repeat(30_000)}`;
+const completed = JSON.stringify({ created: 1_700_000_000, data: [{ b64_json: image, seed: 7 }] });
+const events = [
+  'event: queued\ndata: {"position":2}\n\n',
+  ': keep-alive comment\n\n',
+  'event: progress\r\ndata: {"step":1,"steps":4}\r\n\r\n',
+  'event: progress\ndata: {"step":2,"steps":4}\n\n',
+  `event: completed\ndata: ${completed}\n\n`,
+].join('');
+
+async function read(text: string, cuts: readonly number[]) {
+  const progress: BackendProgress[] = [];
+  const result = await readGenerateStream(
+    streamedAnswer(text, cuts),
+    1,
+    () => 0,
+    (event) => progress.push(event),
+  );
+  return { result, progress };
+}
+
+describe('gpu-node event stream', () => {
+  it('stream: events cut anywhere, even inside a character, read the same as whole', async () => {
+    const whole = await read(events, []);
+    expect(whole.progress).toEqual([
+      { kind: 'queued', position: 2 },
+      { kind: 'progress', step: 1, steps: 4 },
+      { kind: 'progress', step: 2, steps: 4 },
+    ]);
+    expect(whole.result.response.data[0]).toEqual({ b64_json: image, seed: 7 });
+    const accented = new TextEncoder().encode(events).indexOf(0xc3);
+    for (const cuts of [
+      [1, 5, 33],
+      [accented, accented + 1],
+      Array.from({ length: 60 }, (_, i) => i * 1_777),
+    ]) {
+      const cut = await read(events, cuts);
+      expect(cut.progress).toEqual(whole.progress);
+      expect(cut.result.response).toEqual(whole.result.response);
+    }
+  });
+
+  it('stream: a failed event is the pool’s error, with the status its code carries', async () => {
+    const failed =
+      'event: failed\ndata: {"error":{"type":"overloaded_error","code":"queue_full","message":"full","param":null},"request_id":"r1"}\n\n';
+    const error = await read(failed, [10]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BackendCallError);
+    expect(error).toMatchObject({ status: 503, code: 'queue_full' });
+  });
+
+  it('stream: a stream that ends before the job settles is a broken answer, never a result', async () => {
+    const error = await read(events.slice(0, events.indexOf('event: completed')), [3]).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(BackendCallError);
+    expect(error).toMatchObject({ code: 'upstream_failed', retryable: true });
+  });
+});
