@@ -6,6 +6,7 @@ export const knockoutDescriptions = {
     'knock-out: the tenant principal memoised per Authorization header (no key digest or cache lookup)',
   'no-request-validation': 'knock-out: the generation request JSON.parsed with defaults, no zod schema',
   'no-hedging': 'knock-out: dispatch without hedging (no hedge budget or hedge timer)',
+  'no-limiter': 'knock-out: every request admitted without the tenant limiter (no Durable Object call)',
   'no-observability':
     'knock-out: no log line, Analytics Engine data point or stats count per generation (tracing stays)',
 } as const;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { TenantAdmission } from '../../../worker/admission/tenant-admission.ts';
 import type { Principal } from '../../../worker/auth/index.ts';
 import type { EdgeDeps } from '../../../worker/edge-deps.ts';
 import { EdgeObservability } from '../../../worker/observability/edge-observability.ts';
@@ -9,6 +10,17 @@ import type { KnockoutName } from '../knockout-catalog.ts';
 /** Observability that drops every event: what logging, the data point and the counts cost. */
 class SilentObservability extends EdgeObservability {
   override finished(): void {}
+}
+
+/** Admission that admits everything at once: what the tenant limiter's call costs. */
+class UnlimitedAdmission extends TenantAdmission {
+  override async admit() {
+    return { headers: {}, release: async () => undefined };
+  }
+}
+
+function never(): never {
+  throw new Error('the no-limiter knock-out calls no limiter');
 }
 
 const customizers: Readonly<Record<KnockoutName, (deps: EdgeDeps) => EdgeDeps>> = {
@@ -37,6 +49,14 @@ const customizers: Readonly<Record<KnockoutName, (deps: EdgeDeps) => EdgeDeps>> 
       ({ n: 1, response_format: 'b64_json', priority: 'normal', ...JSON.parse(text) }) as z.infer<Schema>,
   }),
   'no-hedging': (deps) => ({ ...deps, hedgeBudget: null }),
+  'no-limiter': (deps) => ({
+    ...deps,
+    admission: new UnlimitedAdmission({
+      limiterFor: () => never(),
+      tierLimits: deps.config.admission.tierLimits,
+      now: deps.now,
+    }),
+  }),
   'no-observability': (deps) => ({
     ...deps,
     observability: new SilentObservability(deps.observability.stats, undefined),
