@@ -1,9 +1,12 @@
 import { type LatencySummary, summarize } from '../gpu-node/percentiles.ts';
 import { type CallRecord, type CallTerms, sendGeneration } from './generation-call.ts';
+import { type LatencySplit, latencySplit } from './latency-split.ts';
 
 /** The idle fleet's latency for the bench's request, one request at a time. */
 export interface UnloadedLatency {
   readonly latency: LatencySummary;
+  /** Where the served calls' time went (`latency-split.ts`). */
+  readonly split: LatencySplit;
   /** Calls that did not answer 200 (the idle fleet should refuse none), by status and code. */
   readonly failed: Record<string, number>;
 }
@@ -36,7 +39,11 @@ export async function measureUnloaded(
     const key = `${record.outcome} ${record.code}`;
     failed[key] = (failed[key] ?? 0) + 1;
   }
-  return { latency: summarize(served.map((record) => record.endedAt - record.sentAt)), failed };
+  return {
+    latency: summarize(served.map((record) => record.endedAt - record.sentAt)),
+    split: latencySplit(served),
+    failed,
+  };
 }
 
 /** The fleet's measured throughput at saturation. */

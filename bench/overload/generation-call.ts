@@ -1,4 +1,5 @@
 import { errorEnvelopeSchema, type Tier } from '../../shared/index.ts';
+import { type CallTiming, callTimingOf } from './latency-split.ts';
 
 /** The request every call sends: small enough that three CPU pools on two cores serve it quickly. */
 export interface GenerationShape {
@@ -24,6 +25,8 @@ export interface CallRecord {
   readonly badEnvelope: boolean;
   /** Images in a 200's body. */
   readonly images: number;
+  /** A 200's `Server-Timing` pool and edge figures; null otherwise. */
+  readonly timing: CallTiming | null;
 }
 
 /** One call's terms. */
@@ -67,6 +70,7 @@ export async function sendGeneration(terms: CallTerms): Promise<CallRecord> {
       rateLimitHeaders: response.headers.has('ratelimit') && response.headers.has('ratelimit-policy'),
       badEnvelope: envelope !== null && !envelope.success,
       images: response.ok ? imagesIn(body) : 0,
+      timing: response.ok ? callTimingOf(response.headers.get('server-timing')) : null,
     };
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
@@ -79,6 +83,7 @@ export async function sendGeneration(terms: CallTerms): Promise<CallRecord> {
       rateLimitHeaders: false,
       badEnvelope: false,
       images: 0,
+      timing: null,
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Tier } from '../../shared/index.ts';
 import { round, summarize } from '../gpu-node/percentiles.ts';
 import type { CallRecord } from './generation-call.ts';
+import { latencySplit } from './latency-split.ts';
 import {
   jainIndex,
   perTenant,
@@ -115,6 +116,8 @@ export function overloadReport(run: OverloadRun): OverloadReport {
     },
     tiers: { paid: tierSummary(paid), free: tierSummary(free) },
     paid_latency_ms: paidLatency,
+    // Where paid time went, beside the idle fleet's: the pool's part, the edge's around it, the client's.
+    paid_latency_split: { overload: latencySplit(served(paid)), unloaded: unloaded.split },
     paid_p50_over_unloaded_p50:
       paidLatency.p50_ms !== null && unloaded.latency.p50_ms
         ? round(paidLatency.p50_ms / unloaded.latency.p50_ms, 3)

@@ -60,6 +60,10 @@ describe('overload (npm run bench:overload, quick parts)', () => {
     for (let sent = 0; sent < 3; sent += 1) calls.push(await sendGeneration({ ...terms, tenant }));
     const [first, second, third] = calls;
     expect([first?.outcome, second?.outcome]).not.toContain(429);
+    // A served call says where its time went (Server-Timing): what the bench splits paid latency by.
+    const served = calls.find((call) => call.outcome === 200);
+    expect(served?.timing?.poolComputeMs).toBeGreaterThan(0);
+    expect(served?.timing?.edgeTotalMs).toBeGreaterThanOrEqual(served?.timing?.poolComputeMs ?? Infinity);
     expect(third).toMatchObject({
       outcome: 429,
       code: 'rate_limited',

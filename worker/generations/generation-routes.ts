@@ -11,6 +11,7 @@ import { signedResultUrls } from '../jobs/result-urls.ts';
 import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { bodyErrors, errorResponses, jsonBody, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
+import { serverTimingOf } from './server-timing.ts';
 
 /** Time budget of a request that does not set `deadline_ms`. */
 const DEFAULT_DEADLINE_MS = 60_000;
@@ -33,6 +34,7 @@ const createImage = createRoute({
       'x-spillway-warnings',
       'ratelimit-policy',
       'ratelimit',
+      'server-timing',
     ]),
     ...errorResponses('tenant', [
       ...bodyErrors,
@@ -99,7 +101,10 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   // silently dropped. A header, so the OpenAI-shaped body stays exactly OpenAI's.
   const warnings = outcome.result.warnings.map((warning) => warning.replace(/[\r\n]+/g, ' ').trim());
   if (warnings.length > 0) context.header('x-spillway-warnings', warnings.join('; '));
-  const { spillway: _details, ...openAi } = outcome.result.response;
+  const { spillway: details, ...openAi } = outcome.result.response;
+  context.header('server-timing', serverTimingOf(details, deps.now() - startedAt));
+  // Resource Timing shows these figures to the calling page too, whatever its origin.
+  context.header('timing-allow-origin', '*');
   const created = Math.floor(startedAt / 1000);
   if (request.response_format !== 'url') return context.json({ ...openAi, created }, 200);
   return context.json({ created, data: await storeAsUrls(context, openAi.data) }, 200);

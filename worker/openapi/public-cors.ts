@@ -37,6 +37,7 @@ export const publicCorsOptions = {
     'preference-applied',
     'ratelimit-policy',
     'ratelimit',
+    'server-timing',
   ],
   maxAge: 600,
 };

@@ -38,6 +38,11 @@ const responseHeaders = {
     description: 'What is left of each limit: `r` remaining, `t` seconds until the quota is whole again.',
     schema: { type: 'string' },
   },
+  'server-timing': {
+    description:
+      'Where the request’s time went (W3C Server Timing, ms): `pool-queue` and `pool-compute` as the pool measured them, `outside-pool` (edge, network, transfer) and `total`; `total` alone when the pool reports no figures.',
+    schema: { type: 'string' },
+  },
   location: { description: 'The job’s status URL.', schema: { type: 'string' } },
   'idempotent-replayed': {
     description: '`true` when an Idempotency-Key returned an existing job.',
