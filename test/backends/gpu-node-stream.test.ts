@@ -4,17 +4,21 @@ import { BackendCallError } from '../../backends/backend-call-error.ts';
 import { readGenerateStream } from '../../backends/gpu-node/gpu-node-stream.ts';
 
 /** A streamed answer whose bytes arrive cut at `cuts` (byte offsets), as a network would cut them. */
-function streamedAnswer(text: string, cuts: readonly number[]): Response {
+function streamedAnswer(text: string, cuts: readonly number[], bytesStream = false): Response {
   const bytes = new TextEncoder().encode(text);
   const bounds = [0, ...cuts.filter((cut) => cut > 0 && cut < bytes.length), bytes.length];
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
+  const source = {
+    start(controller: { enqueue(chunk: Uint8Array): void; close(): void }) {
       for (let index = 1; index < bounds.length; index++) {
         controller.enqueue(bytes.slice(bounds[index - 1], bounds[index]));
       }
       controller.close();
     },
-  });
+  };
+  // Fetch bodies are byte streams (read into one buffer); others are read as they come.
+  const body = bytesStream
+    ? new ReadableStream({ type: 'bytes', ...source })
+    : new ReadableStream<Uint8Array>(source);
   return new Response(body, {
     status: 200,
     headers: { 'content-type': 'text/event-stream', 'x-spillway-queued': '0', 'x-spillway-running': '1' },
@@ -32,10 +36,10 @@ const events = [
   `event: completed\ndata: ${completed}\n\n`,
 ].join('');
 
-async function read(text: string, cuts: readonly number[]) {
+async function read(text: string, cuts: readonly number[], bytesStream = false) {
   const progress: BackendProgress[] = [];
   const result = await readGenerateStream(
-    streamedAnswer(text, cuts),
+    streamedAnswer(text, cuts, bytesStream),
     1,
     () => 0,
     (event) => progress.push(event),
@@ -58,9 +62,11 @@ describe('gpu-node event stream', () => {
       [accented, accented + 1],
       Array.from({ length: 60 }, (_, i) => i * 1_777),
     ]) {
-      const cut = await read(events, cuts);
-      expect(cut.progress).toEqual(whole.progress);
-      expect(cut.result.response).toEqual(whole.result.response);
+      for (const bytesStream of [false, true]) {
+        const cut = await read(events, cuts, bytesStream);
+        expect(cut.progress).toEqual(whole.progress);
+        expect(cut.result.response).toEqual(whole.result.response);
+      }
     }
   });
 
