@@ -28,15 +28,21 @@ export interface LatencySplit {
   readonly client_outside_edge_ms: LatencySummary;
 }
 
-/** The pool and edge durations of a `Server-Timing` header; null without pool figures. */
-export function callTimingOf(header: string | null): CallTiming | null {
-  if (!header) return null;
+/** Each metric's duration in a `Server-Timing` header (ms), by name; metrics without `dur` are left out. */
+export function serverTimingDurations(header: string): Map<string, number> {
   const durations = new Map<string, number>();
   for (const metric of header.split(',')) {
     const [name = '', ...parameters] = metric.trim().split(';');
     const duration = parameters.find((parameter) => parameter.trim().startsWith('dur='));
     if (duration !== undefined) durations.set(name.trim(), Number(duration.trim().slice('dur='.length)));
   }
+  return durations;
+}
+
+/** The pool and edge durations of a `Server-Timing` header; null without pool figures. */
+export function callTimingOf(header: string | null): CallTiming | null {
+  if (!header) return null;
+  const durations = serverTimingDurations(header);
   const poolQueueMs = durations.get('pool-queue');
   const poolComputeMs = durations.get('pool-compute');
   const edgeTotalMs = durations.get('total');

@@ -62,12 +62,6 @@ export interface LocalStack {
 }
 
 /**
- * The local default: the edge Worker in workerd plus CPU gpu-node pools registered as different
- * providers, a demo tenant and its API key. Pools push signed heartbeats to the edge. Each pool is
- * its own gpu-node process unless its `startPool` says otherwise (tests run pools in-process
- * around an engine they hold, see `PoolStarter`).
- */
-/**
  * The edge's `LOG_LEVEL` locally: without SPILLWAY_EDGE_LOGS=1 it writes only 5xx lines (which
  * edge-runtime.ts shows). Every line written costs the edge's one workerd thread, even one this
  * process then drops: about a tenth of its CPU per generation (bench/edge `no-observability`).
@@ -76,6 +70,12 @@ export function localEdgeLogLevel(): 'info' | 'error' {
   return process.env.SPILLWAY_EDGE_LOGS === '1' ? 'info' : 'error';
 }
 
+/**
+ * The local default: the edge Worker in workerd plus CPU gpu-node pools registered as different
+ * providers, a demo tenant and its API key. Pools push signed heartbeats to the edge. Each pool is
+ * its own gpu-node process unless its `startPool` says otherwise (tests run pools in-process
+ * around an engine they hold, see `PoolStarter`).
+ */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const keyFolder = join(options.stateFolder, 'keys');
   const edgeKey = await loadOrCreateDevEdgeKey(options.devVarsPath, keyFolder);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverTimingDurations } from '../../bench/overload/latency-split.ts';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 import {
   gpuNodeFlags,
@@ -59,16 +60,6 @@ function operatorGet(path: string): Promise<Response> {
   return fetch(`${stack.edgeUrl}${path}`, { headers: { authorization: `Bearer ${stack.operatorToken}` } });
 }
 
-/** A `Server-Timing` header's durations by metric name (ms). */
-function serverTiming(header: string): Record<string, number> {
-  const entries = header.split(',').map((metric) => {
-    const [name = '', ...parameters] = metric.trim().split(';');
-    const duration = parameters.find((parameter) => parameter.startsWith('dur='));
-    return [name, Number(duration?.slice('dur='.length))] as const;
-  });
-  return Object.fromEntries(entries);
-}
-
 function sumOf(family: PrometheusFamily | undefined, match: (labels: Record<string, string>) => boolean) {
   return (family?.metrics ?? [])
     .filter((sample) => match(sample.labels ?? {}))
@@ -96,7 +87,7 @@ describe('observability on the local stack: stats, metrics and one trace across 
       expect(pool === 'pool-a' || pool === 'pool-b').toBe(true);
       served.push({ traceId, pool: pool ?? '' });
       // Where the time went: the pool's own queue and compute, and the edge's whole time around them.
-      const timing = serverTiming(response.headers.get('server-timing') ?? '');
+      const timing = Object.fromEntries(serverTimingDurations(response.headers.get('server-timing') ?? ''));
       expect(timing['pool-compute']).toBeGreaterThan(0);
       expect(timing.total).toBeGreaterThanOrEqual(
         (timing['pool-queue'] ?? 0) + (timing['pool-compute'] ?? 0) - 0.2,

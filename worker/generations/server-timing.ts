@@ -21,7 +21,7 @@ interface TimingMetric {
 export function serverTimingOf(details: GenerationDetails | undefined, totalMs: number): string {
   const total = Math.max(0, totalMs);
   const metrics: TimingMetric[] = [];
-  if (details && Number.isFinite(details.queue_ms) && Number.isFinite(details.compute_ms)) {
+  if (details) {
     const queue = Math.max(0, details.queue_ms);
     const compute = Math.max(0, details.compute_ms);
     metrics.push(

@@ -4,9 +4,9 @@ import { logRequest, type RequestLogLevel } from './request-log.ts';
 import type { StatsRecorder } from './stats-recorder.ts';
 
 /**
- * The isolate's observability: every finished request or job dispatch becomes one log line (at or
- * above the configured level), one
- * Analytics Engine data point and one count in the stats, without any I/O on the request's path.
+ * The isolate's observability: every finished request or job dispatch becomes one log line (when
+ * its level is at least `LOG_LEVEL`), one Analytics Engine data point and one count in the stats,
+ * without any I/O on the request's path.
  */
 export class EdgeObservability {
   readonly stats: StatsRecorder;

@@ -28,9 +28,12 @@ function isShed(code: string | null): boolean {
  * The structured log line of one event: ids, who, where it went and how it ended. Never a prompt,
  * an image or a credential (the event holds none).
  */
-export function requestLogLine(event: RequestEvent): Record<string, unknown> {
+export function requestLogLine(
+  event: RequestEvent,
+  level: RequestLogLevel = requestLogLevel(event),
+): Record<string, unknown> {
   return {
-    level: requestLogLevel(event),
+    level,
     msg: event.route === 'job_dispatch' ? 'job dispatch' : 'request',
     route: event.route,
     request_id: event.requestId,
@@ -60,5 +63,5 @@ export function logRequest(event: RequestEvent, least: RequestLogLevel = 'info')
   if (REQUEST_LOG_LEVELS.indexOf(level) < REQUEST_LOG_LEVELS.indexOf(least)) return;
   // The console method carries the level too: Workers Logs and `wrangler tail` filter on it.
   const write = level === 'error' ? console.error : level === 'warn' ? console.warn : console.log;
-  write(JSON.stringify(requestLogLine(event)));
+  write(JSON.stringify(requestLogLine(event, level)));
 }
