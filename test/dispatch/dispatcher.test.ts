@@ -196,11 +196,19 @@ describe('dispatch with failover', () => {
 
   it('dispatch: a deadline that runs out in a pool stops failover and cancels the job there', async () => {
     const background: Array<Promise<unknown>> = [];
+    // The request reaches the pool 300 ms late, so the pool's own deadline (counted from when it
+    // received the job) falls well after the edge's: the edge gives up first however busy the host.
+    const lateFetch: FetchFunction = async (url, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return fetch(url, init);
+    };
+    const lateBackend = createGpuNodeBackend({ fetch: lateFetch });
     const started = Date.now();
     const outcome = await dispatch({
       candidates: [d1, d2],
       request: slowRequest,
-      deadlineAt: started + 400,
+      backendFor: () => lateBackend,
+      deadlineAt: started + 500,
       waitUntil: (promise) => background.push(promise),
     });
     expect([errorOf(outcome).code, outcomes(outcome.attempts)]).toEqual(['deadline_exceeded', ['timed_out']]);
