@@ -1,17 +1,36 @@
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { errorEnvelopeSchema, tenantLimitsRecordSchema } from '../../shared/index.ts';
+import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
+import { type HeartbeatKey, heartbeatKey } from '../fleet/testing/signed-heartbeats.ts';
 import {
   operatorAuthorization,
   registerTenantCallers,
   type TenantCallers,
 } from '../testing/tenant-callers.ts';
+import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
 import { DEFAULT_TIER_LIMITS } from './tier-limits.ts';
 
 let tenant: TenantCallers;
+let shedTenant: TenantCallers;
+let fullPoolKey: HeartbeatKey;
 let operator = '';
 beforeAll(async () => {
+  // A pool of its own model, which reports itself full for minutes (`reportFull`).
+  const registry = fleetRegistryOf(env);
+  fullPoolKey = await heartbeatKey();
+  await registry.putProvider(providerInput({ id: 'full-provider' }));
+  const stored = await registry.putPool(
+    await poolInput({
+      id: 'full-pool',
+      provider_id: 'full-provider',
+      models: ['full-model'],
+      public_key: fullPoolKey.publicKey,
+    }),
+  );
+  expect(stored.ok).toBe(true);
   tenant = await registerTenantCallers(env, 'limited-tenant');
+  shedTenant = await registerTenantCallers(env, 'shed-tenant');
   operator = await operatorAuthorization(env);
 });
 
@@ -23,12 +42,34 @@ function limits(method: 'GET' | 'PUT', tenantId: string, body?: object) {
   });
 }
 
-function generate() {
+function generate(model = 'no-such-model', callers = tenant) {
   return exports.default.fetch('http://edge.test/v1/images/generations', {
     method: 'POST',
-    headers: { authorization: tenant.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'a fox', model: 'no-such-model' }),
+    headers: { authorization: callers.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'a fox', model }),
   });
+}
+
+/** The full pool's heartbeat: a minute's work for each of its slots, and 64 requests queued. */
+async function reportFull(): Promise<void> {
+  const full = telemetryReport({
+    pool_id: 'full-pool',
+    timestamp: Date.now(),
+    models: [{ name: 'full-model', sizes: ['64x64'], default_size: '64x64', default_steps: 1, max_steps: 1 }],
+    running: 8,
+    queued: 64,
+    ewma_job_ms: 60_000,
+  });
+  const beat = await exports.default.fetch('http://edge.test/v1/pools/full-pool/telemetry', {
+    method: 'POST',
+    headers: { 'content-type': 'application/jwt' },
+    body: await fullPoolKey.sign('full-pool', full),
+  });
+  expect(beat.status).toBe(204);
+}
+
+async function statusAndCode(response: Response): Promise<string> {
+  return `${response.status} ${errorEnvelopeSchema.parse(await response.json()).error.code}`;
 }
 
 describe('admission by tenant', () => {
@@ -79,6 +120,19 @@ describe('admission by tenant', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(30);
     expect(refused.headers.get('ratelimit')).toMatch(/"requests";r=0;t=\d+/);
     await limits('PUT', tenant.tenantId, { requests_per_minute: null });
+  });
+
+  it("admission: a request shed for want of room takes none of its tenant's quota", async () => {
+    await limits('PUT', shedTenant.tenantId, { requests_per_minute: 1 });
+    await reportFull();
+    for (let sent = 0; sent < 3; sent += 1) {
+      const shed = await generate('full-model', shedTenant);
+      expect(await statusAndCode(shed)).toBe('503 no_capacity');
+      expect(Number(shed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // The one request of the minute is still there; an unknown model counts, so the next is refused.
+    expect(await statusAndCode(await generate('no-such-model', shedTenant))).toBe('404 model_not_found');
+    expect(await statusAndCode(await generate('full-model', shedTenant))).toBe('429 rate_limited');
   });
 
   it('admission: concurrent generations hold a slot each until released; a lost release expires', async () => {

@@ -53,6 +53,15 @@ export class TenantAdmission {
   }
 
   /**
+   * Refuses, with no limiter call, a tenant this isolate already knows to be over a rate limit
+   * (`IsolateFirstLine`): abuse is turned away before any routing work. `admit` checks it again.
+   */
+  refuseKnownOverLimit(tenantId: string, images: number): void {
+    const local = this.#firstLine.check(tenantId, images, this.#services.now());
+    if (local) throw refusal(local.limit, local.retryAfterMs, local.usage);
+  }
+
+  /**
    * Admits one request of `images` images, holding a concurrency slot for up to `leaseMs` (its
    * deadline) when given; throws `rate_limited` otherwise.
    */
@@ -62,8 +71,7 @@ export class TenantAdmission {
     leaseMs: number | null,
   ): Promise<Admitted> {
     const { now } = this.#services;
-    const local = this.#firstLine.check(tenant.id, images, now());
-    if (local) throw refusal(local.limit, local.retryAfterMs, local.usage);
+    this.refuseKnownOverLimit(tenant.id, images);
     const ask: AdmissionAsk = { defaults: this.#services.tierLimits[tenant.tier], images, leaseMs };
     let verdict: AdmissionVerdict;
     const released = this.#takeReleases(tenant.id);

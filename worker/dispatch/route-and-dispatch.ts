@@ -85,6 +85,12 @@ export interface RouteAndDispatchInput {
   readonly onProgress?: (progress: BackendProgress) => void;
   /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
   readonly observe?: DispatchObserver;
+  /**
+   * Takes the tenant's quota (its limiter), throwing to refuse: called once the fleet has room
+   * for the request at its tier, or when no pool serves its model (that still counts). A request
+   * shed for want of room costs its tenant no quota and the edge no limiter call.
+   */
+  readonly admit?: () => Promise<void>;
 }
 
 /** The dispatch result, plus the two reasons routing itself can refuse before any pool call. */
@@ -149,6 +155,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     if (!routingRequest.asked) firstRanking = rank(now);
   }
   if (firstRanking.length === 0 && !poolViewsOf(snapshot).some(servable)) {
+    await input.admit?.();
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
   const judge = (at: number, ranked = rank(at)) =>
@@ -172,6 +179,16 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     now: services.now,
   });
   if (!judged.admitted) return { ok: false, error: judged.verdict.error, attempts: [] };
+  // No candidate at all (every pool stale, suspected or backing off) is no room either.
+  if (judged.ranked.length > 0) {
+    try {
+      await input.admit?.();
+    } catch (error) {
+      // Over its quota: the room it found goes to the next in line.
+      services.turns.freed();
+      throw error;
+    }
+  }
   const ranked = judged.ranked;
   services.turns.served(tenant.id, request.n);
   const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError, type GenerationResponse } from '../../shared/index.ts';
+import type { Admitted } from '../admission/tenant-admission.ts';
 import type { AppEnv } from '../app-env.ts';
 import { publicOriginOf } from '../config.ts';
 import { failureToApiError } from '../dispatch/dispatch-errors.ts';
@@ -65,9 +66,16 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   observation.model = request.model ?? null;
   const startedAt = deps.now();
   const deadlineMs = request.deadline_ms ?? DEFAULT_DEADLINE_MS;
-  // Over the tenant's limits: 429 before any routing. The slot is held until the answer is made.
-  const admitted = await deps.admission.admit(tenant, request.n, deadlineMs);
-  for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
+  // A tenant known to be over a rate limit: 429 before any routing. Otherwise the limiter is asked
+  // once the fleet has room (a request shed for capacity takes no quota); its concurrency slot is
+  // held until the answer is made.
+  deps.admission.refuseKnownOverLimit(tenant.id, request.n);
+  const held: { admitted?: Admitted } = {};
+  const admit = async () => {
+    const admitted = await deps.admission.admit(tenant, request.n, deadlineMs);
+    held.admitted = admitted;
+    for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
+  };
   let outcome: Awaited<ReturnType<typeof routeAndDispatch>>;
   try {
     outcome = await routeAndDispatch({
@@ -82,10 +90,11 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
       // A client that hangs up cancels its generation at the pool (or before it starts there).
       signal: context.req.raw.signal,
       observe: observation,
+      admit,
     });
     observation.dispatched(outcome);
   } finally {
-    context.executionCtx.waitUntil(admitted.release());
+    if (held.admitted) context.executionCtx.waitUntil(held.admitted.release());
   }
   if (!outcome.ok) {
     if (outcome.error === 'model_not_found') {
