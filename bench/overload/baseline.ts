@@ -54,6 +54,11 @@ export interface FleetCapacity {
   readonly completed: number;
   /** Calls in the window that did not answer 200. */
   readonly failed: number;
+  /**
+   * Latency of the calls served in the window: what a request meets when the fleet runs at this
+   * rate, so how fast the fleet can be while it serves this much.
+   */
+  readonly latency: LatencySummary;
 }
 
 /**
@@ -84,6 +89,9 @@ export async function measureCapacity(
     window_s: windowMs / 1000,
     completed,
     failed: inWindow.filter((record) => record.outcome !== 200).length,
+    latency: summarize(
+      inWindow.filter((record) => record.outcome === 200).map((record) => record.endedAt - record.sentAt),
+    ),
   };
 }
 

@@ -100,6 +100,14 @@ export function overloadReport(run: OverloadRun): OverloadReport {
     settings: settingsOf(run),
     unloaded: { ...unloaded.latency, failed: unloaded.failed },
     capacity,
+    // The request's latency while the fleet runs at each closed-loop level, over its unloaded
+    // latency: how far the goodput target's operating point already is from the paid one.
+    capacity_latency_over_unloaded: capacity.levels.map((level) => ({
+      concurrency: level.concurrency,
+      images_per_s: round(level.images_per_s, 2),
+      p50: ratio(level.latency.p50_ms, unloaded.latency.p50_ms),
+      p99: ratio(level.latency.p99_ms, unloadedP99),
+    })),
     offered: {
       per_second: round(
         run.loads.reduce((sum, load) => sum + load.perSecond, 0),
@@ -189,4 +197,8 @@ function latencyOf(record: CallRecord): number {
 
 function atMost(value: number | null, target: number): boolean {
   return value !== null && value <= target;
+}
+
+function ratio(value: number | null, over: number | null): number | null {
+  return value !== null && over ? round(value / over, 3) : null;
 }

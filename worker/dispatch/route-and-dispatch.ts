@@ -179,17 +179,22 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     now: services.now,
   });
   if (!judged.admitted) return { ok: false, error: judged.verdict.error, attempts: [] };
+  let ranked = judged.ranked;
   // No candidate at all (every pool stale, suspected or backing off) is no room either.
-  if (judged.ranked.length > 0) {
+  if (ranked.length > 0 && input.admit) {
     try {
-      await input.admit?.();
+      await input.admit();
     } catch (error) {
       // Over its quota: the room it found goes to the next in line.
       services.turns.freed();
       throw error;
     }
+    // Other requests ran while the limiter answered and may have taken that room: judged again
+    // on the fleet as it is now, with nothing awaited between this and the pool call's start.
+    const again = judge(services.now());
+    if (!again.admitted) return { ok: false, error: again.verdict.error, attempts: [] };
+    ranked = again.ranked;
   }
-  const ranked = judged.ranked;
   services.turns.served(tenant.id, request.n);
   const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
   const { hedgeBudget } = services;
