@@ -50,3 +50,29 @@ export async function admitInTurn(
   if (!judged.admitted) turns.refused(request.tenantId, request.tier);
   return judged;
 }
+
+/**
+ * Takes the tenant's quota (`admit`, its limiter) for a request judged to have room, then judges
+ * it again: the limiter call is real I/O, and while it was out other requests were judged on the
+ * same fleet and may have taken that room. Nothing is awaited between the second judgement and the
+ * pool call's start. A refused request passes its room to the next in line. A request with no room,
+ * or no candidate at all (every pool stale, suspected or backing off), takes no quota.
+ *
+ * @example
+ * const admitted = await withQuota(deps.turns, judged, admit, () => judge(deps.now()));
+ */
+export async function withQuota(
+  turns: SlotTurns,
+  judged: Admittance,
+  admit: (() => Promise<void>) | undefined,
+  judgeAgain: () => Admittance,
+): Promise<Admittance> {
+  if (!judged.admitted || judged.ranked.length === 0 || !admit) return judged;
+  try {
+    await admit();
+  } catch (error) {
+    turns.freed();
+    throw error;
+  }
+  return judgeAgain();
+}

@@ -20,7 +20,7 @@ import {
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
-import { admitInTurn } from './admit-in-turn.ts';
+import { admitInTurn, withQuota } from './admit-in-turn.ts';
 import { askedOf, unlessNoneServes } from './asked-fit.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
@@ -178,23 +178,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     judge,
     now: services.now,
   });
-  if (!judged.admitted) return { ok: false, error: judged.verdict.error, attempts: [] };
-  let ranked = judged.ranked;
-  // No candidate at all (every pool stale, suspected or backing off) is no room either.
-  if (ranked.length > 0 && input.admit) {
-    try {
-      await input.admit();
-    } catch (error) {
-      // Over its quota: the room it found goes to the next in line.
-      services.turns.freed();
-      throw error;
-    }
-    // Other requests ran while the limiter answered and may have taken that room: judged again
-    // on the fleet as it is now, with nothing awaited between this and the pool call's start.
-    const again = judge(services.now());
-    if (!again.admitted) return { ok: false, error: again.verdict.error, attempts: [] };
-    ranked = again.ranked;
+  const admitted = await withQuota(services.turns, judged, input.admit, () => judge(services.now()));
+  if (!admitted.admitted) {
+    // Its room went while the limiter answered: a refusal for want of room, as any other.
+    if (judged.admitted) services.turns.refused(tenant.id, tenant.tier);
+    return { ok: false, error: admitted.verdict.error, attempts: [] };
   }
+  const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n);
   const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
   const { hedgeBudget } = services;
