@@ -55,15 +55,17 @@ export async function admitInTurn(
  * Takes the tenant's quota (`admit`, its limiter) for a request judged to have room, then judges
  * it again: the limiter call is real I/O, and while it was out other requests were judged on the
  * same fleet and may have taken that room. Nothing is awaited between the second judgement and the
- * pool call's start. A refused request passes its room to the next in line. A request with no room,
- * or no candidate at all (every pool stale, suspected or backing off), takes no quota.
+ * pool call's start. A request refused by its limiter passes its room to the next in line; one
+ * whose room went counts as refused for want of room, as in {@link admitInTurn}. A request with no
+ * room, or no candidate at all (every pool stale, suspected or backing off), takes no quota.
  *
  * @example
- * const admitted = await withQuota(deps.turns, judged, admit, () => judge(deps.now()));
+ * const admitted = await withQuota(deps.turns, judged, { tenantId, tier }, admit, () => judge(deps.now()));
  */
 export async function withQuota(
   turns: SlotTurns,
   judged: Admittance,
+  who: Pick<TurnRequest, 'tenantId' | 'tier'>,
   admit: (() => Promise<void>) | undefined,
   judgeAgain: () => Admittance,
 ): Promise<Admittance> {
@@ -74,5 +76,7 @@ export async function withQuota(
     turns.freed();
     throw error;
   }
-  return judgeAgain();
+  const again = judgeAgain();
+  if (!again.admitted) turns.refused(who.tenantId, who.tier);
+  return again;
 }

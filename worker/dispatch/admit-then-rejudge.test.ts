@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BackendCallError } from '../../backends/index.ts';
 import { generationRequestSchema } from '../../shared/index.ts';
+import type { EdgeDeps } from '../edge-deps.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { testDeps } from '../testing/test-app.ts';
@@ -39,27 +40,33 @@ beforeAll(async () => {
   );
 });
 
+/** Routes the request with this `admit` (the limiter call), waiting for its background work. */
+async function routeWith(deps: EdgeDeps, jobId: string, admit: () => Promise<void>) {
+  const background: Array<Promise<unknown>> = [];
+  const outcome = await routeAndDispatch({
+    services: deps,
+    tenant,
+    request,
+    jobId,
+    deadlineAt: Date.now() + 30_000,
+    waitUntil: (promise) => background.push(promise),
+    admit,
+  });
+  await Promise.allSettled(background);
+  return outcome;
+}
+
 describe('admission after the limiter call', () => {
   it('admit: room taken while the limiter answered is judged again, and the request is shed', async () => {
     const deps = testDeps(env);
-    const background: Array<Promise<unknown>> = [];
     let admitted = 0;
-    const outcome = await routeAndDispatch({
-      services: deps,
-      tenant,
-      request,
-      jobId: 'rejudge-job',
-      deadlineAt: Date.now() + 30_000,
-      waitUntil: (promise) => background.push(promise),
-      // While this request's limiter call is out, other requests fill the pool.
-      admit: async () => {
-        admitted += 1;
-        for (let sent = 0; sent < 64; sent += 1) {
-          deps.observations.begin(poolId, Date.now(), { work: 100, images: 1, megapixels: 1 });
-        }
-      },
+    // While this request's limiter call is out, other requests fill the pool.
+    const outcome = await routeWith(deps, 'rejudge-job', async () => {
+      admitted += 1;
+      for (let sent = 0; sent < 64; sent += 1) {
+        deps.observations.begin(poolId, Date.now(), { work: 100, images: 1, megapixels: 1 });
+      }
     });
-    await Promise.allSettled(background);
     expect(admitted).toBe(1);
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
@@ -68,18 +75,7 @@ describe('admission after the limiter call', () => {
   });
 
   it('admit: with the room still there the request goes to the pool', async () => {
-    const deps = testDeps(env);
-    const background: Array<Promise<unknown>> = [];
-    const outcome = await routeAndDispatch({
-      services: deps,
-      tenant,
-      request,
-      jobId: 'rejudge-job-2',
-      deadlineAt: Date.now() + 30_000,
-      waitUntil: (promise) => background.push(promise),
-      admit: async () => undefined,
-    });
-    await Promise.allSettled(background);
+    const outcome = await routeWith(testDeps(env), 'rejudge-job-2', async () => undefined);
     // It was called: nothing answers there.
     expect(outcome.attempts.map((attempt) => attempt.poolId)).toEqual([poolId]);
   });

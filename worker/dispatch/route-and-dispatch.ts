@@ -170,20 +170,16 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       at - now,
     );
   // No room at its tier, or room a request ahead in line should have: it waits its turn a little.
+  const who = { tenantId: tenant.id, tier: tenant.tier };
   const judged = await admitInTurn(services.turns, judge(now, firstRanking), {
-    tenantId: tenant.id,
-    tier: tenant.tier,
+    ...who,
     arrivedAt: now,
     signal: input.signal,
     judge,
     now: services.now,
   });
-  const admitted = await withQuota(services.turns, judged, input.admit, () => judge(services.now()));
-  if (!admitted.admitted) {
-    // Its room went while the limiter answered: a refusal for want of room, as any other.
-    if (judged.admitted) services.turns.refused(tenant.id, tenant.tier);
-    return { ok: false, error: admitted.verdict.error, attempts: [] };
-  }
+  const admitted = await withQuota(services.turns, judged, who, input.admit, () => judge(services.now()));
+  if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
   const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n);
   const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
