@@ -27,6 +27,10 @@ const program = new Command()
     fileURLToPath(new URL('./p99-vs-load.svg', import.meta.url)),
   )
   .option('--no-plot', 'do not write the SVG')
+  .option(
+    '--regret',
+    'also judge every first send against the exact completion on every pool (decision_regret per policy; slower)',
+  )
   .parse();
 
 const options = program.opts<{
@@ -36,6 +40,7 @@ const options = program.opts<{
   jobs?: number;
   workers: number;
   plot: string | false;
+  regret?: boolean;
 }>();
 const log = (line: string) => process.stderr.write(`[bench:routing] ${line}\n`);
 
@@ -70,7 +75,7 @@ try {
   const points = await scenarios();
   const requests: RunRequest[] = points.flatMap((scenario) =>
     (scenario.policies ?? defaultPolicyNames).flatMap((policy) =>
-      scenario.seeds.map((seed) => ({ scenario, policy, seed })),
+      scenario.seeds.map((seed) => ({ scenario, policy, seed, regret: options.regret === true })),
     ),
   );
   log(`${points.length} point(s), ${requests.length} runs on ${options.workers} worker thread(s)`);

@@ -1,3 +1,4 @@
+import { type RegretFigures, regretFigures } from './decision-regret.ts';
 import { latenciesIn, latencyFigures, percentile, slowdownsIn } from './metrics.ts';
 import type { Fault, PolicyName, Scenario } from './scenario-schema.ts';
 import { fleetOf, mixOf } from './sim-setup.ts';
@@ -27,6 +28,8 @@ export interface PolicyFigures {
   readonly priced_image_share: number | null;
   /** Share of jobs finished within the point's `objectiveMs` (null without one). */
   readonly objective_attainment: number | null;
+  /** With `--regret`: how each first send compared with the best pool at that instant (`decisionRegret`). */
+  readonly decision_regret?: RegretFigures;
 }
 
 /** Fault figures of one policy: p99 of jobs arriving inside the windows of each kind. */
@@ -167,6 +170,7 @@ function policyFigures(
   const bad = runs.reduce((sum, run) => sum + run.sendsToUnavailable, 0);
   const hedges = runs.reduce((sum, run) => sum + run.hedges, 0);
   const spanS = runs.reduce((sum, run) => sum + measuredSpanMs(scenario, run), 0) / 1_000;
+  const regret = regretFigures(runs, scenario.warmupJobs);
   return {
     jobs: figures.jobs,
     p50_ms: rounded(figures.p50_ms, 1),
@@ -182,6 +186,7 @@ function policyFigures(
     sent_to_unavailable_share: rounded(sends > 0 ? bad / sends : 0, 5),
     hedge_share: rounded(sends > 0 ? hedges / sends : 0, 4),
     ...spillFigures(scenario, runs),
+    ...(regret ? { decision_regret: regret } : {}),
   };
 }
 

@@ -72,6 +72,15 @@ export class PoolSim {
     return 1 / this.stepMs();
   }
 
+  /**
+   * Steps done by an image running throughout, as of `now`, without advancing: reading the
+   * state must not record a measurement (the meter draws noise for each, which would change what
+   * the pool reports and so the run).
+   */
+  progressAt(now: number): number {
+    return this.v + Math.max(0, now - this.lastAdvanceAt) * this.rate();
+  }
+
   /** Moves progress to `now`; the steps since the last batch change are a measurement. */
   advance(now: number): void {
     const rate = this.rate();

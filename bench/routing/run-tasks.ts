@@ -20,7 +20,9 @@ export async function runAll(
   let done = 0;
   if (workers <= 0) {
     requests.forEach((request, index) => {
-      results[index] = simulate(request.scenario, request.policy, request.seed);
+      results[index] = simulate(request.scenario, request.policy, request.seed, {
+        regret: request.regret === true,
+      });
       onDone(++done, requests.length);
     });
     return results.filter((result): result is RunResult => result !== undefined);

@@ -112,6 +112,8 @@ export interface RunResult {
    * its pool (a hedge's loser, or a cancelled copy that had started, is billed too).
    */
   readonly costUsd: Float64Array;
+  /** Per job, with `--regret`: its first send's `decisionRegret` (NaN if it was never sent). */
+  readonly decisionRegret?: Float64Array;
   readonly sends: number;
   readonly sendsToUnavailable: number;
   readonly hedges: number;

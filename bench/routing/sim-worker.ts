@@ -8,9 +8,11 @@ export interface SimTask {
   readonly scenario: Scenario;
   readonly policy: PolicyName;
   readonly seed: number;
+  /** Measure each first send's decision regret (`--regret`). */
+  readonly regret?: boolean;
 }
 
 parentPort?.on('message', (task: SimTask) => {
-  const result = simulate(task.scenario, task.policy, task.seed);
+  const result = simulate(task.scenario, task.policy, task.seed, { regret: task.regret === true });
   parentPort?.postMessage({ id: task.id, result });
 });

@@ -1,17 +1,18 @@
 import { hedgeDelayMs, type RoutingPolicy } from '../../worker/routing/index.ts';
 import { billOf } from './billing.ts';
+import { decisionRegret } from './decision-regret.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
-import { onAck, onHedgeCheck, onStallCheck, refreshProgress } from './edge-reactions.ts';
+import { refreshProgress } from './edge-reactions.ts';
 import { EventQueue } from './event-queue.ts';
-import { noteSendIntoFault, onFailure, onFault } from './fault-events.ts';
+import { noteSendIntoFault } from './fault-events.ts';
 import type { DecisionContext, SimPolicy } from './policies/index.ts';
-import { onCancelAtPool, onComplete, onCopyAtPool } from './pool-events.ts';
 import type { PoolSim } from './pool-sim.ts';
 import { RegistrySim } from './registry-sim.ts';
 import { drawRequest, type RequestMix } from './request-mix.ts';
 import { exponential, gamma, type Random, seededRandom } from './rng.ts';
 import type { PolicyName, Scenario } from './scenario-schema.ts';
 import type { SimulationContext } from './sim-context.ts';
+import { handleEvent } from './sim-events.ts';
 import {
   fleetCapacityPerMs,
   fleetOf,
@@ -22,15 +23,25 @@ import {
   routingPolicyOf,
 } from './sim-setup.ts';
 import type { Copy, Job, LoadFigures, RunResult, SimEvent } from './sim-types.ts';
-import { onRefresh, onReportTick } from './telemetry-events.ts';
 import { aloneMs } from './true-curves.ts';
 
 /** How long after the last arrival a run may take to drain. */
 const DRAIN_LIMIT_MS = 600_000;
 
+/** What a run measures besides latency. */
+export interface SimulateOptions {
+  /** Judge each first send against the exact completion on every pool (`decisionRegret`). */
+  readonly regret?: boolean;
+}
+
 /** Runs one policy on one seed of a scenario. Arrivals use their own stream: common random numbers. */
-export function simulate(scenario: Scenario, policyName: PolicyName, seed: number): RunResult {
-  return new Simulation(scenario, makePolicy(policyName, scenario), seed).run();
+export function simulate(
+  scenario: Scenario,
+  policyName: PolicyName,
+  seed: number,
+  options: SimulateOptions = {},
+): RunResult {
+  return new Simulation(scenario, makePolicy(policyName, scenario), seed, options).run();
 }
 
 /** One run: the event loop and the core handlers (edge reactions and faults live beside it). */
@@ -54,6 +65,8 @@ export class Simulation implements SimulationContext {
   readonly latencyMs: Float64Array;
   readonly unloadedMs: Float64Array;
   readonly servedBy: Int16Array;
+  /** Per job: its first send's regret, when measured. */
+  readonly decisionRegret: Float64Array | undefined;
   /** Every job created, for billing its copies at the end. */
   readonly jobs: Job[] = [];
   readonly lastSendIntoFaultS: number[];
@@ -69,7 +82,7 @@ export class Simulation implements SimulationContext {
   readonly policy: SimPolicy;
   readonly seed: number;
 
-  constructor(scenario: Scenario, policy: SimPolicy, seed: number) {
+  constructor(scenario: Scenario, policy: SimPolicy, seed: number, options: SimulateOptions = {}) {
     this.scenario = scenario;
     this.policy = policy;
     this.seed = seed;
@@ -91,6 +104,9 @@ export class Simulation implements SimulationContext {
     this.latencyMs = new Float64Array(scenario.jobsPerSeed).fill(Number.NaN);
     this.unloadedMs = new Float64Array(scenario.jobsPerSeed);
     this.servedBy = new Int16Array(scenario.jobsPerSeed).fill(-1);
+    this.decisionRegret = options.regret
+      ? new Float64Array(scenario.jobsPerSeed).fill(Number.NaN)
+      : undefined;
     this.lastSendIntoFaultS = scenario.faults.map(() => -1);
   }
 
@@ -119,7 +135,7 @@ export class Simulation implements SimulationContext {
       const event = this.events.pop();
       if (!event) break;
       this.now = time;
-      this.handle(event);
+      handleEvent(this, event);
       if (this.created >= this.scenario.jobsPerSeed && this.open === 0) break;
       // A job lost to a bug must not hang a benchmark: it stays unfinished (NaN, in the tail).
       if (this.created >= this.scenario.jobsPerSeed && time > this.lastArrivalAt + DRAIN_LIMIT_MS) break;
@@ -131,6 +147,7 @@ export class Simulation implements SimulationContext {
       latencyMs: this.latencyMs,
       unloadedMs: this.unloadedMs,
       servedBy: this.servedBy,
+      ...(this.decisionRegret ? { decisionRegret: this.decisionRegret } : {}),
       ...billOf(fleetOf(this.scenario), this.jobs, this.scenario.jobsPerSeed),
       sends: this.sends,
       sendsToUnavailable: this.sendsToUnavailable,
@@ -148,53 +165,6 @@ export class Simulation implements SimulationContext {
     return arrivals.kind === 'poisson'
       ? exponential(this.arrivalsRandom, this.meanGapMs)
       : gamma(this.arrivalsRandom, arrivals.shape, this.meanGapMs);
-  }
-
-  handle(event: SimEvent): void {
-    switch (event.kind) {
-      case 'arrival':
-        this.onArrival();
-        break;
-      case 'copy-at-pool':
-        onCopyAtPool(this, event.copy);
-        break;
-      case 'complete':
-        onComplete(this, event.pool, event.epoch);
-        break;
-      case 'response':
-        this.onResponse(event.copy, event.load);
-        break;
-      case 'failure':
-        onFailure(this, event.copy);
-        break;
-      case 'ack':
-        onAck(this, event);
-        break;
-      case 'cancel-at-pool':
-        onCancelAtPool(this, event.copy);
-        break;
-      case 'report-tick':
-        onReportTick(this);
-        break;
-      case 'reports-arrive':
-        this.registry.receive(event.reports, this.now);
-        break;
-      case 'suspicion-arrive':
-        this.registry.suspect(event.pool, this.now, event.reason);
-        break;
-      case 'refresh':
-        onRefresh(this, event.dispatcher);
-        break;
-      case 'fault':
-        onFault(this, event.fault, event.start);
-        break;
-      case 'hedge-check':
-        onHedgeCheck(this, event.copy);
-        break;
-      case 'stall-check':
-        onStallCheck(this, event.copy);
-        break;
-    }
   }
 
   onArrival(): void {
@@ -254,6 +224,10 @@ export class Simulation implements SimulationContext {
   dispatch(job: Job, exclude: number): boolean {
     const decision = this.policy.decide(this.context(job, exclude));
     const [first, ...failover] = decision.pools;
+    if (this.decisionRegret && first !== undefined && job.copies.length === 0) {
+      const rtt = (this.dispatchers[job.dispatcher] as DispatcherState).rtt;
+      this.decisionRegret[job.id] = decisionRegret(this.pools, rtt, job, first, this.now);
+    }
     if (first === undefined) {
       if (!job.copies.some((copy) => this.isLive(copy))) this.finish(job, Number.NaN);
       return false;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { stepMsAt } from '../../shared/step-curve.ts';
+import { decisionRegret, regretFigures } from './decision-regret.ts';
 import { slowdownsIn } from './metrics.ts';
 import { exactCompletionMs } from './policies/oracle-policy.ts';
 import { PoolSim } from './pool-sim.ts';
@@ -94,6 +95,44 @@ describe('routing simulator: work and curves', () => {
     expect(exactCompletionMs(pool, small, 0, 0)).toBeCloseTo(expected, 6);
     // With a round trip it cannot start before it arrives, and its answer travels back.
     expect(exactCompletionMs(pool, small, 20, 0)).toBeCloseTo(expected + 10, 6);
+  });
+
+  it('simulator: decision regret is the pick over the best exact completion, and reading it changes nothing', () => {
+    const busy = new PoolSim(0, spec, nearLinear, seededRandom(4));
+    const twin = new PoolSim(0, spec, nearLinear, seededRandom(4));
+    const idle = new PoolSim(1, spec, nearLinear, seededRandom(5));
+    for (const pool of [busy, twin]) pool.admit(copyOf(job(0, 1, 30, 4 * REFERENCE_MEGAPIXELS)), 0);
+    const small = job(1, 1, 4, REFERENCE_MEGAPIXELS);
+    const pools = [busy, idle];
+    const onBusy = exactCompletionMs(busy, small, 0, 100);
+    const onIdle = exactCompletionMs(idle, small, 0, 100);
+    expect(onBusy).toBeGreaterThan(onIdle);
+    expect(decisionRegret(pools, [0, 0], small, 1, 100)).toBeCloseTo(1, 9);
+    expect(decisionRegret(pools, [0, 0], small, 0, 100)).toBeCloseTo(onBusy / onIdle, 9);
+    // Judging a decision must not record a measurement: the pool reports what its twin does.
+    for (let at = 110; at < 400; at += 10) decisionRegret(pools, [0, 0], small, 0, at);
+    expect(busy.report(500)).toEqual(twin.report(500));
+    busy.dead = true;
+    idle.dead = true;
+    expect(decisionRegret(pools, [0, 0], small, 0, 600)).toBeNaN();
+  });
+
+  it('simulator: --regret measures every first send and leaves the run as it was', () => {
+    const scenario = parseScenario(
+      { name: 'light', rho: 0.7, dispatchers: 4, refreshMs: 500, jobsPerSeed: 1_500, warmupJobs: 150 },
+      'test',
+    );
+    const plain = simulate(scenario, 'edge', 1);
+    const judged = simulate(scenario, 'edge', 1, { regret: true });
+    expect(plain.decisionRegret).toBeUndefined();
+    expect(Array.from(judged.latencyMs)).toEqual(Array.from(plain.latencyMs));
+    const edge = regretFigures([judged], scenario.warmupJobs);
+    expect(edge?.mean).toBeGreaterThanOrEqual(1);
+    expect(edge?.best_share).toBeGreaterThan(0);
+    expect(edge?.best_share).toBeLessThan(1);
+    const oracle = regretFigures([simulate(scenario, 'oracle', 1, { regret: true })], scenario.warmupJobs);
+    expect(oracle).toMatchObject({ mean: 1, p99: 1, best_share: 1 });
+    expect(regretFigures([plain], scenario.warmupJobs)).toBeNull();
   });
 
   it('simulator: every job is at least as slow as alone on its best pool (slowdown >= 1)', () => {

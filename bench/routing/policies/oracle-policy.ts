@@ -22,13 +22,13 @@ export function exactCompletionMs(
   boundMs = Infinity,
 ): number {
   if (pool.dead || pool.stalledSince >= 0) return Number.POSITIVE_INFINITY;
-  pool.advance(now);
+  const progress = pool.progressAt(now);
   const slots = pool.slots;
   const remaining: number[] = [];
   const megapixels: number[] = [];
   const ours: boolean[] = [];
   for (const image of pool.running) {
-    remaining.push(image.finishV - pool.v);
+    remaining.push(image.finishV - progress);
     megapixels.push(image.megapixels);
     ours.push(false);
   }

@@ -1,0 +1,62 @@
+import { onAck, onHedgeCheck, onStallCheck } from './edge-reactions.ts';
+import { onFailure, onFault } from './fault-events.ts';
+import { onCancelAtPool, onComplete, onCopyAtPool } from './pool-events.ts';
+import type { SimulationContext } from './sim-context.ts';
+import type { Copy, LoadFigures, SimEvent } from './sim-types.ts';
+import { onRefresh, onReportTick } from './telemetry-events.ts';
+
+/** The run's own handlers, beside what every handler may use (`SimulationContext`). */
+export interface SimulationCore extends SimulationContext {
+  /** A request arrives at an isolate. */
+  onArrival(): void;
+  /** A copy's answer reached its isolate with the pool's piggybacked load. */
+  onResponse(copy: Copy, load: LoadFigures): void;
+}
+
+/** Hands one event to its handler. */
+export function handleEvent(sim: SimulationCore, event: SimEvent): void {
+  switch (event.kind) {
+    case 'arrival':
+      sim.onArrival();
+      break;
+    case 'copy-at-pool':
+      onCopyAtPool(sim, event.copy);
+      break;
+    case 'complete':
+      onComplete(sim, event.pool, event.epoch);
+      break;
+    case 'response':
+      sim.onResponse(event.copy, event.load);
+      break;
+    case 'failure':
+      onFailure(sim, event.copy);
+      break;
+    case 'ack':
+      onAck(sim, event);
+      break;
+    case 'cancel-at-pool':
+      onCancelAtPool(sim, event.copy);
+      break;
+    case 'report-tick':
+      onReportTick(sim);
+      break;
+    case 'reports-arrive':
+      sim.registry.receive(event.reports, sim.now);
+      break;
+    case 'suspicion-arrive':
+      sim.registry.suspect(event.pool, sim.now, event.reason);
+      break;
+    case 'refresh':
+      onRefresh(sim, event.dispatcher);
+      break;
+    case 'fault':
+      onFault(sim, event.fault, event.start);
+      break;
+    case 'hedge-check':
+      onHedgeCheck(sim, event.copy);
+      break;
+    case 'stall-check':
+      onStallCheck(sim, event.copy);
+      break;
+  }
+}
