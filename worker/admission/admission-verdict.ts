@@ -17,5 +17,20 @@ export type AdmissionVerdict =
       readonly ok: true;
       /** Hold on a concurrency slot, released when the generation ends; null when none was asked. */
       readonly leaseId: string | null;
+      /** Permits granted beyond this request's own (its lease holds the spare slots too). */
+      readonly spare: SpareAsk;
     })
   | (LimitUsage & { readonly ok: false; readonly limit: LimitName; readonly retryAfterMs: number });
+
+/** Permits asked beyond what the asking request needs, for this isolate's next requests. */
+export interface SpareAsk {
+  readonly requests: number;
+  readonly images: number;
+  readonly slots: number;
+}
+
+/** Rate permits leased earlier and not used, given back to the limiter. */
+export interface ReturnedPermits {
+  readonly requests: number;
+  readonly images: number;
+}

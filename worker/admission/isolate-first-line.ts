@@ -1,5 +1,6 @@
 import type { TenantLimits } from '../../shared/index.ts';
 import type { LimitName, LimitUsage } from './admission-verdict.ts';
+import { boundedEntry } from './bounded-entry.ts';
 import { gcra } from './rate-window.ts';
 import { LIMIT_WINDOW_MS } from './tenant-limiter.ts';
 
@@ -68,22 +69,19 @@ export class IsolateFirstLine {
     verdict: { ok: boolean; limit?: LimitName; retryAfterMs?: number } & LimitUsage,
     now: number,
   ): void {
-    let memory = this.#tenants.get(tenantId);
-    if (!memory) {
-      if (this.#tenants.size >= MAX_TENANTS) {
-        const oldest = this.#tenants.keys().next();
-        if (!oldest.done) this.#tenants.delete(oldest.value);
-      }
-      memory = {
+    const memory = boundedEntry(
+      this.#tenants,
+      tenantId,
+      MAX_TENANTS,
+      (): TenantMemory => ({
         limits: verdict.limits,
         blockedUntil: 0,
         blockedBy: 'requests',
         usage: verdict,
         requestsTat: 0,
         imagesTat: 0,
-      };
-      this.#tenants.set(tenantId, memory);
-    }
+      }),
+    );
     memory.limits = verdict.limits;
     memory.usage = verdict;
     if (verdict.ok) {

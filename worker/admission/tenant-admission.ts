@@ -1,6 +1,7 @@
 import { ApiError, type TenantLimits, type Tier } from '../../shared/index.ts';
 import type { AdmissionVerdict, LimitName, LimitUsage } from './admission-verdict.ts';
 import { IsolateFirstLine } from './isolate-first-line.ts';
+import { PermitBlocks, SLOT_BLOCK_EXTRA_MS, type SlotLease } from './permit-blocks.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 import type { AdmissionAsk, TenantLimiter } from './tenant-limiter.ts';
 
@@ -25,6 +26,13 @@ export interface Admitted {
  * short against a generation, so a tenant at its concurrency limit waits at most this much longer.
  */
 const RELEASE_RIDE_MS = 25;
+/**
+ * How long a shared slot lease with no request on it waits for the tenant's next one before it
+ * is released, ms: long against the gap between a busy tenant's requests.
+ */
+const SHARED_LEASE_IDLE_MS = 250;
+/** How many idle periods one request watches a shared lease for before leaving it. */
+const MAX_IDLE_LOOKS = 8;
 
 const LIMIT_WORDS: Record<LimitName, string> = {
   requests: 'requests per minute',
@@ -45,6 +53,7 @@ const LIMIT_WORDS: Record<LimitName, string> = {
 export class TenantAdmission {
   readonly #services: AdmissionServices;
   readonly #firstLine = new IsolateFirstLine();
+  readonly #permits = new PermitBlocks();
   /** Slots given back and not yet told to their tenant's limiter, by tenant. */
   readonly #releases = new Map<string, string[]>();
 
@@ -63,7 +72,8 @@ export class TenantAdmission {
 
   /**
    * Admits one request of `images` images, holding a concurrency slot for up to `leaseMs` (its
-   * deadline) when given; throws `rate_limited` otherwise.
+   * deadline) when given; throws `rate_limited` otherwise. A busy tenant's request is mostly served
+   * from permits this isolate leased with an earlier one (`PermitBlocks`), with no limiter call.
    */
   async admit(
     tenant: { readonly id: string; readonly tier: Tier },
@@ -72,13 +82,31 @@ export class TenantAdmission {
   ): Promise<Admitted> {
     const { now } = this.#services;
     this.refuseKnownOverLimit(tenant.id, images);
-    const ask: AdmissionAsk = { defaults: this.#services.tierLimits[tenant.tier], images, leaseMs };
+    const local = this.#permits.take(tenant.id, images, leaseMs, now());
+    if (local) {
+      this.#firstLine.note(tenant.id, images, { ok: true, ...local.usage }, now());
+      return this.#admitted(tenant.id, local.usage, local.lease);
+    }
+    const askedAt = now();
+    const slotHere = leaseMs === null ? null : this.#permits.reserveSlot(tenant.id, leaseMs, askedAt);
+    const slotAsked = leaseMs !== null && !slotHere;
+    const { spare, returned } = this.#permits.askFor(tenant.id, images, slotAsked, askedAt);
+    // A shared slot lease outlives this request's deadline, so later requests' deadlines fit in it.
+    const leaseFor = !slotAsked ? null : spare.slots > 0 ? leaseMs + SLOT_BLOCK_EXTRA_MS : leaseMs;
+    const ask: AdmissionAsk = {
+      defaults: this.#services.tierLimits[tenant.tier],
+      images,
+      leaseMs: leaseFor,
+      spare,
+      returned,
+    };
     let verdict: AdmissionVerdict;
     const released = this.#takeReleases(tenant.id);
     try {
       verdict = await this.#services.limiterFor(tenant.id).acquire(ask, released);
     } catch (error) {
       this.#queueReleases(tenant.id, released);
+      if (slotHere) this.#endLater(tenant.id, slotHere);
       console.error(
         JSON.stringify({
           level: 'error',
@@ -90,12 +118,71 @@ export class TenantAdmission {
       return { headers: {}, release: async () => undefined };
     }
     this.#firstLine.note(tenant.id, images, verdict, now());
-    if (!verdict.ok) throw refusal(verdict.limit, verdict.retryAfterMs, verdict);
-    const { leaseId } = verdict;
+    if (!verdict.ok) {
+      if (slotHere) this.#endLater(tenant.id, slotHere);
+      throw refusal(verdict.limit, verdict.retryAfterMs, verdict);
+    }
+    const kept = this.#permits.granted(
+      tenant.id,
+      {
+        usage: verdict,
+        spare: verdict.spare,
+        leaseId: verdict.leaseId,
+        leaseUntil: askedAt + (leaseFor ?? 0),
+      },
+      now(),
+    );
+    return this.#admitted(tenant.id, kept.usage, slotHere ?? kept.lease, kept.retired);
+  }
+
+  /** Gives back a slot reserved for a request that was not admitted after all. */
+  #endLater(tenantId: string, lease: SlotLease): void {
+    const done = this.#permits.ended(tenantId, lease, this.#services.now());
+    if (done) this.#queueReleases(tenantId, [done.leaseId]);
+  }
+
+  /** The admitted request; its release also gives back a shared lease its own replaced, idle. */
+  #admitted(
+    tenantId: string,
+    usage: LimitUsage,
+    lease: SlotLease | null,
+    replaced?: SlotLease | null,
+  ): Admitted {
     return {
-      headers: rateLimitHeaders(verdict),
-      release: () => (leaseId === null ? Promise.resolve() : this.#release(tenant.id, leaseId)),
+      headers: rateLimitHeaders(usage),
+      release: async () => {
+        if (replaced) await this.#release(tenantId, replaced.leaseId);
+        if (lease) await this.#ended(tenantId, lease);
+      },
     };
+  }
+
+  /**
+   * A request's slot is free. A lease no request holds any more is released; a shared one this
+   * isolate still lends is released once no request has used it for `SHARED_LEASE_IDLE_MS`. One
+   * request at a time watches a lease for that (`idleWatched`), not one timer per request.
+   */
+  async #ended(tenantId: string, lease: SlotLease): Promise<void> {
+    const { now } = this.#services;
+    const done = this.#permits.ended(tenantId, lease, now());
+    if (done) return this.#release(tenantId, done.leaseId);
+    if (lease.inUse > 0 || lease.idleWatched) return;
+    lease.idleWatched = true;
+    try {
+      // Bounded: a lease nobody watches any more still frees itself at the limiter when it expires.
+      for (let look = 0; look < MAX_IDLE_LOOKS; look++) {
+        const idleFor = now() - lease.lastUsedAt;
+        if (idleFor < SHARED_LEASE_IDLE_MS) {
+          await new Promise((resolve) => setTimeout(resolve, SHARED_LEASE_IDLE_MS - idleFor));
+        }
+        // In use again: the request that frees it last watches it next.
+        if (lease.inUse > 0 || lease.retired) return;
+        const idle = this.#permits.retireIfIdle(tenantId, lease, SHARED_LEASE_IDLE_MS, now());
+        if (idle) return await this.#release(tenantId, idle.leaseId);
+      }
+    } finally {
+      lease.idleWatched = false;
+    }
   }
 
   /**

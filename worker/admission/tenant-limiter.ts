@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { TenantLimitOverrides, TenantLimits, TenantLimitsInput } from '../../shared/index.ts';
-import type { AdmissionVerdict, LimitUsage } from './admission-verdict.ts';
+import type { AdmissionVerdict, LimitName, ReturnedPermits, SpareAsk } from './admission-verdict.ts';
 import { gcra } from './rate-window.ts';
 import { effectiveLimits, NO_OVERRIDES } from './tier-limits.ts';
 
@@ -8,6 +8,8 @@ import { effectiveLimits, NO_OVERRIDES } from './tier-limits.ts';
 export const LIMIT_WINDOW_MS = 60_000;
 /** How soon a tenant at its concurrency limit is told to retry: slots free as generations end. */
 const CONCURRENCY_RETRY_MS = 1_000;
+/** Share of a limit's remainder one spare ask may take (`clampSpare`). */
+const SPARE_SHARE_OF_LEFT = 1 / 4;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS limiter (
@@ -28,6 +30,13 @@ export interface AdmissionAsk {
    * `release` never comes (the isolate died) frees itself. Null: no slot (an async job).
    */
   readonly leaseMs: number | null;
+  /**
+   * Permits for the asking isolate's next requests (`PermitBlocks`), granted as far as the limits
+   * allow now: they count as used from here, and the slots join this request's lease.
+   */
+  readonly spare?: SpareAsk;
+  /** Rate permits leased earlier and not used: they are credited back first. */
+  readonly returned?: ReturnedPermits;
 }
 
 /**
@@ -47,7 +56,8 @@ export class TenantLimiter extends DurableObject<Env> {
   // can only admit more, never refuse more; the operator's overrides are stored.
   #requestsTat = 0;
   #imagesTat = 0;
-  readonly #leases = new Map<string, number>();
+  /** Concurrency leases: when each frees itself, and how many slots it holds. */
+  readonly #leases = new Map<string, { until: number; slots: number }>();
   #cachedOverrides: TenantLimitOverrides | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -64,36 +74,59 @@ export class TenantLimiter extends DurableObject<Env> {
     for (const leaseId of released) this.#leases.delete(leaseId);
     const now = Date.now();
     const limits = effectiveLimits(ask.defaults, this.#overrides());
+    if (ask.returned) this.#credit(ask.returned, limits, now);
     const inFlight = this.#inFlight(now);
     const requests = gcra(this.#requestsTat, now, 1, limits.requests_per_minute, LIMIT_WINDOW_MS);
     const images = gcra(this.#imagesTat, now, ask.images, limits.images_per_minute, LIMIT_WINDOW_MS);
     const slotAsked = ask.leaseMs !== null;
     const slotsLeft = limits.concurrent_generations - inFlight;
-    const usage = (taken: boolean): LimitUsage => ({
+    const refused = (limit: LimitName, retryAfterMs: number): AdmissionVerdict => ({
+      ok: false,
+      limit,
+      retryAfterMs,
       limits,
       remaining: {
         requests: requests.remaining,
         images: images.remaining,
-        concurrency: Math.max(0, slotsLeft - (taken && slotAsked ? 1 : 0)),
+        concurrency: Math.max(0, slotsLeft),
       },
       resetMs: { requests: requests.resetMs, images: images.resetMs },
     });
-    if (!requests.allowed) {
-      return { ok: false, limit: 'requests', retryAfterMs: requests.retryAfterMs, ...usage(false) };
-    }
-    if (!images.allowed)
-      return { ok: false, limit: 'images', retryAfterMs: images.retryAfterMs, ...usage(false) };
-    if (slotAsked && slotsLeft <= 0) {
-      return { ok: false, limit: 'concurrency', retryAfterMs: CONCURRENCY_RETRY_MS, ...usage(false) };
-    }
-    this.#requestsTat = requests.tat;
-    this.#imagesTat = images.tat;
+    if (!requests.allowed) return refused('requests', requests.retryAfterMs);
+    if (!images.allowed) return refused('images', images.retryAfterMs);
+    if (slotAsked && slotsLeft <= 0) return refused('concurrency', CONCURRENCY_RETRY_MS);
+    // A spare ask takes at most a share of what is left after this request, so the limits hold
+    // exactly and, as a tenant nears one, leasing ahead fades out: the last permits go one by one
+    // to whichever isolate asks, not in blocks that would sit unused in one while another is refused.
+    const spare: SpareAsk = {
+      requests: clampSpare(ask.spare?.requests, requests.remaining),
+      images: clampSpare(ask.spare?.images, images.remaining),
+      slots: slotAsked ? clampSpare(ask.spare?.slots, slotsLeft - 1) : 0,
+    };
+    const requestInterval = LIMIT_WINDOW_MS / limits.requests_per_minute;
+    const imageInterval = LIMIT_WINDOW_MS / limits.images_per_minute;
+    this.#requestsTat = requests.tat + spare.requests * requestInterval;
+    this.#imagesTat = images.tat + spare.images * imageInterval;
     let leaseId: string | null = null;
     if (ask.leaseMs !== null) {
       leaseId = crypto.randomUUID();
-      this.#leases.set(leaseId, now + ask.leaseMs);
+      this.#leases.set(leaseId, { until: now + ask.leaseMs, slots: 1 + spare.slots });
     }
-    return { ok: true, leaseId, ...usage(true) };
+    return {
+      ok: true,
+      leaseId,
+      spare,
+      limits,
+      remaining: {
+        requests: requests.remaining - spare.requests,
+        images: images.remaining - spare.images,
+        concurrency: Math.max(0, slotsLeft - (slotAsked ? 1 + spare.slots : 0)),
+      },
+      resetMs: {
+        requests: this.#requestsTat - now,
+        images: this.#imagesTat - now,
+      },
+    };
   }
 
   /** Frees concurrency slots (idempotent). */
@@ -119,10 +152,25 @@ export class TenantLimiter extends DurableObject<Env> {
     return next;
   }
 
-  /** Leases still held; expired ones (a release that never came) are dropped. */
+  /** Slots leases still hold; expired leases (a release that never came) are dropped. */
   #inFlight(now: number): number {
-    for (const [leaseId, until] of this.#leases) if (until <= now) this.#leases.delete(leaseId);
-    return this.#leases.size;
+    let slots = 0;
+    for (const [leaseId, lease] of this.#leases) {
+      if (lease.until <= now) this.#leases.delete(leaseId);
+      else slots += lease.slots;
+    }
+    return slots;
+  }
+
+  /**
+   * Credits back rate permits an isolate leased and did not use: the schedules move back by as
+   * many units, never before now (a quota that has refilled since cannot be refilled twice).
+   */
+  #credit(returned: ReturnedPermits, limits: TenantLimits, now: number): void {
+    const back = (tat: number, units: number, limit: number) =>
+      units > 0 ? Math.max(now, tat - (units * LIMIT_WINDOW_MS) / limit) : tat;
+    this.#requestsTat = back(this.#requestsTat, returned.requests, limits.requests_per_minute);
+    this.#imagesTat = back(this.#imagesTat, returned.images, limits.images_per_minute);
   }
 
   #overrides(): TenantLimitOverrides {
@@ -134,6 +182,11 @@ export class TenantLimiter extends DurableObject<Env> {
     this.#cachedOverrides = { ...NO_OVERRIDES, ...stored };
     return this.#cachedOverrides;
   }
+}
+
+/** A spare ask within its share of what is left: whole, non-negative units. */
+function clampSpare(asked: number | undefined, left: number): number {
+  return Math.max(0, Math.min(Math.floor(asked ?? 0), Math.floor(left * SPARE_SHARE_OF_LEFT)));
 }
 
 function pick(input: number | null | undefined, current: number | null): number | null {

@@ -1,0 +1,140 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ApiError, type TenantLimits, type Tier } from '../../shared/index.ts';
+import { type Admitted, TenantAdmission } from './tenant-admission.ts';
+import { LIMIT_WINDOW_MS } from './tenant-limiter.ts';
+import { DEFAULT_TIER_LIMITS } from './tier-limits.ts';
+
+/** One isolate's admission, counting its calls to the tenant's real limiter object. */
+function isolate(limits: TenantLimits) {
+  const counter = { calls: 0 };
+  const admission = new TenantAdmission({
+    limiterFor: (tenantId) => {
+      counter.calls++;
+      return env.LIMITS.getByName(`tenant:${tenantId}`);
+    },
+    tierLimits: { ...DEFAULT_TIER_LIMITS, paid: limits },
+    now: Date.now,
+  });
+  return { admission, counter };
+}
+
+const paid = (id: string): { id: string; tier: Tier } => ({ id, tier: 'paid' });
+
+/** Admits one request, or null when a limit refused it (any other error fails the test). */
+async function tryAdmit(
+  admission: TenantAdmission,
+  tenantId: string,
+  leaseMs: number | null,
+): Promise<Admitted | null> {
+  try {
+    return await admission.admit(paid(tenantId), 1, leaseMs);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'rate_limited') return null;
+    throw error;
+  }
+}
+
+function remainingRequests(admitted: Admitted): number {
+  const match = /"requests";r=(\d+)/.exec(admitted.headers.ratelimit ?? '');
+  return Number(match?.[1] ?? Number.NaN);
+}
+
+describe('permit blocks (a busy tenant leases its limiter permits ahead)', () => {
+  it('a busy tenant mostly needs no limiter call, and its rate limit still holds exactly across isolates', async () => {
+    const limits = { requests_per_minute: 400, images_per_minute: 4_000, concurrent_generations: 64 };
+    const first = isolate(limits);
+    const second = isolate(limits);
+    const startedAt = Date.now();
+    let admitted = 0;
+    let asked = 0;
+    for (let round = 0; round < 300; round++) {
+      for (const { admission } of [first, second]) {
+        asked++;
+        if (await tryAdmit(admission, 'busy-rate', null)) admitted++;
+      }
+    }
+    const elapsedMs = Date.now() - startedAt;
+    const calls = first.counter.calls + second.counter.calls;
+    // The limiter never grants past the quota plus what refilled meanwhile.
+    const refilled = Math.ceil((elapsedMs * limits.requests_per_minute) / LIMIT_WINDOW_MS);
+    expect(admitted).toBeLessThanOrEqual(limits.requests_per_minute + refilled);
+    // What a block may hold back from the other isolate is small: 1% of the rate each.
+    expect(admitted).toBeGreaterThanOrEqual(limits.requests_per_minute - 2 * 4);
+    // Most requests were served from permits leased with an earlier one.
+    expect(calls).toBeLessThan(asked / 2);
+  });
+
+  it('a locally served request tells the same remaining quota the limiter would', async () => {
+    const { admission } = isolate({
+      requests_per_minute: 6_000,
+      images_per_minute: 24_000,
+      concurrent_generations: 128,
+    });
+    const remaining: number[] = [];
+    for (let request = 0; request < 40; request++) {
+      const admitted = await tryAdmit(admission, 'headers-tenant', null);
+      expect(admitted).not.toBeNull();
+      if (admitted) remaining.push(remainingRequests(admitted));
+    }
+    // One request fewer each time (give or take what refilled), whether it was served here or there.
+    for (let index = 1; index < remaining.length; index++) {
+      const step = (remaining[index - 1] ?? 0) - (remaining[index] ?? 0);
+      expect(step).toBeGreaterThanOrEqual(0);
+      expect(step).toBeLessThanOrEqual(1);
+    }
+    expect(remaining.at(-1)).toBeLessThan(remaining[0] ?? 0);
+  });
+
+  it('slots leased in blocks never exceed the concurrency limit across isolates, and come back when released', async () => {
+    const limits = { requests_per_minute: 60_000, images_per_minute: 240_000, concurrent_generations: 64 };
+    const isolates = [isolate(limits), isolate(limits)];
+    const held: Admitted[] = [];
+    for (let round = 0; round < 60; round++) {
+      for (const { admission } of isolates) {
+        const admitted = await tryAdmit(admission, 'busy-slots', 60_000);
+        if (admitted) held.push(admitted);
+      }
+    }
+    expect(held.length).toBeLessThanOrEqual(limits.concurrent_generations);
+    // Near the limit blocks fade out and a slot held here serves this isolate's own requests, so
+    // none sit unused in one isolate while the other is refused.
+    expect(held.length).toBeGreaterThanOrEqual(limits.concurrent_generations - 2);
+    await Promise.all(held.map((admitted) => admitted.release()));
+    const fresh = isolate(limits);
+    let again = 0;
+    for (let request = 0; request < limits.concurrent_generations; request++) {
+      if (await tryAdmit(fresh.admission, 'busy-slots', 60_000)) again++;
+    }
+    expect(again).toBeGreaterThanOrEqual(limits.concurrent_generations - 2);
+  });
+
+  it('the limiter credits back permits an isolate leased and did not use', async () => {
+    const limiter = env.LIMITS.getByName('tenant:credit-tenant');
+    const defaults = { requests_per_minute: 600, images_per_minute: 6_000, concurrent_generations: 8 };
+    const spare = { requests: 5, images: 5, slots: 0 };
+    const leased = await limiter.acquire({ defaults, images: 1, leaseMs: null, spare });
+    expect(leased.ok && leased.spare).toEqual(spare);
+    const after = await limiter.acquire({ defaults, images: 1, leaseMs: null });
+    const credited = await limiter.acquire({
+      defaults,
+      images: 1,
+      leaseMs: null,
+      returned: { requests: 5, images: 5 },
+    });
+    // Each plain request takes one; the credit gives the five unused back (refill may add one).
+    expect(credited.remaining.requests - after.remaining.requests).toBeGreaterThanOrEqual(4);
+    expect(credited.remaining.requests - after.remaining.requests).toBeLessThanOrEqual(5);
+    expect(leased.remaining.requests).toBeLessThanOrEqual(defaults.requests_per_minute - 6);
+  });
+
+  it('a small limit is never leased ahead: every request asks the limiter', async () => {
+    const { admission, counter } = isolate({
+      requests_per_minute: 60,
+      images_per_minute: 120,
+      concurrent_generations: 4,
+    });
+    for (let request = 0; request < 10; request++) await tryAdmit(admission, 'small-tenant', null);
+    expect(counter.calls).toBe(10);
+  });
+});
