@@ -85,6 +85,14 @@ export function spawnPoolProcess(
   const child = spawn(process.execPath, [script, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit', ...(ipc ? ['ipc' as const] : [])],
   });
+  // Miniflare's own SIGINT/SIGTERM handler exits this process before `npm start`'s can stop the
+  // pools (it was registered first): a pool still running when this process exits is signalled
+  // then, and drains and exits by itself instead of living on with its port.
+  const stopOrphan = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', stopOrphan);
+  child.once('exit', () => process.removeListener('exit', stopOrphan));
   const { stdout } = child;
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} during start-up`)));
