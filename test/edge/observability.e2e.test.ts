@@ -134,6 +134,13 @@ describe('observability on the local stack: stats, metrics and one trace across 
       expect(Number(age?.value)).toBeGreaterThanOrEqual(0);
     }
     expect(family('spillway_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    // Each admitted by its tenant's limiter or from permits its isolate leased with an earlier one.
+    const admitted = (source: string) =>
+      sumOf(
+        family('spillway_admissions_total'),
+        (labels) => labels.tier === 'paid' && labels.source === source,
+      );
+    expect(admitted('limiter') + admitted('held')).toBeGreaterThanOrEqual(GENERATIONS);
 
     // The pool that served each generation logged its request with the client's trace id.
     for (const { traceId, pool } of served) {

@@ -1,5 +1,11 @@
 import type { TenantLimits } from '../../shared/index.ts';
 
+/**
+ * How a request was admitted: by its tenant's limiter (a Durable Object call), from permits its
+ * isolate held (`PermitBlocks`, no call), or unchecked (the limiter could not be reached).
+ */
+export type AdmissionSource = 'limiter' | 'held' | 'unchecked';
+
 /** Which limit a refusal hit. */
 export type LimitName = 'requests' | 'images' | 'concurrency';
 

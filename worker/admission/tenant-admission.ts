@@ -1,5 +1,5 @@
 import { ApiError, type TenantLimits, type Tier } from '../../shared/index.ts';
-import type { AdmissionVerdict, LimitName, LimitUsage } from './admission-verdict.ts';
+import type { AdmissionSource, AdmissionVerdict, LimitName, LimitUsage } from './admission-verdict.ts';
 import { IsolateFirstLine } from './isolate-first-line.ts';
 import { PermitBlocks, SLOT_BLOCK_EXTRA_MS, type SlotLease } from './permit-blocks.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
@@ -17,6 +17,8 @@ export interface AdmissionServices {
 /** An admitted request: headers for its answer, and the slot to give back when it ends. */
 export interface Admitted {
   readonly headers: Readonly<Record<string, string>>;
+  /** Whether its limiter was asked (`spillway_admissions_total`). */
+  readonly source: AdmissionSource;
   /** Frees its concurrency slot (best effort, idempotent; a lost release expires with the lease). */
   release(): Promise<void>;
 }
@@ -85,7 +87,7 @@ export class TenantAdmission {
     const local = this.#permits.take(tenant.id, images, leaseMs, now());
     if (local) {
       this.#firstLine.note(tenant.id, images, { ok: true, ...local.usage }, now());
-      return this.#admitted(tenant.id, local.usage, local.lease);
+      return this.#admitted(tenant.id, 'held', local.usage, local.lease);
     }
     const askedAt = now();
     const slotHere = leaseMs === null ? null : this.#permits.reserveSlot(tenant.id, leaseMs, askedAt);
@@ -115,7 +117,7 @@ export class TenantAdmission {
           error: String(error),
         }),
       );
-      return { headers: {}, release: async () => undefined };
+      return { headers: {}, source: 'unchecked', release: async () => undefined };
     }
     this.#firstLine.note(tenant.id, images, verdict, now());
     if (!verdict.ok) {
@@ -132,7 +134,7 @@ export class TenantAdmission {
       },
       now(),
     );
-    return this.#admitted(tenant.id, kept.usage, slotHere ?? kept.lease, kept.retired);
+    return this.#admitted(tenant.id, 'limiter', kept.usage, slotHere ?? kept.lease, kept.retired);
   }
 
   /** Gives back a slot reserved for a request that was not admitted after all. */
@@ -144,12 +146,14 @@ export class TenantAdmission {
   /** The admitted request; its release also gives back a shared lease its own replaced, idle. */
   #admitted(
     tenantId: string,
+    source: AdmissionSource,
     usage: LimitUsage,
     lease: SlotLease | null,
     replaced?: SlotLease | null,
   ): Admitted {
     return {
       headers: rateLimitHeaders(usage),
+      source,
       release: async () => {
         if (replaced) await this.#release(tenantId, replaced.leaseId);
         if (lease) await this.#ended(tenantId, lease);

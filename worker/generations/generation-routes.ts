@@ -74,6 +74,7 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   const admit = async () => {
     const admitted = await deps.admission.admit(tenant, request.n, deadlineMs);
     held.admitted = admitted;
+    observation.admission = admitted.source;
     for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
   };
   let outcome: Awaited<ReturnType<typeof routeAndDispatch>>;

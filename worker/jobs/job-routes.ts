@@ -169,6 +169,7 @@ openapiWithJsonBody(jobRoutes, createJob, async (context) => {
   const request = tenantRequest(generation, tenant, config.defaultModel);
   // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
   const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
+  context.var.observation.admission = admitted.source;
   for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
   const now = context.var.deps.now();
   const created = await context.env.JOBS.getByName(id).create({

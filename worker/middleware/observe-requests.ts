@@ -73,6 +73,7 @@ async function eventOf(
     latencyMs: Math.max(0, deps.now() - startedAt),
     work: observation.work ?? (body && model ? submittedWork(context, body, model) : null),
     traceId: observation.trace.traceId,
+    ...(observation.admission ? { admission: observation.admission } : {}),
   };
 }
 

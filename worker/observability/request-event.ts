@@ -1,3 +1,5 @@
+import type { AdmissionSource } from '../admission/admission-verdict.ts';
+
 /** Which kind of work an observed event is. */
 export type ObservedRoute =
   /** `POST /v1/images/generations`: a sync generation, dispatched inside the request. */
@@ -40,6 +42,8 @@ export interface RequestEvent {
   readonly latencyMs: number;
   /** Megapixel-steps (`shared/work.ts`); null when routing could not resolve it. */
   readonly work: number | null;
+  /** How its tenant's limits were checked, when they were (`AdmissionSource`). */
+  readonly admission?: AdmissionSource;
   readonly traceId: string;
 }
 

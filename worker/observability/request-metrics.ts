@@ -7,6 +7,7 @@ export function requestFamilies(totals: Readonly<Record<string, number>>): Metri
   const requests: Sample[] = [];
   const attempts: Sample[] = [];
   const hedged: Sample[] = [];
+  const admissions: Sample[] = [];
   const durations = new Map<string, { buckets: number[]; sum: number; count: number }>();
   const durationOf = (route: string) => {
     let entry = durations.get(route);
@@ -29,6 +30,9 @@ export function requestFamilies(totals: Readonly<Record<string, number>>): Metri
         break;
       case keys.HEDGED:
         hedged.push({ labels: { pool: a, provider: b }, value });
+        break;
+      case keys.ADMISSIONS:
+        admissions.push({ labels: { tier: a, source: b }, value });
         break;
       case keys.DURATION_BUCKET: {
         const index = Number(b);
@@ -80,6 +84,12 @@ export function requestFamilies(totals: Readonly<Record<string, number>>): Metri
       help: 'Requests that sent a hedged copy, by the pool that answered.',
       type: 'counter',
       samples: hedged,
+    },
+    {
+      name: 'spillway_admissions_total',
+      help: 'Admitted requests by tier and how their limits were checked: limiter (a Durable Object call), held (permits the isolate leased ahead) or unchecked (limiter unreachable).',
+      type: 'counter',
+      samples: admissions,
     },
   ];
 }

@@ -1,3 +1,4 @@
+import type { AdmissionSource } from '../admission/admission-verdict.ts';
 import type { AttemptRecord, DispatchObserver } from '../dispatch/dispatch-types.ts';
 import type { ObservedAttempt } from './request-event.ts';
 import type { RequestTrace } from './request-trace.ts';
@@ -22,6 +23,8 @@ export class RequestObservation implements DispatchObserver {
   providerId: string | null = null;
   attempts: readonly ObservedAttempt[] = [];
   hedged = false;
+  /** How the tenant's limits were checked, once they were. */
+  admission: AdmissionSource | null = null;
 
   constructor(trace: RequestTrace) {
     this.trace = trace;

@@ -1,6 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { requestFamilies } from './request-metrics.ts';
 import { StatsDeltaBuilder } from './stats-delta.ts';
 import * as keys from './stats-keys.ts';
 import { StatsRecorder } from './stats-recorder.ts';
@@ -88,6 +89,25 @@ describe('stats aggregation: isolates’ deltas summed per second across flushes
       status: 502,
       pool_id: 'pool-a',
     });
+  });
+
+  it('metrics: admitted requests counted by tier and by how their limits were checked', () => {
+    const delta = deltaOf(
+      requestEvent({ admission: 'limiter' }),
+      requestEvent({ admission: 'held' }),
+      requestEvent({ admission: 'held' }),
+      requestEvent({ tier: 'free', admission: 'limiter' }),
+      // Refused before admission (shed for capacity): no admission to count.
+      requestEvent({ status: 503, code: 'no_capacity' }),
+    );
+    const family = requestFamilies(delta.totals).find((entry) => entry.name === 'spillway_admissions_total');
+    const samples = family?.type === 'counter' ? family.samples : [];
+    const count = (tier: string, source: string) =>
+      samples.find((sample) => sample.labels?.tier === tier && sample.labels?.source === source)?.value;
+    expect(count('paid', 'limiter')).toBe(1);
+    expect(count('paid', 'held')).toBe(2);
+    expect(count('free', 'limiter')).toBe(1);
+    expect(samples).toHaveLength(3);
   });
 
   it('stats: counts leave the window after window_s and are dropped after the retention', async () => {

@@ -75,6 +75,7 @@ export class StatsDeltaBuilder {
     for (const attempt of event.attempts) {
       total(keys.statsKey(keys.ATTEMPTS, attempt.poolId, attempt.providerId, attempt.outcome));
     }
+    if (event.admission) total(keys.statsKey(keys.ADMISSIONS, event.tier ?? '', event.admission));
   }
 
   /** Adds a delta back (one whose flush failed), so its counts go out with the next. */

@@ -21,6 +21,8 @@ export const DURATION_SUM = 'duration_sum';
 export const DURATION_COUNT = 'duration_count';
 /** Pool calls by outcome: `["attempts", pool, provider, outcome]` (totals). */
 export const ATTEMPTS = 'attempts';
+/** Admitted requests by how their limits were checked: `["admissions", tier, source]` (totals). */
+export const ADMISSIONS = 'admissions';
 
 /** A counter key. */
 export function statsKey(name: string, ...labels: ReadonlyArray<string | number>): string {

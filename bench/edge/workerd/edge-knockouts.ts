@@ -15,7 +15,7 @@ class SilentObservability extends EdgeObservability {
 /** Admission that admits everything at once: what the tenant limiter's call costs. */
 class UnlimitedAdmission extends TenantAdmission {
   override async admit() {
-    return { headers: {}, release: async () => undefined };
+    return { headers: {}, source: 'unchecked' as const, release: async () => undefined };
   }
 }
 
