@@ -66,39 +66,40 @@ export interface LocalGrant {
  * what this isolate has asked for lately, so a quiet tenant leases nothing ahead.
  *
  * @example
- * const local = permits.take(tenantId, images, leaseMs, now);
- * if (!local) { const { spare, returned } = permits.askFor(tenantId, images, leaseMs !== null, now); … }
+ * const { held, slot } = permits.take(tenantId, images, leaseMs, now);
+ * if (!held) { const { spare, returned } = permits.askFor(tenantId, images, leaseMs !== null && !slot, now); … }
  */
 export class PermitBlocks {
   readonly #tenants = new Map<string, TenantPermits>();
 
-  /** Counts the request and serves it from held permits when they cover it; else null. */
-  take(tenantId: string, images: number, leaseMs: number | null, now: number): LocalGrant | null {
+  /**
+   * Counts the request and serves what held permits cover: all of it (`held`), or only its slot
+   * from the shared lease (`slot`: the limiter is then asked for the rate alone), or nothing.
+   */
+  take(
+    tenantId: string,
+    images: number,
+    leaseMs: number | null,
+    now: number,
+  ): { held: LocalGrant | null; slot: SlotLease | null } {
     const permits = this.#entry(tenantId, now);
     permits.recentRequests = decayed(permits.recentRequests, permits.recentAt, now) + 1;
     permits.recentImages = decayed(permits.recentImages, permits.recentAt, now) + images;
     permits.recentAt = now;
+    const slot = leaseMs === null ? null : this.#reserveSlot(permits, leaseMs, now);
     const { usage } = permits;
-    if (!usage || now >= permits.rateUntil || permits.requests < 1 || permits.images < images) return null;
-    let lease: SlotLease | null = null;
-    if (leaseMs !== null) {
-      lease = this.reserveSlot(tenantId, leaseMs, now);
-      if (!lease) return null;
-    }
+    const rateHeld =
+      usage !== null && now < permits.rateUntil && permits.requests >= 1 && permits.images >= images;
+    if (!rateHeld || (leaseMs !== null && !slot)) return { held: null, slot };
     permits.requests -= 1;
     permits.images -= images;
-    return { usage: this.#seen(permits, usage), lease };
+    return { held: { usage: this.#seen(permits, usage), lease: slot }, slot };
   }
 
-  /**
-   * A slot from the shared lease for a request whose deadline fits in it, or null. A request with
-   * a slot here but no rate permit asks the limiter for the rate alone.
-   */
-  reserveSlot(tenantId: string, leaseMs: number, now: number): SlotLease | null {
-    const permits = this.#tenants.get(tenantId);
-    const slots = permits?.slots;
-    if (!permits || !slots || slots.retired || slots.inUse >= slots.size || now + leaseMs > slots.until)
-      return null;
+  /** A slot from the shared lease for a request whose deadline fits in it, or null. */
+  #reserveSlot(permits: TenantPermits, leaseMs: number, now: number): SlotLease | null {
+    const slots = permits.slots;
+    if (!slots || slots.retired || slots.inUse >= slots.size || now + leaseMs > slots.until) return null;
     slots.inUse++;
     slots.lastUsedAt = now;
     permits.inFlight++;

@@ -84,13 +84,12 @@ export class TenantAdmission {
   ): Promise<Admitted> {
     const { now } = this.#services;
     this.refuseKnownOverLimit(tenant.id, images);
-    const local = this.#permits.take(tenant.id, images, leaseMs, now());
-    if (local) {
-      this.#firstLine.note(tenant.id, images, { ok: true, ...local.usage }, now());
-      return this.#admitted(tenant.id, 'held', local.usage, local.lease);
-    }
     const askedAt = now();
-    const slotHere = leaseMs === null ? null : this.#permits.reserveSlot(tenant.id, leaseMs, askedAt);
+    const { held, slot: slotHere } = this.#permits.take(tenant.id, images, leaseMs, askedAt);
+    if (held) {
+      this.#firstLine.note(tenant.id, images, { ok: true, ...held.usage }, askedAt);
+      return this.#admitted(tenant.id, 'held', held.usage, held.lease);
+    }
     const slotAsked = leaseMs !== null && !slotHere;
     const { spare, returned } = this.#permits.askFor(tenant.id, images, slotAsked, askedAt);
     // A shared slot lease outlives this request's deadline, so later requests' deadlines fit in it.
