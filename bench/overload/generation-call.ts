@@ -17,7 +17,11 @@ export interface CallRecord {
   readonly endedAt: number;
   /** HTTP status, or `hung` (no answer by the client's bound) or `transport` (no HTTP answer). */
   readonly outcome: number | 'hung' | 'transport';
-  /** The envelope's `error.code` of a failure, else null. */
+  /**
+   * The envelope's `error.code` of a failure; for a `transport` outcome, the client's error code
+   * (undici's `UND_ERR_SOCKET`, or the socket's `ECONNRESET`), so a refused connection and a
+   * reset one are told apart; else null.
+   */
   readonly code: string | null;
   readonly retryAfter: string | null;
   /** Whether `RateLimit` and `RateLimit-Policy` came with the answer. */
@@ -91,7 +95,7 @@ export async function sendGeneration(terms: CallTerms): Promise<CallRecord> {
       ...base,
       endedAt: Date.now(),
       outcome: timedOut ? 'hung' : 'transport',
-      code: null,
+      code: timedOut ? null : transportCode(error),
       retryAfter: null,
       rateLimitHeaders: false,
       badEnvelope: false,
@@ -99,6 +103,16 @@ export async function sendGeneration(terms: CallTerms): Promise<CallRecord> {
       timing: null,
     };
   }
+}
+
+function transportCode(error: unknown): string | null {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : null;
+  for (const candidate of [error, cause]) {
+    if (candidate instanceof Error && 'code' in candidate && typeof candidate.code === 'string') {
+      return candidate.code;
+    }
+  }
+  return error instanceof Error ? error.name : null;
 }
 
 /** One header of an undici answer (names arrive lower-cased; a repeated one is joined). */

@@ -17,8 +17,8 @@ describe('slot turns', () => {
   it('turns: a freed slot goes to the highest tier, then the tenant served least lately, then the oldest', async () => {
     let now = 1_000;
     const turns = new SlotTurns(() => now);
-    turns.served('busy', 5);
-    turns.served('quiet', 1);
+    turns.served('busy', 5, 'paid');
+    turns.served('quiet', 1, 'paid');
     const free = waiter(turns, 'quiet', 'free', 1);
     const busy = waiter(turns, 'busy', 'paid', 2);
     const quietOld = waiter(turns, 'quiet', 'paid', 3);
@@ -54,8 +54,8 @@ describe('slot turns', () => {
   it('turns: room goes first to a waiter that outranks, or a tenant refused lately and served less', async () => {
     let now = 0;
     const turns = new SlotTurns(() => now);
-    turns.served('big', 10);
-    turns.served('small', 1);
+    turns.served('big', 10, 'paid');
+    turns.served('small', 1, 'paid');
     expect(turns.outranked('big', 'paid')).toBe(false);
     const small = waiter(turns, 'small', 'paid');
     expect(turns.outranked('big', 'paid')).toBe(true);
@@ -89,5 +89,47 @@ describe('slot turns', () => {
     turns.freed();
     await free.done;
     expect(free.told()).toBe(true);
+  });
+
+  it('fair wait: a free tenant served less than its tier’s average lately has its waiting burst paced by freed slots', async () => {
+    let now = 0;
+    const turns = new SlotTurns(() => now);
+    turns.served('steady-1', 30, 'free');
+    turns.served('steady-2', 30, 'free');
+    turns.served('bursty', 10, 'free');
+    turns.served('paid-light', 1, 'paid');
+    turns.served('paid-heavy', 30, 'paid');
+    const line = [waiter(turns, 'bursty', 'free'), waiter(turns, 'steady-1', 'free')];
+    // Until the isolate has seen slots free, it cannot say how long one takes.
+    expect(turns.fairWaitMs('bursty', 'free')).toBe(0);
+    // Nobody waiting is given the slots: a paid tenant is refused all along, so they stay for paid.
+    const freeSlots = (count: number, gapMs: number) => {
+      for (let slot = 0; slot < count; slot += 1) {
+        turns.refused('paid-heavy', 'paid');
+        turns.freed();
+        now += gapMs;
+      }
+      turns.refused('paid-heavy', 'paid');
+    };
+    freeSlots(20, 30);
+    expect(turns.waiting).toBe(2);
+    // One of its requests waits already: the next waits one freed slot longer, then two, ... four.
+    expect(turns.fairWaitMs('bursty', 'free')).toBe(30);
+    line.push(waiter(turns, 'bursty', 'free'));
+    expect(turns.fairWaitMs('bursty', 'free')).toBe(60);
+    line.push(...[1, 2, 3, 4].map(() => waiter(turns, 'bursty', 'free')));
+    expect(turns.fairWaitMs('bursty', 'free')).toBe(120);
+    // A tenant served as much as its tier's average, or with nobody waiting, is not paced.
+    expect(turns.fairWaitMs('steady-1', 'free')).toBe(0);
+    expect(turns.fairWaitMs('newcomer', 'free')).toBe(0);
+    // Paid's promise is latency: no wait past its slack, however it was served.
+    line.push(waiter(turns, 'paid-light', 'paid'));
+    expect(turns.fairWaitMs('paid-light', 'paid')).toBe(0);
+    // Slots that free rarely bound the wait, not stretch it.
+    freeSlots(60, 2_000);
+    turns.served('steady-1', 300, 'free');
+    expect(turns.fairWaitMs('bursty', 'free')).toBe(1_000);
+    for (const entry of line) entry.abort();
+    await Promise.all(line.map((entry) => entry.done));
   });
 });

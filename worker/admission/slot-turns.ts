@@ -11,6 +11,22 @@ const SHORT_OF_ROOM = 0.5;
 /** Tenants remembered at most; the least served lately are forgotten first. */
 const MAX_TENANTS = 10_000;
 const TIER_RANK: Record<Tier, number> = { free: 0, paid: 1, enterprise: 2 };
+/**
+ * Tiers whose tenants, when served less lately than their tier's average, may wait past their
+ * tier's slack for a turn instead of being refused. Free only: its promise is to be served at all
+ * as the fleet fills, while paid's is latency, and its slack already gives it room for turns.
+ */
+const FAIR_WAIT_TIERS: ReadonlySet<Tier> = new Set<Tier>(['free']);
+/** Most freed slots such a request waits past its slack: a burst is paced over a few of them. */
+const FAIR_WAIT_SLOTS = 4;
+/** Longest wait past the slack, ms, however rarely slots free. */
+const MAX_FAIR_WAIT_MS = 1_000;
+/** Weight of each new gap in the isolate's average time between freed slots. */
+const SLOT_GAP_WEIGHT = 0.1;
+/** A tier's average service lately is recomputed at most this often, ms. */
+const TIER_MEAN_TTL_MS = 250;
+/** Decayed images under which a tenant no longer counts among its tier's active tenants. */
+const ACTIVE_SERVICE = 0.5;
 
 interface Waiter {
   readonly tenantId: string;
@@ -23,6 +39,11 @@ interface Waiter {
 interface Served {
   amount: number;
   at: number;
+}
+
+interface TierMean {
+  readonly mean: number;
+  readonly at: number;
 }
 
 /**
@@ -44,9 +65,13 @@ interface Served {
 export class SlotTurns {
   readonly #now: () => number;
   readonly #waiters: Waiter[] = [];
-  readonly #served = new Map<string, Served>();
+  readonly #served = new Map<string, Served & { tier: Tier }>();
   /** Tenants refused lately, with their tier: the tenants the fleet is short of room for. */
   readonly #refused = new Map<string, Served & { tier: Tier }>();
+  readonly #tierMeans = new Map<Tier, TierMean>();
+  #lastFreedAt: number | null = null;
+  /** Average ms between freed slots in this isolate; null until two were seen. */
+  #slotGapMs: number | null = null;
 
   constructor(now: () => number) {
     this.#now = now;
@@ -125,23 +150,43 @@ export class SlotTurns {
 
   /** A slot freed somewhere in the fleet: the next waiter in turn order is routed again. */
   freed(): void {
+    this.#noteSlotGap();
     const next = this.#next();
     if (!next) return;
     next.given = true;
     this.#waiters.splice(this.#waiters.indexOf(next), 1);
   }
 
+  /**
+   * How long past its tier's slack a request of this tenant may wait for a turn (0: none). When
+   * the fleet has no room, a request is judged again at the end of its wait, so the requests of a
+   * burst, arriving together, meet the fleet at one moment and at most one of them finds room,
+   * while a steady tenant's requests each meet it at their own. A tenant of a fair-wait tier
+   * served less lately than its tier's active tenants on average has its burst paced instead:
+   * each request waits one more freed slot (this isolate's average gap between them) than the one
+   * of its tenant already waiting, up to a few. Who is served under overload is then decided by the
+   * tenant, not by how its requests are spaced.
+   */
+  fairWaitMs(tenantId: string, tier: Tier): number {
+    if (!FAIR_WAIT_TIERS.has(tier) || this.#slotGapMs === null) return 0;
+    let ahead = 0;
+    for (const waiter of this.#waiters) if (waiter.tenantId === tenantId) ahead += 1;
+    if (ahead === 0 || this.servedLately(tenantId) >= this.#tierMean(tier)) return 0;
+    return Math.min(MAX_FAIR_WAIT_MS, Math.round(Math.min(ahead, FAIR_WAIT_SLOTS) * this.#slotGapMs));
+  }
+
   /** Counts work this isolate sent for the tenant (its images), for the turn order. */
-  served(tenantId: string, images: number): void {
+  served(tenantId: string, images: number, tier: Tier): void {
     const now = this.#now();
     const entry = this.#served.get(tenantId);
     if (entry) {
       entry.amount = decayed(entry, now) + images;
       entry.at = now;
+      entry.tier = tier;
       return;
     }
     if (this.#served.size >= MAX_TENANTS) this.#forgetLeastServed(now);
-    this.#served.set(tenantId, { amount: images, at: now });
+    this.#served.set(tenantId, { amount: images, at: now, tier });
   }
 
   /** The tenant's service lately (decayed images). */
@@ -181,6 +226,35 @@ export class SlotTurns {
   #forgetLeastServed(now: number): void {
     const ordered = [...this.#served].sort(([, a], [, b]) => decayed(a, now) - decayed(b, now));
     for (const [tenantId] of ordered.slice(0, Math.ceil(MAX_TENANTS / 10))) this.#served.delete(tenantId);
+  }
+
+  #noteSlotGap(): void {
+    const now = this.#now();
+    if (this.#lastFreedAt !== null) {
+      const gap = Math.max(0, now - this.#lastFreedAt);
+      this.#slotGapMs =
+        this.#slotGapMs === null ? gap : this.#slotGapMs + SLOT_GAP_WEIGHT * (gap - this.#slotGapMs);
+    }
+    this.#lastFreedAt = now;
+  }
+
+  /** Mean recent service of the tier's active tenants (0 when none), recomputed now and then. */
+  #tierMean(tier: Tier): number {
+    const now = this.#now();
+    const cached = this.#tierMeans.get(tier);
+    if (cached && now - cached.at < TIER_MEAN_TTL_MS) return cached.mean;
+    let total = 0;
+    let active = 0;
+    for (const entry of this.#served.values()) {
+      if (entry.tier !== tier) continue;
+      const amount = decayed(entry, now);
+      if (amount < ACTIVE_SERVICE) continue;
+      total += amount;
+      active += 1;
+    }
+    const mean = active === 0 ? 0 : total / active;
+    this.#tierMeans.set(tier, { mean, at: now });
+    return mean;
   }
 }
 

@@ -37,7 +37,7 @@ describe('admission in turn', () => {
 
   it('turns: with no wait left it is refused, and its tenant counts as short of room', async () => {
     const turns = new SlotTurns(() => 0);
-    turns.served('other', 5);
+    turns.served('other', 5, 'free');
     const outcome = await admitInTurn(turns, refused(0), {
       tenantId: 't',
       tier: 'free',
@@ -51,7 +51,7 @@ describe('admission in turn', () => {
 
   it('turns: room found while a less-served tenant waits is given to it; the newcomer waits its own turn', async () => {
     const turns = new SlotTurns(() => 0);
-    turns.served('heavy', 10);
+    turns.served('heavy', 10, 'paid');
     const light = turns.wait({ tenantId: 'light', tier: 'paid', maxWaitMs: 60_000 });
     const heavy = admitInTurn(turns, room(60_000), {
       tenantId: 'heavy',
@@ -64,5 +64,44 @@ describe('admission in turn', () => {
     expect(turns.waiting).toBe(1);
     turns.freed();
     expect((await heavy).admitted).toBe(true);
+  });
+
+  it('fair wait: a request may wait its fair turn past its slack, and the turn admits it', async () => {
+    const turns = new SlotTurns(() => 0);
+    const refusedAfterSlack = await admitInTurn(turns, refused(5), {
+      tenantId: 'bursty',
+      tier: 'free',
+      arrivedAt: 0,
+      judge: () => refused(5),
+      now: () => 0,
+    });
+    expect(refusedAfterSlack.admitted).toBe(false);
+    const judged: Admittance[] = [room()];
+    const outcome = admitInTurn(turns, refused(5), {
+      tenantId: 'bursty',
+      tier: 'free',
+      arrivedAt: 0,
+      fairWaitMs: 60_000,
+      judge: () => judged.shift() ?? refused(5),
+      now: () => 0,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(turns.waiting).toBe(1);
+    turns.freed();
+    expect((await outcome).admitted).toBe(true);
+  });
+
+  it('fair wait: a request with no slack (its deadline) is not kept for a fair turn', async () => {
+    const turns = new SlotTurns(() => 0);
+    const outcome = await admitInTurn(turns, refused(0), {
+      tenantId: 'bursty',
+      tier: 'free',
+      arrivedAt: 0,
+      fairWaitMs: 60_000,
+      judge: () => room(),
+      now: () => 0,
+    });
+    expect(outcome.admitted).toBe(false);
+    expect(turns.waiting).toBe(0);
   });
 });

@@ -8,6 +8,11 @@ export interface TurnRequest {
   readonly tier: Tier;
   /** When the request arrived (epoch ms): its place among equals in the line. */
   readonly arrivedAt: number;
+  /**
+   * How long it may wait past its tier's slack for a turn (`fairTurnWaitMs`); `judge` must not
+   * count that much of its wait against its tier's slowdown limit.
+   */
+  readonly fairWaitMs?: number;
   readonly signal?: AbortSignal | undefined;
   /** Judges the request against the fleet as it is at `at` (`admittance`). */
   readonly judge: (at: number) => Admittance;
@@ -19,7 +24,8 @@ export interface TurnRequest {
  * (`SlotTurns`) as long as its tier's slack allows, judged again each time it is given one; one
  * that found room gives it to a waiter that outranks it (a higher tier, or a tenant served less
  * lately) and waits its own turn the same way. After its wait it is judged once more: room then
- * is its to take.
+ * is its to take. A request whose tenant its tier has served less than most lately may also wait
+ * `fairWaitMs` past its slack (`fairTurnWaitMs`).
  *
  * @example
  * const judged = await admitInTurn(deps.turns, first, { tenantId, tier, arrivedAt: now, judge, now: deps.now });
@@ -30,18 +36,21 @@ export async function admitInTurn(
   first: Admittance,
   request: TurnRequest,
 ): Promise<Admittance> {
+  const { arrivedAt, fairWaitMs = 0 } = request;
   let judged = first;
   for (;;) {
     const yields = judged.admitted && turns.outranked(request.tenantId, request.tier);
     if (judged.admitted && !yields) break;
-    const maxWaitMs = judged.admitted ? judged.maxWaitMs : judged.verdict.maxWaitMs;
-    if (!(maxWaitMs > 0)) break;
+    const slackWaitMs = judged.admitted ? judged.maxWaitMs : judged.verdict.maxWaitMs;
+    // A request with no slack left (its deadline, or a tier without a limit) is not kept for turns.
+    if (!(slackWaitMs > 0)) break;
+    const maxWaitMs = slackWaitMs + Math.max(0, fairWaitMs - (request.now() - arrivedAt));
     if (yields) turns.freed();
     const turn = await turns.wait({
       tenantId: request.tenantId,
       tier: request.tier,
       maxWaitMs,
-      since: request.arrivedAt,
+      since: arrivedAt,
       ...(request.signal ? { signal: request.signal } : {}),
     });
     judged = request.judge(request.now());
@@ -79,4 +88,22 @@ export async function withQuota(
   const again = judgeAgain();
   if (!again.admitted) turns.refused(who.tenantId, who.tier);
   return again;
+}
+
+/**
+ * How long a request may wait past its tier's slack for a turn: `SlotTurns.fairWaitMs` (a tenant
+ * its tier has served less than most lately waits a few freed slots), and at most a quarter of
+ * the time to its deadline. That wait is not counted against its tier's slowdown limit: it waits
+ * for a turn it would otherwise lose to steadier tenants, not behind work on a pool.
+ *
+ * @example
+ * const fairWaitMs = fairTurnWaitMs(deps.turns, { tenantId, tier }, now, deadlineAt);
+ */
+export function fairTurnWaitMs(
+  turns: SlotTurns,
+  who: Pick<TurnRequest, 'tenantId' | 'tier'>,
+  now: number,
+  deadlineAt: number,
+): number {
+  return Math.min(turns.fairWaitMs(who.tenantId, who.tier), Math.max(0, (deadlineAt - now) / 4));
 }

@@ -20,7 +20,7 @@ import {
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
-import { admitInTurn, withQuota } from './admit-in-turn.ts';
+import { admitInTurn, fairTurnWaitMs, withQuota } from './admit-in-turn.ts';
 import { askedOf, unlessNoneServes } from './asked-fit.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
@@ -158,6 +158,9 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     await input.admit?.();
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
+  const who = { tenantId: tenant.id, tier: tenant.tier };
+  const fairWaitMs = fairTurnWaitMs(services.turns, who, now, input.deadlineAt);
+  // The wait at the edge counts towards the slowdown, but for a fair turn (`fairTurnWaitMs`).
   const judge = (at: number, ranked = rank(at)) =>
     admittance(
       ranked,
@@ -167,13 +170,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       tenant.tier,
       at,
       input.deadlineAt - at,
-      at - now,
+      Math.max(0, at - now - fairWaitMs),
     );
   // No room at its tier, or room a request ahead in line should have: it waits its turn a little.
-  const who = { tenantId: tenant.id, tier: tenant.tier };
   const judged = await admitInTurn(services.turns, judge(now, firstRanking), {
     ...who,
     arrivedAt: now,
+    fairWaitMs,
     signal: input.signal,
     judge,
     now: services.now,
@@ -181,7 +184,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const admitted = await withQuota(services.turns, judged, who, input.admit, () => judge(services.now()));
   if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
   const ranked = admitted.ranked;
-  services.turns.served(tenant.id, request.n);
+  services.turns.served(tenant.id, request.n, tenant.tier);
   const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
   const { hedgeBudget } = services;
   services.retryBudget.earn();
