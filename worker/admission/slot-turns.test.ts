@@ -125,8 +125,14 @@ describe('slot turns', () => {
     // Paid's promise is latency: no wait past its slack, however it was served.
     line.push(waiter(turns, 'paid-light', 'paid'));
     expect(turns.fairWaitMs('paid-light', 'paid')).toBe(0);
+    // A pause in which the isolate idled is not the pace of turns.
+    now += 60_000;
+    freeSlots(1, 30);
+    turns.served('steady-1', 30, 'free');
+    turns.served('bursty', 10, 'free');
+    expect(turns.fairWaitMs('bursty', 'free')).toBe(120);
     // Slots that free rarely bound the wait, not stretch it.
-    freeSlots(60, 2_000);
+    freeSlots(60, 900);
     turns.served('steady-1', 300, 'free');
     expect(turns.fairWaitMs('bursty', 'free')).toBe(1_000);
     for (const entry of line) entry.abort();

@@ -232,8 +232,10 @@ export class SlotTurns {
     const now = this.#now();
     if (this.#lastFreedAt !== null) {
       const gap = Math.max(0, now - this.#lastFreedAt);
-      this.#slotGapMs =
-        this.#slotGapMs === null ? gap : this.#slotGapMs + SLOT_GAP_WEIGHT * (gap - this.#slotGapMs);
+      // A gap longer than the longest fair wait is the isolate idling, not the pace of turns.
+      if (gap <= MAX_FAIR_WAIT_MS)
+        this.#slotGapMs =
+          this.#slotGapMs === null ? gap : this.#slotGapMs + SLOT_GAP_WEIGHT * (gap - this.#slotGapMs);
     }
     this.#lastFreedAt = now;
   }
