@@ -38,6 +38,26 @@ describe('edge worker', () => {
     expect(body.request_id).toBe(response.headers.get('x-request-id'));
   });
 
+  it('method not allowed: a real path with the wrong method answers 405 with Allow and the envelope', async () => {
+    const cases: [string, string, string][] = [
+      ['DELETE', '/v1/images/generations', 'POST'],
+      ['PUT', '/v1/jobs/job_abc', 'DELETE, GET, HEAD'],
+      ['POST', '/v1/models', 'GET, HEAD'],
+      ['GET', '/v1/admin/pools/pool-1/drain', 'DELETE, POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await worker.fetch(`http://edge.test${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      const body = errorEnvelopeSchema.parse(await response.json());
+      expect(body.error.code).toBe('method_not_allowed');
+      expect(body.error.message).toContain(allow.split(', ')[0]);
+    }
+    // A path nothing is served at is still a 404.
+    const missing = await worker.fetch('http://edge.test/v1/jobs/job_abc/nothing', { method: 'PUT' });
+    expect(missing.status).toBe(404);
+  });
+
   it('unhandled error: answers 500 without leaking the message and logs it with the request id', async () => {
     const app = testApp(env);
     app.get('/boom', () => {

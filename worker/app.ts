@@ -19,6 +19,7 @@ import { resultRoutes } from './jobs/result-routes.ts';
 import { webhookRoutes } from './jobs/webhook-routes.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
 import { observabilityRoutes } from './observability/observability-routes.ts';
+import { allowedMethodsOf } from './openapi/allowed-methods.ts';
 import { openApiDocumentOf, publicCorsOptions, publicCorsPaths, routeGroup } from './openapi/index.ts';
 import { metaRoutes } from './openapi/meta-routes.ts';
 
@@ -74,7 +75,16 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   app.route('/', observabilityRoutes);
   app.route('/', dashboardRoutes);
 
+  // Built on first use: by then every route above is mounted.
+  let allowedAt: ((path: string) => string[]) | undefined;
   app.notFound((c) => {
+    allowedAt ??= allowedMethodsOf(app.routes);
+    const allowed = allowedAt(c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      const message = `${c.req.method} is not served at ${c.req.path}; use ${allowed.join(' or ')}`;
+      return c.json(errorEnvelope('method_not_allowed', message, c.get('requestId')), 405);
+    }
     const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));
     return c.json(body, 404);
   });
