@@ -7,6 +7,8 @@ export interface CallTiming {
   readonly poolComputeMs: number;
   /** The edge's whole time for the request, ms. */
   readonly edgeTotalMs: number;
+  /** The edge's time before its first pool call (`edge-admission`), ms; null from an edge without it. */
+  readonly edgeBeforePoolMs: number | null;
 }
 
 /** A served call's latency with its timing, as the split reads it. */
@@ -24,6 +26,8 @@ export interface LatencySplit {
   readonly pool_compute_ms: LatencySummary;
   /** The edge's time around the pool's: admission, routing, waiting for a turn, the network, the images' transfer. */
   readonly edge_outside_pool_ms: LatencySummary;
+  /** Its part before the first pool call: limits, routing and a wait for a turn (calls that report it). */
+  readonly edge_before_pool_ms: LatencySummary;
   /** The client's time around the edge's: the load generator and the connection. */
   readonly client_outside_edge_ms: LatencySummary;
 }
@@ -48,7 +52,9 @@ export function callTimingOf(header: string | null): CallTiming | null {
   const edgeTotalMs = durations.get('total');
   if (poolQueueMs === undefined || poolComputeMs === undefined || edgeTotalMs === undefined) return null;
   if (![poolQueueMs, poolComputeMs, edgeTotalMs].every(Number.isFinite)) return null;
-  return { poolQueueMs, poolComputeMs, edgeTotalMs };
+  const beforePool = durations.get('edge-admission');
+  const edgeBeforePoolMs = beforePool !== undefined && Number.isFinite(beforePool) ? beforePool : null;
+  return { poolQueueMs, poolComputeMs, edgeTotalMs, edgeBeforePoolMs };
 }
 
 /** Splits served calls' latency into the pool's part, the edge's around it and the client's around that. */
@@ -62,6 +68,9 @@ export function latencySplit(calls: readonly TimedCall[]): LatencySplit {
     pool_compute_ms: summarize(timed.map((call) => call.poolComputeMs)),
     edge_outside_pool_ms: summarize(
       timed.map((call) => Math.max(0, call.edgeTotalMs - call.poolQueueMs - call.poolComputeMs)),
+    ),
+    edge_before_pool_ms: summarize(
+      timed.flatMap((call) => (call.edgeBeforePoolMs === null ? [] : [call.edgeBeforePoolMs])),
     ),
     client_outside_edge_ms: summarize(timed.map((call) => Math.max(0, call.latency - call.edgeTotalMs))),
   };

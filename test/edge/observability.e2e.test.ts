@@ -93,6 +93,9 @@ describe('observability on the local stack: stats, metrics and one trace across 
         (timing['pool-queue'] ?? 0) + (timing['pool-compute'] ?? 0) - 0.2,
       );
       expect(timing['outside-pool']).toBeGreaterThanOrEqual(0);
+      // Its part before the pool call: limits and routing, no wait on an idle fleet beyond them.
+      expect(timing['edge-admission']).toBeGreaterThanOrEqual(0);
+      expect(timing['edge-admission']).toBeLessThanOrEqual((timing['outside-pool'] ?? 0) + 0.2);
     }
 
     // Stats: by the stack tenant's tier (paid) and by the pools that served them.

@@ -78,6 +78,7 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
     for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
   };
   let outcome: Awaited<ReturnType<typeof routeAndDispatch>>;
+  let firstCallAt: number | undefined;
   try {
     outcome = await routeAndDispatch({
       services: deps,
@@ -92,6 +93,9 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
       signal: context.req.raw.signal,
       observe: observation,
       admit,
+      onStart: () => {
+        firstCallAt ??= deps.now();
+      },
     });
     observation.dispatched(outcome);
   } finally {
@@ -112,7 +116,8 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   const warnings = outcome.result.warnings.map((warning) => warning.replace(/[\r\n]+/g, ' ').trim());
   if (warnings.length > 0) context.header('x-spillway-warnings', warnings.join('; '));
   const { spillway: details, ...openAi } = outcome.result.response;
-  context.header('server-timing', serverTimingOf(details, deps.now() - startedAt));
+  const beforePoolMs = firstCallAt === undefined ? undefined : firstCallAt - startedAt;
+  context.header('server-timing', serverTimingOf(details, deps.now() - startedAt, beforePoolMs));
   // Resource Timing shows these figures to the calling page too, whatever its origin.
   context.header('timing-allow-origin', '*');
   const created = Math.floor(startedAt / 1000);

@@ -43,4 +43,15 @@ describe('server timing', () => {
     expect(metrics(serverTimingOf({ ...details, compute_ms: 90 }, 50))).toMatchObject({ 'outside-pool': 0 });
     expect(metrics(serverTimingOf({ ...details, queue_ms: -1 }, 50))['pool-queue']).toBe(0);
   });
+
+  it('server timing: the time before the first pool call, within the total', () => {
+    expect(metrics(serverTimingOf(details, 52.04, 6.02))).toEqual({
+      'edge-admission': 6,
+      'pool-queue': 3,
+      'pool-compute': 41.5,
+      'outside-pool': 7.5,
+      total: 52,
+    });
+    expect(metrics(serverTimingOf(undefined, 18, 25))).toEqual({ 'edge-admission': 18, total: 18 });
+  });
 });
