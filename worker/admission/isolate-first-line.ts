@@ -1,6 +1,6 @@
+import { boundedEntry } from '../../shared/bounded-map.ts';
 import type { TenantLimits } from '../../shared/index.ts';
 import type { LimitName, LimitUsage } from './admission-verdict.ts';
-import { boundedEntry } from './bounded-entry.ts';
 import { gcra } from './rate-window.ts';
 import { LIMIT_WINDOW_MS } from './tenant-limiter.ts';
 

@@ -1,5 +1,5 @@
+import { boundedEntry } from '../../shared/bounded-map.ts';
 import type { LimitUsage, ReturnedPermits, SpareAsk } from './admission-verdict.ts';
-import { boundedEntry } from './bounded-entry.ts';
 
 /**
  * Share of a per-minute limit one isolate may hold unused (rate permits leased ahead of its next

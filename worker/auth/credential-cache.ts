@@ -1,3 +1,5 @@
+import { setBounded } from '../../shared/bounded-map.ts';
+
 /** Sizes of a {@link CredentialCache}. */
 export interface CredentialCacheLimits {
   /** How long an answer is kept from the directory read: bounds how long a revoked key still works. */
@@ -73,11 +75,6 @@ export class CredentialCache<Value> {
   }
 
   #store(map: Map<string, Entry<Value>>, max: number, key: string, entry: Entry<Value>): void {
-    map.delete(key);
-    if (map.size >= max) {
-      const oldest = map.keys().next();
-      if (!oldest.done) map.delete(oldest.value);
-    }
-    map.set(key, entry);
+    setBounded(map, key, entry, max);
   }
 }

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { setBounded } from '../../shared/bounded-map.ts';
 import { edgeIssuer, tokenTypes } from '../../shared/index.ts';
 import type { EdgeKeys } from './edge-keys.ts';
 
@@ -45,17 +46,10 @@ export function createDispatchSigner(keys: EdgeKeys, now: () => number = () => D
       .setIssuedAt(nowSeconds)
       .setExpirationTime(expiresAt)
       .sign(keys.privateKey);
-    cache.delete(cacheKey);
-    if (cache.size >= MAX_CACHED) evictOldest(cache);
-    cache.set(cacheKey, { token, expiresAt });
+    setBounded(cache, cacheKey, { token, expiresAt }, MAX_CACHED);
     token.catch(() => {
       if (cache.get(cacheKey)?.token === token) cache.delete(cacheKey);
     });
     return token;
   };
-}
-
-function evictOldest(cache: Map<string, CachedToken>): void {
-  const oldest = cache.keys().next();
-  if (!oldest.done) cache.delete(oldest.value);
 }
