@@ -96,7 +96,7 @@ describe('gpu-node generation', () => {
     ]);
   });
 
-  it('sse: streams queued, progress step by step, then completed with the result', async () => {
+  it('sse: streams queued, progress (the first step at once, then paced), then completed with the result', async () => {
     const response = await fetch(`${pool.url}/v1/generate`, {
       method: 'POST',
       headers: {
@@ -113,8 +113,15 @@ describe('gpu-node generation', () => {
     }));
     expect(events[0]?.name).toBe('queued');
     expect(events.at(-1)?.name).toBe('completed');
-    const progress = events.filter((event) => event.name === 'progress').map((event) => event.data.step);
-    expect(progress).toEqual([1, 2, 3, 4]);
+    const progress = events
+      .filter((event) => event.name === 'progress')
+      .map((event) => Number(event.data.step));
+    // The first step goes out at once; later ones at most every PROGRESS_EVENT_MIN_MS, so a 64 px
+    // image's quick steps may come as fewer events, in order, never past the last step.
+    expect(progress[0]).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(new Set(progress).size).toBe(progress.length);
+    expect(progress.every((step) => step >= 1 && step <= 4)).toBe(true);
     const completed = events.at(-1)?.data as { data: Array<{ b64_json: string }> };
     const plain = expectSuccess(
       await generate(pool.url, { prompt: 'streamed', seed: 5, size: '64x64', steps: 4 }, { token }),

@@ -95,16 +95,31 @@ export function admittance(
     });
     return { admitted: true, ranked: [...within, ...over], maxWaitMs };
   }
-  const error = new BackendCallError({
-    message:
-      nearest.reason === 'deadline'
-        ? 'no pool could start this request before its deadline'
-        : `the fleet is too busy for ${tier}-tier requests right now`,
-    status: 503,
-    code: 'shed',
-    retryable: true,
-    workStarted: false,
-    retryAfterSeconds: nearest.retryAfterSeconds,
-  });
-  return { admitted: false, verdict: { error, maxWaitMs: longestWaitMs } };
+  return { admitted: false, verdict: shedVerdict(nearest, tier, longestWaitMs) };
+}
+
+/**
+ * The verdict of a shed request. Its error is built on first read: a request waiting for a turn
+ * is judged again and again and only its last verdict is answered, so an error per judgement
+ * (each capturing a stack) was a measurable share of the edge's time under overload.
+ */
+function shedVerdict(nearest: Shed, tier: Tier, maxWaitMs: number): ShedVerdict {
+  let error: BackendCallError | undefined;
+  return {
+    maxWaitMs,
+    get error() {
+      error ??= new BackendCallError({
+        message:
+          nearest.reason === 'deadline'
+            ? 'no pool could start this request before its deadline'
+            : `the fleet is too busy for ${tier}-tier requests right now`,
+        status: 503,
+        code: 'shed',
+        retryable: true,
+        workStarted: false,
+        retryAfterSeconds: nearest.retryAfterSeconds,
+      });
+      return error;
+    },
+  };
 }
