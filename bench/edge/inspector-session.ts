@@ -1,4 +1,8 @@
+import { chmod, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { request } from 'undici';
+import { freePort } from './free-port.ts';
 
 /** One Chrome DevTools Protocol session over a WebSocket (a workerd isolate's inspector). */
 export interface InspectorSession {
@@ -63,4 +67,21 @@ export async function openInspectorSession(webSocketUrl: string): Promise<Inspec
       }),
     close: () => socket.close(),
   };
+}
+
+/**
+ * A workerd that opens its inspector: a wrapper script in `folder` for Miniflare to run as
+ * `MINIFLARE_WORKERD_PATH`, and the port the inspector listens on.
+ *
+ * @example
+ * const { wrapper, inspectorPort } = await inspectedWorkerd(folder);
+ * spawn(node, [bench], { env: { ...process.env, MINIFLARE_WORKERD_PATH: wrapper } });
+ */
+export async function inspectedWorkerd(folder: string): Promise<{ wrapper: string; inspectorPort: number }> {
+  const inspectorPort = await freePort();
+  const wrapper = join(folder, 'workerd-inspected.sh');
+  const workerd = String(createRequire(import.meta.url)('workerd').default);
+  await writeFile(wrapper, `#!/bin/sh\nexec "${workerd}" "$@" --inspector-addr=127.0.0.1:${inspectorPort}\n`);
+  await chmod(wrapper, 0o755);
+  return { wrapper, inspectorPort };
 }

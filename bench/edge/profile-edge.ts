@@ -1,5 +1,4 @@
-import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -7,10 +6,9 @@ import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { benchEdgeVars, createBenchCredentials } from './bench-credentials.ts';
 import { Cleanup } from './cleanup.ts';
-import { freePort } from './free-port.ts';
 import { summarizeGcTrace } from './gc-trace.ts';
 import { bytesByFunction, type SamplingHeapProfile } from './heap-analysis.ts';
-import { listInspectorTargets, openInspectorSession } from './inspector-session.ts';
+import { inspectedWorkerd, listInspectorTargets, openInspectorSession } from './inspector-session.ts';
 import { startInstantPool } from './instant-pool.ts';
 import type { LoadTarget } from './load.ts';
 import {
@@ -70,11 +68,7 @@ try {
   const pool = await startInstantPool();
   cleanup.add(pool.stop);
   const credentials = await createBenchCredentials(folder);
-  const inspectorPort = await freePort();
-  const wrapper = join(folder, 'workerd-inspected.sh');
-  const workerd = String(createRequire(import.meta.url)('workerd').default);
-  await writeFile(wrapper, `#!/bin/sh\nexec "${workerd}" "$@" --inspector-addr=127.0.0.1:${inspectorPort}\n`);
-  await chmod(wrapper, 0o755);
+  const { wrapper, inspectorPort } = await inspectedWorkerd(folder);
   const gcLogPath = join(out, 'workerd-stdout.log');
   const gcLog = await open(gcLogPath, 'w');
   const spillway = options.worker === 'edge';

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { freePort } from '../edge/free-port.ts';
-import { listInspectorTargets, openInspectorSession } from '../edge/inspector-session.ts';
+import { inspectedWorkerd, listInspectorTargets, openInspectorSession } from '../edge/inspector-session.ts';
 import { type CpuProfile, timedSamples, timeShare } from '../edge/profile-analysis.ts';
 
 // `npx node bench/overload/profile-overload.ts [--duration-s 30] [--profile-ms 20000] [--out DIR]`:
@@ -40,11 +38,7 @@ const folder = await mkdtemp(join(tmpdir(), 'spillway-profile-overload-'));
 const out = options.out ?? folder;
 try {
   await mkdir(out, { recursive: true });
-  const inspectorPort = await freePort();
-  const wrapper = join(folder, 'workerd-inspected.sh');
-  const workerd = String(createRequire(import.meta.url)('workerd').default);
-  await writeFile(wrapper, `#!/bin/sh\nexec "${workerd}" "$@" --inspector-addr=127.0.0.1:${inspectorPort}\n`);
-  await chmod(wrapper, 0o755);
+  const { wrapper, inspectorPort } = await inspectedWorkerd(folder);
   const bench = spawn(
     process.execPath,
     ['bench/overload/bench-overload.ts', '--json', '--duration-s', String(options.durationS)],

@@ -1,5 +1,6 @@
 import { boundedEntry } from '../../shared/bounded-map.ts';
 import type { LimitUsage, ReturnedPermits, SpareAsk } from './admission-verdict.ts';
+import { halfLifeDecay } from './half-life.ts';
 
 /**
  * Share of a per-minute limit one isolate may hold unused (rate permits leased ahead of its next
@@ -83,8 +84,9 @@ export class PermitBlocks {
     now: number,
   ): { held: LocalGrant | null; slot: SlotLease | null } {
     const permits = this.#entry(tenantId, now);
-    permits.recentRequests = decayed(permits.recentRequests, permits.recentAt, now) + 1;
-    permits.recentImages = decayed(permits.recentImages, permits.recentAt, now) + images;
+    const sinceMs = now - permits.recentAt;
+    permits.recentRequests = halfLifeDecay(permits.recentRequests, sinceMs, RATE_HALF_LIFE_MS) + 1;
+    permits.recentImages = halfLifeDecay(permits.recentImages, sinceMs, RATE_HALF_LIFE_MS) + images;
     permits.recentAt = now;
     const slot = leaseMs === null ? null : this.#reserveSlot(permits, leaseMs, now);
     const { usage } = permits;
@@ -225,8 +227,4 @@ export class PermitBlocks {
       inFlight: 0,
     }));
   }
-}
-
-function decayed(amount: number, at: number, now: number): number {
-  return amount * 0.5 ** (Math.max(0, now - at) / RATE_HALF_LIFE_MS);
 }

@@ -119,6 +119,8 @@ describe('slot turns', () => {
     expect(turns.fairWaitMs('bursty', 'free')).toBe(60);
     line.push(...[1, 2, 3, 4].map(() => waiter(turns, 'bursty', 'free')));
     expect(turns.fairWaitMs('bursty', 'free')).toBe(120);
+    // Never more than a quarter of the time left before the request's deadline.
+    expect(turns.fairWaitMs('bursty', 'free', 200)).toBe(50);
     // A tenant served as much as its tier's average, or with nobody waiting, is not paced.
     expect(turns.fairWaitMs('steady-1', 'free')).toBe(0);
     expect(turns.fairWaitMs('newcomer', 'free')).toBe(0);

@@ -1,4 +1,5 @@
 import type { Tier } from '../../shared/index.ts';
+import { halfLifeDecay } from './half-life.ts';
 
 /** How often a waiter looks for its turn, ms: short against the slack it waits within. */
 const TURN_POLL_MS = 2;
@@ -164,15 +165,18 @@ export class SlotTurns {
    * while a steady tenant's requests each meet it at their own. A tenant of a fair-wait tier
    * served less lately than its tier's active tenants on average has its burst paced instead:
    * each request waits one more freed slot (this isolate's average gap between them) than the one
-   * of its tenant already waiting, up to a few. Who is served under overload is then decided by the
-   * tenant, not by how its requests are spaced.
+   * of its tenant already waiting, up to a few, and at most a quarter of the `msToDeadline` it has
+   * left. Who is served under overload is then decided by the tenant, not by how its requests are
+   * spaced. That wait is not counted against the tier's slowdown limit: the request waits for a
+   * turn it would otherwise lose to steadier tenants, not behind work on a pool.
    */
-  fairWaitMs(tenantId: string, tier: Tier): number {
+  fairWaitMs(tenantId: string, tier: Tier, msToDeadline = Number.POSITIVE_INFINITY): number {
     if (!FAIR_WAIT_TIERS.has(tier) || this.#slotGapMs === null) return 0;
     let ahead = 0;
     for (const waiter of this.#waiters) if (waiter.tenantId === tenantId) ahead += 1;
     if (ahead === 0 || this.servedLately(tenantId) >= this.#tierMean(tier)) return 0;
-    return Math.min(MAX_FAIR_WAIT_MS, Math.round(Math.min(ahead, FAIR_WAIT_SLOTS) * this.#slotGapMs));
+    const paced = Math.round(Math.min(ahead, FAIR_WAIT_SLOTS) * this.#slotGapMs);
+    return Math.min(MAX_FAIR_WAIT_MS, paced, Math.max(0, msToDeadline / 4));
   }
 
   /** Counts work this isolate sent for the tenant (its images), for the turn order. */
@@ -265,5 +269,5 @@ function decayed(entry: Served, now: number): number {
 }
 
 function decayedOver(entry: Served, now: number, halfLifeMs: number): number {
-  return entry.amount * 0.5 ** (Math.max(0, now - entry.at) / halfLifeMs);
+  return halfLifeDecay(entry.amount, now - entry.at, halfLifeMs);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackendCallError } from '../../backends/index.ts';
 import { SlotTurns } from '../admission/slot-turns.ts';
-import { admitInTurn } from './admit-in-turn.ts';
+import { admitInTurn, type TurnRequest } from './admit-in-turn.ts';
 import type { Admittance } from './shedding.ts';
 
 const refused = (maxWaitMs: number): Admittance => ({
@@ -18,18 +18,30 @@ const refused = (maxWaitMs: number): Admittance => ({
   },
 });
 const room = (maxWaitMs = 50): Admittance => ({ admitted: true, ranked: [], maxWaitMs });
+/** A request of `tenantId` arriving at 0 on a clock that stays at 0. */
+const asked = (
+  tenantId: string,
+  tier: TurnRequest['tier'],
+  judge: TurnRequest['judge'],
+  fairWaitMs?: number,
+): TurnRequest => ({
+  tenantId,
+  tier,
+  arrivedAt: 0,
+  judge,
+  now: () => 0,
+  ...(fairWaitMs === undefined ? {} : { fairWaitMs }),
+});
 
 describe('admission in turn', () => {
   it('turns: a request with no room waits, and is judged again when a slot is given to it', async () => {
     const turns = new SlotTurns(() => 0);
     const judged: Admittance[] = [room()];
-    const outcome = admitInTurn(turns, refused(60_000), {
-      tenantId: 't',
-      tier: 'paid',
-      arrivedAt: 0,
-      judge: () => judged.shift() ?? refused(0),
-      now: () => 0,
-    });
+    const outcome = admitInTurn(
+      turns,
+      refused(60_000),
+      asked('t', 'paid', () => judged.shift() ?? refused(0)),
+    );
     expect(turns.waiting).toBe(1);
     turns.freed();
     expect((await outcome).admitted).toBe(true);
@@ -38,13 +50,11 @@ describe('admission in turn', () => {
   it('turns: with no wait left it is refused, and its tenant counts as short of room', async () => {
     const turns = new SlotTurns(() => 0);
     turns.served('other', 5, 'free');
-    const outcome = await admitInTurn(turns, refused(0), {
-      tenantId: 't',
-      tier: 'free',
-      arrivedAt: 0,
-      judge: () => room(),
-      now: () => 0,
-    });
+    const outcome = await admitInTurn(
+      turns,
+      refused(0),
+      asked('t', 'free', () => room()),
+    );
     expect(outcome.admitted).toBe(false);
     expect(turns.outranked('other', 'free')).toBe(true);
   });
@@ -53,13 +63,11 @@ describe('admission in turn', () => {
     const turns = new SlotTurns(() => 0);
     turns.served('heavy', 10, 'paid');
     const light = turns.wait({ tenantId: 'light', tier: 'paid', maxWaitMs: 60_000 });
-    const heavy = admitInTurn(turns, room(60_000), {
-      tenantId: 'heavy',
-      tier: 'paid',
-      arrivedAt: 0,
-      judge: () => room(60_000),
-      now: () => 0,
-    });
+    const heavy = admitInTurn(
+      turns,
+      room(60_000),
+      asked('heavy', 'paid', () => room(60_000)),
+    );
     expect(await light).toBe(true);
     expect(turns.waiting).toBe(1);
     turns.freed();
@@ -68,23 +76,18 @@ describe('admission in turn', () => {
 
   it('fair wait: a request may wait its fair turn past its slack, and the turn admits it', async () => {
     const turns = new SlotTurns(() => 0);
-    const refusedAfterSlack = await admitInTurn(turns, refused(5), {
-      tenantId: 'bursty',
-      tier: 'free',
-      arrivedAt: 0,
-      judge: () => refused(5),
-      now: () => 0,
-    });
+    const refusedAfterSlack = await admitInTurn(
+      turns,
+      refused(5),
+      asked('bursty', 'free', () => refused(5)),
+    );
     expect(refusedAfterSlack.admitted).toBe(false);
     const judged: Admittance[] = [room()];
-    const outcome = admitInTurn(turns, refused(5), {
-      tenantId: 'bursty',
-      tier: 'free',
-      arrivedAt: 0,
-      fairWaitMs: 60_000,
-      judge: () => judged.shift() ?? refused(5),
-      now: () => 0,
-    });
+    const outcome = admitInTurn(
+      turns,
+      refused(5),
+      asked('bursty', 'free', () => judged.shift() ?? refused(5), 60_000),
+    );
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(turns.waiting).toBe(1);
     turns.freed();
@@ -93,14 +96,11 @@ describe('admission in turn', () => {
 
   it('fair wait: a request with no slack (its deadline) is not kept for a fair turn', async () => {
     const turns = new SlotTurns(() => 0);
-    const outcome = await admitInTurn(turns, refused(0), {
-      tenantId: 'bursty',
-      tier: 'free',
-      arrivedAt: 0,
-      fairWaitMs: 60_000,
-      judge: () => room(),
-      now: () => 0,
-    });
+    const outcome = await admitInTurn(
+      turns,
+      refused(0),
+      asked('bursty', 'free', () => room(), 60_000),
+    );
     expect(outcome.admitted).toBe(false);
     expect(turns.waiting).toBe(0);
   });

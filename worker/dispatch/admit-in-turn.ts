@@ -9,8 +9,8 @@ export interface TurnRequest {
   /** When the request arrived (epoch ms): its place among equals in the line. */
   readonly arrivedAt: number;
   /**
-   * How long it may wait past its tier's slack for a turn (`fairTurnWaitMs`); `judge` must not
-   * count that much of its wait against its tier's slowdown limit.
+   * How long it may wait past its tier's slack for a turn (`SlotTurns.fairWaitMs`); `judge` must
+   * not count that much of its wait against its tier's slowdown limit.
    */
   readonly fairWaitMs?: number;
   readonly signal?: AbortSignal | undefined;
@@ -25,7 +25,7 @@ export interface TurnRequest {
  * that found room gives it to a waiter that outranks it (a higher tier, or a tenant served less
  * lately) and waits its own turn the same way. After its wait it is judged once more: room then
  * is its to take. A request whose tenant its tier has served less than most lately may also wait
- * `fairWaitMs` past its slack (`fairTurnWaitMs`).
+ * `fairWaitMs` past its slack (`SlotTurns.fairWaitMs`).
  *
  * @example
  * const judged = await admitInTurn(deps.turns, first, { tenantId, tier, arrivedAt: now, judge, now: deps.now });
@@ -88,22 +88,4 @@ export async function withQuota(
   const again = judgeAgain();
   if (!again.admitted) turns.refused(who.tenantId, who.tier);
   return again;
-}
-
-/**
- * How long a request may wait past its tier's slack for a turn: `SlotTurns.fairWaitMs` (a tenant
- * its tier has served less than most lately waits a few freed slots), and at most a quarter of
- * the time to its deadline. That wait is not counted against its tier's slowdown limit: it waits
- * for a turn it would otherwise lose to steadier tenants, not behind work on a pool.
- *
- * @example
- * const fairWaitMs = fairTurnWaitMs(deps.turns, { tenantId, tier }, now, deadlineAt);
- */
-export function fairTurnWaitMs(
-  turns: SlotTurns,
-  who: Pick<TurnRequest, 'tenantId' | 'tier'>,
-  now: number,
-  deadlineAt: number,
-): number {
-  return Math.min(turns.fairWaitMs(who.tenantId, who.tier), Math.max(0, (deadlineAt - now) / 4));
 }

@@ -20,7 +20,7 @@ import {
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
-import { admitInTurn, fairTurnWaitMs, withQuota } from './admit-in-turn.ts';
+import { admitInTurn, withQuota } from './admit-in-turn.ts';
 import { askedOf, unlessNoneServes } from './asked-fit.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
@@ -159,8 +159,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     return { ok: false, error: 'model_not_found', attempts: [] };
   }
   const who = { tenantId: tenant.id, tier: tenant.tier };
-  const fairWaitMs = fairTurnWaitMs(services.turns, who, now, input.deadlineAt);
-  // The wait at the edge counts towards the slowdown, but for a fair turn (`fairTurnWaitMs`).
+  const fairWaitMs = services.turns.fairWaitMs(who.tenantId, who.tier, input.deadlineAt - now);
+  // The wait at the edge counts towards the slowdown, but for a fair turn (`SlotTurns.fairWaitMs`).
   const judge = (at: number, ranked = rank(at)) =>
     admittance(
       ranked,
