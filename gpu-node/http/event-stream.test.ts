@@ -29,6 +29,18 @@ describe('progress pacing', () => {
     expect(pacer.mayWrite(step(5), 3 * PROGRESS_EVENT_MIN_MS + 10)).toBe(true);
   });
 
+  it('pacing: the last step goes out at once and drops the step held before it', () => {
+    vi.useFakeTimers();
+    const wake = vi.fn();
+    const pacer = new ProgressPacer(wake);
+    expect(pacer.mayWrite(step(1), 0)).toBe(true);
+    expect(pacer.mayWrite(step(7), 20)).toBe(false);
+    expect(pacer.mayWrite(step(8), 25)).toBe(true);
+    // Nothing older follows it when the held step's time comes.
+    vi.advanceTimersByTime(PROGRESS_EVENT_MIN_MS);
+    expect(pacer.due(PROGRESS_EVENT_MIN_MS)).toBeNull();
+  });
+
   it('pacing: a stream that settles drops what it held, and its timer wakes nobody', () => {
     vi.useFakeTimers();
     const wake = vi.fn();

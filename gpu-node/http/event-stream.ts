@@ -16,7 +16,8 @@ export const PROGRESS_EVENT_MIN_MS = 100;
 
 /**
  * Streams a job as server-sent events: `queued` (position), `progress` (step k of n: the first
- * step at once, then the latest step at most every `PROGRESS_EVENT_MIN_MS`), then `completed`
+ * and the last step at once, between them the latest step at most every
+ * `PROGRESS_EVENT_MIN_MS`), then `completed`
  * (the response) or `failed` (the error envelope). A client that goes away calls `abandon`, which
  * cancels the job if nobody else waits for it.
  */
@@ -97,7 +98,9 @@ const TIMER_SLACK_MS = 1;
 /**
  * Paces one stream's `progress` events: one is written at once when the last went out at least
  * `PROGRESS_EVENT_MIN_MS` ago; otherwise it is held (a newer one replaces it) and handed back by
- * `due` once that time has passed, the stream woken for it by a timer.
+ * `due` once that time has passed, the stream woken for it by a timer. The last step (`step` =
+ * `steps`) is never held: it says the denoising is over and only decode and encode are left, and
+ * a held one would be dropped by the `completed` that follows it (a progress bar would jump).
  *
  * @example
  * const pacer = new ProgressPacer(wake);
@@ -117,7 +120,7 @@ export class ProgressPacer {
   mayWrite(event: ProgressEvent, now: number): boolean {
     const waitMs = this.#lastWrittenAt + PROGRESS_EVENT_MIN_MS - now;
     // A timer may fire a fraction of a ms before its time by this clock: that counts as due.
-    if (waitMs <= TIMER_SLACK_MS) {
+    if (waitMs <= TIMER_SLACK_MS || event.step >= event.steps) {
       this.#held = null;
       this.#lastWrittenAt = now;
       return true;

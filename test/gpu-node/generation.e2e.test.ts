@@ -96,7 +96,7 @@ describe('gpu-node generation', () => {
     ]);
   });
 
-  it('sse: streams queued, progress (the first step at once, then paced), then completed with the result', async () => {
+  it('sse: streams queued, progress (the first and the last step at once, paced between), then completed with the result', async () => {
     const response = await fetch(`${pool.url}/v1/generate`, {
       method: 'POST',
       headers: {
@@ -122,6 +122,8 @@ describe('gpu-node generation', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(new Set(progress).size).toBe(progress.length);
     expect(progress.every((step) => step >= 1 && step <= 4)).toBe(true);
+    // The last step is never held back by the pacing: progress ends at 4 of 4 before `completed`.
+    expect(progress.at(-1)).toBe(4);
     const completed = events.at(-1)?.data as { data: Array<{ b64_json: string }> };
     const plain = expectSuccess(
       await generate(pool.url, { prompt: 'streamed', seed: 5, size: '64x64', steps: 4 }, { token }),
