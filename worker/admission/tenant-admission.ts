@@ -76,11 +76,13 @@ export class TenantAdmission {
    * Admits one request of `images` images, holding a concurrency slot for up to `leaseMs` (its
    * deadline) when given; throws `rate_limited` otherwise. A busy tenant's request is mostly served
    * from permits this isolate leased with an earlier one (`PermitBlocks`), with no limiter call.
+   * `waitUntil` keeps the giving back of a slot reserved for a refused request alive past its answer.
    */
   async admit(
     tenant: { readonly id: string; readonly tier: Tier },
     images: number,
     leaseMs: number | null,
+    waitUntil?: (promise: Promise<unknown>) => void,
   ): Promise<Admitted> {
     const { now } = this.#services;
     this.refuseKnownOverLimit(tenant.id, images);
@@ -107,7 +109,7 @@ export class TenantAdmission {
       verdict = await this.#services.limiterFor(tenant.id).acquire(ask, released);
     } catch (error) {
       this.#queueReleases(tenant.id, released);
-      if (slotHere) this.#endLater(tenant.id, slotHere);
+      if (slotHere) this.#giveBack(tenant.id, slotHere, waitUntil);
       console.error(
         JSON.stringify({
           level: 'error',
@@ -120,7 +122,7 @@ export class TenantAdmission {
     }
     this.#firstLine.note(tenant.id, images, verdict, now());
     if (!verdict.ok) {
-      if (slotHere) this.#endLater(tenant.id, slotHere);
+      if (slotHere) this.#giveBack(tenant.id, slotHere, waitUntil);
       throw refusal(verdict.limit, verdict.retryAfterMs, verdict);
     }
     const kept = this.#permits.granted(
@@ -136,10 +138,14 @@ export class TenantAdmission {
     return this.#admitted(tenant.id, 'limiter', kept.usage, slotHere ?? kept.lease, kept.retired);
   }
 
-  /** Gives back a slot reserved for a request that was not admitted after all. */
-  #endLater(tenantId: string, lease: SlotLease): void {
-    const done = this.#permits.ended(tenantId, lease, this.#services.now());
-    if (done) this.#queueReleases(tenantId, [done.leaseId]);
+  /**
+   * Gives back a slot reserved for a request that was not admitted after all, as an admitted
+   * request's end does: a shared lease it was the last to use is watched and released once idle.
+   * Its watch may have been left by the request before it, which saw this one's reservation.
+   */
+  #giveBack(tenantId: string, lease: SlotLease, waitUntil?: (promise: Promise<unknown>) => void): void {
+    const ending = this.#ended(tenantId, lease).catch(() => undefined);
+    waitUntil?.(ending);
   }
 
   /** The admitted request; its release also gives back a shared lease its own replaced, idle. */

@@ -72,7 +72,9 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   deps.admission.refuseKnownOverLimit(tenant.id, request.n);
   const held: { admitted?: Admitted } = {};
   const admit = async () => {
-    const admitted = await deps.admission.admit(tenant, request.n, deadlineMs);
+    const admitted = await deps.admission.admit(tenant, request.n, deadlineMs, (promise) =>
+      context.executionCtx.waitUntil(promise),
+    );
     held.admitted = admitted;
     observation.admission = admitted.source;
     for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
