@@ -140,4 +140,19 @@ describe('slot turns', () => {
     for (const entry of line) entry.abort();
     await Promise.all(line.map((entry) => entry.done));
   });
+
+  it('turns: a tier is short of room above another only while its refusals are fresh', () => {
+    let now = 0;
+    const turns = new SlotTurns(() => now);
+    expect(turns.higherTierShortOfRoom('free')).toBe(false);
+    turns.refused('paid-1', 'paid');
+    expect(turns.higherTierShortOfRoom('free')).toBe(true);
+    expect(turns.higherTierShortOfRoom('paid')).toBe(false);
+    expect(turns.higherTierShortOfRoom('enterprise')).toBe(false);
+    // A refused free tenant is nobody's reason to hold room.
+    turns.refused('free-1', 'free');
+    expect(turns.higherTierShortOfRoom('free')).toBe(true);
+    now = 5_000;
+    expect(turns.higherTierShortOfRoom('free')).toBe(false);
+  });
 });

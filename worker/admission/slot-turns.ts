@@ -138,6 +138,11 @@ export class SlotTurns {
     return false;
   }
 
+  /** Whether a tier above this one was refused for want of room lately (it is short of room). */
+  higherTierShortOfRoom(tier: Tier): boolean {
+    return this.#shortRank() > TIER_RANK[tier];
+  }
+
   /** Counts a request of the tenant refused for want of room (it is short of room lately). */
   refused(tenantId: string, tier: Tier): void {
     const now = this.#now();
@@ -202,13 +207,7 @@ export class SlotTurns {
   #next(): Waiter | undefined {
     // A higher tier refused lately still wants room: a lower tier's waiter does not take it
     // (free work queues first), so the slot stays for that tier's next request.
-    const now = this.#now();
-    let shortRank = -1;
-    for (const refusals of this.#refused.values()) {
-      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) >= SHORT_OF_ROOM) {
-        shortRank = Math.max(shortRank, TIER_RANK[refusals.tier]);
-      }
-    }
+    const shortRank = this.#shortRank();
     let best: Waiter | undefined;
     let bestServed = 0;
     for (const waiter of this.#waiters) {
@@ -225,6 +224,18 @@ export class SlotTurns {
       }
     }
     return best;
+  }
+
+  /** The highest tier refused for want of room lately, as a rank; -1 when none is. */
+  #shortRank(): number {
+    const now = this.#now();
+    let shortRank = -1;
+    for (const refusals of this.#refused.values()) {
+      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) >= SHORT_OF_ROOM) {
+        shortRank = Math.max(shortRank, TIER_RANK[refusals.tier]);
+      }
+    }
+    return shortRank;
   }
 
   #forgetLeastServed(now: number): void {

@@ -17,7 +17,7 @@ const refused = (maxWaitMs: number): Admittance => ({
     maxWaitMs,
   },
 });
-const room = (maxWaitMs = 50): Admittance => ({ admitted: true, ranked: [], maxWaitMs });
+const room = (maxWaitMs = 50): Admittance => ({ admitted: true, ranked: [], maxWaitMs, rooms: 1 });
 /** A request of `tenantId` arriving at 0 on a clock that stays at 0. */
 const asked = (
   tenantId: string,

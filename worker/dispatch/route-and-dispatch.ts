@@ -28,7 +28,7 @@ import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult
 import { dispatchWithFailover } from './dispatcher.ts';
 import { workByProtocol } from './protocol-work.ts';
 import type { RetryBudget } from './retry-budget.ts';
-import { admittance } from './shedding.ts';
+import { admittance, keepLastRoom } from './shedding.ts';
 
 /** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
 export interface DispatchServices {
@@ -161,16 +161,21 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const who = { tenantId: tenant.id, tier: tenant.tier };
   const fairWaitMs = services.turns.fairWaitMs(who.tenantId, who.tier, input.deadlineAt - now);
   // The wait at the edge counts towards the slowdown, but for a fair turn (`SlotTurns.fairWaitMs`).
+  // The last room goes to a higher tier short of room (`keepLastRoom`).
   const judge = (at: number, ranked = rank(at)) =>
-    admittance(
-      ranked,
-      routingRequest,
-      services,
-      index.fleet,
+    keepLastRoom(
+      admittance(
+        ranked,
+        routingRequest,
+        services,
+        index.fleet,
+        tenant.tier,
+        at,
+        input.deadlineAt - at,
+        Math.max(0, at - now - fairWaitMs),
+      ),
       tenant.tier,
-      at,
-      input.deadlineAt - at,
-      Math.max(0, at - now - fairWaitMs),
+      services.turns.higherTierShortOfRoom(tenant.tier),
     );
   // No room at its tier, or room a request ahead in line should have: it waits its turn a little.
   const judged = await admitInTurn(services.turns, judge(now, firstRanking), {

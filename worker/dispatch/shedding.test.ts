@@ -3,7 +3,7 @@ import { indexFleet } from '../routing/fleet-index.ts';
 import { noObservations } from '../routing/fleet-view.ts';
 import { expectedCompletionMs } from '../routing/index.ts';
 import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
-import { admittance } from './shedding.ts';
+import { admittance, keepLastRoom } from './shedding.ts';
 
 // `busy` runs four images and is ranked first; `idle` runs none.
 const pools = [workPool('busy', { running: 4, runningWork: 4 * 20 * 0.262144 }), workPool('idle')];
@@ -52,5 +52,24 @@ describe('admittance', () => {
     if (judged.admitted) return;
     expect(judged.verdict.maxWaitMs).toBe(0);
     expect(judged.verdict.error.message).toContain('deadline');
+  });
+
+  it('shedding: the last room is kept for a higher tier short of room, and only the last one', () => {
+    const freeAt12 = (order: readonly string[]) =>
+      admittance(ranked(order), request, services({ free: 1.2 }), index.fleet, 'free', now, 60_000);
+    const oneRoom = freeAt12(['busy', 'idle']);
+    expect(oneRoom.admitted && oneRoom.rooms).toBe(1);
+    // Paid is being turned away: the free request is shed, with Retry-After, and may wait a turn.
+    const kept = keepLastRoom(oneRoom, 'free', true);
+    expect(kept.admitted).toBe(false);
+    if (kept.admitted) return;
+    expect(kept.verdict.error.status).toBe(503);
+    expect(kept.verdict.error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(kept.verdict.maxWaitMs).toBe(oneRoom.admitted ? oneRoom.maxWaitMs : Number.NaN);
+    // Nobody above it short of room, or more than one room: it takes one.
+    expect(keepLastRoom(oneRoom, 'free', false)).toBe(oneRoom);
+    const twoRooms = freeAt12(['idle', 'idle']);
+    expect(twoRooms.admitted && twoRooms.rooms).toBe(2);
+    expect(keepLastRoom(twoRooms, 'free', true)).toBe(twoRooms);
   });
 });

@@ -31,6 +31,8 @@ export type Admittance =
       readonly ranked: readonly ScoredPool[];
       /** How long it could still wait for a slot, should it give this one up (`SlotTurns`). */
       readonly maxWaitMs: number;
+      /** Candidates that serve it within its tier's terms: the room it sees. */
+      readonly rooms: number;
     }
   | { readonly admitted: false; readonly verdict: ShedVerdict };
 
@@ -93,9 +95,31 @@ export function admittance(
       slowdownLimits: services.config.admission.slowdownLimits,
       waitedMs,
     });
-    return { admitted: true, ranked: [...within, ...over], maxWaitMs };
+    return { admitted: true, ranked: [...within, ...over], maxWaitMs, rooms: within.length };
   }
   return { admitted: false, verdict: shedVerdict(nearest, tier, longestWaitMs) };
+}
+
+/**
+ * Keeps the last room a request sees for a higher tier that is short of room (refused for want of
+ * it lately, `SlotTurns.higherTierShortOfRoom`): a lower-tier request that would take it is shed
+ * instead, and may wait for a turn as a shed request does. While paid requests are being turned
+ * away, free work takes room only where there is more than one, so a free-tier surge cannot crowd
+ * paid work out of a full fleet; when paid demand fits, nothing is held. Its `Retry-After` is the
+ * time the room's pool needs for this request: about when room comes back.
+ */
+export function keepLastRoom(judged: Admittance, tier: Tier, higherTierShort: boolean): Admittance {
+  if (!judged.admitted || !higherTierShort || judged.rooms !== 1) return judged;
+  const predictedMs = judged.ranked[0]?.predictedMs ?? 0;
+  const retryAfterSeconds = Math.max(1, Math.ceil(predictedMs / 1000));
+  return {
+    admitted: false,
+    verdict: shedVerdict(
+      { reason: 'tier', retryAfterSeconds, maxWaitMs: judged.maxWaitMs },
+      tier,
+      judged.maxWaitMs,
+    ),
+  };
 }
 
 /**
