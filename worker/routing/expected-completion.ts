@@ -3,9 +3,12 @@ import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
 import { imageWorkOf, type Load, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
 import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
 import {
+  type Ahead,
+  delayToBatchMs,
   drainPerMs,
   type ImageWork,
   type PoolSpeed,
+  type RequestShape,
   requestOnPool,
   requestShape,
   serviceMs,
@@ -56,6 +59,39 @@ export function expectedCompletionMs(
   now: number,
   options: { readonly forecastArrivals?: boolean } = {},
 ): number {
+  const { speed, ahead, shape } = situationOn(pool, request, observations, fleet, now, options);
+  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
+  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
+}
+
+/**
+ * `expectedCompletionMs`, and how much the request would delay the images it runs beside on the
+ * pool (ms summed over them, `delayToBatchMs`), from one view of the pool's load.
+ */
+export function completionAndDelayMs(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  fleet: FleetContext,
+  now: number,
+): { readonly completionMs: number; readonly coRunnerDelayMs: number } {
+  const { speed, ahead, shape } = situationOn(pool, request, observations, fleet, now, {});
+  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
+  return {
+    completionMs: (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0),
+    coRunnerDelayMs: delayToBatchMs(speed, ahead, shape, fleet.typical),
+  };
+}
+
+/** The pool's speed, what is ahead of the request there (see `expectedCompletionMs`), and the request. */
+function situationOn(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  fleet: FleetContext,
+  now: number,
+  options: { readonly forecastArrivals?: boolean },
+): { speed: PoolSpeed; ahead: Ahead; shape: RequestShape } {
   const position = fleet.positions.get(pool.poolId);
   const { speed, split } = poolFigures(pool, fleet);
   const seen = seenLoad(pool, observations, split.perImage);
@@ -81,9 +117,7 @@ export function expectedCompletionMs(
     perWaitingImage: mix.perWaitingImage,
     imageMegapixels: mix.imageMegapixels,
   };
-  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
-  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
+  return { speed, ahead, shape: requestShape(requestOnPool(request, pool), fleet.typical) };
 }
 
 /** Sub-steps of `drainedSince`: the batch, and so the drain rate, shrinks as the work drains. */

@@ -92,6 +92,8 @@ export interface PoolView {
 export interface ScoredPool {
   readonly pool: PoolView;
   readonly predictedMs: number;
+  /** What it would delay the images beside it there, ms summed (large requests only, `bestFor`). */
+  readonly coRunnerDelayMs?: number;
 }
 
 /** Load a pool piggybacked on a response: images, and work where the pool reports it. */

@@ -161,6 +161,28 @@ export function serviceMs(
 }
 
 /**
+ * How much a request would delay the images it runs beside, ms summed over them: the running
+ * images that share its batch (as `serviceMs` places it) each step slower by what its own
+ * megapixels add to the batch's step time, for as many steps as it has. 0 on an idle pool, or
+ * where the curve is flat (a small model on a big GPU); large where batching is near-linear and
+ * the request is big.
+ */
+export function delayToBatchMs(
+  speed: PoolSpeed,
+  ahead: Ahead,
+  shape: RequestShape,
+  typical: TypicalImage,
+): number {
+  const slots = Math.max(1, speed.slots);
+  const own = Math.min(shape.images, slots) * shape.imageMegapixels;
+  const beside = Math.min(slots - Math.min(shape.images, slots), Math.max(0, ahead.images));
+  if (beside <= 0) return 0;
+  const megapixels = ahead.imageMegapixels > 0 ? ahead.imageMegapixels : typical.imageMegapixels;
+  const batch = Math.max(MIN_BATCH_MEGAPIXELS, beside * megapixels);
+  return beside * (curveStepMs(speed, batch + own) - curveStepMs(speed, batch)) * shape.steps;
+}
+
+/**
  * Work per ms the pool finishes while `images` are queued or running, each of `imageMegapixels`:
  * the throughput of a batch of that many, at most a full one; 0 when empty.
  */
