@@ -27,7 +27,8 @@ const SAMPLE_TRIES_PER_CHOICE = 4;
  * index built once per snapshot.
  *
  * The first is the best of `choicesFor` pools (`DEFAULT_CHOICES`, more for small requests)
- * sampled in proportion to throughput, scored by `expectedCompletionMs`. Many isolates share the same slightly stale
+ * sampled in proportion to throughput, scored by `expectedCompletionMs` (a large request also by
+ * the delay it would add beside it, `bestFor`). Many isolates share the same slightly stale
  * snapshot; if each sent everything to the single best pool they would all pile onto it at once
  * ("How useful is old information?", Mitzenmacher, IEEE TPDS 2000). Random choices spread the
  * load, and the load forecast (`forecastLoads`) scores each pool as full as the herd has made it.
