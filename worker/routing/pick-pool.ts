@@ -95,11 +95,12 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
 }
 
 /**
- * Weight of the delay a large request would add to the images beside it, against its own predicted
- * completion (`bestFor`). In the simulator (mixed sizes, 4 seeds each) 0.5 took p99 over the
- * oracle's from 1.46 to 1.21 at `work-sublinear-rho-0.97` (p99 of slowdown 1.94 -> 1.10), 1.16 ->
- * 1.10 at `work-near-linear-rho-0.7` and 1.24 -> 1.22 at `work-mixed-curves-rho-0.7`; 1 and 2 were
- * worse there than 0.5 (p99 of slowdown 2.16 and 2.65 at the near-linear point).
+ * Weight of the delay a large request would add to the smaller images beside it, against its own
+ * predicted completion (`bestFor`). In the simulator (mixed sizes, 4 seeds each) 0.5 on the whole
+ * delay took p99 over the oracle's from 1.46 to 1.21 at `work-sublinear-rho-0.97` (p99 of slowdown
+ * 1.94 -> 1.10), while 1 and 2 made `work-near-linear-rho-0.7`'s slowdown worse (2.16, 2.65);
+ * counting only the part that falls on smaller images then took that point's slowdown 2.00 -> 1.79
+ * and `work-sublinear-rho-0.7`'s 1.90 -> 1.59 (`bench/routing/README.md`).
  */
 export const CO_RUNNER_DELAY_WEIGHT = 0.5;
 
@@ -115,12 +116,13 @@ function chargesDelay(index: FleetIndex, request: RoutingRequest): boolean {
 /**
  * The pick among the scored candidates: the earliest predicted completion, except for a request
  * scored with `coRunnerDelayMs` (more work than a typical image, `chargesDelay`), which is also
- * charged `CO_RUNNER_DELAY_WEIGHT` of the delay it would add to the images already running beside
- * it. Each isolate sees only its own request's completion; a big one that lands beside small ones
- * makes each of them step at its pace (on a near-linear curve, a 64 px image beside ten 1024 px
- * ones steps hundreds of times slower), and that cost, paid by others, is what the p99 of slowdown
- * shows. Charged with it, big requests gather where big work already runs or the batch is flat,
- * and small ones find the pools they leave.
+ * charged `CO_RUNNER_DELAY_WEIGHT` of the delay it would add to the smaller images already running
+ * beside it (`delayToBatchMs`). Each isolate sees only its own request's completion; a big one
+ * that lands beside small ones makes each of them step at its pace (on a near-linear curve, a
+ * 64 px image beside ten 1024 px ones steps hundreds of times slower), and that cost, paid by
+ * others, is what the p99 of slowdown shows. Charged with it, big requests gather where work as
+ * big already runs, the pool is idle or the batch is flat, and small ones find the pools they
+ * leave.
  */
 function bestFor(candidates: readonly ScoredPool[]): ScoredPool | undefined {
   let best: ScoredPool | undefined;

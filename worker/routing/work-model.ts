@@ -163,9 +163,11 @@ export function serviceMs(
 /**
  * How much a request would delay the images it runs beside, ms summed over them: the running
  * images that share its batch (as `serviceMs` places it) each step slower by what its own
- * megapixels add to the batch's step time, for as many steps as it has. 0 on an idle pool, or
- * where the curve is flat (a small model on a big GPU); large where batching is near-linear and
- * the request is big.
+ * megapixels add to the batch's step time, for as many steps as it has, counted in proportion to
+ * how much smaller their images are than its own (`1 - theirs / its`). Beside images as large as
+ * its own the slowing is mutual, and its own completion already prices it; beside small ones it
+ * falls on others, many times their own time. 0 on an idle pool, beside images no smaller, or
+ * where the curve is flat (a small model on a big GPU).
  */
 export function delayToBatchMs(
   speed: PoolSpeed,
@@ -176,10 +178,11 @@ export function delayToBatchMs(
   const slots = Math.max(1, speed.slots);
   const own = Math.min(shape.images, slots) * shape.imageMegapixels;
   const beside = Math.min(slots - Math.min(shape.images, slots), Math.max(0, ahead.images));
-  if (beside <= 0) return 0;
   const megapixels = ahead.imageMegapixels > 0 ? ahead.imageMegapixels : typical.imageMegapixels;
+  const smaller = 1 - megapixels / shape.imageMegapixels;
+  if (beside <= 0 || !(smaller > 0)) return 0;
   const batch = Math.max(MIN_BATCH_MEGAPIXELS, beside * megapixels);
-  return beside * (curveStepMs(speed, batch + own) - curveStepMs(speed, batch)) * shape.steps;
+  return smaller * beside * (curveStepMs(speed, batch + own) - curveStepMs(speed, batch)) * shape.steps;
 }
 
 /**
