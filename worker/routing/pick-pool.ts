@@ -100,7 +100,8 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
  * delay took p99 over the oracle's from 1.46 to 1.21 at `work-sublinear-rho-0.97` (p99 of slowdown
  * 1.94 -> 1.10), while 1 and 2 made `work-near-linear-rho-0.7`'s slowdown worse (2.16, 2.65);
  * counting only the part that falls on smaller images then took that point's slowdown 2.00 -> 1.79
- * and `work-sublinear-rho-0.7`'s 1.90 -> 1.59 (`bench/routing/README.md`).
+ * and `work-sublinear-rho-0.7`'s 1.90 -> 1.59 (`bench/routing/README.md`). With that count, 0.3 and
+ * 1 were both worse than 0.5 at `work-mixed-curves-rho-0.7` and `work-sublinear-rho-0.7`.
  */
 export const CO_RUNNER_DELAY_WEIGHT = 0.5;
 
