@@ -26,6 +26,11 @@ const MAX_FAIR_WAIT_MS = 1_000;
 const SLOT_GAP_WEIGHT = 0.1;
 /** A tier's average service lately is recomputed at most this often, ms. */
 const TIER_MEAN_TTL_MS = 250;
+/**
+ * The highest tier short of room is recounted at most this often, ms: every judgement of every
+ * request reads it, and a new refusal raises it at once. Short against the refusals' half-life.
+ */
+const SHORT_RANK_TTL_MS = 50;
 /** Decayed images under which a tenant no longer counts among its tier's active tenants. */
 const ACTIVE_SERVICE = 0.5;
 
@@ -70,6 +75,7 @@ export class SlotTurns {
   /** Tenants refused lately, with their tier: the tenants the fleet is short of room for. */
   readonly #refused = new Map<string, Served & { tier: Tier }>();
   readonly #tierMeans = new Map<Tier, TierMean>();
+  #shortRankCounted: { rank: number; at: number } | null = null;
   #lastFreedAt: number | null = null;
   /** Average ms between freed slots in this isolate; null until two were seen. */
   #slotGapMs: number | null = null;
@@ -152,6 +158,8 @@ export class SlotTurns {
       entry.at = now;
       entry.tier = tier;
     } else if (this.#refused.size < MAX_TENANTS) this.#refused.set(tenantId, { amount: 1, at: now, tier });
+    const counted = this.#shortRankCounted;
+    if (counted) counted.rank = Math.max(counted.rank, TIER_RANK[tier]);
   }
 
   /** A slot freed somewhere in the fleet: the next waiter in turn order is routed again. */
@@ -229,12 +237,14 @@ export class SlotTurns {
   /** The highest tier refused for want of room lately, as a rank; -1 when none is. */
   #shortRank(): number {
     const now = this.#now();
+    const counted = this.#shortRankCounted;
+    if (counted && now - counted.at < SHORT_RANK_TTL_MS) return counted.rank;
     let shortRank = -1;
-    for (const refusals of this.#refused.values()) {
-      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) >= SHORT_OF_ROOM) {
-        shortRank = Math.max(shortRank, TIER_RANK[refusals.tier]);
-      }
+    for (const [tenantId, refusals] of this.#refused) {
+      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) < SHORT_OF_ROOM) this.#refused.delete(tenantId);
+      else shortRank = Math.max(shortRank, TIER_RANK[refusals.tier]);
     }
+    this.#shortRankCounted = { rank: shortRank, at: now };
     return shortRank;
   }
 

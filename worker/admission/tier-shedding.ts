@@ -84,6 +84,7 @@ export function edgeWaitAllowanceMs(input: Omit<ShedInput, 'predictedMs'>): numb
   return Math.max(0, Math.floor(Math.min(slackMs, input.remainingMs - input.unloadedMs) + 1e-6));
 }
 
-function retryAfter(excessMs: number): number {
+/** Whole seconds for `Retry-After` from a wait in ms: at least 1, at most 60. */
+export function retryAfter(excessMs: number): number {
   return Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(excessMs / 1000)));
 }

@@ -1,7 +1,7 @@
 import { BackendCallError } from '../../backends/index.ts';
 import type { Tier } from '../../shared/index.ts';
 import type { AdmissionSettings } from '../admission/admission-settings.ts';
-import { edgeWaitAllowanceMs, type Shed, shedDecision } from '../admission/tier-shedding.ts';
+import { edgeWaitAllowanceMs, retryAfter, type Shed, shedDecision } from '../admission/tier-shedding.ts';
 import {
   expectedCompletionMs,
   type FleetContext,
@@ -110,8 +110,7 @@ export function admittance(
  */
 export function keepLastRoom(judged: Admittance, tier: Tier, higherTierShort: boolean): Admittance {
   if (!judged.admitted || !higherTierShort || judged.rooms !== 1) return judged;
-  const predictedMs = judged.ranked[0]?.predictedMs ?? 0;
-  const retryAfterSeconds = Math.max(1, Math.ceil(predictedMs / 1000));
+  const retryAfterSeconds = retryAfter(judged.ranked[0]?.predictedMs ?? 0);
   return {
     admitted: false,
     verdict: shedVerdict(

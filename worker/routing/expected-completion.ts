@@ -59,9 +59,12 @@ export function expectedCompletionMs(
   now: number,
   options: { readonly forecastArrivals?: boolean } = {},
 ): number {
-  const { speed, ahead, shape } = situationOn(pool, request, observations, fleet, now, options);
-  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
+  return completionOn(
+    pool,
+    observations,
+    fleet,
+    situationOn(pool, request, observations, fleet, now, options),
+  );
 }
 
 /**
@@ -75,12 +78,23 @@ export function completionAndDelayMs(
   fleet: FleetContext,
   now: number,
 ): { readonly completionMs: number; readonly coRunnerDelayMs: number } {
-  const { speed, ahead, shape } = situationOn(pool, request, observations, fleet, now, {});
-  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
+  const situation = situationOn(pool, request, observations, fleet, now, {});
+  const { speed, ahead, shape } = situation;
   return {
-    completionMs: (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0),
+    completionMs: completionOn(pool, observations, fleet, situation),
     coRunnerDelayMs: delayToBatchMs(speed, ahead, shape, fleet.typical),
   };
+}
+
+/** The round trip, the service behind what is ahead, and the pool's finish after the last step. */
+function completionOn(
+  pool: PoolView,
+  observations: LocalObservations,
+  fleet: FleetContext,
+  { speed, ahead, shape }: { speed: PoolSpeed; ahead: Ahead; shape: RequestShape },
+): number {
+  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
+  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
 }
 
 /** The pool's speed, what is ahead of the request there (see `expectedCompletionMs`), and the request. */

@@ -142,12 +142,7 @@ export function serviceMs(
   shape: RequestShape,
   typical: TypicalImage,
 ): number {
-  const slots = Math.max(1, speed.slots);
-  const perWave = Math.min(shape.images, slots);
-  const own = perWave * shape.imageMegapixels;
-  const room = slots - perWave;
-  const images = Math.max(0, ahead.images);
-  const megapixels = ahead.imageMegapixels > 0 ? ahead.imageMegapixels : typical.imageMegapixels;
+  const { slots, perWave, own, room, images, megapixels } = placementOf(speed, ahead, shape, typical);
   const batch = Math.max(MIN_BATCH_MEGAPIXELS, own + Math.min(room, images) * megapixels);
   const runMs = shape.steps * curveStepMs(speed, batch);
   const perTurn = ahead.perWaitingImage > 0 ? ahead.perWaitingImage : typical.steps * typical.imageMegapixels;
@@ -175,14 +170,29 @@ export function delayToBatchMs(
   shape: RequestShape,
   typical: TypicalImage,
 ): number {
-  const slots = Math.max(1, speed.slots);
-  const own = Math.min(shape.images, slots) * shape.imageMegapixels;
-  const beside = Math.min(slots - Math.min(shape.images, slots), Math.max(0, ahead.images));
-  const megapixels = ahead.imageMegapixels > 0 ? ahead.imageMegapixels : typical.imageMegapixels;
+  const { own, room, images, megapixels } = placementOf(speed, ahead, shape, typical);
+  const beside = Math.min(room, images);
   const smaller = 1 - megapixels / shape.imageMegapixels;
   if (beside <= 0 || !(smaller > 0)) return 0;
   const batch = Math.max(MIN_BATCH_MEGAPIXELS, beside * megapixels);
   return smaller * beside * (curveStepMs(speed, batch + own) - curveStepMs(speed, batch)) * shape.steps;
+}
+
+/** Where a request's first wave sits in a pool's batch, as `serviceMs` places it. */
+function placementOf(speed: PoolSpeed, ahead: Ahead, shape: RequestShape, typical: TypicalImage) {
+  const slots = Math.max(1, speed.slots);
+  const perWave = Math.min(shape.images, slots);
+  return {
+    slots,
+    /** Its images in one batch, and their megapixels. */
+    perWave,
+    own: perWave * shape.imageMegapixels,
+    /** Slots its first wave leaves to the images ahead. */
+    room: slots - perWave,
+    images: Math.max(0, ahead.images),
+    /** Megapixels of one image ahead. */
+    megapixels: ahead.imageMegapixels > 0 ? ahead.imageMegapixels : typical.imageMegapixels,
+  };
 }
 
 /**
