@@ -117,9 +117,12 @@ export interface BackendCall {
   readonly onProgress?: (progress: BackendProgress) => void;
 }
 
-/** What a pool reports while it works on a call: its queue position, then step k of n. */
+/**
+ * What a pool reports while it works on a call: its queue position (with, where the pool says
+ * it, the megapixels of the batch the call went straight into), then step k of n.
+ */
 export type BackendProgress =
-  | { readonly kind: 'queued'; readonly position: number }
+  | { readonly kind: 'queued'; readonly position: number; readonly batchMegapixels?: number }
   | { readonly kind: 'progress'; readonly step: number; readonly steps: number };
 
 /** Identifies a job to cancel. */

@@ -116,7 +116,13 @@ function settle(
   switch (event.name) {
     case 'queued': {
       const position = numberField(data, 'position');
-      if (position !== null) onProgress({ kind: 'queued', position });
+      const batchMegapixels = numberField(data, 'batch_megapixels', false);
+      if (position === null) return null;
+      onProgress(
+        batchMegapixels !== null && batchMegapixels > 0
+          ? { kind: 'queued', position, batchMegapixels }
+          : { kind: 'queued', position },
+      );
       return null;
     }
     case 'progress': {
@@ -139,10 +145,11 @@ function settle(
   }
 }
 
-function numberField(data: unknown, field: string): number | null {
+function numberField(data: unknown, field: string, integer = true): number | null {
   if (typeof data !== 'object' || data === null || !(field in data)) return null;
   const value: unknown = (data as Record<string, unknown>)[field];
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return null;
+  return !integer || Number.isInteger(value) ? value : null;
 }
 
 function brokenStream(response: Response, message: string): BackendCallError {

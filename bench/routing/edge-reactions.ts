@@ -6,6 +6,7 @@ import {
   STALL_STEP_INTERVALS,
   type SuspicionReason,
   shouldReroute,
+  worthRepicking,
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
 import type { PoolSim } from './pool-sim.ts';
@@ -16,22 +17,29 @@ import type { Copy, Job, SimEvent } from './sim-types.ts';
 // second look on acknowledgement, stall detection from missing progress, hedging, and shared
 // suspicion. The decisions themselves are worker/routing functions.
 
-/** The edge's late second look: the pool's acknowledgement carries its exact queue. */
+/**
+ * The edge's late second look: the pool's acknowledgement carries its exact queue, or the batch
+ * the request went straight into.
+ */
 export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: 'ack' }>): void {
-  const { copy, ahead, waiting, load } = event;
+  const { copy, ahead, waiting, load, batchMegapixels } = event;
   const { job } = copy;
   if (job.doneAt >= 0 || !sim.isLive(copy)) return;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.piggybacked.set(poolId, { ...load, at: sim.now });
   // Only a request whose every earlier copy was a move (no failover, no hedge) moves again.
-  if (!waiting || job.hedged || job.copies.length > job.moves + 1) return;
-  const remainingMs = sim.policy.remainingOnAck?.(sim.context(job, -1), copy, {
-    images: ahead,
-    returnTripMs: sim.rttOf(copy) / 2,
-  });
+  if (job.hedged || job.copies.length > job.moves + 1) return;
+  const returnTripMs = sim.rttOf(copy) / 2;
+  const remainingMs = sim.policy.remainingOnAck?.(
+    sim.context(job, -1),
+    copy,
+    waiting ? { images: ahead, returnTripMs } : { batchMegapixels, returnTripMs },
+  );
   if (remainingMs === undefined) return;
+  if (!worthRepicking({ started: !waiting, remainingMs, predictedMs: copy.predictedMs })) return;
   const context = sim.context(job, copy.pool);
+  // A fresh pick, as the Worker's acknowledgement policy makes one (`moveTo`).
   const decision = sim.policy.decide(context);
   const alternative = decision.pools[0];
   if (alternative === undefined) return;
@@ -42,10 +50,11 @@ export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: '
   };
   if (
     !shouldReroute({
-      queued: waiting,
+      started: !waiting,
       moves: job.moves,
       remainingMs,
       alternativeMs: decision.predictedMs,
+      alternativeUnloadedMs: waiting ? undefined : sim.policy.unloadedOn?.(context, alternative, copy),
       objectiveMs: objectiveMs === undefined ? undefined : objectiveMs - (sim.now - job.arrivalAt),
       cost: costAt(copy.pool),
       alternativeCost: costAt(alternative),

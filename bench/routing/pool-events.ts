@@ -22,12 +22,14 @@ export function onCopyAtPool(sim: SimulationContext, copy: Copy): void {
   copy.ackAt = sim.now + rtt / 2;
   if (sim.policy.edgeFeatures) {
     const ahead = before.queued + before.running;
+    const waiting = ahead >= pool.slots;
     sim.at(copy.ackAt, {
       kind: 'ack',
       copy,
       ahead,
-      waiting: ahead >= pool.slots,
+      waiting,
       load: pool.load(),
+      batchMegapixels: waiting ? 0 : pool.batchMegapixels,
     });
   }
   scheduleCompletion(sim, pool);

@@ -58,6 +58,8 @@ export type SimEvent =
       readonly ahead: number;
       readonly waiting: boolean;
       readonly load: LoadFigures;
+      /** The megapixels of the batch it went into, its own images included (0 while `waiting`). */
+      readonly batchMegapixels: number;
     }
   | { readonly kind: 'cancel-at-pool'; readonly copy: Copy }
   | { readonly kind: 'report-tick' }

@@ -1,12 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from '../../shared/index.ts';
-import type {
-  EngineWorkerData,
-  FromEngineMessage,
-  ProviderAttempt,
-  SampleProgress,
-  SampleSpec,
-  StepRecord,
+import {
+  type EngineWorkerData,
+  type FromEngineMessage,
+  type ProviderAttempt,
+  type SampleProgress,
+  type SampleSpec,
+  type StepRecord,
+  sampleMegapixels,
 } from './engine-protocol.ts';
 
 /** What the engine reports back to its owner (the scheduler). */
@@ -37,7 +38,8 @@ type WorkerOptions = EnginePoolOptions & { readonly intraOpThreads: number };
 
 interface Lane {
   worker: Worker;
-  readonly active: Set<string>;
+  /** Samples in the lane's batch or joining it, with their megapixels. */
+  readonly active: Map<string, number>;
   /** Samples submitted since the last flush, sent to the worker as one `join`. */
   joining: SampleSpec[];
 }
@@ -132,7 +134,7 @@ export class EnginePool {
       }
     }
     if (!target) return false;
-    target.active.add(sample.sampleId);
+    target.active.set(sample.sampleId, sampleMegapixels(sample));
     target.joining.push(sample);
     // Samples submitted in one turn of the event loop reach the worker in one message, so they
     // start in the same step instead of racing each other across the thread boundary.
@@ -141,6 +143,18 @@ export class EnginePool {
       queueMicrotask(() => this.#flushJoins());
     }
     return true;
+  }
+
+  /** @inheritdoc */
+  batchMegapixelsOf(sampleIds: readonly string[]): number {
+    let largest = 0;
+    for (const lane of this.#lanes) {
+      if (!sampleIds.some((sampleId) => lane.active.has(sampleId))) continue;
+      let megapixels = 0;
+      for (const each of lane.active.values()) megapixels += each;
+      largest = Math.max(largest, megapixels);
+    }
+    return largest;
   }
 
   /** Asks the workers to drop samples between steps; each is reported through `onReleased`. */
@@ -169,7 +183,7 @@ export class EnginePool {
   }
 
   #adopt(worker: Worker): void {
-    const lane: Lane = { worker, active: new Set(), joining: [] };
+    const lane: Lane = { worker, active: new Map(), joining: [] };
     this.#lanes.push(lane);
     this.#attach(lane);
   }
@@ -210,7 +224,7 @@ export class EnginePool {
   // starts a replacement so capacity comes back.
   async #replace(lane: Lane): Promise<void> {
     if (this.#closing) return;
-    const lost = [...lane.active];
+    const lost = [...lane.active.keys()];
     lane.active.clear();
     lane.joining = [];
     for (const sampleId of lost) this.#listener?.onFailed(sampleId, 'inference worker exited');

@@ -1,4 +1,4 @@
-import type { ExecutionProvider } from '../../shared/index.ts';
+import { type ExecutionProvider, imageMegapixels } from '../../shared/index.ts';
 import type { ModelManifest } from '../model/model-manifest.ts';
 import type { PipelineModel } from '../pipeline/pipeline-model.ts';
 
@@ -19,6 +19,11 @@ export interface SampleSpec {
   readonly height: number;
   /** Report every step (someone streams this job); otherwise progress is batched. */
   readonly streamProgress: boolean;
+}
+
+/** Megapixels of one sample's image: the unit of batch size in step curves (shared/work.ts). */
+export function sampleMegapixels(spec: Pick<SampleSpec, 'width' | 'height'>): number {
+  return imageMegapixels(`${spec.width}x${spec.height}`);
 }
 
 /** What an engine worker is started with (its `workerData`). */

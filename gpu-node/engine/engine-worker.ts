@@ -1,16 +1,16 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { imageMegapixels } from '../../shared/index.ts';
 import { parseSize } from '../model/model-manifest.ts';
 import { isPipelineModel } from '../pipeline/pipeline-model.ts';
 import { pipelineStepEngine } from '../pipeline/pipeline-step-engine.ts';
-import type {
-  EngineWorkerData,
-  FromEngineMessage,
-  SampleSpec,
-  StepRecord,
-  ToEngineMessage,
+import {
+  type EngineWorkerData,
+  type FromEngineMessage,
+  type SampleSpec,
+  type StepRecord,
+  sampleMegapixels,
+  type ToEngineMessage,
 } from './engine-protocol.ts';
 import { groupBy } from './group-by.ts';
 import { encodeRgbPng } from './png-encoder.ts';
@@ -189,7 +189,7 @@ function toProgress(sample: EngineSample) {
 // The same measure as the scheduler's work accounting (shared/work.ts), so curve and work agree.
 function batchMegapixels(samples: readonly EngineSample[]): number {
   let megapixels = 0;
-  for (const { spec } of samples) megapixels += imageMegapixels(`${spec.width}x${spec.height}`);
+  for (const { spec } of samples) megapixels += sampleMegapixels(spec);
   return megapixels;
 }
 

@@ -41,12 +41,16 @@ export function streamJob(
       wake?.();
     });
     if (job.outcome) pending.push({ type: 'settled', outcome: job.outcome });
-    // Every stream opens with `queued`; position 0 means the job went straight into a batch.
-    else
+    // Every stream opens with `queued`; position 0 means the job went straight into a batch,
+    // and the batch's megapixels say how fast it will step there (the edge may move it if slow).
+    else {
+      const batchMegapixels = pool.scheduler.batchMegapixelsOf(job);
       pending.unshift({
         type: 'queued',
         position: job.queuedSamples > 0 ? pool.scheduler.positionOf(job) : 0,
+        ...(batchMegapixels > 0 ? { batchMegapixels } : {}),
       });
+    }
     const progress = new ProgressPacer(() => wake?.());
     let id = 0;
     while (!stream.aborted) {
@@ -78,7 +82,16 @@ function describe(
   const jobId = job.spec.jobId;
   switch (event.type) {
     case 'queued':
-      return { name: 'queued', data: { job_id: jobId, position: event.position } };
+      return {
+        name: 'queued',
+        data: {
+          job_id: jobId,
+          position: event.position,
+          ...(event.batchMegapixels === undefined
+            ? {}
+            : { batch_megapixels: Math.round(event.batchMegapixels * 1e6) / 1e6 }),
+        },
+      };
     case 'progress':
       return { name: 'progress', data: { job_id: jobId, step: event.step, steps: event.steps } };
     case 'settled':

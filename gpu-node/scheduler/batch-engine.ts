@@ -11,6 +11,11 @@ export interface BatchEngine {
   readonly activeCount: number;
   /** Hands a sample to a batch; false when every batch is full. */
   submit(sample: SampleSpec): boolean;
+  /**
+   * Megapixels of the batch these samples are in (with them; the largest, if they are spread over
+   * several workers' batches); 0 when none holds a slot.
+   */
+  batchMegapixelsOf(sampleIds: readonly string[]): number;
   /** Asks for samples to leave their batches; each is reported through `onReleased`. */
   cancel(sampleIds: readonly string[]): void;
   listen(listener: EngineListener): void;

@@ -57,7 +57,12 @@ export type JobOutcome =
 
 /** Events a job emits to whoever watches it (HTTP handlers, SSE streams). */
 export type JobEvent =
-  | { readonly type: 'queued'; readonly position: number }
+  | {
+      readonly type: 'queued';
+      readonly position: number;
+      /** Megapixels of the batch it went into (the stream's opening event, once it has a slot). */
+      readonly batchMegapixels?: number;
+    }
   | { readonly type: 'progress'; readonly step: number; readonly steps: number }
   | { readonly type: 'settled'; readonly outcome: JobOutcome };
 

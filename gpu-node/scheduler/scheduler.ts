@@ -1,69 +1,23 @@
 import type { StepCurvePoint } from '../../shared/index.ts';
 import type { SampleProgress, StepRecord } from '../engine/engine-protocol.ts';
-import type { BatchEngine } from './batch-engine.ts';
 import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
 import { KeptJobs } from './kept-jobs.ts';
 import { LoadTracker } from './load-tracker.ts';
 import { RunningWork } from './running-work.ts';
 import { parseSampleId } from './sample-id.ts';
+import type { SchedulerLoad, SchedulerOptions, SubmitResult } from './scheduler-types.ts';
 
-/** Hooks for metrics; every method is optional work for the observer, never for the scheduler. */
+export type {
+  SchedulerLoad,
+  SchedulerObserver,
+  SchedulerOptions,
+  SubmitRejection,
+  SubmitResult,
+} from './scheduler-types.ts';
 
 /** A job waiting in the queue hears its position again at least this often while the pool steps. */
 export const QUEUED_ALIVE_INTERVAL_MS = 100;
-export interface SchedulerObserver {
-  onStep(batchSize: number, durationMs: number): void;
-  onJobSettled(job: Job): void;
-  onChange(): void;
-}
-
-/** Scheduler settings. */
-export interface SchedulerOptions {
-  readonly engine: BatchEngine;
-  readonly maxQueuedImages: number;
-  readonly resultTtlMs: number;
-  readonly maxKeptJobs: number;
-  readonly now: () => number;
-  readonly observer: SchedulerObserver;
-}
-
-/**
- * Why a job was not accepted. `job_id_conflict`: the owner used the id for another body;
- * `foreign_job_id`: another owner holds the id (in any state). The two differ for logs only.
- */
-export type SubmitRejection =
-  | { readonly reason: 'queue_full'; readonly retryAfterSeconds: number }
-  | { readonly reason: 'draining' }
-  | { readonly reason: 'job_id_conflict' }
-  | { readonly reason: 'foreign_job_id' };
-
-/** The result of {@link Scheduler.submit}. */
-export type SubmitResult =
-  | { readonly ok: true; readonly job: Job; readonly joined: boolean }
-  | ({ readonly ok: false } & SubmitRejection);
-
-/** Load figures for telemetry and response headers. */
-export interface SchedulerLoad {
-  readonly slots: number;
-  readonly running: number;
-  readonly queued: number;
-  readonly maxQueue: number;
-  readonly ewmaStepMs: number | null;
-  readonly ewmaJobMs: number | null;
-  /** Median of recent job times, ms; null before the first. */
-  readonly medianJobMs: number | null;
-  readonly imagesPerSecond: number;
-  readonly draining: boolean;
-  /** Megapixel-steps of the images waiting for a slot. */
-  readonly queuedWork: number;
-  /** Megapixel-steps left in the running batch. */
-  readonly runningWork: number;
-  /** Megapixel-steps done per second lately; null before the first step. */
-  readonly workPerSecond: number | null;
-  /** Moving average of an image's decode and encode after its last step, ms; null before the first. */
-  readonly finishMs: number | null;
-}
 
 /**
  * Step-level continuous batching: images join a worker's running batch between steps whenever
@@ -146,6 +100,15 @@ export class Scheduler {
   /** Images waiting before a job's first image gets a slot. */
   positionOf(job: Job): number {
     return this.#queue.positionOf(job);
+  }
+
+  /**
+   * Megapixels of the batch the job's images run in (the largest, if they are spread over several
+   * workers' batches), its own included; 0 while none of them has a slot.
+   */
+  batchMegapixelsOf(job: Job): number {
+    const running = job.runningSampleIndices().map((index) => job.sampleId(index));
+    return running.length === 0 ? 0 : this.#options.engine.batchMegapixelsOf(running);
   }
 
   /** Seconds a client should wait before retrying, from the measured drain rate. */

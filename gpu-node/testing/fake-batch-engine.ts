@@ -1,6 +1,6 @@
-import { type ExecutionProvider, imageMegapixels } from '../../shared/index.ts';
+import type { ExecutionProvider } from '../../shared/index.ts';
 import type { EngineListener } from '../engine/engine-pool.ts';
-import type { SampleSpec } from '../engine/engine-protocol.ts';
+import { type SampleSpec, sampleMegapixels } from '../engine/engine-protocol.ts';
 import { encodeRgbPng } from '../engine/png-encoder.ts';
 import type { PoolEngine } from '../pool-engine.ts';
 import { CountWatch } from './count-watch.ts';
@@ -96,6 +96,14 @@ export class FakeBatchEngine implements PoolEngine {
     this.#submissions.notify();
     this.#stepSoon();
     return true;
+  }
+
+  /** @inheritdoc */
+  batchMegapixelsOf(sampleIds: readonly string[]): number {
+    const batch = [...this.#running.values(), ...this.#joining.values()];
+    return sampleIds.some((sampleId) => this.#running.has(sampleId) || this.#joining.has(sampleId))
+      ? megapixelsOf(batch)
+      : 0;
   }
 
   /** @inheritdoc */
@@ -225,7 +233,7 @@ export class FakeBatchEngine implements PoolEngine {
 }
 
 function megapixelsOf(batch: readonly RunningSample[]): number {
-  return batch.reduce((sum, { spec }) => sum + imageMegapixels(`${spec.width}x${spec.height}`), 0);
+  return batch.reduce((sum, { spec }) => sum + sampleMegapixels(spec), 0);
 }
 
 function solidPng(spec: SampleSpec): Uint8Array {

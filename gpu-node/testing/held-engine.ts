@@ -1,6 +1,6 @@
 import type { ExecutionProvider } from '../../shared/index.ts';
 import type { EngineListener } from '../engine/engine-pool.ts';
-import type { SampleSpec } from '../engine/engine-protocol.ts';
+import { type SampleSpec, sampleMegapixels } from '../engine/engine-protocol.ts';
 import type { PoolEngine } from '../pool-engine.ts';
 import { CountWatch } from './count-watch.ts';
 
@@ -63,6 +63,14 @@ export class HeldEngine implements PoolEngine {
     this.#held.push(sample);
     this.#arrivals.notify();
     return true;
+  }
+
+  /** @inheritdoc */
+  batchMegapixelsOf(sampleIds: readonly string[]): number {
+    const held = this.#held.filter((sample) => sampleIds.includes(sample.sampleId));
+    if (held.length === 0) return this.#inner.batchMegapixelsOf(sampleIds);
+    // Held samples start together in one batch when released.
+    return this.#held.reduce((sum, sample) => sum + sampleMegapixels(sample), 0);
   }
 
   /** @inheritdoc */

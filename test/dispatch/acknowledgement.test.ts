@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpuNodeBackend } from '../../backends/index.ts';
 import type { FakeBatchEngine } from '../../gpu-node/testing/fake-batch-engine.ts';
 import { startFakeEngine, startTestPool, type TestPool } from '../../gpu-node/testing/test-pool.ts';
+import { imageMegapixels } from '../../shared/index.ts';
 import {
   type DispatchCandidate,
   type DispatchOptions,
@@ -14,15 +15,19 @@ import { quickRequest } from '../backends/backend-test-pools.ts';
 // position 1 (one image ahead of it in the queue).
 let busy: TestPool<FakeBatchEngine>;
 let idle: TestPool<FakeBatchEngine>;
+// `shared` has room in its batch, where a job the test holds runs.
+let shared: TestPool<FakeBatchEngine>;
 
 beforeAll(async () => {
   busy = await startTestPool(startFakeEngine, { workers: 1, maxBatchSize: 1 });
   idle = await startTestPool(startFakeEngine, { workers: 1, maxBatchSize: 4 });
+  shared = await startTestPool(startFakeEngine, { workers: 1, maxBatchSize: 4 });
   idle.engine.runFreely();
 });
 afterAll(async () => {
   await busy?.stop();
   await idle?.stop();
+  await shared?.stop();
 });
 
 const backend = createGpuNodeBackend();
@@ -44,6 +49,15 @@ function dispatch(overrides: Partial<DispatchOptions>) {
     tokenFor: async () => 'unused',
     now: () => Date.now(),
     ...overrides,
+  });
+}
+
+/** Sends a job to `pool` that waits there until the test lets its engine run. */
+function holdOn(pool: TestPool<FakeBatchEngine>): Promise<Response> {
+  return fetch(`${pool.url}/v1/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...quickRequest, job_id: `holder-${crypto.randomUUID()}` }),
   });
 }
 
@@ -73,9 +87,9 @@ describe('acknowledgement', () => {
     const outcome = await dispatch({
       streamProgress: true,
       ack: {
-        shouldMove: (from, position) => {
+        moveTo: (from, position) => {
           asked.push({ poolId: from.poolId, position });
-          return position > 0;
+          return position > 0 ? [candidate(idle, 'idle')] : null;
         },
         onRoundTrip: (poolId) => roundTrips.push(poolId),
       },
@@ -100,7 +114,7 @@ describe('acknowledgement', () => {
       candidates: [candidate(idle, 'idle'), candidate(busy, 'busy')],
       streamProgress: true,
       ack: {
-        shouldMove: (_from, position) => position > 0,
+        moveTo: (_from, position) => (position > 0 ? [candidate(busy, 'busy')] : null),
         onPoolProgress: (poolId) => progress.push(poolId),
       },
     });
@@ -108,5 +122,31 @@ describe('acknowledgement', () => {
     expect(outcome.attempts.map((attempt) => attempt.outcome)).toEqual(['ok']);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(new Set(progress)).toEqual(new Set(['idle']));
+  });
+
+  it('re-route: a request that went straight into a batch hears its size and moves when told to', async () => {
+    const holder = holdOn(shared);
+    await shared.engine.whenSubmitted(shared.engine.submitted.length + 1);
+    const asked: Array<{ poolId: string; position: number; batchMegapixels: number | undefined }> = [];
+    const outcome = await dispatch({
+      candidates: [candidate(shared, 'shared')],
+      streamProgress: true,
+      ack: {
+        moveTo: (from, position, _moves, batchMegapixels) => {
+          asked.push({ poolId: from.poolId, position, batchMegapixels });
+          return batchMegapixels !== undefined ? [candidate(idle, 'idle')] : null;
+        },
+      },
+    });
+    expect(outcome.ok && outcome.poolId).toBe('idle');
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['shared', 'rerouted'],
+      ['idle', 'ok'],
+    ]);
+    // Its own 64x64 image and the one the holder runs: the batch it joined.
+    expect(asked).toEqual([{ poolId: 'shared', position: 0, batchMegapixels: 2 * imageMegapixels('64x64') }]);
+    shared.engine.runFreely();
+    expect((await holder).status).toBe(200);
+    shared.engine.pause();
   });
 });

@@ -112,6 +112,10 @@ describe('gpu-node generation', () => {
       data: JSON.parse(match[2] ?? '{}') as Record<string, unknown>,
     }));
     expect(events[0]?.name).toBe('queued');
+    // Straight into a batch on an idle pool: the opening event says the batch's size, its own
+    // 64x64 image at least (what the edge prices its step time by).
+    expect(events[0]?.data.position).toBe(0);
+    expect(Number(events[0]?.data.batch_megapixels)).toBeGreaterThanOrEqual(0.004096);
     expect(events.at(-1)?.name).toBe('completed');
     const progress = events
       .filter((event) => event.name === 'progress')

@@ -8,6 +8,7 @@ import type { BackendProgress } from '../../backends/index.ts';
  */
 export class AckWatch {
   private position: number | null = null;
+  private batch: number | undefined;
   private judged: number | null = null;
   private running = false;
   private waiters: Array<() => void> = [];
@@ -15,7 +16,10 @@ export class AckWatch {
   /** Notes an event of the call. */
   observe(progress: BackendProgress): void {
     if (progress.kind === 'progress') this.running = true;
-    else this.position = progress.position;
+    else {
+      this.position = progress.position;
+      this.batch = progress.batchMegapixels;
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
@@ -25,6 +29,11 @@ export class AckWatch {
   unjudgedPosition(): number | null {
     if (this.running || this.position === null || this.position === this.judged) return null;
     return this.position;
+  }
+
+  /** Megapixels of the batch the latest acknowledgement says the call went into, if it says. */
+  get batchMegapixels(): number | undefined {
+    return this.batch;
   }
 
   /** Marks the current position as judged. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { requestWork } from '../../shared/index.ts';
 import { IsolateObservations } from '../fleet/local-observations.ts';
-import { indexFleet, MAX_REROUTES, type RoutingRequest } from '../routing/index.ts';
-import { now, policy, request, tinyDefaults, workPool } from '../testing/routing-fixtures.ts';
+import { indexFleet, MAX_REROUTES, pickPools, type RoutingRequest } from '../routing/index.ts';
+import { now, policy, request, seeded, tinyDefaults, workPool } from '../testing/routing-fixtures.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
 import type { DispatchCandidate } from './dispatch-types.ts';
 
@@ -25,32 +25,70 @@ function policyFor(
     readonly request?: RoutingRequest;
     readonly idlePrice?: number;
     readonly routedAt?: number;
+    /** Pools the fresh pick names, instead of routing's own pick over the index. */
+    readonly picks?: readonly DispatchCandidate[];
   } = {},
 ) {
   const idle = { ...workPool('idle'), pricePerImage: options.idlePrice ?? null };
   const index = indexFleet([workPool('busy'), idle], 'tiny', policy);
+  const routingRequest = options.request ?? typical;
+  const repick = (leaving: string): DispatchCandidate[] =>
+    options.picks
+      ? [...options.picks]
+      : pickPools(index, { request: routingRequest, observations, policy, now, random: seeded(7) })
+          .filter(({ pool }) => pool.poolId !== leaving)
+          .map(({ pool, predictedMs }) => ({ ...candidate(pool.poolId), predictedMs }));
   return {
     observations,
     ack: acknowledgementPolicy({
       index,
-      request: options.request ?? typical,
+      request: routingRequest,
       observations,
       now: () => now,
       routedAt: options.routedAt ?? now,
+      repick,
     }),
   };
+}
+
+/** Where the policy moves the request, or null if it stays. */
+function movedTo(
+  ack: ReturnType<typeof policyFor>['ack'],
+  position: number,
+  moves = 0,
+  batchMegapixels?: number,
+): string | null {
+  return ack.moveTo?.(candidate('busy'), position, moves, batchMegapixels)?.[0]?.poolId ?? null;
 }
 
 describe('acknowledgement policy (what the Worker does with a pool’s events)', () => {
   it('acknowledgement: a request queued far behind moves to an idle pool, at most MAX_REROUTES times', () => {
     const { ack } = policyFor();
-    const move = (position: number, moves: number) =>
-      ack.shouldMove?.(candidate('busy'), position, candidate('idle'), moves) ?? false;
-    expect(move(40, 0)).toBe(true);
-    expect(move(40, MAX_REROUTES - 1)).toBe(true);
-    expect(move(40, MAX_REROUTES)).toBe(false);
+    expect(movedTo(ack, 40, 0)).toBe('idle');
+    expect(movedTo(ack, 40, MAX_REROUTES - 1)).toBe('idle');
+    expect(movedTo(ack, 40, MAX_REROUTES)).toBeNull();
     // Next for a slot: the queue is all but gone, moving gains nothing.
-    expect(move(0, 0)).toBe(false);
+    expect(movedTo(ack, 0, 0)).toBeNull();
+  });
+
+  it('acknowledgement: a request that went straight into a batch far heavier than its own moves', () => {
+    const { ack } = policyFor();
+    // Sixteen images of its size beside it on a near-linear curve: ~16x its time on the idle pool.
+    expect(movedTo(ack, 0, 0, 16 * 0.262144)).toBe('idle');
+    expect(movedTo(ack, 0, MAX_REROUTES, 16 * 0.262144)).toBeNull();
+    // Alone, or beside one small image: the idle pool is not sooner by the started margin.
+    expect(movedTo(ack, 0, 0, 0.262144)).toBeNull();
+    expect(movedTo(ack, 0, 0, 1.2 * 0.262144)).toBeNull();
+    // A pool that does not say the batch's size: nothing to judge.
+    expect(movedTo(ack, 0, 0, undefined)).toBeNull();
+    // The only other pool runs a batch of its own (four images of this isolate's): no room there.
+    const crowded = policyFor();
+    for (let sent = 0; sent < 4; sent++)
+      crowded.observations.begin('idle', now, { work: typical.work ?? 0, images: 1 });
+    expect(movedTo(crowded.ack, 0, 0, 16 * 0.262144)).toBeNull();
+    // The pick already expected a batch that heavy there: it stays.
+    const expected = ack.moveTo?.({ ...candidate('busy'), predictedMs: 1e9 }, 0, 0, 16 * 0.262144);
+    expect(expected).toBeNull();
   });
 
   it('acknowledgement: no move to an alternative that is no sooner, nor to a pool outside the index', () => {
@@ -58,32 +96,31 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     // The idle pool already carries more of this isolate's work than the queue ahead at `busy`.
     for (let sent = 0; sent < 60; sent++)
       observations.begin('idle', now, { work: typical.work ?? 0, images: 1 });
-    expect(ack.shouldMove?.(candidate('busy'), 2, candidate('idle'), 0)).toBe(false);
-    expect(ack.shouldMove?.(candidate('busy'), 40, candidate('elsewhere'), 0)).toBe(false);
+    expect(movedTo(ack, 2)).toBeNull();
+    const elsewhere = policyFor(new IsolateObservations(), {
+      picks: [{ ...candidate('elsewhere'), predictedMs: 1 }],
+    });
+    expect(movedTo(elsewhere.ack, 40)).toBeNull();
   });
 
   it('acknowledgement: a queued request that still meets its objective stays off a priced pool', () => {
     const queued = (objectiveMs: number, routedAt = now) =>
-      policyFor(new IsolateObservations(), {
-        request: { ...typical, objectiveMs },
-        idlePrice: 0.05,
-        routedAt,
-      }).ack.shouldMove?.(candidate('busy'), 40, candidate('idle'), 0) ?? false;
-    // A generous objective is met where it waits: the priced pool is not worth paying for.
-    expect(queued(3_600_000)).toBe(false);
-    // A tight one is missed where it waits: it spills.
-    expect(queued(1)).toBe(true);
-    // The objective counts from routing: one almost spent by now is missed as well.
-    expect(queued(3_600_000, now - 3_600_000)).toBe(true);
-    // Without an objective the move is on time alone, as before.
-    expect(
-      policyFor(new IsolateObservations(), { idlePrice: 0.05 }).ack.shouldMove?.(
-        candidate('busy'),
+      movedTo(
+        policyFor(new IsolateObservations(), {
+          request: { ...typical, objectiveMs },
+          idlePrice: 0.05,
+          routedAt,
+        }).ack,
         40,
-        candidate('idle'),
-        0,
-      ),
-    ).toBe(true);
+      );
+    // A generous objective is met where it waits: the priced pool is not worth paying for.
+    expect(queued(3_600_000)).toBeNull();
+    // A tight one is missed where it waits: it spills.
+    expect(queued(1)).toBe('idle');
+    // The objective counts from routing: one almost spent by now is missed as well.
+    expect(queued(3_600_000, now - 3_600_000)).toBe('idle');
+    // Without an objective the move is on time alone, as before.
+    expect(movedTo(policyFor(new IsolateObservations(), { idlePrice: 0.05 }).ack, 40)).toBe('idle');
   });
 
   it('acknowledgement: events feed progress, pace and round trips of the pool', () => {

@@ -1,11 +1,13 @@
 import type { IsolateObservations } from '../fleet/local-observations.ts';
 import {
   acknowledgedRemainingMs,
-  expectedCompletionMs,
   type FleetIndex,
   type RoutingRequest,
   requestCost,
   shouldReroute,
+  startedRemainingMs,
+  unloadedCompletionMs,
+  worthRepicking,
 } from '../routing/index.ts';
 import type { AckOptions, DispatchCandidate } from './dispatch-types.ts';
 
@@ -17,6 +19,11 @@ export interface AcknowledgementContext {
   readonly now: () => number;
   /** When the request was routed (epoch ms): its objective counts from then. */
   readonly routedAt: number;
+  /**
+   * A fresh pick for the request without `leaving`, as the dispatcher would call the pools (each
+   * with its `predictedMs`), best first: routing's `pickPools` on the isolate's observations now.
+   */
+  readonly repick: (leaving: string) => readonly DispatchCandidate[];
   /** Headroom on a prediction before it meets an objective (`RoutingPolicy.spillMargin`). */
   readonly spillMargin?: number | undefined;
 }
@@ -27,13 +34,15 @@ export interface AcknowledgementContext {
  * - every event is progress on the pool (`isStalled` reads it), and the gaps between one call's
  *   events are the pool's pace (a stall is silence past several of them);
  * - the first event's delay is the pool's round trip (`networkMs` in scoring);
- * - a call the pool acknowledged behind a queue moves to the next candidate before it starts
- *   when that one is expected to finish it sooner by a margin (`shouldReroute`): the queue is
- *   priced on the pool's own curve and mix (`acknowledgedRemainingMs`), the alternative is
- *   scored afresh as at the pick.
+ * - a call the pool acknowledged behind a queue moves before it starts when a fresh pick
+ *   (`repick`, which sees what this isolate sent and heard since) is expected to finish it sooner
+ *   by a margin (`shouldReroute`): the queue is priced on the pool's own curve and mix
+ *   (`acknowledgedRemainingMs`); a call that went straight into a batch far heavier than the pick
+ *   assumed moves by a larger margin, priced at that batch's step time (`startedRemainingMs`).
  *
  * @example
- * const ack = acknowledgementPolicy({ index, request: routingRequest, observations, now: Date.now });
+ * const ack = acknowledgementPolicy({ index, request: routingRequest, observations,
+ *   now: Date.now, routedAt: Date.now(), repick: (leaving) => candidatesWithout(leaving) });
  */
 export function acknowledgementPolicy(context: AcknowledgementContext): AckOptions {
   const { index, request, observations } = context;
@@ -45,35 +54,41 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),
     onEventGap: (poolId, ms) => observations.noteEventGap(poolId, ms),
-    shouldMove: (candidate: DispatchCandidate, position: number, next: DispatchCandidate, moves: number) => {
+    moveTo: (candidate, position, moves, batchMegapixels) => {
       const pool = poolOf(candidate.poolId);
-      const alternative = poolOf(next.poolId);
-      // Position 0: the request is next for a slot (or already in the batch); nothing to gain.
-      if (!pool || !alternative || position <= 0) return false;
+      // Straight into a batch: priced at that batch's step time. Position 0 without the batch's
+      // size (an older pool, or next for a slot): nothing to gain.
+      const started = position <= 0;
+      if (!pool || (started && batchMegapixels === undefined)) return null;
       const returnTripMs = (observations.networkMs.get(pool.poolId) ?? 0) / 2;
       // A queue at the pool means its batch is full: the images ahead are the queue plus every slot.
       const images = position + Math.max(1, pool.slots);
-      const remainingMs = acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
-      const alternativeMs = expectedCompletionMs(
-        alternative,
-        request,
-        observations,
-        index.fleet,
-        context.now(),
-      );
+      const remainingMs =
+        started && batchMegapixels !== undefined
+          ? startedRemainingMs(pool, request, batchMegapixels, index.fleet, returnTripMs)
+          : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
+      if (!worthRepicking({ started, remainingMs, predictedMs: candidate.predictedMs })) return null;
+      const order = context.repick(candidate.poolId);
+      const next = order[0];
+      const alternative = next === undefined ? undefined : poolOf(next.poolId);
+      if (!next || !alternative || next.predictedMs === undefined) return null;
       // Spill by cost: a request that would still meet what is left of its objective where it
       // waits does not move to a pricier pool.
       const { objectiveMs } = request;
-      return shouldReroute({
-        queued: true,
+      const move = shouldReroute({
+        started,
         moves,
         remainingMs,
-        alternativeMs,
+        alternativeMs: next.predictedMs,
+        alternativeUnloadedMs: started
+          ? unloadedCompletionMs(alternative, request, observations, index.fleet)
+          : undefined,
         objectiveMs: objectiveMs === undefined ? undefined : objectiveMs - (context.now() - context.routedAt),
         cost: requestCost(pool, request),
         alternativeCost: requestCost(alternative, request),
         spillMargin: context.spillMargin,
       });
+      return move ? order : null;
     },
   };
 }

@@ -80,15 +80,17 @@ export interface AckOptions {
   /** The gap between two consecutive events of one call, ms: the pace at which its pool reports. */
   readonly onEventGap?: (poolId: string, ms: number) => void;
   /**
-   * Whether a call the pool acknowledged as queued at `position` should move to `next` before it
-   * starts (`moves`: how often this request moved already). Asked once per new position.
+   * Where a call the pool acknowledged as queued at `position` should move before it steps: the
+   * pools to try from there, first choice first; null to stay (`moves`: how often this request
+   * moved already). Asked once per new position; position 0 with `batchMegapixels`: the call went
+   * straight into a batch of that size.
    */
-  readonly shouldMove?: (
+  readonly moveTo?: (
     candidate: DispatchCandidate,
     position: number,
-    next: DispatchCandidate,
     moves: number,
-  ) => boolean;
+    batchMegapixels?: number,
+  ) => readonly DispatchCandidate[] | null;
 }
 
 /** Inputs of `dispatchWithFailover`. */

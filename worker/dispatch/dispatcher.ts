@@ -66,13 +66,17 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
         break;
       if (!(await startNext())) break;
     }
-    if (moves < MAX_REROUTES && started < maxAttempts && rerouteNow(options, running, waiting, moves)) {
-      // The pool's acknowledgement showed a queue the snapshot did not: move while it costs nothing.
+    const moveOrder =
+      moves < MAX_REROUTES && started < maxAttempts ? rerouteNow(options, running, moves) : null;
+    if (moveOrder) {
+      // The pool's acknowledgement showed a queue or a batch the snapshot did not: move while it
+      // costs (next to) nothing, along a fresh pick.
       const [queued] = running;
       if (queued) {
         moves++;
         running.delete(queued);
         leave(options, attempts, queued, 'rerouted');
+        waiting.splice(0, waiting.length, ...moveOrder);
         await startNext();
         continue;
       }
@@ -122,23 +126,22 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
 }
 
 /**
- * Whether the single call in flight, queued at a position its pool just acknowledged, should move
- * to the next candidate (`AckOptions.shouldMove`); each position is judged once.
+ * Where the single call in flight, at a position its pool just acknowledged, should move
+ * (`AckOptions.moveTo`), or null; each position is judged once.
  */
 function rerouteNow(
   options: DispatchOptions,
   running: ReadonlySet<PoolCall>,
-  waiting: readonly DispatchCandidate[],
   moves: number,
-): boolean {
-  const shouldMove = options.ack?.shouldMove;
-  const next = waiting[0];
-  if (!shouldMove || !next || running.size !== 1) return false;
+): readonly DispatchCandidate[] | null {
+  const moveTo = options.ack?.moveTo;
+  if (!moveTo || running.size !== 1) return null;
   const [call] = running;
   const position = call?.ack?.unjudgedPosition() ?? null;
-  if (!call || position === null) return false;
+  if (!call || position === null) return null;
   call.ack?.judge();
-  return shouldMove(call.candidate, position, next, moves);
+  const order = moveTo(call.candidate, position, moves, call.ack?.batchMegapixels);
+  return order && order.length > 0 ? order : null;
 }
 
 /** While a re-route may still apply, each event of the single call is a reason to look again. */
@@ -147,7 +150,7 @@ function untilAcknowledged(
   running: ReadonlySet<PoolCall>,
   moves: number,
 ): Promise<void> | null {
-  if (!options.ack?.shouldMove || moves >= MAX_REROUTES || running.size !== 1) return null;
+  if (!options.ack?.moveTo || moves >= MAX_REROUTES || running.size !== 1) return null;
   const [call] = running;
   return call?.ack?.nextEvent() ?? null;
 }

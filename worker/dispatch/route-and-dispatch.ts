@@ -1,21 +1,13 @@
-import type { BackendProgress, ImageBackend } from '../../backends/index.ts';
+import type { BackendProgress } from '../../backends/index.ts';
 import { type GenerationRequest, imageMegapixels, requestWork } from '../../shared/index.ts';
-import type { AdmissionSettings } from '../admission/admission-settings.ts';
-import type { SlotTurns } from '../admission/slot-turns.ts';
-import type { DispatchSigner } from '../auth/index.ts';
-import type { FleetCache } from '../fleet/fleet-cache.ts';
-import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
-import type { IsolateObservations } from '../fleet/local-observations.ts';
 import { fleetIndexOf, poolViewsOf } from '../fleet/pool-views.ts';
 import {
   hedgeDelayMs,
   objectiveFor,
   type PoolView,
   pickPools,
-  type RoutingPolicy,
   type RoutingRequest,
   requestOnPool,
-  type SuspicionReason,
   tenantRestriction,
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
@@ -24,48 +16,14 @@ import { admitInTurn, withQuota } from './admit-in-turn.ts';
 import { askedOf, unlessNoneServes } from './asked-fit.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
+import type { DispatchServices } from './dispatch-services.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import { workByProtocol } from './protocol-work.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { admittance, keepLastRoom } from './shedding.ts';
 
-/** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
-export interface DispatchServices {
-  readonly config: {
-    readonly routing: RoutingPolicy;
-    readonly allowPrivatePoolUrls: boolean;
-    readonly admission: Pick<AdmissionSettings, 'slowdownLimits'>;
-  };
-  readonly now: () => number;
-  /** Uniform in [0, 1): the sampling draws of routing. */
-  readonly random: () => number;
-  readonly fleet: FleetCache;
-  readonly observations: IsolateObservations;
-  /** Failovers this isolate may still spend (about 10% of its requests). */
-  readonly retryBudget: RetryBudget;
-  /** Hedged copies of late requests this isolate may still send; null turns hedging off. */
-  readonly hedgeBudget: RetryBudget | null;
-  /** Requests shed at their tier that wait for a freed slot, in fair turns. */
-  readonly turns: SlotTurns;
-  /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
-  signer(): Promise<DispatchSigner>;
-  /**
-   * What a pool's adapter sends as its credential: a dispatch token for the tenant on gpu-node
-   * pools, the provider's own API key (opened from its sealed copy, or its named secret) on the
-   * others. Never the client's.
-   */
-  credentialFor(entry: PoolSnapshotEntry, tenantId: string): Promise<string>;
-  /** One adapter instance per protocol; undefined for a protocol no adapter speaks. */
-  backendFor(protocol: string): ImageBackend | undefined;
-  /**
-   * Tells the registry a pool refused a connection or went quiet mid-job, so every isolate skips
-   * it (best effort).
-   */
-  reportSuspect(poolId: string, reason?: SuspicionReason): Promise<void>;
-  /** Tells the registry a pool asked (`Retry-After`) for no traffic until `until` (best effort). */
-  reportBackoff(poolId: string, until: number): Promise<void>;
-}
+export type { DispatchServices } from './dispatch-services.ts';
 
 /** Inputs of {@link routeAndDispatch}. */
 export interface RouteAndDispatchInput {
@@ -191,6 +149,17 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n, tenant.tier);
   const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
+  // A move on the pool's acknowledgement goes along a fresh pick, which may name pools the first
+  // did not: they become candidates too (their tokens and adapters are looked up by pool).
+  const repick = (leaving: string) => {
+    const fresh = dispatchCandidates(
+      rank(services.now()).filter(({ pool }) => pool.poolId !== leaving),
+      snapshot,
+      services.config.allowPrivatePoolUrls,
+    );
+    for (const [poolId, entry] of fresh.entries) entries.set(poolId, entry);
+    return fresh.candidates;
+  };
   const { hedgeBudget } = services;
   services.retryBudget.earn();
   hedgeBudget?.earn();
@@ -255,7 +224,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       ...traceparentOf(input.observe),
       // Every call streams the pool's events, sync ones too: a pool that stops reporting mid-job
       // gets a copy elsewhere at once, its events feed stall detection and round trips, and a
-      // request it acknowledges behind a longer queue than expected moves before it starts.
+      // request it acknowledges behind a longer queue, or in a far heavier batch, than expected
+      // moves before it steps.
       streamProgress: true,
       ack: acknowledgementPolicy({
         index,
@@ -263,6 +233,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         observations: services.observations,
         now: services.now,
         routedAt: now,
+        repick,
         spillMargin: policy.spillMargin,
       }),
       ...(policy.stallAfterMs === undefined ? {} : { stallAfterMs: policy.stallAfterMs }),

@@ -1,14 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { now, policy, pool, request } from '../testing/routing-fixtures.ts';
+import { requestWork } from '../../shared/index.ts';
+import { now, policy, pool, request, tinyDefaults, workPool } from '../testing/routing-fixtures.ts';
 import { ineligibility } from './eligibility.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations } from './fleet-view.ts';
 import { hedgeDecision, hedgeDelayMs, mayHedge } from './hedging.ts';
-import { acknowledgedRemainingMs, MAX_REROUTES, shouldReroute } from './reroute.ts';
+import {
+  acknowledgedRemainingMs,
+  MAX_REROUTES,
+  shouldReroute,
+  startedRemainingMs,
+  worthRepicking,
+} from './reroute.ts';
 import { isStalled } from './stall.ts';
 import { raiseSuspicion, SUSPICION_MAX_MS, suspicionCleared } from './suspicion.ts';
 import { QUEUE_WAIT_MARGIN } from './work-model.ts';
 
+const typical = {
+  ...request,
+  steps: tinyDefaults.steps,
+  imageMegapixels: 0.262144,
+  work: requestWork({ n: 1, ...tinyDefaults }),
+};
 const busy = (lastProgressAt: number, inFlight = 1) => ({
   ...noObservations,
   inFlight: new Map([['p', inFlight]]),
@@ -98,17 +111,85 @@ describe('routing rerouting on acknowledgement', () => {
     // then its own step in a full batch.
     const remainingMs = acknowledgedRemainingMs(target, request, { images: 12 }, fleet, 10);
     expect(remainingMs).toBeCloseTo(10 + QUEUE_WAIT_MARGIN * 9 * 1_000 + 4_000);
-    expect(shouldReroute({ queued: true, moves: 0, remainingMs, alternativeMs: 1_300 })).toBe(true);
-    expect(shouldReroute({ queued: true, moves: MAX_REROUTES - 1, remainingMs, alternativeMs: 1_300 })).toBe(
+    expect(shouldReroute({ started: false, moves: 0, remainingMs, alternativeMs: 1_300 })).toBe(true);
+    expect(
+      shouldReroute({ started: false, moves: MAX_REROUTES - 1, remainingMs, alternativeMs: 1_300 }),
+    ).toBe(true);
+    expect(shouldReroute({ started: false, moves: MAX_REROUTES, remainingMs, alternativeMs: 1_300 })).toBe(
+      false,
+    );
+    expect(shouldReroute({ started: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.75 })).toBe(
+      false,
+    );
+    expect(shouldReroute({ started: false, moves: 0, remainingMs, alternativeMs: remainingMs * 0.95 })).toBe(
+      false,
+    );
+  });
+
+  it('routing: a request put straight into a heavy batch is priced at its step time, and moves by a wider margin', () => {
+    const curvePool = workPool('w');
+    const fleet = indexFleet([curvePool], 'tiny', policy).fleet;
+    const own = 0.262144;
+    const alone = startedRemainingMs(curvePool, typical, own, fleet, 10);
+    const beside = startedRemainingMs(curvePool, typical, 8 * own, fleet, 10);
+    // The near-linear curve: eight images' batch steps ~7x slower than one's.
+    expect(beside - 10).toBeGreaterThan(6 * (alone - 10));
+    // A pool that counted less than its own image still prices at least that.
+    expect(startedRemainingMs(curvePool, typical, own / 100, fleet, 10)).toBeCloseTo(alone);
+    // Past the largest batch the pool measured (8 images) no time is guessed: a move is judged
+    // on what was measured.
+    expect(startedRemainingMs(curvePool, typical, 32 * own, fleet, 10)).toBeCloseTo(beside);
+    const remainingMs = beside;
+    expect(shouldReroute({ started: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.6 })).toBe(
       true,
     );
-    expect(shouldReroute({ queued: true, moves: MAX_REROUTES, remainingMs, alternativeMs: 1_300 })).toBe(
+    expect(shouldReroute({ started: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.75 })).toBe(
       false,
     );
-    expect(shouldReroute({ queued: false, moves: 0, remainingMs, alternativeMs: 1_300 })).toBe(false);
-    expect(shouldReroute({ queued: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.95 })).toBe(
-      false,
+    expect(shouldReroute({ started: false, moves: 0, remainingMs, alternativeMs: remainingMs * 0.75 })).toBe(
+      true,
     );
+    // Only to room: a pool predicted to run it near its unloaded time, not another full batch.
+    const alternativeMs = remainingMs * 0.5;
+    expect(
+      shouldReroute({
+        started: true,
+        moves: 0,
+        remainingMs,
+        alternativeMs,
+        alternativeUnloadedMs: alternativeMs * 0.8,
+      }),
+    ).toBe(true);
+    expect(
+      shouldReroute({
+        started: true,
+        moves: 0,
+        remainingMs,
+        alternativeMs,
+        alternativeUnloadedMs: alternativeMs * 0.5,
+      }),
+    ).toBe(false);
+    expect(
+      shouldReroute({
+        started: false,
+        moves: 0,
+        remainingMs,
+        alternativeMs,
+        alternativeUnloadedMs: alternativeMs * 0.5,
+      }),
+    ).toBe(true);
+    expect(
+      shouldReroute({ started: true, moves: MAX_REROUTES, remainingMs, alternativeMs: remainingMs * 0.1 }),
+    ).toBe(false);
+  });
+
+  it('routing: an acknowledgement is worth a fresh pick when queued, or when its batch makes it far slower than picked', () => {
+    expect(worthRepicking({ started: false, remainingMs: 1_000, predictedMs: 1_000 })).toBe(true);
+    // The pick expected about this batch: nothing new to act on.
+    expect(worthRepicking({ started: true, remainingMs: 1_000, predictedMs: 800 })).toBe(false);
+    // The batch filled since the snapshot: three times what the pick expected.
+    expect(worthRepicking({ started: true, remainingMs: 3_000, predictedMs: 1_000 })).toBe(true);
+    expect(worthRepicking({ started: true, remainingMs: 3_000 })).toBe(true);
   });
 });
 

@@ -142,7 +142,7 @@ describe('spill by cost', () => {
   });
 
   it('spill: a queued request does not move to a pricier pool while it would still meet its objective', () => {
-    const move = { queued: true, moves: 0, remainingMs: 3_000, alternativeMs: 1_000 };
+    const move = { started: false, moves: 0, remainingMs: 3_000, alternativeMs: 1_000 };
     expect(shouldReroute(move)).toBe(true);
     const pricier = { ...move, cost: 0, alternativeCost: 0.01 };
     expect(shouldReroute({ ...pricier, objectiveMs: 10_000 })).toBe(false);

@@ -27,12 +27,14 @@ export interface Decision {
   readonly predictedMs: number;
 }
 
-/** What the pool's acknowledgement of a copy says is ahead of it. */
-export interface AckFacts {
-  readonly images: number;
+/**
+ * What the pool's acknowledgement of a copy says: the images ahead of it in the queue, or the
+ * megapixels of the batch it went straight into (gpu-node's `queued` event, position 0).
+ */
+export type AckFacts = ({ readonly images: number } | { readonly batchMegapixels: number }) & {
   /** The answer's trip back to the isolate, ms. */
   readonly returnTripMs: number;
-}
+};
 
 /** A routing policy under test. */
 export interface SimPolicy {
@@ -46,8 +48,10 @@ export interface SimPolicy {
   readonly objectiveMs?: number;
   /** Edge policies: when to hedge (`defaultHedgePolicy` if absent). */
   readonly hedgePolicy?: HedgePolicy;
-  /** Edge policies: expected ms until an acknowledged, still queued copy finishes (for the re-route). */
+  /** Edge policies: expected ms until an acknowledged copy finishes (for the re-route); undefined: it stays. */
   remainingOnAck?(context: DecisionContext, copy: Copy, ahead: AckFacts): number | undefined;
+  /** Edge policies: what the copy's job would take on `pool` with nothing ahead, ms (`unloadedCompletionMs`). */
+  unloadedOn?(context: DecisionContext, pool: number, copy: Copy): number | undefined;
 }
 
 /** Pools every baseline may use: reported within the TTL, not ejected by this isolate. */

@@ -7,6 +7,8 @@ import {
   type PoolView,
   pickPools,
   type RoutingRequest,
+  startedRemainingMs,
+  unloadedCompletionMs,
 } from '../../../worker/routing/index.ts';
 import { SIM_MODEL } from '../registry-sim.ts';
 import type { Job } from '../sim-types.ts';
@@ -125,11 +127,20 @@ export function edgePolicy(
       });
       return toDecision(context, picked);
     },
-    remainingOnAck(context, copy, ahead) {
+    unloadedOn(context, pool, copy) {
+      const view = context.views[pool];
+      return view
+        ? unloadedCompletionMs(view, routingRequestOf(copy.job), context.dispatcher, indexOf(context).fleet)
+        : undefined;
+    },
+    remainingOnAck(context, copy, ack) {
       const view = context.views[copy.pool];
       if (!view) return undefined;
       const request = routingRequestOf(copy.job);
-      return acknowledgedRemainingMs(view, request, ahead, indexOf(context).fleet, ahead.returnTripMs);
+      const { fleet } = indexOf(context);
+      return 'images' in ack
+        ? acknowledgedRemainingMs(view, request, ack, fleet, ack.returnTripMs)
+        : startedRemainingMs(view, request, ack.batchMegapixels, fleet, ack.returnTripMs);
     },
   };
 }
@@ -157,10 +168,11 @@ export function priorEdgePolicy(): SimPolicy {
       });
       return toDecision(context, picked);
     },
-    remainingOnAck(context, copy, ahead) {
+    remainingOnAck(context, copy, ack) {
+      // The policy before issue 13 moved only queued requests.
       const view = context.views[copy.pool];
-      return view
-        ? priorAcknowledgedRemainingMs(view, ahead.images, context.routing.defaultJobMs, ahead.returnTripMs)
+      return view && 'images' in ack
+        ? priorAcknowledgedRemainingMs(view, ack.images, context.routing.defaultJobMs, ack.returnTripMs)
         : undefined;
     },
   };
