@@ -37,7 +37,15 @@ export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: '
     waiting ? { images: ahead, returnTripMs } : { batchMegapixels, returnTripMs },
   );
   if (remainingMs === undefined) return;
-  if (!worthRepicking({ started: !waiting, remainingMs, predictedMs: copy.predictedMs })) return;
+  // As the Worker judges it: the trip back is left out of the surprise.
+  if (
+    !worthRepicking({
+      started: !waiting,
+      remainingMs: remainingMs - returnTripMs,
+      predictedMs: copy.predictedMs,
+    })
+  )
+    return;
   const context = sim.context(job, copy.pool);
   // A fresh pick, as the Worker's acknowledgement policy makes one (`moveTo`).
   const decision = sim.policy.decide(context);

@@ -42,7 +42,8 @@ export interface AcknowledgementContext {
  *
  * @example
  * const ack = acknowledgementPolicy({ index, request: routingRequest, observations,
- *   now: Date.now, routedAt: Date.now(), repick: (leaving) => candidatesWithout(leaving) });
+ *   now: Date.now, routedAt: Date.now(),
+ *   repick: (leaving) => candidates.filter((candidate) => candidate.poolId !== leaving) });
  */
 export function acknowledgementPolicy(context: AcknowledgementContext): AckOptions {
   const { index, request, observations } = context;
@@ -67,7 +68,14 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
         started && batchMegapixels !== undefined
           ? startedRemainingMs(pool, request, batchMegapixels, index.fleet, returnTripMs)
           : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
-      if (!worthRepicking({ started, remainingMs, predictedMs: candidate.predictedMs })) return null;
+      // The trip back is left out of the surprise: a pool's first event is also when its round trip
+      // is first measured, which the pick could not have priced.
+      const surprise = {
+        started,
+        remainingMs: remainingMs - returnTripMs,
+        predictedMs: candidate.predictedMs,
+      };
+      if (!worthRepicking(surprise)) return null;
       const order = context.repick(candidate.poolId);
       const next = order[0];
       const alternative = next === undefined ? undefined : poolOf(next.poolId);

@@ -109,6 +109,7 @@ export function startedRemainingMs(
  */
 export function worthRepicking(request: {
   readonly started: boolean;
+  /** Its time where it is, without the trip back (`startedRemainingMs` less the return trip). */
   readonly remainingMs: number;
   /** What the pick predicted for it on this pool, ms; unknown: judged on the alternative alone. */
   readonly predictedMs?: number | undefined;
