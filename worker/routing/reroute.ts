@@ -1,7 +1,5 @@
-import type { FleetContext } from './expected-completion.ts';
+import { type FleetContext, poolFigures } from './expected-completion.ts';
 import type { PoolView, RoutingRequest } from './fleet-view.ts';
-import { imageWorkOf } from './pool-load.ts';
-import { speedOf } from './pool-speed.ts';
 import { spillAllowsMove } from './spill.ts';
 import { curveStepMs, requestOnPool, requestShape, serviceMs } from './work-model.ts';
 
@@ -48,9 +46,7 @@ export function acknowledgedRemainingMs(
   fleet: FleetContext,
   returnTripMs: number,
 ): number {
-  const position = fleet.positions.get(pool.poolId);
-  const speed = (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet);
-  const split = imageWorkOf(pool, fleet.typical, fleet.waitingImageWork);
+  const { speed, split } = poolFigures(pool, fleet);
   return (
     returnTripMs +
     serviceMs(
@@ -86,8 +82,7 @@ export function startedRemainingMs(
   fleet: FleetContext,
   returnTripMs: number,
 ): number {
-  const position = fleet.positions.get(pool.poolId);
-  const speed = (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet);
+  const { speed } = poolFigures(pool, fleet);
   const shape = requestShape(requestOnPool(request, pool), fleet.typical);
   const own = Math.min(shape.images, speed.slots) * shape.imageMegapixels;
   // Read within what the pool measured: past its largest batch, the curve assumes no batching
