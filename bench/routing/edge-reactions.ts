@@ -12,6 +12,7 @@ import type { DispatcherState } from './dispatcher-state.ts';
 import type { PoolSim } from './pool-sim.ts';
 import type { SimulationContext } from './sim-context.ts';
 import type { Copy, Job, SimEvent } from './sim-types.ts';
+import { settleTie } from './tie-reactions.ts';
 
 // What the edge does around each routing decision, driven by the simulation's events: the
 // second look on acknowledgement, stall detection from missing progress, hedging, and shared
@@ -28,6 +29,10 @@ export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: '
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.piggybacked.set(poolId, { ...load, at: sim.now });
+  if (job.tied) {
+    settleTie(sim, event);
+    return;
+  }
   // Only a request whose every earlier copy was a move (no failover, no hedge) moves again.
   if (job.hedged || job.copies.length > job.moves + 1) return;
   const returnTripMs = sim.rttOf(copy) / 2;

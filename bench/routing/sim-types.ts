@@ -20,6 +20,8 @@ export interface Job {
   hedged: boolean;
   /** Times the edge moved it off a queue on acknowledgement (`shouldReroute`). */
   moves: number;
+  /** Sent to two pools at once (`tiesRequest`), and neither told to drop it yet. */
+  tied: boolean;
 }
 
 /** Where one attempt of a job stands. */
@@ -42,6 +44,8 @@ export interface Copy {
   startedAt: number;
   /** When the dispatcher heard the pool accepted it. */
   ackAt: number;
+  /** What its acknowledgement said was left of it, ms (one of a tied pair; -1 until then). */
+  remainingOnAckMs: number;
 }
 
 /** Everything that can happen, in time order. */

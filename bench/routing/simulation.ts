@@ -183,6 +183,7 @@ export class Simulation implements SimulationContext {
       copies: [],
       hedged: false,
       moves: 0,
+      tied: false,
     };
     this.arrivalAt[id] = this.now;
     this.jobs.push(job);
@@ -233,6 +234,16 @@ export class Simulation implements SimulationContext {
       return false;
     }
     this.send(job, first, failover, decision.predictedMs);
+    const { tie } = decision;
+    if (tie && job.copies.length === 1) {
+      job.tied = true;
+      this.send(
+        job,
+        tie.pool,
+        failover.filter((pool) => pool !== tie.pool),
+        tie.predictedMs,
+      );
+    }
     return true;
   }
 
@@ -250,6 +261,7 @@ export class Simulation implements SimulationContext {
       unfinished: job.images,
       startedAt: 0,
       ackAt: 0,
+      remainingOnAckMs: -1,
     };
     job.copies.push(copy);
     dispatcher.begin(copy, this.poolIds[pool] ?? '', this.now);

@@ -29,6 +29,7 @@ function job(id: number, images: number, steps: number, megapixels: number): Job
     copies: [],
     hedged: false,
     moves: 0,
+    tied: false,
   };
 }
 
@@ -44,6 +45,7 @@ function copyOf(owner: Job): Copy {
     unfinished: owner.images,
     startedAt: 0,
     ackAt: 0,
+    remainingOnAckMs: -1,
   };
 }
 

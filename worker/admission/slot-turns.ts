@@ -149,6 +149,11 @@ export class SlotTurns {
     return this.#shortRank() > TIER_RANK[tier];
   }
 
+  /** Whether any request waits for a turn, or any tier was refused for want of room lately. */
+  shortOfRoom(): boolean {
+    return this.#waiters.length > 0 || this.#shortRank() >= 0;
+  }
+
   /** Counts a request of the tenant refused for want of room (it is short of room lately). */
   refused(tenantId: string, tier: Tier): void {
     const now = this.#now();

@@ -36,6 +36,17 @@ export class AckWatch {
     return this.batch;
   }
 
+  /**
+   * Where the pool last said the call is (position 0 with the batch's megapixels, if it said:
+   * straight into a batch), whether or not the call runs by now; null before any acknowledgement.
+   */
+  latest(): { readonly position: number; readonly batchMegapixels?: number } | null {
+    if (this.position === null) return null;
+    return this.batch === undefined
+      ? { position: this.position }
+      : { position: this.position, batchMegapixels: this.batch };
+  }
+
   /** Marks the current position as judged. */
   judge(): void {
     this.judged = this.position;
@@ -44,6 +55,11 @@ export class AckWatch {
   /** Resolves at the call's next event, while a position may still come to judge. */
   nextEvent(): Promise<void> | null {
     if (this.running) return null;
+    return this.anyEvent();
+  }
+
+  /** Resolves at the call's next event of any kind. */
+  anyEvent(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 }

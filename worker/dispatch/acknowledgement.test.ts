@@ -134,4 +134,29 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     expect(observations.stepIntervalMs.get('busy')).toBe(120);
     end();
   });
+
+  it('acknowledgement: prices what is left of a tied call from where its pool says it landed', () => {
+    const { ack } = policyFor();
+    const priced = (position: number, batchMegapixels?: number, predictedMs?: number) =>
+      ack.remainingMs?.(
+        { ...candidate('busy'), ...(predictedMs ? { predictedMs } : {}) },
+        position,
+        batchMegapixels,
+      ) ?? Number.NaN;
+    const alone = priced(0, 0.262144);
+    // A heavier batch, and a longer queue, leave more to wait for.
+    expect(priced(0, 8 * 0.262144)).toBeGreaterThan(alone);
+    expect(priced(20)).toBeGreaterThan(priced(2));
+    expect(priced(2)).toBeGreaterThan(alone);
+    // Next for a slot without the batch's size: the pick's prediction stands.
+    expect(priced(0, undefined, 420)).toBe(420);
+    expect(priced(0)).toBe(Number.POSITIVE_INFINITY);
+    // A pool outside the decision's index is priced at its prediction too.
+    expect(ack.remainingMs?.({ ...candidate('elsewhere'), predictedMs: 77 }, 3)).toBe(77);
+    // Alone on the pool is the soonest it could come back: never later than any acknowledgement.
+    const unloaded = ack.unloadedMs?.(candidate('busy')) ?? Number.NaN;
+    expect(unloaded).toBeGreaterThan(0);
+    expect(unloaded).toBeLessThanOrEqual(alone);
+    expect(ack.unloadedMs?.(candidate('elsewhere'))).toBe(0);
+  });
 });

@@ -38,7 +38,8 @@ export interface HedgeOptions {
  * `canceled` = the caller went away; `hedge_lost` = the call ran late and a hedged copy on
  * another pool answered first (a loaded pool, not a broken one); `stalled` = the call stopped
  * reporting steps mid-job and its copy elsewhere answered first; `rerouted` = the pool acknowledged a longer queue than routing
- * expected and the request moved before it started; `failed` = the pool took the work and did
+ * expected and the request moved before it started; `tie_lost` = one of a tied pair (`DispatchOptions.tie`)
+ * whose pool acknowledged a later finish than the other's; `failed` = the pool took the work and did
  * not deliver.
  */
 export type AttemptOutcome =
@@ -51,6 +52,7 @@ export type AttemptOutcome =
   | 'hedge_lost'
   | 'stalled'
   | 'rerouted'
+  | 'tie_lost'
   | 'failed';
 
 /** One call to one pool, reported through `onAttempt` and returned in `attempts`. */
@@ -69,6 +71,8 @@ export interface AttemptRecord {
   readonly retryAfterSeconds?: number | null;
   /** True for the hedged copy of a late call. */
   readonly hedge?: boolean;
+  /** True for the second call of a tied pair. */
+  readonly tie?: boolean;
 }
 
 /** What the dispatcher learns from streamed calls, and the second look it takes at a queued one. */
@@ -91,6 +95,17 @@ export interface AckOptions {
     moves: number,
     batchMegapixels?: number,
   ) => readonly DispatchCandidate[] | null;
+  /**
+   * What is left of the request on the candidate's pool as its acknowledgement says (queued at
+   * `position`, or at 0 straight into a batch of `batchMegapixels`), ms including the trip back:
+   * how the two calls of a tied pair compare (`DispatchOptions.tie`).
+   */
+  readonly remainingMs?: (candidate: DispatchCandidate, position: number, batchMegapixels?: number) => number;
+  /**
+   * The request alone on the candidate's pool, round trip included, ms: the soonest a tied call
+   * there could come back, so its pair need not wait for that pool's word to drop it (0 if unknown).
+   */
+  readonly unloadedMs?: (candidate: DispatchCandidate) => number;
 }
 
 /** Inputs of `dispatchWithFailover`. */
@@ -135,6 +150,13 @@ export interface DispatchOptions {
   readonly streamProgress?: boolean;
   /** Round trips, progress and the acknowledgement re-route of streamed calls. */
   readonly ack?: AckOptions;
+  /**
+   * Calls the first two candidates at once, a tied pair (routing's `tiesRequest`): once both
+   * pools have acknowledged, the call `ack.remainingMs` says finishes later is cancelled
+   * (`tie_lost`); until then the first answer wins. A tied request does not move on its
+   * acknowledgement (the pair already chose between two pools on exact figures).
+   */
+  readonly tie?: boolean;
   /** Least silence after a step that counts as a stall, ms (default 400, `DEFAULT_STALL_AFTER_MS`). */
   readonly stallAfterMs?: number;
   /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */

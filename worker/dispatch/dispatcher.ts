@@ -1,14 +1,10 @@
 import type { BackendCallError } from '../../backends/index.ts';
 import { MAX_REROUTES } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
-import type {
-  AttemptOutcome,
-  AttemptRecord,
-  DispatchCandidate,
-  DispatchOptions,
-  DispatchResult,
-} from './dispatch-types.ts';
-import { type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
+import { abandon, cancelInBackground, leave, record } from './call-endings.ts';
+import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult } from './dispatch-types.ts';
+import { type CallRole, type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
+import { tiedPairLoser, untilTieSettles } from './tie-break.ts';
 
 /**
  * Sends one request to the first candidate pool and fails over down the list, so the client
@@ -27,7 +23,9 @@ import { type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
  * copy on the next candidate while it keeps running; the first image wins and the other call is
  * aborted and cancelled (issue 4: hedging with the loser cancelled). A streamed call
  * (`onProgress`) that stops reporting steps mid-job gets its copy at once, budget or not. At most
- * two calls run at once, and copies count towards `maxAttempts`.
+ * two calls run at once, and copies count towards `maxAttempts`. With `tie`, the first two
+ * candidates are called at once and, once both pools have acknowledged, the one expected to
+ * finish later is cancelled (`tie_lost`).
  * Each attempt gets the remaining budget as its deadline; none starts at or after `deadlineAt`.
  * An adapter's non-BackendCallError (a bug) propagates.
  *
@@ -46,14 +44,18 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   /** The call whose silence started the copy, if one did: it is `stalled` when it loses. */
   let stalledCall: PoolCall | null = null;
   let moves = 0;
+  /** A tied pair runs and neither pool has been told to drop it yet. */
+  let tied = false;
+  // A tied request already chose between two pools on their acknowledgements.
+  const mayMove = options.tie !== true;
   let lastError: BackendCallError | null = null;
 
-  const startNext = async (isHedge = false): Promise<boolean> => {
+  const startNext = async (role: CallRole = 'call'): Promise<boolean> => {
     // Candidates were ranked when the request arrived; one backed off or ejected since is passed over.
     while (waiting[0] && options.stillCallable && !options.stillCallable(waiting[0].poolId)) waiting.shift();
     const candidate = waiting.shift();
     if (!candidate || started >= maxAttempts) return false;
-    const call = await startPoolCall(options, candidate, isHedge);
+    const call = await startPoolCall(options, candidate, role);
     if (!call) return false;
     started++;
     running.add(call);
@@ -65,9 +67,20 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (lastError && (!lastError.retryable || (options.allowRetry && !options.allowRetry(lastError))))
         break;
       if (!(await startNext())) break;
+      if (options.tie && started === 1 && options.ack?.remainingMs) tied = await startNext('tie');
+    }
+    if (tied) {
+      const loser = running.size === 2 ? tiedPairLoser(options, running) : null;
+      if (running.size < 2) tied = false;
+      if (loser) {
+        tied = false;
+        running.delete(loser);
+        leave(options, attempts, loser, 'tie_lost');
+        continue;
+      }
     }
     const moveOrder =
-      moves < MAX_REROUTES && started < maxAttempts ? rerouteNow(options, running, moves) : null;
+      mayMove && moves < MAX_REROUTES && started < maxAttempts ? rerouteNow(options, running, moves) : null;
     if (moveOrder) {
       // The pool's acknowledgement showed a queue or a batch the snapshot did not: move while it
       // costs (next to) nothing, along a fresh pick.
@@ -85,8 +98,11 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     const stallAtMs = hedged ? null : stallAt(running, waiting, started, maxAttempts);
     const wakeAtMs = earliest(hedgeAtMs, stallAtMs);
     const wakeOn = firstOf(
-      untilJudgeable(running, hedged, stallAtMs),
-      untilAcknowledged(options, running, moves),
+      firstOf(
+        untilJudgeable(running, hedged, stallAtMs),
+        mayMove ? untilAcknowledged(options, running, moves) : null,
+      ),
+      tied ? untilTieSettles(running) : null,
     );
     const next = await nextEvent(running, wakeAtMs, options.now, wakeOn);
     if (next === 'hedge') {
@@ -97,13 +113,14 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (!stalled && !late) continue;
       hedged = true;
       if (stalled) stalledCall = [...running][0] ?? null;
-      if (stalled || options.hedge?.allow()) await startNext(true);
+      if (stalled || options.hedge?.allow()) await startNext('hedge');
       continue;
     }
     running.delete(next.call);
     if (next.ok) {
       record(options, attempts, next.call, 'ok', { status: 200, code: null, load: next.result.load });
-      for (const loser of running) abandon(options, attempts, loser, loser === stalledCall);
+      for (const loser of running)
+        abandon(options, attempts, loser, { stalled: loser === stalledCall, tied });
       return {
         ok: true,
         result: next.result,
@@ -118,7 +135,8 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     lastError = error;
     // A retryable failure waits for a hedged copy still running, else fails over (loop top).
     if (!error.retryable) {
-      for (const other of running) abandon(options, attempts, other, other === stalledCall);
+      for (const other of running)
+        abandon(options, attempts, other, { stalled: other === stalledCall, tied });
       break;
     }
   }
@@ -222,73 +240,4 @@ async function nextEvent(
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
-}
-
-/**
- * Stops waiting for a call another pool beat: ask its pool to drop the job. The call that went
- * quiet mid-job is `stalled` (a broken pool), a late one `hedge_lost` (a loaded or slowed pool);
- * a copy that lost to the call it was hedging is merely `canceled`.
- */
-function abandon(
-  options: DispatchOptions,
-  attempts: AttemptRecord[],
-  call: PoolCall,
-  stalled: boolean,
-): void {
-  leave(options, attempts, call, call.isHedge ? 'canceled' : stalled ? 'stalled' : 'hedge_lost');
-}
-
-/** Stops waiting for a call and cancels it on its pool, recording why. */
-function leave(
-  options: DispatchOptions,
-  attempts: AttemptRecord[],
-  call: PoolCall,
-  outcome: 'canceled' | 'hedge_lost' | 'stalled' | 'rerouted',
-): void {
-  // No per-call abort signal: one cost every request about a tenth of a millisecond in workerd
-  // (bench/edge), and the explicit cancel below ends the call on the pool, which then answers
-  // it; a Worker also drops its unfinished subrequests once the response is sent. That
-  // settlement comes after the result and is of no interest.
-  call.settled.catch(() => undefined);
-  record(options, attempts, call, outcome, { status: null, code: outcome, load: null });
-  cancelInBackground(options, call);
-}
-
-function record(
-  options: DispatchOptions,
-  attempts: AttemptRecord[],
-  call: PoolCall,
-  outcome: AttemptOutcome,
-  result: Pick<AttemptRecord, 'status' | 'code' | 'load'> & { readonly retryAfterSeconds?: number | null },
-): void {
-  const attempt: AttemptRecord = {
-    poolId: call.candidate.poolId,
-    providerId: call.candidate.providerId,
-    durationMs: options.now() - call.started,
-    outcome,
-    status: result.status,
-    code: result.code,
-    load: result.load,
-    retryAfterSeconds: result.retryAfterSeconds ?? null,
-    ...(call.isHedge ? { hedge: true } : {}),
-  };
-  attempts.push(attempt);
-  options.onAttempt?.(attempt);
-}
-
-/**
- * We stopped waiting (timeout, caller abort, lost hedge) while the pool may still be computing.
- * gpu-node drops a job whose caller hung up, but other protocols may not, so ask explicitly;
- * best effort.
- */
-function cancelInBackground(options: DispatchOptions, call: PoolCall): void {
-  const cancelled = call.backend
-    .cancel({
-      poolUrl: call.candidate.url,
-      jobId: options.jobId,
-      token: call.token,
-      ...(call.candidate.upstream ? { upstream: call.candidate.upstream } : {}),
-    })
-    .catch(() => undefined);
-  if (options.waitUntil) options.waitUntil(cancelled);
 }

@@ -10,13 +10,16 @@ export interface PoolCall {
   readonly backend: ImageBackend;
   readonly token: string;
   readonly started: number;
-  /** True for the copy a late call got; false for the call that ran late. */
-  readonly isHedge: boolean;
+  /** `hedge`: the copy a late call got; `tie`: the second call of a tied pair. */
+  readonly role: CallRole;
   readonly settled: Promise<SettledCall>;
   /** Its step events and acknowledgement, when the call streams them. */
   readonly steps: StepWatch | null;
   readonly ack: AckWatch | null;
 }
+
+/** Why a call was made: the request's next candidate, a late call's copy, or the second of a tied pair. */
+export type CallRole = 'call' | 'hedge' | 'tie';
 
 /** How a call ended. */
 export type SettledCall =
@@ -32,7 +35,7 @@ export type SettledCall =
 export async function startPoolCall(
   options: DispatchOptions,
   candidate: DispatchCandidate,
-  isHedge: boolean,
+  role: CallRole,
 ): Promise<PoolCall | null> {
   if (options.deadlineAt - options.now() <= 0) return null;
   const backend = options.backendFor(candidate.protocol);
@@ -86,7 +89,7 @@ export async function startPoolCall(
       return { call, ok: false, error };
     },
   );
-  const call: PoolCall = { candidate, backend, token, started, isHedge, steps, ack, settled };
+  const call: PoolCall = { candidate, backend, token, started, role, steps, ack, settled };
   return call;
 }
 

@@ -9,6 +9,7 @@ import {
   type RoutingRequest,
   requestOnPool,
   tenantRestriction,
+  tiesRequest,
 } from '../routing/index.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
@@ -227,6 +228,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       // request it acknowledges behind a longer queue, or in a far heavier batch, than expected
       // moves before it steps.
       streamProgress: true,
+      // A small request goes to its two best pools at once; their acknowledgements say which
+      // keeps it (`tiesRequest`). That spends a round trip of a second pool's time on it: not
+      // while this isolate turns work away or holds it for want of room.
+      tie: !services.turns.shortOfRoom() && tiesRequest(index, routingRequest, ranked),
       ack: acknowledgementPolicy({
         index,
         request: routingRequest,

@@ -11,4 +11,5 @@ export * from './scoring.ts';
 export * from './spill.ts';
 export * from './stall.ts';
 export * from './suspicion.ts';
+export * from './tie.ts';
 export * from './work-model.ts';

@@ -3,6 +3,7 @@ import { completionAndDelayMs, expectedCompletionMs } from './expected-completio
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
 import { cheapestMeeting, fastestOf, type PriceBand, sampleBand } from './spill.ts';
+import { isSmallRequest } from './tie.ts';
 import { requestShape } from './work-model.ts';
 
 /** Everything a routing decision needs; `random` returns [0, 1). */
@@ -152,9 +153,7 @@ function bestFor(candidates: readonly ScoredPool[]): ScoredPool | undefined {
  * choicesFor(index, { ...request, images: 1, steps: 4, imageMegapixels: 0.065536 }); // 16
  */
 export function choicesFor(index: FleetIndex, request: RoutingRequest): number {
-  const typical = index.fleet.typical;
-  const shape = requestShape(request, typical);
-  return shape.work < typical.steps * typical.imageMegapixels
+  return isSmallRequest(index, request)
     ? Math.min(index.pools.length, index.choices * SMALL_REQUEST_CHOICES_FACTOR)
     : index.choices;
 }

@@ -25,6 +25,8 @@ export interface DecisionContext {
 export interface Decision {
   readonly pools: readonly number[];
   readonly predictedMs: number;
+  /** A first send also goes to this pool at once, a tied pair (`tiesRequest`; edge policies). */
+  readonly tie?: { readonly pool: number; readonly predictedMs: number };
 }
 
 /**

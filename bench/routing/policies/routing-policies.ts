@@ -8,6 +8,7 @@ import {
   pickPools,
   type RoutingRequest,
   startedRemainingMs,
+  tiesRequest,
   unloadedCompletionMs,
 } from '../../../worker/routing/index.ts';
 import { SIM_MODEL } from '../registry-sim.ts';
@@ -118,14 +119,22 @@ export function edgePolicy(
     edgeFeatures: true,
     ...(objectiveMs === undefined ? {} : { objectiveMs }),
     decide(context) {
-      const picked = pickPools(indexOf(context), {
-        request: routingRequestOf(context.job, objectiveMs, context.now),
+      const index = indexOf(context);
+      const request = routingRequestOf(context.job, objectiveMs, context.now);
+      const picked = pickPools(index, {
+        request,
         observations: context.dispatcher,
         policy: context.routing,
         now: context.now,
         random: context.random,
       });
-      return toDecision(context, picked);
+      const decision = toDecision(context, picked);
+      const second = picked[1];
+      const tie =
+        second && tiesRequest(index, request, picked) ? context.poolIndex.get(second.pool.poolId) : undefined;
+      return tie === undefined || tie === context.exclude || tie === decision.pools[0]
+        ? decision
+        : { ...decision, tie: { pool: tie, predictedMs: second?.predictedMs ?? decision.predictedMs } };
     },
     unloadedOn(context, pool, copy) {
       const view = context.views[pool];

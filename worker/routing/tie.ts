@@ -1,0 +1,77 @@
+import type { FleetIndex } from './fleet-index.ts';
+import type { PoolView, RoutingRequest, ScoredPool } from './fleet-view.ts';
+import { requestCost } from './spill.ts';
+import { requestShape } from './work-model.ts';
+
+/** Protocols whose pools acknowledge a call with where it landed (gpu-node's opening `queued` event). */
+const ACKNOWLEDGING_PROTOCOLS: ReadonlySet<string> = new Set(['gpu-node']);
+
+/**
+ * Whether a request goes to its two best candidates at once, as a tied pair ("The Tail at
+ * Scale", Dean and Barroso, CACM 2013): each pool's acknowledgement then says exactly where the
+ * request landed (a queue position, or the batch it went straight into), and the copy expected
+ * to finish later is cancelled (`tiedLoser`). Only a request with less work than one typical
+ * image: on a near-linear curve such a request steps at the pace of whatever batch it joins, many
+ * times its own time beside large images, and which batch that is on a pool is what a snapshot a
+ * second old, shared by many isolates, cannot say. Its copy costs the pool it loses on a round
+ * trip's worth of a small image. A large request is not tied: its copy would crowd a batch for
+ * that round trip, and in the simulator tying every request was worse than tying none.
+ *
+ * Both candidates must acknowledge (`gpu-node` pools, or simulated ones), and the second must
+ * cost no more than the first, so a tie never spills a request to a pricier pool.
+ *
+ * @example
+ * const [first, second] = pickPools(index, input);
+ * if (tiesRequest(index, input.request, [first, second])) dispatchBoth();
+ */
+export function tiesRequest(
+  index: FleetIndex,
+  request: RoutingRequest,
+  candidates: readonly ScoredPool[],
+): boolean {
+  const [first, second] = candidates;
+  if (!first || !second || !isSmallRequest(index, request)) return false;
+  if (!acknowledges(first.pool) || !acknowledges(second.pool)) return false;
+  return requestCost(second.pool, request) <= requestCost(first.pool, request);
+}
+
+/**
+ * Whether a request has less work than one typical image of the fleet (its model's default steps
+ * and size): such a one samples more pools (`choicesFor`) and is tied (`tiesRequest`).
+ */
+export function isSmallRequest(index: FleetIndex, request: RoutingRequest): boolean {
+  const typical = index.fleet.typical;
+  return requestShape(request, typical).work < typical.steps * typical.imageMegapixels;
+}
+
+/** One call of a tied pair, as the isolate knows it now. */
+export interface TiedCall {
+  /** What its pool's acknowledgement says is left of it, ms; null before the acknowledgement. */
+  readonly remainingMs: number | null;
+  /** The soonest it could still come back, ms from now: alone on its pool, less the time it has run. */
+  readonly soonestMs: number;
+}
+
+/**
+ * Which call of a tied pair to cancel, or null to wait: once both pools have acknowledged, the one
+ * expected to finish later (the second on a draw); before that, the one not yet acknowledged if
+ * even alone on its pool it could not beat the other (a small image on an idle pool, whose
+ * acknowledgement already says it is as quick as it can be: the other copy would only run for
+ * nothing until its own acknowledgement came).
+ *
+ * @example
+ * tiedLoser({ remainingMs: 1_200, soonestMs: 80 }, { remainingMs: 300, soonestMs: 90 }); // 'first'
+ * tiedLoser({ remainingMs: 60, soonestMs: 60 }, { remainingMs: null, soonestMs: 90 }); // 'second'
+ */
+export function tiedLoser(first: TiedCall, second: TiedCall): 'first' | 'second' | null {
+  if (first.remainingMs !== null && second.remainingMs !== null) {
+    return first.remainingMs <= second.remainingMs ? 'second' : 'first';
+  }
+  if (first.remainingMs !== null && first.remainingMs <= second.soonestMs) return 'second';
+  if (second.remainingMs !== null && second.remainingMs < first.soonestMs) return 'first';
+  return null;
+}
+
+function acknowledges(pool: Pick<PoolView, 'protocol'>): boolean {
+  return pool.protocol === undefined || ACKNOWLEDGING_PROTOCOLS.has(pool.protocol);
+}
