@@ -176,4 +176,21 @@ describe('tied requests', () => {
       expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([['roomy', 'ok']]);
     }
   });
+
+  it('tie: a request with a single candidate is not tied, and still moves off a queue', async () => {
+    const holding = await occupyBusyPool();
+    roomy.engine.runFreely();
+    const outcome = await dispatch({
+      candidates: [candidate(busy, 'busy')],
+      ack: { remainingMs, moveTo: (_from, position) => (position > 0 ? [candidate(roomy, 'roomy')] : null) },
+    });
+    roomy.engine.pause();
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['busy', 'rerouted'],
+      ['roomy', 'ok'],
+    ]);
+    busy.engine.runFreely();
+    await holding.answers;
+    busy.engine.pause();
+  });
 });

@@ -76,6 +76,22 @@ describe('slot turns', () => {
     expect(turns.servedLately('big')).toBeLessThan(2);
   });
 
+  it('turns: short of room while a request waits its turn or one was refused for room lately', async () => {
+    let now = 0;
+    const turns = new SlotTurns(() => now);
+    expect(turns.shortOfRoom()).toBe(false);
+    const held = waiter(turns, 'free-tenant', 'free');
+    expect(turns.shortOfRoom()).toBe(true);
+    held.abort();
+    await held.done;
+    expect(turns.shortOfRoom()).toBe(false);
+    turns.refused('paid-tenant', 'paid');
+    expect(turns.shortOfRoom()).toBe(true);
+    // Refusals fade (half-life 1 s): a few seconds later the fleet is no longer short of room.
+    now += 5_000;
+    expect(turns.shortOfRoom()).toBe(false);
+  });
+
   it('turns: while a higher tier was refused lately, a lower tier’s waiter gets no freed slot', async () => {
     let now = 0;
     const turns = new SlotTurns(() => now);

@@ -46,8 +46,8 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   let moves = 0;
   /** A tied pair runs and neither pool has been told to drop it yet. */
   let tied = false;
-  // A tied request already chose between two pools on their acknowledgements.
-  const mayMove = options.tie !== true;
+  /** The request went to two pools at once: it chose between them on their acknowledgements, and does not move. */
+  let tiedRequest = false;
   let lastError: BackendCallError | null = null;
 
   const startNext = async (role: CallRole = 'call'): Promise<boolean> => {
@@ -67,7 +67,10 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (lastError && (!lastError.retryable || (options.allowRetry && !options.allowRetry(lastError))))
         break;
       if (!(await startNext())) break;
-      if (options.tie && started === 1 && options.ack?.remainingMs) tied = await startNext('tie');
+      if (options.tie && started === 1 && options.ack?.remainingMs) {
+        tied = await startNext('tie');
+        tiedRequest = tied;
+      }
     }
     if (tied) {
       const loser = running.size === 2 ? tiedPairLoser(options, running) : null;
@@ -80,7 +83,9 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       }
     }
     const moveOrder =
-      mayMove && moves < MAX_REROUTES && started < maxAttempts ? rerouteNow(options, running, moves) : null;
+      !tiedRequest && moves < MAX_REROUTES && started < maxAttempts
+        ? rerouteNow(options, running, moves)
+        : null;
     if (moveOrder) {
       // The pool's acknowledgement showed a queue or a batch the snapshot did not: move while it
       // costs (next to) nothing, along a fresh pick.
@@ -100,7 +105,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     const wakeOn = firstOf(
       firstOf(
         untilJudgeable(running, hedged, stallAtMs),
-        mayMove ? untilAcknowledged(options, running, moves) : null,
+        tiedRequest ? null : untilAcknowledged(options, running, moves),
       ),
       tied ? untilTieSettles(running) : null,
     );

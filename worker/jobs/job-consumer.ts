@@ -96,6 +96,7 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
   // Reports go out in order; the outcome waits for them so `running` never follows `succeeded`.
   let reports: Promise<void> = Promise.resolve();
   let poolId: string | null = null;
+  const called = new Map<string, DispatchCandidate>();
   // Each claim continues the submission's trace: the client's trace id reaches the pool's log.
   const observation = new RequestObservation(requestTrace(claim.traceparent ?? null));
   observation.model = claim.request.model ?? null;
@@ -111,6 +112,7 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
       signal: stop.signal,
       onStart: (candidate: DispatchCandidate) => {
         poolId = candidate.poolId;
+        called.set(candidate.poolId, candidate);
         reports = reports.then(() => job.started(claim.serial, candidate)).catch(() => undefined);
       },
       onProgress: throttleProgress((progress) => {
@@ -144,11 +146,10 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
         seed: image.seed ?? null,
         revised_prompt: image.revised_prompt ?? null,
       }));
-      const verdict = await job.succeed({
-        created: response.created,
-        images,
-        warnings: outcome.result.warnings,
-      });
+      const verdict = await job.succeed(
+        { created: response.created, images, warnings: outcome.result.warnings },
+        called.get(outcome.poolId),
+      );
       if (verdict === 'canceled') await deleteImages(env.RESULTS, claim.id, images.length);
       return null;
     }

@@ -91,10 +91,12 @@ describe('job object', () => {
       progress: { step: 1, steps: 4 },
     });
     const images = [{ seed: 7, revised_prompt: null }];
-    expect(await job.succeed({ created: 1, images })).toBe('accepted');
+    // The answer came from another pool than the last one called (a hedge, or a tied pair).
+    const winner = { ...pool, poolId: 'pool-b', providerId: 'provider-b' };
+    expect(await job.succeed({ created: 1, images }, winner)).toBe('accepted');
     expect(await job.succeed({ created: 2, images })).toBe('stale');
     const done = await job.read({ tenantId: 'acme', owner: null });
-    expect(done).toMatchObject({ status: 'succeeded', result: { created: 1 }, claim: null });
+    expect(done).toMatchObject({ status: 'succeeded', result: { created: 1 }, claim: null, pool: winner });
     expect(await job.claim()).toBeNull();
   });
 

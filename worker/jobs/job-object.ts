@@ -206,14 +206,19 @@ export class JobObject extends DurableObject<Env> {
   }
 
   /** Offers a result; the first one for an unfinished job wins, any later one is refused. */
-  async succeed(success: JobSuccess): Promise<SucceedResult> {
+  async succeed(success: JobSuccess, servedBy?: JobPool): Promise<SucceedResult> {
     const record = this.#read();
     if (!record) return 'stale';
     if (record.status === 'canceled') return 'canceled';
     if (isTerminalJobStatus(record.status)) return 'stale';
     // Any claim's result is the same images (the seed is fixed at submission), so the first
     // wins, even from a claim that lapsed: the job is not computed again for nothing.
-    await this.#finish(record, { status: 'succeeded', result: success });
+    // The pool whose answer won: with a hedge or a tied pair, not always the last one called.
+    await this.#finish(record, {
+      status: 'succeeded',
+      result: success,
+      ...(servedBy ? { pool: servedBy } : {}),
+    });
     return 'accepted';
   }
 
