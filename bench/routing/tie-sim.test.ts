@@ -38,8 +38,8 @@ describe('simulator tied requests', () => {
     const large = jobs.filter((job) => job.work >= TYPICAL_WORK);
     expect(small.length).toBeGreaterThan(300);
     expect(large.length).toBeGreaterThan(300);
-    // Nearly all small ones (a fleet with one eligible pool at the time cannot tie).
-    expect(small.filter(tied).length).toBeGreaterThan(0.9 * small.length);
+    // Most small ones: not where the second pool is predicted far slower than the first.
+    expect(small.filter(tied).length).toBeGreaterThan(0.7 * small.length);
     expect(large.filter(tied)).toEqual([]);
     expect(run('reference').jobs.filter(tied)).toEqual([]);
     expect(run('mixed', 'prior-edge').jobs.filter(tied)).toEqual([]);

@@ -3,6 +3,12 @@ import type { PoolCall } from './pool-call.ts';
 
 // How the dispatcher stops waiting for pool calls and records each one's end.
 
+/** Why a call still running is given up: it went quiet mid-job, or it was one of a tied pair. */
+interface LossReason {
+  readonly stalled: boolean;
+  readonly tied: boolean;
+}
+
 /**
  * Stops waiting for a call another pool beat: ask its pool to drop the job. The call that went
  * quiet mid-job is `stalled` (a broken pool), a late one `hedge_lost` (a loaded or slowed pool);
@@ -13,15 +19,12 @@ export function abandon(
   options: DispatchOptions,
   attempts: AttemptRecord[],
   call: PoolCall,
-  why: { readonly stalled: boolean; readonly tied: boolean },
+  why: LossReason,
 ): void {
   leave(options, attempts, call, lostOutcome(call, why));
 }
 
-function lostOutcome(
-  call: PoolCall,
-  why: { readonly stalled: boolean; readonly tied: boolean },
-): 'canceled' | 'hedge_lost' | 'stalled' | 'tie_lost' {
+function lostOutcome(call: PoolCall, why: LossReason): 'canceled' | 'hedge_lost' | 'stalled' | 'tie_lost' {
   if (why.tied) return 'tie_lost';
   if (call.role === 'hedge') return 'canceled';
   return why.stalled ? 'stalled' : 'hedge_lost';

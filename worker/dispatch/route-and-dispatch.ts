@@ -45,6 +45,12 @@ export interface RouteAndDispatchInput {
   /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
   readonly observe?: DispatchObserver;
   /**
+   * A small request may go to two pools at once (`tiesRequest`): sync calls. An async job is not
+   * tied: its record follows one pool at a time (`pool_id`, `attempts`, progress), and its client
+   * is not waiting on the connection for the tail latency a tie buys.
+   */
+  readonly tiesSmallRequests?: boolean;
+  /**
    * Takes the tenant's quota (its limiter), throwing to refuse: called once the fleet has room
    * for the request at its tier, or when no pool serves its model (that still counts). A request
    * shed for want of room costs its tenant no quota and the edge no limiter call.
@@ -231,7 +237,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       // A small request goes to its two best pools at once; their acknowledgements say which
       // keeps it (`tiesRequest`). That spends a round trip of a second pool's time on it: not
       // while this isolate turns work away or holds it for want of room.
-      tie: !services.turns.shortOfRoom() && tiesRequest(index, routingRequest, ranked),
+      tie:
+        input.tiesSmallRequests === true &&
+        !services.turns.shortOfRoom() &&
+        tiesRequest(index, routingRequest, ranked),
       ack: acknowledgementPolicy({
         index,
         request: routingRequest,

@@ -59,6 +59,14 @@ describe('routing tied requests', () => {
       small,
     );
     expect(tiesRequest(gpuNode.index, small, gpuNode.picked)).toBe(true);
+    // A second pool the snapshot already knows is much busier is not worth a copy.
+    const [idle, busy] = [
+      workPool('idle'),
+      workPool('busy', { queued: 8, queuedWork: 8 * 20 * MEGAPIXELS_512 }),
+    ];
+    const known = decide([idle, busy], small);
+    expect(known.picked.map((entry) => entry.pool.poolId)).toEqual(['idle', 'busy']);
+    expect(tiesRequest(known.index, small, known.picked)).toBe(false);
     const owned = workPool('owned');
     const priced = workPool('priced', { pricePerImage: 0.01 });
     const { index } = decide([owned, priced], small);
