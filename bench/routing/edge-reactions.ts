@@ -29,18 +29,16 @@ export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: '
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.piggybacked.set(poolId, { ...load, at: sim.now });
+  const returnTripMs = sim.rttOf(copy) / 2;
+  const facts = waiting ? { images: ahead, returnTripMs } : { batchMegapixels, returnTripMs };
   if (job.tied) {
-    settleTie(sim, event);
+    const context = sim.context(job, -1);
+    settleTie(sim, copy, context, sim.policy.remainingOnAck?.(context, copy, facts) ?? copy.predictedMs);
     return;
   }
   // Only a request whose every earlier copy was a move (no failover, no hedge) moves again.
   if (job.hedged || job.copies.length > job.moves + 1) return;
-  const returnTripMs = sim.rttOf(copy) / 2;
-  const remainingMs = sim.policy.remainingOnAck?.(
-    sim.context(job, -1),
-    copy,
-    waiting ? { images: ahead, returnTripMs } : { batchMegapixels, returnTripMs },
-  );
+  const remainingMs = sim.policy.remainingOnAck?.(sim.context(job, -1), copy, facts);
   if (remainingMs === undefined) return;
   // As the Worker judges it: the trip back is left out of the surprise.
   if (

@@ -3,12 +3,9 @@ import { createGpuNodeBackend } from '../../backends/index.ts';
 import type { FakeBatchEngine } from '../../gpu-node/testing/fake-batch-engine.ts';
 import { startFakeEngine, startTestPool, type TestPool } from '../../gpu-node/testing/test-pool.ts';
 import { imageMegapixels } from '../../shared/index.ts';
-import {
-  type DispatchCandidate,
-  type DispatchOptions,
-  dispatchWithFailover,
-} from '../../worker/dispatch/index.ts';
+import { type DispatchOptions, dispatchWithFailover } from '../../worker/dispatch/index.ts';
 import { quickRequest } from '../backends/backend-test-pools.ts';
+import { holdOn, occupyWithQueue, poolCandidate, runUntilSettled } from './held-pools.ts';
 
 // Two real pools in this process around engines the test steps: `busy` has its only slot taken
 // and one job queued, both held by the test, so a request sent there is acknowledged as queued at
@@ -31,13 +28,7 @@ afterAll(async () => {
 });
 
 const backend = createGpuNodeBackend();
-const candidate = (pool: TestPool<FakeBatchEngine>, poolId: string): DispatchCandidate => ({
-  poolId,
-  providerId: `provider-${poolId}`,
-  url: pool.url,
-  protocol: 'gpu-node',
-  predictedMs: 100,
-});
+const candidate = poolCandidate;
 
 function dispatch(overrides: Partial<DispatchOptions>) {
   return dispatchWithFailover({
@@ -52,36 +43,9 @@ function dispatch(overrides: Partial<DispatchOptions>) {
   });
 }
 
-/** Sends a job to `pool` that waits there until the test lets its engine run. */
-function holdOn(pool: TestPool<FakeBatchEngine>): Promise<Response> {
-  return fetch(`${pool.url}/v1/generate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...quickRequest, job_id: `holder-${crypto.randomUUID()}` }),
-  });
-}
-
-/** Fills the busy pool; `answers` settles once the test lets its engine run. */
-async function occupyBusyPool(): Promise<{ answers: Promise<Response[]> }> {
-  const hold = () =>
-    fetch(`${busy.url}/v1/generate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...quickRequest, job_id: `holder-${crypto.randomUUID()}` }),
-    });
-  const running = hold();
-  await busy.engine.whenSubmitted(busy.engine.submitted.length + 1);
-  const queued = hold();
-  await new Promise<void>((resolve) => {
-    const check = () => (busy.scheduler.load().queued >= 1 ? resolve() : setTimeout(check, 10));
-    check();
-  });
-  return { answers: Promise.all([running, queued]) };
-}
-
 describe('acknowledgement', () => {
   it('re-route: a request its pool acknowledges behind a queue moves to the next pool before it starts', async () => {
-    const holding = await occupyBusyPool();
+    const holding = await occupyWithQueue(busy);
     const asked: Array<{ poolId: string; position: number }> = [];
     const roundTrips: string[] = [];
     const outcome = await dispatch({
@@ -102,9 +66,7 @@ describe('acknowledgement', () => {
     expect(asked).toEqual([{ poolId: 'busy', position: 1 }]);
     expect(roundTrips).toEqual(['busy', 'idle']);
     // The moved request never reached the busy pool's engine: it was cancelled while queued.
-    busy.engine.runFreely();
-    await holding.answers;
-    busy.engine.pause();
+    await runUntilSettled(busy, holding.answers);
     expect(busy.engine.submitted).toHaveLength(2);
   });
 
@@ -145,8 +107,6 @@ describe('acknowledgement', () => {
     ]);
     // Its own 64x64 image and the one the holder runs: the batch it joined.
     expect(asked).toEqual([{ poolId: 'shared', position: 0, batchMegapixels: 2 * imageMegapixels('64x64') }]);
-    shared.engine.runFreely();
-    expect((await holder).status).toBe(200);
-    shared.engine.pause();
+    expect((await runUntilSettled(shared, holder)).status).toBe(200);
   });
 });

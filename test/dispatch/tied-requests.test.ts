@@ -11,6 +11,7 @@ import {
   dispatchWithFailover,
 } from '../../worker/dispatch/index.ts';
 import { quickRequest } from '../backends/backend-test-pools.ts';
+import { occupyWithQueue, poolCandidate, runUntilSettled } from './held-pools.ts';
 
 // Real pools in this process around engines the test steps. `busy` has its only slot taken and
 // a job queued, both held by the test, so a call there is acknowledged at queue position 1.
@@ -37,13 +38,7 @@ afterAll(async () => {
 });
 
 const backend = createGpuNodeBackend();
-const candidate = (pool: TestPool<FakeBatchEngine>, poolId: string): DispatchCandidate => ({
-  poolId,
-  providerId: `provider-${poolId}`,
-  url: pool.url,
-  protocol: 'gpu-node',
-  predictedMs: 100,
-});
+const candidate = poolCandidate;
 
 /** Prices an acknowledgement as the Worker would: a queue is slow, a place in a batch quick. */
 const remainingMs = (_candidate: DispatchCandidate, position: number) => (position > 0 ? 5_000 : 50);
@@ -63,24 +58,6 @@ function dispatch(overrides: Partial<DispatchOptions>) {
   });
 }
 
-/** Fills the busy pool; `answers` settles once the test lets its engine run. */
-async function occupyBusyPool(): Promise<{ answers: Promise<Response[]> }> {
-  const hold = () =>
-    fetch(`${busy.url}/v1/generate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...quickRequest, job_id: `holder-${crypto.randomUUID()}` }),
-    });
-  const running = hold();
-  await busy.engine.whenSubmitted(busy.engine.submitted.length + 1);
-  const queued = hold();
-  await new Promise<void>((resolve) => {
-    const check = () => (busy.scheduler.load().queued >= 1 ? resolve() : setTimeout(check, 10));
-    check();
-  });
-  return { answers: Promise.all([running, queued]) };
-}
-
 /** Resolves with the first attempt recorded as `outcome`. */
 function attemptEnding(outcome: AttemptRecord['outcome'], seen: AttemptRecord[]): Promise<AttemptRecord> {
   return new Promise((resolve) => {
@@ -95,7 +72,7 @@ function attemptEnding(outcome: AttemptRecord['outcome'], seen: AttemptRecord[])
 
 describe('tied requests', () => {
   it('tie: both pools are called at once and the one that acknowledges a queue is dropped before it runs', async () => {
-    const holding = await occupyBusyPool();
+    const holding = await occupyWithQueue(busy);
     const seen: AttemptRecord[] = [];
     const moves: string[] = [];
     const submittedBefore = busy.engine.submitted.length;
@@ -113,9 +90,7 @@ describe('tied requests', () => {
     // Settled on the acknowledgements alone: `roomy` still holds its copy unstarted.
     const dropped = await attemptEnding('tie_lost', seen);
     expect(dropped.poolId).toBe('busy');
-    roomy.engine.runFreely();
-    const outcome = await dispatched;
-    roomy.engine.pause();
+    const outcome = await runUntilSettled(roomy, dispatched);
     expect(outcome.ok && outcome.poolId).toBe('roomy');
     expect(
       outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome, attempt.tie ?? false]),
@@ -126,14 +101,12 @@ describe('tied requests', () => {
     expect(moves).toEqual([]);
     // The dropped copy never reached the busy pool's engine: it was cancelled while queued, and
     // only the queued holder ran after the running one.
-    busy.engine.runFreely();
-    await holding.answers;
-    busy.engine.pause();
+    await runUntilSettled(busy, holding.answers);
     expect(busy.engine.submitted).toHaveLength(submittedBefore + 1);
   });
 
   it('tie: the second call is the one dropped when the first pool is expected to finish it sooner', async () => {
-    const holding = await occupyBusyPool();
+    const holding = await occupyWithQueue(busy);
     const seen: AttemptRecord[] = [];
     const dispatched = dispatch({
       candidates: [candidate(roomy, 'roomy'), candidate(busy, 'busy')],
@@ -142,13 +115,9 @@ describe('tied requests', () => {
     });
     const dropped = await attemptEnding('tie_lost', seen);
     expect(dropped).toMatchObject({ poolId: 'busy', tie: true });
-    roomy.engine.runFreely();
-    const outcome = await dispatched;
-    roomy.engine.pause();
+    const outcome = await runUntilSettled(roomy, dispatched);
     expect(outcome.ok && outcome.poolId).toBe('roomy');
-    busy.engine.runFreely();
-    await holding.answers;
-    busy.engine.pause();
+    await runUntilSettled(busy, holding.answers);
   });
 
   it('tie: a call already as quick as it can be drops its pair before the other pool says a word', async () => {
@@ -161,9 +130,7 @@ describe('tied requests', () => {
     });
     const dropped = await attemptEnding('tie_lost', seen);
     expect(dropped).toMatchObject({ poolId: 'silent', tie: true });
-    roomy.engine.runFreely();
-    const outcome = await dispatched;
-    roomy.engine.pause();
+    const outcome = await runUntilSettled(roomy, dispatched);
     expect(outcome.ok && outcome.poolId).toBe('roomy');
   });
 
@@ -178,7 +145,7 @@ describe('tied requests', () => {
   });
 
   it('tie: a request with a single candidate is not tied, and still moves off a queue', async () => {
-    const holding = await occupyBusyPool();
+    const holding = await occupyWithQueue(busy);
     roomy.engine.runFreely();
     const outcome = await dispatch({
       candidates: [candidate(busy, 'busy')],
@@ -189,8 +156,6 @@ describe('tied requests', () => {
       ['busy', 'rerouted'],
       ['roomy', 'ok'],
     ]);
-    busy.engine.runFreely();
-    await holding.answers;
-    busy.engine.pause();
+    await runUntilSettled(busy, holding.answers);
   });
 });

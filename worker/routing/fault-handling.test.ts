@@ -140,47 +140,25 @@ describe('routing rerouting on acknowledgement', () => {
     // on what was measured.
     expect(startedRemainingMs(curvePool, typical, 32 * own, fleet, 10)).toBeCloseTo(beside);
     const remainingMs = beside;
-    expect(shouldReroute({ started: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.6 })).toBe(
-      true,
-    );
-    expect(shouldReroute({ started: true, moves: 0, remainingMs, alternativeMs: remainingMs * 0.75 })).toBe(
-      false,
-    );
-    expect(shouldReroute({ started: false, moves: 0, remainingMs, alternativeMs: remainingMs * 0.75 })).toBe(
-      true,
-    );
+    /** Whether a call acknowledged `started` or not moves to an alternative predicted `share` of what it has left. */
+    const moves = (started: boolean, share: number, unloadedShare?: number, done = 0) =>
+      shouldReroute({
+        started,
+        moves: done,
+        remainingMs,
+        alternativeMs: remainingMs * share,
+        ...(unloadedShare === undefined
+          ? {}
+          : { alternativeUnloadedMs: remainingMs * share * unloadedShare }),
+      });
+    expect(moves(true, 0.6)).toBe(true);
+    expect(moves(true, 0.75)).toBe(false);
+    expect(moves(false, 0.75)).toBe(true);
     // Only to room: a pool predicted to run it near its unloaded time, not another full batch.
-    const alternativeMs = remainingMs * 0.5;
-    expect(
-      shouldReroute({
-        started: true,
-        moves: 0,
-        remainingMs,
-        alternativeMs,
-        alternativeUnloadedMs: alternativeMs * 0.8,
-      }),
-    ).toBe(true);
-    expect(
-      shouldReroute({
-        started: true,
-        moves: 0,
-        remainingMs,
-        alternativeMs,
-        alternativeUnloadedMs: alternativeMs * 0.5,
-      }),
-    ).toBe(false);
-    expect(
-      shouldReroute({
-        started: false,
-        moves: 0,
-        remainingMs,
-        alternativeMs,
-        alternativeUnloadedMs: alternativeMs * 0.5,
-      }),
-    ).toBe(true);
-    expect(
-      shouldReroute({ started: true, moves: MAX_REROUTES, remainingMs, alternativeMs: remainingMs * 0.1 }),
-    ).toBe(false);
+    expect(moves(true, 0.5, 0.8)).toBe(true);
+    expect(moves(true, 0.5, 0.5)).toBe(false);
+    expect(moves(false, 0.5, 0.5)).toBe(true);
+    expect(moves(true, 0.1, undefined, MAX_REROUTES)).toBe(false);
   });
 
   it('routing: an acknowledgement is worth a fresh pick when queued, or when its batch makes it far slower than picked', () => {
