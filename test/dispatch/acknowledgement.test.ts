@@ -51,7 +51,7 @@ describe('acknowledgement', () => {
     const outcome = await dispatch({
       streamProgress: true,
       ack: {
-        moveTo: (from, position) => {
+        moveTo: (from, { position }) => {
           asked.push({ poolId: from.poolId, position });
           return position > 0 ? [candidate(idle, 'idle')] : null;
         },
@@ -76,7 +76,7 @@ describe('acknowledgement', () => {
       candidates: [candidate(idle, 'idle'), candidate(busy, 'busy')],
       streamProgress: true,
       ack: {
-        moveTo: (_from, position) => (position > 0 ? [candidate(busy, 'busy')] : null),
+        moveTo: (_from, { position }) => (position > 0 ? [candidate(busy, 'busy')] : null),
         onPoolProgress: (poolId) => progress.push(poolId),
       },
     });
@@ -94,7 +94,7 @@ describe('acknowledgement', () => {
       candidates: [candidate(shared, 'shared')],
       streamProgress: true,
       ack: {
-        moveTo: (from, position, _moves, batchMegapixels) => {
+        moveTo: (from, { position, batchMegapixels }) => {
           asked.push({ poolId: from.poolId, position, batchMegapixels });
           return batchMegapixels !== undefined ? [candidate(idle, 'idle')] : null;
         },

@@ -9,6 +9,7 @@ import {
   type DispatchCandidate,
   type DispatchOptions,
   dispatchWithFailover,
+  type PoolAcknowledgement,
 } from '../../worker/dispatch/index.ts';
 import { quickRequest } from '../backends/backend-test-pools.ts';
 import { occupyWithQueue, poolCandidate, runUntilSettled } from './held-pools.ts';
@@ -41,7 +42,8 @@ const backend = createGpuNodeBackend();
 const candidate = poolCandidate;
 
 /** Prices an acknowledgement as the Worker would: a queue is slow, a place in a batch quick. */
-const remainingMs = (_candidate: DispatchCandidate, position: number) => (position > 0 ? 5_000 : 50);
+const remainingMs = (_candidate: DispatchCandidate, { position }: PoolAcknowledgement) =>
+  position > 0 ? 5_000 : 50;
 
 function dispatch(overrides: Partial<DispatchOptions>) {
   return dispatchWithFailover({
@@ -149,7 +151,10 @@ describe('tied requests', () => {
     roomy.engine.runFreely();
     const outcome = await dispatch({
       candidates: [candidate(busy, 'busy')],
-      ack: { remainingMs, moveTo: (_from, position) => (position > 0 ? [candidate(roomy, 'roomy')] : null) },
+      ack: {
+        remainingMs,
+        moveTo: (_from, { position }) => (position > 0 ? [candidate(roomy, 'roomy')] : null),
+      },
     });
     roomy.engine.pause();
     expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([

@@ -1,4 +1,5 @@
 import type { BackendProgress } from '../../backends/index.ts';
+import type { PoolAcknowledgement } from './dispatch-types.ts';
 
 /**
  * Watches one streamed pool call for the pool's acknowledgement: where it queued the request,
@@ -31,20 +32,12 @@ export class AckWatch {
     return this.position;
   }
 
-  /** Megapixels of the batch the latest acknowledgement says the call went into, if it says. */
-  get batchMegapixels(): number | undefined {
-    return this.batch;
-  }
-
   /**
    * Where the pool last said the call is (position 0 with the batch's megapixels, if it said:
    * straight into a batch), whether or not the call runs by now; null before any acknowledgement.
    */
-  latest(): { readonly position: number; readonly batchMegapixels?: number } | null {
-    if (this.position === null) return null;
-    return this.batch === undefined
-      ? { position: this.position }
-      : { position: this.position, batchMegapixels: this.batch };
+  latest(): PoolAcknowledgement | null {
+    return this.position === null ? null : { position: this.position, batchMegapixels: this.batch };
   }
 
   /** Marks the current position as judged. */

@@ -58,7 +58,7 @@ function movedTo(
   moves = 0,
   batchMegapixels?: number,
 ): string | null {
-  return ack.moveTo?.(candidate('busy'), position, moves, batchMegapixels)?.[0]?.poolId ?? null;
+  return ack.moveTo?.(candidate('busy'), { position, batchMegapixels }, moves)?.[0]?.poolId ?? null;
 }
 
 describe('acknowledgement policy (what the Worker does with a pool’s events)', () => {
@@ -87,7 +87,11 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
       crowded.observations.begin('idle', now, { work: typical.work ?? 0, images: 1 });
     expect(movedTo(crowded.ack, 0, 0, 16 * 0.262144)).toBeNull();
     // The pick already expected a batch that heavy there: it stays.
-    const expected = ack.moveTo?.({ ...candidate('busy'), predictedMs: 1e9 }, 0, 0, 16 * 0.262144);
+    const expected = ack.moveTo?.(
+      { ...candidate('busy'), predictedMs: 1e9 },
+      { position: 0, batchMegapixels: 16 * 0.262144 },
+      0,
+    );
     expect(expected).toBeNull();
   });
 
@@ -140,8 +144,7 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     const priced = (position: number, batchMegapixels?: number, predictedMs?: number) =>
       ack.remainingMs?.(
         { ...candidate('busy'), ...(predictedMs ? { predictedMs } : {}) },
-        position,
-        batchMegapixels,
+        { position, batchMegapixels },
       ) ?? Number.NaN;
     const alone = priced(0, 0.262144);
     // A heavier batch, and a longer queue, leave more to wait for.
@@ -152,7 +155,7 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     expect(priced(0, undefined, 420)).toBe(420);
     expect(priced(0)).toBe(Number.POSITIVE_INFINITY);
     // A pool outside the decision's index is priced at its prediction too.
-    expect(ack.remainingMs?.({ ...candidate('elsewhere'), predictedMs: 77 }, 3)).toBe(77);
+    expect(ack.remainingMs?.({ ...candidate('elsewhere'), predictedMs: 77 }, { position: 3 })).toBe(77);
     // Alone on the pool is the soonest it could come back: never later than any acknowledgement.
     const unloaded = ack.unloadedMs?.(candidate('busy')) ?? Number.NaN;
     expect(unloaded).toBeGreaterThan(0);

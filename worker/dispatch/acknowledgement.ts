@@ -10,7 +10,7 @@ import {
   unloadedCompletionMs,
   worthRepicking,
 } from '../routing/index.ts';
-import type { AckOptions, DispatchCandidate } from './dispatch-types.ts';
+import type { AckOptions, DispatchCandidate, PoolAcknowledgement } from './dispatch-types.ts';
 
 /** What the acknowledgement policy reads: the decision's index and request, and the isolate. */
 export interface AcknowledgementContext {
@@ -52,39 +52,41 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
     const position = index.fleet.positions.get(poolId);
     return position === undefined ? undefined : index.pools[position];
   };
-  // What is left of the request on the candidate's pool as its acknowledgement says.
-  const remainingOn = (pool: PoolView, position: number, batchMegapixels: number | undefined) => {
+  // What is left of the request on the candidate's pool as its acknowledgement says, and of
+  // that the trip back.
+  const remainingOn = (pool: PoolView, { position, batchMegapixels }: PoolAcknowledgement) => {
     const returnTripMs = (observations.networkMs.get(pool.poolId) ?? 0) / 2;
     // A queue at the pool means its batch is full: the images ahead are the queue plus every slot.
     const images = position + Math.max(1, pool.slots);
-    return position <= 0 && batchMegapixels !== undefined
-      ? startedRemainingMs(pool, request, batchMegapixels, index.fleet, returnTripMs)
-      : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
+    const remainingMs =
+      position <= 0 && batchMegapixels !== undefined
+        ? startedRemainingMs(pool, request, batchMegapixels, index.fleet, returnTripMs)
+        : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
+    return { remainingMs, returnTripMs };
   };
   return {
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),
     onEventGap: (poolId, ms) => observations.noteEventGap(poolId, ms),
-    remainingMs: (candidate, position, batchMegapixels) => {
+    remainingMs: (candidate, acknowledged) => {
       const pool = poolOf(candidate.poolId);
       // Next for a slot without the batch's size (an older pool): its pick's prediction stands.
-      if (!pool || (position <= 0 && batchMegapixels === undefined)) {
+      if (!pool || (acknowledged.position <= 0 && acknowledged.batchMegapixels === undefined)) {
         return candidate.predictedMs ?? Number.POSITIVE_INFINITY;
       }
-      return remainingOn(pool, position, batchMegapixels);
+      return remainingOn(pool, acknowledged).remainingMs;
     },
     unloadedMs: (candidate) => {
       const pool = poolOf(candidate.poolId);
       return pool ? unloadedCompletionMs(pool, request, observations, index.fleet) : 0;
     },
-    moveTo: (candidate, position, moves, batchMegapixels) => {
+    moveTo: (candidate, acknowledged, moves) => {
       const pool = poolOf(candidate.poolId);
       // Straight into a batch: priced at that batch's step time. Position 0 without the batch's
       // size (an older pool, or next for a slot): nothing to gain.
-      const started = position <= 0;
-      if (!pool || (started && batchMegapixels === undefined)) return null;
-      const remainingMs = remainingOn(pool, position, batchMegapixels);
-      const returnTripMs = (observations.networkMs.get(pool.poolId) ?? 0) / 2;
+      const started = acknowledged.position <= 0;
+      if (!pool || (started && acknowledged.batchMegapixels === undefined)) return null;
+      const { remainingMs, returnTripMs } = remainingOn(pool, acknowledged);
       // The trip back is left out of the surprise: a pool's first event is also when its round trip
       // is first measured, which the pick could not have priced.
       const surprise = {

@@ -75,6 +75,15 @@ export interface AttemptRecord {
   readonly tie?: boolean;
 }
 
+/**
+ * Where a pool said it put a call: `position` images ahead in its queue, or at 0 straight into a
+ * batch of `batchMegapixels` (when the pool says; gpu-node's opening `queued` event does).
+ */
+export interface PoolAcknowledgement {
+  readonly position: number;
+  readonly batchMegapixels?: number | undefined;
+}
+
 /** What the dispatcher learns from streamed calls, and the second look it takes at a queued one. */
 export interface AckOptions {
   /** Every event from a call's pool: a sign the pool makes progress (stall detection). */
@@ -84,23 +93,20 @@ export interface AckOptions {
   /** The gap between two consecutive events of one call, ms: the pace at which its pool reports. */
   readonly onEventGap?: (poolId: string, ms: number) => void;
   /**
-   * Where a call the pool acknowledged as queued at `position` should move before it steps: the
-   * pools to try from there, first choice first; null to stay (`moves`: how often this request
-   * moved already). Asked once per new position; position 0 with `batchMegapixels`: the call went
-   * straight into a batch of that size.
+   * Where a call its pool acknowledged should move before it steps: the pools to try from there,
+   * first choice first; null to stay (`moves`: how often this request moved already). Asked once
+   * per new position.
    */
   readonly moveTo?: (
     candidate: DispatchCandidate,
-    position: number,
+    acknowledged: PoolAcknowledgement,
     moves: number,
-    batchMegapixels?: number,
   ) => readonly DispatchCandidate[] | null;
   /**
-   * What is left of the request on the candidate's pool as its acknowledgement says (queued at
-   * `position`, or at 0 straight into a batch of `batchMegapixels`), ms including the trip back:
-   * how the two calls of a tied pair compare (`DispatchOptions.tie`).
+   * What is left of the request on the candidate's pool as its acknowledgement says, ms including
+   * the trip back: how the two calls of a tied pair compare (`DispatchOptions.tie`).
    */
-  readonly remainingMs?: (candidate: DispatchCandidate, position: number, batchMegapixels?: number) => number;
+  readonly remainingMs?: (candidate: DispatchCandidate, acknowledged: PoolAcknowledgement) => number;
   /**
    * The request alone on the candidate's pool, round trip included, ms: the soonest a tied call
    * there could come back, so its pair need not wait for that pool's word to drop it (0 if unknown).

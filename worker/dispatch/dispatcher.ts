@@ -160,10 +160,11 @@ function rerouteNow(
   const moveTo = options.ack?.moveTo;
   if (!moveTo || running.size !== 1) return null;
   const [call] = running;
-  const position = call?.ack?.unjudgedPosition() ?? null;
-  if (!call || position === null) return null;
-  call.ack?.judge();
-  const order = moveTo(call.candidate, position, moves, call.ack?.batchMegapixels);
+  if (!call?.ack || call.ack.unjudgedPosition() === null) return null;
+  const acknowledged = call.ack.latest();
+  if (!acknowledged) return null;
+  call.ack.judge();
+  const order = moveTo(call.candidate, acknowledged, moves);
   return order && order.length > 0 ? order : null;
 }
 

@@ -6,6 +6,7 @@ export type {
   DispatchOptions,
   DispatchResult,
   DispatchStop,
+  PoolAcknowledgement,
 } from './dispatch-types.ts';
 export { dispatchWithFailover } from './dispatcher.ts';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';

@@ -17,9 +17,7 @@ export function tiedPairLoser(options: DispatchOptions, pair: ReadonlySet<PoolCa
 function tiedCall(options: DispatchOptions, call: PoolCall): TiedCall {
   const acknowledged = call.ack?.latest();
   const remainingMs =
-    acknowledged && options.ack?.remainingMs
-      ? options.ack.remainingMs(call.candidate, acknowledged.position, acknowledged.batchMegapixels)
-      : null;
+    acknowledged && options.ack?.remainingMs ? options.ack.remainingMs(call.candidate, acknowledged) : null;
   const unloadedMs = options.ack?.unloadedMs?.(call.candidate) ?? 0;
   return { remainingMs, soonestMs: unloadedMs - (options.now() - call.started) };
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { BackendProgress } from '../../backends/index.ts';
 import { ApiError, jobSubmitRequestSchema } from '../../shared/index.ts';
 import { fullJitterDelay } from './backoff.ts';
+import type { NewJob } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, submissionFingerprint } from './job-submission.ts';
+import { initialRecord, sameSubmission, watchdogVerdict } from './job-transitions.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
 import { throttleProgress } from './progress-throttle.ts';
 
@@ -120,5 +122,28 @@ describe('job helpers', () => {
     const plain = await submissionFingerprint(parse({ prompt: 'fox' }));
     expect(await submissionFingerprint(parse({ n: 1, prompt: 'fox', priority: 'normal' }))).toBe(plain);
     expect(await submissionFingerprint(parse({ prompt: 'owl' }))).not.toBe(plain);
+  });
+
+  it('watchdog: fails a job at its deadline, enqueues it again when its claim lapsed or its message was lost', () => {
+    const submitted: NewJob = {
+      id: 'job_1',
+      tenant: { id: 'acme', tier: 'paid', allowed_providers: [], allowed_regions: [] },
+      fingerprint: 'fp-1',
+      request: { prompt: 'a fox', n: 1, response_format: 'b64_json', priority: 'normal', seed: 7 },
+      webhook: null,
+      origin: 'http://edge.test',
+      deadlineAt: 60_000,
+    };
+    const queued = { ...initialRecord(submitted, 0), dueAt: 0 };
+    expect(watchdogVerdict(queued, 1_000, 5_000)).toBeNull();
+    expect(watchdogVerdict(queued, 5_000, 5_000)).toBe('message_lost');
+    const claimed = { ...queued, claim: { serial: 1, until: 10_000 }, dueAt: null };
+    expect(watchdogVerdict(claimed, 9_999, 5_000)).toBeNull();
+    expect(watchdogVerdict(claimed, 10_000, 5_000)).toBe('claim_lapsed');
+    expect(watchdogVerdict(claimed, 60_000, 5_000)).toBe('deadline');
+    // A replay is the same body from the same tenant and app user; anything else is another job.
+    expect(sameSubmission(queued, submitted)).toBe(true);
+    expect(sameSubmission(queued, { ...submitted, fingerprint: 'fp-2' })).toBe(false);
+    expect(sameSubmission(queued, { ...submitted, owner: 'user-1' })).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { type ErrorEnvelope, isTerminalJobStatus } from '../../shared/index.ts';
 import { edgeConfigOf, type JobSettings } from '../config.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
+import { ChangeWaiters } from './change-waiters.ts';
 import { nextAlarmAt } from './job-alarm-plan.ts';
 import type { JobMessage } from './job-message.ts';
 import {
@@ -23,10 +24,11 @@ import {
   nextWebhookDelivery,
   progressChange,
   requeued,
+  sameSubmission,
+  watchdogVerdict,
 } from './job-transitions.ts';
 import { deleteImages } from './result-store.ts';
-import type { WaitingRoom } from './waiting-room.ts';
-import { fairTurnDelayMs, waitingRoomFor } from './waiting-room-stub.ts';
+import { enterWaitingRoom, fairTurnDelayMs, leaveWaitingRoom } from './waiting-room-stub.ts';
 import { deliverWebhook } from './webhook-delivery.ts';
 
 const RECORD_KEY = 'job';
@@ -47,8 +49,8 @@ const MAX_WAIT_MS = 60_000;
  * const created = await job.create(newJob);
  */
 export class JobObject extends DurableObject<Env> {
-  /** Readers waiting for the next change (long-poll, SSE); in memory, woken on every visible write. */
-  readonly #waiters = new Set<() => void>();
+  /** Readers waiting for the next change (long-poll, SSE), woken on every visible write. */
+  readonly #changes = new ChangeWaiters();
 
   #settings(): JobSettings {
     return edgeConfigOf(this.env).jobs;
@@ -62,10 +64,7 @@ export class JobObject extends DurableObject<Env> {
   async #write(next: JobRecord, visible: boolean): Promise<JobRecord> {
     const record = visible ? { ...next, version: next.version + 1, updatedAt: Date.now() } : next;
     this.ctx.storage.kv.put(RECORD_KEY, record);
-    if (visible) {
-      for (const wake of this.#waiters) wake();
-      this.#waiters.clear();
-    }
+    if (visible) this.#changes.wakeAll();
     const at = nextAlarmAt(record, this.#settings());
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
@@ -92,11 +91,9 @@ export class JobObject extends DurableObject<Env> {
   async create(input: NewJob): Promise<CreateJobResult> {
     const existing = this.#read();
     if (existing) {
-      const same =
-        existing.fingerprint === input.fingerprint &&
-        existing.tenant.id === input.tenant.id &&
-        (existing.owner ?? null) === (input.owner ?? null);
-      return same ? { kind: 'replayed', record: existing } : { kind: 'key_mismatch' };
+      return sameSubmission(existing, input)
+        ? { kind: 'replayed', record: existing }
+        : { kind: 'key_mismatch' };
     }
     const record = await this.#write(initialRecord(input, Date.now()), false);
     await this.#enqueue(record.id, 0);
@@ -119,21 +116,9 @@ export class JobObject extends DurableObject<Env> {
     terminal: boolean,
     timeoutMs: number,
   ): Promise<JobRecord | null> {
-    const deadline = Date.now() + Math.min(Math.max(0, timeoutMs), MAX_WAIT_MS);
-    for (;;) {
-      const record = await this.read(viewer);
-      if (record === null || isTerminalJobStatus(record.status)) return record;
-      if (!terminal && record.version > afterVersion) return record;
-      const left = deadline - Date.now();
-      if (left <= 0) return record;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.add(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const done = (record: JobRecord | null) =>
+      record === null || isTerminalJobStatus(record.status) || (!terminal && record.version > afterVersion);
+    return this.#changes.until(() => this.read(viewer), done, Math.min(Math.max(0, timeoutMs), MAX_WAIT_MS));
   }
 
   /** Cancels a job that has not finished; the caller stops `stopPool` if one is returned. */
@@ -240,14 +225,11 @@ export class JobObject extends DurableObject<Env> {
     if (!before || isTerminalJobStatus(before.status) || before.claims !== serial) return null;
     // It keeps its place (submission order within its tenant) however often it is released.
     const waitingSince = before.waitingSince ?? before.createdAt;
-    const room = this.#room(before);
-    const position = await room
-      .enter(before.id, waitingSince, before.deadlineAt, before.tenant.id)
-      .catch(() => 0);
+    const position = await enterWaitingRoom(this.env, before, waitingSince);
     // Events may have come in while the room answered (a cancel): judge the record as it is now.
     const record = this.#read();
     if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) {
-      await room.leave(before.id).catch(() => undefined);
+      await leaveWaitingRoom(this.env, before);
       return null;
     }
     const delay = Math.min(delayMs + fairTurnDelayMs(position), Math.max(0, record.deadlineAt - Date.now()));
@@ -255,16 +237,11 @@ export class JobObject extends DurableObject<Env> {
     return delay;
   }
 
-  #room(record: Pick<JobRecord, 'request'>): DurableObjectStub<WaitingRoom> {
-    return waitingRoomFor(this.env, record.request.model ?? '');
-  }
-
-  /** Out of the waiting room (the job reached a pool or ended); best effort, entries expire. */
+  /** Out of the waiting room when it waits there (it reached a pool or ended). */
   async #leaveRoom(record: JobRecord): Promise<void> {
-    if (record.waitingSince === undefined || record.waitingSince === null) return;
-    await this.#room(record)
-      .leave(record.id)
-      .catch(() => undefined);
+    if (record.waitingSince !== undefined && record.waitingSince !== null) {
+      await leaveWaitingRoom(this.env, record);
+    }
   }
 
   async #finish(record: JobRecord, change: Partial<JobRecord>): Promise<JobRecord> {
@@ -312,16 +289,13 @@ export class JobObject extends DurableObject<Env> {
   }
 
   async #watch(record: JobRecord, now: number): Promise<JobRecord> {
-    if (now >= record.deadlineAt) {
+    const verdict = watchdogVerdict(record, now, this.#settings().watchdogMs);
+    if (verdict === 'deadline') {
       return this.#finish(record, { status: 'failed', error: deadlineError(record.id) });
     }
-    const settings = this.#settings();
-    const lapsed = record.claim !== null && record.claim.until <= now;
-    const lost = record.claim === null && (record.dueAt ?? now) + settings.watchdogMs <= now;
-    if (!lapsed && !lost) return record;
-    // The consumer's isolate is gone (or the message was lost): enqueue the job again. A late
-    // result from the lapsed claim is still accepted if it arrives first.
-    const next = await this.#write(requeued(record, now), lapsed);
+    if (verdict === null) return record;
+    // A late result from a lapsed claim is still accepted if it arrives first.
+    const next = await this.#write(requeued(record, now), verdict === 'claim_lapsed');
     await this.#enqueue(record.id, 0);
     return next;
   }

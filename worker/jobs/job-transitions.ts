@@ -77,3 +77,29 @@ export function nextWebhookDelivery(
 export function deadlineError(jobId: string): ErrorEnvelope['error'] {
   return errorEnvelope('deadline_exceeded', 'the job did not finish before its deadline', jobId).error;
 }
+
+/**
+ * Whether `existing` is the job `input` submits again (an idempotent replay): the same body, tenant
+ * and app user. Another body under the same key is a mismatch.
+ */
+export function sameSubmission(existing: JobRecord, input: NewJob): boolean {
+  return (
+    existing.fingerprint === input.fingerprint &&
+    existing.tenant.id === input.tenant.id &&
+    (existing.owner ?? null) === (input.owner ?? null)
+  );
+}
+
+/** What the watchdog alarm finds wrong with an unfinished job ({@link watchdogVerdict}). */
+export type WatchdogVerdict = 'deadline' | 'claim_lapsed' | 'message_lost' | null;
+
+/**
+ * What the watchdog alarm does with an unfinished job at `now`: fail it at its deadline, enqueue
+ * it again when its claim lapsed (the consumer's isolate is gone) or when no consumer claimed it
+ * `watchdogMs` after it was due (the message was lost); null while all is well.
+ */
+export function watchdogVerdict(record: JobRecord, now: number, watchdogMs: number): WatchdogVerdict {
+  if (now >= record.deadlineAt) return 'deadline';
+  if (record.claim !== null) return record.claim.until <= now ? 'claim_lapsed' : null;
+  return (record.dueAt ?? now) + watchdogMs <= now ? 'message_lost' : null;
+}

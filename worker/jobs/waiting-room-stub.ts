@@ -1,3 +1,4 @@
+import type { JobRecord } from './job-record.ts';
 import type { WaitingRoom } from './waiting-room.ts';
 
 // Apart from the class, so code that only calls a waiting room does not load its implementation.
@@ -18,4 +19,26 @@ export const MAX_FAIR_TURN_DELAY_MS = 30_000;
  */
 export function fairTurnDelayMs(position: number): number {
   return Math.min(MAX_FAIR_TURN_DELAY_MS, Math.max(0, position) * FAIR_TURN_SPACING_MS);
+}
+
+/**
+ * Puts a job in its model's waiting room (again: it keeps `waitingSince`, its place in its
+ * tenant's submission order) and answers its turn in the room's fair order; 0 when the room
+ * cannot say, so a room that fails never holds a retry back.
+ */
+export function enterWaitingRoom(
+  env: Env,
+  record: Pick<JobRecord, 'id' | 'request' | 'deadlineAt' | 'tenant'>,
+  waitingSince: number,
+): Promise<number> {
+  return waitingRoomFor(env, record.request.model ?? '')
+    .enter(record.id, waitingSince, record.deadlineAt, record.tenant.id)
+    .catch(() => 0);
+}
+
+/** Takes a job out of its model's waiting room; best effort, entries expire. */
+export async function leaveWaitingRoom(env: Env, record: Pick<JobRecord, 'id' | 'request'>): Promise<void> {
+  await waitingRoomFor(env, record.request.model ?? '')
+    .leave(record.id)
+    .catch(() => undefined);
 }

@@ -6,6 +6,7 @@ export * from './hedging.ts';
 export * from './pick-pool.ts';
 export * from './pool-load.ts';
 export * from './pool-speed.ts';
+export * from './request-size.ts';
 export * from './reroute.ts';
 export * from './scoring.ts';
 export * from './spill.ts';

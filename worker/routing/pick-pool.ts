@@ -2,9 +2,8 @@ import { dynamicIneligibility } from './eligibility.ts';
 import { completionAndDelayMs, expectedCompletionMs } from './expected-completion.ts';
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
+import { isLargeRequest, isSmallRequest } from './request-size.ts';
 import { cheapestMeeting, fastestOf, type PriceBand, sampleBand } from './spill.ts';
-import { isSmallRequest } from './tie.ts';
-import { requestShape } from './work-model.ts';
 
 /** Everything a routing decision needs; `random` returns [0, 1). */
 export interface RoutingInput {
@@ -36,7 +35,7 @@ const SAMPLE_TRIES_PER_CHOICE = 4;
  */
 export function rankPools(input: RoutingInput): ScoredPool[] {
   const index = indexFleet(input.pools, input.request.model, input.policy);
-  const delays = chargesDelay(index, input.request);
+  const delays = isLargeRequest(index, input.request);
   const scored = index.pools
     .filter(
       (pool) =>
@@ -71,7 +70,7 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
     return pickSpilling(index, input, objectiveMs, maxCandidates);
   }
   const choices = choicesFor(index, input.request);
-  const delays = chargesDelay(index, input.request);
+  const delays = isLargeRequest(index, input.request);
   const wanted = Math.max(choices, maxCandidates);
   const picked: ScoredPool[] = [];
   const seen = new Set<number>();
@@ -107,17 +106,8 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
 export const CO_RUNNER_DELAY_WEIGHT = 0.5;
 
 /**
- * Whether the pick charges a request for the delay it would add beside it (`bestFor`): one with
- * more work than a typical image. A typical or smaller one adds little to anyone's step.
- */
-function chargesDelay(index: FleetIndex, request: RoutingRequest): boolean {
-  const typical = index.fleet.typical;
-  return requestShape(request, typical).work > typical.steps * typical.imageMegapixels;
-}
-
-/**
  * The pick among the scored candidates: the earliest predicted completion, except for a request
- * scored with `coRunnerDelayMs` (more work than a typical image, `chargesDelay`), which is also
+ * scored with `coRunnerDelayMs` (more work than a typical image, `isLargeRequest`), which is also
  * charged `CO_RUNNER_DELAY_WEIGHT` of the delay it would add to the smaller images already running
  * beside it (`delayToBatchMs`). Each isolate sees only its own request's completion; a big one
  * that lands beside small ones makes each of them step at its pace (on a near-linear curve, a

@@ -3,7 +3,8 @@ import { MEGAPIXELS_512, now, policy, request, seeded, workPool } from '../testi
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { pickPools } from './pick-pool.ts';
-import { isSmallRequest, tiedLoser, tiesRequest } from './tie.ts';
+import { isSmallRequest } from './request-size.ts';
+import { tiedLoser, tiesRequest } from './tie.ts';
 
 // The test model's typical image is 512x512 at 20 steps (`tinyDefaults`).
 const small: RoutingRequest = {

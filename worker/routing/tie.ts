@@ -1,7 +1,7 @@
 import type { FleetIndex } from './fleet-index.ts';
 import type { PoolView, RoutingRequest, ScoredPool } from './fleet-view.ts';
+import { isSmallRequest } from './request-size.ts';
 import { requestCost } from './spill.ts';
-import { requestShape } from './work-model.ts';
 
 /**
  * Most the second candidate's prediction may be of the first's for a tie: a tie is for when the
@@ -42,15 +42,6 @@ export function tiesRequest(
   if (!acknowledges(first.pool) || !acknowledges(second.pool)) return false;
   if (second.predictedMs > TIE_PREDICTION_SPREAD * first.predictedMs) return false;
   return requestCost(second.pool, request) <= requestCost(first.pool, request);
-}
-
-/**
- * Whether a request has less work than one typical image of the fleet (its model's default steps
- * and size): such a one samples more pools (`choicesFor`) and is tied (`tiesRequest`).
- */
-export function isSmallRequest(index: FleetIndex, request: RoutingRequest): boolean {
-  const typical = index.fleet.typical;
-  return requestShape(request, typical).work < typical.steps * typical.imageMegapixels;
 }
 
 /** One call of a tied pair, as the isolate knows it now. */
