@@ -9,6 +9,7 @@ import {
   worthRepicking,
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
+import { nextPaceCheckAt, paceHedge, runningPace } from './pace-reactions.ts';
 import type { PoolSim } from './pool-sim.ts';
 import type { SimulationContext } from './sim-context.ts';
 import type { Copy, Job, SimEvent } from './sim-types.ts';
@@ -107,7 +108,11 @@ export function refreshProgress(sim: SimulationContext, dispatcher: DispatcherSt
   }
 }
 
-/** A copy's hedge timer: re-send it if its pool stalled or it is late (worker/routing `hedgeDecision`). */
+/**
+ * A copy's hedge check: re-send it if its pool stalled, or it is late (worker/routing
+ * `hedgeDecision`). A running copy whose step events say how it goes is late by its pace too, and
+ * is hedged only where a fresh pick is worth it (`paceHedge`); the others by the clock.
+ */
 export function onHedgeCheck(sim: SimulationContext, copy: Copy): void {
   const { job } = copy;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
@@ -125,8 +130,20 @@ export function onHedgeCheck(sim: SimulationContext, copy: Copy): void {
     sim.now,
     sim.policy.hedgePolicy,
   );
-  if (decision.kind === 'wait') sim.at(decision.checkAt, { kind: 'hedge-check', copy });
-  if (decision.kind === 'hedge') hedge(sim, job, copy.pool);
+  if (decision.kind === 'none') return;
+  const stalled = decision.kind === 'hedge' && decision.reason === 'stalled';
+  // A tied pair settles on its acknowledgements; a stalled pool's copy goes at once.
+  const pace = stalled || job.tied || !sim.policy.paceHedges ? null : runningPace(sim, copy);
+  if (pace && paceHedge(sim, copy, pace, decision.kind === 'hedge')) return;
+  if (decision.kind === 'hedge' && !pace) {
+    hedge(sim, job, copy.pool);
+    return;
+  }
+  const clockCheckAt = decision.kind === 'wait' ? decision.checkAt : Number.POSITIVE_INFINITY;
+  const paceCheckAt = sim.policy.paceHedges
+    ? nextPaceCheckAt(sim.now, copy.predictedMs)
+    : Number.POSITIVE_INFINITY;
+  sim.at(Math.min(clockCheckAt, paceCheckAt), { kind: 'hedge-check', copy });
 }
 
 /** No progress for `stallAfterMs`: re-send this isolate's copies on that pool and tell the registry. */

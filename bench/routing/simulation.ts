@@ -5,6 +5,7 @@ import type { DispatcherState } from './dispatcher-state.ts';
 import { refreshProgress } from './edge-reactions.ts';
 import { EventQueue } from './event-queue.ts';
 import { noteSendIntoFault } from './fault-events.ts';
+import { firstPaceCheckAt } from './pace-reactions.ts';
 import type { DecisionContext, SimPolicy } from './policies/index.ts';
 import type { PoolSim } from './pool-sim.ts';
 import { RegistrySim } from './registry-sim.ts';
@@ -272,7 +273,9 @@ export class Simulation implements SimulationContext {
     noteSendIntoFault(this, pool);
     this.at(this.now + (dispatcher.rtt[pool] ?? 0) / 2, { kind: 'copy-at-pool', copy });
     if (this.policy.edgeFeatures && !job.hedged) {
-      this.at(this.now + hedgeDelayMs(predictedMs, this.policy.hedgePolicy), { kind: 'hedge-check', copy });
+      const clockAt = this.now + hedgeDelayMs(predictedMs, this.policy.hedgePolicy);
+      const checkAt = this.policy.paceHedges ? firstPaceCheckAt(this.now, predictedMs) : clockAt;
+      this.at(Math.min(clockAt, checkAt), { kind: 'hedge-check', copy });
     }
   }
 

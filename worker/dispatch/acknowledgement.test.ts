@@ -162,4 +162,14 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     expect(unloaded).toBeLessThanOrEqual(alone);
     expect(ack.unloadedMs?.(candidate('elsewhere'))).toBe(0);
   });
+
+  it('acknowledgement: a running call late by its pace is hedged on the fresh pick only where that pick is worth it', () => {
+    const { ack } = policyFor();
+    const order = (projectedRemainingMs: number) =>
+      ack.hedgeTo?.(candidate('busy'), { elapsedMs: 500, projectedRemainingMs, predictedMs: 400 }) ?? null;
+    // The idle pool runs the request in well under half of 60 s; not in under half of its own time.
+    const idleMs = ack.unloadedMs?.(candidate('idle')) ?? Number.NaN;
+    expect(order(60_000)?.map((next) => next.poolId)).toEqual(['idle']);
+    expect(order(idleMs)).toBeNull();
+  });
 });

@@ -8,6 +8,7 @@ import {
   shouldReroute,
   startedRemainingMs,
   unloadedCompletionMs,
+  worthHedging,
   worthRepicking,
 } from '../routing/index.ts';
 import type { AckOptions, DispatchCandidate, PoolAcknowledgement } from './dispatch-types.ts';
@@ -39,7 +40,9 @@ export interface AcknowledgementContext {
  *   (`repick`, which sees what this isolate sent and heard since) is expected to finish it sooner
  *   by a margin (`shouldReroute`): the queue is priced on the pool's own curve and mix
  *   (`acknowledgedRemainingMs`); a call that went straight into a batch far heavier than the pick
- *   assumed moves by a larger margin, priced at that batch's step time (`startedRemainingMs`).
+ *   assumed moves by a larger margin, priced at that batch's step time (`startedRemainingMs`);
+ * - a running call whose own pace makes it late gets its hedge on a fresh pick expected to finish
+ *   it in under half what that pace leaves (`hedgeTo`, `worthHedging`).
  *
  * @example
  * const ack = acknowledgementPolicy({ index, request: routingRequest, observations,
@@ -75,6 +78,11 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
         return candidate.predictedMs ?? Number.POSITIVE_INFINITY;
       }
       return remainingOn(pool, acknowledged).remainingMs;
+    },
+    hedgeTo: (candidate, pace) => {
+      const order = context.repick(candidate.poolId);
+      const next = order[0];
+      return next?.predictedMs !== undefined && worthHedging(pace, next.predictedMs) ? order : null;
     },
     unloadedMs: (candidate) => {
       const pool = poolOf(candidate.poolId);

@@ -6,6 +6,7 @@ import type {
   PoolUpstream,
 } from '../../backends/index.ts';
 import type { GenerationRequest, PiggybackedLoad } from '../../shared/index.ts';
+import type { RunningPace } from '../routing/index.ts';
 
 /** A pool routing picked, in failover order. */
 export interface DispatchCandidate {
@@ -107,6 +108,13 @@ export interface AckOptions {
    * the trip back: how the two calls of a tied pair compare (`DispatchOptions.tie`).
    */
   readonly remainingMs?: (candidate: DispatchCandidate, acknowledged: PoolAcknowledgement) => number;
+  /**
+   * Where a running call that its own step events make late (routing's `lateByPace`) gets its
+   * hedge: a fresh pick's pools, first choice first, when the first is expected to finish the
+   * request in under `PACE_HEDGE_MARGIN` of what that pace leaves (`worthHedging`); null when a
+   * copy is not worth it now (it is asked again at the call's next step).
+   */
+  readonly hedgeTo?: (candidate: DispatchCandidate, pace: RunningPace) => readonly DispatchCandidate[] | null;
   /**
    * The request alone on the candidate's pool, round trip included, ms: the soonest a tied call
    * there could come back, so its pair need not wait for that pool's word to drop it (0 if unknown).

@@ -3,6 +3,7 @@ import { MAX_REROUTES } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
 import { abandon, cancelInBackground, leave, record } from './call-endings.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult } from './dispatch-types.ts';
+import { type LateCallStep, lateCallStep, untilPaceCheck } from './pace-hedge.ts';
 import { type CallRole, type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
 import { tiedPairLoser, untilTieSettles } from './tie-break.ts';
 
@@ -41,6 +42,8 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   const running = new Set<PoolCall>();
   let started = 0;
   let hedged = false;
+  /** The clock said late, but the call's own pace said a copy was not worth it: its steps decide now. */
+  let clockPassed = false;
   /** The call whose silence started the copy, if one did: it is `stalled` when it loses. */
   let stalledCall: PoolCall | null = null;
   let moves = 0;
@@ -99,12 +102,16 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
         continue;
       }
     }
-    const hedgeAtMs = hedged ? null : hedgeAt(options, running, waiting, started, maxAttempts);
+    const hedgeAtMs: number | null =
+      hedged || clockPassed ? null : hedgeAt(options, running, waiting, started, maxAttempts);
     const stallAtMs = hedged ? null : stallAt(running, waiting, started, maxAttempts);
     const wakeAtMs = earliest(hedgeAtMs, stallAtMs);
     const wakeOn = firstOf(
       firstOf(
-        untilJudgeable(running, hedged, stallAtMs),
+        firstOf(
+          untilJudgeable(running, hedged, stallAtMs),
+          hedged ? null : untilPaceCheck(options, running, started, maxAttempts),
+        ),
         tiedRequest ? null : untilAcknowledged(options, running, moves),
       ),
       tied ? untilTieSettles(running) : null,
@@ -114,11 +121,22 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       // A step may have come in meanwhile: a stall only if the call is still quiet now.
       const stalled =
         (stallAt(running, waiting, started, maxAttempts) ?? Number.POSITIVE_INFINITY) <= options.now();
-      const late = hedgeAtMs !== null && hedgeAtMs <= options.now();
-      if (!stalled && !late) continue;
+      const late: boolean = hedgeAtMs !== null && hedgeAtMs <= options.now();
+      const [lone] = running;
+      const step: LateCallStep =
+        stalled || !lone || running.size !== 1 || started >= maxAttempts
+          ? { kind: late ? 'clock' : 'wait' }
+          : lateCallStep(options, lone, late);
+      if (!stalled && step.kind === 'wait') {
+        clockPassed ||= late;
+        continue;
+      }
+      // A pace hedge waits for the budget at the call's next step; a clock hedge denied it never comes.
+      if (step.kind === 'pace' && !options.hedge?.allow()) continue;
       hedged = true;
-      if (stalled) stalledCall = [...running][0] ?? null;
-      if (stalled || options.hedge?.allow()) await startNext('hedge');
+      if (stalled) stalledCall = lone ?? null;
+      if (step.kind === 'pace') waiting.splice(0, waiting.length, ...step.order);
+      if (stalled || step.kind === 'pace' || options.hedge?.allow()) await startNext('hedge');
       continue;
     }
     running.delete(next.call);

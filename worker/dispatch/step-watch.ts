@@ -17,6 +17,9 @@ export class StepWatch {
   private firstStepAt: number | null = null;
   private lastStepAt: number | null = null;
   private steps = 0;
+  /** The latest two step events that moved the request on: where it was, and when. */
+  private latest: StepReading | null = null;
+  private previous: StepReading | null = null;
   private readonly minSilenceMs: number;
   private waiters: Array<() => void> = [];
 
@@ -30,6 +33,10 @@ export class StepWatch {
     this.firstStepAt ??= now;
     this.lastStepAt = now;
     this.steps++;
+    if (this.latest === null || progress.step > this.latest.step) {
+      this.previous = this.latest;
+      this.latest = { step: progress.step, steps: progress.steps, at: now };
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
@@ -40,6 +47,22 @@ export class StepWatch {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * The call's pace as its latest two step events tell it (routing's `projectedRemainingMs`
+   * reads it): where it is, the ms each of its latest steps took, and the ms since the latest;
+   * null before two events that moved it on.
+   */
+  pace(now: number): { step: number; steps: number; msPerStep: number; sinceLastStepMs: number } | null {
+    const { latest, previous } = this;
+    if (latest === null || previous === null) return null;
+    return {
+      step: latest.step,
+      steps: latest.steps,
+      msPerStep: (latest.at - previous.at) / (latest.step - previous.step),
+      sinceLastStepMs: Math.max(0, now - latest.at),
+    };
+  }
+
   /** When the call turns stalled if no step comes first (epoch ms); null while it cannot be judged. */
   stalledAt(): number | null {
     if (this.steps < STEPS_BEFORE_JUDGING || this.firstStepAt === null || this.lastStepAt === null) {
@@ -48,4 +71,10 @@ export class StepWatch {
     const meanIntervalMs = (this.lastStepAt - this.firstStepAt) / (this.steps - 1);
     return this.lastStepAt + Math.max(this.minSilenceMs, STALL_STEP_INTERVALS * meanIntervalMs);
   }
+}
+
+interface StepReading {
+  readonly step: number;
+  readonly steps: number;
+  readonly at: number;
 }

@@ -3,6 +3,7 @@ export * from './expected-completion.ts';
 export * from './fleet-index.ts';
 export * from './fleet-view.ts';
 export * from './hedging.ts';
+export * from './pace-hedge.ts';
 export * from './pick-pool.ts';
 export * from './pool-load.ts';
 export * from './pool-speed.ts';

@@ -50,6 +50,8 @@ export interface SimPolicy {
   readonly objectiveMs?: number;
   /** Edge policies: when to hedge (`defaultHedgePolicy` if absent). */
   readonly hedgePolicy?: HedgePolicy;
+  /** Edge policies: a running request is also hedged on its own pace (`paceHedge`; not before issue 13). */
+  readonly paceHedges?: boolean;
   /** Edge policies: expected ms until an acknowledged copy finishes (for the re-route); undefined: it stays. */
   remainingOnAck?(context: DecisionContext, copy: Copy, ahead: AckFacts): number | undefined;
   /** Edge policies: what the copy's job would take on `pool` with nothing ahead, ms (`unloadedCompletionMs`). */

@@ -117,6 +117,7 @@ export function edgePolicy(
     name,
     central: false,
     edgeFeatures: true,
+    paceHedges: true,
     ...(objectiveMs === undefined ? {} : { objectiveMs }),
     decide(context) {
       const index = indexOf(context);
