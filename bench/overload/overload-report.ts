@@ -141,6 +141,8 @@ export function overloadReport(run: OverloadRun): OverloadReport {
     memory: run.memory,
     pools: run.pools,
     host_busy_share: round(run.hostBusyShare, 3),
+    pool_compute: run.poolCompute,
+    pool_attempts: run.attempts,
   };
 }
 

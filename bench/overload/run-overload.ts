@@ -6,6 +6,7 @@ import type { OverloadOptions } from './overload-options.ts';
 import { type OverloadReport, overloadReport } from './overload-report.ts';
 import type { OverloadRun } from './overload-run.ts';
 import { type OverloadStack, type OverloadTenant, startOverloadStack } from './overload-stack.ts';
+import { attemptOutcomes, attemptsBetween, imageStepsByPool, poolCompute } from './pool-compute.ts';
 import { hostCpuTicks, sampleMemory, workerdPids } from './process-memory.ts';
 
 /** Pause after the capacity loop, so the overload starts on drained queues. */
@@ -14,6 +15,8 @@ const SETTLE_MS = 3_000;
 const UNLOADED_WARMUP = 5;
 /** Unmeasured seconds at the start of the capacity loop (queues fill, step curves settle). */
 const CAPACITY_WARMUP_MS = 3_000;
+/** Pause after the last answer before the pools' compute is read again. */
+const CANCEL_SETTLE_MS = 1_000;
 
 /**
  * One run of the overload bench: starts the stack, registers the tenants, measures the unloaded
@@ -68,6 +71,8 @@ export async function runOverload(
     log(`overload: ${options.loadFactor}x capacity for ${options.durationS} s`);
     const memory = sampleMemory(await processesOf(stack));
     const fleet = sampleFleet(stack.stack);
+    const computedBefore = await imageStepsByPool(stack.stack.pools, stack.stack.edgePrivateKey);
+    const attemptsBefore = await attemptOutcomes(stack.stack.edgeUrl, stack.stack.operatorToken);
     const hostBefore = await hostCpuTicks();
     const records = await runOpenLoop({
       loads,
@@ -76,6 +81,11 @@ export async function runOverload(
       call,
     });
     const hostAfter = await hostCpuTicks();
+    // Cancels of copies that lost reach their pools just after the answers: let them land.
+    await new Promise((resolve) => setTimeout(resolve, CANCEL_SETTLE_MS));
+    const computedAfter = await imageStepsByPool(stack.stack.pools, stack.stack.edgePrivateKey);
+    const attemptsAfter = await attemptOutcomes(stack.stack.edgeUrl, stack.stack.operatorToken);
+    const delivered = records.reduce((sum, record) => sum + record.images, 0) * options.steps;
     const run: OverloadRun = {
       options,
       unloaded,
@@ -85,6 +95,8 @@ export async function runOverload(
       memory: await memory.stop(),
       pools: await fleet.stop(),
       hostBusyShare: (hostAfter.busy - hostBefore.busy) / Math.max(1, hostAfter.total - hostBefore.total),
+      poolCompute: poolCompute(computedBefore, computedAfter, delivered),
+      attempts: attemptsBetween(attemptsBefore, attemptsAfter),
     };
     return { run, report: overloadReport(run) };
   } finally {
