@@ -24,6 +24,29 @@ export interface Job {
   tied: boolean;
 }
 
+/** A job as it arrives at `dispatcher`: the request drawn, no copy sent yet. */
+export function newJob(
+  id: number,
+  arrivalAt: number,
+  dispatcher: number,
+  request: { readonly n: number; readonly steps: number; readonly megapixels: number; readonly work: number },
+): Job {
+  return {
+    id,
+    arrivalAt,
+    dispatcher,
+    images: request.n,
+    steps: request.steps,
+    megapixels: request.megapixels,
+    work: request.work,
+    doneAt: -1,
+    copies: [],
+    hedged: false,
+    moves: 0,
+    tied: false,
+  };
+}
+
 /** Where one attempt of a job stands. */
 export type CopyState = 'transit' | 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
 

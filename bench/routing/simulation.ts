@@ -23,8 +23,8 @@ import {
   mixOf,
   routingPolicyOf,
 } from './sim-setup.ts';
-import type { Copy, Job, LoadFigures, RunResult, SimEvent } from './sim-types.ts';
-import { aloneMs } from './true-curves.ts';
+import { type Copy, type Job, type LoadFigures, newJob, type RunResult, type SimEvent } from './sim-types.ts';
+import { bestAloneMs } from './true-curves.ts';
 
 /** How long after the last arrival a run may take to drain. */
 const DRAIN_LIMIT_MS = 600_000;
@@ -171,39 +171,15 @@ export class Simulation implements SimulationContext {
   onArrival(): void {
     const id = this.created++;
     const dispatcher = Math.floor(this.pickRandom.next() * this.dispatchers.length);
-    const request = drawRequest(this.mix, this.sizeRandom);
-    const job: Job = {
-      id,
-      arrivalAt: this.now,
-      dispatcher,
-      images: request.n,
-      steps: request.steps,
-      megapixels: request.megapixels,
-      work: request.work,
-      doneAt: -1,
-      copies: [],
-      hedged: false,
-      moves: 0,
-      tied: false,
-    };
+    const job = newJob(id, this.now, dispatcher, drawRequest(this.mix, this.sizeRandom));
     this.arrivalAt[id] = this.now;
     this.jobs.push(job);
-    this.unloadedMs[id] = this.unloadedMsOf(job);
+    const { rtt } = this.dispatchers[dispatcher] as DispatcherState;
+    this.unloadedMs[id] = bestAloneMs(this.pools, rtt, job);
     this.open++;
     this.dispatch(job, -1);
     if (this.created < this.scenario.jobsPerSeed) this.at(this.now + this.nextGapMs(), { kind: 'arrival' });
     else this.lastArrivalAt = this.now;
-  }
-
-  /** The job alone on the pool that would finish it soonest, round trip included, ms. */
-  unloadedMsOf(job: Job): number {
-    const rtt = (this.dispatchers[job.dispatcher] as DispatcherState).rtt;
-    let best = Number.POSITIVE_INFINITY;
-    this.pools.forEach((pool, index) => {
-      const alone = aloneMs(pool.stepTime, pool.slots, job.images, job.steps, job.megapixels);
-      best = Math.min(best, (rtt[index] ?? 0) + alone);
-    });
-    return best;
   }
 
   context(job: Job, exclude: number): DecisionContext {

@@ -102,3 +102,20 @@ function pointsStepTime(points: readonly { batchMegapixels: number; stepMs: numb
     return (last.stepMs * batch) / last.batchMegapixels;
   };
 }
+
+/**
+ * A job alone on the pool that would finish it soonest, round trip (`rtt`, per pool) included,
+ * ms: the denominator of its slowdown.
+ */
+export function bestAloneMs(
+  pools: ReadonlyArray<{ readonly stepTime: StepTime; readonly slots: number }>,
+  rtt: readonly number[],
+  job: { readonly images: number; readonly steps: number; readonly megapixels: number },
+): number {
+  let best = Number.POSITIVE_INFINITY;
+  pools.forEach((pool, index) => {
+    const alone = aloneMs(pool.stepTime, pool.slots, job.images, job.steps, job.megapixels);
+    best = Math.min(best, (rtt[index] ?? 0) + alone);
+  });
+  return best;
+}
