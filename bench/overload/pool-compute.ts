@@ -31,11 +31,7 @@ export async function imageStepsByPool(
 ): Promise<ImageSteps> {
   const entries = await Promise.all(
     pools.map(async ({ id, url }) => {
-      const token = await dispatchToken(edgeKey, { audience: id });
-      const families = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
-        .then((response) => (response.ok ? response.text() : ''))
-        .then(parsePrometheusTextFormat)
-        .catch((): PrometheusFamily[] => []);
+      const families = await metricFamilies(`${url}/metrics`, await dispatchToken(edgeKey, { audience: id }));
       const batchSize = families.find((family) => family.name === 'spillway_batch_size');
       const sum = (batchSize?.metrics ?? []).reduce((total, sample) => total + Number(sample.sum ?? 0), 0);
       return [id, sum] as const;
@@ -67,12 +63,7 @@ export type AttemptOutcomes = Record<string, number>;
 
 /** Reads the edge's pool attempts by outcome from `GET /v1/admin/metrics`; empty if it cannot. */
 export async function attemptOutcomes(edgeUrl: string, operatorToken: string): Promise<AttemptOutcomes> {
-  const families = await fetch(`${edgeUrl}/v1/admin/metrics`, {
-    headers: { authorization: `Bearer ${operatorToken}` },
-  })
-    .then((response) => (response.ok ? response.text() : ''))
-    .then(parsePrometheusTextFormat)
-    .catch((): PrometheusFamily[] => []);
+  const families = await metricFamilies(`${edgeUrl}/v1/admin/metrics`, operatorToken);
   const attempts = families.find((family) => family.name === 'spillway_pool_attempts_total');
   const byOutcome: AttemptOutcomes = {};
   for (const sample of attempts?.metrics ?? []) {
@@ -87,4 +78,12 @@ export function attemptsBetween(before: AttemptOutcomes, after: AttemptOutcomes)
   return Object.fromEntries(
     Object.entries(after).map(([outcome, count]) => [outcome, Math.max(0, count - (before[outcome] ?? 0))]),
   );
+}
+
+/** A Prometheus text endpoint read with a bearer token; no families when it cannot be read. */
+function metricFamilies(url: string, token: string): Promise<PrometheusFamily[]> {
+  return fetch(url, { headers: { authorization: `Bearer ${token}` } })
+    .then((response) => (response.ok ? response.text() : ''))
+    .then(parsePrometheusTextFormat)
+    .catch((): PrometheusFamily[] => []);
 }

@@ -9,7 +9,8 @@ import {
   worthRepicking,
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
-import { nextPaceCheckAt, paceHedge, runningPace } from './pace-reactions.ts';
+import { nextPaceCheckAt, paceHedgeDecision, runningPace } from './pace-reactions.ts';
+import type { Decision } from './policies/policy.ts';
 import type { PoolSim } from './pool-sim.ts';
 import type { SimulationContext } from './sim-context.ts';
 import type { Copy, Job, SimEvent } from './sim-types.ts';
@@ -134,7 +135,11 @@ export function onHedgeCheck(sim: SimulationContext, copy: Copy): void {
   const stalled = decision.kind === 'hedge' && decision.reason === 'stalled';
   // A tied pair settles on its acknowledgements; a stalled pool's copy goes at once.
   const pace = stalled || job.tied || !sim.policy.paceHedges ? null : runningPace(sim, copy);
-  if (pace && paceHedge(sim, copy, pace, decision.kind === 'hedge')) return;
+  const paced = pace && paceHedgeDecision(sim, copy, pace, decision.kind === 'hedge');
+  if (paced) {
+    hedge(sim, job, copy.pool, paced);
+    return;
+  }
   if (decision.kind === 'hedge' && !pace) {
     hedge(sim, job, copy.pool);
     return;
@@ -165,13 +170,17 @@ export function onStallCheck(sim: SimulationContext, copy: Copy): void {
   }
 }
 
-/** Sends a second copy of the job to another pool (the first answer wins, the other is cancelled). */
-export function hedge(sim: SimulationContext, job: Job, leaving: number): void {
+/**
+ * Sends a second copy of the job to another pool (the first answer wins, the other is cancelled):
+ * where `decision` says (a pace hedge's fresh pick), else where a fresh decision says.
+ */
+export function hedge(sim: SimulationContext, job: Job, leaving: number, decision?: Decision): void {
   job.hedged = true;
-  if (sim.dispatch(job, leaving)) {
-    (sim.dispatchers[job.dispatcher] as DispatcherState).hedges++;
-    sim.hedges++;
-  }
+  const [first, ...failover] = decision?.pools ?? [];
+  if (decision && first !== undefined) sim.send(job, first, failover, decision.predictedMs);
+  else if (!sim.dispatch(job, leaving)) return;
+  (sim.dispatchers[job.dispatcher] as DispatcherState).hedges++;
+  sim.hedges++;
 }
 
 /** The isolate's report to the registry that a pool refused work or stalled. */

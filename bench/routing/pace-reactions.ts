@@ -12,7 +12,7 @@ import type { DispatcherState } from './dispatcher-state.ts';
 import type { Decision } from './policies/policy.ts';
 import type { PoolSim } from './pool-sim.ts';
 import type { SimulationContext } from './sim-context.ts';
-import type { Copy, Job } from './sim-types.ts';
+import type { Copy } from './sim-types.ts';
 
 // The pace hedge as the Worker runs it (worker/dispatch/pace-hedge.ts): a running request's own
 // step events say when it will finish; late by them, it gets a copy on a fresh pick that is
@@ -62,30 +62,20 @@ export function runningPace(sim: SimulationContext, copy: Copy): RunningPace | n
 
 /**
  * The pace hedge of one running copy: when it is late (`clockLate`, or by its pace) and a fresh
- * pick is worth it, sends the copy there and returns true; false leaves it to the next check.
+ * pick is worth it, that pick; null leaves the copy to its next check.
  */
-export function paceHedge(
+export function paceHedgeDecision(
   sim: SimulationContext,
   copy: Copy,
   pace: RunningPace,
   clockLate: boolean,
-): boolean {
+): Decision | null {
   const { job } = copy;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
-  if (!clockLate && !lateByPace(pace, hedgeDelayMs(copy.predictedMs, sim.policy.hedgePolicy))) return false;
-  if (!mayHedge(dispatcher, sim.policy.hedgePolicy)) return false;
+  if (!clockLate && !lateByPace(pace, hedgeDelayMs(copy.predictedMs, sim.policy.hedgePolicy))) return null;
+  if (!mayHedge(dispatcher, sim.policy.hedgePolicy)) return null;
   const alternative = sim.policy.decide(sim.context(job, copy.pool));
-  if (alternative.pools[0] === undefined || !worthHedging(pace, alternative.predictedMs)) return false;
-  hedgeWith(sim, job, alternative);
-  return true;
-}
-
-/** Sends the hedge copy the decision names (the first answer wins, the other is cancelled). */
-function hedgeWith(sim: SimulationContext, job: Job, decision: Decision): void {
-  const [first, ...failover] = decision.pools;
-  if (first === undefined) return;
-  job.hedged = true;
-  sim.send(job, first, failover, decision.predictedMs);
-  (sim.dispatchers[job.dispatcher] as DispatcherState).hedges++;
-  sim.hedges++;
+  return alternative.pools[0] !== undefined && worthHedging(pace, alternative.predictedMs)
+    ? alternative
+    : null;
 }

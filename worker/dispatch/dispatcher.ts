@@ -3,7 +3,7 @@ import { MAX_REROUTES } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
 import { abandon, cancelInBackground, leave, record } from './call-endings.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult } from './dispatch-types.ts';
-import { type LateCallStep, lateCallStep, untilPaceCheck } from './pace-hedge.ts';
+import { type LateCallStep, lateCallStep, pacesHedge } from './pace-hedge.ts';
 import { type CallRole, type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
 import { tiedPairLoser, untilTieSettles } from './tie-break.ts';
 
@@ -108,10 +108,9 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     const wakeAtMs = earliest(hedgeAtMs, stallAtMs);
     const wakeOn = firstOf(
       firstOf(
-        firstOf(
-          untilJudgeable(running, hedged, stallAtMs),
-          hedged ? null : untilPaceCheck(options, running, started, maxAttempts),
-        ),
+        hedged
+          ? null
+          : untilNextStep(running, stallAtMs === null || pacesHedge(options, started, maxAttempts)),
         tiedRequest ? null : untilAcknowledged(options, running, moves),
       ),
       tied ? untilTieSettles(running) : null,
@@ -229,13 +228,12 @@ function stallAt(
   return call?.steps?.stalledAt() ?? null;
 }
 
-/** Until a streamed call has stepped enough to be judged, each step is a reason to look again. */
-function untilJudgeable(
-  running: ReadonlySet<PoolCall>,
-  hedged: boolean,
-  stallAtMs: number | null,
-): Promise<void> | null {
-  if (hedged || stallAtMs !== null || running.size !== 1) return null;
+/**
+ * The lone streamed call's next step, while a step is a reason to look again (`watch`): until it
+ * has stepped enough for its silence to be judged, and while its pace may still earn it a hedge.
+ */
+function untilNextStep(running: ReadonlySet<PoolCall>, watch: boolean): Promise<void> | null {
+  if (!watch || running.size !== 1) return null;
   const [call] = running;
   return call?.steps?.nextStep() ?? null;
 }

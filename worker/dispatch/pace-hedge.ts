@@ -26,16 +26,9 @@ export function lateCallStep(options: DispatchOptions, call: PoolCall, clockLate
   return order && order.length > 0 ? { kind: 'pace', order } : { kind: 'wait' };
 }
 
-/** While a lone running call may still get a pace hedge, each of its steps is a reason to look again. */
-export function untilPaceCheck(
-  options: DispatchOptions,
-  running: ReadonlySet<PoolCall>,
-  started: number,
-  maxAttempts: number,
-): Promise<void> | null {
-  if (!options.hedge || !options.ack?.hedgeTo || running.size !== 1 || started >= maxAttempts) return null;
-  const [call] = running;
-  return call?.steps?.nextStep() ?? null;
+/** Whether a lone running call may still get a pace hedge: its steps are then worth watching. */
+export function pacesHedge(options: DispatchOptions, started: number, maxAttempts: number): boolean {
+  return options.hedge !== undefined && options.ack?.hedgeTo !== undefined && started < maxAttempts;
 }
 
 function runningPaceOf(call: PoolCall, now: number): RunningPace | null {
