@@ -136,6 +136,64 @@ describe('dispatch with hedging', () => {
   });
 });
 
+describe('dispatch with hedging: where the copy goes', () => {
+  // The first ranking's second pool has stalled too since: only a pick taken now knows better.
+  const candidates = () => [
+    { ...stuck, url: stalledUrl },
+    { ...stuck, poolId: 'quiet', url: stalledUrl },
+  ];
+
+  it('hedging: a call late by the clock gets its copy on a fresh pick without its pool (ack.copyTo)', async () => {
+    const asked: string[] = [];
+    const outcome = await dispatch({
+      candidates: candidates(),
+      hedge: { afterMs: () => 200, allow: () => true },
+      deadlineAt: Date.now() + 8_000,
+      ack: {
+        copyTo: (candidate) => {
+          asked.push(candidate.poolId);
+          return [{ ...h1, url: healthy.url }];
+        },
+      },
+    });
+    expect(asked).toEqual(['stuck']);
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['h1', 'ok'],
+      ['stuck', 'hedge_lost'],
+    ]);
+  });
+
+  it("hedging: with no fresh pick to offer, the copy goes to the first ranking's next pool", async () => {
+    const outcome = await dispatch({
+      candidates: [
+        { ...stuck, url: stalledUrl },
+        { ...h1, url: healthy.url },
+      ],
+      hedge: { afterMs: () => 200, allow: () => true },
+      ack: { copyTo: () => [] },
+    });
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+  });
+
+  it('hedging: a denied hedge asks for no fresh pick', async () => {
+    const asked: string[] = [];
+    const outcome = await dispatch({
+      candidates: candidates(),
+      hedge: { afterMs: () => 100, allow: () => false },
+      ack: {
+        copyTo: (candidate) => {
+          asked.push(candidate.poolId);
+          return [{ ...h1, url: healthy.url }];
+        },
+      },
+      deadlineAt: Date.now() + 1_000,
+    });
+    expect(outcome.ok).toBe(false);
+    expect(asked).toEqual([]);
+  });
+});
+
 describe('dispatch with hedging: the late call wins', () => {
   it('hedging: when the late call answers first, the copy is cancelled and counts as canceled, not lost', async () => {
     // The "late" call is the healthy pool with a tiny threshold; the copy goes to the stalled one.
@@ -183,6 +241,26 @@ describe('dispatch with stall detection from step events', () => {
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     // The stalled pool's events and the copy's both reached the caller.
     expect(seen.filter((kind) => kind === 'progress').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stall: the copy of a stalled call goes to a fresh pick (ack.copyTo)', async () => {
+    quietPlan.stepMs = 20;
+    quietPlan.stepsBeforeStall = 3;
+    const outcome = await dispatch({
+      candidates: [
+        { ...quietPool, url: quietUrl, predictedMs: 60_000 },
+        { ...stuck, url: stalledUrl },
+      ],
+      hedge: { afterMs: () => 60_000, allow: () => false },
+      ack: { copyTo: () => [{ ...h1, url: healthy.url }] },
+      stallAfterMs: 300,
+      deadlineAt: Date.now() + 8_000,
+    });
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['h1', 'ok'],
+      ['quiet', 'stalled'],
+    ]);
   });
 
   it('stall: a call that keeps stepping, however slowly, is not judged stalled while it steps', async () => {

@@ -172,4 +172,10 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     expect(order(60_000)?.map((next) => next.poolId)).toEqual(['idle']);
     expect(order(idleMs)).toBeNull();
   });
+
+  it('acknowledgement: a late or stalled call is copied along a fresh pick without its own pool', () => {
+    const { ack } = policyFor();
+    expect(ack.copyTo?.(candidate('busy')).map((next) => next.poolId)).toEqual(['idle']);
+    expect(ack.copyTo?.(candidate('idle')).map((next) => next.poolId)).toEqual(['busy']);
+  });
 });

@@ -42,7 +42,8 @@ export interface AcknowledgementContext {
  *   (`acknowledgedRemainingMs`); a call that went straight into a batch far heavier than the pick
  *   assumed moves by a larger margin, priced at that batch's step time (`startedRemainingMs`);
  * - a running call whose own pace makes it late gets its hedge on a fresh pick expected to finish
- *   it in under half what that pace leaves (`hedgeTo`, `worthHedging`).
+ *   it in under half what that pace leaves (`hedgeTo`, `worthHedging`);
+ * - a call late by the clock, or stalled, gets its copy on a fresh pick too (`copyTo`).
  *
  * @example
  * const ack = acknowledgementPolicy({ index, request: routingRequest, observations,
@@ -84,6 +85,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
       const next = order[0];
       return next?.predictedMs !== undefined && worthHedging(pace, next.predictedMs) ? order : null;
     },
+    copyTo: (candidate) => context.repick(candidate.poolId),
     unloadedMs: (candidate) => {
       const pool = poolOf(candidate.poolId);
       return pool ? unloadedCompletionMs(pool, request, observations, index.fleet) : 0;

@@ -116,6 +116,12 @@ export interface AckOptions {
    */
   readonly hedgeTo?: (candidate: DispatchCandidate, pace: RunningPace) => readonly DispatchCandidate[] | null;
   /**
+   * Where a copy of a call that is late by the clock, or stalled, goes: a fresh pick without the
+   * call's pool, first choice first. Without it (or when it names none) the copy goes to the next
+   * candidate of the first ranking.
+   */
+  readonly copyTo?: (candidate: DispatchCandidate) => readonly DispatchCandidate[];
+  /**
    * The request alone on the candidate's pool, round trip included, ms: the soonest a tied call
    * there could come back, so its pair need not wait for that pool's word to drop it (0 if unknown).
    */

@@ -21,7 +21,8 @@ import { tiedPairLoser, untilTieSettles } from './tie-break.ts';
  * - never on the request's own fault (4xx), an explicit cancel, or `deadline_exceeded` (the
  *   deadline is shared: no pool could finish in time either).
  * With `hedge`, a call still unanswered after `hedge.afterMs` (a stalled or slowed pool) gets a
- * copy on the next candidate while it keeps running; the first image wins and the other call is
+ * copy while it keeps running (on `ack.copyTo`'s fresh pick, else the next candidate; a call late
+ * by its own pace on `ack.hedgeTo`'s); the first image wins and the other call is
  * aborted and cancelled (issue 4: hedging with the loser cancelled). A streamed call
  * (`onProgress`) that stops reporting steps mid-job gets its copy at once, budget or not. At most
  * two calls run at once, and copies count towards `maxAttempts`. With `tie`, the first two
@@ -134,8 +135,12 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (step.kind === 'pace' && !options.hedge?.allow()) continue;
       hedged = true;
       if (stalled) stalledCall = lone ?? null;
-      if (step.kind === 'pace') waiting.splice(0, waiting.length, ...step.order);
-      if (stalled || step.kind === 'pace' || options.hedge?.allow()) await startNext('hedge');
+      if (!stalled && step.kind !== 'pace' && !options.hedge?.allow()) continue;
+      // The copy goes where a pick now would send it, as the simulator's `hedge` does: the
+      // ranking taken at arrival is a second or more old by now.
+      const order = step.kind === 'pace' ? step.order : lone ? options.ack?.copyTo?.(lone.candidate) : null;
+      if (order && order.length > 0) waiting.splice(0, waiting.length, ...order);
+      await startNext('hedge');
       continue;
     }
     running.delete(next.call);
