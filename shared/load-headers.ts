@@ -23,7 +23,18 @@ export interface PiggybackedLoad {
   readonly queuedWork?: number;
   /** Megapixel-steps left in the running batch; undefined from pools older than the work headers. */
   readonly runningWork?: number;
+  /**
+   * When the figures were taken, epoch ms by the reader's clock, where that is not when the answer
+   * carrying them ended: the headers of a streamed answer are the pool's load as it took the job.
+   */
+  readonly takenAt?: number;
 }
+
+/**
+ * Name of gpu-node's event-stream event carrying its load as a job leaves it, written just before
+ * `completed` or `failed`: the stream's headers are as old as the job.
+ */
+export const LOAD_EVENT = 'load';
 
 /** Fraction digits a work header carries (a thousandth of a megapixel-step). */
 export const WORK_FRACTION_DIGITS = 3;
@@ -57,7 +68,7 @@ export function loadHeaders(load: PiggybackedLoad): Record<string, string> {
  * Reads piggybacked load from response headers; `null` if any count is absent or any figure is
  * malformed. Work figures are optional (older pools send none): absent ones stay undefined.
  */
-export function parseLoadHeaders(headers: Headers): PiggybackedLoad | null {
+export function parseLoadHeaders(headers: Pick<Headers, 'get'>): PiggybackedLoad | null {
   const queued = headers.get(loadHeaderNames.queued);
   const running = headers.get(loadHeaderNames.running);
   const slots = headers.get(loadHeaderNames.slots);
@@ -96,4 +107,32 @@ export function roundWorkFigure(work: number): number {
 // itself: never more than three fraction digits, and never an exponent in this range.
 function formatWork(work: number): string {
   return String(roundWorkFigure(work));
+}
+
+/**
+ * The data of a {@link LOAD_EVENT}: the load headers' entries as one JSON object, so the event
+ * reads back with the headers' own checks.
+ * @example
+ * loadEventData({ queued: 0, running: 2, slots: 16, draining: false }); // '{"x-spillway-queued":"0",…}'
+ */
+export function loadEventData(load: PiggybackedLoad): string {
+  return JSON.stringify(loadHeaders(load));
+}
+
+/** Reads a {@link LOAD_EVENT}'s data; `null` where it is not an object of valid load headers. */
+export function parseLoadEvent(data: string): PiggybackedLoad | null {
+  let entries: unknown;
+  try {
+    entries = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof entries !== 'object' || entries === null) return null;
+  const fields = entries as Record<string, unknown>;
+  return parseLoadHeaders({
+    get: (name) => {
+      const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
+      return typeof value === 'string' ? value : null;
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { errorEnvelopeSchema, parseLoadHeaders } from '../../shared/index.ts';
+import { errorEnvelopeSchema, type PiggybackedLoad, parseLoadHeaders } from '../../shared/index.ts';
 import type { BackendResult } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { httpFailureError, parseRetryAfter } from '../failure-policy.ts';
@@ -31,14 +31,22 @@ export function readGenerateAnswer(
   return { response: parsed, load, warnings: parsed.spillway?.warnings ?? [] };
 }
 
-/** The {@link BackendCallError} for a pool's non-2xx answer, envelope and `Retry-After` read. */
-export function errorAnswer(response: Response, text: string, now: number): BackendCallError {
+/**
+ * The {@link BackendCallError} for a pool's non-2xx answer, envelope and `Retry-After` read; `load`
+ * where the answer's headers are not the freshest figures (a streamed answer's).
+ */
+export function errorAnswer(
+  response: Response,
+  text: string,
+  now: number,
+  load: PiggybackedLoad | null = parseLoadHeaders(response.headers),
+): BackendCallError {
   const envelope = errorEnvelopeSchema.safeParse(parseJson(text));
   return httpFailureError({
     status: response.status,
     envelope: envelope.success ? envelope.data : null,
     retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after'), now),
-    load: parseLoadHeaders(response.headers),
+    load,
   });
 }
 

@@ -1,5 +1,12 @@
 import { createParser } from 'eventsource-parser';
-import { errorCatalog, errorEnvelopeSchema } from '../../shared/index.ts';
+import {
+  errorCatalog,
+  errorEnvelopeSchema,
+  LOAD_EVENT,
+  type PiggybackedLoad,
+  parseLoadEvent,
+  parseLoadHeaders,
+} from '../../shared/index.ts';
 import type { BackendProgress, BackendResult } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
@@ -10,6 +17,10 @@ import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
  * JSON answer and `failed` like the JSON error answer (same status the pool would have sent).
  * A stream that ends without either is the pool's failure (it may have died mid-job). Read
  * errors propagate to the caller, which sorts them like a body that broke off.
+ *
+ * The load that comes back is the pool's as the job left it (the `load` event before the last),
+ * else the stream's headers stamped with when they arrived (`takenAt`): they are as old as the
+ * job, and a burst read them as the pool's load at its end (a whole burst once went to one pool).
  */
 export async function readGenerateStream(
   response: Response,
@@ -26,9 +37,16 @@ export async function readGenerateStream(
   const decoder = new TextDecoder();
   // Set from the parser's callback, so typed wide: control flow cannot see that it changes.
   let outcome = null as { settled: BackendResult } | { failed: unknown } | null;
+  const opened = parseLoadHeaders(response.headers);
+  const atOpen = opened === null ? null : { ...opened, takenAt: now() };
+  let atEnd: PiggybackedLoad | null = null;
   const parser = createParser({
     onEvent: (event) => {
       if (outcome !== null) return;
+      if (event.event === LOAD_EVENT) {
+        atEnd = parseLoadEvent(event.data);
+        return;
+      }
       try {
         const settled = settle(
           { name: event.event ?? 'message', data: event.data },
@@ -36,6 +54,7 @@ export async function readGenerateStream(
           images,
           now,
           onProgress,
+          atEnd ?? atOpen,
         );
         if (settled) outcome = { settled };
       } catch (error) {
@@ -110,6 +129,7 @@ function settle(
   images: number,
   now: () => number,
   onProgress: (progress: BackendProgress) => void,
+  load: PiggybackedLoad | null,
 ): BackendResult | null {
   // `completed` carries every image: read once, by readGenerateAnswer, never parsed here too.
   const data = event.name === 'completed' ? undefined : parseJson(event.data);
@@ -133,12 +153,12 @@ function settle(
     }
     case 'completed':
       // The stream's own response is the 200 with the pool's headers; the images are in the text.
-      return readGenerateAnswer(response, event.data, images, now());
+      return { ...readGenerateAnswer(response, event.data, images, now()), load };
     case 'failed': {
       const envelope = errorEnvelopeSchema.safeParse(data);
       const code = envelope.success ? envelope.data.error.code : '';
       const status = code in errorCatalog ? errorCatalog[code as keyof typeof errorCatalog].status : 500;
-      throw errorAnswer(new Response(null, { status, headers: response.headers }), event.data, now());
+      throw errorAnswer(new Response(null, { status, headers: response.headers }), event.data, now(), load);
     }
     default:
       return null;

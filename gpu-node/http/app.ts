@@ -5,6 +5,7 @@ import { loadHeaders } from '../../shared/index.ts';
 import { parseTraceparent } from '../../shared/trace-context.ts';
 import { ApiError, errorResponse } from './api-error.ts';
 import { requireEdgeToken } from './auth-middleware.ts';
+import { piggybackedLoad } from './piggybacked-load.ts';
 import type { PoolContext, PoolEnv } from './pool-context.ts';
 import { generateRoutes } from './routes/generate-routes.ts';
 import { kserveRoutes } from './routes/kserve-routes.ts';
@@ -20,21 +21,12 @@ export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
   app.use(async (context, next) => {
     const started = performance.now();
     await next();
-    const load = pool.scheduler.load();
+    const load = piggybackedLoad(pool.scheduler);
     // Set on the finished response itself: context.header() after next() rebuilds the response
     // around a body stream, which costs @hono/node-server its direct write (~1 ms per image).
     const headers = context.res.headers;
     headers.set('x-spillway-pool', pool.poolId);
-    for (const [name, value] of Object.entries(
-      loadHeaders({
-        queued: load.queued,
-        running: load.running,
-        slots: load.slots,
-        draining: load.draining,
-        queuedWork: load.queuedWork,
-        runningWork: load.runningWork,
-      }),
-    )) {
+    for (const [name, value] of Object.entries(loadHeaders(load))) {
       headers.set(name, value);
     }
     // A draining pool is about to stop: no connection should outlive the response it carries.

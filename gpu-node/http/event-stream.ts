@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { errorEnvelope } from '../../shared/index.ts';
+import { errorEnvelope, LOAD_EVENT, loadEventData } from '../../shared/index.ts';
 import type { Job, JobEvent } from '../scheduler/job.ts';
 import { generationResponse } from './job-response.ts';
+import { piggybackedLoad } from './piggybacked-load.ts';
 import type { PoolContext, PoolEnv } from './pool-context.ts';
 
 /**
@@ -17,8 +18,8 @@ export const PROGRESS_EVENT_MIN_MS = 100;
 /**
  * Streams a job as server-sent events: `queued` (position), `progress` (step k of n: the first
  * and the last step at once, between them the latest step at most every
- * `PROGRESS_EVENT_MIN_MS`), then `completed`
- * (the response) or `failed` (the error envelope). A client that goes away calls `abandon`, which
+ * `PROGRESS_EVENT_MIN_MS`), then `load` (the pool's load as the job leaves it, the load headers'
+ * entries as one JSON object) and `completed` (the response) or `failed` (the error envelope). A client that goes away calls `abandon`, which
  * cancels the job if nobody else waits for it.
  */
 export function streamJob(
@@ -63,6 +64,10 @@ export function streamJob(
         continue;
       }
       if (event.type === 'progress' && !progress.mayWrite(event, performance.now())) continue;
+      // The pool's load as the job leaves it: the stream's headers are as old as the job.
+      if (event.type === 'settled') {
+        await stream.writeSSE({ event: LOAD_EVENT, data: loadEventData(piggybackedLoad(pool.scheduler)) });
+      }
       const { name, data } = describe(pool, job, event, warnings, context.get('requestId'));
       await stream.writeSSE({ event: name, data: JSON.stringify(data), id: String(id++) });
       if (event.type === 'settled') break;

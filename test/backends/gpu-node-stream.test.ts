@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { BackendProgress } from '../../backends/backend.ts';
 import { BackendCallError } from '../../backends/backend-call-error.ts';
 import { readGenerateStream } from '../../backends/gpu-node/gpu-node-stream.ts';
+import { loadEventData, loadHeaders, type PiggybackedLoad } from '../../shared/index.ts';
 
 /** A streamed answer whose bytes arrive cut at `cuts` (byte offsets), as a network would cut them. */
-function streamedAnswer(text: string, cuts: readonly number[], bytesStream = false): Response {
+function streamedAnswer(
+  text: string,
+  cuts: readonly number[],
+  bytesStream = false,
+  headers: Record<string, string> = { 'x-spillway-queued': '0', 'x-spillway-running': '1' },
+): Response {
   const bytes = new TextEncoder().encode(text);
   const bounds = [0, ...cuts.filter((cut) => cut > 0 && cut < bytes.length), bytes.length];
   const source = {
@@ -21,7 +27,7 @@ function streamedAnswer(text: string, cuts: readonly number[], bytesStream = fal
     : new ReadableStream<Uint8Array>(source);
   return new Response(body, {
     status: 200,
-    headers: { 'content-type': 'text/event-stream', 'x-spillway-queued': '0', 'x-spillway-running': '1' },
+    headers: { 'content-type': 'text/event-stream', ...headers },
   });
 }
 
@@ -84,5 +90,57 @@ describe('gpu-node event stream', () => {
     );
     expect(error).toBeInstanceOf(BackendCallError);
     expect(error).toMatchObject({ code: 'upstream_failed', retryable: true });
+  });
+
+  describe('the load that comes back', () => {
+    // The pool as it took the job (the stream's headers) and as the job left it (`load`).
+    const atOpen: PiggybackedLoad = {
+      queued: 7,
+      running: 16,
+      slots: 16,
+      draining: false,
+      queuedWork: 9,
+      runningWork: 20,
+    };
+    const atEnd: PiggybackedLoad = {
+      queued: 0,
+      running: 2,
+      slots: 16,
+      draining: false,
+      queuedWork: 0,
+      runningWork: 1.5,
+    };
+    const loadEvent = `event: load\ndata: ${loadEventData(atEnd)}\n\n`;
+    const failed =
+      'event: failed\ndata: {"error":{"type":"api_error","code":"inference_failed","message":"x","param":null},"request_id":"r1"}\n\n';
+    const readAt = (text: string) => {
+      let clock = 1_000;
+      return readGenerateStream(
+        streamedAnswer(text, [], true, loadHeaders(atOpen)),
+        1,
+        () => clock++,
+        () => undefined,
+      );
+    };
+
+    it("stream: the load is the pool's as the job left it, from the `load` event before `completed`", async () => {
+      const completedAt = events.indexOf('event: completed');
+      const result = await readAt(events.slice(0, completedAt) + loadEvent + events.slice(completedAt));
+      expect(result.load).toEqual(atEnd);
+    });
+
+    it("stream: without a `load` event, the headers' figures come back stamped with when they arrived", async () => {
+      const result = await readAt(events);
+      // As old as the job: read as taken when the stream opened, not when it ended.
+      expect(result.load).toEqual({ ...atOpen, takenAt: 1_000 });
+      const malformed = await readAt(`event: load\ndata: {"x-spillway-queued":"-1"}\n\n${events}`);
+      expect(malformed.load).toEqual({ ...atOpen, takenAt: 1_000 });
+    });
+
+    it('stream: a failed job carries the load as it left the pool too', async () => {
+      const error = await readAt(loadEvent + failed).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(BackendCallError);
+      expect((error as BackendCallError).load).toEqual(atEnd);
+    });
   });
 });

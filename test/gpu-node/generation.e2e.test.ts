@@ -1,5 +1,6 @@
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLoadEvent } from '../../shared/index.ts';
 import { type GpuNodeProcess, startGpuNode } from '../support/gpu-node-process.ts';
 import { dispatchToken, writeKeyPair } from '../support/keys.ts';
 import {
@@ -117,6 +118,11 @@ describe('gpu-node generation', () => {
     expect(events[0]?.data.position).toBe(0);
     expect(Number(events[0]?.data.batch_megapixels)).toBeGreaterThanOrEqual(0.004096);
     expect(events.at(-1)?.name).toBe('completed');
+    // Just before it, the pool's load as the job left it: the job is no longer in it.
+    expect(events.at(-2)?.name).toBe('load');
+    const leaving = parseLoadEvent(JSON.stringify(events.at(-2)?.data));
+    expect(leaving).toMatchObject({ queued: 0, running: 0, runningWork: 0 });
+    expect(leaving?.slots).toBe((await telemetry(pool.url, token)).slots);
     const progress = events
       .filter((event) => event.name === 'progress')
       .map((event) => Number(event.data.step));

@@ -196,7 +196,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       stillCallable: (poolId) => (services.observations.ejectedUntil.get(poolId) ?? 0) <= services.now(),
       onAttempt: (attempt) => {
         learnFromAttempt(services, attempt, onPool(attempt.poolId), input.waitUntil);
-        if (attempt.load) services.observations.observeLoad(attempt.poolId, attempt.load, services.now());
+        if (attempt.load) {
+          services.observations.observeLoad(
+            attempt.poolId,
+            attempt.load,
+            attempt.load.takenAt ?? services.now(),
+          );
+        }
         ends.get(attempt.poolId)?.(services.now());
         services.turns.freed();
       },

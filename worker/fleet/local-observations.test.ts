@@ -122,4 +122,14 @@ describe('isolate observations', () => {
       at: 8,
     });
   });
+
+  it("observations: a piggybacked figure older than the one held is dropped (a stream's headers, read at its end)", () => {
+    const observations = new IsolateObservations();
+    const load = { queued: 0, running: 3, slots: 4, draining: false };
+    observations.observeLoad('pool-a', load, 20);
+    observations.observeLoad('pool-a', { ...load, running: 4 }, 12);
+    expect(observations.piggybacked.get('pool-a')).toMatchObject({ running: 3, at: 20 });
+    observations.observeLoad('pool-a', { ...load, running: 0 }, 25);
+    expect(observations.piggybacked.get('pool-a')).toMatchObject({ running: 0, at: 25 });
+  });
 });

@@ -90,8 +90,13 @@ export class IsolateObservations implements LocalObservations {
     this.endedSends.set(poolId, list);
   }
 
-  /** Records load a pool reported on a response (work figures where the pool sends them). */
+  /**
+   * Records load a pool reported on a response (work figures where the pool sends them), taken at
+   * `at`; a figure older than the one held is dropped.
+   */
   observeLoad(poolId: string, load: PiggybackedLoad, at: number): void {
+    // A streamed answer's figures are as old as its job: a newer figure already heard stands.
+    if ((this.piggybacked.get(poolId)?.at ?? Number.NEGATIVE_INFINITY) > at) return;
     this.piggybacked.set(poolId, {
       queued: load.queued,
       running: load.running,
