@@ -1,9 +1,15 @@
 import type { IsolateObservations } from '../fleet/local-observations.ts';
-import type { RoutingRequest, SuspicionReason } from '../routing/index.ts';
+import {
+  isStalled,
+  type RoutingPolicy,
+  type RoutingRequest,
+  type SuspicionReason,
+} from '../routing/index.ts';
 import type { AttemptOutcome, AttemptRecord } from './dispatch-types.ts';
 
 /** What learning from an attempt touches: the isolate's observations and the registry's notes. */
 export interface AttemptFeedbackServices {
+  readonly config: { readonly routing: RoutingPolicy };
   readonly now: () => number;
   readonly observations: IsolateObservations;
   reportSuspect(poolId: string, reason?: SuspicionReason): Promise<void>;
@@ -80,8 +86,16 @@ export function learnFromAttempt(
   }
   // A call that lost its hedge, late or quiet, is not ejected (as in the simulator): in a
   // burst on a busy host every pool runs late and pauses now and then. One that went quiet
-  // mid-job tells the registry, which holds the pool out until its figures move.
-  if (attempt.outcome === 'stalled') waitUntil(services.reportSuspect(attempt.poolId, 'stalled'));
+  // mid-job tells the registry, which holds the pool out until its figures move, when the pool
+  // is quiet on every call this isolate has there (`isStalled`, as the simulator raises it): one
+  // call waiting while the others step is that call's trouble, and holding the pool out sent the
+  // next burst of 24 all to the other pool on `npm start`.
+  if (
+    attempt.outcome === 'stalled' &&
+    isStalled(attempt.poolId, services.observations, services.config.routing, services.now())
+  ) {
+    waitUntil(services.reportSuspect(attempt.poolId, 'stalled'));
+  }
   const backoffUntil = backoffUntilOf(attempt, services.now());
   if (backoffUntil !== null) {
     services.observations.backOff(attempt.poolId, backoffUntil);
