@@ -11,10 +11,7 @@ const STALL_STEP_INTERVALS = 4;
  * that is slow. A call counts as stalled once it has reported steps and then gone quiet for
  * max(`minSilenceMs`, 4x its own mean step interval): a big batch on a big model may take a second
  * a step, and only the call's own pace says what quiet is. A queued call reports no steps and is
- * never judged here (the hedge timer covers it); nor is one past its last step: the pool decodes
- * and encodes then, every image of the batch that finished with it in turn, and says nothing until
- * the answer (on `npm start`'s CPU pools a burst's last images waited over a second for that and
- * were judged stalled, and the shared suspicion then sent a whole burst to the other pool).
+ * never judged here (the hedge timer covers it).
  */
 export class StepWatch {
   private firstStepAt: number | null = null;
@@ -71,7 +68,6 @@ export class StepWatch {
     if (this.steps < STEPS_BEFORE_JUDGING || this.firstStepAt === null || this.lastStepAt === null) {
       return null;
     }
-    if (this.latest !== null && this.latest.step >= this.latest.steps) return null;
     const meanIntervalMs = (this.lastStepAt - this.firstStepAt) / (this.steps - 1);
     return this.lastStepAt + Math.max(this.minSilenceMs, STALL_STEP_INTERVALS * meanIntervalMs);
   }
