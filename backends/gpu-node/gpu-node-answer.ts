@@ -7,16 +7,17 @@ import { asGenerationResponse } from './generation-answer-body.ts';
 /**
  * Turns a pool's answer to `POST /v1/generate` into a result, or throws the
  * {@link BackendCallError} it amounts to. A 2xx whose body is not a complete generation response
- * (wrong shape, missing images) is the pool's failure, not a success.
+ * (wrong shape, missing images) is the pool's failure, not a success. `load` where the answer's
+ * headers are not the freshest figures (a streamed answer's).
  */
 export function readGenerateAnswer(
   response: Response,
   text: string,
   images: number,
   now: number,
+  load: PiggybackedLoad | null = parseLoadHeaders(response.headers),
 ): BackendResult {
-  if (!response.ok) throw errorAnswer(response, text, now);
-  const load = parseLoadHeaders(response.headers);
+  if (!response.ok) throw errorAnswer(response, text, now, load);
   const parsed = asGenerationResponse(parseJson(text), images);
   if (!parsed) {
     throw new BackendCallError({

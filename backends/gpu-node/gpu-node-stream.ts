@@ -153,7 +153,7 @@ function settle(
     }
     case 'completed':
       // The stream's own response is the 200 with the pool's headers; the images are in the text.
-      return { ...readGenerateAnswer(response, event.data, images, now()), load };
+      return readGenerateAnswer(response, event.data, images, now(), load);
     case 'failed': {
       const envelope = errorEnvelopeSchema.safeParse(data);
       const code = envelope.success ? envelope.data.error.code : '';

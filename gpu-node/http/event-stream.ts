@@ -19,8 +19,8 @@ export const PROGRESS_EVENT_MIN_MS = 100;
  * Streams a job as server-sent events: `queued` (position), `progress` (step k of n: the first
  * and the last step at once, between them the latest step at most every
  * `PROGRESS_EVENT_MIN_MS`), then `load` (the pool's load as the job leaves it, the load headers'
- * entries as one JSON object) and `completed` (the response) or `failed` (the error envelope). A client that goes away calls `abandon`, which
- * cancels the job if nobody else waits for it.
+ * entries as one JSON object) and `completed` (the response) or `failed` (the error envelope). A
+ * client that goes away calls `abandon`, which cancels the job if nobody else waits for it.
  */
 export function streamJob(
   context: Context<PoolEnv>,

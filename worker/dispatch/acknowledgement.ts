@@ -68,6 +68,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
         : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
     return { remainingMs, returnTripMs };
   };
+  const copyTo = (candidate: DispatchCandidate) => context.repick(candidate.poolId);
   return {
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),
@@ -81,11 +82,11 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
       return remainingOn(pool, acknowledged).remainingMs;
     },
     hedgeTo: (candidate, pace) => {
-      const order = context.repick(candidate.poolId);
+      const order = copyTo(candidate);
       const next = order[0];
       return next?.predictedMs !== undefined && worthHedging(pace, next.predictedMs) ? order : null;
     },
-    copyTo: (candidate) => context.repick(candidate.poolId),
+    copyTo,
     unloadedMs: (candidate) => {
       const pool = poolOf(candidate.poolId);
       return pool ? unloadedCompletionMs(pool, request, observations, index.fleet) : 0;

@@ -131,11 +131,13 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
         clockPassed ||= late;
         continue;
       }
-      // A pace hedge waits for the budget at the call's next step; a clock hedge denied it never comes.
-      if (step.kind === 'pace' && !options.hedge?.allow()) continue;
+      // A stalled call's copy is outside the budget. A pace hedge denied it waits for the call's
+      // next step; a clock hedge denied it never comes.
+      const denied = !stalled && !options.hedge?.allow();
+      if (denied && step.kind === 'pace') continue;
       hedged = true;
       if (stalled) stalledCall = lone ?? null;
-      if (!stalled && step.kind !== 'pace' && !options.hedge?.allow()) continue;
+      if (denied) continue;
       // The copy goes where a pick now would send it, as the simulator's `hedge` does: the
       // ranking taken at arrival is a second or more old by now.
       const order = step.kind === 'pace' ? step.order : lone ? options.ack?.copyTo?.(lone.candidate) : null;

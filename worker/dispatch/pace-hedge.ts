@@ -6,7 +6,7 @@ import type { PoolCall } from './pool-call.ts';
 export type LateCallStep =
   /** Not late; or late by the clock, but its own pace says a copy is not worth it now. */
   | { readonly kind: 'wait' }
-  /** Late by the clock, with no pace to judge by: a copy on the next candidate, as before. */
+  /** Late by the clock, with no pace to judge by: a copy, as before (`ack.copyTo`'s pick). */
   | { readonly kind: 'clock' }
   /** Late by the clock or by its pace, and a fresh pick worth a copy: these pools, first first. */
   | { readonly kind: 'pace'; readonly order: readonly DispatchCandidate[] };
