@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { firstImage } from './local-stack/first-image.ts';
-import { startLocalStack, writeLocalJson } from './local-stack/local-stack.ts';
+import { NPM_START_POOLS, startLocalStack, writeLocalJson } from './local-stack/local-stack.ts';
 import { waitForPoolReports } from './local-stack/pool-reports.ts';
 
 // `npm start`: the local default. The edge Worker in workerd on 127.0.0.1:8787, two CPU gpu-node
@@ -22,10 +22,7 @@ const stack = await startLocalStack({
   edgePort: Number(options.port),
   persistFolder: options.fresh ? null : resolve(options.persistTo),
   heartbeatIntervalMs: 1000,
-  pools: [
-    { id: 'local-a', provider: 'provider-a', region: 'local' },
-    { id: 'local-b', provider: 'provider-b', region: 'local' },
-  ],
+  pools: NPM_START_POOLS,
 });
 const stop = async () => {
   await stack.stop();

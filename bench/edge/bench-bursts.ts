@@ -1,38 +1,44 @@
 import { parseArgs } from 'node:util';
 import { readLocalJson } from '../../cli/config.ts';
+import { startFreshLocalStack } from './fresh-local-stack.ts';
 
 /**
  * `npm run bench:bursts`: issue 13's check against a running `npm start`, as a user would make it.
  * Sends bursts of concurrent `POST /v1/images/generations` (256x256, the model's default steps),
  * each as soon as the last one answered, and prints as JSON how every burst split over the pools
  * (`x-spillway-pool`) and how many split worse than the bound (15/9 for 24 over two pools).
+ * With `--starts N` it starts the stack itself, N times from nothing (new pools that have measured
+ * nothing, empty edge storage), and sends its bursts right after each start: the first bursts a
+ * new user sends are the ones the pools' curves are thinnest for.
  *
  * @example
  * npm start &   # then, once it printed its URL:
  * npm run -s bench:bursts -- --bursts 12
+ * npm run -s bench:bursts -- --starts 3 --bursts 8   # without npm start running
  */
 const { values: flags } = parseArgs({
   options: {
     bursts: { type: 'string', default: '6' },
     size: { type: 'string', default: '24' },
     'max-share': { type: 'string', default: '15' },
+    starts: { type: 'string' },
   },
 });
 const bursts = Number(flags.bursts);
 const size = Number(flags.size);
 const maxShare = Number(flags['max-share']);
-if (![bursts, size, maxShare].every((value) => Number.isInteger(value) && value > 0)) {
-  console.error('--bursts, --size and --max-share take positive integers');
+const starts = flags.starts === undefined ? null : Number(flags.starts);
+if (![bursts, size, maxShare, starts ?? 1].every((value) => Number.isInteger(value) && value > 0)) {
+  console.error('--bursts, --size, --max-share and --starts take positive integers');
   process.exit(2);
 }
-const local = await readLocalJson(process.cwd());
-if (!local?.api_key) {
-  console.error('no .spillway/local.json with an api_key here: run `npm start` first');
-  process.exit(2);
-}
-const { edge_url: edgeUrl, api_key: apiKey } = local;
 
-async function generate(): Promise<string> {
+interface Edge {
+  readonly edgeUrl: string;
+  readonly apiKey: string;
+}
+
+async function generate({ edgeUrl, apiKey }: Edge): Promise<string> {
   const response = await fetch(`${edgeUrl}/v1/images/generations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -42,23 +48,55 @@ async function generate(): Promise<string> {
   return response.ok ? (response.headers.get('x-spillway-pool') ?? 'unknown') : `status ${response.status}`;
 }
 
-const splits: Array<Record<string, number>> = [];
-for (let burst = 0; burst < bursts; burst++) {
-  const split: Record<string, number> = {};
-  for (const pool of await Promise.all(Array.from({ length: size }, generate))) {
-    split[pool] = (split[pool] ?? 0) + 1;
+/** Each burst's split over the pools, one after another as soon as the last one answered. */
+async function sendBursts(edge: Edge): Promise<Array<Record<string, number>>> {
+  const splits: Array<Record<string, number>> = [];
+  for (let burst = 0; burst < bursts; burst++) {
+    const split: Record<string, number> = {};
+    for (const pool of await Promise.all(Array.from({ length: size }, () => generate(edge)))) {
+      split[pool] = (split[pool] ?? 0) + 1;
+    }
+    splits.push(split);
   }
-  splits.push(split);
+  return splits;
 }
+
+/** The running `npm start`'s edge, from the local.json it wrote. */
+async function runningEdge(): Promise<Edge> {
+  const local = await readLocalJson(process.cwd());
+  if (!local?.api_key) {
+    console.error('no .spillway/local.json with an api_key here: run `npm start` first, or pass --starts');
+    process.exit(2);
+  }
+  return { edgeUrl: local.edge_url, apiKey: local.api_key };
+}
+
+const splitsPerStart: Array<Array<Record<string, number>>> = [];
+if (starts === null) {
+  splitsPerStart.push(await sendBursts(await runningEdge()));
+} else {
+  for (let start = 0; start < starts; start++) {
+    const stack = await startFreshLocalStack();
+    try {
+      splitsPerStart.push(await sendBursts(stack));
+    } finally {
+      await stack.stop();
+    }
+  }
+}
+const splits = splitsPerStart.flat();
 const largest = splits.map((split) => Math.max(...Object.values(split)));
 console.log(
   JSON.stringify(
     {
-      edge_url: edgeUrl,
+      stack: starts === null ? 'the running npm start' : `${starts} fresh starts`,
       burst_size: size,
+      // Bursts in the order sent; with --starts, also one list per start.
       splits,
+      ...(starts === null ? {} : { splits_per_start: splitsPerStart }),
       headline: {
-        bursts,
+        starts,
+        bursts: splits.length,
         worse_than_bound: largest.filter((count) => count > maxShare).length,
         bound: `${maxShare}/${size - maxShare}`,
         largest_share: Math.max(...largest),

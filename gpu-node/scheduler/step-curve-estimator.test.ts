@@ -5,6 +5,8 @@ import { RECENT_STEPS_PER_BUCKET, STALE_AFTER_BUSY_MS, StepCurveEstimator } from
 
 /** Megapixels of one 512x512 image. */
 const MP_512 = 0.262144;
+/** Megapixels of one 256x256 image. */
+const MP_64 = 0.065536;
 
 /** Records `count` steps of `megapixels` each taking `ms`. */
 function steps(estimator: StepCurveEstimator, count: number, megapixels: number, ms: number): void {
@@ -24,7 +26,7 @@ describe('StepCurveEstimator', () => {
 
   it('step curve: one point per measured batch size, at the mean megapixels, in increasing order; the rest absent', () => {
     const estimator = new StepCurveEstimator();
-    steps(estimator, 3, 4 * MP_512, 60);
+    steps(estimator, 3, 4 * MP_512, 40);
     steps(estimator, 3, MP_512, 20);
     // 0.6 and 0.9 share the octave [0.5, 1): one point at their mean.
     estimator.record(0.6, 30);
@@ -32,7 +34,7 @@ describe('StepCurveEstimator', () => {
     expect(estimator.curve()).toEqual([
       { batch_megapixels: MP_512, step_ms: 20 },
       { batch_megapixels: 0.75, step_ms: 30 },
-      { batch_megapixels: 1.04858, step_ms: 60 },
+      { batch_megapixels: 1.04858, step_ms: 40 },
     ]);
   });
 
@@ -54,6 +56,49 @@ describe('StepCurveEstimator', () => {
     estimator.record(MP_512, 900);
     estimator.record(MP_512, 20);
     expect(estimator.curve()).toEqual([{ batch_megapixels: MP_512, step_ms: 20 }]);
+  });
+
+  it('step curve: a small batch measured slow while the host was busy is capped by the faster larger batches measured since', () => {
+    // The first burst after a start: every process warms at once, and a 3-image batch's steps took
+    // 100 ms. Later bursts step 1 and 12 images at their usual 4 and 25 ms and pass by 3 images
+    // only once.
+    const estimator = new StepCurveEstimator();
+    steps(estimator, RECENT_STEPS_PER_BUCKET, 3 * MP_64, 100);
+    steps(estimator, RECENT_STEPS_PER_BUCKET, 12 * MP_64, 25);
+    steps(estimator, RECENT_STEPS_PER_BUCKET, MP_64, 4);
+    estimator.record(3 * MP_64, 6);
+    // Read as measured, the 100 ms point would price every batch above 3 images at 100 ms or more.
+    // Three images take at most three times one image's step (batching never loses).
+    expect(estimator.curve()).toEqual([
+      { batch_megapixels: MP_64, step_ms: 4 },
+      { batch_megapixels: expect.closeTo(3 * MP_64, 5), step_ms: 12 },
+      { batch_megapixels: 12 * MP_64, step_ms: 25 },
+    ]);
+  });
+
+  it('step curve: a full batch measured slow long ago steps at no less work per ms than the smaller batches measured since', () => {
+    // A 16-image step took 90 ms while the host was busy; the pool has since been sent fewer
+    // images (it looked slow) and stepped 4 at their usual 6 ms.
+    const estimator = new StepCurveEstimator();
+    steps(estimator, RECENT_STEPS_PER_BUCKET, 16 * MP_64, 90);
+    steps(estimator, RECENT_STEPS_PER_BUCKET, 4 * MP_64, 6);
+    expect(estimator.curve()).toEqual([
+      { batch_megapixels: 4 * MP_64, step_ms: 6 },
+      { batch_megapixels: 1.04858, step_ms: 24 },
+    ]);
+    // Measured again now, the full batch's own figure stands.
+    steps(estimator, RECENT_STEPS_PER_BUCKET, 16 * MP_64, 20);
+    expect(estimator.curve().at(-1)).toEqual({ batch_megapixels: 1.04858, step_ms: 20 });
+  });
+
+  it('step curve: a batch slower now than a larger one measured earlier lifts the larger (the host slowed)', () => {
+    const estimator = new StepCurveEstimator();
+    steps(estimator, RECENT_STEPS_PER_BUCKET, 4 * MP_512, 60);
+    steps(estimator, RECENT_STEPS_PER_BUCKET, MP_512, 90);
+    expect(estimator.curve()).toEqual([
+      { batch_megapixels: MP_512, step_ms: 90 },
+      { batch_megapixels: 1.04858, step_ms: 90 },
+    ]);
   });
 
   it('step curve: a size the pool stopped serving is forgotten after a while of busy time, not of idle time', () => {
@@ -87,7 +132,7 @@ describe('StepCurveEstimator', () => {
     ]);
   });
 
-  it('step curve: whatever the steps, at most MAX_STEP_CURVE_POINTS positive points in strictly increasing order', () => {
+  it('step curve: whatever the steps, at most MAX_STEP_CURVE_POINTS positive points in strictly increasing order, never decreasing in time nor in work per ms', () => {
     const step = fc.record({
       megapixels: fc.double({ min: 1e-4, max: 1e3, noNaN: true }),
       ms: fc.double({ min: 1e-3, max: 1e5, noNaN: true }),
@@ -102,6 +147,12 @@ describe('StepCurveEstimator', () => {
         curve.forEach((point, index) => {
           expect(point.step_ms).toBeGreaterThan(0);
           expect(point.batch_megapixels).toBeGreaterThan(curve[index - 1]?.batch_megapixels ?? 0);
+          expect(point.step_ms).toBeGreaterThanOrEqual(curve[index - 1]?.step_ms ?? 0);
+          const smaller = curve[index - 1];
+          if (smaller) {
+            const ratio = point.batch_megapixels / smaller.batch_megapixels;
+            expect(point.step_ms).toBeLessThanOrEqual(smaller.step_ms * ratio * (1 + 1e-5));
+          }
           // Measured only: every point lies within what was recorded.
           const measured = recorded.map((entry) => entry.ms);
           expect(point.step_ms).toBeGreaterThanOrEqual(Math.min(...measured) * (1 - 1e-5));

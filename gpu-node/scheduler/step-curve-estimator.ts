@@ -10,11 +10,18 @@ export const STALE_AFTER_BUSY_MS = 120_000;
 /** Significant digits a reported point keeps. */
 const POINT_DIGITS = 6;
 
+interface Step {
+  readonly megapixels: number;
+  readonly ms: number;
+  /** Busy time of the pool when this step was taken. */
+  readonly atBusyMs: number;
+}
+
 interface Bucket {
   /** ⌊log₂(batch megapixels)⌋: each bucket spans one doubling of the batch. */
   readonly octave: number;
   /** The last {@link RECENT_STEPS_PER_BUCKET} steps, oldest first. */
-  readonly steps: Array<{ readonly megapixels: number; readonly ms: number }>;
+  readonly steps: Step[];
   /** Busy time of the pool at this bucket's last step. */
   lastBusyMs: number;
 }
@@ -27,7 +34,8 @@ interface Bucket {
  * change of host speed takes over within a few steps. At most `MAX_STEP_CURVE_POINTS` buckets
  * are kept: a new one evicts the one stepped least recently, and one not stepped for
  * {@link STALE_AFTER_BUSY_MS} of busy time is forgotten, so the curve follows the sizes the pool
- * serves now. A bucket that never saw a step is simply absent; nothing is configured per host.
+ * serves now. Where buckets contradict each other the newer wins (`settleByRecency`). A bucket
+ * that never saw a step is simply absent; nothing is configured per host.
  *
  * @example
  * const estimator = new StepCurveEstimator();
@@ -47,22 +55,24 @@ export class StepCurveEstimator {
     }
     const octave = Math.floor(Math.log2(batchMegapixels));
     const bucket = this.#buckets.get(octave) ?? this.#open(octave);
-    bucket.steps.push({ megapixels: batchMegapixels, ms: durationMs });
+    bucket.steps.push({ megapixels: batchMegapixels, ms: durationMs, atBusyMs: this.#busyMs });
     if (bucket.steps.length > RECENT_STEPS_PER_BUCKET) bucket.steps.shift();
     bucket.lastBusyMs = this.#busyMs;
   }
 
-  /** Measured points, increasing batch megapixels, at most `MAX_STEP_CURVE_POINTS`; empty before any step. */
+  /**
+   * Measured points, increasing batch megapixels, at most `MAX_STEP_CURVE_POINTS`; empty before any
+   * step. Never decreasing: where two buckets contradict each other (a smaller batch slower than a
+   * larger one), the one stepped more recently wins and the older is read at its time.
+   */
   curve(): StepCurvePoint[] {
+    const settled = settleByRecency([...this.#buckets.values()]);
     const points: StepCurvePoint[] = [];
-    for (const bucket of [...this.#buckets.values()].sort((a, b) => a.octave - b.octave)) {
+    for (const [bucket, stepMs] of [...settled].sort(([a], [b]) => a.octave - b.octave)) {
       const batchMegapixels = roundSignificant(mean(bucket.steps.map((step) => step.megapixels)));
       // Rounding could tie two neighbours at an octave's edge; the curve must strictly increase.
       if (batchMegapixels <= (points.at(-1)?.batch_megapixels ?? 0)) continue;
-      points.push({
-        batch_megapixels: batchMegapixels,
-        step_ms: roundSignificant(lowerMedian(bucket.steps.map((step) => step.ms))),
-      });
+      points.push({ batch_megapixels: batchMegapixels, step_ms: roundSignificant(stepMs) });
     }
     return points;
   }
@@ -81,15 +91,60 @@ export class StepCurveEstimator {
   }
 }
 
+/**
+ * Each bucket's step time (the median of its recent steps), made to obey the two laws of batching
+ * by letting newer evidence overrule older: a larger batch never steps faster than a smaller one,
+ * and never at less work per ms (batching may gain nothing, it never loses). Buckets are settled
+ * from the most recently measured back, each clamped into what the settled ones allow. Why: the
+ * first bursts after a start measure batch sizes while every process on the host competes (a
+ * 3-image step took 103 ms where 12 images took 26; a full 16-image batch 90 ms where one image
+ * took 1.9), and the pool then seldom steps that size again. Read as measured, one such bucket
+ * priced every batch above it at its time (the edge takes the running maximum), and the next
+ * bursts went 24/0 to the other pool; it kept the pool looking slow at exactly the batch size it
+ * was no longer sent. A newer measurement at another size now bounds it. And a batch slower now
+ * than a larger one measured earlier says the host slowed: the larger is lifted to it.
+ */
+function settleByRecency(buckets: readonly Bucket[]): Map<Bucket, number> {
+  const figures = buckets.map((bucket) => ({
+    bucket,
+    megapixels: mean(bucket.steps.map((step) => step.megapixels)),
+    median: lowerMedianStep(bucket.steps),
+  }));
+  const settled: Array<{ readonly megapixels: number; readonly stepMs: number }> = [];
+  const stepMsOf = new Map<Bucket, number>();
+  // A bucket's figure is as old as the step it comes from: one fresh step does not make a median
+  // of old ones new.
+  for (const { bucket, megapixels, median } of figures.sort(
+    (a, b) => b.median.atBusyMs - a.median.atBusyMs,
+  )) {
+    let floorMs = 0;
+    let ceilingMs = Number.POSITIVE_INFINITY;
+    for (const other of settled) {
+      const workRatio = megapixels / other.megapixels;
+      if (workRatio > 1) {
+        floorMs = Math.max(floorMs, other.stepMs);
+        ceilingMs = Math.min(ceilingMs, other.stepMs * workRatio);
+      } else {
+        ceilingMs = Math.min(ceilingMs, other.stepMs);
+        floorMs = Math.max(floorMs, other.stepMs * workRatio);
+      }
+    }
+    const stepMs = Math.min(Math.max(median.ms, floorMs), ceilingMs);
+    settled.push({ megapixels, stepMs });
+    stepMsOf.set(bucket, stepMs);
+  }
+  return stepMsOf;
+}
+
 function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 // The lower of the two middle values for an even count: with two steps, a spike loses to the
-// ordinary step rather than being averaged in.
-function lowerMedian(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+// ordinary step rather than being averaged in. Buckets are never empty.
+function lowerMedianStep(steps: readonly Step[]): Step {
+  const sorted = [...steps].sort((a, b) => a.ms - b.ms);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? { megapixels: 0, ms: 0, atBusyMs: 0 };
 }
 
 function roundSignificant(value: number): number {

@@ -48,6 +48,12 @@ export interface LocalStackOptions {
   readonly edgeVars?: Readonly<Record<string, string>>;
 }
 
+/** The two equal CPU pools `npm start` runs, each its own provider. */
+export const NPM_START_POOLS = [
+  { id: 'local-a', provider: 'provider-a', region: 'local' },
+  { id: 'local-b', provider: 'provider-b', region: 'local' },
+] as const satisfies LocalStackOptions['pools'];
+
 /** A running local stack. */
 export interface LocalStack {
   readonly edgeUrl: string;
