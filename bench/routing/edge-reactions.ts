@@ -2,6 +2,7 @@ import {
   DEFAULT_STALL_AFTER_MS,
   hedgeDecision,
   isStalled,
+  nextPaceCheckAt,
   requestCost,
   STALL_STEP_INTERVALS,
   type SuspicionReason,
@@ -9,7 +10,7 @@ import {
   worthRepicking,
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
-import { nextPaceCheckAt, paceHedgeDecision, runningPace } from './pace-reactions.ts';
+import { paceHedgeDecision, runningPace } from './pace-reactions.ts';
 import type { Decision } from './policies/policy.ts';
 import type { PoolSim } from './pool-sim.ts';
 import type { SimulationContext } from './sim-context.ts';
