@@ -2,7 +2,6 @@ import {
   DEFAULT_STALL_AFTER_MS,
   hedgeDecision,
   isStalled,
-  nextPaceCheckAt,
   requestCost,
   STALL_STEP_INTERVALS,
   type SuspicionReason,
@@ -10,7 +9,7 @@ import {
   worthRepicking,
 } from '../../worker/routing/index.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
-import { paceHedgeDecision, runningPace } from './pace-reactions.ts';
+import { nextPaceCheckAt, paceHedgeDecision, runningPace } from './pace-reactions.ts';
 import type { Decision } from './policies/policy.ts';
 import type { PoolSim } from './pool-sim.ts';
 import type { SimulationContext } from './sim-context.ts';

@@ -2,6 +2,8 @@ import {
   hedgeDelayMs,
   lateByPace,
   mayHedge,
+  PACE_CHECK_MIN_MS,
+  PACE_CHECK_SHARE,
   projectedRemainingMs,
   type RunningPace,
   worthHedging,
@@ -14,9 +16,18 @@ import type { Copy } from './sim-types.ts';
 
 // The pace hedge as the Worker runs it (worker/dispatch/pace-hedge.ts): a running request's own
 // step events say when it will finish; late by them, it gets a copy on a fresh pick that is
-// expected to finish it in under half that time. Both check on the same schedule
-// (`firstPaceCheckAt`, `nextPaceCheckAt`): the simulation at those times, the Worker at the first
-// step event once a check is due.
+// expected to finish it in under half that time. The Worker looks at each step event (at most
+// every 100 ms); the simulation looks at `PACE_CHECK_SHARE` of the prediction.
+
+/** When a copy's hedge check is first due: half its prediction after the send (at least 100 ms). */
+export function firstPaceCheckAt(sentAt: number, predictedMs: number): number {
+  return sentAt + Math.max(PACE_CHECK_MIN_MS, PACE_CHECK_SHARE.first * predictedMs);
+}
+
+/** When the next hedge check of a copy is due, from `now`. */
+export function nextPaceCheckAt(now: number, predictedMs: number): number {
+  return now + Math.max(PACE_CHECK_MIN_MS, PACE_CHECK_SHARE.every * predictedMs);
+}
 
 /**
  * What the isolate knows of a running copy's pace from the step events it has heard (sent by the

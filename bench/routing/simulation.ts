@@ -1,10 +1,11 @@
-import { firstPaceCheckAt, hedgeDelayMs, type RoutingPolicy } from '../../worker/routing/index.ts';
+import { hedgeDelayMs, type RoutingPolicy } from '../../worker/routing/index.ts';
 import { billOf } from './billing.ts';
 import { decisionRegret } from './decision-regret.ts';
 import type { DispatcherState } from './dispatcher-state.ts';
 import { refreshProgress } from './edge-reactions.ts';
 import { EventQueue } from './event-queue.ts';
 import { noteSendIntoFault } from './fault-events.ts';
+import { firstPaceCheckAt } from './pace-reactions.ts';
 import type { DecisionContext, SimPolicy } from './policies/index.ts';
 import type { PoolSim } from './pool-sim.ts';
 import { RegistrySim } from './registry-sim.ts';

@@ -101,10 +101,9 @@ function dispatch(hedgeTo: (candidate: DispatchCandidate, pace: RunningPace) => 
 }
 
 describe('pace hedge (a running call judged by its own steps)', () => {
-  it('pace hedge: a call whose steps slow 250-fold gets its copy on the fresh pick at its first pace check, long before the clock', async () => {
-    // Two quick steps, then a batch joins: 25 s a step. The first pace check is due at half the
-    // prediction (50 s), the clock's hedge at 200 s.
-    plan = [100, 100, 25_000, 25_000, 25_000, 25_000];
+  it('pace hedge: a call whose steps slow tenfold gets its copy on the fresh pick at once, long before the clock', async () => {
+    // Two quick steps, then a batch joins: 10 s a step, 27 steps left, 270 s by its pace.
+    plan = [100, 100, 10_000, 10_000, 10_000, 10_000];
     const asked: RunningPace[] = [];
     const { outcome, attempts } = dispatch((_from, pace) => {
       asked.push(pace);
@@ -112,8 +111,8 @@ describe('pace hedge (a running call judged by its own steps)', () => {
     });
     const result = await outcome;
     expect(result.ok && result.poolId).toBe('ready');
-    // Asked at the first step past the check's time: 26 steps left at 25 s, exact on this clock.
-    expect(asked[0]).toEqual({ elapsedMs: 50_200, projectedRemainingMs: 26 * 25_000, predictedMs: 100_000 });
+    // Asked at the first slow step: exact on this clock.
+    expect(asked[0]).toEqual({ elapsedMs: 10_200, projectedRemainingMs: 27 * 10_000, predictedMs: 100_000 });
     expect(attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
       ['ready', 'ok'],
       ['slowing', 'hedge_lost'],
@@ -133,19 +132,16 @@ describe('pace hedge (a running call judged by its own steps)', () => {
     expect(asked).toBe(0);
     expect(onTime.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
 
-    // Late by its pace from its third step on (10 s a step), and the fresh pick never worth it.
-    plan = [100, 100, ...Array.from({ length: 10 }, () => 10_000)];
+    plan = [100, 100, 10_000, 10_000, 10_000, 10_000];
     const notWorth = dispatch(() => {
       asked++;
       return null;
     });
-    await until(() => notWorth.steps.length === 12);
+    await until(() => notWorth.steps.length === 6);
     notWorth.controller.abort();
     await notWorth.outcome;
-    // Judged on the simulator's schedule, never copied: at the first step past half the
-    // prediction (50.2 s), then past every quarter after that (80.2 s); not at each of its 10
-    // slow steps, each a fresh pick.
-    expect(asked).toBe(2);
+    // Asked at each slow step, never copied.
+    expect(asked).toBe(4);
     expect(notWorth.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
   });
 });

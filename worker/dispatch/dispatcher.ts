@@ -3,7 +3,7 @@ import { MAX_REROUTES } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
 import { abandon, cancelInBackground, leave, record } from './call-endings.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult } from './dispatch-types.ts';
-import { type LateCallStep, lateCallStep, PaceChecks, pacesHedge } from './pace-hedge.ts';
+import { type LateCallStep, lateCallStep, pacesHedge } from './pace-hedge.ts';
 import { type CallRole, type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
 import { tiedPairLoser, untilTieSettles } from './tie-break.ts';
 
@@ -45,7 +45,6 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   let hedged = false;
   /** The clock said late, but the call's own pace said a copy was not worth it: its steps decide now. */
   let clockPassed = false;
-  const paceChecks = new PaceChecks();
   /** The call whose silence started the copy, if one did: it is `stalled` when it loses. */
   let stalledCall: PoolCall | null = null;
   let moves = 0;
@@ -127,7 +126,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       const step: LateCallStep =
         stalled || !lone || running.size !== 1 || started >= maxAttempts
           ? { kind: late ? 'clock' : 'wait' }
-          : lateCallStep(options, lone, late, paceChecks);
+          : lateCallStep(options, lone, late);
       if (!stalled && step.kind === 'wait') {
         clockPassed ||= late;
         continue;

@@ -1,10 +1,4 @@
-import {
-  firstPaceCheckAt,
-  lateByPace,
-  nextPaceCheckAt,
-  projectedRemainingMs,
-  type RunningPace,
-} from '../routing/index.ts';
+import { lateByPace, projectedRemainingMs, type RunningPace } from '../routing/index.ts';
 import type { DispatchCandidate, DispatchOptions } from './dispatch-types.ts';
 import type { PoolCall } from './pool-call.ts';
 
@@ -18,46 +12,15 @@ export type LateCallStep =
   | { readonly kind: 'pace'; readonly order: readonly DispatchCandidate[] };
 
 /**
- * When each call's next pace check is due, on the simulator's schedule (`firstPaceCheckAt`, then
- * `nextPaceCheckAt` after every check): a call late by its pace but not worth a copy is judged
- * again a quarter of its prediction later, not at each step event (each a fresh pick).
- */
-export class PaceChecks {
-  readonly #dueAt = new Map<PoolCall, number>();
-
-  /** Whether `call`'s pace check is due at `now`. */
-  due(call: PoolCall, now: number): boolean {
-    const { predictedMs } = call.candidate;
-    if (predictedMs === undefined) return true;
-    return now >= (this.#dueAt.get(call) ?? firstPaceCheckAt(call.started, predictedMs));
-  }
-
-  /** Notes a check of `call` at `now`: the next is due a share of its prediction later. */
-  checked(call: PoolCall, now: number): void {
-    const { predictedMs } = call.candidate;
-    if (predictedMs !== undefined) this.#dueAt.set(call, nextPaceCheckAt(now, predictedMs));
-  }
-}
-
-/**
  * The pace hedge (the simulator's `bench/routing/pace-reactions.ts`): a call whose step events
  * give its pace is late as soon as that pace takes it past its hedge delay, and it gets a copy
  * only on a fresh pick expected to finish it in under half what the pace leaves (`ack.hedgeTo`).
- * A call without a pace yet (queued, or one step in) is judged by the clock alone. Between the
- * clock's verdicts, its pace is judged only when `checks` says a check is due.
+ * A call without a pace yet (queued, or one step in) is judged by the clock alone.
  */
-export function lateCallStep(
-  options: DispatchOptions,
-  call: PoolCall,
-  clockLate: boolean,
-  checks: PaceChecks,
-): LateCallStep {
+export function lateCallStep(options: DispatchOptions, call: PoolCall, clockLate: boolean): LateCallStep {
   const afterMs = options.hedge?.afterMs(call.candidate) ?? null;
-  const now = options.now();
-  const pace = options.ack?.hedgeTo && afterMs !== null ? runningPaceOf(call, now) : null;
+  const pace = options.ack?.hedgeTo && afterMs !== null ? runningPaceOf(call, options.now()) : null;
   if (!pace || afterMs === null) return clockLate ? { kind: 'clock' } : { kind: 'wait' };
-  if (!clockLate && !checks.due(call, now)) return { kind: 'wait' };
-  checks.checked(call, now);
   if (!clockLate && !lateByPace(pace, afterMs)) return { kind: 'wait' };
   const order = options.ack?.hedgeTo?.(call.candidate, pace) ?? null;
   return order && order.length > 0 ? { kind: 'pace', order } : { kind: 'wait' };

@@ -10,23 +10,12 @@ export const PACE_HEDGE_MARGIN = 0.5;
 
 /**
  * A hedge check of a running request is due this share of its prediction after the send, and
- * again every this share (at least every `PACE_CHECK_MIN_MS`). The simulator checks on this
- * schedule; the Worker at the first step event once a check is due, so a request late by its pace
- * but not worth a copy does not re-run the pick at every step event.
+ * again every this share (at least every `PACE_CHECK_MIN_MS`): in the simulator, where the Worker
+ * looks again at each of the pool's step events.
  */
 export const PACE_CHECK_SHARE = { first: 0.5, every: 0.25 } as const;
 /** Least ms between two pace checks (gpu-node writes a step event at most every 100 ms). */
 export const PACE_CHECK_MIN_MS = 100;
-
-/** When a request's first pace check is due: half its prediction after the send (at least 100 ms). */
-export function firstPaceCheckAt(sentAt: number, predictedMs: number): number {
-  return sentAt + Math.max(PACE_CHECK_MIN_MS, PACE_CHECK_SHARE.first * predictedMs);
-}
-
-/** When a request's next pace check is due after one at `now`. */
-export function nextPaceCheckAt(now: number, predictedMs: number): number {
-  return now + Math.max(PACE_CHECK_MIN_MS, PACE_CHECK_SHARE.every * predictedMs);
-}
 
 /** What a running request's own step events say about it. */
 export interface RunningPace {
