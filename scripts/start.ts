@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { firstImage } from './local-stack/first-image.ts';
+import { firstImageOnceReported } from './local-stack/first-image.ts';
 import { NPM_START_POOLS, startLocalStack, writeLocalJson } from './local-stack/local-stack.ts';
-import { waitForPoolReports } from './local-stack/pool-reports.ts';
 
 // `npm start`: the local default. The edge Worker in workerd on 127.0.0.1:8787, two CPU gpu-node
 // pools registered as two providers, a demo tenant and its API key. Ctrl-C stops everything.
@@ -32,13 +31,11 @@ process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
 
 const localJson = await writeLocalJson(stateFolder, stack);
-const { response, elapsedMs } = await waitForPoolReports(stack)
-  .then(() => firstImage(stack, { prompt: 'a lighthouse on a cliff at dusk', size: '256x256', seed: 7 }))
-  .catch(async (error: unknown) => {
-    // Not left running behind an error: the pools and workerd would keep their ports.
-    await stack.stop();
-    throw error;
-  });
+const { response, elapsedMs } = await firstImageOnceReported(stack).catch(async (error: unknown) => {
+  // Not left running behind an error: the pools and workerd would keep their ports.
+  await stack.stop();
+  throw error;
+});
 const served = `${response.status} from pool ${response.headers.get('x-spillway-pool')} (${response.headers.get('x-spillway-provider')}) in ${Math.round(elapsedMs)} ms`;
 
 process.stdout.write(

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstImage } from '../../scripts/local-stack/first-image.ts';
+import { firstImageOnceReported } from '../../scripts/local-stack/first-image.ts';
 import { NPM_START_POOLS, startLocalStack } from '../../scripts/local-stack/local-stack.ts';
-import { waitForPoolReports } from '../../scripts/local-stack/pool-reports.ts';
 
 /** Where a freshly started stack answers, and how to stop it. */
 export interface FreshLocalStack {
@@ -34,8 +33,7 @@ export async function startFreshLocalStack(): Promise<FreshLocalStack> {
   });
   const stop = () => stack.stop().then(removeFolder);
   try {
-    await waitForPoolReports(stack);
-    await firstImage(stack, { prompt: 'a lighthouse on a cliff at dusk', size: '256x256', seed: 7 });
+    await firstImageOnceReported(stack);
   } catch (error) {
     await stop();
     throw error;

@@ -62,14 +62,13 @@ export class StepCurveEstimator {
 
   /**
    * Measured points, increasing batch megapixels, at most `MAX_STEP_CURVE_POINTS`; empty before any
-   * step. Never decreasing: where two buckets contradict each other (a smaller batch slower than a
-   * larger one), the one stepped more recently wins and the older is read at its time.
+   * step. They obey the two laws of batching, newer measurements overruling older
+   * (`settleByRecency`).
    */
   curve(): StepCurvePoint[] {
-    const settled = settleByRecency([...this.#buckets.values()]);
     const points: StepCurvePoint[] = [];
-    for (const [bucket, stepMs] of [...settled].sort(([a], [b]) => a.octave - b.octave)) {
-      const batchMegapixels = roundSignificant(mean(bucket.steps.map((step) => step.megapixels)));
+    for (const { megapixels, stepMs } of settleByRecency([...this.#buckets.values()])) {
+      const batchMegapixels = roundSignificant(megapixels);
       // Rounding could tie two neighbours at an octave's edge; the curve must strictly increase.
       if (batchMegapixels <= (points.at(-1)?.batch_megapixels ?? 0)) continue;
       points.push({ batch_megapixels: batchMegapixels, step_ms: roundSignificant(stepMs) });
@@ -92,8 +91,9 @@ export class StepCurveEstimator {
 }
 
 /**
- * Each bucket's step time (the median of its recent steps), made to obey the two laws of batching
- * by letting newer evidence overrule older: a larger batch never steps faster than a smaller one,
+ * Each bucket's mean batch megapixels and step time (the median of its recent steps), in increasing
+ * megapixels, the step times made to obey the two laws of batching by letting newer evidence
+ * overrule older: a larger batch never steps faster than a smaller one,
  * and never at less work per ms (batching may gain nothing, it never loses). Buckets are settled
  * from the most recently measured back, each clamped into what the settled ones allow. Why: the
  * first bursts after a start measure batch sizes while every process on the host competes (a
@@ -104,19 +104,19 @@ export class StepCurveEstimator {
  * was no longer sent. A newer measurement at another size now bounds it. And a batch slower now
  * than a larger one measured earlier says the host slowed: the larger is lifted to it.
  */
-function settleByRecency(buckets: readonly Bucket[]): Map<Bucket, number> {
-  const figures = buckets.map((bucket) => ({
-    bucket,
-    megapixels: mean(bucket.steps.map((step) => step.megapixels)),
-    median: lowerMedianStep(bucket.steps),
-  }));
-  const settled: Array<{ readonly megapixels: number; readonly stepMs: number }> = [];
-  const stepMsOf = new Map<Bucket, number>();
+function settleByRecency(
+  buckets: readonly Bucket[],
+): Array<{ readonly megapixels: number; readonly stepMs: number }> {
   // A bucket's figure is as old as the step it comes from: one fresh step does not make a median
   // of old ones new.
-  for (const { bucket, megapixels, median } of figures.sort(
-    (a, b) => b.median.atBusyMs - a.median.atBusyMs,
-  )) {
+  const newestFirst = buckets
+    .map((bucket) => ({
+      megapixels: mean(bucket.steps.map((step) => step.megapixels)),
+      median: lowerMedianStep(bucket.steps),
+    }))
+    .sort((a, b) => b.median.atBusyMs - a.median.atBusyMs);
+  const settled: Array<{ readonly megapixels: number; readonly stepMs: number }> = [];
+  for (const { megapixels, median } of newestFirst) {
     let floorMs = 0;
     let ceilingMs = Number.POSITIVE_INFINITY;
     for (const other of settled) {
@@ -129,11 +129,10 @@ function settleByRecency(buckets: readonly Bucket[]): Map<Bucket, number> {
         floorMs = Math.max(floorMs, other.stepMs * workRatio);
       }
     }
-    const stepMs = Math.min(Math.max(median.ms, floorMs), ceilingMs);
-    settled.push({ megapixels, stepMs });
-    stepMsOf.set(bucket, stepMs);
+    settled.push({ megapixels, stepMs: Math.min(Math.max(median.ms, floorMs), ceilingMs) });
   }
-  return stepMsOf;
+  // Buckets are one per octave, so their mean megapixels order them as the octaves do.
+  return settled.sort((a, b) => a.megapixels - b.megapixels);
 }
 
 function mean(values: readonly number[]): number {

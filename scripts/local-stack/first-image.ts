@@ -1,4 +1,5 @@
 import type { LocalStack } from './local-stack.ts';
+import { waitForPoolReports } from './pool-reports.ts';
 
 /**
  * A 503 with Retry-After is waited out this many times at most. Once every pool has reported, the
@@ -40,4 +41,14 @@ export async function firstImage(
     }
     await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1000));
   }
+}
+
+/**
+ * What `npm start` does once its processes are up: waits for every pool's first report, then sends
+ * the first image (a 256x256 lighthouse), so the stack has served a generation before anyone else
+ * calls it.
+ */
+export async function firstImageOnceReported(stack: LocalStack): Promise<FirstImage> {
+  await waitForPoolReports(stack);
+  return firstImage(stack, { prompt: 'a lighthouse on a cliff at dusk', size: '256x256', seed: 7 });
 }
