@@ -56,6 +56,11 @@ export interface StepRecord {
   /** Sum over the step's images of width × height / 10⁶: the megapixel-steps it did. */
   readonly batchMegapixels: number;
   readonly durationMs: number;
+  /**
+   * Of `durationMs`, the time the step's thread was ready to run but had no CPU (Linux; absent
+   * elsewhere): other threads' work on the same cores, not this batch's.
+   */
+  readonly waitMs?: number;
   /** The same step, model by model: each model's batches run one after another within it. */
   readonly models?: readonly ModelStepRecord[];
 }

@@ -17,6 +17,7 @@ import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
 import { Sampler, sessionOptionsOf } from './sampler.ts';
 import { contractEngine, type EngineSample, multiModelEngine, type StepEngine } from './step-engine.ts';
+import { threadRunnableWaitMs } from './thread-wait.ts';
 
 // Runs in a worker thread: session.run blocks the thread it runs on, so the HTTP thread never
 // calls it. The batch loop lives here, so a step needs no round trip to the main thread; jobs
@@ -113,6 +114,7 @@ async function applyInbox(): Promise<void> {
 
 async function stepAll(): Promise<void> {
   const started = performance.now();
+  const waitBefore = threadRunnableWaitMs();
   const pending: EngineSample[] = [];
   for (const sample of running.values()) if (sample.step < sample.spec.steps) pending.push(sample);
   const byModel = new Map<string, { batchMegapixels: number; durationMs: number }>();
@@ -129,10 +131,17 @@ async function stepAll(): Promise<void> {
     share.durationMs += performance.now() - groupStarted;
     byModel.set(model, share);
   }
+  const waitAfter = threadRunnableWaitMs();
+  const durationMs = performance.now() - started;
+  const waitMs =
+    waitBefore === null || waitAfter === null
+      ? undefined
+      : Math.min(durationMs, Math.max(0, waitAfter - waitBefore));
   pendingSteps.push({
     batchSize: pending.length,
     batchMegapixels: batchMegapixels(pending),
-    durationMs: performance.now() - started,
+    durationMs,
+    ...(waitMs === undefined ? {} : { waitMs }),
     models: [...byModel].map(([model, share]) => ({ model, ...share })),
   });
   // Messages cost the HTTP thread CPU: one per step only while someone streams progress.

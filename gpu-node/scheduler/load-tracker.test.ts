@@ -95,4 +95,26 @@ describe('LoadTracker', () => {
     for (let job = 0; job < 100; job++) tracker.recordJob(50);
     expect(tracker.medianJobMs).toBe(50);
   });
+
+  it('load tracker: a step that waited for the CPU is read as its own time, scaled by the crowding while it lasts', () => {
+    let now = 0;
+    const tracker = new LoadTracker(() => now);
+    // Three 0.5 MP steps of 20 ms of their own; two waited 50-60 ms more for a CPU that the edge
+    // and another pool were using (the start of a burst on a shared host).
+    tracker.recordSteps([
+      { batchSize: 2, batchMegapixels: 0.5, durationMs: 80, waitMs: 60 },
+      { batchSize: 2, batchMegapixels: 0.5, durationMs: 70, waitMs: 50 },
+      { batchSize: 2, batchMegapixels: 0.5, durationMs: 20, waitMs: 0 },
+    ]);
+    const [crowded] = tracker.stepCurve();
+    // The host is still crowded: the curve says so, for every batch alike ...
+    expect(crowded?.step_ms).toBeGreaterThan(20 * 2);
+    expect(crowded?.step_ms).toBeLessThan(70);
+    // ... and once the pool has been idle a while, its next batch is priced at its own time, not
+    // at the wait its last one happened to meet.
+    now = 5_000;
+    expect(tracker.stepCurve()).toEqual([{ batch_megapixels: 0.5, step_ms: 20 }]);
+    // What the pool really took stays in the step average.
+    expect(tracker.stepMs).toBeGreaterThan(20);
+  });
 });

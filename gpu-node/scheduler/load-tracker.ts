@@ -1,6 +1,7 @@
 import type { StepCurvePoint } from '../../shared/index.ts';
 import type { StepRecord } from '../engine/engine-protocol.ts';
 import { DecayingRate, Ewma, RateMeter } from '../telemetry/load-statistics.ts';
+import { HostContention } from './host-contention.ts';
 import { StepCurveEstimator } from './step-curve-estimator.ts';
 
 /** Weight of each new step or job time in its moving average. */
@@ -27,8 +28,10 @@ export class LoadTracker {
   readonly #work: DecayingRate;
   readonly #curve = new StepCurveEstimator();
   readonly #modelCurves = new Map<string, StepCurveEstimator>();
+  readonly #contention: HostContention;
 
   constructor(now: () => number) {
+    this.#contention = new HostContention(now);
     this.#throughput = new RateMeter(THROUGHPUT_WINDOW_MS, now);
     this.#work = new DecayingRate(WORK_RATE_TIME_CONSTANT_MS, now);
   }
@@ -36,15 +39,18 @@ export class LoadTracker {
   /**
    * Records the batched steps of one engine report, just finished: each step's time and its point
    * on the step curve, and their work (each image advanced one step: a step does its batch's
-   * megapixels in megapixel-steps). Empty steps say nothing.
+   * megapixels in megapixel-steps). Empty steps say nothing. The curve takes each step's own time
+   * (less its wait for a CPU), the host's crowding going to `HostContention`.
    */
   recordSteps(steps: readonly StepRecord[]): void {
     let work = 0;
     let busyMs = 0;
-    for (const { batchSize, batchMegapixels, durationMs, models } of steps) {
+    for (const { batchSize, batchMegapixels, durationMs, waitMs, models } of steps) {
       if (batchSize === 0) continue;
       this.#stepMs.add(durationMs);
-      this.#curve.record(batchMegapixels, durationMs);
+      const ownShare = ownShareOf(durationMs, waitMs);
+      this.#curve.record(batchMegapixels, durationMs * ownShare);
+      this.#contention.record(durationMs, durationMs * ownShare);
       work += batchMegapixels;
       busyMs += durationMs;
       for (const share of models ?? []) {
@@ -53,7 +59,7 @@ export class LoadTracker {
           curve = new StepCurveEstimator();
           this.#modelCurves.set(share.model, curve);
         }
-        curve.record(share.batchMegapixels, share.durationMs);
+        curve.record(share.batchMegapixels, share.durationMs * ownShare);
       }
     }
     if (busyMs > 0) this.#work.add(work, busyMs);
@@ -107,9 +113,12 @@ export class LoadTracker {
     return this.#work.perSecond();
   }
 
-  /** The measured step curve; empty before the first step. */
+  /**
+   * The measured step curve, in own step time scaled by the host's crowding now
+   * (`HostContention`); empty before the first step.
+   */
   stepCurve(): StepCurvePoint[] {
-    return this.#curve.curve();
+    return crowded(this.#curve.curve(), this.#contention.factor());
   }
 
   /**
@@ -118,7 +127,8 @@ export class LoadTracker {
    * the pool's curve mixes them. Models not stepped yet are absent.
    */
   modelStepCurves(): Map<string, StepCurvePoint[]> {
-    return new Map([...this.#modelCurves].map(([model, curve]) => [model, curve.curve()]));
+    const factor = this.#contention.factor();
+    return new Map([...this.#modelCurves].map(([model, curve]) => [model, crowded(curve.curve(), factor)]));
   }
 
   /** Images finished per second, recently. */
@@ -138,4 +148,22 @@ export class LoadTracker {
     if (drainRate <= 0) return 1;
     return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil((queuedImages + 1) / drainRate)));
   }
+}
+
+/** The share of a step's wall time that was its own compute: all of it where no wait was measured. */
+function ownShareOf(durationMs: number, waitMs: number | undefined): number {
+  if (waitMs === undefined || !(waitMs > 0) || !(durationMs > 0)) return 1;
+  // A step never ran in no time; a wait reported as the whole step is read as at most most of it.
+  return Math.max(MIN_OWN_SHARE, 1 - waitMs / durationMs);
+}
+
+/** Own share of a step below which its wait is not believed (clock granularity, a descheduled read). */
+const MIN_OWN_SHARE = 0.05;
+
+function crowded(curve: StepCurvePoint[], factor: number): StepCurvePoint[] {
+  if (factor === 1) return curve;
+  return curve.map((point) => ({
+    batch_megapixels: point.batch_megapixels,
+    step_ms: Number((point.step_ms * factor).toPrecision(6)),
+  }));
 }

@@ -13,7 +13,13 @@ export const stepCurvePointSchema = z.object({
     .number()
     .positive()
     .describe('Megapixels in the running batch: the sum over its images of width × height / 10⁶.'),
-  step_ms: z.number().positive().describe('Measured time of one denoising step of a batch that size, ms.'),
+  step_ms: z
+    .number()
+    .positive()
+    .describe(
+      'Measured time of one denoising step of a batch that size, ms: its own compute (less any wait ' +
+        'for a CPU), times how crowded the host has made steps lately (1 once the pool has idled a while).',
+    ),
 });
 
 /** A model a pool serves and the request ranges it accepts. */
