@@ -17,7 +17,7 @@ const stalledCalls: Array<{ method: string; path: string }> = [];
 const tokens = new Map<string, string>();
 let quiet: Server;
 let quietUrl = '';
-const quietPlan = { stepMs: 20, stepsBeforeStall: 3 };
+const quietPlan = { stepMs: 20, stepsBeforeStall: 3, steps: 30 };
 
 function streamThenStall(response: ServerResponse): void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
@@ -25,7 +25,7 @@ function streamThenStall(response: ServerResponse): void {
   let step = 0;
   const timer = setInterval(() => {
     step++;
-    response.write(`event: progress\ndata: {"step":${step},"steps":30}\n\n`);
+    response.write(`event: progress\ndata: {"step":${step},"steps":${quietPlan.steps}}\n\n`);
     if (step >= quietPlan.stepsBeforeStall) clearInterval(timer);
   }, quietPlan.stepMs);
   response.on('close', () => clearInterval(timer));
@@ -229,6 +229,7 @@ describe('dispatch with stall detection from step events', () => {
   it('stall: a streamed call that stops reporting steps mid-job gets a copy at once, budget or not', async () => {
     quietPlan.stepMs = 20;
     quietPlan.stepsBeforeStall = 3;
+    quietPlan.steps = 30;
     const seen: string[] = [];
     const startedAt = Date.now();
     const outcome = await streamed((progress) => seen.push(progress.kind));
@@ -246,6 +247,7 @@ describe('dispatch with stall detection from step events', () => {
   it('stall: the copy of a stalled call goes to a fresh pick (ack.copyTo)', async () => {
     quietPlan.stepMs = 20;
     quietPlan.stepsBeforeStall = 3;
+    quietPlan.steps = 30;
     const outcome = await dispatch({
       candidates: [
         { ...quietPool, url: quietUrl, predictedMs: 60_000 },
@@ -266,11 +268,34 @@ describe('dispatch with stall detection from step events', () => {
   it('stall: a call that keeps stepping, however slowly, is not judged stalled while it steps', async () => {
     quietPlan.stepMs = 150;
     quietPlan.stepsBeforeStall = 10;
+    quietPlan.steps = 30;
     const outcome = await streamed(() => undefined);
     expect(outcome.ok && outcome.poolId).toBe('h1');
     const lost = outcome.attempts.find((attempt) => attempt.poolId === 'quiet');
     expect(lost?.outcome).toBe('stalled');
     // Ten steps 150 ms apart: no copy before the last of them (1.5 s), one after 4 intervals of quiet.
     expect(lost?.durationMs).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it("stall: past its last step a call is quiet while the pool makes the image: no copy before 4 of the pool's finish times", async () => {
+    // Three steps of three, then silence: the image being decoded and encoded, on a pool whose
+    // finish measured 500 ms (a large image through a VAE on a CPU).
+    quietPlan.stepMs = 20;
+    quietPlan.stepsBeforeStall = 3;
+    quietPlan.steps = 3;
+    const outcome = await dispatch({
+      candidates: [
+        { ...quietPool, url: quietUrl, predictedMs: 60_000, finishMs: 500 },
+        { ...h1, url: healthy.url },
+      ],
+      hedge: { afterMs: () => 60_000, allow: () => false },
+      onProgress: () => undefined,
+      stallAfterMs: 300,
+    });
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    const lost = outcome.attempts.find((attempt) => attempt.poolId === 'quiet');
+    // Still a stall in the end (this pool never answers), but only after 4 x 500 ms of finishing.
+    expect(lost?.outcome).toBe('stalled');
+    expect(lost?.durationMs).toBeGreaterThanOrEqual(3 * 20 + 4 * 500);
   });
 });

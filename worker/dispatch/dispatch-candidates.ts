@@ -58,6 +58,7 @@ export function dispatchCandidates(
         protocol: entry.provider.protocol,
         ...(upstream ? { upstream } : {}),
         predictedMs,
+        ...(pool.finishMs ? { finishMs: pool.finishMs } : {}),
       },
     ];
   });

@@ -19,6 +19,8 @@ export interface DispatchCandidate {
   readonly upstream?: PoolUpstream;
   /** Routing's expected completion for the request on this pool, ms; drives hedging. */
   readonly predictedMs?: number;
+  /** The pool's measured time from an image's last step to its answer, ms (`PoolView.finishMs`). */
+  readonly finishMs?: number;
 }
 
 /**

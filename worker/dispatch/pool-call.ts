@@ -52,7 +52,9 @@ export async function startPoolCall(
   options.onStart?.(candidate.poolId, candidate);
   const { onProgress, ack: listeners } = options;
   const streamed = onProgress !== undefined || options.streamProgress === true || listeners !== undefined;
-  const steps = streamed ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS) : null;
+  const steps = streamed
+    ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, candidate.finishMs)
+    : null;
   const ack = streamed ? new AckWatch() : null;
   let lastEventAt: number | null = null;
   const settled = (

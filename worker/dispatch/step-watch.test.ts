@@ -17,4 +17,19 @@ describe('StepWatch', () => {
     step(watch, 1_700, 4);
     expect(watch.stalledAt()).toBeCloseTo(1_700 + 4 * (700 / 3));
   });
+
+  it("step watch: after its last step a call may be quiet for 4 of the pool's finish times, not a stall", () => {
+    // A 1024 px image: steps 100 ms apart, then the pool's decode and PNG take about 700 ms.
+    const watch = new StepWatch(400, 700);
+    step(watch, 1_000, 1, 3);
+    step(watch, 1_100, 2, 3);
+    expect(watch.stalledAt()).toBe(1_500);
+    step(watch, 1_200, 3, 3);
+    expect(watch.stalledAt()).toBe(1_200 + 4 * 700);
+    // A pool with no finish figure: the step silence alone, as before.
+    const unknown = new StepWatch(400);
+    step(unknown, 1_000, 1, 2);
+    step(unknown, 1_100, 2, 2);
+    expect(unknown.stalledAt()).toBe(1_500);
+  });
 });

@@ -4,14 +4,23 @@ import type { BackendProgress } from '../../backends/index.ts';
 const STEPS_BEFORE_JUDGING = 2;
 /** A stalled call has gone this many of its own step intervals without a step... */
 const STALL_STEP_INTERVALS = 4;
+/**
+ * ...or, once it reported its last step, this many of the pool's measured finish times (decode
+ * and PNG, `PoolView.finishMs`): the silence then is the image being made, not a stall. A 1024 px
+ * image through a Stable Diffusion VAE on a CPU takes seconds, far past 400 ms, and a copy sent
+ * then would run the whole request again for an image about to arrive. Four, as for steps: a
+ * loaded host stretches a finish as it stretches a step.
+ */
+const STALL_FINISH_TIMES = 4;
 
 /**
  * Watches one streamed pool call's step events, to tell a pool that stopped mid-job (issue 4's
  * stall: it accepted the work, its telemetry may look healthy, it finishes nothing) from one
  * that is slow. A call counts as stalled once it has reported steps and then gone quiet for
  * max(`minSilenceMs`, 4x its own mean step interval): a big batch on a big model may take a second
- * a step, and only the call's own pace says what quiet is. A queued call reports no steps and is
- * never judged here (the hedge timer covers it).
+ * a step, and only the call's own pace says what quiet is; after its last step, at least 4x the
+ * pool's measured finish time. A queued call reports no steps and is never judged here (the hedge
+ * timer covers it).
  */
 export class StepWatch {
   private firstStepAt: number | null = null;
@@ -21,10 +30,16 @@ export class StepWatch {
   private latest: StepReading | null = null;
   private previous: StepReading | null = null;
   private readonly minSilenceMs: number;
+  private readonly finishMs: number;
   private waiters: Array<() => void> = [];
 
-  constructor(minSilenceMs: number) {
+  /**
+   * @param minSilenceMs least silence after a step that counts as a stall
+   * @param finishMs the pool's measured time from an image's last step to its answer (0: unknown)
+   */
+  constructor(minSilenceMs: number, finishMs = 0) {
     this.minSilenceMs = minSilenceMs;
+    this.finishMs = Number.isFinite(finishMs) && finishMs > 0 ? finishMs : 0;
   }
 
   /** Notes a progress event seen at `now`. */
@@ -69,7 +84,11 @@ export class StepWatch {
       return null;
     }
     const meanIntervalMs = (this.lastStepAt - this.firstStepAt) / (this.steps - 1);
-    return this.lastStepAt + Math.max(this.minSilenceMs, STALL_STEP_INTERVALS * meanIntervalMs);
+    const finishing = this.latest !== null && this.latest.step >= this.latest.steps;
+    const finishAllowanceMs = finishing ? STALL_FINISH_TIMES * this.finishMs : 0;
+    return (
+      this.lastStepAt + Math.max(this.minSilenceMs, STALL_STEP_INTERVALS * meanIntervalMs, finishAllowanceMs)
+    );
   }
 }
 
