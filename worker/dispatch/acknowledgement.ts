@@ -71,6 +71,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
   const copyTo = (candidate: DispatchCandidate) => context.repick(candidate.poolId);
   return {
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
+    onFinishing: (poolId, quietUntil) => observations.noteFinishing(poolId, quietUntil),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),
     onEventGap: (poolId, ms) => observations.noteEventGap(poolId, ms),
     remainingMs: (candidate, acknowledged) => {

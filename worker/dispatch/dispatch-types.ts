@@ -91,6 +91,11 @@ export interface PoolAcknowledgement {
 export interface AckOptions {
   /** Every event from a call's pool: a sign the pool makes progress (stall detection). */
   readonly onPoolProgress?: (poolId: string, now: number) => void;
+  /**
+   * A call reported its last step: its pool may be silent until `quietUntil` (epoch ms) while it
+   * makes the image (`STALL_FINISH_TIMES` of the pool's finish time).
+   */
+  readonly onFinishing?: (poolId: string, quietUntil: number) => void;
   /** Once per call: ms from sending it to the pool's first event (the pool's round trip). */
   readonly onRoundTrip?: (poolId: string, ms: number) => void;
   /** The gap between two consecutive events of one call, ms: the pace at which its pool reports. */

@@ -1,25 +1,19 @@
 import type { BackendProgress } from '../../backends/index.ts';
+import { STALL_FINISH_TIMES } from '../routing/index.ts';
 
 /** Steps a call must report before its silence can mean anything. */
 const STEPS_BEFORE_JUDGING = 2;
 /** A stalled call has gone this many of its own step intervals without a step... */
 const STALL_STEP_INTERVALS = 4;
-/**
- * ...or, once it reported its last step, this many of the pool's measured finish times (decode
- * and PNG, `PoolView.finishMs`): the silence then is the image being made, not a stall. A 1024 px
- * image through a Stable Diffusion VAE on a CPU takes seconds, far past 400 ms, and a copy sent
- * then would run the whole request again for an image about to arrive. Four, as for steps: a
- * loaded host stretches a finish as it stretches a step.
- */
-const STALL_FINISH_TIMES = 4;
 
 /**
  * Watches one streamed pool call's step events, to tell a pool that stopped mid-job (issue 4's
  * stall: it accepted the work, its telemetry may look healthy, it finishes nothing) from one
  * that is slow. A call counts as stalled once it has reported steps and then gone quiet for
  * max(`minSilenceMs`, 4x its own mean step interval): a big batch on a big model may take a second
- * a step, and only the call's own pace says what quiet is; after its last step, at least 4x the
- * pool's measured finish time. A queued call reports no steps and is never judged here (the hedge
+ * a step, and only the call's own pace says what quiet is; after its last step, at least
+ * `STALL_FINISH_TIMES` of the pool's measured finish time (a copy sent while the image is being
+ * made would run the whole request again for an image about to arrive). A queued call reports no steps and is never judged here (the hedge
  * timer covers it).
  */
 export class StepWatch {

@@ -45,6 +45,18 @@ describe('isolate observations', () => {
     expect(observations.lastProgressAt.has('pool-a')).toBe(false);
   });
 
+  it('observations: a pool may finish an image until the latest time noted, while requests are in flight', () => {
+    const observations = new IsolateObservations();
+    observations.noteFinishing('pool-a', 5_000);
+    expect(observations.finishingUntil.has('pool-a')).toBe(false);
+    const end = observations.begin('pool-a', 1_000);
+    observations.noteFinishing('pool-a', 5_000);
+    observations.noteFinishing('pool-a', 3_000);
+    expect(observations.finishingUntil.get('pool-a')).toBe(5_000);
+    end();
+    expect(observations.finishingUntil.has('pool-a')).toBe(false);
+  });
+
   it('observations: round trips fold into a per-pool moving average', () => {
     const observations = new IsolateObservations();
     observations.noteRoundTrip('pool-a', 10);

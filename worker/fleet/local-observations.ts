@@ -46,6 +46,8 @@ export class IsolateObservations implements LocalObservations {
   readonly networkMs = new Map<string, number>();
   /** Per pool, an EWMA of the gap between consecutive events of one call, ms (its pace). */
   readonly stepIntervalMs = new Map<string, number>();
+  /** See `LocalObservations.finishingUntil`. */
+  readonly finishingUntil = new Map<string, number>();
   /** What this isolate's requests showed, for the registry's reports on pools that push none. */
   readonly outcomes = new OutcomeLedger();
 
@@ -67,6 +69,7 @@ export class IsolateObservations implements LocalObservations {
       else {
         this.inFlight.delete(poolId);
         this.lastProgressAt.delete(poolId);
+        this.finishingUntil.delete(poolId);
       }
       removeFrom(this.inFlightSentAt, poolId, now);
       if (send) {
@@ -114,6 +117,12 @@ export class IsolateObservations implements LocalObservations {
   noteProgress(poolId: string, now: number): void {
     if ((this.inFlight.get(poolId) ?? 0) === 0) return;
     this.lastProgressAt.set(poolId, Math.max(now, this.lastProgressAt.get(poolId) ?? now));
+  }
+
+  /** Notes that a call at the pool reported its last step: it may be quiet until `quietUntil`. */
+  noteFinishing(poolId: string, quietUntil: number): void {
+    if ((this.inFlight.get(poolId) ?? 0) === 0 || !Number.isFinite(quietUntil)) return;
+    this.finishingUntil.set(poolId, Math.max(quietUntil, this.finishingUntil.get(poolId) ?? quietUntil));
   }
 
   /**

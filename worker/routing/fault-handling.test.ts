@@ -37,6 +37,13 @@ describe('routing stall detection', () => {
     expect(isStalled('p', busy(now - 401), { ...policy, stallAfterMs: 1_000 }, now)).toBe(false);
   });
 
+  it("routing: a pool making a call's image after its last step is not stalled until that may take", () => {
+    const finishing = (until: number) => ({ ...busy(now - 1_000), finishingUntil: new Map([['p', until]]) });
+    expect(isStalled('p', finishing(now + 1), policy, now)).toBe(false);
+    expect(isStalled('p', finishing(now), policy, now)).toBe(true);
+    expect(isStalled('p', finishing(now - 500), policy, now)).toBe(true);
+  });
+
   it('routing: a stalled or suspect pool is excluded', () => {
     expect(ineligibility(pool('p'), request, busy(now - 1_000), policy, now)).toBe('stalled');
     expect(ineligibility(pool('p', { suspectUntil: now + 1 }), request, noObservations, policy, now)).toBe(

@@ -168,6 +168,11 @@ export interface LocalObservations {
    * past `STALL_STEP_INTERVALS` of them (see `isStalled`).
    */
   readonly stepIntervalMs?: ReadonlyMap<string, number>;
+  /**
+   * Per pool, until when one of this isolate's calls there may be silent while the pool makes its
+   * image after the last step (`STALL_FINISH_TIMES` of the pool's finish time): no stall before.
+   */
+  readonly finishingUntil?: ReadonlyMap<string, number>;
 }
 
 /**

@@ -8,9 +8,18 @@ import { DEFAULT_STALL_AFTER_MS, type LocalObservations, type RoutingPolicy } fr
 export const STALL_STEP_INTERVALS = 4;
 
 /**
+ * Once a call reported its last step, its pool may be quiet for this many of its measured finish
+ * times (decode and PNG, `PoolView.finishMs`) before that counts as a stall: the silence is the
+ * image being made. A 1024 px image through a Stable Diffusion VAE on a CPU takes seconds, far
+ * past `stallAfterMs`. Four, as for steps: a loaded host stretches a finish as it stretches a step.
+ */
+export const STALL_FINISH_TIMES = 4;
+
+/**
  * Whether this isolate should treat the pool as stalled: it has requests in flight there and
  * none of them showed any progress for max(`stallAfterMs`, `STALL_STEP_INTERVALS` x the step
- * interval they showed lately, `observations.stepIntervalMs`).
+ * interval they showed lately, `observations.stepIntervalMs`), and none is making its image after
+ * its last step (`observations.finishingUntil`).
  *
  * A stalled pool keeps accepting connections and may keep sending the same telemetry, so
  * neither refusals nor the snapshot reveal it; only the missing progress of our own requests
@@ -27,6 +36,7 @@ export function isStalled(
   now: number,
 ): boolean {
   if ((observations.inFlight.get(poolId) ?? 0) === 0) return false;
+  if (now < (observations.finishingUntil?.get(poolId) ?? Number.NEGATIVE_INFINITY)) return false;
   const lastProgressAt = observations.lastProgressAt?.get(poolId);
   if (lastProgressAt === undefined) return false;
   const paceMs = STALL_STEP_INTERVALS * (observations.stepIntervalMs?.get(poolId) ?? 0);
