@@ -153,7 +153,8 @@ export class LoadTracker {
 /** The share of a step's wall time that was its own compute: all of it where no wait was measured. */
 function ownShareOf(durationMs: number, waitMs: number | undefined): number {
   if (waitMs === undefined || !(waitMs > 0) || !(durationMs > 0)) return 1;
-  // A step never ran in no time; a wait reported as the whole step is read as at most most of it.
+  // No step runs in no time: a wait as long as the step (the two reads straddled a descheduling)
+  // still leaves it a sliver of its own.
   return Math.max(MIN_OWN_SHARE, 1 - waitMs / durationMs);
 }
 
