@@ -37,6 +37,17 @@ describe('LoadTracker', () => {
     expect(tracker.finishMs).toBeCloseTo(40, 6);
   });
 
+  it('load tracker: the finish per megapixel averages the images whose size is known', () => {
+    const tracker = new LoadTracker(() => 0);
+    tracker.recordImage(20);
+    expect(tracker.finishMsPerMegapixel).toBeNull();
+    // A 256 px image finished in 20 ms, then a 1024 px one in 640.
+    tracker.recordImage(20, 0.065536);
+    expect(tracker.finishMsPerMegapixel).toBeCloseTo(20 / 0.065536, 6);
+    tracker.recordImage(640, 1.048576);
+    expect(tracker.finishMsPerMegapixel).toBeCloseTo(0.8 * (20 / 0.065536) + 0.2 * (640 / 1.048576), 6);
+  });
+
   it('load tracker: retry-after is capped at two minutes', () => {
     const tracker = new LoadTracker(() => 0);
     tracker.recordImage();

@@ -125,6 +125,7 @@ describe('Scheduler batching', () => {
       workPerSecond: expect.any(Number),
       // The fake engine times no decode: nothing measured, nothing reported.
       finishMs: null,
+      finishMsPerMegapixel: null,
     });
   });
 

@@ -53,4 +53,6 @@ export interface SchedulerLoad {
   readonly workPerSecond: number | null;
   /** Moving average of an image's decode and encode after its last step, ms; null before the first. */
   readonly finishMs: number | null;
+  /** The same per megapixel of the image, ms; null before the first. */
+  readonly finishMsPerMegapixel: number | null;
 }

@@ -1,5 +1,5 @@
 import type { StepCurvePoint } from '../../shared/index.ts';
-import type { SampleProgress, StepRecord } from '../engine/engine-protocol.ts';
+import { type SampleProgress, type StepRecord, sampleMegapixels } from '../engine/engine-protocol.ts';
 import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
 import { KeptJobs } from './kept-jobs.ts';
@@ -132,6 +132,7 @@ export class Scheduler {
       runningWork: this.#runningWork.total,
       workPerSecond: this.#pace.workPerSecond(),
       finishMs: this.#pace.finishMs,
+      finishMsPerMegapixel: this.#pace.finishMsPerMegapixel,
     };
   }
 
@@ -202,8 +203,8 @@ export class Scheduler {
 
   #onDone(sampleId: string, png: Uint8Array, computeMs: number, finishMs?: number): void {
     this.#runningWork.end(sampleId);
-    this.#pace.recordImage(finishMs);
     const found = this.#findSample(sampleId);
+    this.#pace.recordImage(finishMs, found ? sampleMegapixels(found.job.spec) : undefined);
     if (found?.job.recordImage(found.index, png, computeMs)) {
       const now = this.#options.now();
       this.#pace.recordJob(now - (found.job.startedAt ?? now));

@@ -58,6 +58,7 @@ export function buildTelemetryReport(sources: TelemetrySources): TelemetryReport
       batches: sources.batches,
       step_curve: [...sources.stepCurve],
       finish_ms: roundOrNull(load.finishMs),
+      finish_ms_per_megapixel: roundOrNull(load.finishMsPerMegapixel),
     },
   };
 }

@@ -99,6 +99,16 @@ export const poolWorkSchema = z.object({
       'Moving average of the time an image takes after its last step (decode, encode), ms: part of ' +
         'every request’s time that no step curve holds. Null before the first image; absent from older pools.',
     ),
+  finish_ms_per_megapixel: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .optional()
+    .describe(
+      'The same, per megapixel of the image (decoding and PNG encoding scale with the pixels): a ' +
+        'request’s finish is this times its image’s megapixels. Null before the first image; absent ' +
+        'from older pools, whose `finish_ms` then stands for every size.',
+    ),
 });
 
 /** What a pool reports about itself, pulled from `/v1/telemetry` or pushed as a signed heartbeat. */

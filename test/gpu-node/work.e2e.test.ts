@@ -65,6 +65,7 @@ describe('gpu-node work figures (fake engine)', () => {
       batches: 1,
       step_curve: [],
       finish_ms: null,
+      finish_ms_per_megapixel: null,
     });
     expect(load).toMatchObject({ queuedWork: 0, runningWork: 0 });
     // Prometheus has no null: the gauge reads 0 until the first step.

@@ -1,7 +1,7 @@
 import type { FleetSnapshot, PoolSnapshotEntry } from '../fleet/fleet-records.ts';
 import { snapshotEntry } from '../fleet/pool-views.ts';
 import { checkOutboundUrl, describeRefusal, type OutboundUrlCheck } from '../net/index.ts';
-import type { ScoredPool } from '../routing/index.ts';
+import { finishMsOf, type ScoredPool } from '../routing/index.ts';
 import type { DispatchCandidate } from './dispatch-types.ts';
 import { upstreamOf } from './pool-upstream.ts';
 
@@ -25,14 +25,18 @@ function poolUrlCheck(entry: PoolSnapshotEntry, url: string, allowPrivate: boole
  * The ranked pools as the dispatcher calls them, with their snapshot entries by pool id. A pool
  * whose URL today's outbound policy refuses is dropped: the registry may hold a URL from before
  * that policy (docs/security.md), so the check runs at every dispatch, not only at registration.
+ * Each carries the pool's finish for an image of `imageMegapixels` (the request's), which its
+ * stall watch allows after the last step.
  */
 export function dispatchCandidates(
   ranked: readonly ScoredPool[],
   snapshot: FleetSnapshot,
   allowPrivatePoolUrls: boolean,
+  imageMegapixels: number,
 ): { candidates: DispatchCandidate[]; entries: Map<string, PoolSnapshotEntry> } {
   const entries = new Map<string, PoolSnapshotEntry>();
   const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
+    const finishMs = finishMsOf(pool, imageMegapixels);
     const entry = snapshotEntry(snapshot, pool.poolId);
     if (!entry) return [];
     const { url } = entry.pool;
@@ -58,7 +62,7 @@ export function dispatchCandidates(
         protocol: entry.provider.protocol,
         ...(upstream ? { upstream } : {}),
         predictedMs,
-        ...(pool.finishMs ? { finishMs: pool.finishMs } : {}),
+        ...(finishMs > 0 ? { finishMs } : {}),
       },
     ];
   });

@@ -155,7 +155,13 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
   const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n, tenant.tier);
-  const { candidates, entries } = dispatchCandidates(ranked, snapshot, services.config.allowPrivatePoolUrls);
+  const requestMegapixels = routingRequest.imageMegapixels ?? index.fleet.typical.imageMegapixels;
+  const { candidates, entries } = dispatchCandidates(
+    ranked,
+    snapshot,
+    services.config.allowPrivatePoolUrls,
+    requestMegapixels,
+  );
   // A move on the pool's acknowledgement goes along a fresh pick, which may name pools the first
   // did not: they become candidates too (their tokens and adapters are looked up by pool).
   const repick = (leaving: string) => {
@@ -163,6 +169,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       rank(services.now()).filter(({ pool }) => pool.poolId !== leaving),
       snapshot,
       services.config.allowPrivatePoolUrls,
+      requestMegapixels,
     );
     for (const [poolId, entry] of fresh.entries) entries.set(poolId, entry);
     return fresh.candidates;

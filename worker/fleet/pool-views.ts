@@ -116,6 +116,7 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
       runningWork: telemetry?.work?.running ?? null,
       stepCurve: poolCurveOf(telemetry?.work?.step_curve, telemetry?.work?.batches),
       finishMs: telemetry?.work?.finish_ms ?? null,
+      finishMsPerMegapixel: telemetry?.work?.finish_ms_per_megapixel ?? null,
       modelDefaults: servedModels
         ? new Map(
             servedModels.map((model) => [

@@ -94,7 +94,24 @@ function completionOn(
   { speed, ahead, shape }: { speed: PoolSpeed; ahead: Ahead; shape: RequestShape },
 ): number {
   const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
+  return (
+    (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + finishMsOf(pool, shape.imageMegapixels)
+  );
+}
+
+/**
+ * What an image of `imageMegapixels` takes on the pool after its last step (decode, PNG), ms: its
+ * finish per megapixel times the image's where the pool reports one, else its average finish, else 0.
+ */
+export function finishMsOf(
+  pool: Pick<PoolView, 'finishMs' | 'finishMsPerMegapixel'>,
+  imageMegapixels: number,
+): number {
+  const perMegapixel = pool.finishMsPerMegapixel;
+  if (perMegapixel !== undefined && perMegapixel !== null && imageMegapixels > 0) {
+    return perMegapixel * imageMegapixels;
+  }
+  return pool.finishMs ?? 0;
 }
 
 /** The pool's speed, what is ahead of the request there (see `expectedCompletionMs`), and the request. */
@@ -182,13 +199,11 @@ export function unloadedCompletionMs(
 ): number {
   const { speed, split } = poolFigures(pool, fleet);
   const idle = { images: 0, perWaitingImage: split.perWaitingImage, imageMegapixels: split.imageMegapixels };
-  const serviceTime = serviceMs(
-    speed,
-    idle,
-    requestShape(requestOnPool(request, pool), fleet.typical),
-    fleet.typical,
+  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
+  const serviceTime = serviceMs(speed, idle, shape, fleet.typical);
+  return (
+    (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + finishMsOf(pool, shape.imageMegapixels)
   );
-  return (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + (pool.finishMs ?? 0);
 }
 
 /** The pool's speed and image mix as the snapshot's index has them, else computed now. */

@@ -74,6 +74,12 @@ export interface PoolView {
    */
   readonly finishMs?: number | null;
   /**
+   * The same per megapixel of the image (telemetry `work.finish_ms_per_megapixel`): where known, a
+   * request's finish is this times its own image's megapixels (`finishMsOf`), since a 1024 px
+   * image takes 16 times a 256 px one's; absent or null from older pools.
+   */
+  readonly finishMsPerMegapixel?: number | null;
+  /**
    * The lowest `referenceStepMs` of any curve the pool has reported (registry), for the idle
    * decay of a stale slow curve (`curveIdleScale`); absent or null if unknown.
    */

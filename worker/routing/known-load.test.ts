@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
-import { expectedCompletionMs, unloadedCompletionMs } from './expected-completion.ts';
+import { expectedCompletionMs, finishMsOf, unloadedCompletionMs } from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView } from './fleet-view.ts';
 
@@ -83,5 +83,26 @@ describe('prediction on known load (shedding)', () => {
     expect(
       gap((index, view) => expectedCompletionMs(view, request, noObservations, index.fleet, now)),
     ).toBeCloseTo(250, 6);
+  });
+
+  it('known load: where a pool reports its finish per megapixel, a request pays it for its own image size', () => {
+    const idle = { reportedAt: now - 200, jobMs: 2_000 };
+    // 300 ms per megapixel: a 1024 px image (1.048576 MP) finishes in about 315 ms, a 256 px one in 20.
+    const pool = { ...idle, finishMs: 60, finishMsPerMegapixel: 300 };
+    const index = indexFleet([workPool('p', pool)], 'tiny', policy);
+    const bare = indexFleet([workPool('p', idle)], 'tiny', policy);
+    const [view] = index.pools;
+    const [plain] = bare.pools;
+    if (!view || !plain) throw new Error('no pool');
+    const large = { ...request, steps: 20, imageMegapixels: 1.048576, work: 20 * 1.048576 };
+    const small = { ...request, steps: 20, imageMegapixels: 0.065536, work: 20 * 0.065536 };
+    const finishOf = (routed: typeof request) =>
+      unloadedCompletionMs(view, routed, noObservations, index.fleet) -
+      unloadedCompletionMs(plain, routed, noObservations, bare.fleet);
+    expect(finishOf(large)).toBeCloseTo(300 * 1.048576, 6);
+    expect(finishOf(small)).toBeCloseTo(300 * 0.065536, 6);
+    // An older pool without the figure: its average finish for every size.
+    expect(finishMsOf({ finishMs: 60 }, 1.048576)).toBe(60);
+    expect(finishMsOf({ finishMs: null, finishMsPerMegapixel: null }, 1)).toBe(0);
   });
 });
