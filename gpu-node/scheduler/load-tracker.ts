@@ -83,7 +83,7 @@ export class LoadTracker {
    * Moving average of an image's time after its last step per megapixel of it, ms; null before
    * the first. Decoding and PNG encoding both scale with the pixels: on `spillway-tiny` a 256 px
    * image took 15-25 ms and a 1024 px one 450-700, so a router that priced every image at the pool's
-   * average finish read a 1024 px request as a third of its time.
+   * average finish gave a 1024 px request after 256 px ones a thirtieth of its own finish.
    */
   get finishMsPerMegapixel(): number | null {
     return this.#finishMsPerMegapixel.value;

@@ -214,10 +214,10 @@ describe('dispatch with hedging: the late call wins', () => {
 
 describe('dispatch with stall detection from step events', () => {
   const quietPool = { poolId: 'quiet', providerId: 'provider-quiet', url: '', protocol: 'gpu-node' };
-  const streamed = (onProgress: (progress: { kind: string }) => void) =>
+  const streamed = (onProgress: (progress: { kind: string }) => void, quietFigures = {}) =>
     dispatch({
       candidates: [
-        { ...quietPool, url: quietUrl, predictedMs: 60_000 },
+        { ...quietPool, url: quietUrl, predictedMs: 60_000, ...quietFigures },
         { ...h1, url: healthy.url },
       ],
       // The hedge timer is far off and its budget spent: only the missing steps can move the job.
@@ -283,15 +283,7 @@ describe('dispatch with stall detection from step events', () => {
     quietPlan.stepMs = 20;
     quietPlan.stepsBeforeStall = 3;
     quietPlan.steps = 3;
-    const outcome = await dispatch({
-      candidates: [
-        { ...quietPool, url: quietUrl, predictedMs: 60_000, finishMs: 500 },
-        { ...h1, url: healthy.url },
-      ],
-      hedge: { afterMs: () => 60_000, allow: () => false },
-      onProgress: () => undefined,
-      stallAfterMs: 300,
-    });
+    const outcome = await streamed(() => undefined, { finishMs: 500 });
     expect(outcome.ok && outcome.poolId).toBe('h1');
     const lost = outcome.attempts.find((attempt) => attempt.poolId === 'quiet');
     // Still a stall in the end (this pool never answers), but only after 4 x 500 ms of finishing.

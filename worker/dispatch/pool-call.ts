@@ -1,5 +1,5 @@
 import { BackendCallError, type BackendResult, type ImageBackend } from '../../backends/index.ts';
-import { DEFAULT_STALL_AFTER_MS, STALL_FINISH_TIMES } from '../routing/index.ts';
+import { DEFAULT_STALL_AFTER_MS } from '../routing/index.ts';
 import { AckWatch } from './ack-watch.ts';
 import type { DispatchCandidate, DispatchOptions } from './dispatch-types.ts';
 import { StepWatch } from './step-watch.ts';
@@ -77,10 +77,9 @@ export async function startPoolCall(
                   else listeners?.onEventGap?.(candidate.poolId, now - lastEventAt);
                   lastEventAt = now;
                   listeners?.onPoolProgress?.(candidate.poolId, now);
-                  if (progress.kind === 'progress' && progress.step >= progress.steps && candidate.finishMs) {
-                    listeners?.onFinishing?.(candidate.poolId, now + STALL_FINISH_TIMES * candidate.finishMs);
-                  }
                   steps.observe(progress, now);
+                  const quietUntil = steps.finishingUntil();
+                  if (quietUntil !== null) listeners?.onFinishing?.(candidate.poolId, quietUntil);
                   ack.observe(progress);
                   onProgress?.(progress);
                 },

@@ -8,6 +8,7 @@ import {
   pickPools,
   type RoutingRequest,
   requestOnPool,
+  requestShape,
   tenantRestriction,
   tiesRequest,
 } from '../routing/index.ts';
@@ -155,7 +156,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
   const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n, tenant.tier);
-  const requestMegapixels = routingRequest.imageMegapixels ?? index.fleet.typical.imageMegapixels;
+  const requestMegapixels = requestShape(routingRequest, index.fleet.typical).imageMegapixels;
   const { candidates, entries } = dispatchCandidates(
     ranked,
     snapshot,

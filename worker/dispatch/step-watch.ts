@@ -12,9 +12,9 @@ const STALL_STEP_INTERVALS = 4;
  * that is slow. A call counts as stalled once it has reported steps and then gone quiet for
  * max(`minSilenceMs`, 4x its own mean step interval): a big batch on a big model may take a second
  * a step, and only the call's own pace says what quiet is; after its last step, at least
- * `STALL_FINISH_TIMES` of the pool's measured finish time (a copy sent while the image is being
- * made would run the whole request again for an image about to arrive). A queued call reports no steps and is never judged here (the hedge
- * timer covers it).
+ * `STALL_FINISH_TIMES` of the pool's measured finish time (`finishingUntil`: a copy sent while
+ * the image is being made would run the whole request again for an image about to arrive). A
+ * queued call reports no steps and is never judged here (the hedge timer covers it).
  */
 export class StepWatch {
   private firstStepAt: number | null = null;
@@ -78,11 +78,20 @@ export class StepWatch {
       return null;
     }
     const meanIntervalMs = (this.lastStepAt - this.firstStepAt) / (this.steps - 1);
-    const finishing = this.latest !== null && this.latest.step >= this.latest.steps;
-    const finishAllowanceMs = finishing ? STALL_FINISH_TIMES * this.finishMs : 0;
-    return (
-      this.lastStepAt + Math.max(this.minSilenceMs, STALL_STEP_INTERVALS * meanIntervalMs, finishAllowanceMs)
-    );
+    const stepSilenceAt =
+      this.lastStepAt + Math.max(this.minSilenceMs, STALL_STEP_INTERVALS * meanIntervalMs);
+    return Math.max(stepSilenceAt, this.finishingUntil() ?? stepSilenceAt);
+  }
+
+  /**
+   * Until when (epoch ms) the pool may be silent making the image, once the call reported its last
+   * step: `STALL_FINISH_TIMES` of the pool's finish time after it; null before the last step or
+   * where the pool's finish time is unknown.
+   */
+  finishingUntil(): number | null {
+    const { latest } = this;
+    if (latest === null || latest.step < latest.steps || this.finishMs <= 0) return null;
+    return latest.at + STALL_FINISH_TIMES * this.finishMs;
   }
 }
 

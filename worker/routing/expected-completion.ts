@@ -93,7 +93,16 @@ function completionOn(
   fleet: FleetContext,
   { speed, ahead, shape }: { speed: PoolSpeed; ahead: Ahead; shape: RequestShape },
 ): number {
-  const serviceTime = serviceMs(speed, ahead, shape, fleet.typical);
+  return withTripAndFinish(pool, observations, serviceMs(speed, ahead, shape, fleet.typical), shape);
+}
+
+/** A service time with the pool's round trip before it and its finish for the request's image after. */
+function withTripAndFinish(
+  pool: PoolView,
+  observations: LocalObservations,
+  serviceTime: number,
+  shape: RequestShape,
+): number {
   return (
     (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + finishMsOf(pool, shape.imageMegapixels)
   );
@@ -200,10 +209,7 @@ export function unloadedCompletionMs(
   const { speed, split } = poolFigures(pool, fleet);
   const idle = { images: 0, perWaitingImage: split.perWaitingImage, imageMegapixels: split.imageMegapixels };
   const shape = requestShape(requestOnPool(request, pool), fleet.typical);
-  const serviceTime = serviceMs(speed, idle, shape, fleet.typical);
-  return (
-    (observations.networkMs?.get(pool.poolId) ?? 0) + serviceTime + finishMsOf(pool, shape.imageMegapixels)
-  );
+  return withTripAndFinish(pool, observations, serviceMs(speed, idle, shape, fleet.typical), shape);
 }
 
 /** The pool's speed and image mix as the snapshot's index has them, else computed now. */
