@@ -18,9 +18,9 @@ import { Scheduler } from './scheduler/scheduler.ts';
 import { createEdgeTokenVerifier } from './security/edge-token-verifier.ts';
 import { createHeartbeatSigner } from './security/heartbeat-signer.ts';
 import { readSigningKey, readVerificationKey } from './security/key-material.ts';
+import { GpuProbe } from './telemetry/gpu-probe.ts';
 import { HeartbeatClient } from './telemetry/heartbeat-client.ts';
 import { PoolMetrics } from './telemetry/metrics.ts';
-import { GpuProbe } from './telemetry/nvidia-smi.ts';
 import { buildTelemetryReport } from './telemetry/telemetry-report.ts';
 import { softwareVersion } from './version.ts';
 
@@ -48,9 +48,14 @@ export async function startPool(
   startEngine: EngineStarter = startEnginePool,
 ): Promise<RunningPool> {
   const models = await resolveModels(config);
-  const engine = await startEngine(config, models, logger);
+  // Started before the engine allocates: its one child process is forked from a small process
+  // (GpuProbe says why a fork after the engine's warm-up costs the first steps).
   const gpuProbe = new GpuProbe();
   gpuProbe.start(config.heartbeatIntervalMs);
+  const engine = await startEngine(config, models, logger).catch((error: unknown) => {
+    gpuProbe.stop();
+    throw error;
+  });
   const servedModels: ServedModel[] = models.map((model) => ({
     name: model.name,
     sizes: [...model.sizes],

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import type { GpuStats } from '../../shared/index.ts';
 
-/** The query gpu-node runs; CSV with header and units, as operators see it by hand. */
-export const nvidiaSmiArguments = [
-  '--query-gpu=index,name,utilization.gpu,memory.used,memory.total',
-  '--format=csv',
-] as const;
+/** The fields gpu-node asks nvidia-smi for, in this order. */
+export const nvidiaSmiFields = ['index', 'name', 'utilization.gpu', 'memory.used', 'memory.total'] as const;
+
+/** The same query an operator runs by hand: CSV with a header and units. */
+export const nvidiaSmiQuery = [`--query-gpu=${nvidiaSmiFields.join(',')}`, '--format=csv'] as const;
 
 const MIB = 1024 * 1024;
 
@@ -51,44 +50,4 @@ function numberOrNull(cell: string | undefined): number | null {
 
 function mebibytesToBytes(mebibytes: number | null): number | null {
   return mebibytes === null ? null : mebibytes * MIB;
-}
-
-/**
- * Polls nvidia-smi in the background so telemetry reads a cached value and never waits on a
- * process. Hosts without nvidia-smi get null and are asked again only once a minute.
- */
-export class GpuProbe {
-  #latest: GpuStats[] | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #stopped = false;
-  readonly #command: string;
-
-  constructor(command = 'nvidia-smi') {
-    this.#command = command;
-  }
-
-  /** The last reading, or null where nvidia-smi does not answer. */
-  get latest(): GpuStats[] | null {
-    return this.#latest;
-  }
-
-  /** Starts polling every `intervalMs` (backing off to 60 s while nvidia-smi is missing). */
-  start(intervalMs: number): void {
-    const poll = () => {
-      execFile(this.#command, nvidiaSmiArguments, { timeout: 2_000 }, (error, stdout) => {
-        this.#latest = error ? null : parseNvidiaSmiCsv(stdout);
-        if (this.#stopped) return;
-        this.#timer = setTimeout(poll, this.#latest ? intervalMs : 60_000);
-        this.#timer.unref();
-      });
-    };
-    poll();
-  }
-
-  /** Stops polling. */
-  stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-  }
 }

@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { GpuStats } from '../../shared/index.ts';
+import { nvidiaSmiFields, parseNvidiaSmiCsv } from './nvidia-smi.ts';
+
+/** Starts a child process; `spawn` of node:child_process unless a test counts the starts. */
+export type ProcessStarter = (command: string, args: readonly string[]) => ChildProcess;
+
+/** What a probe runs, how it starts processes, and how long it waits before trying again. */
+export interface GpuProbeOptions {
+  /** The nvidia-smi to run: a name looked up on PATH, or a path. */
+  readonly command?: string;
+  readonly startProcess?: ProcessStarter;
+  /** How long a missing, failed or silent nvidia-smi waits before it is looked for again. */
+  readonly retryMs?: number;
+  readonly now?: () => number;
+}
+
+/** A GPU's figures go unreported once this many reporting intervals pass without a new row. */
+export const STALE_AFTER_INTERVALS = 3;
+
+const DEFAULT_RETRY_MS = 60_000;
+const HEADER = nvidiaSmiFields.join(', ');
+// A data row starts with the GPU's index; nvidia-smi writes its complaints to stdout too.
+const DATA_ROW = /^\s*\d+\s*,/;
+
+/**
+ * GPU utilisation and memory from one long-lived `nvidia-smi --loop`, read as it prints.
+ *
+ * It never starts a process per reading: starting a child forks this process, and a fork
+ * write-protects every page it has, so each page the engine writes afterwards takes a fault. On
+ * this project's CPU VM that is about 15 µs a page: the first 12-image 256 px step after starting
+ * any child faulted 12,800 pages and took 195 ms of CPU, against 20-28 ms unforked. The one child
+ * starts before the engine allocates, and a missing nvidia-smi is looked for on PATH, not started.
+ */
+export class GpuProbe {
+  readonly #command: string;
+  readonly #startProcess: ProcessStarter;
+  readonly #retryMs: number;
+  readonly #now: () => number;
+  readonly #rows = new Map<number, { readonly stats: GpuStats; readonly at: number }>();
+  #intervalMs = 1_000;
+  #child: ChildProcess | null = null;
+  #lastRowAt = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(options: GpuProbeOptions = {}) {
+    this.#command = options.command ?? 'nvidia-smi';
+    this.#startProcess =
+      options.startProcess ??
+      ((command, args) => spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] }));
+    this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Each GPU's latest figures, by index; null where nvidia-smi is missing, failing or silent. */
+  get latest(): GpuStats[] | null {
+    const freshSince = this.#now() - STALE_AFTER_INTERVALS * this.#intervalMs;
+    const fresh = [...this.#rows.values()].filter((row) => row.at >= freshSince).map((row) => row.stats);
+    return fresh.length > 0 ? fresh.sort((a, b) => a.index - b.index) : null;
+  }
+
+  /** Starts reading, one reading every `intervalMs` (nvidia-smi loops in whole seconds, at least 1). */
+  start(intervalMs: number): void {
+    this.#intervalMs = Math.max(1_000, Math.round(intervalMs / 1_000) * 1_000);
+    this.#run();
+  }
+
+  /** Stops reading and ends the child. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#child?.kill();
+    this.#child = null;
+  }
+
+  #run(): void {
+    if (this.#stopped) return;
+    if (!onPath(this.#command)) {
+      this.#later(() => this.#run());
+      return;
+    }
+    const args = [
+      `--query-gpu=${nvidiaSmiFields.join(',')}`,
+      '--format=csv,noheader',
+      '-l',
+      String(this.#intervalMs / 1_000),
+    ];
+    const child = this.#startProcess(this.#command, args);
+    this.#child = child;
+    this.#lastRowAt = this.#now();
+    const ended = () => {
+      if (this.#child !== child) return;
+      this.#child = null;
+      this.#later(() => this.#run());
+    };
+    // A start that fails ('error') may or may not be followed by 'close'.
+    child.once('error', ended);
+    child.once('close', ended);
+    if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => this.#read(line));
+    this.#watch(child);
+  }
+
+  #read(line: string): void {
+    if (!DATA_ROW.test(line)) return;
+    const stats = parseNvidiaSmiCsv(`${HEADER}\n${line}`)?.[0];
+    if (!stats) return;
+    this.#lastRowAt = this.#now();
+    this.#rows.set(stats.index, { stats, at: this.#lastRowAt });
+  }
+
+  // A hung nvidia-smi (it can hang on a wedged GPU) is ended, and started again after a pause.
+  #watch(child: ChildProcess): void {
+    this.#later(() => {
+      if (this.#child !== child) return;
+      if (this.#now() - this.#lastRowAt > this.#retryMs) child.kill();
+      else this.#watch(child);
+    });
+  }
+
+  #later(action: () => void): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(action, this.#retryMs);
+    this.#timer.unref();
+  }
+}
+
+/** Whether `command` names an executable file, on PATH unless it is a path: no process started. */
+function onPath(command: string): boolean {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((folder) => join(folder, command));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
