@@ -45,12 +45,20 @@ export interface CallTerms {
   readonly timeoutMs: number;
 }
 
+/** Idle connections are dropped before the local edge's 5 s idle close. */
+const KEEP_ALIVE_BELOW_EDGE_IDLE_MS = 2_000;
+
 /**
  * One keep-alive agent for every call. The load generator shares the host's two cores with the
  * stack it loads, so its CPU is taken from the pools and the edge; undici's `request` costs less
  * per call than `fetch` (no WHATWG Request, Response and Headers objects).
+ *
+ * The local edge closes a connection idle for 5 s and sends no `Keep-Alive` hint. A client that
+ * keeps idle connections longer now and then sends a request down one as the edge closes it, and
+ * gets a socket error for a request the edge never saw (runs 16, 23 and 26 of
+ * `docs/reliability.md` counted one to three of them as refusals without `Retry-After`).
  */
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: null });
+const agent = new Agent({ keepAliveTimeout: KEEP_ALIVE_BELOW_EDGE_IDLE_MS, connections: null });
 
 /**
  * Sends one sync `POST /v1/images/generations` and records its outcome. Never throws: no answer
