@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GpuProbe, type ProcessStarter, STALE_AFTER_INTERVALS } from './gpu-probe.ts';
+import { parseNvidiaSmiCsv } from './nvidia-smi.ts';
 
 const MIB = 1_048_576;
 let folder: string;
@@ -99,6 +100,22 @@ describe('GpuProbe', () => {
       '-l',
       '1',
     ]);
+  });
+
+  it('reads the rows a real H200 printed, as the query with a header parses them', async () => {
+    const captured = readFileSync(new URL('fixtures/nvidia-smi-h200-busy.csv', import.meta.url), 'utf8');
+    const rows = captured.trim().split('\n').slice(1);
+    const gpus = probe({
+      command: fakeNvidiaSmi(
+        'h200',
+        `process.stdout.write(${JSON.stringify(`${rows.join('\n')}\n`)});
+setInterval(() => {}, 60_000);`,
+      ),
+    });
+    gpus.start(1_000);
+    await vi.waitFor(() => expect(gpus.latest).not.toBeNull(), { timeout: 5_000 });
+    expect(gpus.latest).toEqual(parseNvidiaSmiCsv(captured));
+    expect(gpus.latest?.[0]?.utilization_pct).toBe(100);
   });
 
   it('looks for a missing nvidia-smi on PATH without starting anything', () => {
