@@ -45,6 +45,7 @@ export class GpuProbe {
   #child: ChildProcess | null = null;
   #lastRowAt = 0;
   #timer: NodeJS.Timeout | null = null;
+  #started = false;
   #stopped = false;
 
   constructor(options: GpuProbeOptions = {}) {
@@ -63,8 +64,10 @@ export class GpuProbe {
     return fresh.length > 0 ? fresh.sort((a, b) => a.index - b.index) : null;
   }
 
-  /** Starts reading, one reading every `intervalMs` (nvidia-smi loops in whole seconds, at least 1). */
+  /** Starts reading (once; a second call does nothing), one reading every `intervalMs` (nvidia-smi loops in whole seconds, at least 1). */
   start(intervalMs: number): void {
+    if (this.#started) return;
+    this.#started = true;
     this.#intervalMs = Math.max(1_000, Math.round(intervalMs / 1_000) * 1_000);
     this.#run();
   }
