@@ -64,7 +64,10 @@ export class GpuProbe {
     return fresh.length > 0 ? fresh.sort((a, b) => a.index - b.index) : null;
   }
 
-  /** Starts reading (once; a second call does nothing), one reading every `intervalMs` (nvidia-smi loops in whole seconds, at least 1). */
+  /**
+   * Starts reading, one reading every `intervalMs` (nvidia-smi loops in whole seconds, at least
+   * 1). A second call does nothing.
+   */
   start(intervalMs: number): void {
     if (this.#started) return;
     this.#started = true;
