@@ -41,7 +41,7 @@ try {
 }
 
 /**
- * Steps the warm-up runs at the default size's full batch. ONNX Runtime's CPU arena grows as a
+ * Steps the built-in model's warm-up runs at its full batch. ONNX Runtime's CPU arena grows as a
  * batch first needs more memory, and every new page is a fault (10-15 µs each on this project's
  * VM: a first 16-image 256 px step faulted 17,600 pages and took 211 ms of CPU, 28 ms once
  * settled). After one full-batch step the arena still grew at later batch sizes; after two or
@@ -223,7 +223,8 @@ async function warmUp(warmEngine: StepEngine): Promise<void> {
     for (const size of sizes) {
       const [width, height] = parseSize(size);
       for (const batchSize of settings.warmupBatchSizes) {
-        const settling = batchSize === largest && size === model.default_size;
+        // A pipeline's steps take far longer than its faults, and on a CPU each one costs seconds.
+        const settling = !isPipelineModel(model) && batchSize === largest;
         await warmBatch(warmEngine, model.name, {
           width,
           height,
