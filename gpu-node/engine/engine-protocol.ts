@@ -58,7 +58,9 @@ export interface StepRecord {
   readonly durationMs: number;
   /**
    * Of `durationMs`, the time the step's thread was ready to run but had no CPU (Linux; absent
-   * elsewhere): other threads' work on the same cores, not this batch's.
+   * elsewhere): other threads' work on the same cores, not this batch's. Read as it was measured:
+   * two reads that straddle a descheduling can make it reach `durationMs`, and the reader decides
+   * what to believe (`LoadTracker`).
    */
   readonly waitMs?: number;
   /** The same step, model by model: each model's batches run one after another within it. */

@@ -142,10 +142,7 @@ async function stepAll(): Promise<void> {
   }
   const waitAfter = threadRunnableWaitMs();
   const durationMs = performance.now() - started;
-  const waitMs =
-    waitBefore === null || waitAfter === null
-      ? undefined
-      : Math.min(durationMs, Math.max(0, waitAfter - waitBefore));
+  const waitMs = waitBefore === null || waitAfter === null ? undefined : waitAfter - waitBefore;
   pendingSteps.push({
     batchSize: pending.length,
     batchMegapixels: batchMegapixels(pending),

@@ -50,8 +50,9 @@ export class LoadTracker {
       if (batchSize === 0) continue;
       this.#stepMs.add(durationMs);
       const ownShare = ownShareOf(durationMs, waitMs);
-      this.#curve.record(batchMegapixels, durationMs * ownShare);
-      this.#contention.record(durationMs, durationMs * ownShare);
+      const ownMs = durationMs * ownShare;
+      this.#curve.record(batchMegapixels, ownMs);
+      this.#contention.record(durationMs, ownMs);
       work += batchMegapixels;
       busyMs += durationMs;
       for (const share of models ?? []) {

@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { GpuStats } from '../../shared/index.ts';
-import { nvidiaSmiFields, parseNvidiaSmiCsv } from './nvidia-smi.ts';
+import { nvidiaSmiFields, nvidiaSmiQueryArgument, parseNvidiaSmiCsv } from './nvidia-smi.ts';
 
 /** Starts a child process; `spawn` of node:child_process unless a test counts the starts. */
 export type ProcessStarter = (command: string, args: readonly string[]) => ChildProcess;
@@ -44,7 +44,8 @@ export class GpuProbe {
   #intervalMs = 1_000;
   #child: ChildProcess | null = null;
   #lastRowAt = 0;
-  #timer: NodeJS.Timeout | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #watchTimer: NodeJS.Timeout | null = null;
   #started = false;
   #stopped = false;
 
@@ -78,8 +79,8 @@ export class GpuProbe {
   /** Stops reading and ends the child. */
   stop(): void {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    clearTimeout(this.#retryTimer ?? undefined);
+    clearTimeout(this.#watchTimer ?? undefined);
     this.#child?.kill();
     this.#child = null;
   }
@@ -87,22 +88,18 @@ export class GpuProbe {
   #run(): void {
     if (this.#stopped) return;
     if (!onPath(this.#command)) {
-      this.#later(() => this.#run());
+      this.#retryLater();
       return;
     }
-    const args = [
-      `--query-gpu=${nvidiaSmiFields.join(',')}`,
-      '--format=csv,noheader',
-      '-l',
-      String(this.#intervalMs / 1_000),
-    ];
+    const args = [nvidiaSmiQueryArgument, '--format=csv,noheader', '-l', String(this.#intervalMs / 1_000)];
     const child = this.#startProcess(this.#command, args);
     this.#child = child;
     this.#lastRowAt = this.#now();
     const ended = () => {
       if (this.#child !== child) return;
       this.#child = null;
-      this.#later(() => this.#run());
+      clearTimeout(this.#watchTimer ?? undefined);
+      this.#retryLater();
     };
     // A start that fails ('error') may or may not be followed by 'close'.
     child.once('error', ended);
@@ -121,17 +118,17 @@ export class GpuProbe {
 
   // A hung nvidia-smi (it can hang on a wedged GPU) is ended, and started again after a pause.
   #watch(child: ChildProcess): void {
-    this.#later(() => {
-      if (this.#child !== child) return;
+    this.#watchTimer = setTimeout(() => {
       if (this.#now() - this.#lastRowAt > this.#retryMs) child.kill();
       else this.#watch(child);
-    });
+    }, this.#retryMs);
+    this.#watchTimer.unref();
   }
 
-  #later(action: () => void): void {
+  #retryLater(): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(action, this.#retryMs);
-    this.#timer.unref();
+    this.#retryTimer = setTimeout(() => this.#run(), this.#retryMs);
+    this.#retryTimer.unref();
   }
 }
 

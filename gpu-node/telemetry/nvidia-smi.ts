@@ -3,8 +3,8 @@ import type { GpuStats } from '../../shared/index.ts';
 /** The fields gpu-node asks nvidia-smi for, in this order. */
 export const nvidiaSmiFields = ['index', 'name', 'utilization.gpu', 'memory.used', 'memory.total'] as const;
 
-/** The same query an operator runs by hand: CSV with a header and units. */
-export const nvidiaSmiQuery = [`--query-gpu=${nvidiaSmiFields.join(',')}`, '--format=csv'] as const;
+/** The query argument for {@link nvidiaSmiFields}. */
+export const nvidiaSmiQueryArgument = `--query-gpu=${nvidiaSmiFields.join(',')}`;
 
 const MIB = 1024 * 1024;
 
