@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { parsePacedDeviceSpeed } from '../../gpu-node/testing/paced-device.ts';
 
 const positive = z.coerce.number().positive();
 const count = z.coerce.number().int().min(1);
@@ -30,6 +31,10 @@ export const overloadOptionsSchema = z.object({
   telemetryTtlMs: count,
   seed: z.coerce.number().int(),
   raw: z.string().optional(),
+  device: z.enum(['cpu', 'paced']),
+  pacedStepMs: z.string().refine((text) => parsePacedDeviceSpeed(text) !== null, {
+    message: 'FIXED+PER_MEGAPIXEL in ms, e.g. 1.5+30',
+  }),
 });
 
 /** Validated overload bench settings. */
@@ -46,6 +51,13 @@ export const BENCH_TIER_LIMITS = {
   free: { requests_per_minute: 6_000, images_per_minute: 6_000, concurrent_generations: 64 },
   paid: { requests_per_minute: 6_000, images_per_minute: 6_000, concurrent_generations: 128 },
 } as const;
+
+/**
+ * `npm start`'s CPU pools as they measured themselves (the `step_curve` of their telemetry after a
+ * few bursts of 24 at 256 px, 2026-12-05): 3-5 ms for one image, 8 at 0.2 MP, 20-27 at
+ * 0.4-0.76 MP, 35-37 at a full batch of 16 (1.05 MP).
+ */
+const PACED_STEP_OF_CPU_POOLS = '1.5+32';
 
 /**
  * Reads the flags of `npm run bench:overload`. Defaults: the issue's 3x offered load for 60 s, a
@@ -93,6 +105,16 @@ export function readOverloadOptions(argv: readonly string[]): OverloadOptions {
     .option(
       '--raw <file>',
       'also write every call of the overload (tenant, times, status, code, Retry-After) as JSON',
+    )
+    .option(
+      '--device <cpu|paced>',
+      "the pools' device: ONNX Runtime on this host's CPUs, or a device of a fixed speed off them",
+      'cpu',
+    )
+    .option(
+      '--paced-step-ms <fixed+perMegapixel>',
+      "with --device paced, a step's ms: fixed plus per megapixel in the batch (npm start's CPU pools' measured curve)",
+      PACED_STEP_OF_CPU_POOLS,
     );
   program.parse([...argv], { from: 'user' });
   const parsed = overloadOptionsSchema.parse(program.opts());

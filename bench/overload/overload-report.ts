@@ -159,6 +159,7 @@ function settingsOf(run: OverloadRun) {
     capacity_concurrency: options.capacityConcurrency,
     unloaded_gap_ms: options.unloadedGapMs,
     seed: options.seed,
+    device: options.device === 'paced' ? { kind: 'paced', step_ms: options.pacedStepMs } : { kind: 'cpu' },
   };
 }
 

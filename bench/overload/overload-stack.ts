@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import { coreShareFlags, type LocalStack, startLocalStack } from '../../scripts/local-stack/local-stack.ts';
+import type { PoolStarter } from '../../scripts/local-stack/pool-process.ts';
 import type { TenantLimitsInput, Tier } from '../../shared/index.ts';
 
 /** The three gpu-node pools, one provider each, as `startTestStack({ withPoolC: true })` runs them. */
@@ -20,6 +21,8 @@ export interface OverloadStackSettings {
   readonly edgeVars: Readonly<Record<string, string>>;
   /** gpu-node flags for every pool, after the core share. */
   readonly poolFlags: readonly string[];
+  /** How each pool runs: a gpu-node process on ONNX Runtime unless given (`pacedPoolStarter`). */
+  readonly startPool?: PoolStarter;
 }
 
 /** A tenant the load sends as. */
@@ -56,7 +59,12 @@ export async function startOverloadStack(settings: OverloadStackSettings): Promi
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       telemetryTtlMs: settings.telemetryTtlMs,
       edgeVars: settings.edgeVars,
-      pools: OVERLOAD_POOLS.map((pool) => ({ ...pool, region: 'local', extraFlags: flags })),
+      pools: OVERLOAD_POOLS.map((pool) => ({
+        ...pool,
+        region: 'local',
+        extraFlags: flags,
+        ...(settings.startPool ? { startPool: settings.startPool } : {}),
+      })),
     });
     const admin = adminClient(stack.edgeUrl, stack.operatorToken);
     let stopped: Promise<void> | null = null;

@@ -6,6 +6,7 @@ import type { OverloadOptions } from './overload-options.ts';
 import { type OverloadReport, overloadReport } from './overload-report.ts';
 import type { OverloadRun } from './overload-run.ts';
 import { type OverloadStack, type OverloadTenant, startOverloadStack } from './overload-stack.ts';
+import { pacedPoolStarter } from './paced-pools.ts';
 import { attemptOutcomes, attemptsBetween, imageStepsByPool, poolCompute } from './pool-compute.ts';
 import { hostCpuTicks, sampleMemory, workerdPids } from './process-memory.ts';
 
@@ -28,12 +29,15 @@ export async function runOverload(
   log: (line: string) => void,
   onStack: (stack: OverloadStack) => void = () => undefined,
 ): Promise<{ run: OverloadRun; report: OverloadReport }> {
-  log('starting the edge and three gpu-node pools');
+  log(
+    `starting the edge and three gpu-node pools (${options.device === 'paced' ? `paced devices, ${options.pacedStepMs} ms a step` : 'ONNX Runtime on CPU'})`,
+  );
   const stack = await startOverloadStack({
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     telemetryTtlMs: options.telemetryTtlMs,
     edgeVars: { TIER_SLOWDOWN_LIMITS: options.slowdownLimits, TIER_LIMITS: options.tierLimits },
     poolFlags: [],
+    ...(options.device === 'paced' ? { startPool: pacedPoolStarter(options.pacedStepMs) } : {}),
   });
   onStack(stack);
   try {
