@@ -142,6 +142,30 @@ setInterval(() => {}, 60_000);`,
     expect(gpus.latest).toBeNull();
   });
 
+  it('waits twice as long each time nvidia-smi fails again', async () => {
+    const starter = countingStarter();
+    const startedAt: number[] = [];
+    const exitedAt: number[] = [];
+    const watched: ProcessStarter = (command, args) => {
+      startedAt.push(performance.now());
+      const child = starter.start(command, args);
+      child.once('exit', () => exitedAt.push(performance.now()));
+      return child;
+    };
+    const gpus = probe({
+      command: fakeNvidiaSmi('failing-again', FAILING),
+      startProcess: watched,
+      retryMs: 100,
+    });
+    gpus.start(1_000);
+    await vi.waitFor(() => expect(startedAt).toHaveLength(3), { timeout: 10_000, interval: 20 });
+    // The pause runs from the failed child's end (its close, at or after its exit); Node's timers
+    // may fire a millisecond early by performance.now(), hence the small tolerance.
+    expect((startedAt[1] ?? 0) - (exitedAt[0] ?? 0)).toBeGreaterThanOrEqual(95);
+    expect((startedAt[2] ?? 0) - (exitedAt[1] ?? 0)).toBeGreaterThanOrEqual(195);
+    expect(gpus.latest).toBeNull();
+  });
+
   it('drops figures that stop coming after a few intervals', async () => {
     let now = 1_000_000;
     const gpus = probe({ command: fakeNvidiaSmi('silent', SILENT_AFTER_ONE), now: () => now });

@@ -13,7 +13,10 @@ export interface GpuProbeOptions {
   /** The nvidia-smi to run: a name looked up on PATH, or a path. */
   readonly command?: string;
   readonly startProcess?: ProcessStarter;
-  /** How long a missing, failed or silent nvidia-smi waits before it is looked for again. */
+  /**
+   * How long a missing, failed or silent nvidia-smi waits before it is looked for again; one that
+   * keeps failing waits twice as long each time, up to {@link MAX_RETRY_DOUBLINGS} doublings.
+   */
   readonly retryMs?: number;
   readonly now?: () => number;
 }
@@ -22,6 +25,11 @@ export interface GpuProbeOptions {
 export const STALE_AFTER_INTERVALS = 3;
 
 const DEFAULT_RETRY_MS = 60_000;
+/**
+ * Doublings of the pause after nvidia-smi failed to print a row, one per failure in a row: a host
+ * with the tool but no driver is forked once an hour or so, not once a minute (32 min at most).
+ */
+export const MAX_RETRY_DOUBLINGS = 5;
 const HEADER = nvidiaSmiFields.join(', ');
 // A data row starts with the GPU's index; nvidia-smi writes its complaints to stdout too.
 const DATA_ROW = /^\s*\d+\s*,/;
@@ -44,6 +52,9 @@ export class GpuProbe {
   #intervalMs = 1_000;
   #child: ChildProcess | null = null;
   #lastRowAt = 0;
+  /** Starts in a row that ended without a data row; reset by the first row. */
+  #failures = 0;
+  #rowsFromChild = false;
   #retryTimer: NodeJS.Timeout | null = null;
   #watchTimer: NodeJS.Timeout | null = null;
   #started = false;
@@ -95,11 +106,13 @@ export class GpuProbe {
     const child = this.#startProcess(this.#command, args);
     this.#child = child;
     this.#lastRowAt = this.#now();
+    this.#rowsFromChild = false;
     const ended = () => {
       if (this.#child !== child) return;
       this.#child = null;
       clearTimeout(this.#watchTimer ?? undefined);
-      this.#retryLater();
+      this.#failures = this.#rowsFromChild ? 0 : Math.min(MAX_RETRY_DOUBLINGS, this.#failures + 1);
+      this.#retryLater(this.#retryMs * 2 ** Math.max(0, this.#failures - 1));
     };
     // A start that fails ('error') may or may not be followed by 'close'.
     child.once('error', ended);
@@ -113,6 +126,7 @@ export class GpuProbe {
     const stats = parseNvidiaSmiCsv(`${HEADER}\n${line}`)?.[0];
     if (!stats) return;
     this.#lastRowAt = this.#now();
+    this.#rowsFromChild = true;
     this.#rows.set(stats.index, { stats, at: this.#lastRowAt });
   }
 
@@ -125,9 +139,9 @@ export class GpuProbe {
     this.#watchTimer.unref();
   }
 
-  #retryLater(): void {
+  #retryLater(delayMs = this.#retryMs): void {
     if (this.#stopped) return;
-    this.#retryTimer = setTimeout(() => this.#run(), this.#retryMs);
+    this.#retryTimer = setTimeout(() => this.#run(), delayMs);
     this.#retryTimer.unref();
   }
 }
