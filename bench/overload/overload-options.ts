@@ -117,7 +117,13 @@ export function readOverloadOptions(argv: readonly string[]): OverloadOptions {
       PACED_STEP_OF_CPU_POOLS,
     );
   program.parse([...argv], { from: 'user' });
-  const parsed = overloadOptionsSchema.parse(program.opts());
+  const result = overloadOptionsSchema.safeParse(program.opts());
+  // A bad flag gets its name and what is wrong with it, not a stack trace.
+  const parsed = result.success
+    ? result.data
+    : program.error(
+        `bench-overload: ${result.error.issues.map((issue) => `--${flagName(issue.path)}: ${issue.message}`).join('; ')}`,
+      );
   return parsed.quick
     ? {
         ...parsed,
@@ -127,4 +133,9 @@ export function readOverloadOptions(argv: readonly string[]): OverloadOptions {
         capacityConcurrency: [...QUICK.capacityConcurrency],
       }
     : parsed;
+}
+
+/** The command-line flag of an option's path (`pacedStepMs` -> `paced-step-ms`). */
+function flagName(path: readonly PropertyKey[]): string {
+  return String(path[0] ?? '').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
