@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GpuProbe, type ProcessStarter, STALE_AFTER_INTERVALS } from './gpu-probe.ts';
 import { parseNvidiaSmiCsv } from './nvidia-smi.ts';
@@ -164,6 +166,50 @@ setInterval(() => {}, 60_000);`,
     expect((startedAt[1] ?? 0) - (exitedAt[0] ?? 0)).toBeGreaterThanOrEqual(95);
     expect((startedAt[2] ?? 0) - (exitedAt[1] ?? 0)).toBeGreaterThanOrEqual(195);
     expect(gpus.latest).toBeNull();
+  });
+
+  it('backs off to 32 times its pause at most, and a row resets it', async () => {
+    vi.useFakeTimers();
+    try {
+      const startedAt: number[] = [];
+      const endedAt: number[] = [];
+      let printsRow = false;
+      const fakeStart: ProcessStarter = () => {
+        startedAt.push(Date.now());
+        const child = new EventEmitter() as ChildProcess;
+        const stdout = new PassThrough();
+        Object.assign(child, { stdout, kill: () => true });
+        if (printsRow) stdout.write('0, NVIDIA L4, 50 %, 100 MiB, 23034 MiB\n');
+        // It ends at once, after its row if it printed one.
+        setTimeout(
+          () => {
+            endedAt.push(Date.now());
+            child.emit('close', 9);
+          },
+          printsRow ? 10 : 0,
+        );
+        return child;
+      };
+      const gpus = probe({
+        command: fakeNvidiaSmi('fake-timers', FAILING),
+        startProcess: fakeStart,
+        retryMs: 1_000,
+      });
+      gpus.start(1_000);
+      await vi.advanceTimersByTimeAsync(200_000);
+      // Each pause runs from the end of the start before it.
+      const pauses = () => startedAt.slice(1).map((at, index) => at - (endedAt[index] ?? 0));
+      expect(pauses().slice(0, 8)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 32_000, 32_000]);
+      printsRow = true;
+      const before = startedAt.length;
+      while (startedAt.length === before) await vi.advanceTimersByTimeAsync(1_000);
+      // The start that printed a row is followed after the plain pause, not another 32.
+      await vi.advanceTimersByTimeAsync(10 + 1_000);
+      expect(startedAt.length).toBe(before + 2);
+      expect(pauses().at(-1)).toBe(1_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('drops figures that stop coming after a few intervals', async () => {

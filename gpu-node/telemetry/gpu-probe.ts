@@ -26,8 +26,9 @@ export const STALE_AFTER_INTERVALS = 3;
 
 const DEFAULT_RETRY_MS = 60_000;
 /**
- * Doublings of the pause after nvidia-smi failed to print a row, one per failure in a row: a host
- * with the tool but no driver is forked once an hour or so, not once a minute (32 min at most).
+ * Most doublings of the pause after nvidia-smi ended without printing a row, one per such end in a
+ * row: a host with the tool but no driver is forked twice an hour at most (32 min), not once a
+ * minute.
  */
 export const MAX_RETRY_DOUBLINGS = 5;
 const HEADER = nvidiaSmiFields.join(', ');
@@ -52,8 +53,8 @@ export class GpuProbe {
   #intervalMs = 1_000;
   #child: ChildProcess | null = null;
   #lastRowAt = 0;
-  /** Starts in a row that ended without a data row; reset by the first row. */
-  #failures = 0;
+  /** Times the pause after a start that printed no row doubles next; reset by a row. */
+  #doublings = 0;
   #rowsFromChild = false;
   #retryTimer: NodeJS.Timeout | null = null;
   #watchTimer: NodeJS.Timeout | null = null;
@@ -111,8 +112,9 @@ export class GpuProbe {
       if (this.#child !== child) return;
       this.#child = null;
       clearTimeout(this.#watchTimer ?? undefined);
-      this.#failures = this.#rowsFromChild ? 0 : Math.min(MAX_RETRY_DOUBLINGS, this.#failures + 1);
-      this.#retryLater(this.#retryMs * 2 ** Math.max(0, this.#failures - 1));
+      if (this.#rowsFromChild) this.#doublings = 0;
+      this.#retryLater(this.#retryMs * 2 ** this.#doublings);
+      if (!this.#rowsFromChild) this.#doublings = Math.min(MAX_RETRY_DOUBLINGS, this.#doublings + 1);
     };
     // A start that fails ('error') may or may not be followed by 'close'.
     child.once('error', ended);
