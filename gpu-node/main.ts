@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { readGpuNodeFlags } from './config/cli.ts';
 import { parseGpuNodeConfig } from './config/gpu-node-config.ts';
+import { drainOnSignals } from './drain-on-signals.ts';
 import { NoExecutionProviderError } from './engine/engine-pool.ts';
 import { startPool } from './start-pool.ts';
 
@@ -19,18 +20,7 @@ try {
     { url: pool.url, execution_provider: pool.context.provider },
     `gpu-node listening on ${pool.url}`,
   );
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining: finishing running and queued jobs, refusing new ones');
-    const result = await pool.drainAndStop(config.drainTimeoutMs);
-    logger.info({ result }, 'gpu-node stopped');
-    logger.flush();
-    process.exit(result === 'drained' ? 0 : 1);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  drainOnSignals(pool, config.drainTimeoutMs, logger);
 } catch (error) {
   if (error instanceof NoExecutionProviderError) {
     logger.fatal({ attempts: error.attempts }, error.message);

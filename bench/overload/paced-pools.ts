@@ -1,11 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { PACED_STEP_FLAG } from '../../gpu-node/testing/paced-device.ts';
-import {
-  gpuNodeFlags,
-  type PoolStarter,
-  spawnPoolProcess,
-  stopProcess,
-} from '../../scripts/local-stack/pool-process.ts';
+import { type PoolStarter, poolProcessStarter } from '../../scripts/local-stack/pool-process.ts';
 
 const PACED_POOL_MAIN = fileURLToPath(new URL('../../gpu-node/testing/paced-pool-main.ts', import.meta.url));
 
@@ -15,17 +10,5 @@ const PACED_POOL_MAIN = fileURLToPath(new URL('../../gpu-node/testing/paced-pool
  * run on this host, their steps do not. `stepMs` is `FIXED+PER_MEGAPIXEL`.
  */
 export function pacedPoolStarter(stepMs: string): PoolStarter {
-  return async (settings) => {
-    const started = await spawnPoolProcess(PACED_POOL_MAIN, [
-      PACED_STEP_FLAG,
-      stepMs,
-      ...gpuNodeFlags(settings),
-    ]);
-    return {
-      url: started.url,
-      pid: started.process.pid ?? null,
-      process: started.process,
-      stop: () => stopProcess(started.process),
-    };
-  };
+  return poolProcessStarter(PACED_POOL_MAIN, [PACED_STEP_FLAG, stepMs]);
 }

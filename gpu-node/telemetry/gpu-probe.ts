@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { GpuStats } from '../../shared/index.ts';
-import { nvidiaSmiFields, nvidiaSmiQueryArgument, parseNvidiaSmiCsv } from './nvidia-smi.ts';
+import { nvidiaSmiQueryArgument, parseNvidiaSmiRow } from './nvidia-smi.ts';
 
 /** Starts a child process; `spawn` of node:child_process unless a test counts the starts. */
 export type ProcessStarter = (command: string, args: readonly string[]) => ChildProcess;
@@ -31,9 +31,6 @@ const DEFAULT_RETRY_MS = 60_000;
  * minute.
  */
 export const MAX_RETRY_DOUBLINGS = 5;
-const HEADER = nvidiaSmiFields.join(', ');
-// A data row starts with the GPU's index; nvidia-smi writes its complaints to stdout too.
-const DATA_ROW = /^\s*\d+\s*,/;
 
 /**
  * GPU utilisation and memory from one long-lived `nvidia-smi --loop`, read as it prints.
@@ -124,8 +121,8 @@ export class GpuProbe {
   }
 
   #read(line: string): void {
-    if (!DATA_ROW.test(line)) return;
-    const stats = parseNvidiaSmiCsv(`${HEADER}\n${line}`)?.[0];
+    // nvidia-smi writes its complaints to stdout too: they are no GPU's row.
+    const stats = parseNvidiaSmiRow(line);
     if (!stats) return;
     this.#lastRowAt = this.#now();
     this.#rowsFromChild = true;

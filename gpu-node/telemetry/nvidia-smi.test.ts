@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gpuStatsSchema } from '../../shared/index.ts';
-import { parseNvidiaSmiCsv } from './nvidia-smi.ts';
+import { parseNvidiaSmiCsv, parseNvidiaSmiRow } from './nvidia-smi.ts';
 
 const MIB = 1_048_576;
 const fixtureUrl = (name: string) => new URL(`fixtures/${name}`, import.meta.url);
@@ -130,5 +130,22 @@ describe('parseNvidiaSmiCsv', () => {
       { ...h200, name: 'GPU', utilization_pct: 100, memory_used_bytes: 1651 * MIB },
     ]);
     expect(parseNvidiaSmiCsv(fixture('nvidia-smi-h200-idle-3col.csv'))?.[0]?.utilization_pct).toBe(0);
+  });
+});
+
+describe('parseNvidiaSmiRow', () => {
+  it('reads a --format=csv,noheader row in query order, and no other line', () => {
+    expect(parseNvidiaSmiRow('1, NVIDIA H100 80GB HBM3, [N/A], 2048 MiB, 81559 MiB')).toEqual({
+      index: 1,
+      name: 'NVIDIA H100 80GB HBM3',
+      utilization_pct: null,
+      memory_used_bytes: 2048 * MIB,
+      memory_total_bytes: 81559 * MIB,
+    });
+    expect(
+      parseNvidiaSmiRow("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."),
+    ).toBeNull();
+    expect(parseNvidiaSmiRow('No devices were found')).toBeNull();
+    expect(parseNvidiaSmiRow('')).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { readGpuNodeFlags } from '../config/cli.ts';
 import { parseGpuNodeConfig } from '../config/gpu-node-config.ts';
+import { drainOnSignals } from '../drain-on-signals.ts';
 import { startPool } from '../start-pool.ts';
 import { FakeBatchEngine } from './fake-batch-engine.ts';
 import { pacedStepTime, splitPacedDeviceFlag } from './paced-device.ts';
@@ -30,10 +31,4 @@ engine.runPaced();
 const pool = await startPool(config, logger, async () => engine);
 // The line the local stack waits for, as gpu-node/main.ts logs it.
 logger.info({ url: pool.url }, `gpu-node listening on ${pool.url}`);
-// Drains on SIGTERM or SIGINT as gpu-node/main.ts does, so the stack stops it the same way.
-for (const signal of ['SIGTERM', 'SIGINT'] as const)
-  process.once(signal, () => {
-    void pool
-      .drainAndStop(config.drainTimeoutMs)
-      .then((result) => process.exit(result === 'drained' ? 0 : 1));
-  });
+drainOnSignals(pool, config.drainTimeoutMs, logger);

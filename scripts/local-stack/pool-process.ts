@@ -62,16 +62,24 @@ export function gpuNodeFlags(settings: PoolStartSettings): string[] {
   ];
 }
 
-/** The default {@link PoolStarter}: `node gpu-node/main.ts` as a child process; stopping drains it. */
-export const startPoolProcess: PoolStarter = async (settings) => {
-  const started = await spawnPoolProcess(GPU_NODE_MAIN, gpuNodeFlags(settings));
-  return {
-    url: started.url,
-    pid: started.process.pid ?? null,
-    process: started.process,
-    stop: () => stopProcess(started.process),
+/**
+ * A {@link PoolStarter} that runs `script` (a gpu-node entry point) as a child process with
+ * `leadingArgs` before the pool's gpu-node flags; stopping drains it.
+ */
+export function poolProcessStarter(script: string, leadingArgs: readonly string[] = []): PoolStarter {
+  return async (settings) => {
+    const started = await spawnPoolProcess(script, [...leadingArgs, ...gpuNodeFlags(settings)]);
+    return {
+      url: started.url,
+      pid: started.process.pid ?? null,
+      process: started.process,
+      stop: () => stopProcess(started.process),
+    };
   };
-};
+}
+
+/** The default {@link PoolStarter}: `node gpu-node/main.ts` as a child process; stopping drains it. */
+export const startPoolProcess: PoolStarter = poolProcessStarter(GPU_NODE_MAIN);
 
 /**
  * Spawns a pool entry point (`gpu-node/main.ts`, or a test kit's) with `flags` and resolves once
