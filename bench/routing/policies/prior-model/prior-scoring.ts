@@ -108,7 +108,8 @@ export function priorForecastLoads(
     }
     loads.set(load, row * count);
   }
-  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads };
+  // The prior counts images: its arrivals are images per ms (its scoring never reads them).
+  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads, arrivalsPerMs };
 }
 
 /** Jobs per ms a pool carrying `load` finishes, under the prior. */
