@@ -15,7 +15,7 @@ import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
 import { Sampler, sessionOptionsOf } from './sampler.ts';
 import { contractEngine, type EngineSample, multiModelEngine, type StepEngine } from './step-engine.ts';
-import { threadRunnableWaitMs } from './thread-wait.ts';
+import { timedOnThread } from './thread-wait.ts';
 import { warmUp } from './warm-up.ts';
 
 // Runs in a worker thread: session.run blocks the thread it runs on, so the HTTP thread never
@@ -112,32 +112,28 @@ async function applyInbox(): Promise<void> {
 }
 
 async function stepAll(): Promise<void> {
-  const started = performance.now();
-  const waitBefore = threadRunnableWaitMs();
   const pending: EngineSample[] = [];
   for (const sample of running.values()) if (sample.step < sample.spec.steps) pending.push(sample);
   const byModel = new Map<string, { batchMegapixels: number; durationMs: number }>();
-  for (const group of groupBy(pending, (sample) => engine.stepKey(sample))) {
-    const groupStarted = performance.now();
-    try {
-      await engine.step(group);
-    } catch (error) {
-      failAll(group, error);
+  const timing = await timedOnThread(async () => {
+    for (const group of groupBy(pending, (sample) => engine.stepKey(sample))) {
+      const groupStarted = performance.now();
+      try {
+        await engine.step(group);
+      } catch (error) {
+        failAll(group, error);
+      }
+      const model = group[0]?.spec.model ?? '';
+      const share = byModel.get(model) ?? { batchMegapixels: 0, durationMs: 0 };
+      share.batchMegapixels += batchMegapixels(group);
+      share.durationMs += performance.now() - groupStarted;
+      byModel.set(model, share);
     }
-    const model = group[0]?.spec.model ?? '';
-    const share = byModel.get(model) ?? { batchMegapixels: 0, durationMs: 0 };
-    share.batchMegapixels += batchMegapixels(group);
-    share.durationMs += performance.now() - groupStarted;
-    byModel.set(model, share);
-  }
-  const waitAfter = threadRunnableWaitMs();
-  const durationMs = performance.now() - started;
-  const waitMs = waitBefore === null || waitAfter === null ? undefined : waitAfter - waitBefore;
+  });
   pendingSteps.push({
     batchSize: pending.length,
     batchMegapixels: batchMegapixels(pending),
-    durationMs,
-    ...(waitMs === undefined ? {} : { waitMs }),
+    ...timing,
     models: [...byModel].map(([model, share]) => ({ model, ...share })),
   });
   // Messages cost the HTTP thread CPU: one per step only while someone streams progress.

@@ -2,7 +2,7 @@ import { parseSize } from '../model/model-manifest.ts';
 import { isPipelineModel } from '../pipeline/pipeline-model.ts';
 import { type EngineModel, type SampleSpec, type StepRecord, sampleMegapixels } from './engine-protocol.ts';
 import type { StepEngine } from './step-engine.ts';
-import { threadRunnableWaitMs } from './thread-wait.ts';
+import { timedOnThread } from './thread-wait.ts';
 
 /**
  * Steps the built-in model's warm-up runs at each batch size. ONNX Runtime's CPU arena grows as a
@@ -78,19 +78,10 @@ async function warmBatch(engine: StepEngine, shape: WarmShape): Promise<StepReco
   const samples = await engine.start(specs, performance.now());
   const settled: StepRecord[] = [];
   for (let step = 0; step < shape.steps; step += 1) {
-    const started = performance.now();
-    const waitBefore = threadRunnableWaitMs();
-    await engine.step(samples);
-    const waitAfter = threadRunnableWaitMs();
-    const durationMs = performance.now() - started;
+    const timing = await timedOnThread(() => engine.step(samples));
     if (step === 0) continue;
-    settled.push({
-      batchSize: shape.batchSize,
-      batchMegapixels,
-      durationMs,
-      ...(waitBefore === null || waitAfter === null ? {} : { waitMs: waitAfter - waitBefore }),
-      models: [{ model: shape.model, batchMegapixels, durationMs }],
-    });
+    const models = [{ model: shape.model, batchMegapixels, durationMs: timing.durationMs }];
+    settled.push({ batchSize: shape.batchSize, batchMegapixels, ...timing, models });
   }
   await engine.decode(samples);
   return settled;

@@ -61,6 +61,29 @@ describe('pool heartbeats', () => {
   });
 });
 
+/**
+ * Registers a pool with a fresh heartbeat key under its own provider; returns how to send its
+ * signed heartbeat (a report taken at `at`) through an app, and the answer's status.
+ */
+async function keyedPool(poolId: string) {
+  const registry = fleetRegistryOf(env);
+  const key = await heartbeatKey();
+  await registry.putProvider(providerInput({ id: `${poolId}-provider` }));
+  const stored = await registry.putPool(
+    await poolInput({ id: poolId, provider_id: `${poolId}-provider`, public_key: key.publicKey }),
+  );
+  expect(stored.ok).toBe(true);
+  return async (app: ReturnType<typeof testApp>, at: number): Promise<number> => {
+    const token = await key.sign(poolId, telemetryReport({ pool_id: poolId, timestamp: at }));
+    const answer = await app.request(
+      `/v1/pools/${poolId}/telemetry`,
+      { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: token },
+      env,
+    );
+    return answer.status;
+  };
+}
+
 describe("a pool joining the isolate's view", () => {
   it('joins view: a pool with no heartbeat in the snapshot, or only one past the TTL, joins; a fresh one does not', () => {
     expect(joinsSnapshotView(undefined, 10_000, 3_000)).toBe(true);
@@ -70,29 +93,14 @@ describe("a pool joining the isolate's view", () => {
   });
 
   it("heartbeat: a pool's first heartbeat refreshes the isolate's snapshot at once, not at its next refresh", async () => {
-    const registry = fleetRegistryOf(env);
-    const key = await heartbeatKey();
-    await registry.putProvider(providerInput({ id: 'joining-provider' }));
-    const stored = await registry.putPool(
-      await poolInput({ id: 'joining-pool', provider_id: 'joining-provider', public_key: key.publicKey }),
-    );
-    expect(stored.ok).toBe(true);
+    const sendHeartbeat = await keyedPool('joining-pool');
     // The isolate's clock stands still: its snapshot never ages into a refresh of its own.
     const frozenAt = Date.now();
     const frozen = testDeps(env, () => frozenAt);
     const app = testApp(env, frozen);
     await frozen.fleet.get(() => undefined);
     expect(frozen.fleet.entry('joining-pool')?.telemetry ?? null).toBeNull();
-    const token = await key.sign(
-      'joining-pool',
-      telemetryReport({ pool_id: 'joining-pool', timestamp: frozenAt }),
-    );
-    const answer = await app.request(
-      '/v1/pools/joining-pool/telemetry',
-      { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: token },
-      env,
-    );
-    expect(answer.status).toBe(204);
+    expect(await sendHeartbeat(app, frozenAt)).toBe(204);
     await vi.waitFor(() =>
       expect(frozen.fleet.entry('joining-pool')?.telemetry?.pool_id).toBe('joining-pool'),
     );
@@ -101,13 +109,7 @@ describe("a pool joining the isolate's view", () => {
   });
 
   it('heartbeat: an isolate loading its first snapshot reads the registry once, not again per joining pool', async () => {
-    const registry = fleetRegistryOf(env);
-    const key = await heartbeatKey();
-    await registry.putProvider(providerInput({ id: 'cold-provider' }));
-    const stored = await registry.putPool(
-      await poolInput({ id: 'cold-pool', provider_id: 'cold-provider', public_key: key.publicKey }),
-    );
-    expect(stored.ok).toBe(true);
+    const sendHeartbeat = await keyedPool('cold-pool');
     const frozenAt = Date.now();
     const base = testDeps(env, () => frozenAt);
     let reads = 0;
@@ -119,13 +121,7 @@ describe("a pool joining the isolate's view", () => {
       () => frozenAt,
     );
     const app = testApp(env, { ...base, fleet: counted });
-    const token = await key.sign('cold-pool', telemetryReport({ pool_id: 'cold-pool', timestamp: frozenAt }));
-    const answer = await app.request(
-      '/v1/pools/cold-pool/telemetry',
-      { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: token },
-      env,
-    );
-    expect(answer.status).toBe(204);
+    expect(await sendHeartbeat(app, frozenAt)).toBe(204);
     await vi.waitFor(() => expect(counted.current()).not.toBeNull());
     // Give a stray refresh the time to start: it would show in the count.
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -49,7 +49,7 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   const fleet = fleetRegistryOf(context.env);
   // The isolate's snapshot knows the pool's region and key: the heartbeat costs its shard one call
   // and the directory none (docs/scaling.md).
-  const { fleet: snapshots } = context.var.deps;
+  const { fleet: snapshots, config } = context.var.deps;
   const hadSnapshot = snapshots.current() !== null;
   snapshots.warm((promise) => keepAlive(context, promise));
   const held = snapshots.entry(poolId);
@@ -60,13 +60,14 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   // isolate's next refresh (up to a second later, the first burst after a start already sent).
   // An isolate that held no snapshot was loading its first (`warm` above): every heartbeat of a
   // cold start reading the registry again would be a herd.
-  const joinsView = () => {
-    const ttlMs = context.var.deps.config.routing.telemetryTtlMs;
-    if (!hadSnapshot || !joinsSnapshotView(held, receivedAt, ttlMs)) return;
-    keepAlive(
-      context,
-      snapshots.refresh().catch(() => undefined),
-    );
+  const joins = hadSnapshot && joinsSnapshotView(held, receivedAt, config.routing.telemetryTtlMs);
+  const accepted = () => {
+    if (joins)
+      keepAlive(
+        context,
+        snapshots.refresh().catch(() => undefined),
+      );
+    return context.body(null, 204);
   };
   if (known?.public_key) {
     const verdict = await verifyHeartbeat(token, poolId, known.public_key);
@@ -75,10 +76,7 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
       const stored = await fleet
         .shard(known.region)
         .recordTelemetry(poolId, verdict.claims.telemetry, receivedAt, key);
-      if (stored.ok) {
-        joinsView();
-        return context.body(null, 204);
-      }
+      if (stored.ok) return accepted();
       if (stored.reason === 'pool_mismatch') throw refused();
     }
   }
@@ -100,8 +98,7 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   }
   const stored = await shard.recordTelemetry(poolId, verdict.claims.telemetry, receivedAt);
   if (!stored.ok) throw refused();
-  joinsView();
-  return context.body(null, 204);
+  return accepted();
 });
 
 // The heartbeat's `telemetry` claim, which the description above names.
