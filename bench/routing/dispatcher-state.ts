@@ -1,10 +1,9 @@
-import {
-  type FleetIndex,
-  type InFlightSend,
-  type LocalObservations,
-  type PiggybackedFigures,
-  type PoolView,
-  SentWorkRate,
+import type {
+  FleetIndex,
+  InFlightSend,
+  LocalObservations,
+  PiggybackedFigures,
+  PoolView,
 } from '../../worker/routing/index.ts';
 import type { Copy } from './sim-types.ts';
 
@@ -21,7 +20,6 @@ export class DispatcherState implements LocalObservations {
   readonly ejectedUntil = new Map<string, number>();
   readonly inFlightSentAt = new Map<string, number[]>();
   readonly inFlightSends = new Map<string, InFlightSend[]>();
-  readonly sentWork = new SentWorkRate();
   readonly lastProgressAt = new Map<string, number>();
   readonly stepIntervalMs = new Map<string, number>();
   readonly networkMs: Map<string, number>;
@@ -55,7 +53,6 @@ export class DispatcherState implements LocalObservations {
     push(this.inFlightSentAt, poolId, now);
     const { work, images, megapixels } = copy.job;
     push(this.inFlightSends, poolId, { sentAt: now, work, images, megapixels: megapixels * images });
-    this.sentWork.add(work, now);
     this.lastProgressAt.set(poolId, Math.max(this.lastProgressAt.get(poolId) ?? 0, now));
     this.active[copy.pool]?.add(copy);
   }

@@ -1,11 +1,5 @@
 import type { PiggybackedLoad } from '../../shared/index.ts';
-import {
-  type EndedSend,
-  type InFlightSend,
-  type LocalObservations,
-  type PiggybackedFigures,
-  SentWorkRate,
-} from '../routing/index.ts';
+import type { EndedSend, InFlightSend, LocalObservations, PiggybackedFigures } from '../routing/index.ts';
 import { OutcomeLedger } from './outcome-ledger.ts';
 
 /** How long an ended send is kept: longer than any report takes to replace a figure, ms. */
@@ -56,8 +50,6 @@ export class IsolateObservations implements LocalObservations {
   readonly finishingUntil = new Map<string, number>();
   /** What this isolate's requests showed, for the registry's reports on pools that push none. */
   readonly outcomes = new OutcomeLedger();
-  /** This isolate's send rate in work (`LocalObservations.sentWork`). */
-  readonly sentWork = new SentWorkRate();
 
   /**
    * Counts a request sent to a pool at `now` (with its work where known); call the returned
@@ -67,10 +59,7 @@ export class IsolateObservations implements LocalObservations {
     this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
     pushTo(this.inFlightSentAt, poolId, now);
     const send: InFlightSend | null = size ? { sentAt: now, ...size } : null;
-    if (send) {
-      pushTo(this.inFlightSends, poolId, send);
-      this.sentWork.add(send.work, now);
-    }
+    if (send) pushTo(this.inFlightSends, poolId, send);
     let ended = false;
     return (endedAt = Date.now()) => {
       if (ended) return;

@@ -4,7 +4,6 @@ import { errorEnvelopeSchema } from '../../shared/index.ts';
 import { testApp, testDeps } from '../testing/test-app.ts';
 import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
 import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
-import { FleetCache } from './fleet-cache.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 import { joinsSnapshotView } from './telemetry-routes.ts';
 import { heartbeatKey } from './testing/signed-heartbeats.ts';
@@ -106,25 +105,5 @@ describe("a pool joining the isolate's view", () => {
     );
     // A second heartbeat, fresh in the snapshot now, reads nothing more.
     expect(joinsSnapshotView(frozen.fleet.entry('joining-pool'), frozenAt, 3_000)).toBe(false);
-  });
-
-  it('heartbeat: an isolate loading its first snapshot reads the registry once, not again per joining pool', async () => {
-    const sendHeartbeat = await keyedPool('cold-pool');
-    const frozenAt = Date.now();
-    const base = testDeps(env, () => frozenAt);
-    let reads = 0;
-    const counted = new FleetCache(
-      async () => {
-        reads += 1;
-        return base.fleet.refresh();
-      },
-      () => frozenAt,
-    );
-    const app = testApp(env, { ...base, fleet: counted });
-    expect(await sendHeartbeat(app, frozenAt)).toBe(204);
-    await vi.waitFor(() => expect(counted.current()).not.toBeNull());
-    // Give a stray refresh the time to start: it would show in the count.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(reads).toBe(1);
   });
 });

@@ -50,7 +50,6 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   // The isolate's snapshot knows the pool's region and key: the heartbeat costs its shard one call
   // and the directory none (docs/scaling.md).
   const { fleet: snapshots, config } = context.var.deps;
-  const hadSnapshot = snapshots.current() !== null;
   snapshots.warm((promise) => keepAlive(context, promise));
   const held = snapshots.entry(poolId);
   const known = held?.pool;
@@ -58,9 +57,7 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   // Once stored, a heartbeat that makes the pool routable where this isolate's snapshot could not
   // route it refreshes that snapshot at once: the pool serves from its first report, not from the
   // isolate's next refresh (up to a second later, the first burst after a start already sent).
-  // An isolate that held no snapshot was loading its first (`warm` above): every heartbeat of a
-  // cold start reading the registry again would be a herd.
-  const joins = hadSnapshot && joinsSnapshotView(held, receivedAt, config.routing.telemetryTtlMs);
+  const joins = joinsSnapshotView(held, receivedAt, config.routing.telemetryTtlMs);
   const accepted = () => {
     if (joins)
       keepAlive(

@@ -147,8 +147,7 @@ function situationOn(
       position === undefined
         ? 0
         : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
-    const othersMove = othersShareOf(forecastMove, fleet.forecast, observations, now);
-    projected = Math.max(0, seen.images - own.departed.images + othersMove / split.perWaitingImage);
+    projected = Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
   }
   // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
   // 50-step 512 px request just sent makes a pool busier than a 4-step 64 px one.
@@ -159,23 +158,6 @@ function situationOn(
     imageMegapixels: mix.imageMegapixels,
   };
   return { speed, ahead, shape: requestShape(requestOnPool(request, pool), fleet.typical) };
-}
-
-/**
- * The part of a pool's forecast rise that other isolates' arrivals make. The forecast replays the
- * whole fleet's arrivals, this isolate's among them, and its own sends since the figure are
- * already counted one by one (`ownLoad`): the share of the arrivals its own send rate covers is
- * taken off. A fall (the pool draining) is kept whole.
- */
-function othersShareOf(
-  move: number,
-  forecast: LoadForecast,
-  observations: LocalObservations,
-  now: number,
-): number {
-  const own = observations.sentWork?.perMs(now) ?? 0;
-  if (!(move > 0) || !(own > 0) || !(forecast.arrivalsPerMs > 0)) return move;
-  return move * Math.max(0, 1 - own / forecast.arrivalsPerMs);
 }
 
 /** Sub-steps of `drainedSince`: the batch, and so the drain rate, shrinks as the work drains. */

@@ -161,11 +161,6 @@ export interface LocalObservations {
   /** This isolate's sized requests that ended lately, per pool (`EndedSend`). */
   readonly endedSends?: ReadonlyMap<string, readonly EndedSend[]>;
   /**
-   * How fast this isolate has sent work lately (`SentWorkRate`): the part of the load forecast's
-   * arrivals that are its own, counted already by its sends. Absent: none taken off.
-   */
-  readonly sentWork?: SentWorkReading;
-  /**
    * Per pool, the latest sign of progress on any of this isolate's requests there: the send,
    * the acknowledgement, a queue-position change, a step `progress` event or a completion.
    * A pool with requests in flight and no progress for `stallAfterMs` is treated as stalled.
@@ -184,12 +179,6 @@ export interface LocalObservations {
    * image after the last step (`STALL_FINISH_TIMES` of the pool's finish time): no stall before.
    */
   readonly finishingUntil?: ReadonlyMap<string, number>;
-}
-
-/** How fast this isolate has been sending work lately, as scoring reads it (`SentWorkRate`). */
-export interface SentWorkReading {
-  /** Megapixel-steps sent per ms, fading with the load forecast's horizon. */
-  perMs(now: number): number;
 }
 
 /**

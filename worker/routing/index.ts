@@ -10,7 +10,6 @@ export * from './pool-speed.ts';
 export * from './request-size.ts';
 export * from './reroute.ts';
 export * from './scoring.ts';
-export * from './sent-work-rate.ts';
 export * from './spill.ts';
 export * from './stall.ts';
 export * from './suspicion.ts';

@@ -25,8 +25,6 @@ export interface LoadForecast {
   readonly pools: number;
   /** `loads[row * pools + position]`: the pool's work `row * rowMs` after `startsAt`. */
   readonly loads: Float64Array;
-  /** The fleet's arrivals the replay assumes, megapixel-steps per ms (its completion rate). */
-  readonly arrivalsPerMs: number;
 }
 
 /**
@@ -174,7 +172,7 @@ export function forecastLoads(
     }
     rows.set(load, row * count);
   }
-  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads: rows, arrivalsPerMs };
+  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads: rows };
 }
 
 /**

@@ -108,8 +108,7 @@ export function priorForecastLoads(
     }
     loads.set(load, row * count);
   }
-  // The prior counts images: its arrivals are images per ms (its scoring never reads them).
-  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads, arrivalsPerMs };
+  return { startsAt, rowMs, rows: FORECAST_ROWS, pools: count, loads };
 }
 
 /** Jobs per ms a pool carrying `load` finishes, under the prior. */
