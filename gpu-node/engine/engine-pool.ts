@@ -64,8 +64,6 @@ export class EnginePool {
   readonly attempts: readonly ProviderAttempt[];
   readonly slots: number;
   readonly parallelism: EngineParallelism;
-  /** Every worker's settled warm-up steps, from start: the pool's first points on its curve. */
-  readonly warmupSteps: readonly StepRecord[];
   readonly #lanes: Lane[];
   readonly #options: WorkerOptions;
   #listener: EngineListener | null = null;
@@ -77,10 +75,8 @@ export class EnginePool {
     provider: ExecutionProvider,
     attempts: readonly ProviderAttempt[],
     parallelism: EngineParallelism,
-    warmupSteps: readonly StepRecord[],
   ) {
     this.#options = options;
-    this.warmupSteps = warmupSteps;
     this.provider = provider;
     this.attempts = attempts;
     this.parallelism = parallelism;
@@ -104,11 +100,10 @@ export class EnginePool {
       await first.worker.terminate();
       first = await spawnWorker(settled);
     }
+    const pool = new EnginePool(settled, provider, attempts, actual);
+    pool.#adopt(first.worker);
     const rest = await Promise.all(Array.from({ length: actual.workers - 1 }, () => spawnWorker(settled)));
-    const workers = [first, ...rest];
-    const warmupSteps = workers.flatMap((started) => started.warmupSteps);
-    const pool = new EnginePool(settled, provider, attempts, actual, warmupSteps);
-    for (const started of workers) pool.#adopt(started.worker);
+    for (const started of rest) pool.#adopt(started.worker);
     return pool;
   }
 
@@ -247,14 +242,9 @@ export class EnginePool {
   }
 }
 
-interface StartedWorker {
-  readonly worker: Worker;
-  readonly provider: ExecutionProvider;
-  readonly attempts: readonly ProviderAttempt[];
-  readonly warmupSteps: readonly StepRecord[];
-}
-
-async function spawnWorker(options: WorkerOptions): Promise<StartedWorker> {
+async function spawnWorker(
+  options: WorkerOptions,
+): Promise<{ worker: Worker; provider: ExecutionProvider; attempts: readonly ProviderAttempt[] }> {
   const workerData: EngineWorkerData = {
     models: options.models,
     providers: options.providers,
@@ -269,8 +259,7 @@ async function spawnWorker(options: WorkerOptions): Promise<StartedWorker> {
     const onMessage = (message: FromEngineMessage) => {
       if (message.type === 'ready') {
         cleanup();
-        const { provider, attempts, warmupSteps } = message;
-        resolve({ worker, provider, attempts, warmupSteps });
+        resolve({ worker, provider: message.provider, attempts: message.attempts });
       } else if (message.type === 'init-failed') {
         cleanup();
         reject(new NoExecutionProviderError(message.attempts));

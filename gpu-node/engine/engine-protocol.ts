@@ -86,8 +86,6 @@ export type FromEngineMessage =
       readonly type: 'ready';
       readonly provider: ExecutionProvider;
       readonly attempts: readonly ProviderAttempt[];
-      /** The warm-up's settled steps (`warmUp`): the worker's first measure of its own pace. */
-      readonly warmupSteps: readonly StepRecord[];
     }
   | { readonly type: 'init-failed'; readonly attempts: readonly ProviderAttempt[] }
   | {

@@ -1,11 +1,13 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { parseSize } from '../model/model-manifest.ts';
 import { isPipelineModel } from '../pipeline/pipeline-model.ts';
 import { pipelineStepEngine } from '../pipeline/pipeline-step-engine.ts';
 import {
   type EngineWorkerData,
   type FromEngineMessage,
+  type SampleSpec,
   type StepRecord,
   sampleMegapixels,
   type ToEngineMessage,
@@ -15,8 +17,7 @@ import { encodeRgbPng } from './png-encoder.ts';
 import { createWithFirstWorkingProvider } from './provider-chain.ts';
 import { Sampler, sessionOptionsOf } from './sampler.ts';
 import { contractEngine, type EngineSample, multiModelEngine, type StepEngine } from './step-engine.ts';
-import { timedOnThread } from './thread-wait.ts';
-import { warmUp } from './warm-up.ts';
+import { threadRunnableWaitMs } from './thread-wait.ts';
 
 // Runs in a worker thread: session.run blocks the thread it runs on, so the HTTP thread never
 // calls it. The batch loop lives here, so a step needs no round trip to the main thread; jobs
@@ -38,6 +39,15 @@ try {
 } catch {
   // Keep the default priority.
 }
+
+/**
+ * Steps the built-in model's warm-up runs at its full batch. ONNX Runtime's CPU arena grows as a
+ * batch first needs more memory, and every new page is a fault (10-15 µs each on this project's
+ * VM: a first 16-image 256 px step faulted 17,600 pages and took 211 ms of CPU, 28 ms once
+ * settled). After one full-batch step the arena still grew at later batch sizes; after two or
+ * more, at none of that size.
+ */
+const ARENA_SETTLING_STEPS = 3;
 
 /** Without a streaming watcher, progress and step stats go out at most this often. */
 const REPORT_INTERVAL_MS = 100;
@@ -69,8 +79,8 @@ if (!('session' in chosen)) {
   process.exit(1);
 }
 const engine = chosen.session;
-const warmupSteps = await warmUp(engine, settings);
-post({ type: 'ready', provider: chosen.provider, attempts: chosen.attempts, warmupSteps });
+await warmUp(engine);
+post({ type: 'ready', provider: chosen.provider, attempts: chosen.attempts });
 
 port.on('message', (message: ToEngineMessage) => {
   inbox.push(message);
@@ -112,28 +122,32 @@ async function applyInbox(): Promise<void> {
 }
 
 async function stepAll(): Promise<void> {
+  const started = performance.now();
+  const waitBefore = threadRunnableWaitMs();
   const pending: EngineSample[] = [];
   for (const sample of running.values()) if (sample.step < sample.spec.steps) pending.push(sample);
   const byModel = new Map<string, { batchMegapixels: number; durationMs: number }>();
-  const timing = await timedOnThread(async () => {
-    for (const group of groupBy(pending, (sample) => engine.stepKey(sample))) {
-      const groupStarted = performance.now();
-      try {
-        await engine.step(group);
-      } catch (error) {
-        failAll(group, error);
-      }
-      const model = group[0]?.spec.model ?? '';
-      const share = byModel.get(model) ?? { batchMegapixels: 0, durationMs: 0 };
-      share.batchMegapixels += batchMegapixels(group);
-      share.durationMs += performance.now() - groupStarted;
-      byModel.set(model, share);
+  for (const group of groupBy(pending, (sample) => engine.stepKey(sample))) {
+    const groupStarted = performance.now();
+    try {
+      await engine.step(group);
+    } catch (error) {
+      failAll(group, error);
     }
-  });
+    const model = group[0]?.spec.model ?? '';
+    const share = byModel.get(model) ?? { batchMegapixels: 0, durationMs: 0 };
+    share.batchMegapixels += batchMegapixels(group);
+    share.durationMs += performance.now() - groupStarted;
+    byModel.set(model, share);
+  }
+  const waitAfter = threadRunnableWaitMs();
+  const durationMs = performance.now() - started;
+  const waitMs = waitBefore === null || waitAfter === null ? undefined : waitAfter - waitBefore;
   pendingSteps.push({
     batchSize: pending.length,
     batchMegapixels: batchMegapixels(pending),
-    ...timing,
+    durationMs,
+    ...(waitMs === undefined ? {} : { waitMs }),
     models: [...byModel].map(([model, share]) => ({ model, ...share })),
   });
   // Messages cost the HTTP thread CPU: one per step only while someone streams progress.
@@ -192,4 +206,52 @@ function batchMegapixels(samples: readonly EngineSample[]): number {
   let megapixels = 0;
   for (const { spec } of samples) megapixels += sampleMegapixels(spec);
   return megapixels;
+}
+
+// GPU providers compile kernels (TensorRT: whole engines) on first use of a shape, and the CPU
+// arena grows on first use of a batch's memory; pay both at boot, not in the first customers'
+// steps, whose slowness would also be measured as the pool's speed.
+async function warmUp(warmEngine: StepEngine): Promise<void> {
+  const largest = Math.max(...settings.warmupBatchSizes);
+  for (const model of settings.models) {
+    // A pipeline is warmed at every size it advertises (each is its own engine shape on a GPU);
+    // the built-in model, which lists sizes up to 1024 px for CPUs, at its default.
+    const sizes = isPipelineModel(model) ? model.sizes : [model.default_size];
+    for (const size of sizes) {
+      const [width, height] = parseSize(size);
+      for (const batchSize of settings.warmupBatchSizes) {
+        // A pipeline's steps take far longer than its faults, and on a CPU each one costs seconds.
+        const settling = !isPipelineModel(model) && batchSize === largest;
+        await warmBatch(warmEngine, model.name, {
+          width,
+          height,
+          batchSize,
+          steps: settling ? ARENA_SETTLING_STEPS : 1,
+        });
+      }
+    }
+  }
+}
+
+async function warmBatch(
+  warmEngine: StepEngine,
+  model: string,
+  shape: { width: number; height: number; batchSize: number; steps: number },
+): Promise<void> {
+  const specs = Array.from(
+    { length: shape.batchSize },
+    (_, index): SampleSpec => ({
+      sampleId: `warmup-${index}`,
+      model,
+      prompt: 'warm up',
+      seed: index,
+      steps: shape.steps,
+      width: shape.width,
+      height: shape.height,
+      streamProgress: false,
+    }),
+  );
+  const samples = await warmEngine.start(specs, performance.now());
+  for (let step = 0; step < shape.steps; step += 1) await warmEngine.step(samples);
+  await warmEngine.decode(samples);
 }

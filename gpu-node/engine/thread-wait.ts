@@ -33,30 +33,6 @@ export function threadRunnableWaitMs(): number | null {
   return null;
 }
 
-/** How long some work took on this thread, and how much of it the thread waited for a CPU. */
-export interface ThreadTiming {
-  readonly durationMs: number;
-  /** Absent where the system does not say (`threadRunnableWaitMs`). */
-  readonly waitMs?: number;
-}
-
-/**
- * Runs `work` and times it as a step is timed: wall time, and this thread's runnable wait over it.
- *
- * @example
- * const { durationMs, waitMs } = await timedOnThread(() => engine.step(samples));
- */
-export async function timedOnThread(work: () => Promise<void>): Promise<ThreadTiming> {
-  const started = performance.now();
-  const waitBefore = threadRunnableWaitMs();
-  await work();
-  const waitAfter = threadRunnableWaitMs();
-  const durationMs = performance.now() - started;
-  return waitBefore === null || waitAfter === null
-    ? { durationMs }
-    : { durationMs, waitMs: waitAfter - waitBefore };
-}
-
 /** This thread's open schedstat file, until the first read; 'unavailable' once one failed. */
 let schedstat: number | 'unavailable' | undefined;
 /** Three decimal counters and their separators fit many times over. */

@@ -1,5 +1,5 @@
 import type { EngineListener } from '../engine/engine-pool.ts';
-import type { SampleSpec, StepRecord } from '../engine/engine-protocol.ts';
+import type { SampleSpec } from '../engine/engine-protocol.ts';
 
 /**
  * The engine as the scheduler sees it: batch slots, samples handed in between steps, and events
@@ -9,11 +9,6 @@ export interface BatchEngine {
   readonly slots: number;
   readonly freeSlots: number;
   readonly activeCount: number;
-  /**
-   * Steps the engine measured before taking work (its warm-up), if any: the scheduler starts its
-   * step curve from them.
-   */
-  readonly warmupSteps?: readonly StepRecord[];
   /** Hands a sample to a batch; false when every batch is full. */
   submit(sample: SampleSpec): boolean;
   /**

@@ -42,10 +42,10 @@ describe('LoadTracker', () => {
     tracker.recordImage(20);
     expect(tracker.finishMsPerMegapixel).toBeNull();
     // A 256 px image finished in 20 ms, then a 1024 px one in 640.
-    tracker.recordImage(20, 0.25);
-    expect(tracker.finishMsPerMegapixel).toBeCloseTo(20 / 0.25, 6);
-    tracker.recordImage(640, 1);
-    expect(tracker.finishMsPerMegapixel).toBeCloseTo(0.8 * (20 / 0.25) + 0.2 * (640 / 1), 6);
+    tracker.recordImage(20, 0.065536);
+    expect(tracker.finishMsPerMegapixel).toBeCloseTo(20 / 0.065536, 6);
+    tracker.recordImage(640, 1.048576);
+    expect(tracker.finishMsPerMegapixel).toBeCloseTo(0.8 * (20 / 0.065536) + 0.2 * (640 / 1.048576), 6);
   });
 
   it('load tracker: retry-after is capped at two minutes', () => {
@@ -62,30 +62,6 @@ describe('LoadTracker', () => {
     tracker.recordSteps([{ batchSize: 2, batchMegapixels: 0.5, durationMs: 40 }, empty]);
     expect(tracker.stepMs).toBe(40);
     expect(tracker.stepCurve()).toEqual([{ batch_megapixels: 0.5, step_ms: 40 }]);
-  });
-
-  it('load tracker: warm-up steps start the step curves, their own time, and count as no work served', () => {
-    const tracker = new LoadTracker(() => 0);
-    const warm = (batchSize: number, batchMegapixels: number, durationMs: number, waitMs = 0) => ({
-      batchSize,
-      batchMegapixels,
-      durationMs,
-      waitMs,
-      models: [{ model: 'tiny', batchMegapixels, durationMs }],
-    });
-    // The second one-image step waited half its time for a CPU: the curve keeps its own 8 ms.
-    tracker.recordWarmUp([warm(1, 0.25, 8), warm(1, 0.25, 16, 8), warm(4, 1, 24)]);
-    const expected = [
-      { batch_megapixels: 0.25, step_ms: 8 },
-      { batch_megapixels: 1, step_ms: 24 },
-    ];
-    expect(tracker.stepCurve()).toEqual(expected);
-    expect(tracker.modelStepCurves().get('tiny')).toEqual(expected);
-    expect([tracker.stepMs, tracker.workPerSecond(), tracker.imagesPerSecond()]).toEqual([null, null, 0]);
-    // Served steps then take over the curve as they come (the bucket's median).
-    tracker.recordSteps([warm(1, 0.25, 10), warm(1, 0.25, 10), warm(1, 0.25, 10)]);
-    expect(tracker.stepCurve()[0]).toEqual({ batch_megapixels: 0.25, step_ms: 10 });
-    expect(tracker.stepMs).toBe(10);
   });
 
   it('load tracker: each model keeps its own step curve from its share of the steps', () => {

@@ -46,40 +46,25 @@ export class LoadTracker {
   recordSteps(steps: readonly StepRecord[]): void {
     let work = 0;
     let busyMs = 0;
-    for (const step of steps) {
-      if (step.batchSize === 0) continue;
-      const { durationMs } = step;
+    for (const { batchSize, batchMegapixels, durationMs, waitMs, models } of steps) {
+      if (batchSize === 0) continue;
       this.#stepMs.add(durationMs);
-      this.#contention.record(durationMs, this.#recordOnCurves(step));
-      work += step.batchMegapixels;
+      const ownShare = ownShareOf(durationMs, waitMs);
+      const ownMs = durationMs * ownShare;
+      this.#curve.record(batchMegapixels, ownMs);
+      this.#contention.record(durationMs, ownMs);
+      work += batchMegapixels;
       busyMs += durationMs;
+      for (const share of models ?? []) {
+        let curve = this.#modelCurves.get(share.model);
+        if (!curve) {
+          curve = new StepCurveEstimator();
+          this.#modelCurves.set(share.model, curve);
+        }
+        curve.record(share.batchMegapixels, share.durationMs * ownShare);
+      }
     }
     if (busyMs > 0) this.#work.add(work, busyMs);
-  }
-
-  /**
-   * Records the engine's warm-up steps on the step curves only: they are the pool's own pace,
-   * measured, but no work done for anyone, so step and job times, throughput and the host's
-   * crowding start from served work.
-   */
-  recordWarmUp(steps: readonly StepRecord[]): void {
-    for (const step of steps) if (step.batchSize > 0) this.#recordOnCurves(step);
-  }
-
-  /** Puts one step on the pool's curve and its models' curves; returns its own time, ms. */
-  #recordOnCurves({ batchMegapixels, durationMs, waitMs, models }: StepRecord): number {
-    const ownShare = ownShareOf(durationMs, waitMs);
-    const ownMs = durationMs * ownShare;
-    this.#curve.record(batchMegapixels, ownMs);
-    for (const share of models ?? []) {
-      let curve = this.#modelCurves.get(share.model);
-      if (!curve) {
-        curve = new StepCurveEstimator();
-        this.#modelCurves.set(share.model, curve);
-      }
-      curve.record(share.batchMegapixels, share.durationMs * ownShare);
-    }
-    return ownMs;
   }
 
   /**
@@ -149,7 +134,7 @@ export class LoadTracker {
 
   /**
    * The measured step curve, in own step time scaled by the host's crowding now
-   * (`HostContention`); from start, the warm-up's steps (`recordWarmUp`); else empty before the first step.
+   * (`HostContention`); empty before the first step.
    */
   stepCurve(): StepCurvePoint[] {
     return crowded(this.#curve.curve(), this.#contention.factor());

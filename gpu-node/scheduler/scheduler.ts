@@ -43,7 +43,6 @@ export class Scheduler {
     this.#options = options;
     this.#jobs = new KeptJobs(options);
     this.#pace = new LoadTracker(options.now);
-    this.#pace.recordWarmUp(options.engine.warmupSteps ?? []);
     options.engine.listen({
       onSteps: (steps, progress) => this.#onSteps(steps, progress),
       onDone: (sampleId, png, computeMs, finishMs) => this.#onDone(sampleId, png, computeMs, finishMs),
@@ -137,7 +136,7 @@ export class Scheduler {
     };
   }
 
-  /** Measured step time by batch megapixels (issue 13), from the engine's warm-up on; empty before any step. */
+  /** Measured step time by batch megapixels (issue 13); empty before the first step. */
   stepCurve(): StepCurvePoint[] {
     return this.#pace.stepCurve();
   }

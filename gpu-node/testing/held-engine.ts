@@ -1,6 +1,6 @@
 import type { ExecutionProvider } from '../../shared/index.ts';
 import type { EngineListener } from '../engine/engine-pool.ts';
-import { type SampleSpec, type StepRecord, sampleMegapixels } from '../engine/engine-protocol.ts';
+import { type SampleSpec, sampleMegapixels } from '../engine/engine-protocol.ts';
 import type { PoolEngine } from '../pool-engine.ts';
 import { CountWatch } from './count-watch.ts';
 
@@ -28,11 +28,6 @@ export class HeldEngine implements PoolEngine {
   /** @inheritdoc */
   get slots(): number {
     return this.#inner.slots;
-  }
-
-  /** @inheritdoc */
-  get warmupSteps(): readonly StepRecord[] | undefined {
-    return this.#inner.warmupSteps;
   }
 
   /** @inheritdoc */

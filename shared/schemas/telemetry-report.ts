@@ -86,8 +86,7 @@ export const poolWorkSchema = z.object({
     .array(stepCurvePointSchema)
     .max(MAX_STEP_CURVE_POINTS)
     .describe(
-      'Measured step time by batch size, increasing `batch_megapixels`; from start, the steps the ' +
-        'engine measured while warming up; empty until the first step where it measured none. ' +
+      'Measured step time by batch size, increasing `batch_megapixels`; empty before the first step. ' +
         'Between two points step time is linear; below the first it is the first point’s; beyond the last ' +
         'it grows in proportion to the batch (no batching gain assumed where nothing was measured).',
     ),

@@ -13,7 +13,6 @@ import {
   parseLoadHeaders,
   requestWork,
   roundWorkFigure,
-  type StepCurvePoint,
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
@@ -115,14 +114,6 @@ describe('gpu-node work figures (fake engine)', () => {
   });
 });
 
-/** The curve's points are at these batch sizes (reported to six significant digits). */
-function expectMegapixels(curve: readonly StepCurvePoint[], megapixels: readonly number[]): void {
-  expect(curve).toHaveLength(megapixels.length);
-  for (const [index, point] of curve.entries()) {
-    expect(point.batch_megapixels).toBeCloseTo(megapixels[index] ?? 0, 5);
-  }
-}
-
 describe('gpu-node work figures (ONNX Runtime engine)', () => {
   let pool: TestPool<HeldEngine>;
   beforeAll(async () => {
@@ -133,25 +124,14 @@ describe('gpu-node work figures (ONNX Runtime engine)', () => {
     await pool.stop();
   });
 
-  const warmedMegapixels = [imageMegapixels('256x256'), 4 * imageMegapixels('256x256')];
-
-  it('work: before any job, the curve holds what the warm-up measured: one image and a full batch at the default size', async () => {
-    const { report } = await telemetryWithHeaders(pool.url);
-    const curve = report.work?.step_curve ?? [];
-    expectMegapixels(curve, warmedMegapixels);
-    for (const point of curve) expect(point.step_ms).toBeGreaterThan(0);
-    // Warm-up is no work served: the pool has done nothing for anyone yet.
-    expect(report.work?.throughput_per_s).toBeNull();
-    expect([report.throughput_images_per_s, report.ewma_step_ms]).toEqual([0, null]);
-  });
-
   it('work: the real engine measures its step curve and throughput from its own steps', async () => {
     expectSuccess(await generate(pool.url, { prompt: 'measure me', seed: 4, size: '64x64', steps: 3 }));
     const { report, load } = await telemetryWithHeaders(pool.url);
     expect(report.work?.throughput_per_s).toBeGreaterThan(0);
-    const curve = report.work?.step_curve ?? [];
-    expectMegapixels(curve, [imageMegapixels('64x64'), ...warmedMegapixels]);
-    expect(curve[0]?.step_ms).toBeGreaterThan(0);
+    expect(report.work?.step_curve).toEqual([
+      { batch_megapixels: imageMegapixels('64x64'), step_ms: expect.any(Number) },
+    ]);
+    expect(report.work?.step_curve[0]?.step_ms).toBeGreaterThan(0);
     expect(load).toMatchObject({ queuedWork: 0, runningWork: 0 });
   });
 });
