@@ -71,6 +71,9 @@ export class FleetCache {
     if (this.#refreshing && !fresh) return this.#refreshing;
     const refreshing = this.#load(fresh)
       .then((snapshot) => {
+        // Reads can cross: one started before this isolate's write may land after a fresh one
+        // started after it. The snapshot read later wins, whichever arrives last.
+        if (this.#snapshot && snapshot.taken_at < this.#snapshot.taken_at) return this.#snapshot;
         this.#snapshot = snapshot;
         this.#index = null;
         // A copy shared by another isolate is as old as its read, not as this fetch.

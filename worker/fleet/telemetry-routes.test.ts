@@ -1,9 +1,12 @@
 import { env, exports } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorEnvelopeSchema } from '../../shared/index.ts';
-import { poolInput, providerInput } from '../testing/test-inputs.ts';
+import { testApp, testDeps } from '../testing/test-app.ts';
+import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
 import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
+import { joinsSnapshotView } from './telemetry-routes.ts';
+import { heartbeatKey } from './testing/signed-heartbeats.ts';
 
 const forged = craftToken(
   { alg: 'EdDSA', typ: 'spillway-heartbeat+jwt' },
@@ -54,5 +57,53 @@ describe('pool heartbeats', () => {
     expect(answer.status).toBe(413);
     expect(answer.error.code).toBe('payload_too_large');
     expect(sent).toBeLessThan(1024 * 1024);
+  });
+});
+
+/**
+ * Registers a pool with a fresh heartbeat key under its own provider; returns how to send its
+ * signed heartbeat (a report taken at `at`) through an app, and the answer's status.
+ */
+async function keyedPool(poolId: string) {
+  const registry = fleetRegistryOf(env);
+  const key = await heartbeatKey();
+  await registry.putProvider(providerInput({ id: `${poolId}-provider` }));
+  const stored = await registry.putPool(
+    await poolInput({ id: poolId, provider_id: `${poolId}-provider`, public_key: key.publicKey }),
+  );
+  expect(stored.ok).toBe(true);
+  return async (app: ReturnType<typeof testApp>, at: number): Promise<number> => {
+    const token = await key.sign(poolId, telemetryReport({ pool_id: poolId, timestamp: at }));
+    const answer = await app.request(
+      `/v1/pools/${poolId}/telemetry`,
+      { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: token },
+      env,
+    );
+    return answer.status;
+  };
+}
+
+describe("a pool joining the isolate's view", () => {
+  it('joins view: a pool with no heartbeat in the snapshot, or only one past the TTL, joins; a fresh one does not', () => {
+    expect(joinsSnapshotView(undefined, 10_000, 3_000)).toBe(true);
+    expect(joinsSnapshotView({ received_at: null }, 10_000, 3_000)).toBe(true);
+    expect(joinsSnapshotView({ received_at: 6_000 }, 10_000, 3_000)).toBe(true);
+    expect(joinsSnapshotView({ received_at: 7_000 }, 10_000, 3_000)).toBe(false);
+  });
+
+  it("heartbeat: a pool's first heartbeat refreshes the isolate's snapshot at once, not at its next refresh", async () => {
+    const sendHeartbeat = await keyedPool('joining-pool');
+    // The isolate's clock stands still: its snapshot never ages into a refresh of its own.
+    const frozenAt = Date.now();
+    const frozen = testDeps(env, () => frozenAt);
+    const app = testApp(env, frozen);
+    await frozen.fleet.get(() => undefined);
+    expect(frozen.fleet.entry('joining-pool')?.telemetry ?? null).toBeNull();
+    expect(await sendHeartbeat(app, frozenAt)).toBe(204);
+    await vi.waitFor(() =>
+      expect(frozen.fleet.entry('joining-pool')?.telemetry?.pool_id).toBe('joining-pool'),
+    );
+    // A second heartbeat, fresh in the snapshot now, reads nothing more.
+    expect(joinsSnapshotView(frozen.fleet.entry('joining-pool'), frozenAt, 3_000)).toBe(false);
   });
 });

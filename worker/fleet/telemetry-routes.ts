@@ -7,6 +7,7 @@ import { verifyHeartbeat } from '../auth/index.ts';
 import { access } from '../middleware/access.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { emptyResponse, errorResponses, routeGroup, schemas } from '../openapi/index.ts';
+import type { PoolSnapshotEntry } from './fleet-records.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 
 /** Heartbeat tokens are small; anything larger is refused before it is parsed. */
@@ -48,10 +49,23 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   const fleet = fleetRegistryOf(context.env);
   // The isolate's snapshot knows the pool's region and key: the heartbeat costs its shard one call
   // and the directory none (docs/scaling.md).
-  const { fleet: snapshots } = context.var.deps;
+  const { fleet: snapshots, config } = context.var.deps;
   snapshots.warm((promise) => keepAlive(context, promise));
-  const known = snapshots.entry(poolId)?.pool;
+  const held = snapshots.entry(poolId);
+  const known = held?.pool;
   const receivedAt = context.var.deps.now();
+  // Once stored, a heartbeat that makes the pool routable where this isolate's snapshot could not
+  // route it refreshes that snapshot at once: the pool serves from its first report, not from the
+  // isolate's next refresh (up to a second later, the first burst after a start already sent).
+  const joins = joinsSnapshotView(held, receivedAt, config.routing.telemetryTtlMs);
+  const accepted = () => {
+    if (joins)
+      keepAlive(
+        context,
+        snapshots.refresh().catch(() => undefined),
+      );
+    return context.body(null, 204);
+  };
   if (known?.public_key) {
     const verdict = await verifyHeartbeat(token, poolId, known.public_key);
     if (verdict.ok) {
@@ -59,7 +73,7 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
       const stored = await fleet
         .shard(known.region)
         .recordTelemetry(poolId, verdict.claims.telemetry, receivedAt, key);
-      if (stored.ok) return context.body(null, 204);
+      if (stored.ok) return accepted();
       if (stored.reason === 'pool_mismatch') throw refused();
     }
   }
@@ -81,11 +95,28 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   }
   const stored = await shard.recordTelemetry(poolId, verdict.claims.telemetry, receivedAt);
   if (!stored.ok) throw refused();
-  return context.body(null, 204);
+  return accepted();
 });
 
 // The heartbeat's `telemetry` claim, which the description above names.
 telemetryRoutes.openAPIRegistry.register('TelemetryReport', schemas.telemetryReport);
+
+/**
+ * Whether the isolate's snapshot entry for a pool (absent: a pool newer than the snapshot) shows
+ * no heartbeat that routing would still take at `receivedAt`: none yet, or one older than the
+ * telemetry TTL. A heartbeat accepted then brings the pool (back) into routing.
+ *
+ * @example
+ * joinsSnapshotView(undefined, Date.now(), 3_000); // true
+ */
+export function joinsSnapshotView(
+  entry: Pick<PoolSnapshotEntry, 'received_at'> | undefined,
+  receivedAt: number,
+  telemetryTtlMs: number,
+): boolean {
+  const lastReceivedAt = entry?.received_at ?? null;
+  return lastReceivedAt === null || receivedAt - lastReceivedAt > telemetryTtlMs;
+}
 
 function refused(): ApiError {
   return new ApiError('invalid_credentials', 'the heartbeat was refused');
