@@ -119,10 +119,16 @@ export interface BackendCall {
 
 /**
  * What a pool reports while it works on a call: its queue position (with, where the pool says
- * it, the megapixels of the batch the call went straight into), then step k of n.
+ * it, the megapixels of the batch the call went straight into, or, while it waits, the ms until it
+ * gets a slot and the batch running now), then step k of n.
  */
 export type BackendProgress =
-  | { readonly kind: 'queued'; readonly position: number; readonly batchMegapixels?: number }
+  | {
+      readonly kind: 'queued';
+      readonly position: number;
+      readonly batchMegapixels?: number;
+      readonly startInMs?: number;
+    }
   | { readonly kind: 'progress'; readonly step: number; readonly steps: number };
 
 /** Identifies a job to cancel. */

@@ -11,5 +11,6 @@ export * from './schemas/jwt-claims.ts';
 export * from './schemas/sse-events.ts';
 export * from './schemas/telemetry-report.ts';
 export * from './schemas/tenant-limits.ts';
+export * from './slot-wait.ts';
 export * from './step-curve.ts';
 export * from './work.ts';

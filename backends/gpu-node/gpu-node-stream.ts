@@ -137,12 +137,14 @@ function settle(
     case 'queued': {
       const position = numberField(data, 'position');
       const batchMegapixels = numberField(data, 'batch_megapixels', false);
+      const startInMs = numberField(data, 'start_in_ms', false);
       if (position === null) return null;
-      onProgress(
-        batchMegapixels !== null && batchMegapixels > 0
-          ? { kind: 'queued', position, batchMegapixels }
-          : { kind: 'queued', position },
-      );
+      onProgress({
+        kind: 'queued',
+        position,
+        ...(batchMegapixels !== null && batchMegapixels > 0 ? { batchMegapixels } : {}),
+        ...(startInMs !== null && startInMs >= 0 ? { startInMs } : {}),
+      });
       return null;
     }
     case 'progress': {

@@ -25,14 +25,16 @@ import { settleTie } from './tie-reactions.ts';
  * the request went straight into.
  */
 export function onAck(sim: SimulationContext, event: Extract<SimEvent, { kind: 'ack' }>): void {
-  const { copy, ahead, waiting, load, batchMegapixels } = event;
+  const { copy, ahead, waiting, load, batchMegapixels, wait } = event;
   const { job } = copy;
   if (job.doneAt >= 0 || !sim.isLive(copy)) return;
   const dispatcher = sim.dispatchers[job.dispatcher] as DispatcherState;
   const poolId = sim.poolIds[copy.pool] ?? '';
   dispatcher.piggybacked.set(poolId, { ...load, at: sim.now });
   const returnTripMs = sim.rttOf(copy) / 2;
-  const facts = waiting ? { images: ahead, returnTripMs } : { batchMegapixels, returnTripMs };
+  const facts = waiting
+    ? { images: ahead, returnTripMs, ...(wait ? { wait } : {}) }
+    : { batchMegapixels, returnTripMs };
   if (job.tied) {
     const context = sim.context(job, -1);
     settleTie(sim, copy, context, sim.policy.remainingOnAck?.(context, copy, facts) ?? copy.predictedMs);

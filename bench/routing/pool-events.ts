@@ -30,6 +30,7 @@ export function onCopyAtPool(sim: SimulationContext, copy: Copy): void {
       waiting,
       load: pool.load(),
       batchMegapixels: waiting ? 0 : pool.batchMegapixels,
+      wait: waiting ? pool.waitOf(copy) : null,
     });
   }
   scheduleCompletion(sim, pool);

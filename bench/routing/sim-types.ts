@@ -87,6 +87,8 @@ export type SimEvent =
       readonly load: LoadFigures;
       /** The megapixels of the batch it went into, its own images included (0 while `waiting`). */
       readonly batchMegapixels: number;
+      /** While `waiting`: the pool's wait till its slot and its running batch (`PoolSim.waitOf`). */
+      readonly wait: { readonly startInMs: number; readonly batchMegapixels: number } | null;
     }
   | { readonly kind: 'cancel-at-pool'; readonly copy: Copy }
   | { readonly kind: 'report-tick' }

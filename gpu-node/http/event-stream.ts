@@ -86,17 +86,23 @@ function describe(
 ) {
   const jobId = job.spec.jobId;
   switch (event.type) {
-    case 'queued':
+    case 'queued': {
+      // Read as the event is written: a waiting job's wait is the pool's now, not as it queued.
+      const startInMs = pool.scheduler.startInMs(job);
+      const batchMegapixels =
+        startInMs === null ? event.batchMegapixels : pool.scheduler.runningBatchMegapixels();
       return {
         name: 'queued',
         data: {
           job_id: jobId,
           position: event.position,
-          ...(event.batchMegapixels === undefined
+          ...(batchMegapixels === undefined
             ? {}
-            : { batch_megapixels: Math.round(event.batchMegapixels * 1e6) / 1e6 }),
+            : { batch_megapixels: Math.round(batchMegapixels * 1e6) / 1e6 }),
+          ...(startInMs === null ? {} : { start_in_ms: Math.round(startInMs) }),
         },
       };
+    }
     case 'progress':
       return { name: 'progress', data: { job_id: jobId, step: event.step, steps: event.steps } };
     case 'settled':

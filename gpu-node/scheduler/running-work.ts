@@ -19,6 +19,16 @@ export class RunningWork {
     return Math.max(0, this.#total);
   }
 
+  /** The running images, by sample id. */
+  sampleIds(): string[] {
+    return [...this.#images.keys()];
+  }
+
+  /** Each running image's steps still to run. */
+  stepsLeft(): number[] {
+    return [...this.#images.values()].map((image) => image.stepsLeft);
+  }
+
   /** An image took a slot with `steps` to run. */
   start(sampleId: string, steps: number, megapixels: number): void {
     this.end(sampleId);

@@ -1,4 +1,4 @@
-import type { StepCurvePoint } from '../../shared/index.ts';
+import { type StepCurvePoint, stepMsAt } from '../../shared/index.ts';
 import { type SampleProgress, type StepRecord, sampleMegapixels } from '../engine/engine-protocol.ts';
 import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
@@ -7,6 +7,7 @@ import { LoadTracker } from './load-tracker.ts';
 import { RunningWork } from './running-work.ts';
 import { parseSampleId } from './sample-id.ts';
 import type { SchedulerLoad, SchedulerOptions, SubmitResult } from './scheduler-types.ts';
+import { startInMsOf } from './wait-estimate.ts';
 
 export type {
   SchedulerLoad,
@@ -109,6 +110,28 @@ export class Scheduler {
   batchMegapixelsOf(job: Job): number {
     const running = job.runningSampleIndices().map((index) => job.sampleId(index));
     return running.length === 0 ? 0 : this.#options.engine.batchMegapixelsOf(running);
+  }
+
+  /**
+   * Ms until the job's first waiting image gets a slot, as this pool would run it now
+   * (`startInMsOf`), at the running batch's step time on the measured curve (the recent average
+   * step before the curve has a point). Null for a job with nothing waiting, or before the pool
+   * has timed a step.
+   */
+  startInMs(job: Job): number | null {
+    const stepMs = stepMsAt(this.#pace.stepCurve(), this.runningBatchMegapixels()) ?? this.#pace.stepMs;
+    return startInMsOf(
+      job,
+      this.#queue.jobs(),
+      this.#runningWork.stepsLeft(),
+      this.#options.engine.slots,
+      stepMs,
+    );
+  }
+
+  /** Megapixels of the batch running now (the largest, over several workers' batches); 0 when idle. */
+  runningBatchMegapixels(): number {
+    return this.#options.engine.batchMegapixelsOf(this.#runningWork.sampleIds());
   }
 
   /** Seconds a client should wait before retrying, from the measured drain rate. */

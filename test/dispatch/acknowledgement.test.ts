@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpuNodeBackend } from '../../backends/index.ts';
 import type { FakeBatchEngine } from '../../gpu-node/testing/fake-batch-engine.ts';
 import { startFakeEngine, startTestPool, type TestPool } from '../../gpu-node/testing/test-pool.ts';
-import { imageMegapixels } from '../../shared/index.ts';
+import { imageMegapixels, stepMsAt } from '../../shared/index.ts';
 import { type DispatchOptions, dispatchWithFailover } from '../../worker/dispatch/index.ts';
 import { quickRequest } from '../backends/backend-test-pools.ts';
 import { holdOn, occupyWithQueue, poolCandidate, runUntilSettled } from './held-pools.ts';
@@ -68,6 +68,36 @@ describe('acknowledgement', () => {
     // The moved request never reached the busy pool's engine: it was cancelled while queued.
     await runUntilSettled(busy, holding.answers);
     expect(busy.engine.submitted).toHaveLength(2);
+  });
+
+  it('re-route: a waiting request hears how long its pool expects the wait, in steps the pool timed', async () => {
+    const holding = await occupyWithQueue(busy);
+    // One step of the running image (2 steps): one step left, then the queued image's two.
+    busy.engine.step(40);
+    const asked: Array<{
+      position: number;
+      batchMegapixels?: number | undefined;
+      startInMs?: number | undefined;
+    }> = [];
+    const outcome = await dispatch({
+      streamProgress: true,
+      ack: {
+        moveTo: (_from, acknowledged) => {
+          asked.push(acknowledged);
+          return [candidate(idle, 'idle')];
+        },
+      },
+    });
+    expect(outcome.ok && outcome.poolId).toBe('idle');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.position).toBe(1);
+    expect(asked[0]?.batchMegapixels).toBeCloseTo(imageMegapixels('64x64'), 6);
+    // Three steps (the running image's last and the queued image's two) at the step time the pool
+    // measured for that batch.
+    const stepMs = stepMsAt(busy.scheduler.stepCurve(), imageMegapixels('64x64')) ?? 0;
+    expect(stepMs).toBeGreaterThan(0);
+    expect(asked[0]?.startInMs).toBeCloseTo(3 * stepMs, -1);
+    await runUntilSettled(busy, holding.answers);
   });
 
   it('re-route: a request acknowledged at the head of an idle pool stays, and sync calls report progress', async () => {

@@ -10,6 +10,7 @@ import type { PoolAcknowledgement } from './dispatch-types.ts';
 export class AckWatch {
   private position: number | null = null;
   private batch: number | undefined;
+  private startInMs: number | undefined;
   private judged: number | null = null;
   private running = false;
   private waiters: Array<() => void> = [];
@@ -20,6 +21,7 @@ export class AckWatch {
     else {
       this.position = progress.position;
       this.batch = progress.batchMegapixels;
+      this.startInMs = progress.startInMs;
     }
     const waiters = this.waiters;
     this.waiters = [];
@@ -37,7 +39,9 @@ export class AckWatch {
    * straight into a batch), whether or not the call runs by now; null before any acknowledgement.
    */
   latest(): PoolAcknowledgement | null {
-    return this.position === null ? null : { position: this.position, batchMegapixels: this.batch };
+    return this.position === null
+      ? null
+      : { position: this.position, batchMegapixels: this.batch, startInMs: this.startInMs };
   }
 
   /** Marks the current position as judged. */

@@ -71,6 +71,23 @@ describe('acknowledgement policy (what the Worker does with a pool’s events)',
     expect(movedTo(ack, 0, 0)).toBeNull();
   });
 
+  it('acknowledgement: a waiting request is priced on the wait its pool states, not on its position', () => {
+    const { ack } = policyFor();
+    const waiting = (startInMs: number) => ({ position: 40, batchMegapixels: 0.262144, startInMs });
+    const soon = ack.remainingMs?.(candidate('busy'), waiting(10)) ?? 0;
+    const late = ack.remainingMs?.(candidate('busy'), waiting(20_000)) ?? 0;
+    expect(late - soon).toBeCloseTo(19_990, 6);
+    // Forty images ahead, but the pool says a slot frees at once: it stays where it is.
+    expect(movedTo(ack, 40, 0)).toBe('idle');
+    expect(ack.moveTo?.(candidate('busy'), waiting(10), 0) ?? null).toBeNull();
+    expect(ack.moveTo?.(candidate('busy'), waiting(20_000), 0)?.[0]?.poolId).toBe('idle');
+    // Next for a slot with a stated wait is still waiting, not a call that went into a batch.
+    expect(
+      ack.moveTo?.(candidate('busy'), { position: 0, batchMegapixels: 0.262144, startInMs: 20_000 }, 0)?.[0]
+        ?.poolId,
+    ).toBe('idle');
+  });
+
   it('acknowledgement: a request that went straight into a batch far heavier than its own moves', () => {
     const { ack } = policyFor();
     // Sixteen images of its size beside it on a near-linear curve: ~16x its time on the idle pool.

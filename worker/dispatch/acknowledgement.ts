@@ -3,6 +3,7 @@ import {
   acknowledgedRemainingMs,
   type FleetIndex,
   type PoolView,
+  queuedRemainingMs,
   type RoutingRequest,
   requestCost,
   shouldReroute,
@@ -58,14 +59,17 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
   };
   // What is left of the request on the candidate's pool as its acknowledgement says, and of
   // that the trip back.
-  const remainingOn = (pool: PoolView, { position, batchMegapixels }: PoolAcknowledgement) => {
+  const remainingOn = (pool: PoolView, acknowledged: PoolAcknowledgement) => {
+    const { position, batchMegapixels, startInMs } = acknowledged;
     const returnTripMs = (observations.networkMs.get(pool.poolId) ?? 0) / 2;
     // A queue at the pool means its batch is full: the images ahead are the queue plus every slot.
     const images = position + Math.max(1, pool.slots);
     const remainingMs =
-      position <= 0 && batchMegapixels !== undefined
-        ? startedRemainingMs(pool, request, batchMegapixels, index.fleet, returnTripMs)
-        : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
+      startInMs !== undefined && batchMegapixels !== undefined
+        ? queuedRemainingMs(pool, request, { startInMs, batchMegapixels }, index.fleet, returnTripMs)
+        : startedAt(acknowledged) && batchMegapixels !== undefined
+          ? startedRemainingMs(pool, request, batchMegapixels, index.fleet, returnTripMs)
+          : acknowledgedRemainingMs(pool, request, { images }, index.fleet, returnTripMs);
     return { remainingMs, returnTripMs };
   };
   const copyTo = (candidate: DispatchCandidate) => context.repick(candidate.poolId);
@@ -77,7 +81,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
     remainingMs: (candidate, acknowledged) => {
       const pool = poolOf(candidate.poolId);
       // Next for a slot without the batch's size (an older pool): its pick's prediction stands.
-      if (!pool || (acknowledged.position <= 0 && acknowledged.batchMegapixels === undefined)) {
+      if (!pool || (startedAt(acknowledged) && acknowledged.batchMegapixels === undefined)) {
         return candidate.predictedMs ?? Number.POSITIVE_INFINITY;
       }
       return remainingOn(pool, acknowledged).remainingMs;
@@ -96,7 +100,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
       const pool = poolOf(candidate.poolId);
       // Straight into a batch: priced at that batch's step time. Position 0 without the batch's
       // size (an older pool, or next for a slot): nothing to gain.
-      const started = acknowledged.position <= 0;
+      const started = startedAt(acknowledged);
       if (!pool || (started && acknowledged.batchMegapixels === undefined)) return null;
       const { remainingMs, returnTripMs } = remainingOn(pool, acknowledged);
       // The trip back is left out of the surprise: a pool's first event is also when its round trip
@@ -130,4 +134,12 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
       return move ? order : null;
     },
   };
+}
+
+/**
+ * Whether the acknowledgement put the call straight into a batch: position 0 and no wait. A pool
+ * that says when a waiting call gets its slot (`startInMs`) says it waits, whatever its position.
+ */
+function startedAt(acknowledged: PoolAcknowledgement): boolean {
+  return acknowledged.position <= 0 && acknowledged.startInMs === undefined;
 }

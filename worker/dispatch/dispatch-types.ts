@@ -85,6 +85,8 @@ export interface AttemptRecord {
 export interface PoolAcknowledgement {
   readonly position: number;
   readonly batchMegapixels?: number | undefined;
+  /** The pool's estimate of the ms until the waiting call gets a slot (gpu-node's `start_in_ms`). */
+  readonly startInMs?: number | undefined;
 }
 
 /** What the dispatcher learns from streamed calls, and the second look it takes at a queued one. */

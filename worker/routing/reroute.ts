@@ -92,6 +92,34 @@ export function startedRemainingMs(
   return returnTripMs + shape.steps * curveStepMs(speed, batch);
 }
 
+/** What a pool says of a request waiting in its queue (gpu-node's `queued` event while it waits). */
+export interface AcknowledgedWait {
+  /** The pool's estimate of the ms until the request gets a slot (`start_in_ms`). */
+  readonly startInMs: number;
+  /** Megapixels of the batch running now, which the request will join. */
+  readonly batchMegapixels: number;
+}
+
+/**
+ * Expected ms until a request waiting in a pool's queue finishes, where the pool says when it will
+ * get a slot: that wait, then its steps in the batch running now (`startedRemainingMs`), plus the
+ * trip back. The pool knows what a position cannot say: how long the images ahead hold their
+ * slots. Four 50-step images running and a 4-step one next make the same position as four 4-step
+ * ones, with a wait twelve times as long.
+ *
+ * @example
+ * queuedRemainingMs(pool, request, { startInMs: 1_200, batchMegapixels: 1.05 }, index.fleet, 10);
+ */
+export function queuedRemainingMs(
+  pool: PoolView,
+  request: RoutingRequest,
+  wait: AcknowledgedWait,
+  fleet: FleetContext,
+  returnTripMs: number,
+): number {
+  return wait.startInMs + startedRemainingMs(pool, request, wait.batchMegapixels, fleet, returnTripMs);
+}
+
 /**
  * Whether an acknowledgement is worth a fresh pick: a queued request's always is (its queue is
  * exact now); a request put straight into a batch only when that batch makes it far slower than

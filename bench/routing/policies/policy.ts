@@ -33,7 +33,14 @@ export interface Decision {
  * What the pool's acknowledgement of a copy says: the images ahead of it in the queue, or the
  * megapixels of the batch it went straight into (gpu-node's `queued` event, position 0).
  */
-export type AckFacts = ({ readonly images: number } | { readonly batchMegapixels: number }) & {
+export type AckFacts = (
+  | {
+      readonly images: number;
+      /** The pool's wait till a slot (`start_in_ms`) and its running batch, where it timed a step. */
+      readonly wait?: { readonly startInMs: number; readonly batchMegapixels: number };
+    }
+  | { readonly batchMegapixels: number }
+) & {
   /** The answer's trip back to the isolate, ms. */
   readonly returnTripMs: number;
 };

@@ -6,6 +6,7 @@ import {
   indexFleet,
   type PoolView,
   pickPools,
+  queuedRemainingMs,
   type RoutingRequest,
   startedRemainingMs,
   tiesRequest,
@@ -148,9 +149,11 @@ export function edgePolicy(
       if (!view) return undefined;
       const request = routingRequestOf(copy.job);
       const { fleet } = indexOf(context);
-      return 'images' in ack
-        ? acknowledgedRemainingMs(view, request, ack, fleet, ack.returnTripMs)
-        : startedRemainingMs(view, request, ack.batchMegapixels, fleet, ack.returnTripMs);
+      if (!('images' in ack))
+        return startedRemainingMs(view, request, ack.batchMegapixels, fleet, ack.returnTripMs);
+      return ack.wait
+        ? queuedRemainingMs(view, request, ack.wait, fleet, ack.returnTripMs)
+        : acknowledgedRemainingMs(view, request, ack, fleet, ack.returnTripMs);
     },
   };
 }
