@@ -124,6 +124,7 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
                   poolView(services, poolId),
                   progress.position,
                   services.now(),
+                  progress.startInMs,
                 ),
               }
             : progress;

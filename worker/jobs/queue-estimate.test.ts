@@ -12,4 +12,11 @@ describe('queue estimate', () => {
     expect(estimatedStartAt(undefined, 1, 0)).toBe(2_000);
     expect(estimatedStartAt({ slots: 0, jobMs: null }, 0, 0)).toBe(1_000);
   });
+
+  it('queue estimate: a wait the pool stated wins over the guess from its position', () => {
+    // Three images ahead on a pool whose average job is 800 ms, but the pool says its slots are
+    // held by long images for 5 s.
+    expect(estimatedStartAt({ slots: 4, jobMs: 800 }, 3, 1_000, 5_000)).toBe(6_000);
+    expect(estimatedStartAt(undefined, 40, 1_000, 12.4)).toBe(1_012);
+  });
 });
