@@ -119,6 +119,7 @@ export class Scheduler {
    * has timed a step.
    */
   startInMs(job: Job): number | null {
+    if (job.queuedSamples === 0) return null;
     const stepMs = stepMsAt(this.#pace.stepCurve(), this.runningBatchMegapixels()) ?? this.#pace.stepMs;
     return startInMsOf(
       job,
