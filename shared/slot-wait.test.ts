@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stepsUntilSlot } from './slot-wait.ts';
 
+/** Images ahead one by one, each holding its slot for its own steps. */
+const oneEach = (steps: readonly number[]) => steps.map((each) => ({ images: 1, steps: each }));
+
 describe('steps until a slot frees', () => {
   it('prices the images ahead by the steps they hold, not by their count', () => {
     // The same position (two images ahead, a full batch of four) on two pools.
-    expect(stepsUntilSlot([50, 50, 50, 4], [4, 50], 4)).toBe(50);
-    expect(stepsUntilSlot([50, 4, 4, 4], [4, 50], 4)).toBe(4);
+    expect(stepsUntilSlot([50, 50, 50, 4], oneEach([4, 50]), 4)).toBe(50);
+    expect(stepsUntilSlot([50, 4, 4, 4], oneEach([4, 50]), 4)).toBe(4);
   });
 
   it('is the shortest running image left when nothing is ahead, and nothing with a slot idle', () => {
@@ -24,8 +27,8 @@ describe('steps until a slot frees', () => {
         steps,
         (running, ahead, extra) => {
           const slots = running.length;
-          const wait = stepsUntilSlot(running, ahead, slots);
-          expect(stepsUntilSlot(running, [...ahead, extra], slots)).toBeGreaterThanOrEqual(wait);
+          const wait = stepsUntilSlot(running, oneEach(ahead), slots);
+          expect(stepsUntilSlot(running, oneEach([...ahead, extra]), slots)).toBeGreaterThanOrEqual(wait);
           expect(wait).toBeGreaterThanOrEqual(Math.min(...running));
           // Every step ahead runs on one of the slots, each taken as it frees: the first slot free
           // after them is no later than their even share, and no earlier than that share less

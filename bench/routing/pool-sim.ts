@@ -1,4 +1,4 @@
-import { MAX_IMAGES_AHEAD_ESTIMATED, stepMsAt, stepsUntilSlot } from '../../shared/index.ts';
+import { type ImagesAhead, type SlotWait, stepMsAt, stepsUntilSlot } from '../../shared/index.ts';
 import { CurveMeter } from './curve-meter.ts';
 import type { PoolSpec } from './pool-spec.ts';
 import type { Random } from './rng.ts';
@@ -214,25 +214,30 @@ export class PoolSim {
   }
 
   /**
-   * What gpu-node's `queued` event says of `copy` while it waits (`Scheduler.startInMs`): the ms
+   * What gpu-node's `queued` event says of `copy` while it waits (`Scheduler.waitOf`): the ms
    * until its first waiting image gets a slot (`stepsUntilSlot` over the running images' steps left
    * and the images queued ahead), at the running batch's step time on the curve the pool measured
    * (its recent step before the curve has a point), and that batch's megapixels. Null while it
    * waits for nothing or before the pool has timed a step.
    */
-  waitOf(copy: Copy): { startInMs: number; batchMegapixels: number } | null {
+  waitOf(copy: Copy): SlotWait | null {
     if (copy.unstarted <= 0) return null;
-    const stepsAhead: number[] = [];
+    const stepMs = stepMsAt(this.meter.curve(), this.batchMegapixels) ?? this.meter.recentStepMs;
+    if (stepMs === null) return null;
+    const stepsLeft = this.running.map((image) => Math.max(0, image.finishV - this.v));
+    const steps = stepsUntilSlot(stepsLeft, this.imagesAhead(copy), this.slots);
+    return { startInMs: steps * stepMs, batchMegapixels: this.batchMegapixels };
+  }
+
+  /** The images queued before `copy`'s, copy by copy, with each copy's steps. */
+  private *imagesAhead(copy: Copy): Generator<ImagesAhead> {
     for (let index = this.queueHead; index < this.queue.length; index++) {
       const waiting = this.queue[index];
-      if (!waiting || waiting === copy || stepsAhead.length >= MAX_IMAGES_AHEAD_ESTIMATED) break;
-      if (waiting.state !== 'queued' && waiting.state !== 'running') continue;
-      for (let image = 0; image < waiting.unstarted; image++) stepsAhead.push(waiting.job.steps);
+      if (!waiting || waiting === copy) return;
+      if (waiting.state === 'queued' || waiting.state === 'running') {
+        yield { images: waiting.unstarted, steps: waiting.job.steps };
+      }
     }
-    const stepsLeft = this.running.map((image) => Math.max(0, image.finishV - this.v));
-    const steps = stepsUntilSlot(stepsLeft, stepsAhead, this.slots);
-    const stepMs = stepMsAt(this.meter.curve(), this.batchMegapixels) ?? this.meter.recentStepMs;
-    return stepMs === null ? null : { startInMs: steps * stepMs, batchMegapixels: this.batchMegapixels };
   }
 
   /** The load figures the pool piggybacks on a response now. */

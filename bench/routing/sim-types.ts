@@ -1,4 +1,5 @@
 import type { StepCurvePoint } from '../../shared/schemas/telemetry-report.ts';
+import type { SlotWait } from '../../shared/slot-wait.ts';
 import type { SuspicionReason } from '../../worker/routing/index.ts';
 import type { PolicyName } from './scenario-schema.ts';
 
@@ -88,7 +89,7 @@ export type SimEvent =
       /** The megapixels of the batch it went into, its own images included (0 while `waiting`). */
       readonly batchMegapixels: number;
       /** While `waiting`: the pool's wait till its slot and its running batch (`PoolSim.waitOf`). */
-      readonly wait: { readonly startInMs: number; readonly batchMegapixels: number } | null;
+      readonly wait: SlotWait | null;
     }
   | { readonly kind: 'cancel-at-pool'; readonly copy: Copy }
   | { readonly kind: 'report-tick' }

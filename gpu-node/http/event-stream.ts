@@ -88,9 +88,8 @@ function describe(
   switch (event.type) {
     case 'queued': {
       // Read as the event is written: a waiting job's wait is the pool's now, not as it queued.
-      const startInMs = pool.scheduler.startInMs(job);
-      const batchMegapixels =
-        startInMs === null ? event.batchMegapixels : pool.scheduler.runningBatchMegapixels();
+      const wait = pool.scheduler.waitOf(job);
+      const batchMegapixels = wait ? wait.batchMegapixels : event.batchMegapixels;
       return {
         name: 'queued',
         data: {
@@ -99,7 +98,7 @@ function describe(
           ...(batchMegapixels === undefined
             ? {}
             : { batch_megapixels: Math.round(batchMegapixels * 1e6) / 1e6 }),
-          ...(startInMs === null ? {} : { start_in_ms: Math.round(startInMs) }),
+          ...(wait ? { start_in_ms: Math.round(wait.startInMs) } : {}),
         },
       };
     }

@@ -1,4 +1,4 @@
-import { type Priority, priorities } from '../../shared/index.ts';
+import { type ImagesAhead, type Priority, priorities } from '../../shared/index.ts';
 import { FairLane } from './fair-lane.ts';
 import type { Job } from './job.ts';
 
@@ -75,6 +75,14 @@ export class JobQueue {
       for (const queued of lane.jobs()) ahead += queued.queuedSamples;
     }
     return ahead;
+  }
+
+  /** The images waiting before `job`'s, job by job in service order, with each job's steps. */
+  *imagesAhead(job: Job): Generator<ImagesAhead> {
+    for (const waiting of this.jobs()) {
+      if (waiting === job) return;
+      yield { images: waiting.queuedSamples, steps: waiting.spec.steps };
+    }
   }
 
   /** Every waiting job, in service order. */

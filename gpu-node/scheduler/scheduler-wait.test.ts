@@ -18,14 +18,14 @@ function waitBehind(running: ReadonlyArray<typeof large>) {
   admit(scheduler, testJobSpec({ jobId: 'ahead-small', count: 1, ...small }));
   admit(scheduler, testJobSpec({ jobId: 'ahead-large', count: 1, ...large }));
   const target = admit(scheduler, testJobSpec({ jobId: 'target', count: 1, ...small }));
-  const beforeAnyStep = scheduler.startInMs(target);
+  const beforeAnyStep = scheduler.waitOf(target)?.startInMs ?? null;
   harness.now += 100;
   engine.step(100);
   return {
     beforeAnyStep,
     position: scheduler.positionOf(target),
-    startInMs: scheduler.startInMs(target),
-    runningJobWait: scheduler.startInMs(scheduler.get('running-0', testOwner) ?? target),
+    startInMs: scheduler.waitOf(target)?.startInMs ?? null,
+    runningJobWait: scheduler.waitOf(scheduler.get('running-0', testOwner) ?? target)?.startInMs ?? null,
   };
 }
 

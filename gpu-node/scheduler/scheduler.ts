@@ -1,4 +1,4 @@
-import { type StepCurvePoint, stepMsAt } from '../../shared/index.ts';
+import { type SlotWait, type StepCurvePoint, stepMsAt, stepsUntilSlot } from '../../shared/index.ts';
 import { type SampleProgress, type StepRecord, sampleMegapixels } from '../engine/engine-protocol.ts';
 import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
@@ -7,7 +7,6 @@ import { LoadTracker } from './load-tracker.ts';
 import { RunningWork } from './running-work.ts';
 import { parseSampleId } from './sample-id.ts';
 import type { SchedulerLoad, SchedulerOptions, SubmitResult } from './scheduler-types.ts';
-import { startInMsOf } from './wait-estimate.ts';
 
 export type {
   SchedulerLoad,
@@ -113,26 +112,20 @@ export class Scheduler {
   }
 
   /**
-   * Ms until the job's first waiting image gets a slot, as this pool would run it now
-   * (`startInMsOf`), at the running batch's step time on the measured curve (the recent average
-   * step before the curve has a point). Null for a job with nothing waiting, or before the pool
-   * has timed a step.
+   * What the job's `queued` event says while it waits: ms until its first waiting image gets a
+   * slot (`stepsUntilSlot` over the running images' steps left and the images ahead), at the
+   * running batch's step time on the measured curve (the recent average step before the curve has
+   * a point), and that batch's megapixels (the largest, over several workers' batches). Null for a
+   * job with nothing waiting, or before the pool has timed a step.
    */
-  startInMs(job: Job): number | null {
+  waitOf(job: Job): SlotWait | null {
     if (job.queuedSamples === 0) return null;
-    const stepMs = stepMsAt(this.#pace.stepCurve(), this.runningBatchMegapixels()) ?? this.#pace.stepMs;
-    return startInMsOf(
-      job,
-      this.#queue.jobs(),
-      this.#runningWork.stepsLeft(),
-      this.#options.engine.slots,
-      stepMs,
-    );
-  }
-
-  /** Megapixels of the batch running now (the largest, over several workers' batches); 0 when idle. */
-  runningBatchMegapixels(): number {
-    return this.#options.engine.batchMegapixelsOf(this.#runningWork.sampleIds());
+    const { engine } = this.#options;
+    const batchMegapixels = engine.batchMegapixelsOf(this.#runningWork.sampleIds());
+    const stepMs = stepMsAt(this.#pace.stepCurve(), batchMegapixels) ?? this.#pace.stepMs;
+    if (stepMs === null) return null;
+    const steps = stepsUntilSlot(this.#runningWork.stepsLeft(), this.#queue.imagesAhead(job), engine.slots);
+    return { startInMs: steps * stepMs, batchMegapixels };
   }
 
   /** Seconds a client should wait before retrying, from the measured drain rate. */

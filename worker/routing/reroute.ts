@@ -1,3 +1,4 @@
+import type { SlotWait } from '../../shared/slot-wait.ts';
 import { type FleetContext, poolFigures } from './expected-completion.ts';
 import type { PoolView, RoutingRequest } from './fleet-view.ts';
 import { spillAllowsMove } from './spill.ts';
@@ -92,14 +93,6 @@ export function startedRemainingMs(
   return returnTripMs + shape.steps * curveStepMs(speed, batch);
 }
 
-/** What a pool says of a request waiting in its queue (gpu-node's `queued` event while it waits). */
-export interface AcknowledgedWait {
-  /** The pool's estimate of the ms until the request gets a slot (`start_in_ms`). */
-  readonly startInMs: number;
-  /** Megapixels of the batch running now, which the request will join. */
-  readonly batchMegapixels: number;
-}
-
 /**
  * Expected ms until a request waiting in a pool's queue finishes, where the pool says when it will
  * get a slot: that wait, then its steps in the batch running now (`startedRemainingMs`), plus the
@@ -113,7 +106,7 @@ export interface AcknowledgedWait {
 export function queuedRemainingMs(
   pool: PoolView,
   request: RoutingRequest,
-  wait: AcknowledgedWait,
+  wait: SlotWait,
   fleet: FleetContext,
   returnTripMs: number,
 ): number {

@@ -1,3 +1,4 @@
+import type { SlotWait } from '../../../shared/slot-wait.ts';
 import type { HedgePolicy, PoolView, RoutingPolicy } from '../../../worker/routing/index.ts';
 import type { DispatcherState } from '../dispatcher-state.ts';
 import type { PoolSim } from '../pool-sim.ts';
@@ -37,7 +38,7 @@ export type AckFacts = (
   | {
       readonly images: number;
       /** The pool's wait till a slot (`start_in_ms`) and its running batch, where it timed a step. */
-      readonly wait?: { readonly startInMs: number; readonly batchMegapixels: number };
+      readonly wait?: SlotWait;
     }
   | { readonly batchMegapixels: number }
 ) & {
