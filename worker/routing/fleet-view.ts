@@ -100,6 +100,11 @@ export interface ScoredPool {
   readonly predictedMs: number;
   /** What it would delay the images beside it there, ms summed (large requests only, `bestFor`). */
   readonly coRunnerDelayMs?: number;
+  /**
+   * Its completion on the load known to be there, without the arrivals the forecast assumes other
+   * isolates sent (small requests only, `tiePartnerSecond`).
+   */
+  readonly knownMs?: number;
 }
 
 /** Load a pool piggybacked on a response: images, and work where the pool reports it. */

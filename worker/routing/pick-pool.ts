@@ -4,6 +4,7 @@ import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-i
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
 import { isLargeRequest, isSmallRequest } from './request-size.ts';
 import { cheapestMeeting, fastestOf, type PriceBand, sampleBand } from './spill.ts';
+import { tiePartnerSecond } from './tie.ts';
 
 /** Everything a routing decision needs; `random` returns [0, 1). */
 export interface RoutingInput {
@@ -35,13 +36,13 @@ const SAMPLE_TRIES_PER_CHOICE = 4;
  */
 export function rankPools(input: RoutingInput): ScoredPool[] {
   const index = indexFleet(input.pools, input.request.model, input.policy);
-  const delays = isLargeRequest(index, input.request);
+  const scoring = scoringFor(index, input.request);
   const scored = index.pools
     .filter(
       (pool) =>
         dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) === null,
     )
-    .map((pool) => score(index, input, pool, delays));
+    .map((pool) => score(index, input, pool, scoring));
   if (scored.length <= 1) return scored;
   const objectiveMs = input.request.objectiveMs;
   if (objectiveMs !== undefined && index.priceBands.length > 1) {
@@ -51,7 +52,7 @@ export function rankPools(input: RoutingInput): ScoredPool[] {
   }
   const drawn = sampleDistinct(scored, choicesFor(index, input.request), index, input.random);
   const chosen = bestFor(drawn);
-  const rest = scored.filter((entry) => entry !== chosen).sort(byPredicted);
+  const rest = tiePartnerSecond(scored.filter((entry) => entry !== chosen).sort(byPredicted), chosen);
   return chosen ? [chosen, ...rest] : rest;
 }
 
@@ -70,7 +71,7 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
     return pickSpilling(index, input, objectiveMs, maxCandidates);
   }
   const choices = choicesFor(index, input.request);
-  const delays = isLargeRequest(index, input.request);
+  const scoring = scoringFor(index, input.request);
   const wanted = Math.max(choices, maxCandidates);
   const picked: ScoredPool[] = [];
   const seen = new Set<number>();
@@ -83,14 +84,14 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
     if (dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) !== null) {
       continue;
     }
-    picked.push(score(index, input, pool, delays));
+    picked.push(score(index, input, pool, scoring));
   }
   // Few pools, or most of them excluded: rejection sampling would miss the survivors.
   if (picked.length < Math.min(choices, index.pools.length)) {
     return rankPools({ ...input, pools: index.pools }).slice(0, maxCandidates);
   }
   const chosen = bestFor(picked.slice(0, choices));
-  const rest = picked.filter((entry) => entry !== chosen).sort(byPredicted);
+  const rest = tiePartnerSecond(picked.filter((entry) => entry !== chosen).sort(byPredicted), chosen);
   return (chosen ? [chosen, ...rest] : rest).slice(0, maxCandidates);
 }
 
@@ -216,8 +217,22 @@ function bandCandidates(
 /** See `choicesFor`. */
 export const SMALL_REQUEST_CHOICES_FACTOR = 2;
 
-function score(index: FleetIndex, input: IndexedRoutingInput, pool: PoolView, delays = false): ScoredPool {
-  if (delays) {
+/** What a candidate is scored on besides its predicted completion (`ScoredPool`). */
+type Scoring = 'plain' | 'co-runner-delay' | 'known-load';
+
+/** A large request is charged its co-runner delay (`bestFor`), a small one also scored on known load (`tiePartnerSecond`). */
+function scoringFor(index: FleetIndex, request: RoutingRequest): Scoring {
+  if (isLargeRequest(index, request)) return 'co-runner-delay';
+  return isSmallRequest(index, request) ? 'known-load' : 'plain';
+}
+
+function score(
+  index: FleetIndex,
+  input: IndexedRoutingInput,
+  pool: PoolView,
+  scoring: Scoring = 'plain',
+): ScoredPool {
+  if (scoring === 'co-runner-delay') {
     const { completionMs, coRunnerDelayMs } = completionAndDelayMs(
       pool,
       input.request,
@@ -227,10 +242,12 @@ function score(index: FleetIndex, input: IndexedRoutingInput, pool: PoolView, de
     );
     return { pool, predictedMs: completionMs, coRunnerDelayMs };
   }
-  return {
-    pool,
-    predictedMs: expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now),
-  };
+  const predictedMs = expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now);
+  if (scoring === 'plain') return { pool, predictedMs };
+  const knownMs = expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now, {
+    forecastArrivals: false,
+  });
+  return { pool, predictedMs, knownMs };
 }
 
 function byPredicted(a: ScoredPool, b: ScoredPool): number {

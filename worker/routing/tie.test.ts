@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { MEGAPIXELS_512, now, policy, request, seeded, workPool } from '../testing/routing-fixtures.ts';
+import {
+  MEGAPIXELS_512,
+  nearLinearCurve,
+  now,
+  policy,
+  request,
+  seeded,
+  workPool,
+} from '../testing/routing-fixtures.ts';
+import { expectedCompletionMs } from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { pickPools } from './pick-pool.ts';
 import { isSmallRequest } from './request-size.ts';
-import { tiedLoser, tiesRequest } from './tie.ts';
+import { tiedLoser, tiePartnerSecond, tiesRequest } from './tie.ts';
 
 // The test model's typical image is 512x512 at 20 steps (`tinyDefaults`).
 const small: RoutingRequest = {
@@ -74,6 +83,57 @@ describe('routing tied requests', () => {
     const scored = (pool: PoolView) => ({ pool, predictedMs: 100 });
     expect(tiesRequest(index, small, [scored(owned), scored(priced)])).toBe(false);
     expect(tiesRequest(index, small, [scored(priced), scored(owned)])).toBe(true);
+  });
+
+  it('tie: a small request shunted to a slow idle pool by the forecast is tied to the fast one it leaves', () => {
+    // A second old: eight fast pools full, one fast pool and one four times slower both idle. The
+    // forecast fills the idle fast pool with the herd's typical images; the slow one it leaves be.
+    const reportedAt = now - 1_000;
+    const full = {
+      running: 8,
+      runningWork: 8 * 20 * MEGAPIXELS_512,
+      queued: 8,
+      queuedWork: 8 * 20 * MEGAPIXELS_512,
+    };
+    const pools = [
+      ...Array.from({ length: 8 }, (_, at) => workPool(`full-${at}`, { ...full, reportedAt })),
+      workPool('fast', { reportedAt }),
+      workPool('slow', { reportedAt, stepCurve: nearLinearCurve(400, 16) }),
+    ];
+    const { index, picked } = decide(pools, small);
+    const [first, second] = picked;
+    expect(first?.pool.poolId).toBe('slow');
+    expect(second?.pool.poolId).toBe('fast');
+    // On the load known to be there the fast pool is the better; on the forecast, the slow one.
+    expect(second?.knownMs).toBeLessThan(first?.knownMs ?? 0);
+    const fast = pools.find((entry) => entry.poolId === 'fast');
+    const forecastMs = fast ? expectedCompletionMs(fast, small, noObservations, index.fleet, now) : 0;
+    expect(forecastMs).toBeGreaterThan(first?.predictedMs ?? Number.POSITIVE_INFINITY);
+    // The partner goes out held to the known load's completion.
+    expect(second?.predictedMs).toBe(second?.knownMs);
+    expect(tiesRequest(index, small, picked)).toBe(true);
+    // A typical request is scored on the forecast alone.
+    expect(decide(pools, typical).picked.every((entry) => entry.knownMs === undefined)).toBe(true);
+  });
+
+  it('tie: the partner moves up only when the known load says it beats the pick', () => {
+    const scored = (poolId: string, predictedMs: number, knownMs?: number) => ({
+      pool: workPool(poolId),
+      predictedMs,
+      ...(knownMs === undefined ? {} : { knownMs }),
+    });
+    const rest = [scored('b', 200, 190), scored('c', 300, 90), scored('d', 400, 120)];
+    const ids = (entries: readonly { pool: PoolView }[]) => entries.map((entry) => entry.pool.poolId);
+    const promoted = tiePartnerSecond(rest, scored('a', 100, 100));
+    expect(ids(promoted)).toEqual(['c', 'b', 'd']);
+    // It goes out held to the completion the known load gives it.
+    expect(promoted[0]?.predictedMs).toBe(90);
+    // The pick is also the best on known load: the order stays by prediction.
+    const kept = tiePartnerSecond(rest, scored('a', 100, 80));
+    expect(ids(kept)).toEqual(['b', 'c', 'd']);
+    expect(kept[0]?.predictedMs).toBe(190);
+    // Scored on the forecast alone (not a small request): nothing moves.
+    expect(ids(tiePartnerSecond([scored('b', 200), scored('c', 300)], scored('a', 100)))).toEqual(['b', 'c']);
   });
 
   it('tie: the copy expected to finish later is the one dropped, the second on a draw', () => {
