@@ -231,12 +231,17 @@ describe('routing stall pace and stale curves', () => {
 });
 
 describe('routing request size and sampling', () => {
-  it('routing: a request smaller than a typical image looks at more pools', () => {
+  it('routing: a request smaller than a typical image, or of many typical images, looks at more pools', () => {
     const pools = Array.from({ length: 20 }, (_, index) => workPool(`p${index}`));
     const index = indexFleet(pools, 'tiny', policy);
+    const wide = DEFAULT_CHOICES * SMALL_REQUEST_CHOICES_FACTOR;
     expect(choicesFor(index, typicalRequest)).toBe(DEFAULT_CHOICES);
-    expect(choicesFor(index, sized(1, 4, '256x256'))).toBe(DEFAULT_CHOICES * SMALL_REQUEST_CHOICES_FACTOR);
-    expect(choicesFor(index, sized(4, 50, '1024x1024'))).toBe(DEFAULT_CHOICES);
+    expect(choicesFor(index, sized(1, 4, '256x256'))).toBe(wide);
+    // The typical image is 512x512 at 20 steps: 4 of them at 50 steps are 10, 2 at 30 steps are 3.
+    expect(choicesFor(index, sized(4, 50, '512x512'))).toBe(wide);
+    expect(choicesFor(index, sized(2, 30, '512x512'))).toBe(DEFAULT_CHOICES);
+    expect(choicesFor(index, sized(3, 50, '512x512'))).toBe(DEFAULT_CHOICES);
+    expect(choicesFor(index, sized(4, 50, '1024x1024'))).toBe(wide);
     expect(choicesFor(indexFleet(pools.slice(0, 10), 'tiny', policy), sized(1, 4, '256x256'))).toBe(10);
   });
 });
