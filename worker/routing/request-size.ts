@@ -5,7 +5,8 @@ import { requestShape } from './work-model.ts';
 /**
  * A request's work in typical images of the fleet (its model's default steps and size): below 1
  * it samples more pools (`choicesFor`) and is tied (`tiesRequest`); above 1 its pick is charged
- * the delay it would add to the smaller images beside it (`bestFor`).
+ * the delay it would add to the smaller images beside it (`bestFor`), and from
+ * `VERY_LARGE_REQUEST_IMAGES` it samples more pools too.
  */
 export function workInTypicalImages(index: FleetIndex, request: RoutingRequest): number {
   const typical = index.fleet.typical;
