@@ -86,12 +86,30 @@ export function completionAndDelayMs(
   };
 }
 
+/**
+ * `expectedCompletionMs` on both views of the pool's load at once: with the forecast's arrivals
+ * (`predictedMs`) and on the load known to be there (`knownMs`, `forecastArrivals: false`), from
+ * one reading of its figures.
+ */
+export function completionOnBothLoadsMs(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  fleet: FleetContext,
+  now: number,
+): { readonly predictedMs: number; readonly knownMs: number } {
+  const basis = loadBasis(pool, observations, fleet);
+  const on = (projected: number) =>
+    completionOn(pool, observations, fleet, situationFrom(basis, projected, pool, request, fleet));
+  return { predictedMs: on(forecastImages(basis, fleet, now)), knownMs: on(knownImages(basis, now)) };
+}
+
 /** The round trip, the service behind what is ahead, and the pool's finish after the last step. */
 function completionOn(
   pool: PoolView,
   observations: LocalObservations,
   fleet: FleetContext,
-  { speed, ahead, shape }: { speed: PoolSpeed; ahead: Ahead; shape: RequestShape },
+  { speed, ahead, shape }: Situation,
 ): number {
   return withTripAndFinish(pool, observations, serviceMs(speed, ahead, shape, fleet.typical), shape);
 }
@@ -131,24 +149,58 @@ function situationOn(
   fleet: FleetContext,
   now: number,
   options: { readonly forecastArrivals?: boolean },
-): { speed: PoolSpeed; ahead: Ahead; shape: RequestShape } {
-  const position = fleet.positions.get(pool.poolId);
+): Situation {
+  const basis = loadBasis(pool, observations, fleet);
+  const projected =
+    options.forecastArrivals === false ? knownImages(basis, now) : forecastImages(basis, fleet, now);
+  return situationFrom(basis, projected, pool, request, fleet);
+}
+
+/** What a completion is computed from: the pool's speed, what is ahead, and the request. */
+interface Situation {
+  readonly speed: PoolSpeed;
+  readonly ahead: Ahead;
+  readonly shape: RequestShape;
+}
+
+/** What both views of a pool's load start from: its figures, the load seen, and our own sends. */
+interface LoadBasis {
+  readonly position: number | undefined;
+  readonly speed: PoolSpeed;
+  readonly split: ImageWork;
+  readonly seen: ReturnType<typeof seenLoad>;
+  readonly own: ReturnType<typeof ownLoad>;
+}
+
+function loadBasis(pool: PoolView, observations: LocalObservations, fleet: FleetContext): LoadBasis {
   const { speed, split } = poolFigures(pool, fleet);
   const seen = seenLoad(pool, observations, split.perImage);
   const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);
-  // Our own requests in the figure that have ended since have left the pool, whatever else
-  // moved; on known load, so has what the pool drained by now (at least the one, at most both).
-  let projected: number;
-  if (options.forecastArrivals === false) {
-    const drained = drainedImagesSince(speed, seen, split, now - seen.at);
-    projected = Math.max(0, seen.images - Math.max(own.departed.images, drained));
-  } else {
-    const forecastMove =
-      position === undefined
-        ? 0
-        : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
-    projected = Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
-  }
+  return { position: fleet.positions.get(pool.poolId), speed, split, seen, own };
+}
+
+// Our own requests in the figure that have ended since have left the pool, whatever else moved;
+// on known load, so has what the pool drained by now (at least the one, at most both).
+function knownImages({ speed, split, seen, own }: LoadBasis, now: number): number {
+  const drained = drainedImagesSince(speed, seen, split, now - seen.at);
+  return Math.max(0, seen.images - Math.max(own.departed.images, drained));
+}
+
+function forecastImages({ position, split, seen, own }: LoadBasis, fleet: FleetContext, now: number): number {
+  const forecastMove =
+    position === undefined
+      ? 0
+      : forecastLoadAt(fleet.forecast, position, now) - forecastLoadAt(fleet.forecast, position, seen.at);
+  return Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
+}
+
+function situationFrom(
+  { speed, split, own }: LoadBasis,
+  projected: number,
+  pool: PoolView,
+  request: RoutingRequest,
+  fleet: FleetContext,
+): Situation {
   // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
   // 50-step 512 px request just sent makes a pool busier than a 4-step 64 px one.
   const mix = withOwnSends(split, projected, own.after);

@@ -1,5 +1,9 @@
 import { dynamicIneligibility } from './eligibility.ts';
-import { completionAndDelayMs, expectedCompletionMs } from './expected-completion.ts';
+import {
+  completionAndDelayMs,
+  completionOnBothLoadsMs,
+  expectedCompletionMs,
+} from './expected-completion.ts';
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
 import { isLargeRequest, isSmallRequest, workInTypicalImages } from './request-size.ts';
@@ -258,12 +262,16 @@ function score(
     );
     return { pool, predictedMs: completionMs, coRunnerDelayMs };
   }
-  const predictedMs = expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now);
-  if (scoring === 'plain') return { pool, predictedMs };
-  const knownMs = expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now, {
-    forecastArrivals: false,
-  });
-  return { pool, predictedMs, knownMs };
+  if (scoring === 'known-load') {
+    return {
+      pool,
+      ...completionOnBothLoadsMs(pool, input.request, input.observations, index.fleet, input.now),
+    };
+  }
+  return {
+    pool,
+    predictedMs: expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now),
+  };
 }
 
 function byPredicted(a: ScoredPool, b: ScoredPool): number {

@@ -40,8 +40,7 @@ export function tiesRequest(
   const [first, second] = candidates;
   if (!first || !second || !isSmallRequest(index, request)) return false;
   if (!acknowledges(first.pool) || !acknowledges(second.pool)) return false;
-  const secondMs = Math.min(second.predictedMs, second.knownMs ?? Number.POSITIVE_INFINITY);
-  if (secondMs > TIE_PREDICTION_SPREAD * first.predictedMs) return false;
+  if (second.predictedMs > TIE_PREDICTION_SPREAD * first.predictedMs) return false;
   return requestCost(second.pool, request) <= requestCost(first.pool, request);
 }
 
@@ -62,16 +61,17 @@ export function tiesRequest(
  * either way (`bench/routing/README.md`).
  */
 export function tiePartnerSecond(rest: readonly ScoredPool[], chosen: ScoredPool | undefined): ScoredPool[] {
-  let partner = rest[0];
+  let soonestKnown = rest[0];
   for (const entry of rest) {
-    if (entry.knownMs !== undefined && entry.knownMs < (partner?.knownMs ?? Number.POSITIVE_INFINITY)) {
-      partner = entry;
+    if ((entry.knownMs ?? Number.POSITIVE_INFINITY) < (soonestKnown?.knownMs ?? Number.POSITIVE_INFINITY)) {
+      soonestKnown = entry;
     }
   }
-  if (!partner || partner.knownMs === undefined) return [...rest];
-  if (partner.knownMs >= (chosen?.knownMs ?? Number.POSITIVE_INFINITY)) partner = rest[0] ?? partner;
-  const knownMs = partner.knownMs ?? partner.predictedMs;
-  const promoted = { ...partner, predictedMs: Math.min(partner.predictedMs, knownMs) };
+  const beatsPick =
+    (soonestKnown?.knownMs ?? Number.POSITIVE_INFINITY) < (chosen?.knownMs ?? Number.POSITIVE_INFINITY);
+  const partner = beatsPick ? soonestKnown : rest[0];
+  if (partner?.knownMs === undefined) return [...rest];
+  const promoted = { ...partner, predictedMs: Math.min(partner.predictedMs, partner.knownMs) };
   return [promoted, ...rest.filter((entry) => entry !== partner)];
 }
 
