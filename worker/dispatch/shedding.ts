@@ -67,10 +67,13 @@ export function admittance(
     const unloadedMs = unloadedCompletionMs(entry.pool, request, services.observations, fleet);
     firstUnloadedMs ||= unloadedMs;
     // Judged on the load known to be there (`forecastArrivals: false`): a refusal is not undone
-    // by a faster pool, so it must not rest on arrivals only the forecast assumed.
-    const knownMs = expectedCompletionMs(entry.pool, request, services.observations, fleet, now, {
-      forecastArrivals: false,
-    });
+    // by a faster pool, so it must not rest on arrivals only the forecast assumed. A small
+    // request's ranking already scored it (`ScoredPool.knownMs`, at the same instant).
+    const knownMs =
+      entry.knownMs ??
+      expectedCompletionMs(entry.pool, request, services.observations, fleet, now, {
+        forecastArrivals: false,
+      });
     const shed = shedDecision({
       tier,
       predictedMs: Math.min(entry.predictedMs, knownMs),

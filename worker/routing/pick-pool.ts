@@ -6,7 +6,7 @@ import {
 } from './expected-completion.ts';
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
-import { isLargeRequest, isSmallRequest, workInTypicalImages } from './request-size.ts';
+import { workInTypicalImages } from './request-size.ts';
 import { cheapestMeeting, fastestOf, type PriceBand, sampleBand } from './spill.ts';
 import { tiePartnerSecond } from './tie.ts';
 
@@ -40,7 +40,8 @@ const SAMPLE_TRIES_PER_CHOICE = 4;
  */
 export function rankPools(input: RoutingInput): ScoredPool[] {
   const index = indexFleet(input.pools, input.request.model, input.policy);
-  const scoring = scoringFor(index, input.request);
+  const work = workInTypicalImages(index, input.request);
+  const scoring = scoringFor(work);
   const scored = index.pools
     .filter(
       (pool) =>
@@ -54,7 +55,7 @@ export function rankPools(input: RoutingInput): ScoredPool[] {
     const others = scored.filter((entry) => entry.pool !== spilled?.pool).sort(byPredicted);
     return spilled ? [spilled, ...others] : others;
   }
-  const drawn = sampleDistinct(scored, choicesFor(index, input.request), index, input.random);
+  const drawn = sampleDistinct(scored, choicesAt(index, work), index, input.random);
   const chosen = bestFor(drawn);
   const rest = tiePartnerSecond(scored.filter((entry) => entry !== chosen).sort(byPredicted), chosen);
   return chosen ? [chosen, ...rest] : rest;
@@ -74,8 +75,9 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
   if (objectiveMs !== undefined && index.priceBands.length > 1) {
     return pickSpilling(index, input, objectiveMs, maxCandidates);
   }
-  const choices = choicesFor(index, input.request);
-  const scoring = scoringFor(index, input.request);
+  const work = workInTypicalImages(index, input.request);
+  const choices = choicesAt(index, work);
+  const scoring = scoringFor(work);
   const wanted = Math.max(choices, maxCandidates);
   const picked: ScoredPool[] = [];
   const seen = new Set<number>();
@@ -149,7 +151,11 @@ function bestFor(candidates: readonly ScoredPool[]): ScoredPool | undefined {
  * choicesFor(index, { ...request, images: 1, steps: 4, imageMegapixels: 0.065536 }); // 16
  */
 export function choicesFor(index: FleetIndex, request: RoutingRequest): number {
-  const work = workInTypicalImages(index, request);
+  return choicesAt(index, workInTypicalImages(index, request));
+}
+
+/** `choicesFor` a request of `work` typical images. */
+function choicesAt(index: FleetIndex, work: number): number {
   return work < 1 || work >= VERY_LARGE_REQUEST_IMAGES
     ? Math.min(index.pools.length, index.choices * SMALL_REQUEST_CHOICES_FACTOR)
     : index.choices;
@@ -240,10 +246,13 @@ export const SMALL_REQUEST_CHOICES_FACTOR = 2;
 /** What a candidate is scored on besides its predicted completion (`ScoredPool`). */
 type Scoring = 'plain' | 'co-runner-delay' | 'known-load';
 
-/** A large request is charged its co-runner delay (`bestFor`), a small one also scored on known load (`tiePartnerSecond`). */
-function scoringFor(index: FleetIndex, request: RoutingRequest): Scoring {
-  if (isLargeRequest(index, request)) return 'co-runner-delay';
-  return isSmallRequest(index, request) ? 'known-load' : 'plain';
+/**
+ * For a request of `work` typical images (`workInTypicalImages`): a large one is charged its
+ * co-runner delay (`bestFor`), a small one also scored on known load (`tiePartnerSecond`).
+ */
+function scoringFor(work: number): Scoring {
+  if (work > 1) return 'co-runner-delay';
+  return work < 1 ? 'known-load' : 'plain';
 }
 
 function score(

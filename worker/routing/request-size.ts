@@ -17,8 +17,3 @@ export function workInTypicalImages(index: FleetIndex, request: RoutingRequest):
 export function isSmallRequest(index: FleetIndex, request: RoutingRequest): boolean {
   return workInTypicalImages(index, request) < 1;
 }
-
-/** Whether a request has more work than one typical image ({@link workInTypicalImages}). */
-export function isLargeRequest(index: FleetIndex, request: RoutingRequest): boolean {
-  return workInTypicalImages(index, request) > 1;
-}
