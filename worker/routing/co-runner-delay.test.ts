@@ -9,6 +9,7 @@ import {
   seeded,
   workPool,
 } from '../testing/routing-fixtures.ts';
+import { expectedCompletionMs } from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type RoutingRequest } from './fleet-view.ts';
 import { pickPools } from './pick-pool.ts';
@@ -80,5 +81,39 @@ describe('routing: the delay a request adds to the images beside it', () => {
     expect(largeRest[0]?.predictedMs ?? 0).toBeLessThan(large?.predictedMs ?? 0);
     const [first, ...rest] = pick(sized(1, 20, '512x512'));
     expect(first?.predictedMs ?? 0).toBeLessThanOrEqual(Math.min(...rest.map((entry) => entry.predictedMs)));
+  });
+
+  it('pick: a large request is scored between the forecast and the known load', () => {
+    // A second old: three fast pools full, one fast pool and one a fifth slower both idle. The
+    // forecast fills the idle fast pool with the herd's typical images.
+    const reportedAt = now - 1_000;
+    const full = { running: 8, runningWork: 8 * 20 * MEGAPIXELS_512, reportedAt };
+    const pools = [
+      ...Array.from({ length: 3 }, (_, at) => workPool(`full-${at}`, full)),
+      workPool('fast', { reportedAt }),
+      workPool('slower', { reportedAt, stepCurve: nearLinearCurve(120, 6) }),
+    ];
+    const index = indexFleet(pools, 'tiny', policy);
+    const large = sized(2, 30, '512x512');
+    const [first] = pickPools(index, {
+      request: large,
+      observations: noObservations,
+      policy,
+      now,
+      random: seeded(3),
+    });
+    const completionOf = (poolId: string, forecastArrivals: boolean) => {
+      const pool = pools.find((entry) => entry.poolId === poolId);
+      return pool
+        ? expectedCompletionMs(pool, large, noObservations, index.fleet, now, { forecastArrivals })
+        : Number.NaN;
+    };
+    // On the forecast alone the slower pool would finish it first; between the two views, the fast one.
+    expect(completionOf('fast', true)).toBeGreaterThan(completionOf('slower', true));
+    expect(first?.pool.poolId).toBe('fast');
+    expect(first?.predictedMs).toBeCloseTo(
+      Math.sqrt(completionOf('fast', true) * completionOf('fast', false)),
+      6,
+    );
   });
 });

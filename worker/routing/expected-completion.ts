@@ -1,5 +1,5 @@
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
-import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
+import { blendedCompletionMs, forecastLoadAt, type LoadForecast } from './load-forecast.ts';
 import { imageWorkOf, type Load, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
 import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
 import {
@@ -68,8 +68,10 @@ export function expectedCompletionMs(
 }
 
 /**
- * `expectedCompletionMs`, and how much the request would delay the images it runs beside on the
- * pool (ms summed over them, `delayToBatchMs`), from one view of the pool's load.
+ * What a large request's pick is scored on (`pickPools`): its completion between the forecast and
+ * the known load (`blendedCompletionMs`), and how much it would delay the images it runs beside
+ * on the forecast's load (ms summed over them, `delayToBatchMs`), from one reading of the pool's
+ * figures.
  */
 export function completionAndDelayMs(
   pool: PoolView,
@@ -78,11 +80,15 @@ export function completionAndDelayMs(
   fleet: FleetContext,
   now: number,
 ): { readonly completionMs: number; readonly coRunnerDelayMs: number } {
-  const situation = situationOn(pool, request, observations, fleet, now, {});
-  const { speed, ahead, shape } = situation;
+  const basis = loadBasis(pool, observations, fleet);
+  const forecast = situationFrom(basis, forecastImages(basis, fleet, now), pool, request, fleet);
+  const known = situationFrom(basis, knownImages(basis, now), pool, request, fleet);
   return {
-    completionMs: completionOn(pool, observations, fleet, situation),
-    coRunnerDelayMs: delayToBatchMs(speed, ahead, shape, fleet.typical),
+    completionMs: blendedCompletionMs(
+      completionOn(pool, observations, fleet, forecast),
+      completionOn(pool, observations, fleet, known),
+    ),
+    coRunnerDelayMs: delayToBatchMs(forecast.speed, forecast.ahead, forecast.shape, fleet.typical),
   };
 }
 

@@ -8,7 +8,7 @@ import {
   seeded,
   workPool,
 } from '../testing/routing-fixtures.ts';
-import { expectedCompletionMs } from './expected-completion.ts';
+import { completionOnBothLoadsMs } from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { pickPools } from './pick-pool.ts';
@@ -85,7 +85,7 @@ describe('routing tied requests', () => {
     expect(tiesRequest(index, small, [scored(priced), scored(owned)])).toBe(true);
   });
 
-  it('tie: a small request shunted to a slow idle pool by the forecast is tied to the fast one it leaves', () => {
+  it('tie: a small request is scored between the forecast and the known load, and tied to the next best', () => {
     // A second old: eight fast pools full, one fast pool and one four times slower both idle. The
     // forecast fills the idle fast pool with the herd's typical images; the slow one it leaves be.
     const reportedAt = now - 1_000;
@@ -102,15 +102,21 @@ describe('routing tied requests', () => {
     ];
     const { index, picked } = decide(pools, small);
     const [first, second] = picked;
-    expect(first?.pool.poolId).toBe('slow');
-    expect(second?.pool.poolId).toBe('fast');
-    // On the load known to be there the fast pool is the better; on the forecast, the slow one.
-    expect(second?.knownMs).toBeLessThan(first?.knownMs ?? 0);
-    const fast = pools.find((entry) => entry.poolId === 'fast');
-    const forecastMs = fast ? expectedCompletionMs(fast, small, noObservations, index.fleet, now) : 0;
-    expect(forecastMs).toBeGreaterThan(first?.predictedMs ?? Number.POSITIVE_INFINITY);
-    // The partner goes out held to the known load's completion.
-    expect(second?.predictedMs).toBe(second?.knownMs);
+    const views = (poolId: string) => {
+      const pool = pools.find((entry) => entry.poolId === poolId);
+      return pool ? completionOnBothLoadsMs(pool, small, noObservations, index.fleet, now) : undefined;
+    };
+    const fast = views('fast');
+    const slow = views('slow');
+    // On the forecast alone the slow pool would win; between the two views the fast one does.
+    expect(fast?.predictedMs).toBeGreaterThan(slow?.predictedMs ?? Number.POSITIVE_INFINITY);
+    expect(first?.pool.poolId).toBe('fast');
+    expect(first?.predictedMs).toBeCloseTo(Math.sqrt((fast?.predictedMs ?? 0) * (fast?.knownMs ?? 0)), 6);
+    expect(first?.predictedMs).toBeGreaterThan(fast?.knownMs ?? Number.POSITIVE_INFINITY);
+    expect(first?.predictedMs).toBeLessThan(fast?.predictedMs ?? 0);
+    // The slow pool is the partner, held to its completion on the known load.
+    expect(second?.pool.poolId).toBe('slow');
+    expect(second?.predictedMs).toBe(slow?.knownMs);
     expect(tiesRequest(index, small, picked)).toBe(true);
     // A typical request is scored on the forecast alone.
     expect(decide(pools, typical).picked.every((entry) => entry.knownMs === undefined)).toBe(true);
