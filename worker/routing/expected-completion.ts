@@ -80,15 +80,14 @@ export function completionAndDelayMs(
   fleet: FleetContext,
   now: number,
 ): { readonly completionMs: number; readonly coRunnerDelayMs: number } {
-  const basis = loadBasis(pool, observations, fleet);
-  const forecast = situationFrom(basis, forecastImages(basis, fleet, now), pool, request, fleet);
-  const known = situationFrom(basis, knownImages(basis, now), pool, request, fleet);
+  const { forecast, known, tripAndFinishMs } = bothViews(pool, request, observations, fleet, now);
+  const { speed, shape } = forecast;
   return {
     completionMs: blendedCompletionMs(
-      completionOn(pool, observations, fleet, forecast),
-      completionOn(pool, observations, fleet, known),
+      tripAndFinishMs + serviceMs(speed, forecast.ahead, shape, fleet.typical),
+      tripAndFinishMs + serviceMs(speed, known.ahead, shape, fleet.typical),
     ),
-    coRunnerDelayMs: delayToBatchMs(forecast.speed, forecast.ahead, forecast.shape, fleet.typical),
+    coRunnerDelayMs: delayToBatchMs(speed, forecast.ahead, shape, fleet.typical),
   };
 }
 
@@ -104,10 +103,29 @@ export function completionOnBothLoadsMs(
   fleet: FleetContext,
   now: number,
 ): { readonly predictedMs: number; readonly knownMs: number } {
+  const { forecast, known, tripAndFinishMs } = bothViews(pool, request, observations, fleet, now);
+  const { speed, shape } = forecast;
+  return {
+    predictedMs: tripAndFinishMs + serviceMs(speed, forecast.ahead, shape, fleet.typical),
+    knownMs: tripAndFinishMs + serviceMs(speed, known.ahead, shape, fleet.typical),
+  };
+}
+
+/** Both views of what is ahead of the request on the pool, and what its round trip and finish add. */
+function bothViews(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  fleet: FleetContext,
+  now: number,
+): { readonly forecast: Situation; readonly known: Situation; readonly tripAndFinishMs: number } {
   const basis = loadBasis(pool, observations, fleet);
-  const on = (projected: number) =>
-    completionOn(pool, observations, fleet, situationFrom(basis, projected, pool, request, fleet));
-  return { predictedMs: on(forecastImages(basis, fleet, now)), knownMs: on(knownImages(basis, now)) };
+  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
+  return {
+    forecast: situationFrom(basis, forecastImages(basis, fleet, now), shape),
+    known: situationFrom(basis, knownImages(basis, now), shape),
+    tripAndFinishMs: withTripAndFinish(pool, observations, 0, shape),
+  };
 }
 
 /** The round trip, the service behind what is ahead, and the pool's finish after the last step. */
@@ -159,7 +177,7 @@ function situationOn(
   const basis = loadBasis(pool, observations, fleet);
   const projected =
     options.forecastArrivals === false ? knownImages(basis, now) : forecastImages(basis, fleet, now);
-  return situationFrom(basis, projected, pool, request, fleet);
+  return situationFrom(basis, projected, requestShape(requestOnPool(request, pool), fleet.typical));
 }
 
 /** What a completion is computed from: the pool's speed, what is ahead, and the request. */
@@ -200,13 +218,7 @@ function forecastImages({ position, split, seen, own }: LoadBasis, fleet: FleetC
   return Math.max(0, seen.images - own.departed.images + forecastMove / split.perWaitingImage);
 }
 
-function situationFrom(
-  { speed, split, own }: LoadBasis,
-  projected: number,
-  pool: PoolView,
-  request: RoutingRequest,
-  fleet: FleetContext,
-): Situation {
+function situationFrom({ speed, split, own }: LoadBasis, projected: number, shape: RequestShape): Situation {
   // The images ahead are the pool's mix plus our own unreported sends, each of its own size: a
   // 50-step 512 px request just sent makes a pool busier than a 4-step 64 px one.
   const mix = withOwnSends(split, projected, own.after);
@@ -215,7 +227,7 @@ function situationFrom(
     perWaitingImage: mix.perWaitingImage,
     imageMegapixels: mix.imageMegapixels,
   };
-  return { speed, ahead, shape: requestShape(requestOnPool(request, pool), fleet.typical) };
+  return { speed, ahead, shape };
 }
 
 /** Sub-steps of `drainedSince`: the batch, and so the drain rate, shrinks as the work drains. */
@@ -231,6 +243,14 @@ const DRAIN_STEPS = 8;
 function drainedImagesSince(speed: PoolSpeed, seen: Load, split: ImageWork, elapsedMs: number): number {
   if (!(elapsedMs > 0) || seen.images <= 0 || seen.work <= 0) return 0;
   const perImage = seen.work / seen.images;
+  // The rate changes only while the batch is between one image and full: a pool that stays full,
+  // or holds one image at most, drains at one rate throughout (and a decision is cheaper for it).
+  const slots = Math.max(1, speed.slots);
+  const steadyImages = seen.images <= 1 ? 1 : seen.images >= slots ? slots : 0;
+  if (steadyImages > 0) {
+    const drained = (elapsedMs * drainPerMs(speed, steadyImages, split.imageMegapixels)) / perImage;
+    if (steadyImages === 1 || seen.images - drained >= slots) return Math.min(seen.images, drained);
+  }
   const stepMs = elapsedMs / DRAIN_STEPS;
   let work = seen.work;
   for (let step = 0; step < DRAIN_STEPS && work > 0; step++) {
