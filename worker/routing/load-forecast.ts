@@ -235,8 +235,9 @@ function groupWeightsByBand(
  * everywhere (arrivals since the snapshot are missing), the forecast long or short by pool; the
  * truth lies between. With every request typical the forecast is what the traffic does (on an
  * all near-linear fleet, 1.75 / 1.11 / 1.70 at `eu-b-1`), and a typical request is scored on it
- * alone. Scored between the two views, small and large requests took `work_grid_max_p99_over_oracle`
- * from 1.190 to 1.1xx (`bench/routing/README.md`).
+ * alone. Scored between the two views (and the large requests' delay charge doubled,
+ * `CO_RUNNER_DELAY_WEIGHT`), `work_grid_max_p99_over_oracle` went 1.190 -> 1.163 and
+ * `work_grid_max_p99_slowdown_over_oracle` 1.336 -> 1.316 (`bench/routing/README.md`).
  */
 export function blendedCompletionMs(forecastMs: number, knownMs: number): number {
   return Math.sqrt(forecastMs * knownMs);

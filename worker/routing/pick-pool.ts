@@ -109,7 +109,11 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
  * 1.94 -> 1.10), while 1 and 2 made `work-near-linear-rho-0.7`'s slowdown worse (2.16, 2.65);
  * counting only the part that falls on smaller images then took that point's slowdown 2.00 -> 1.79
  * and `work-sublinear-rho-0.7`'s 1.90 -> 1.59 (`bench/routing/README.md`). With that count, 0.3 and
- * 1 were both worse than 0.5 at `work-mixed-curves-rho-0.7` and `work-sublinear-rho-0.7`.
+ * 1 were both worse than 0.5 at `work-mixed-curves-rho-0.7` and `work-sublinear-rho-0.7`, while
+ * large requests were scored on the forecast alone. Scored between the forecast and the known load
+ * (`blendedCompletionMs`), they lean towards pools the forecast fills with small images, and the
+ * full charge keeps them off: with 0.5, `work-near-linear-rho-0.7`'s slowdown went 1.228 -> 1.370;
+ * with 1, 1.231, and better at 13 of 15 work points; 1.5 was no better.
  */
 export const CO_RUNNER_DELAY_WEIGHT = 1;
 
