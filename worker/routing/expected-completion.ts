@@ -1,5 +1,5 @@
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
-import { blendedCompletionMs, forecastLoadAt, type LoadForecast } from './load-forecast.ts';
+import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
 import { imageWorkOf, type Load, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
 import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
 import {
@@ -68,33 +68,11 @@ export function expectedCompletionMs(
 }
 
 /**
- * What a large request's pick is scored on (`pickPools`): its completion between the forecast and
- * the known load (`blendedCompletionMs`), and how much it would delay the images it runs beside
- * on the forecast's load (ms summed over them, `delayToBatchMs`), from one reading of the pool's
- * figures.
- */
-export function completionAndDelayMs(
-  pool: PoolView,
-  request: RoutingRequest,
-  observations: LocalObservations,
-  fleet: FleetContext,
-  now: number,
-): { readonly completionMs: number; readonly coRunnerDelayMs: number } {
-  const { forecast, known, tripAndFinishMs } = bothViews(pool, request, observations, fleet, now);
-  const { speed, shape } = forecast;
-  return {
-    completionMs: blendedCompletionMs(
-      tripAndFinishMs + serviceMs(speed, forecast.ahead, shape, fleet.typical),
-      tripAndFinishMs + serviceMs(speed, known.ahead, shape, fleet.typical),
-    ),
-    coRunnerDelayMs: delayToBatchMs(speed, forecast.ahead, shape, fleet.typical),
-  };
-}
-
-/**
- * `expectedCompletionMs` on both views of the pool's load at once: with the forecast's arrivals
- * (`predictedMs`) and on the load known to be there (`knownMs`, `forecastArrivals: false`), from
- * one reading of its figures.
+ * `expectedCompletionMs` on both views of the pool's load at once, from one reading of its
+ * figures: with the forecast's arrivals (`predictedMs`) and on the load known to be there
+ * (`knownMs`, `forecastArrivals: false`). With `coRunnerDelay`, also how much the request would
+ * delay the images it runs beside on the forecast's load (ms summed over them, `delayToBatchMs`):
+ * what a large request's pick is charged (`pickPools`).
  */
 export function completionOnBothLoadsMs(
   pool: PoolView,
@@ -102,29 +80,20 @@ export function completionOnBothLoadsMs(
   observations: LocalObservations,
   fleet: FleetContext,
   now: number,
-): { readonly predictedMs: number; readonly knownMs: number } {
-  const { forecast, known, tripAndFinishMs } = bothViews(pool, request, observations, fleet, now);
-  const { speed, shape } = forecast;
+  options: { readonly coRunnerDelay?: boolean } = {},
+): { readonly predictedMs: number; readonly knownMs: number; readonly coRunnerDelayMs?: number } {
+  const basis = loadBasis(pool, observations, fleet);
+  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
+  const forecast = situationFrom(basis, forecastImages(basis, fleet, now), shape);
+  const known = situationFrom(basis, knownImages(basis, now), shape);
+  const tripAndFinishMs = withTripAndFinish(pool, observations, 0, shape);
+  const { speed } = basis;
   return {
     predictedMs: tripAndFinishMs + serviceMs(speed, forecast.ahead, shape, fleet.typical),
     knownMs: tripAndFinishMs + serviceMs(speed, known.ahead, shape, fleet.typical),
-  };
-}
-
-/** Both views of what is ahead of the request on the pool, and what its round trip and finish add. */
-function bothViews(
-  pool: PoolView,
-  request: RoutingRequest,
-  observations: LocalObservations,
-  fleet: FleetContext,
-  now: number,
-): { readonly forecast: Situation; readonly known: Situation; readonly tripAndFinishMs: number } {
-  const basis = loadBasis(pool, observations, fleet);
-  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
-  return {
-    forecast: situationFrom(basis, forecastImages(basis, fleet, now), shape),
-    known: situationFrom(basis, knownImages(basis, now), shape),
-    tripAndFinishMs: withTripAndFinish(pool, observations, 0, shape),
+    ...(options.coRunnerDelay
+      ? { coRunnerDelayMs: delayToBatchMs(speed, forecast.ahead, shape, fleet.typical) }
+      : {}),
   };
 }
 

@@ -1,9 +1,5 @@
 import { dynamicIneligibility } from './eligibility.ts';
-import {
-  completionAndDelayMs,
-  completionOnBothLoadsMs,
-  expectedCompletionMs,
-} from './expected-completion.ts';
+import { completionOnBothLoadsMs, expectedCompletionMs } from './expected-completion.ts';
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
 import { blendedCompletionMs } from './load-forecast.ts';
@@ -224,25 +220,19 @@ function score(
   pool: PoolView,
   scoring: Scoring = 'plain',
 ): ScoredPool {
-  if (scoring === 'co-runner-delay') {
-    const { completionMs, coRunnerDelayMs } = completionAndDelayMs(
+  if (scoring !== 'plain') {
+    const { predictedMs, knownMs, coRunnerDelayMs } = completionOnBothLoadsMs(
       pool,
       input.request,
       input.observations,
       index.fleet,
       input.now,
+      { coRunnerDelay: scoring === 'co-runner-delay' },
     );
-    return { pool, predictedMs: completionMs, coRunnerDelayMs };
-  }
-  if (scoring === 'known-load') {
-    const { predictedMs, knownMs } = completionOnBothLoadsMs(
-      pool,
-      input.request,
-      input.observations,
-      index.fleet,
-      input.now,
-    );
-    return { pool, predictedMs: blendedCompletionMs(predictedMs, knownMs), knownMs };
+    const blended = blendedCompletionMs(predictedMs, knownMs);
+    return scoring === 'known-load'
+      ? { pool, predictedMs: blended, knownMs }
+      : { pool, predictedMs: blended, coRunnerDelayMs: coRunnerDelayMs ?? 0 };
   }
   return {
     pool,
