@@ -87,8 +87,10 @@ export const poolWorkSchema = z.object({
     .max(MAX_STEP_CURVE_POINTS)
     .describe(
       'Measured step time by batch size, increasing `batch_megapixels`; empty before the first step. ' +
-        'Between two points step time is linear; below the first it is the first point’s; beyond the last ' +
-        'it grows in proportion to the batch (no batching gain assumed where nothing was measured).',
+        'Between two points step time is linear; below the first and beyond the last it is in proportion ' +
+        'to the batch (no batching gain assumed where nothing was measured). The edge reads a curve whose ' +
+        'largest batch is under one image of the model’s default size at the fleet’s median pace up to ' +
+        'one such image (a step measured on tiny images is mostly fixed cost).',
     ),
   finish_ms: z
     .number()
