@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { parseBenchFlags } from '../bench-flags.ts';
 
 const positive = z.coerce.number().positive();
 
@@ -39,6 +40,5 @@ export function readChaosOptions(argv: readonly string[]): ChaosOptions {
     .option('--telemetry-ttl-ms <ms>', "the edge's TELEMETRY_TTL_MS", '5000')
     .option('--drain-limit-ms <ms>', 'how long accepted jobs may take to end after the load', '120000')
     .option('--raw <file>', 'also write every call, job and dispatch of the run to this JSON file');
-  program.parse([...argv], { from: 'user' });
-  return chaosOptionsSchema.parse(program.opts());
+  return parseBenchFlags(program, chaosOptionsSchema, argv);
 }

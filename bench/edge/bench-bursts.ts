@@ -1,6 +1,10 @@
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
+import { z } from 'zod';
 import { readLocalJson } from '../../cli/config.ts';
+import { parseBenchFlags } from '../bench-flags.ts';
 import { startFreshLocalStack } from './fresh-local-stack.ts';
+
+const positiveInteger = z.coerce.number().int().positive();
 
 /**
  * `npm run bench:bursts`: issue 13's check against a running `npm start`, as a user would make it.
@@ -16,22 +20,30 @@ import { startFreshLocalStack } from './fresh-local-stack.ts';
  * npm run -s bench:bursts -- --bursts 12
  * npm run -s bench:bursts -- --starts 3 --bursts 8   # without npm start running
  */
-const { values: flags } = parseArgs({
-  options: {
-    bursts: { type: 'string', default: '6' },
-    size: { type: 'string', default: '24' },
-    'max-share': { type: 'string', default: '15' },
-    starts: { type: 'string' },
-  },
-});
-const bursts = Number(flags.bursts);
-const size = Number(flags.size);
-const maxShare = Number(flags['max-share']);
-const starts = flags.starts === undefined ? null : Number(flags.starts);
-if (![bursts, size, maxShare, starts ?? 1].every((value) => Number.isInteger(value) && value > 0)) {
-  console.error('--bursts, --size, --max-share and --starts take positive integers');
-  process.exit(2);
-}
+const flags = parseBenchFlags(
+  new Command('bench-bursts')
+    .description('Bursts of concurrent generations against npm start: how each split over the pools.')
+    .option('--bursts <n>', 'bursts to send, each as soon as the last one answered', '6')
+    .option('--size <n>', 'concurrent requests per burst', '24')
+    .option(
+      '--max-share <n>',
+      'the bound: a burst in which one pool took more requests than this split worse than it',
+      '15',
+    )
+    .option(
+      '--starts <n>',
+      'start the stack itself this many times from nothing (default: use the running npm start)',
+    ),
+  z.object({
+    bursts: positiveInteger,
+    size: positiveInteger,
+    maxShare: positiveInteger,
+    starts: positiveInteger.optional(),
+  }),
+  process.argv.slice(2),
+);
+const { bursts, size, maxShare } = flags;
+const starts = flags.starts ?? null;
 
 interface Edge {
   readonly edgeUrl: string;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { parseBenchFlags } from '../bench-flags.ts';
 
 const count = z.coerce.number().int().min(1);
 
@@ -44,8 +45,6 @@ export function readEdgeBenchOptions(argv: readonly string[]): EdgeBenchOptions 
     .option('--breakdown-latency-requests <n>', 'timed sequential requests per variant', '400')
     .option('--breakdown-duration-ms <ms>', 'throughput window per variant', '3000')
     .option('--handler', "also time the edge app's JS in Node with stubbed I/O, per knock-out (about 1 min)")
-    .option('--handler-requests <n>', 'timed in-process requests per handler variant', '3000')
-    .exitOverride();
-  program.parse([...argv], { from: 'user' });
-  return edgeBenchOptionsSchema.parse(program.opts());
+    .option('--handler-requests <n>', 'timed in-process requests per handler variant', '3000');
+  return parseBenchFlags(program, edgeBenchOptionsSchema, argv);
 }

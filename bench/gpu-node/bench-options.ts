@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { executionProviders } from '../../shared/index.ts';
+import { parseBenchFlags } from '../bench-flags.ts';
 
 const list = <T extends z.ZodType>(item: T) =>
   z.preprocess(
@@ -88,15 +89,5 @@ export function readBenchOptions(argv: readonly string[]): BenchOptions {
     .option('--paired-ms <ms>', 'measured saturation window of each paired round', '5000')
     .option('--server-log-level <level>', 'gpu-node --log-level (info logs every request)', 'info')
     .allowExcessArguments(false);
-  program.parse([...argv], { from: 'user' });
-  const parsed = benchOptionsSchema.safeParse(program.opts());
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `--${kebab(String(issue.path[0] ?? ''))}: ${issue.message}`,
-  );
-  return program.error(`invalid options:\n${problems.join('\n')}`);
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  return parseBenchFlags(program, benchOptionsSchema, argv);
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parsePacedDeviceSpeed } from '../../gpu-node/testing/paced-device.ts';
+import { parseBenchFlags } from '../bench-flags.ts';
 
 const positive = z.coerce.number().positive();
 const count = z.coerce.number().int().min(1);
@@ -116,14 +117,7 @@ export function readOverloadOptions(argv: readonly string[]): OverloadOptions {
       "with --device paced, a step's ms: fixed plus per megapixel in the batch (npm start's CPU pools' measured curve)",
       PACED_STEP_OF_CPU_POOLS,
     );
-  program.parse([...argv], { from: 'user' });
-  const result = overloadOptionsSchema.safeParse(program.opts());
-  // A bad flag gets its name and what is wrong with it, not a stack trace.
-  const parsed = result.success
-    ? result.data
-    : program.error(
-        `bench-overload: ${result.error.issues.map((issue) => `--${flagName(issue.path)}: ${issue.message}`).join('; ')}`,
-      );
+  const parsed = parseBenchFlags(program, overloadOptionsSchema, argv);
   return parsed.quick
     ? {
         ...parsed,
@@ -133,9 +127,4 @@ export function readOverloadOptions(argv: readonly string[]): OverloadOptions {
         capacityConcurrency: [...QUICK.capacityConcurrency],
       }
     : parsed;
-}
-
-/** The command-line flag of an option's path (`pacedStepMs` -> `paced-step-ms`). */
-function flagName(path: readonly PropertyKey[]): string {
-  return String(path[0] ?? '').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

@@ -1,5 +1,7 @@
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
+import { z } from 'zod';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
+import { parseBenchFlags } from '../bench-flags.ts';
 import {
   driveHeartbeats,
   driveIsolates,
@@ -19,21 +21,35 @@ import { simulatedPools } from './simulated-pools.ts';
 //
 //   npm run bench:registry -- --json [--pools 2000] [--isolates 64] [--regions 4] [--seconds 20]
 
-const { values: flags } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    pools: { type: 'string', default: '2000' },
-    isolates: { type: 'string', default: '64' },
-    regions: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '20' },
-    'burst-share': { type: 'string', default: '0.05' },
-  },
-});
-const POOLS = Number(flags.pools);
-const ISOLATES = Number(flags.isolates);
-const REGIONS = Array.from({ length: Number(flags.regions) }, (_, index) => `bench-r${index}`);
-const PHASE_MS = Number(flags.seconds) * 1_000;
-const BURST_SHARE = Number(flags['burst-share']);
+const count = z.coerce.number().int().positive();
+const flags = parseBenchFlags(
+  new Command('bench-registry')
+    .description('The registry under fleet-scale load: simulated pools heartbeating, isolates refreshing.')
+    .option('--json', 'print one JSON document instead of a summary')
+    .option('--pools <n>', 'simulated pools, each heartbeating once a second', '2000')
+    .option('--isolates <n>', 'simulated isolates refreshing their fleet copies', '64')
+    .option('--regions <n>', 'regions the pools spread over (one registry shard each)', '4')
+    .option('--seconds <s>', 'seconds of measured load', '20')
+    .option(
+      '--burst-share <share>',
+      'chance that a report brings a burst of load, a significant change (0-1)',
+      '0.05',
+    ),
+  z.object({
+    json: z.boolean().default(false),
+    pools: count,
+    isolates: count,
+    regions: count,
+    seconds: z.coerce.number().positive(),
+    burstShare: z.coerce.number().min(0).max(1),
+  }),
+  process.argv.slice(2),
+);
+const POOLS = flags.pools;
+const ISOLATES = flags.isolates;
+const REGIONS = Array.from({ length: flags.regions }, (_, index) => `bench-r${index}`);
+const PHASE_MS = flags.seconds * 1_000;
+const BURST_SHARE = flags.burstShare;
 /** Registrations sent at once. */
 const REGISTRATION_CONCURRENCY = 8;
 /** Heartbeats before measuring, so every pool has its first (full) report stored, ms. */

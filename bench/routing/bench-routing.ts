@@ -2,6 +2,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { nonNegativeInteger, positiveInteger } from '../../cli/arguments.ts';
 import { measureDecisionCost } from './decision-bench.ts';
 import { headlineOf } from './headline.ts';
 import { p99VersusLoadSvg } from './plot-svg.ts';
@@ -18,9 +19,18 @@ const program = new Command()
   .description('Routing simulator: every policy on the same arrivals, p99 against the oracle.')
   .option('--json', 'print the JSON report')
   .option('--scenario <file>', 'run one scenario file instead of the default set')
-  .option('--seed <n>', 'run this one seed instead of each scenario’s seeds', (value) => parseSeed(value))
-  .option('--jobs <n>', 'override jobs per seed (quick looks; the default set uses >= 50k per point)', Number)
-  .option('--workers <n>', 'worker threads (0 = main thread)', Number, Math.min(2, availableParallelism()))
+  .option('--seed <n>', 'run this one seed instead of each scenario’s seeds', nonNegativeInteger)
+  .option(
+    '--jobs <n>',
+    'override jobs per seed (quick looks; the default set uses >= 50k per point)',
+    positiveInteger,
+  )
+  .option(
+    '--workers <n>',
+    'worker threads (0 = main thread)',
+    nonNegativeInteger,
+    Math.min(2, availableParallelism()),
+  )
   .option(
     '--plot <file>',
     'where to write the p99-vs-load SVG',
@@ -43,13 +53,6 @@ const options = program.opts<{
   regret?: boolean;
 }>();
 const log = (line: string) => process.stderr.write(`[bench:routing] ${line}\n`);
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0)
-    throw new Error(`--seed must be a non-negative integer, got ${value}`);
-  return seed;
-}
 
 async function scenarios(): Promise<Scenario[]> {
   const folder = fileURLToPath(new URL('./scenarios/', import.meta.url));

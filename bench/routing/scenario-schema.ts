@@ -140,7 +140,12 @@ export function parseScenario(value: unknown, source: string): Scenario {
 
 /** Reads and validates a scenario JSON file. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  const text = await readFile(path, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ScenarioError(`cannot read scenario ${path}: ${(error as Error).message}`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
