@@ -36,7 +36,7 @@ describe('simulator pace hedge', () => {
       ({ first, hedge }) => hedge.sentAt < first.sentAt + hedgeDelayMs(first.predictedMs, defaultHedgePolicy),
     );
     expect(early.length).toBeGreaterThan(10);
-    // Early or not, hedges stay within the isolates' budget (5% of requests, one always allowed).
-    expect(hedgedAt.length).toBeLessThanOrEqual(0.05 * jobs.length + 8);
+    // Early or not, hedges stay within the isolates' budget (`maxShare` of requests, one always allowed).
+    expect(hedgedAt.length).toBeLessThanOrEqual(defaultHedgePolicy.maxShare * jobs.length + 8);
   });
 });

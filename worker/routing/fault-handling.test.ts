@@ -90,7 +90,7 @@ describe('routing hedging', () => {
     expect(hedgeDecision(request, budget, now + 100)).toEqual({ kind: 'wait', checkAt: now + 4_000 });
     expect(hedgeDecision(request, budget, now + 4_000)).toEqual({ kind: 'hedge', reason: 'late' });
     expect(hedgeDecision({ ...request, hedged: true }, budget, now + 4_000)).toEqual({ kind: 'none' });
-    expect(hedgeDecision(request, { requests: 100, hedges: 5 }, now + 4_000)).toEqual({ kind: 'none' });
+    expect(hedgeDecision(request, { requests: 100, hedges: 10 }, now + 4_000)).toEqual({ kind: 'none' });
   });
 
   it('routing: a request on a stalled pool is re-sent at once, budget or not', () => {
@@ -104,8 +104,8 @@ describe('routing hedging', () => {
   it('routing: the hedge budget allows one hedge to start and then maxShare of requests', () => {
     expect(mayHedge({ requests: 0, hedges: 0 })).toBe(true);
     expect(mayHedge({ requests: 0, hedges: 1 })).toBe(false);
-    expect(mayHedge({ requests: 1_000, hedges: 49 })).toBe(true);
-    expect(mayHedge({ requests: 1_000, hedges: 50 })).toBe(false);
+    expect(mayHedge({ requests: 1_000, hedges: 99 })).toBe(true);
+    expect(mayHedge({ requests: 1_000, hedges: 100 })).toBe(false);
   });
 });
 

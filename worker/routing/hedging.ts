@@ -10,13 +10,21 @@ export interface HedgePolicy {
 
 /**
  * Defaults: hedge at 2x the prediction (at least +300 ms, about a cross-region round trip and a
- * margin, so a request predicted in a few tens of ms is not hedged on jitter), at most 5% extra
+ * margin, so a request predicted in a few tens of ms is not hedged on jitter), at most 10% extra
  * requests. The floor was 1 s while every request was a typical job; with requests that finish in
  * 100 ms, 1 s kept a small one stuck beside a big batch for 10x its time before a second copy
  * (simulator, mixed sizes: p99 over the oracle 1.26 -> 1.23 sublinear rho 0.7, 1.33 -> 1.30 mixed
  * curves, 1.18 -> 1.15 near-linear rho 0.7; the uniform points unchanged).
+ *
+ * The share was 5%. With the pace hedge (`worthHedging`) a copy goes only where a fresh pick is
+ * expected in under half what the running one's pace leaves, so the budget is spent on small
+ * requests a big batch joined; at 5% an isolate ran out of it at rho 0.7. At 10%, over the 15 work
+ * points of the simulator: copies 3.1% -> 5.7% of requests at `work-near-linear-rho-0.7`, the p99
+ * of slowdown over the oracle's better at 11 (there 1.316 -> 1.127; worst 1.316 -> 1.278), p99
+ * about even (geometric mean 1.076 -> 1.078, worst 1.152 -> 1.157). 15% was no better (worst
+ * 1.173 / 1.300 on 12 points). See `bench/routing/README.md`.
  */
-export const defaultHedgePolicy: HedgePolicy = { afterFactor: 2, minExtraMs: 300, maxShare: 0.05 };
+export const defaultHedgePolicy: HedgePolicy = { afterFactor: 2, minExtraMs: 300, maxShare: 0.1 };
 
 /** Requests and hedges this isolate sent (a sliding window or since start). */
 export interface HedgeBudget {
