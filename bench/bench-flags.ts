@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+/** A flag that takes a positive whole number (`--pools 2000`), read from its string. */
+export const positiveIntegerFlag = z.coerce.number().int().positive();
 
 /**
  * Reads a bench's flags with `program` (commander answers `--help` and refuses an unknown flag)

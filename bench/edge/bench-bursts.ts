@@ -1,10 +1,8 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { readLocalJson } from '../../cli/config.ts';
-import { parseBenchFlags } from '../bench-flags.ts';
+import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
 import { startFreshLocalStack } from './fresh-local-stack.ts';
-
-const positiveInteger = z.coerce.number().int().positive();
 
 /**
  * `npm run bench:bursts`: issue 13's check against a running `npm start`, as a user would make it.
@@ -35,10 +33,10 @@ const flags = parseBenchFlags(
       'start the stack itself this many times from nothing (default: use the running npm start)',
     ),
   z.object({
-    bursts: positiveInteger,
-    size: positiveInteger,
-    maxShare: positiveInteger,
-    starts: positiveInteger.optional(),
+    bursts: positiveIntegerFlag,
+    size: positiveIntegerFlag,
+    maxShare: positiveIntegerFlag,
+    starts: positiveIntegerFlag.optional(),
   }),
   process.argv.slice(2),
 );

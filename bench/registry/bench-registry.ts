@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
-import { parseBenchFlags } from '../bench-flags.ts';
+import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
 import {
   driveHeartbeats,
   driveIsolates,
@@ -21,7 +21,6 @@ import { simulatedPools } from './simulated-pools.ts';
 //
 //   npm run bench:registry -- --json [--pools 2000] [--isolates 64] [--regions 4] [--seconds 20]
 
-const count = z.coerce.number().int().positive();
 const flags = parseBenchFlags(
   new Command('bench-registry')
     .description('The registry under fleet-scale load: simulated pools heartbeating, isolates refreshing.')
@@ -37,9 +36,9 @@ const flags = parseBenchFlags(
     ),
   z.object({
     json: z.boolean().default(false),
-    pools: count,
-    isolates: count,
-    regions: count,
+    pools: positiveIntegerFlag,
+    isolates: positiveIntegerFlag,
+    regions: positiveIntegerFlag,
     seconds: z.coerce.number().positive(),
     burstShare: z.coerce.number().min(0).max(1),
   }),

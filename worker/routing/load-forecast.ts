@@ -130,7 +130,7 @@ export function forecastLoads(
     }
     // Each row starts from the order of the row before, nearly sorted: the runtime's merge sort
     // (stable, as the ties' grouping needs) takes it in about linear time. Insertion sort, used
-    // before, was as quick only while few pools moved: at 1,000 pools it cost a third of the build.
+    // before, was as quick only while few pools moved: at 1,000 pools a build took about 10% longer.
     worstFirst.sort(byPredictedDescending);
     const bandShares = spill ? spillShares(spill, predicted, weights, choices) : null;
     const arriving = arrivalsPerMs * rowMs * (bandShares ? bandShares.rest : 1);

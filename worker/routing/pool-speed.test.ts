@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  firstPicks,
   MEGAPIXELS_512,
   now,
   policy,
   request,
-  seeded,
   tinyDefaults,
   workPool,
 } from '../testing/routing-fixtures.ts';
 import { expectedCompletionMs } from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView } from './fleet-view.ts';
-import { pickPools } from './pick-pool.ts';
 import { curveBeyondMeasured } from './pool-speed.ts';
 
 /** One 512x512 image at the model's default steps: one typical image. */
@@ -60,16 +59,7 @@ describe('routing: a curve measured only on small images', () => {
     // The stand-in: the measured pool's single-image pace, no batching gain.
     expect(onIdle).toBeCloseTo(tinyDefaults.steps * MEASURED_ONE_IMAGE_STEP_MS, 6);
     expect(onIdle).toBeLessThan(completionOf(busy, fleet) / 4);
-    for (let seed = 0; seed < 10; seed++) {
-      const [first] = pickPools(indexFleet(fleet, 'tiny', policy), {
-        request: typicalRequest,
-        observations: noObservations,
-        policy,
-        now,
-        random: seeded(seed),
-      });
-      expect(first?.pool.poolId).toBe('small-only');
-    }
+    for (const poolId of firstPicks(fleet, typicalRequest, 10)) expect(poolId).toBe('small-only');
   });
 
   it('routing: with no pool that measured a typical image, stays in proportion (never optimistic)', () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { requestWork } from '../../shared/index.ts';
 import {
+  firstPicks,
   MEGAPIXELS_512,
   nearLinearCurve,
   now,
   policy,
   pool,
   request,
-  seeded,
   tinyDefaults,
   workPool,
 } from '../testing/routing-fixtures.ts';
@@ -15,7 +15,6 @@ import { expectedCompletionMs } from './expected-completion.ts';
 import { DEFAULT_CHOICES, indexFleet } from './fleet-index.ts';
 import { type LocalObservations, noObservations, type PoolView, type RoutingRequest } from './fleet-view.ts';
 import { hedgeDelayMs } from './hedging.ts';
-import { pickPools } from './pick-pool.ts';
 import { choicesFor, SMALL_REQUEST_CHOICES_FACTOR } from './request-size.ts';
 import { acknowledgedRemainingMs } from './reroute.ts';
 import { curveIdleScale, IDLE_JOB_MS_HALF_LIFE_MS } from './scoring.ts';
@@ -103,16 +102,7 @@ describe('routing completion model: the pool curve and the request work', () => 
     const heavy = workPool('heavy', { running: 2, runningWork: bigWork, stepMs: 4 + 100 * 2 * 1.048576 });
     const light = workPool('light', { running: 6, runningWork: smallWork, stepMs: 4 + 100 * 6 * 0.065536 });
     const fleet = [heavy, light];
-    for (let seed = 0; seed < 20; seed++) {
-      const [first] = pickPools(indexFleet(fleet, 'tiny', policy), {
-        request: typicalRequest,
-        observations: noObservations,
-        policy,
-        now,
-        random: seeded(seed),
-      });
-      expect(first?.pool.poolId).toBe('light');
-    }
+    for (const poolId of firstPicks(fleet, typicalRequest, 20)) expect(poolId).toBe('light');
     // A request's own size counts: 4 images at 50 steps take far longer than one at 4 steps.
     const target = workPool('p');
     expect(predicted(target, sized(4, 50, '512x512'))).toBeGreaterThan(

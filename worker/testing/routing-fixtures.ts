@@ -1,5 +1,12 @@
 import type { StepCurvePoint } from '../../shared/index.ts';
-import type { PoolView, RoutingPolicy, RoutingRequest } from '../routing/fleet-view.ts';
+import { indexFleet } from '../routing/fleet-index.ts';
+import {
+  noObservations,
+  type PoolView,
+  type RoutingPolicy,
+  type RoutingRequest,
+} from '../routing/fleet-view.ts';
+import { pickPools } from '../routing/pick-pool.ts';
 
 /** The routing tests' fixed clock. */
 export const now = 1_000_000;
@@ -91,4 +98,25 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The pool `pickPools` sends `routingRequest` to on a fresh index of `pools` (no observations,
+ * the test policy and clock), once for each seed from 0 to `seeds - 1`.
+ */
+export function firstPicks(
+  pools: readonly PoolView[],
+  routingRequest: RoutingRequest,
+  seeds: number,
+): (string | undefined)[] {
+  return Array.from({ length: seeds }, (_, seed) => {
+    const [first] = pickPools(indexFleet(pools, 'tiny', policy), {
+      request: routingRequest,
+      observations: noObservations,
+      policy,
+      now,
+      random: seeded(seed),
+    });
+    return first?.pool.poolId;
+  });
 }
