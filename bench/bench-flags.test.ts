@@ -9,6 +9,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Each `npm run bench:*` entry point that takes flags, and one value it must refuse. */
 const benches = [
   { script: 'bench/edge/bench-bursts.ts', bad: ['--bursts', 'x'], flag: '--bursts' },
+  { script: 'bench/edge/bench-bursts.ts', bad: ['--image-size', '64'], flag: '--image-size' },
   { script: 'bench/registry/bench-registry.ts', bad: ['--burst-share', '2'], flag: '--burst-share' },
   { script: 'bench/routing/bench-routing.ts', bad: ['--jobs', 'abc'], flag: '--jobs' },
   { script: 'bench/chaos/bench-chaos.ts', bad: ['--sync-per-second', 'abc'], flag: '--sync-per-second' },
@@ -33,7 +34,7 @@ const STACK_LINE = /^\s+at /m;
 
 describe('bench commands: flags', () => {
   for (const { script, bad, flag } of benches) {
-    it(`${script}: --help prints usage; an unknown flag or a bad value is named, exit 1, no stack trace`, async () => {
+    it(`${script} (${flag}): --help prints usage; an unknown flag or a bad value is named, exit 1, no stack trace`, async () => {
       const help = await bench(script, ['--help']);
       expect(help.code).toBe(0);
       expect(help.output).toMatch(/^Usage: /);

@@ -15,6 +15,7 @@ import { ProviderCredentials } from './auth/provider-credentials.ts';
 import type { EdgeConfig } from './config.ts';
 import { RetryBudget } from './dispatch/retry-budget.ts';
 import type { DispatchServices } from './dispatch/route-and-dispatch.ts';
+import { TieGate } from './dispatch/tie-gate.ts';
 import { FleetCache } from './fleet/fleet-cache.ts';
 import { fleetLoaderOf } from './fleet/fleet-loader.ts';
 import { fleetRegistryOf } from './fleet/fleet-registry-stub.ts';
@@ -102,6 +103,7 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     ),
     retryBudget: new RetryBudget(),
     turns: new SlotTurns(now),
+    ties: new TieGate(),
     hedgeBudget: new RetryBudget({ ratio: HEDGE_RATIO, capacity: HEDGE_CAPACITY }),
     authenticator: new DirectoryAuthenticator({ edgeKeys, tenants: () => tenantDirectoryOf(env), now }),
     parseJson: parseJsonBody,

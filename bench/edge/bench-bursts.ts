@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { readLocalJson } from '../../cli/config.ts';
+import { imageSizeSchema } from '../../shared/schemas/generation-request.ts';
 import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
 import { startFreshLocalStack } from './fresh-local-stack.ts';
 
 /**
  * `npm run bench:bursts`: issue 13's check against a running `npm start`, as a user would make it.
- * Sends bursts of concurrent `POST /v1/images/generations` (256x256, the model's default steps),
- * each as soon as the last one answered, and prints as JSON how every burst split over the pools
+ * Sends bursts of concurrent `POST /v1/images/generations` (256x256 at the model's default steps,
+ * or `--image-size` / `--steps`), each as soon as the last one answered, and prints as JSON how every burst split over the pools
  * (`x-spillway-pool`) and how many split worse than the bound (15/9 for 24 over two pools).
  * With `--starts N` it starts the stack itself, N times from nothing (new pools that have measured
  * nothing, empty edge storage), and sends its bursts right after each start: the first bursts a
@@ -17,6 +18,7 @@ import { startFreshLocalStack } from './fresh-local-stack.ts';
  * npm start &   # then, once it printed its URL:
  * npm run -s bench:bursts -- --bursts 12
  * npm run -s bench:bursts -- --starts 3 --bursts 8   # without npm start running
+ * npm run -s bench:bursts -- --starts 2 --bursts 8 --image-size 64x64 --steps 4   # small requests, tied
  */
 const flags = parseBenchFlags(
   new Command('bench-bursts')
@@ -31,16 +33,25 @@ const flags = parseBenchFlags(
     .option(
       '--starts <n>',
       'start the stack itself this many times from nothing (default: use the running npm start)',
-    ),
+    )
+    .option('--image-size <WxH>', 'size of every image asked for', '256x256')
+    .option('--steps <n>', "sampler steps of every request (default: the model's)"),
   z.object({
     bursts: positiveIntegerFlag,
     size: positiveIntegerFlag,
     maxShare: positiveIntegerFlag,
     starts: positiveIntegerFlag.optional(),
+    imageSize: imageSizeSchema,
+    steps: positiveIntegerFlag.optional(),
   }),
   process.argv.slice(2),
 );
 const { bursts, size, maxShare } = flags;
+const requestBody = JSON.stringify({
+  prompt: 'a red fox',
+  size: flags.imageSize,
+  ...(flags.steps === undefined ? {} : { steps: flags.steps }),
+});
 const starts = flags.starts ?? null;
 
 interface Edge {
@@ -52,7 +63,7 @@ async function generate({ edgeUrl, apiKey }: Edge): Promise<string> {
   const response = await fetch(`${edgeUrl}/v1/images/generations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'a red fox', size: '256x256' }),
+    body: requestBody,
   });
   await response.arrayBuffer();
   return response.ok ? (response.headers.get('x-spillway-pool') ?? 'unknown') : `status ${response.status}`;
@@ -101,6 +112,7 @@ console.log(
     {
       stack: starts === null ? 'the running npm start' : `${starts} fresh starts`,
       burst_size: size,
+      request: { size: flags.imageSize, steps: flags.steps ?? 'the model default' },
       // Bursts in the order sent; with --starts, also one list per start.
       splits,
       ...(starts === null ? {} : { splits_per_start: splitsPerStart }),

@@ -5,7 +5,7 @@ import type {
   PiggybackedFigures,
   PoolView,
 } from '../../worker/routing/index.ts';
-import type { Copy } from './sim-types.ts';
+import type { Copy, Job } from './sim-types.ts';
 
 /** How long an isolate skips a pool that refused it (as worker/fleet/local-observations.ts). */
 export const EJECTION_MS = 10_000;
@@ -32,6 +32,8 @@ export class DispatcherState implements LocalObservations {
   readonly wrrCurrent: Float64Array;
   requests = 0;
   hedges = 0;
+  /** Its tied jobs, settled ones dropped as they are read (`unsettledTies`). */
+  readonly ties = new Set<Job>();
 
   readonly index: number;
   readonly region: string;
@@ -57,6 +59,18 @@ export class DispatcherState implements LocalObservations {
     this.active[copy.pool]?.add(copy);
   }
 
+  /**
+   * Its tied pairs not yet settled, as the Worker's `TieGate` counts them: neither copy dropped,
+   * failed or answered.
+   */
+  unsettledTies(): number {
+    for (const job of this.ties) {
+      const settled = !job.tied || job.doneAt >= 0 || job.copies.slice(0, 2).some((copy) => !isOpen(copy));
+      if (settled) this.ties.delete(job);
+    }
+    return this.ties.size;
+  }
+
   /** Ends a copy (answered, failed or cancelled). */
   end(copy: Copy, poolId: string): void {
     if (!this.active[copy.pool]?.delete(copy)) return;
@@ -72,6 +86,10 @@ export class DispatcherState implements LocalObservations {
       : -1;
     if (sends && send >= 0) sends.splice(send, 1);
   }
+}
+
+function isOpen(copy: Copy): boolean {
+  return copy.state === 'transit' || copy.state === 'queued' || copy.state === 'running';
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

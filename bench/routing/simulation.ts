@@ -214,6 +214,7 @@ export class Simulation implements SimulationContext {
     const { tie } = decision;
     if (tie && job.copies.length === 1) {
       job.tied = true;
+      (this.dispatchers[job.dispatcher] as DispatcherState).ties.add(job);
       this.send(
         job,
         tie.pool,

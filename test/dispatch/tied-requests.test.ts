@@ -78,8 +78,10 @@ describe('tied requests', () => {
     const seen: AttemptRecord[] = [];
     const moves: string[] = [];
     const submittedBefore = busy.engine.submitted.length;
+    let settled = 0;
     const dispatched = dispatch({
       onAttempt: (attempt) => seen.push(attempt),
+      onTieSettled: () => settled++,
       ack: {
         remainingMs,
         // A tied request already chose between two pools: it is never moved.
@@ -92,8 +94,11 @@ describe('tied requests', () => {
     // Settled on the acknowledgements alone: `roomy` still holds its copy unstarted.
     const dropped = await attemptEnding('tie_lost', seen);
     expect(dropped.poolId).toBe('busy');
+    // Settled as one copy is dropped, while the other has yet to run: the isolate may tie again.
+    expect(settled).toBe(1);
     const outcome = await runUntilSettled(roomy, dispatched);
     expect(outcome.ok && outcome.poolId).toBe('roomy');
+    expect(settled).toBe(1);
     expect(
       outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome, attempt.tie ?? false]),
     ).toEqual([

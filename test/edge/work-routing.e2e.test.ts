@@ -87,6 +87,8 @@ async function settle(edge: LocalStack): Promise<void> {
 const countBy = (answers: readonly Answer[], pool: string) =>
   answers.filter((answer) => answer.pool === pool).length;
 const standard = { prompt: 'a red fox', size: '256x256' };
+/** Less work than the model's typical image: a request that may be tied. */
+const tiny = { prompt: 'a small fox', size: '64x64', steps: 4 };
 
 describe('routing on measured work, end to end', () => {
   it('bursts: 24 concurrent requests on two equal pools split no worse than 15/9, burst after burst', async () => {
@@ -114,6 +116,32 @@ describe('routing on measured work, end to end', () => {
       await settle(edge);
     }
     for (const split of splits) expect(Math.max(...split), JSON.stringify(splits)).toBeLessThanOrEqual(15);
+  }, 300_000);
+
+  it('bursts of small requests, each of which may be tied, still split no worse than 16/8', async () => {
+    // Every request here is smaller than a typical image, so each could go to both pools at once
+    // (tied requests). Tied all together, the pairs' acknowledgements race and one pool wins most
+    // of a burst; an isolate keeps at most two pairs unsettled (MAX_UNSETTLED_TIES).
+    const pools = {
+      'pool-a': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
+      'pool-b': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
+    };
+    const edge = await startTestStack({
+      startPool: { 'pool-a': pools['pool-a'].start, 'pool-b': pools['pool-b'].start },
+    });
+    stack = edge;
+    for (const pool of Object.values(pools)) pool.pool.engine.runPaced();
+    await waitForTelemetry(edge);
+    const splits: number[][] = [];
+    for (let round = 0; round < 4; round++) {
+      const answers = await burst(
+        edge,
+        Array.from({ length: 24 }, () => ({ kind: 'tiny', body: tiny })),
+      );
+      splits.push([countBy(answers, 'pool-a'), countBy(answers, 'pool-b')]);
+      await settle(edge);
+    }
+    for (const split of splits) expect(Math.max(...split), JSON.stringify(splits)).toBeLessThanOrEqual(16);
   }, 300_000);
 
   it('a third pool with half the speed receives proportionally less', async () => {

@@ -7,6 +7,7 @@ import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
 import type { IsolateObservations } from '../fleet/local-observations.ts';
 import type { RoutingPolicy, SuspicionReason } from '../routing/index.ts';
 import type { RetryBudget } from './retry-budget.ts';
+import type { TieGate } from './tie-gate.ts';
 
 /** The isolate's collaborators that routing and dispatch use (part of the edge's deps). */
 export interface DispatchServices {
@@ -26,6 +27,8 @@ export interface DispatchServices {
   readonly hedgeBudget: RetryBudget | null;
   /** Requests shed at their tier that wait for a freed slot, in fair turns. */
   readonly turns: SlotTurns;
+  /** Tied pairs this isolate has open (`MAX_UNSETTLED_TIES`). */
+  readonly ties: TieGate;
   /** Signs dispatch tokens, reusing each (pool, tenant) token while it has time left. */
   signer(): Promise<DispatchSigner>;
   /**

@@ -186,6 +186,12 @@ export interface DispatchOptions {
    * acknowledgement (the pair already chose between two pools on exact figures).
    */
   readonly tie?: boolean;
+  /**
+   * Called when a tied pair settles: a call cancelled (`tie_lost`), failed or answered, or the
+   * second not started. The isolate's `TieGate` counts open pairs; its release is idempotent, and
+   * the caller releases at the request's end as well.
+   */
+  readonly onTieSettled?: () => void;
   /** Least silence after a step that counts as a stall, ms (default 400, `DEFAULT_STALL_AFTER_MS`). */
   readonly stallAfterMs?: number;
   /** Keeps a background cancel alive after the response (a Worker's `ctx.waitUntil`). */

@@ -74,13 +74,16 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (options.tie && started === 1 && options.ack?.remainingMs) {
         tied = await startNext('tie');
         tiedRequest = tied;
+        if (!tied) options.onTieSettled?.();
       }
     }
     if (tied) {
       const loser = running.size === 2 ? tiedPairLoser(options, running) : null;
-      if (running.size < 2) tied = false;
-      if (loser) {
+      if (running.size < 2 || loser) {
         tied = false;
+        options.onTieSettled?.();
+      }
+      if (loser) {
         running.delete(loser);
         leave(options, attempts, loser, 'tie_lost');
         continue;
@@ -150,6 +153,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       record(options, attempts, next.call, 'ok', { status: 200, code: null, load: next.result.load });
       for (const loser of running)
         abandon(options, attempts, loser, { stalled: loser === stalledCall, tied });
+      if (tied) options.onTieSettled?.();
       return {
         ok: true,
         result: next.result,
@@ -169,6 +173,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       break;
     }
   }
+  if (tied) options.onTieSettled?.();
   return { ok: false, error: lastError ?? 'deadline_exceeded', attempts };
 }
 

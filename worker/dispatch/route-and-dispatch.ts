@@ -46,11 +46,11 @@ export interface RouteAndDispatchInput {
   /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
   readonly observe?: DispatchObserver;
   /**
-   * A small request may go to two pools at once (`tiesRequest`): sync calls. An async job is not
-   * tied: its record follows one pool at a time (`pool_id`, `attempts`, progress), and its client
-   * is not waiting on the connection for the tail latency a tie buys.
+   * A request of at most one typical image may go to two pools at once (`tiesRequest`): sync
+   * calls. An async job is not tied: its record follows one pool at a time (`pool_id`,
+   * `attempts`, progress), and its client is not waiting on the connection for a tie's tail.
    */
-  readonly tiesSmallRequests?: boolean;
+  readonly mayTie?: boolean;
   /**
    * Takes the tenant's quota (its limiter), throwing to refuse: called once the fleet has room
    * for the request at its tier, or when no pool serves its model (that still counts). A request
@@ -184,6 +184,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     const protocol = entries.get(poolId)?.provider.protocol;
     return protocol === undefined ? routingRequest : requestOnPool(routingRequest, { protocol });
   };
+  // A tie spends a round trip of a second pool's time: not while this isolate turns work away
+  // or holds it for want of room, nor while its last pairs are unsettled (`TieGate`).
+  const tieWanted = input.mayTie === true && !services.turns.shortOfRoom();
+  const tieRelease = tieWanted && tiesRequest(index, routingRequest, ranked) ? services.ties.tryOpen() : null;
   try {
     return await dispatchWithFailover({
       candidates,
@@ -248,13 +252,8 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       // request it acknowledges behind a longer queue, or in a far heavier batch, than expected
       // moves before it steps.
       streamProgress: true,
-      // A small request goes to its two best pools at once; their acknowledgements say which
-      // keeps it (`tiesRequest`). That spends a round trip of a second pool's time on it: not
-      // while this isolate turns work away or holds it for want of room.
-      tie:
-        input.tiesSmallRequests === true &&
-        !services.turns.shortOfRoom() &&
-        tiesRequest(index, routingRequest, ranked),
+      tie: tieRelease !== null,
+      ...(tieRelease ? { onTieSettled: tieRelease } : {}),
       ack: acknowledgementPolicy({
         index,
         request: routingRequest,
@@ -269,6 +268,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       ...(input.signal ? { signal: input.signal } : {}),
     });
   } finally {
+    tieRelease?.();
     for (const end of ends.values()) end(services.now());
   }
 }

@@ -95,7 +95,7 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
       signal: context.req.raw.signal,
       observe: observation,
       admit,
-      tiesSmallRequests: true,
+      mayTie: true,
       onStart: () => {
         firstCallAt ??= deps.now();
       },

@@ -10,6 +10,19 @@ import { requestCost } from './spill.ts';
  */
 export const TIE_PREDICTION_SPREAD = 1.5;
 
+/**
+ * Most tied pairs one isolate keeps unsettled (sent to two pools, neither copy yet dropped,
+ * failed or answered); a request that finds that many goes to one pool. Ties suit requests
+ * arriving one by one, as across many isolates. A burst on one isolate tied whole puts every copy
+ * on both pools, and the acknowledgements that settle the pairs race: the pool that answers first
+ * wins most of the burst. On `npm start`, bursts of 24 concurrent 64x64 4-step requests split
+ * worse than 15/9 in 39 of 48 (24/0 the worst) with every one tied, in 10 of 48 with this limit
+ * (21/3 the worst); with one pair, 2 of 16, but in the simulator one pair cost ties where
+ * isolates' requests do overlap (`work-mixed-curves-rho-0.97` p99 over the oracle's 1.014 ->
+ * 1.077), while two left every work point within 0.002 (`docs/routing.md`).
+ */
+export const MAX_UNSETTLED_TIES = 2;
+
 /** Protocols whose pools acknowledge a call with where it landed (gpu-node's opening `queued` event). */
 const ACKNOWLEDGING_PROTOCOLS: ReadonlySet<string> = new Set(['gpu-node']);
 

@@ -4,6 +4,7 @@ import {
   fleetMedianJobMs,
   type HedgePolicy,
   indexFleet,
+  MAX_UNSETTLED_TIES,
   type PoolView,
   pickPools,
   queuedRemainingMs,
@@ -132,8 +133,11 @@ export function edgePolicy(
       });
       const decision = toDecision(context, picked);
       const second = picked[1];
-      const tie =
-        second && tiesRequest(index, request, picked) ? context.poolIndex.get(second.pool.poolId) : undefined;
+      const tied =
+        second !== undefined &&
+        tiesRequest(index, request, picked) &&
+        context.dispatcher.unsettledTies() < MAX_UNSETTLED_TIES;
+      const tie = tied ? context.poolIndex.get(second.pool.poolId) : undefined;
       return tie === undefined || tie === context.exclude || tie === decision.pools[0]
         ? decision
         : { ...decision, tie: { pool: tie, predictedMs: second?.predictedMs ?? decision.predictedMs } };
