@@ -19,7 +19,7 @@ export const TIE_PREDICTION_SPREAD = 1.5;
  * worse than 15/9 in 39 of 48 (24/0 the worst) with every one tied, in 10 of 48 with this limit
  * (21/3 the worst); with one pair, 2 of 16, but in the simulator one pair cost ties where
  * isolates' requests do overlap (`work-mixed-curves-rho-0.97` p99 over the oracle's 1.014 ->
- * 1.077), while two left every work point within 0.002 (`docs/routing.md`).
+ * 1.077), while with two the p99 moved by at most 0.014 and nothing else (`docs/routing.md`).
  */
 export const MAX_UNSETTLED_TIES = 2;
 
