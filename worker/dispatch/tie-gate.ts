@@ -6,9 +6,12 @@ import { MAX_UNSETTLED_TIES } from '../routing/index.ts';
  * (routing's `MAX_UNSETTLED_TIES`, which the simulator's isolates keep too).
  *
  * @example
- * const release = gate.tryOpen(); // null: call one pool
- * try { await dispatch({ tie: release !== null, onTieSettled: release ?? undefined }); }
- * finally { release?.(); }
+ * const release = services.ties.tryOpen(); // null: call one pool
+ * try {
+ *   await dispatchWithFailover({ ...options, tie: release !== null, ...(release ? { onTieSettled: release } : {}) });
+ * } finally {
+ *   release?.();
+ * }
  */
 export class TieGate {
   readonly limit: number;
