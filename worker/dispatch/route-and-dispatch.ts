@@ -46,8 +46,8 @@ export interface RouteAndDispatchInput {
   /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
   readonly observe?: DispatchObserver;
   /**
-   * A request of at most one typical image may go to two pools at once (`tiesRequest`): sync
-   * calls. An async job is not tied: its record follows one pool at a time (`pool_id`,
+   * A request with less work than one typical image may go to two pools at once (`tiesRequest`):
+   * sync calls. An async job is not tied: its record follows one pool at a time (`pool_id`,
    * `attempts`, progress), and its client is not waiting on the connection for a tie's tail.
    */
   readonly mayTie?: boolean;
