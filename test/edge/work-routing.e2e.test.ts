@@ -90,31 +90,40 @@ const standard = { prompt: 'a red fox', size: '256x256' };
 /** Less work than the model's typical image: a request that may be tied. */
 const tiny = { prompt: 'a small fox', size: '64x64', steps: 4 };
 
+/**
+ * Four bursts of 24 concurrent `body` requests on two equal pools, each after the last settled:
+ * how each split, [pool-a, pool-b]. Equal for real: two pools whose devices step at one fixed
+ * speed (near-linear in the batch's megapixels, as on a CPU), whatever the host's two cores are
+ * doing. Two gpu-node processes on those cores are equal only on average: which one the test
+ * process, workerd or the other pool steals time from decides their measured curves, and a burst
+ * follows the measurements.
+ */
+async function burstsOnEqualPools(body: object): Promise<number[][]> {
+  const pools = {
+    'pool-a': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
+    'pool-b': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
+  };
+  const edge = await startTestStack({
+    startPool: { 'pool-a': pools['pool-a'].start, 'pool-b': pools['pool-b'].start },
+  });
+  stack = edge;
+  for (const pool of Object.values(pools)) pool.pool.engine.runPaced();
+  await waitForTelemetry(edge);
+  const splits: number[][] = [];
+  for (let round = 0; round < 4; round++) {
+    const answers = await burst(
+      edge,
+      Array.from({ length: 24 }, () => ({ kind: 'burst', body })),
+    );
+    splits.push([countBy(answers, 'pool-a'), countBy(answers, 'pool-b')]);
+    await settle(edge);
+  }
+  return splits;
+}
+
 describe('routing on measured work, end to end', () => {
   it('bursts: 24 concurrent requests on two equal pools split no worse than 15/9, burst after burst', async () => {
-    // Equal for real: two pools whose devices step at one fixed speed (near-linear in the batch's
-    // megapixels, as on a CPU), whatever the host's two cores are doing. Two gpu-node processes
-    // on those cores are equal only on average: which one the test process, workerd or the other
-    // pool steals time from decides their measured curves, and a burst follows the measurements.
-    const pools = {
-      'pool-a': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
-      'pool-b': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
-    };
-    const edge = await startTestStack({
-      startPool: { 'pool-a': pools['pool-a'].start, 'pool-b': pools['pool-b'].start },
-    });
-    stack = edge;
-    for (const pool of Object.values(pools)) pool.pool.engine.runPaced();
-    await waitForTelemetry(edge);
-    const splits: number[][] = [];
-    for (let round = 0; round < 4; round++) {
-      const answers = await burst(
-        edge,
-        Array.from({ length: 24 }, () => ({ kind: 'standard', body: standard })),
-      );
-      splits.push([countBy(answers, 'pool-a'), countBy(answers, 'pool-b')]);
-      await settle(edge);
-    }
+    const splits = await burstsOnEqualPools(standard);
     for (const split of splits) expect(Math.max(...split), JSON.stringify(splits)).toBeLessThanOrEqual(15);
   }, 300_000);
 
@@ -122,25 +131,7 @@ describe('routing on measured work, end to end', () => {
     // Every request here is smaller than a typical image, so each could go to both pools at once
     // (tied requests). Tied all together, the pairs' acknowledgements race and one pool wins most
     // of a burst; an isolate keeps at most two pairs unsettled (MAX_UNSETTLED_TIES).
-    const pools = {
-      'pool-a': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
-      'pool-b': inProcessPool(pacedEngine, { workers: 1, maxBatchSize: 16 }),
-    };
-    const edge = await startTestStack({
-      startPool: { 'pool-a': pools['pool-a'].start, 'pool-b': pools['pool-b'].start },
-    });
-    stack = edge;
-    for (const pool of Object.values(pools)) pool.pool.engine.runPaced();
-    await waitForTelemetry(edge);
-    const splits: number[][] = [];
-    for (let round = 0; round < 4; round++) {
-      const answers = await burst(
-        edge,
-        Array.from({ length: 24 }, () => ({ kind: 'tiny', body: tiny })),
-      );
-      splits.push([countBy(answers, 'pool-a'), countBy(answers, 'pool-b')]);
-      await settle(edge);
-    }
+    const splits = await burstsOnEqualPools(tiny);
     for (const split of splits) expect(Math.max(...split), JSON.stringify(splits)).toBeLessThanOrEqual(16);
   }, 300_000);
 

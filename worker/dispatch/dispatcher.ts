@@ -53,6 +53,12 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   /** The request went to two pools at once: it chose between them on their acknowledgements, and does not move. */
   let tiedRequest = false;
   let lastError: BackendCallError | null = null;
+  /** The pair settles: one call dropped, failed or answered (the isolate may tie again). */
+  const settleTie = (): void => {
+    if (!tied) return;
+    tied = false;
+    options.onTieSettled?.();
+  };
 
   const startNext = async (role: CallRole = 'call'): Promise<boolean> => {
     // Candidates were ranked when the request arrived; one backed off or ejected since is passed over.
@@ -79,10 +85,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     }
     if (tied) {
       const loser = running.size === 2 ? tiedPairLoser(options, running) : null;
-      if (running.size < 2 || loser) {
-        tied = false;
-        options.onTieSettled?.();
-      }
+      if (running.size < 2 || loser) settleTie();
       if (loser) {
         running.delete(loser);
         leave(options, attempts, loser, 'tie_lost');
@@ -153,7 +156,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       record(options, attempts, next.call, 'ok', { status: 200, code: null, load: next.result.load });
       for (const loser of running)
         abandon(options, attempts, loser, { stalled: loser === stalledCall, tied });
-      if (tied) options.onTieSettled?.();
+      settleTie();
       return {
         ok: true,
         result: next.result,
@@ -173,7 +176,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       break;
     }
   }
-  if (tied) options.onTieSettled?.();
+  settleTie();
   return { ok: false, error: lastError ?? 'deadline_exceeded', attempts };
 }
 
