@@ -17,8 +17,21 @@ export interface HeartbeatOptions {
 export const MIN_CHANGE_GAP_MS = 100;
 
 /**
+ * While pushes cannot reach the edge (no connection: a restarting workerd), the next goes out
+ * this soon (within ±20%), not at the next tick. The edge judges a pool by its newest report, so
+ * a pool heard only at its next tick can look stale for most of an interval after the edge is
+ * back, and be routed around (bench:chaos restarts the edge). An answer, even an error status, or
+ * a timeout (an edge too busy to answer) is not retried early: more reports would not help it.
+ */
+export const RECONNECT_RETRY_MS = 250;
+
+/** Early retries stop after this long unreachable: by then it is no restart, and ticks suffice. */
+export const RECONNECT_WINDOW_MS = 30_000;
+
+/**
  * Pushes signed telemetry to the edge every `intervalMs` and promptly on significant change.
- * Failures are reported and retried at the next tick; they never affect serving.
+ * Failures are reported and retried at the next tick, or sooner while the edge cannot be reached
+ * (`RECONNECT_RETRY_MS`); they never affect serving.
  */
 export class HeartbeatClient {
   readonly #options: HeartbeatOptions;
@@ -27,6 +40,10 @@ export class HeartbeatClient {
   #lastSentAt = 0;
   #timer: NodeJS.Timeout | null = null;
   #changeTimer: NodeJS.Timeout | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  /** When the pushes failing for want of a connection began to (null: the last one got through). */
+  #unreachableSince: number | null = null;
+  #stopped = false;
   #inFlight: Promise<void> = Promise.resolve();
 
   constructor(options: HeartbeatOptions) {
@@ -61,8 +78,11 @@ export class HeartbeatClient {
 
   /** Stops pushing after one final report (e.g. `draining: true`) has been sent or has failed. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#changeTimer) clearTimeout(this.#changeTimer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     this.#timer = null;
     this.#changeTimer = null;
     this.#push();
@@ -70,6 +90,8 @@ export class HeartbeatClient {
   }
 
   #push(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     const report = this.#options.report();
     this.#lastSent = report;
     this.#lastSentAt = Date.now();
@@ -89,11 +111,36 @@ export class HeartbeatClient {
         signal: AbortSignal.timeout(Math.max(1_000, this.#options.intervalMs)),
       });
       await response.body?.cancel();
+      this.#unreachableSince = null;
       if (!response.ok) throw new Error(`edge answered ${response.status} to a heartbeat`);
     } catch (error) {
       this.#options.onError(error);
+      if (isUnreachable(error)) this.#retrySoon();
     }
   }
+
+  /** Pushes again before the next tick while the edge is unreachable (`RECONNECT_RETRY_MS`). */
+  #retrySoon(): void {
+    const now = Date.now();
+    this.#unreachableSince ??= now;
+    const delayMs = RECONNECT_RETRY_MS * (0.8 + 0.4 * Math.random());
+    if (this.#stopped || this.#retryTimer || delayMs >= this.#options.intervalMs) return;
+    if (now - this.#unreachableSince >= RECONNECT_WINDOW_MS) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#push();
+    }, delayMs);
+    this.#retryTimer.unref();
+  }
+}
+
+/**
+ * Whether a push failed for want of a connection: `fetch` rejects with a `TypeError` for a
+ * network failure; a timeout (`TimeoutError`) may be an edge too busy to answer, and is left to
+ * the next tick.
+ */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof TypeError;
 }
 
 function withTrailingSlash(url: URL): URL {
