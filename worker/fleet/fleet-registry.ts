@@ -121,6 +121,16 @@ export class FleetRegistry extends FleetRegistryCore {
     return placedRegions(this.sql);
   }
 
+  /**
+   * Directory: every region holding a pool, and how many pools the directory still holds in its
+   * own tables, written there before the registry was sharded (`ShardedFleet.regions` moves them).
+   */
+  async placement(): Promise<{ regions: string[]; unshardedPools: number }> {
+    this.counters.otherRequests += 1;
+    const [row] = this.sql.exec<{ count: number }>('SELECT COUNT(*) AS count FROM pools').toArray();
+    return { regions: placedRegions(this.sql), unshardedPools: row?.count ?? 0 };
+  }
+
   /** Directory: whether any shard holds a pool of the provider. */
   async providerPlaced(providerId: string): Promise<boolean> {
     return providerPlaced(this.sql, providerId);

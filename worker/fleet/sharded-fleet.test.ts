@@ -100,4 +100,37 @@ describe('fleet registry: region shards', () => {
     expect(fresh.pools.find((entry) => entry.pool.id === pools.us)?.pool.draining).toBe(true);
     expect(regions.eu).not.toBe(regions.us);
   });
+
+  it('shards: pools the directory held before sharding move into their shards at the next read of the regions, switches kept', async () => {
+    const fleet = fleetRegistryOf(env);
+    const tag = crypto.randomUUID().slice(0, 8);
+    const provider = `provider-${tag}`;
+    const region = `old-${tag}`;
+    const plain = `pool-plain-${tag}`;
+    const drained = `pool-drained-${tag}`;
+    const disabled = `pool-disabled-${tag}`;
+    await fleet.putProvider(providerInput({ id: provider }));
+    // What the unsharded registry wrote: pools in the object named `fleet` itself.
+    for (const id of [plain, drained, disabled]) {
+      expect((await fleet.directory.putPool(await poolInput({ id, provider_id: provider, region }))).ok).toBe(
+        true,
+      );
+    }
+    await fleet.directory.setDraining(drained, true);
+    await fleet.directory.setEnabled(disabled, false);
+    expect(await fleet.getPool(plain)).toBeNull();
+
+    expect(await fleet.regions()).toContain(region);
+    expect(await fleet.directory.listPools()).toEqual([]);
+    const moved = await fleet.shard(region).listPools();
+    expect(moved.map((pool) => [pool.id, pool.draining, pool.enabled])).toEqual([
+      [disabled, false, false],
+      [drained, true, true],
+      [plain, false, true],
+    ]);
+    const snapshot = await fleet.snapshot();
+    expect(snapshot.pools.filter((entry) => entry.pool.region === region)).toHaveLength(3);
+    // Once moved, a read of the regions moves nothing again.
+    expect(await fleet.directory.placement()).toMatchObject({ unshardedPools: 0 });
+  });
 });

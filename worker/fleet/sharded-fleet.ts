@@ -47,9 +47,35 @@ export class ShardedFleet {
     return this.#namespace.getByName(shardName(region));
   }
 
-  /** Every region holding a pool. */
-  regions(): Promise<string[]> {
+  /**
+   * Every region holding a pool. Pools the directory still holds in its own tables, registered
+   * before the registry was sharded, are first moved into their regions' shards
+   * (`#adoptUnshardedPools`): no snapshot reads the directory's tables, so until then routing
+   * would not see them.
+   */
+  async regions(): Promise<string[]> {
+    const { regions, unshardedPools } = await this.directory.placement();
+    if (unshardedPools === 0) return regions;
+    await this.#adoptUnshardedPools();
     return this.directory.regions();
+  }
+
+  /**
+   * Moves each pool of the directory's own tables into its region's shard as the admin API would
+   * register it, with its operator switches, then drops the directory's row; its telemetry is not
+   * moved (the pool's next heartbeat lands in the shard). Safe to run twice at once or to resume:
+   * registering is idempotent, and a row already gone is skipped. A pool whose registration is
+   * refused stays where it is, for the operator (`GET /v1/admin/pools` does not list it).
+   */
+  async #adoptUnshardedPools(): Promise<void> {
+    for (const record of await this.directory.listPools()) {
+      const { enabled, draining, created_at: _created, updated_at: _updated, ...input } = record;
+      const put = await this.putPool(input);
+      if (!put.ok) continue;
+      if (draining && !put.pool.draining) await this.setDraining(record.id, true);
+      if (!enabled && put.pool.enabled) await this.setEnabled(record.id, false);
+      await this.directory.deletePool(record.id);
+    }
   }
 
   /** As {@link FleetRegistry.putProvider}, copied into every shard. */
