@@ -87,7 +87,10 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     // Each snapshot read carries the isolate's outcome summary: the registry's reports on pools
     // that push no telemetry are made of them, at no extra round trip.
     fleet: new FleetCache(
-      fleetLoaderOf(env, now, () => observations.outcomes.take(observations.inFlightImages())),
+      fleetLoaderOf(env, now, {
+        summary: () => observations.outcomes.take(observations.inFlightImages()),
+        routedPools: () => observations.lastSentAt,
+      }),
       now,
     ),
     observations,

@@ -91,12 +91,12 @@ try {
   log(`a full read of ${REGIONS.length} shards: ${full.fullBytes} bytes`);
 
   const names = ['fleet', ...REGIONS.map((region) => `fleet:${region}`)];
-  const phase = async (shared: boolean) => {
+  const phase = async (shared: boolean, homeOf?: (index: number) => string) => {
     const before: LoadSample = await readLoads(stack.edgeUrl, names);
     const until = Date.now() + PHASE_MS;
     const [heartbeats, isolates]: [HeartbeatResults, IsolateResults] = await Promise.all([
       driveHeartbeats(stack.edgeUrl, pools, BURST_SHARE, until),
-      driveIsolates(stack.edgeUrl, ISOLATES, shared, until),
+      driveIsolates(stack.edgeUrl, ISOLATES, shared, until, homeOf),
     ]);
     const after = await readLoads(stack.edgeUrl, names);
     return { heartbeats, isolates, objects: objectRates(before, after) };
@@ -107,6 +107,10 @@ try {
   await fetch(`${stack.edgeUrl}/__bench/isolates/reset`, { method: 'POST' });
   const withoutCache = await phase(false);
   log('phase 2 (every isolate reads its shards) done');
+  await fetch(`${stack.edgeUrl}/__bench/isolates/reset`, { method: 'POST' });
+  // Each isolate routes to one region, spread evenly, as isolates route to the pools near them.
+  const routedOnly = await phase(false, (index) => REGIONS[index % REGIONS.length] ?? '');
+  log('phase 3 (every isolate reads its own region every second, the others every few) done');
 
   const shardsOf = (objects: ReturnType<typeof objectRates>) =>
     objects.filter((object) => object.name.startsWith('fleet:'));
@@ -140,6 +144,9 @@ try {
         isolates.stats.sharedHits / Math.max(1, isolates.stats.sharedHits + isolates.stats.shardReads),
       ),
       delta_bytes_per_shard_read: round(deltaReads > 0 ? isolates.stats.deltaBytes / deltaReads : null),
+      regions_held_per_isolate_refresh: round(
+        isolates.stats.heldRegions / Math.max(1, isolates.stats.refreshes),
+      ),
       snapshot_bytes_per_isolate_refresh: round(
         (isolates.stats.deltaBytes + isolates.stats.fullBytes) / Math.max(1, isolates.stats.refreshes),
       ),
@@ -148,6 +155,7 @@ try {
   };
   const shared = summary(withCache);
   const own = summary(withoutCache);
+  const routed = summary(routedOnly);
   const report = {
     bench: 'registry',
     setup: {
@@ -165,14 +173,16 @@ try {
       shard_writes_per_s_max: shared.shard_writes_per_s_max,
       shard_reads_per_s_max_shared: shared.shard_reads_per_s_max,
       shard_reads_per_s_max_unshared: own.shard_reads_per_s_max,
+      shard_reads_per_s_max_routed: routed.shard_reads_per_s_max,
       directory_requests_per_s: shared.objects.find((object) => object.name === 'fleet')?.requestsPerS ?? 0,
       coalesced_share: shared.coalesced_share,
       full_snapshot_bytes: full.fullBytes,
       delta_bytes_per_shard_read: own.delta_bytes_per_shard_read,
       snapshot_bytes_per_isolate_refresh_shared: shared.snapshot_bytes_per_isolate_refresh,
       snapshot_bytes_per_isolate_refresh_unshared: own.snapshot_bytes_per_isolate_refresh,
+      snapshot_bytes_per_isolate_refresh_routed: routed.snapshot_bytes_per_isolate_refresh,
     },
-    phases: { shared_copies: shared, own_reads: own },
+    phases: { shared_copies: shared, own_reads: own, routed_regions: routed },
   };
   console.log(flags.json ? JSON.stringify(report, null, 2) : report.headline);
 } finally {

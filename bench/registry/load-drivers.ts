@@ -72,6 +72,7 @@ export async function driveHeartbeats(
 export interface SourceStats {
   readonly refreshes: number;
   readonly shardReads: number;
+  readonly heldRegions: number;
   readonly fullReads: number;
   readonly sharedHits: number;
   readonly fullBytes: number;
@@ -87,12 +88,17 @@ export interface IsolateResults {
   readonly refreshLatenciesMs: number[];
 }
 
-/** Runs `count` isolates refreshing once per second each (staggered), until `until`. */
+/**
+ * Runs `count` isolates refreshing once per second each (staggered), until `until`. With
+ * `homeOf`, isolate `index` routes every request to pools of region `homeOf(index)` (so it reads
+ * that shard every time and the others every few seconds, `FleetSnapshotSource`).
+ */
 export async function driveIsolates(
   edgeUrl: string,
   count: number,
   shared: boolean,
   until: number,
+  homeOf?: (index: number) => string,
 ): Promise<IsolateResults> {
   const latencies: number[] = [];
   const first = new Map<number, SourceStats>();
@@ -105,7 +111,9 @@ export async function driveIsolates(
       const startedAt = performance.now();
       try {
         const response = await fetch(
-          `${edgeUrl}/__bench/isolates/isolate-${index}/refresh?shared=${shared ? 1 : 0}`,
+          `${edgeUrl}/__bench/isolates/isolate-${index}/refresh?shared=${shared ? 1 : 0}${
+            homeOf ? `&home=${encodeURIComponent(homeOf(index))}` : ''
+          }`,
           {
             method: 'POST',
           },
@@ -125,7 +133,15 @@ export async function driveIsolates(
     }
   };
   await Promise.all(Array.from({ length: count }, (_, index) => loop(index)));
-  const stats = { refreshes: 0, shardReads: 0, fullReads: 0, sharedHits: 0, fullBytes: 0, deltaBytes: 0 };
+  const stats = {
+    refreshes: 0,
+    shardReads: 0,
+    heldRegions: 0,
+    fullReads: 0,
+    sharedHits: 0,
+    fullBytes: 0,
+    deltaBytes: 0,
+  };
   for (const [index, end] of last) {
     const start = first.get(index);
     if (!start) continue;

@@ -59,14 +59,32 @@ export function applyShardDelta(state: ShardState | null, delta: ShardDelta): Sh
 
 /**
  * The fleet as routing reads it, from the copies of every shard: pools by id, the version the sum
- * of the shards' (it grows with every change of any), taken at the oldest shard read.
+ * of the shards' (it grows with every change of any), taken at the oldest shard read. `held`:
+ * shards kept from an earlier read instead of read again, by region; their pools count, their
+ * reads do not date the snapshot, and `held_regions` says when each was read.
  */
-export function mergeShards(states: readonly ShardState[], now: number): FleetSnapshot {
-  const pools = states.flatMap((state) => [...state.entries.values()]);
+export function mergeShards(
+  states: readonly ShardState[],
+  now: number,
+  held: ReadonlyMap<string, ShardState> = new Map(),
+): FleetSnapshot {
+  const all = [...states, ...held.values()];
+  const pools = all.flatMap((state) => [...state.entries.values()]);
   pools.sort((first, second) =>
     first.pool.id < second.pool.id ? -1 : first.pool.id > second.pool.id ? 1 : 0,
   );
-  const version = states.reduce((sum, state) => sum + state.version, 0);
+  const version = all.reduce((sum, state) => sum + state.version, 0);
   const takenAt = states.reduce((oldest, state) => Math.min(oldest, state.taken_at), now);
-  return { version, taken_at: takenAt, pools };
+  if (held.size === 0) return { version, taken_at: takenAt, pools };
+  const heldRegions = Object.fromEntries([...held].map(([region, state]) => [region, state.taken_at]));
+  return { version, taken_at: takenAt, pools, held_regions: heldRegions };
+}
+
+/**
+ * When the snapshot's copy of a region was read, where the snapshot kept that region from an
+ * earlier read instead of reading it again (`FleetSnapshot.held_regions`); else undefined.
+ */
+export function heldRegionReadAt(snapshot: FleetSnapshot | null, region: string): number | undefined {
+  const held = snapshot?.held_regions;
+  return held && Object.hasOwn(held, region) ? held[region] : undefined;
 }

@@ -44,4 +44,10 @@ export interface FleetSnapshot {
   readonly version: number;
   readonly taken_at: number;
   readonly pools: readonly PoolSnapshotEntry[];
+  /**
+   * Regions whose shard this snapshot did not read but kept from an earlier read, each with when
+   * that read was (epoch ms); `taken_at` counts only the shards read. Absent when every shard was
+   * read (`FleetSnapshotSource`).
+   */
+  readonly held_regions?: Readonly<Record<string, number>>;
 }

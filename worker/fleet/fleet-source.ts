@@ -13,6 +13,16 @@ import type { SharedShardCopies } from './shared-shard-copies.ts';
 /** The list of regions is read from the directory at most this often per isolate, ms. */
 export const REGIONS_MAX_AGE_MS = 3_000;
 
+/** A region counts as routed to while the isolate sent a request to one of its pools this recently, ms. */
+export const ROUTED_REGION_WINDOW_MS = 30_000;
+
+/**
+ * A region not routed to lately is read again once its copy is this old, ms: often enough that a
+ * request spilling there finds figures a few seconds old, rarely enough that a shard is read by
+ * the isolates that route to it, not by every isolate in the world (docs/scaling.md).
+ */
+export const UNROUTED_REGION_READ_MS = 5_000;
+
 /** What a {@link FleetSnapshotSource} reads from. */
 export interface FleetSourceOptions {
   readonly fleet: ShardedFleet;
@@ -21,12 +31,20 @@ export interface FleetSourceOptions {
   readonly summary?: () => OutcomeSummary;
   /** Copies shared in this location (Cache API), or null. */
   readonly shared: SharedShardCopies | null;
+  /**
+   * When this isolate last sent a request to each pool (epoch ms), to read only the regions it
+   * routes to every time (`ROUTED_REGION_WINDOW_MS`) and the rest every
+   * `UNROUTED_REGION_READ_MS`. Without it every region is read every time.
+   */
+  readonly routedPools?: () => ReadonlyMap<string, number>;
 }
 
 /** How an isolate's refreshes were served, and what they moved. */
 export interface SourceStats {
   refreshes: number;
   shardReads: number;
+  /** Regions kept from an earlier read instead of read again (not routed to lately). */
+  heldRegions: number;
   fullReads: number;
   sharedHits: number;
   /** JSON bytes of the shard answers, full and delta reads apart. */
@@ -35,20 +53,25 @@ export interface SourceStats {
 }
 
 /**
- * An isolate's copy of the fleet over region shards (docs/scaling.md): each refresh brings every
- * shard's copy up to date with a delta ("changes since my version"), from a copy shared in this
+ * An isolate's copy of the fleet over region shards (docs/scaling.md): each refresh brings the
+ * shards' copies up to date with a delta ("changes since my version"), from a copy shared in this
  * location when one is young enough, else from the shard (which answers a full read when it cannot
- * answer a delta). The list of shards comes from the directory every {@link REGIONS_MAX_AGE_MS},
- * shared in the location the same way.
+ * answer a delta). With `routedPools`, a region the isolate has not routed to lately is read only
+ * every {@link UNROUTED_REGION_READ_MS} and kept in between (its pools judged as of that read,
+ * `PoolView.heldSince`). The list of shards comes from the directory every
+ * {@link REGIONS_MAX_AGE_MS}, shared in the location the same way.
  */
 export class FleetSnapshotSource {
   readonly #options: FleetSourceOptions;
   readonly #shards = new Map<string, ShardState>();
   readonly #summarised = new Set<string>();
+  /** When this source last brought each region's copy up to date, on its own clock. */
+  readonly #readAt = new Map<string, number>();
   #regions: { list: readonly string[]; at: number } | null = null;
   readonly stats: SourceStats = {
     refreshes: 0,
     shardReads: 0,
+    heldRegions: 0,
     fullReads: 0,
     sharedHits: 0,
     fullBytes: 0,
@@ -70,10 +93,47 @@ export class FleetSnapshotSource {
       this.#regions = { list: await this.#readRegions(fresh), at: now };
     }
     const regions = this.#regions.list;
-    for (const region of this.#shards.keys()) if (!regions.includes(region)) this.#shards.delete(region);
+    for (const region of this.#shards.keys()) {
+      if (regions.includes(region)) continue;
+      this.#shards.delete(region);
+      this.#readAt.delete(region);
+    }
     const summary = this.#options.summary?.();
-    const states = await Promise.all(regions.map((region) => this.#refresh(region, summary, fresh)));
-    return mergeShards(states, now);
+    const routed = fresh ? null : this.#routedRegions(now);
+    const held = new Map<string, ShardState>();
+    const reading: string[] = [];
+    for (const region of regions) {
+      const state = this.#shards.get(region);
+      const readAt = this.#readAt.get(region) ?? Number.NEGATIVE_INFINITY;
+      if (routed && state && !routed.has(region) && now - readAt < UNROUTED_REGION_READ_MS) {
+        held.set(region, state);
+      } else reading.push(region);
+    }
+    this.stats.heldRegions += held.size;
+    const states = await Promise.all(reading.map((region) => this.#refresh(region, summary, fresh)));
+    for (const region of reading) this.#readAt.set(region, now);
+    return mergeShards(states, now, held);
+  }
+
+  /**
+   * The regions holding a pool this isolate sent a request to within `ROUTED_REGION_WINDOW_MS`,
+   * or null to read every region: no routing record, or an isolate that routed nowhere lately (a
+   * quiet one, or one that only takes heartbeats), whose next request may go anywhere.
+   */
+  #routedRegions(now: number): Set<string> | null {
+    const sentAt = this.#options.routedPools?.();
+    if (!sentAt) return null;
+    const routed = new Set<string>();
+    for (const [poolId, at] of sentAt) {
+      if (now - at > ROUTED_REGION_WINDOW_MS) continue;
+      for (const [region, state] of this.#shards) {
+        if (state.entries.has(poolId)) {
+          routed.add(region);
+          break;
+        }
+      }
+    }
+    return routed.size > 0 ? routed : null;
   }
 
   /** The directory's list of regions, from a copy shared in this location when one is young enough. */

@@ -50,6 +50,8 @@ export class IsolateObservations implements LocalObservations {
   readonly finishingUntil = new Map<string, number>();
   /** What this isolate's requests showed, for the registry's reports on pools that push none. */
   readonly outcomes = new OutcomeLedger();
+  /** When this isolate last sent a request to each pool: the regions it routes to (`FleetSnapshotSource`). */
+  readonly lastSentAt = new Map<string, number>();
 
   /**
    * Counts a request sent to a pool at `now` (with its work where known); call the returned
@@ -57,6 +59,7 @@ export class IsolateObservations implements LocalObservations {
    */
   begin(poolId: string, now: number = Date.now(), size?: SendSize): (endedAt?: number) => void {
     this.inFlight.set(poolId, (this.inFlight.get(poolId) ?? 0) + 1);
+    this.lastSentAt.set(poolId, now);
     pushTo(this.inFlightSentAt, poolId, now);
     const send: InFlightSend | null = size ? { sentAt: now, ...size } : null;
     if (send) pushTo(this.inFlightSends, poolId, send);

@@ -1,5 +1,6 @@
 import type { StepCurvePoint } from '../../shared/schemas/telemetry-report.ts';
 import { type FleetIndex, indexFleet, type PoolView, type RoutingPolicy } from '../routing/index.ts';
+import { heldRegionReadAt } from './fleet-delta.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 
 // An isolate serves the same snapshot object for about a second; building views per request
@@ -86,6 +87,7 @@ export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnap
 export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
   return snapshot.pools.map((entry) => {
     const { pool, telemetry, received_at, suspect_until, idle_since, best_job_ms } = entry;
+    const heldSince = heldRegionReadAt(snapshot, pool.region);
     // Only gpu-node pools say which models they serve; the edge's reports on other protocols
     // (`observed-report.ts`) list none, and the registration's list stands.
     const servedModels = entry.provider.protocol === 'gpu-node' ? telemetry?.models : undefined;
@@ -106,6 +108,7 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
       draining: pool.draining || (telemetry?.draining ?? false),
       ready: telemetry?.ready ?? false,
       reportedAt: received_at,
+      ...(heldSince === undefined ? {} : { heldSince }),
       enabled: pool.enabled,
       suspectUntil: suspect_until,
       idleSince: idle_since,

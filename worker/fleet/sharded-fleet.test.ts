@@ -2,7 +2,8 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
-import { FleetSnapshotSource } from './fleet-source.ts';
+import { FleetSnapshotSource, ROUTED_REGION_WINDOW_MS, UNROUTED_REGION_READ_MS } from './fleet-source.ts';
+import { toPoolViews } from './pool-views.ts';
 import { SharedShardCopies } from './shared-shard-copies.ts';
 import { heartbeatKey } from './testing/signed-heartbeats.ts';
 
@@ -132,5 +133,39 @@ describe('fleet registry: region shards', () => {
     expect(snapshot.pools.filter((entry) => entry.pool.region === region)).toHaveLength(3);
     // Once moved, a read of the regions moves nothing again.
     expect(await fleet.directory.placement()).toMatchObject({ unshardedPools: 0 });
+  });
+
+  it('shards: an isolate reads every time the regions it routes to, and the others every few seconds', async () => {
+    const { fleet, regions, pools } = await twoRegions();
+    let offsetMs = 0;
+    const now = () => Date.now() + offsetMs;
+    const sentAt = new Map<string, number>();
+    const source = new FleetSnapshotSource({ fleet, now, shared: null, routedPools: () => sentAt });
+    const readsOf = async (fresh = false) => {
+      const before = source.stats.shardReads;
+      const snapshot = await source.load(fresh);
+      return { snapshot, reads: source.stats.shardReads - before };
+    };
+    const ours = (snapshot: Awaited<ReturnType<typeof readsOf>>['snapshot']) =>
+      snapshot.pools.filter((entry) => entry.pool.id === pools.eu || entry.pool.id === pools.us);
+    // An isolate that routed nowhere lately reads every region, every time.
+    expect((await readsOf()).reads).toBeGreaterThanOrEqual(2);
+    expect((await readsOf()).snapshot.held_regions).toBeUndefined();
+    sentAt.set(pools.eu, now());
+    const routed = await readsOf();
+    expect(Object.keys(routed.snapshot.held_regions ?? {})).toContain(regions.us);
+    expect(Object.keys(routed.snapshot.held_regions ?? {})).not.toContain(regions.eu);
+    expect(ours(routed.snapshot)).toHaveLength(2);
+    // The held region's pool is judged as of its read.
+    const usView = toPoolViews(routed.snapshot).find((view) => view.poolId === pools.us);
+    expect(usView?.heldSince).toBe(routed.snapshot.held_regions?.[regions.us]);
+    // Past the unrouted period the other region is read again; a fresh load reads everything.
+    offsetMs = UNROUTED_REGION_READ_MS;
+    expect((await readsOf()).snapshot.held_regions?.[regions.us]).toBeUndefined();
+    expect((await readsOf()).snapshot.held_regions).toHaveProperty(regions.us);
+    expect((await readsOf(true)).snapshot.held_regions).toBeUndefined();
+    // Once nothing was sent anywhere for the routing window, every region is read again.
+    offsetMs += ROUTED_REGION_WINDOW_MS + 1;
+    expect((await readsOf()).snapshot.held_regions).toBeUndefined();
   });
 });

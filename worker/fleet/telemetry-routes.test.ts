@@ -89,6 +89,9 @@ describe("a pool joining the isolate's view", () => {
     expect(joinsSnapshotView({ received_at: null }, 10_000, 3_000)).toBe(true);
     expect(joinsSnapshotView({ received_at: 6_000 }, 10_000, 3_000)).toBe(true);
     expect(joinsSnapshotView({ received_at: 7_000 }, 10_000, 3_000)).toBe(false);
+    // A region the snapshot kept from a read at 8 s: judged as of that read.
+    expect(joinsSnapshotView({ received_at: 6_000 }, 10_000, 3_000, 8_000)).toBe(false);
+    expect(joinsSnapshotView({ received_at: 4_000 }, 10_000, 3_000, 8_000)).toBe(true);
   });
 
   it("heartbeat: a pool's first heartbeat refreshes the isolate's snapshot at once, not at its next refresh", async () => {

@@ -7,6 +7,7 @@ import { verifyHeartbeat } from '../auth/index.ts';
 import { access } from '../middleware/access.ts';
 import { limitBody } from '../middleware/body-limit.ts';
 import { emptyResponse, errorResponses, routeGroup, schemas } from '../openapi/index.ts';
+import { heldRegionReadAt } from './fleet-delta.ts';
 import type { PoolSnapshotEntry } from './fleet-records.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 
@@ -57,7 +58,8 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
   // Once stored, a heartbeat that makes the pool routable where this isolate's snapshot could not
   // route it refreshes that snapshot at once: the pool serves from its first report, not from the
   // isolate's next refresh (up to a second later, the first burst after a start already sent).
-  const joins = joinsSnapshotView(held, receivedAt, config.routing.telemetryTtlMs);
+  const heldSince = known && heldRegionReadAt(snapshots.current(), known.region);
+  const joins = joinsSnapshotView(held, receivedAt, config.routing.telemetryTtlMs, heldSince);
   const accepted = () => {
     if (joins)
       keepAlive(
@@ -104,7 +106,9 @@ telemetryRoutes.openAPIRegistry.register('TelemetryReport', schemas.telemetryRep
 /**
  * Whether the isolate's snapshot entry for a pool (absent: a pool newer than the snapshot) shows
  * no heartbeat that routing would still take at `receivedAt`: none yet, or one older than the
- * telemetry TTL. A heartbeat accepted then brings the pool (back) into routing.
+ * telemetry TTL, judged as of the shard's read where the snapshot kept the pool's region from an
+ * earlier read (`heldSince`, `FleetSnapshot.held_regions`). A heartbeat accepted then brings the
+ * pool (back) into routing.
  *
  * @example
  * joinsSnapshotView(undefined, Date.now(), 3_000); // true
@@ -113,9 +117,11 @@ export function joinsSnapshotView(
   entry: Pick<PoolSnapshotEntry, 'received_at'> | undefined,
   receivedAt: number,
   telemetryTtlMs: number,
+  heldSince?: number,
 ): boolean {
   const lastReceivedAt = entry?.received_at ?? null;
-  return lastReceivedAt === null || receivedAt - lastReceivedAt > telemetryTtlMs;
+  const judgedAt = heldSince === undefined ? receivedAt : Math.min(receivedAt, heldSince);
+  return lastReceivedAt === null || judgedAt - lastReceivedAt > telemetryTtlMs;
 }
 
 function refused(): ApiError {

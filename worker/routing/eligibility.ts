@@ -45,6 +45,15 @@ export function heartbeatLagLimitMs(policy: RoutingPolicy): number {
   return 2 * (policy.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) + HEARTBEAT_JITTER_MS;
 }
 
+/**
+ * The moment a pool's freshness is judged at: `now`, or for a pool whose shard the isolate did
+ * not read again (`PoolView.heldSince`), that read: a report that was fresh when read still says
+ * the pool was alive then, and no newer one was asked for.
+ */
+export function freshnessAt(pool: Pick<PoolView, 'heldSince'>, now: number): number {
+  return pool.heldSince === undefined ? now : Math.min(now, pool.heldSince);
+}
+
 /** gpu-node's default `--heartbeat-interval-ms`. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 
@@ -59,7 +68,9 @@ export function dynamicIneligibility(
   policy: RoutingPolicy,
   now: number,
 ): Ineligibility | null {
-  if (pool.reportedAt !== null && now - pool.reportedAt > policy.telemetryTtlMs) return 'stale-telemetry';
+  if (pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs) {
+    return 'stale-telemetry';
+  }
   if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now && !reportedSinceRefusal(pool, observations)) {
     return 'ejected';
   }

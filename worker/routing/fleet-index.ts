@@ -1,4 +1,4 @@
-import { heartbeatLagLimitMs, staticIneligibility } from './eligibility.ts';
+import { freshnessAt, heartbeatLagLimitMs, staticIneligibility } from './eligibility.ts';
 import type { FleetContext } from './expected-completion.ts';
 import type { ModelDefaults, PoolView, RoutingPolicy } from './fleet-view.ts';
 import { forecastLoads } from './load-forecast.ts';
@@ -57,7 +57,9 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
   let takenAt = 0;
   for (const pool of serving) takenAt = Math.max(takenAt, pool.reportedAt ?? 0);
   const lagLimitMs = heartbeatLagLimitMs(policy);
-  const candidates = serving.filter((pool) => takenAt - (pool.reportedAt ?? 0) <= lagLimitMs);
+  const candidates = serving.filter(
+    (pool) => freshnessAt(pool, takenAt) - (pool.reportedAt ?? 0) <= lagLimitMs,
+  );
   const defaults = modelDefaultsOf(serving, model);
   const typical = typicalImageOf(defaults);
   const typicalWork = typical.steps * typical.imageMegapixels;

@@ -39,6 +39,13 @@ export interface PoolView {
   readonly ready: boolean;
   /** When the telemetry was taken (epoch ms), or null if the pool never reported. */
   readonly reportedAt: number | null;
+  /**
+   * Set where the isolate did not read this pool's registry shard for this snapshot but kept its
+   * copy from an earlier read (a region it has not routed to lately, `FleetSnapshotSource`): when
+   * that read was (epoch ms). The pool's freshness is judged as of then (the telemetry TTL and the
+   * missed-heartbeat rule): that it reported nothing since is not news, since nobody asked.
+   */
+  readonly heldSince?: number;
   /** Operator's switch; a disabled or draining pool gets no new work. */
   readonly enabled: boolean;
   /**

@@ -100,6 +100,22 @@ describe('routing missed heartbeats', () => {
     expect(indexFleet(pools, 'tiny', { ...policy, heartbeatIntervalMs: 2_000 }).pools).toHaveLength(10);
   });
 
+  it('routing: a pool of a region held from an earlier read is judged as of that read, not behind the rest', () => {
+    // The isolate read p9's region 3 s ago and kept it; p9 reported just before that read.
+    const pools = Array.from({ length: 10 }, (_, index) =>
+      pool(`p${index}`, {
+        reportedAt: index === 9 ? now - 3_200 : now - index * 100,
+        ...(index === 9 ? { heldSince: now - 3_000 } : {}),
+      }),
+    );
+    expect(indexFleet(pools, 'tiny', policy).pools.map((entry) => entry.poolId)).toContain('p9');
+    // Behind on heartbeats already at that read: left out as before.
+    const behind = pools.map((entry) =>
+      entry.poolId === 'p9' ? { ...entry, reportedAt: now - 5_500 } : entry,
+    );
+    expect(indexFleet(behind, 'tiny', policy).pools.map((entry) => entry.poolId)).not.toContain('p9');
+  });
+
   it('routing: idle pools that report only on the interval stay in beside busy ones reporting often', () => {
     const pools = [
       pool('busy-a', { reportedAt: now }),

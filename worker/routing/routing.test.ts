@@ -21,6 +21,20 @@ describe('routing eligibility', () => {
       ['a pool that is not ready', { ready: false }, noObservations, {}, 'not-ready'],
       ['a pool that never reported', { reportedAt: null }, noObservations, {}, 'no-telemetry'],
       ['stale telemetry', { reportedAt: now - 5_001 }, noObservations, {}, 'stale-telemetry'],
+      [
+        'a pool of a region held from a read 3 s ago, fresh then',
+        { reportedAt: now - 5_001, heldSince: now - 3_000 },
+        noObservations,
+        {},
+        null,
+      ],
+      [
+        'a pool of a held region, stale already when read',
+        { reportedAt: now - 8_001, heldSince: now - 3_000 },
+        noObservations,
+        {},
+        'stale-telemetry',
+      ],
       ['an ejected pool', {}, { ...noObservations, ejectedUntil: new Map([['p', now + 1]]) }, {}, 'ejected'],
       [
         'a provider the tenant may not use',
