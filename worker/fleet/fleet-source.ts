@@ -99,7 +99,7 @@ export class FleetSnapshotSource {
       this.#readAt.delete(region);
     }
     const summary = this.#options.summary?.();
-    const routed = fresh ? null : this.#routedRegions(now);
+    const routed = fresh ? null : this.#routedRegions(now, summary);
     const held = new Map<string, ShardState>();
     const reading: string[] = [];
     for (const region of regions) {
@@ -117,22 +117,24 @@ export class FleetSnapshotSource {
 
   /**
    * The regions holding a pool this isolate sent a request to within `ROUTED_REGION_WINDOW_MS`,
-   * or null to read every region: no routing record, or an isolate that routed nowhere lately (a
-   * quiet one, or one that only takes heartbeats), whose next request may go anywhere.
+   * or one the isolate's outcome summary reports on (the read delivers it: a request that ran
+   * longer than the window still has its outcome reach its pool's shard), or null to read every
+   * region: no routing record, or an isolate that routed nowhere lately (a quiet one, or one that
+   * only takes heartbeats), whose next request may go anywhere.
    */
-  #routedRegions(now: number): Set<string> | null {
+  #routedRegions(now: number, summary: OutcomeSummary | undefined): Set<string> | null {
     const sentAt = this.#options.routedPools?.();
     if (!sentAt) return null;
     const routed = new Set<string>();
-    for (const [poolId, at] of sentAt) {
-      if (now - at > ROUTED_REGION_WINDOW_MS) continue;
+    const addRegionOf = (poolId: string) => {
       for (const [region, state] of this.#shards) {
-        if (state.entries.has(poolId)) {
-          routed.add(region);
-          break;
-        }
+        if (!state.entries.has(poolId)) continue;
+        routed.add(region);
+        return;
       }
-    }
+    };
+    for (const [poolId, at] of sentAt) if (now - at <= ROUTED_REGION_WINDOW_MS) addRegionOf(poolId);
+    for (const outcome of summary?.pools ?? []) addRegionOf(outcome.poolId);
     return routed.size > 0 ? routed : null;
   }
 

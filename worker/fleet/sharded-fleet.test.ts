@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { poolInput, providerInput, telemetryReport } from '../testing/test-inputs.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
 import { FleetSnapshotSource, ROUTED_REGION_WINDOW_MS, UNROUTED_REGION_READ_MS } from './fleet-source.ts';
+import type { PoolOutcomes } from './outcome-ledger.ts';
 import { toPoolViews } from './pool-views.ts';
 import { SharedShardCopies } from './shared-shard-copies.ts';
 import { heartbeatKey } from './testing/signed-heartbeats.ts';
@@ -140,7 +141,14 @@ describe('fleet registry: region shards', () => {
     let offsetMs = 0;
     const now = () => Date.now() + offsetMs;
     const sentAt = new Map<string, number>();
-    const source = new FleetSnapshotSource({ fleet, now, shared: null, routedPools: () => sentAt });
+    let outcomes: PoolOutcomes[] = [];
+    const source = new FleetSnapshotSource({
+      fleet,
+      now,
+      shared: null,
+      routedPools: () => sentAt,
+      summary: () => ({ isolateId: 'isolate-under-test', pools: outcomes }),
+    });
     const readsOf = async (fresh = false) => {
       const before = source.stats.shardReads;
       const snapshot = await source.load(fresh);
@@ -159,6 +167,23 @@ describe('fleet registry: region shards', () => {
     // The held region's pool is judged as of its read.
     const usView = toPoolViews(routed.snapshot).find((view) => view.poolId === pools.us);
     expect(usView?.heldSince).toBe(routed.snapshot.held_regions?.[regions.us]);
+    // An outcome to report on a pool of the kept region (a request that outlived the window) has
+    // that region read, so the report reaches its shard.
+    outcomes = [
+      {
+        poolId: pools.us,
+        inFlightImages: 0,
+        completed: 1,
+        completedImages: 1,
+        failed: 0,
+        msPerWorkSum: 0,
+        msPerWorkSamples: 0,
+        latencyMsSum: 900,
+        imageMegapixelsSum: 0.26,
+      },
+    ];
+    expect((await readsOf()).snapshot.held_regions?.[regions.us]).toBeUndefined();
+    outcomes = [];
     // Past the unrouted period the other region is read again; a fresh load reads everything.
     offsetMs = UNROUTED_REGION_READ_MS;
     expect((await readsOf()).snapshot.held_regions?.[regions.us]).toBeUndefined();
