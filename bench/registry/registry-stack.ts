@@ -37,6 +37,9 @@ export async function startRegistryStack(): Promise<RegistryStack> {
       compatibilityDate: '2026-08-15',
       host: '127.0.0.1',
       port: 0,
+      // Reached on a direct socket to the Worker, as `npm start` serves the edge: Miniflare's
+      // entry Worker would run on the same workerd thread as the shards and cost its CPU.
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       ...EDGE_RESOURCE_BINDINGS,
       bindings: {
         EDGE_SIGNING_KEY: edgeKey.secretJwk,
@@ -49,7 +52,8 @@ export async function startRegistryStack(): Promise<RegistryStack> {
     }),
     log: new Log(LogLevel.WARN),
   });
-  const edgeUrl = (await miniflare.ready).origin;
+  await miniflare.ready;
+  const edgeUrl = (await miniflare.unsafeGetDirectURL()).origin;
   const pools = await startLivenessServer();
   return {
     edgeUrl,

@@ -3,7 +3,14 @@ import { FleetSnapshotSource } from '../fleet-source.ts';
 import { ShardedFleet } from '../sharded-fleet.ts';
 import { SharedShardCopies } from '../shared-shard-copies.ts';
 
-export { FleetRegistry, JobObject, TenantDirectory, TenantLimiter, WaitingRoom } from '../../index.ts';
+export {
+  FleetRegistry,
+  JobObject,
+  StatsAggregator,
+  TenantDirectory,
+  TenantLimiter,
+  WaitingRoom,
+} from '../../index.ts';
 
 // The registry load bench's Worker (bench/registry): the edge itself, plus two paths only this
 // entry point has. Never deployed (wrangler.toml's `main` is worker/index.ts).
