@@ -24,6 +24,9 @@ export class FleetCache {
   #index: Map<string, PoolSnapshotEntry> | null = null;
   #fetchedAt = 0;
   #refreshing: Promise<FleetSnapshot> | null = null;
+  /** The fresh read running now, and the one queued behind it for callers who came during it. */
+  #freshRunning: Promise<FleetSnapshot> | null = null;
+  #freshQueued: Promise<FleetSnapshot> | null = null;
 
   constructor(load: FleetLoader, now: () => number = Date.now) {
     this.#load = load;
@@ -61,9 +64,30 @@ export class FleetCache {
     return this.#index.get(poolId);
   }
 
-  /** Fetches a fresh snapshot now, past any shared copy (after this isolate wrote to the registry). */
+  /**
+   * Fetches a fresh snapshot, past any shared copy (after this isolate wrote to the registry, or
+   * stored a heartbeat that brings a pool into routing): one that starts after the call. Calls
+   * made while a fresh read runs share one read queued behind it (that read may have started
+   * before their write), so a wave of heartbeats (every pool after an edge restart, a fleet
+   * registering) costs the isolate two reads, not one per heartbeat.
+   */
   refresh(): Promise<FleetSnapshot> {
-    return this.#refresh(true);
+    if (this.#freshRunning === null) return this.#startFresh();
+    this.#freshQueued ??= this.#freshRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.#freshQueued = null;
+        return this.#startFresh();
+      });
+    return this.#freshQueued;
+  }
+
+  #startFresh(): Promise<FleetSnapshot> {
+    const running = this.#refresh(true).finally(() => {
+      if (this.#freshRunning === running) this.#freshRunning = null;
+    });
+    this.#freshRunning = running;
+    return running;
   }
 
   /** Deduplicated with a refresh already running, unless this one must be fresh. */
