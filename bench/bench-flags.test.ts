@@ -11,6 +11,7 @@ const benches = [
   { script: 'bench/edge/bench-bursts.ts', bad: ['--bursts', 'x'], flag: '--bursts' },
   { script: 'bench/edge/bench-bursts.ts', bad: ['--image-size', '64'], flag: '--image-size' },
   { script: 'bench/registry/bench-registry.ts', bad: ['--burst-share', '2'], flag: '--burst-share' },
+  { script: 'bench/registry/profile-heartbeats.ts', bad: ['--pools', '0'], flag: '--pools' },
   { script: 'bench/routing/bench-routing.ts', bad: ['--jobs', 'abc'], flag: '--jobs' },
   { script: 'bench/chaos/bench-chaos.ts', bad: ['--sync-per-second', 'abc'], flag: '--sync-per-second' },
   { script: 'bench/edge/bench-edge.ts', bad: ['--clients', '0'], flag: '--clients' },
