@@ -12,7 +12,7 @@ import {
 } from './load-drivers.ts';
 import { type LoadSample, objectRates, readLoads } from './registry-load.ts';
 import { startRegistryStack } from './registry-stack.ts';
-import { simulatedPools } from './simulated-pools.ts';
+import { registerSimulatedPools, simulatedPools } from './simulated-pools.ts';
 
 // The registry under fleet-scale load (issue 15, docs/scaling.md): simulated gpu-node pools
 // registered through the admin API and heartbeating once a second with signed reports, plus
@@ -63,23 +63,7 @@ try {
   const admin = adminClient(stack.edgeUrl, stack.operatorToken);
   const pools = simulatedPools(POOLS, REGIONS);
   const registrationStarted = Date.now();
-  await admin.putProvider({ id: 'bench-provider', name: 'Bench' });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: REGISTRATION_CONCURRENCY }, async () => {
-      for (let pool = pools[next++]; pool; pool = pools[next++]) {
-        await admin.putPool({
-          id: pool.id,
-          provider_id: 'bench-provider',
-          url: `${stack.poolUrl}/${pool.id}`,
-          region: pool.region,
-          models: ['spillway-tiny'],
-          capacity: 8,
-          public_key: pool.publicJwk,
-        });
-      }
-    }),
-  );
+  await registerSimulatedPools(admin, pools, stack.poolUrl, REGISTRATION_CONCURRENCY);
   const registrationMs = Date.now() - registrationStarted;
   log(`registered ${POOLS} pools in ${REGIONS.length} regions in ${registrationMs} ms`);
 

@@ -9,7 +9,7 @@ import { inspectedWorkerd, listInspectorTargets, openInspectorSession } from '..
 import { type CpuProfile, timedSamples, timeShare } from '../edge/profile-analysis.ts';
 import { driveHeartbeats } from './load-drivers.ts';
 import { startRegistryStack } from './registry-stack.ts';
-import { simulatedPools } from './simulated-pools.ts';
+import { registerSimulatedPools, simulatedPools } from './simulated-pools.ts';
 
 // Where workerd's time goes while it takes heartbeats (docs/scaling.md): registers `--pools`
 // simulated gpu-node pools, lets each send its first heartbeats (the pools join the edge
@@ -35,6 +35,8 @@ const flags = parseBenchFlags(
 
 /** Heartbeats sent before profiling, so every pool has joined the edge's view, ms. */
 const WARM_UP_MS = 3_000;
+/** Registrations sent at once. */
+const REGISTRATION_CONCURRENCY = 8;
 /** The profiler's sampling interval, µs. */
 const SAMPLING_US = 200;
 const REGIONS = ['r0', 'r1', 'r2', 'r3'];
@@ -47,18 +49,7 @@ const stack = await startRegistryStack();
 try {
   const admin = adminClient(stack.edgeUrl, stack.operatorToken);
   const pools = simulatedPools(flags.pools, REGIONS);
-  await admin.putProvider({ id: 'bench-provider', name: 'Bench' });
-  for (const pool of pools) {
-    await admin.putPool({
-      id: pool.id,
-      provider_id: 'bench-provider',
-      url: `${stack.poolUrl}/${pool.id}`,
-      region: pool.region,
-      models: ['spillway-tiny'],
-      capacity: 8,
-      public_key: pool.publicJwk,
-    });
-  }
+  await registerSimulatedPools(admin, pools, stack.poolUrl, REGISTRATION_CONCURRENCY);
   await driveHeartbeats(stack.edgeUrl, pools, 0.05, Date.now() + WARM_UP_MS);
   const targets = await listInspectorTargets(`http://127.0.0.1:${inspectorPort}`);
   const edge = targets.find((entry) => /core:user:/.test(entry.title));

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createHeartbeatSigner, type HeartbeatSigner } from '../../gpu-node/security/heartbeat-signer.ts';
+import type { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import type { TelemetryReport } from '../../shared/index.ts';
 
 /** Slots each simulated pool reports. */
@@ -33,6 +34,38 @@ export function simulatedPools(count: number, regions: readonly string[]): Simul
       bursting: false,
     };
   });
+}
+
+/** The provider every simulated pool belongs to. */
+const BENCH_PROVIDER = 'bench-provider';
+
+/**
+ * Registers the bench's provider and `pools` through the admin API, `concurrency` at a time, each
+ * at `poolUrl/<id>` (a server that answers the registration's liveness check).
+ */
+export async function registerSimulatedPools(
+  admin: ReturnType<typeof adminClient>,
+  pools: readonly SimulatedPool[],
+  poolUrl: string,
+  concurrency: number,
+): Promise<void> {
+  await admin.putProvider({ id: BENCH_PROVIDER, name: 'Bench' });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let pool = pools[next++]; pool; pool = pools[next++]) {
+        await admin.putPool({
+          id: pool.id,
+          provider_id: BENCH_PROVIDER,
+          url: `${poolUrl}/${pool.id}`,
+          region: pool.region,
+          models: ['spillway-tiny'],
+          capacity: POOL_SLOTS,
+          public_key: pool.publicJwk,
+        });
+      }
+    }),
+  );
 }
 
 function publicJwkOf(key: KeyObject): SimulatedPool['publicJwk'] {
