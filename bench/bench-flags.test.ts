@@ -13,6 +13,8 @@ const benches = [
   { script: 'bench/registry/bench-registry.ts', bad: ['--burst-share', '2'], flag: '--burst-share' },
   { script: 'bench/registry/profile-heartbeats.ts', bad: ['--pools', '0'], flag: '--pools' },
   { script: 'bench/routing/bench-routing.ts', bad: ['--jobs', 'abc'], flag: '--jobs' },
+  { script: 'bench/routing/decision-ab.ts', bad: ['--base', '.', '--pairs', '0'], flag: '--pairs' },
+  { script: 'bench/routing/decision-ab.ts', bad: ['--base', 'no-such-checkout'], flag: '--base' },
   { script: 'bench/chaos/bench-chaos.ts', bad: ['--sync-per-second', 'abc'], flag: '--sync-per-second' },
   { script: 'bench/edge/bench-edge.ts', bad: ['--clients', '0'], flag: '--clients' },
   { script: 'bench/gpu-node/bench-gpu-node.ts', bad: ['--steps', 'abc'], flag: '--steps' },

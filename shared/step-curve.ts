@@ -21,20 +21,19 @@ export function stepMsAt(curve: readonly StepCurvePoint[], batchMegapixels: numb
   if (batchMegapixels <= first.batch_megapixels) {
     return first.step_ms * (batchMegapixels / first.batch_megapixels);
   }
+  // Routing reads it several times per candidate pool: one pass, no allocation.
+  let lower = first;
   let lowerMs = first.step_ms;
-  for (let index = 1; index < curve.length; index++) {
-    const upper = curve[index];
-    const lower = curve[index - 1];
-    if (!upper || !lower) continue;
+  for (const upper of curve) {
+    if (upper === first) continue;
     const upperMs = Math.max(lowerMs, upper.step_ms);
-    if (batchMegapixels > upper.batch_megapixels) {
-      lowerMs = upperMs;
-      continue;
+    if (batchMegapixels <= upper.batch_megapixels) {
+      const share =
+        (batchMegapixels - lower.batch_megapixels) / (upper.batch_megapixels - lower.batch_megapixels);
+      return lowerMs + share * (upperMs - lowerMs);
     }
-    const share =
-      (batchMegapixels - lower.batch_megapixels) / (upper.batch_megapixels - lower.batch_megapixels);
-    return lowerMs + share * (upperMs - lowerMs);
+    lower = upper;
+    lowerMs = upperMs;
   }
-  const last = curve[curve.length - 1] ?? first;
-  return lowerMs * (batchMegapixels / last.batch_megapixels);
+  return lowerMs * (batchMegapixels / lower.batch_megapixels);
 }

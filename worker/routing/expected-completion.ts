@@ -1,11 +1,11 @@
+import { type DrainClock, drainClockOf, drainedImagesAfter } from './drain-clock.ts';
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
 import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
-import { imageWorkOf, type Load, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
+import { imageWorkOf, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
 import { type SpeedFallbacks, speedOf } from './pool-speed.ts';
 import {
   type Ahead,
   delayToBatchMs,
-  drainPerMs,
   type ImageWork,
   type PoolSpeed,
   type RequestShape,
@@ -30,6 +30,8 @@ export interface FleetContext extends SpeedFallbacks {
   readonly forecast: LoadForecast;
   /** Pool id to its position in the forecast. */
   readonly positions: ReadonlyMap<string, number>;
+  /** How long each pool takes to drain its load, by position (`drainClockOf`). */
+  readonly drainClocks: readonly DrainClock[];
 }
 
 /**
@@ -47,9 +49,9 @@ export interface FleetContext extends SpeedFallbacks {
  * snapshot says (with one isolate that is the exact load).
  *
  * `forecastArrivals: false` moves the figure by the pool's own drain since it was taken
- * (`drainedImagesSince`), with none of the arrivals the forecast assumes other isolates sent: what the
- * load is known to be at most. Shedding judges on that, so an idle fleet never refuses work for
- * arrivals that only the forecast saw, nor for work that has long finished.
+ * (`drainedImagesAfter` on its drain clock), with none of the arrivals the forecast assumes other
+ * isolates sent: what the load is known to be at most. Shedding judges on that, so an idle fleet
+ * never refuses work for arrivals that only the forecast saw, nor for work that has long finished.
  */
 export function expectedCompletionMs(
   pool: PoolView,
@@ -85,7 +87,7 @@ export function completionOnBothLoadsMs(
   const basis = loadBasis(pool, observations, fleet);
   const shape = requestShape(requestOnPool(request, pool), fleet.typical);
   const forecast = situationFrom(basis, forecastImages(basis, fleet, now), shape);
-  const known = situationFrom(basis, knownImages(basis, now), shape);
+  const known = situationFrom(basis, knownImages(basis, fleet, now), shape);
   const tripAndFinishMs = withTripAndFinish(pool, observations, 0, shape);
   const { speed } = basis;
   return {
@@ -145,7 +147,7 @@ function situationOn(
 ): Situation {
   const basis = loadBasis(pool, observations, fleet);
   const projected =
-    options.forecastArrivals === false ? knownImages(basis, now) : forecastImages(basis, fleet, now);
+    options.forecastArrivals === false ? knownImages(basis, fleet, now) : forecastImages(basis, fleet, now);
   return situationFrom(basis, projected, requestShape(requestOnPool(request, pool), fleet.typical));
 }
 
@@ -166,16 +168,29 @@ interface LoadBasis {
 }
 
 function loadBasis(pool: PoolView, observations: LocalObservations, fleet: FleetContext): LoadBasis {
-  const { speed, split } = poolFigures(pool, fleet);
+  const position = fleet.positions.get(pool.poolId);
+  const { speed, split } = figuresAt(pool, fleet, position);
   const seen = seenLoad(pool, observations, split.perImage);
   const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);
-  return { position: fleet.positions.get(pool.poolId), speed, split, seen, own };
+  return { position, speed, split, seen, own };
 }
 
 // Our own requests in the figure that have ended since have left the pool, whatever else moved;
-// on known load, so has what the pool drained by now (at least the one, at most both).
-function knownImages({ speed, split, seen, own }: LoadBasis, now: number): number {
-  const drained = drainedImagesSince(speed, seen, split, now - seen.at);
+// on known load, so has what the pool drained by now (at least the one, at most both). What it
+// drained is the pool's own curve's throughput at the batch the remaining work makes: this, not
+// the forecast's arrivals-minus-drain, is what the known load moved by. A pool in steady state has
+// its forecast flat, so a stale figure (an image reported running on the answer that carried it)
+// would stay in the load until the next report and refuse work on a pool that is idle.
+function knownImages(
+  { position, speed, split, seen, own }: LoadBasis,
+  fleet: FleetContext,
+  now: number,
+): number {
+  const clock =
+    (position === undefined ? undefined : fleet.drainClocks[position]) ??
+    drainClockOf(speed, split.imageMegapixels);
+  const perImage = seen.images > 0 ? seen.work / seen.images : 0;
+  const drained = Math.min(seen.images, drainedImagesAfter(clock, seen.images, perImage, now - seen.at));
   return Math.max(0, seen.images - Math.max(own.departed.images, drained));
 }
 
@@ -197,35 +212,6 @@ function situationFrom({ speed, split, own }: LoadBasis, projected: number, shap
     imageMegapixels: mix.imageMegapixels,
   };
   return { speed, ahead, shape };
-}
-
-/** Sub-steps of `drainedSince`: the batch, and so the drain rate, shrinks as the work drains. */
-const DRAIN_STEPS = 8;
-
-/**
- * Images the pool finished in `elapsedMs` since its figure, with nothing arriving: its own curve's
- * throughput at the batch the remaining work makes. This, not the forecast's arrivals-minus-drain,
- * is what the known load moved by: a pool in steady state has its forecast flat, so a stale figure
- * (an image reported running on the answer that carried it) would stay in the load until the next
- * report and refuse work on a pool that is idle.
- */
-function drainedImagesSince(speed: PoolSpeed, seen: Load, split: ImageWork, elapsedMs: number): number {
-  if (!(elapsedMs > 0) || seen.images <= 0 || seen.work <= 0) return 0;
-  const perImage = seen.work / seen.images;
-  // The rate changes only while the batch is between one image and full: a pool that stays full,
-  // or holds one image at most, drains at one rate throughout (and a decision is cheaper for it).
-  const slots = Math.max(1, speed.slots);
-  const steadyImages = seen.images <= 1 ? 1 : seen.images >= slots ? slots : 0;
-  if (steadyImages > 0) {
-    const drained = (elapsedMs * drainPerMs(speed, steadyImages, split.imageMegapixels)) / perImage;
-    if (steadyImages === 1 || seen.images - drained >= slots) return Math.min(seen.images, drained);
-  }
-  const stepMs = elapsedMs / DRAIN_STEPS;
-  let work = seen.work;
-  for (let step = 0; step < DRAIN_STEPS && work > 0; step++) {
-    work -= stepMs * drainPerMs(speed, Math.max(1, work / perImage), split.imageMegapixels);
-  }
-  return Math.min(seen.images, (seen.work - work) / perImage);
 }
 
 /**
@@ -261,7 +247,14 @@ export function unloadedCompletionMs(
 
 /** The pool's speed and image mix as the snapshot's index has them, else computed now. */
 export function poolFigures(pool: PoolView, fleet: FleetContext): { speed: PoolSpeed; split: ImageWork } {
-  const position = fleet.positions.get(pool.poolId);
+  return figuresAt(pool, fleet, fleet.positions.get(pool.poolId));
+}
+
+function figuresAt(
+  pool: PoolView,
+  fleet: FleetContext,
+  position: number | undefined,
+): { speed: PoolSpeed; split: ImageWork } {
   return {
     speed: (position === undefined ? undefined : fleet.speeds[position]) ?? speedOf(pool, fleet),
     split:

@@ -1,3 +1,4 @@
+import { drainClockOf } from './drain-clock.ts';
 import { freshnessAt, heartbeatLagLimitMs, staticIneligibility } from './eligibility.ts';
 import type { FleetContext } from './expected-completion.ts';
 import type { ModelDefaults, PoolView, RoutingPolicy } from './fleet-view.ts';
@@ -112,6 +113,9 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
       imageWork,
       forecast: forecastLoads(speeds, loads, imageWork, weights, choices, takenAt, typical, spill),
       positions: new Map(candidates.map((pool, position) => [pool.poolId, position])),
+      drainClocks: speeds.map((speed, position) =>
+        drainClockOf(speed, imageWork[position]?.imageMegapixels ?? typical.imageMegapixels),
+      ),
     },
   };
 }

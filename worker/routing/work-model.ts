@@ -152,6 +152,7 @@ export function serviceMs(
   const waitMs = turns > 0 ? (QUEUE_WAIT_MARGIN * turns * perTurn * curveStepMs(speed, others)) / others : 0;
   // Its own images beyond one batch run in waves of their own.
   const waves = (shape.images - perWave) / slots;
+  if (!(waves > 0)) return waitMs + runMs;
   return waitMs + runMs + waves * shape.steps * curveStepMs(speed, Math.max(MIN_BATCH_MEGAPIXELS, own));
 }
 
