@@ -122,6 +122,9 @@ export function ownLoad(
   }
   const typicalWork = typical.steps * typical.imageMegapixels;
   const count = observations.inFlight.get(poolId) ?? 0;
+  // Most candidates hold none of this isolate's requests: no sums to build for them.
+  if (count === 0)
+    return { all: NO_LOAD, after: NO_SENDS, departed: departedSince(poolId, observations, at) };
   const sentAt = observations.inFlightSentAt?.get(poolId);
   let after = count;
   if (sentAt !== undefined) {
@@ -135,11 +138,16 @@ export function ownLoad(
   };
 }
 
+const NO_LOAD: Load = Object.freeze({ work: 0, images: 0 });
+const NO_SENDS: OwnSends = Object.freeze({ work: 0, images: 0, megapixels: 0 });
+
 /** This isolate's requests that were at the pool at `at` and have ended since. */
 function departedSince(poolId: string, observations: LocalObservations, at: number): Load {
+  const ended = observations.endedSends?.get(poolId);
+  if (ended === undefined) return NO_LOAD;
   let work = 0;
   let images = 0;
-  for (const send of observations.endedSends?.get(poolId) ?? []) {
+  for (const send of ended) {
     if (send.sentAt > at || send.endedAt <= at) continue;
     work += send.work;
     images += send.images;
