@@ -45,6 +45,7 @@ const sides = { this: { indexFleet, pickPools }, base } satisfies Record<string,
 function timerOf({ indexFleet: index, pickPools: pick }: Routing): (count: number) => number {
   const { pools, observations, request, policy, now, random } = decisionFixture();
   const fleet = index(pools, request.model, policy);
+  // Read back below, so the decisions cannot be optimized away.
   let sink = 0;
   return (count) => {
     const started = process.hrtime.bigint();

@@ -88,8 +88,9 @@ export function requestMisfit(
   pool: Pick<PoolView, 'modelDefaults'>,
   request: Pick<RoutingRequest, 'model' | 'asked'>,
 ): Ineligibility | null {
-  const served = pool.modelDefaults?.get(request.model);
   const { size, steps } = request.asked ?? {};
+  if (size === undefined && steps === undefined) return null;
+  const served = pool.modelDefaults?.get(request.model);
   if (!served) return null;
   if (size !== undefined && served.sizes && !served.sizes.includes(size)) return 'size-not-served';
   if (steps !== undefined && served.maxSteps !== undefined && steps > served.maxSteps)

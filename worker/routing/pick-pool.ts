@@ -77,11 +77,12 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
   const scoring = scoringFor(work);
   const wanted = Math.max(choices, maxCandidates);
   const picked: ScoredPool[] = [];
-  const seen = new Set<number>();
+  // At most `wanted` x `SAMPLE_TRIES_PER_CHOICE` draws: a scan of them is cheaper than a set.
+  const seen: number[] = [];
   for (let tries = 0; picked.length < wanted && tries < wanted * SAMPLE_TRIES_PER_CHOICE; tries++) {
     const position = samplePosition(index, input.random);
-    if (seen.has(position)) continue;
-    seen.add(position);
+    if (seen.includes(position)) continue;
+    seen.push(position);
     const pool = index.pools[position];
     if (!pool) continue;
     if (dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) !== null) {
