@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
+import type { SourceStats } from '../../worker/fleet/source-stats.ts';
 import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
 import {
   driveHeartbeats,
@@ -8,7 +9,6 @@ import {
   type HeartbeatResults,
   type IsolateResults,
   quantile,
-  type SourceStats,
 } from './load-drivers.ts';
 import { type LoadSample, objectRates, readLoads } from './registry-load.ts';
 import { startRegistryStack } from './registry-stack.ts';

@@ -1,3 +1,4 @@
+import { emptySourceStats, type SourceStats } from '../../worker/fleet/source-stats.ts';
 import type { SimulatedPool } from './simulated-pools.ts';
 import { nextReport } from './simulated-pools.ts';
 
@@ -68,17 +69,6 @@ export async function driveHeartbeats(
   return results;
 }
 
-/** One simulated isolate's refresh statistics, as its `FleetSnapshotSource` counts them. */
-export interface SourceStats {
-  readonly refreshes: number;
-  readonly shardReads: number;
-  readonly heldRegions: number;
-  readonly fullReads: number;
-  readonly sharedHits: number;
-  readonly fullBytes: number;
-  readonly deltaBytes: number;
-}
-
 /** What the isolate loops saw: the sum over isolates of their stats' growth, and refresh latency. */
 export interface IsolateResults {
   readonly stats: SourceStats;
@@ -133,15 +123,7 @@ export async function driveIsolates(
     }
   };
   await Promise.all(Array.from({ length: count }, (_, index) => loop(index)));
-  const stats = {
-    refreshes: 0,
-    shardReads: 0,
-    heldRegions: 0,
-    fullReads: 0,
-    sharedHits: 0,
-    fullBytes: 0,
-    deltaBytes: 0,
-  };
+  const stats = emptySourceStats();
   for (const [index, end] of last) {
     const start = first.get(index);
     if (!start) continue;

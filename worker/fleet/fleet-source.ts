@@ -9,6 +9,7 @@ import type { FleetSnapshot } from './fleet-records.ts';
 import type { OutcomeSummary } from './outcome-ledger.ts';
 import type { ShardedFleet } from './sharded-fleet.ts';
 import type { SharedShardCopies } from './shared-shard-copies.ts';
+import { emptySourceStats, type SourceStats } from './source-stats.ts';
 
 /** The list of regions is read from the directory at most this often per isolate, ms. */
 export const REGIONS_MAX_AGE_MS = 3_000;
@@ -39,19 +40,6 @@ export interface FleetSourceOptions {
   readonly routedPools?: () => ReadonlyMap<string, number>;
 }
 
-/** How an isolate's refreshes were served, and what they moved. */
-export interface SourceStats {
-  refreshes: number;
-  shardReads: number;
-  /** Regions kept from an earlier read instead of read again (not routed to lately). */
-  heldRegions: number;
-  fullReads: number;
-  sharedHits: number;
-  /** JSON bytes of the shard answers, full and delta reads apart. */
-  fullBytes: number;
-  deltaBytes: number;
-}
-
 /**
  * An isolate's copy of the fleet over region shards (docs/scaling.md): each refresh brings the
  * shards' copies up to date with a delta ("changes since my version"), from a copy shared in this
@@ -68,15 +56,7 @@ export class FleetSnapshotSource {
   /** When this source last brought each region's copy up to date, on its own clock. */
   readonly #readAt = new Map<string, number>();
   #regions: { list: readonly string[]; at: number } | null = null;
-  readonly stats: SourceStats = {
-    refreshes: 0,
-    shardReads: 0,
-    heldRegions: 0,
-    fullReads: 0,
-    sharedHits: 0,
-    fullBytes: 0,
-    deltaBytes: 0,
-  };
+  readonly stats: SourceStats = emptySourceStats();
 
   constructor(options: FleetSourceOptions) {
     this.#options = options;
