@@ -59,7 +59,7 @@ export function expectedCompletionMs(
   observations: LocalObservations,
   fleet: FleetContext,
   now: number,
-  options: { readonly forecastArrivals?: boolean } = {},
+  options: { readonly forecastArrivals?: boolean } & CandidateHints = {},
 ): number {
   return completionOn(
     pool,
@@ -82,10 +82,10 @@ export function completionOnBothLoadsMs(
   observations: LocalObservations,
   fleet: FleetContext,
   now: number,
-  options: { readonly coRunnerDelay?: boolean } = {},
+  options: { readonly coRunnerDelay?: boolean } & CandidateHints = {},
 ): { readonly predictedMs: number; readonly knownMs: number; readonly coRunnerDelayMs?: number } {
-  const basis = loadBasis(pool, observations, fleet);
-  const shape = requestShape(requestOnPool(request, pool), fleet.typical);
+  const basis = loadBasis(pool, observations, fleet, options.position);
+  const shape = shapeOn(request, pool, fleet, options.shape);
   const forecast = situationFrom(basis, forecastImages(basis, fleet, now), shape);
   const known = situationFrom(basis, knownImages(basis, fleet, now), shape);
   const tripAndFinishMs = withTripAndFinish(pool, observations, 0, shape);
@@ -97,6 +97,28 @@ export function completionOnBothLoadsMs(
       ? { coRunnerDelayMs: delayToBatchMs(speed, forecast.ahead, shape, fleet.typical) }
       : {}),
   };
+}
+
+/**
+ * What a decision already knows about a candidate, so that scoring many candidates does not
+ * look it up again for each: its position in the index (`FleetContext.positions`), and the
+ * request's shape as asked (`requestShape` on the fleet's typical image), which every pool that
+ * counts the request's work as asked shares.
+ */
+export interface CandidateHints {
+  readonly position?: number;
+  readonly shape?: RequestShape;
+}
+
+/** The request as `pool` runs it, resolved (`requestShape`): `askedShape` where the pool counts it as asked. */
+function shapeOn(
+  request: RoutingRequest,
+  pool: PoolView,
+  fleet: FleetContext,
+  askedShape: RequestShape | undefined,
+): RequestShape {
+  const onPool = requestOnPool(request, pool);
+  return onPool === request && askedShape !== undefined ? askedShape : requestShape(onPool, fleet.typical);
 }
 
 /** The round trip, the service behind what is ahead, and the pool's finish after the last step. */
@@ -143,12 +165,12 @@ function situationOn(
   observations: LocalObservations,
   fleet: FleetContext,
   now: number,
-  options: { readonly forecastArrivals?: boolean },
+  options: { readonly forecastArrivals?: boolean } & CandidateHints,
 ): Situation {
-  const basis = loadBasis(pool, observations, fleet);
+  const basis = loadBasis(pool, observations, fleet, options.position);
   const projected =
     options.forecastArrivals === false ? knownImages(basis, fleet, now) : forecastImages(basis, fleet, now);
-  return situationFrom(basis, projected, requestShape(requestOnPool(request, pool), fleet.typical));
+  return situationFrom(basis, projected, shapeOn(request, pool, fleet, options.shape));
 }
 
 /** What a completion is computed from: the pool's speed, what is ahead, and the request. */
@@ -167,8 +189,13 @@ interface LoadBasis {
   readonly own: ReturnType<typeof ownLoad>;
 }
 
-function loadBasis(pool: PoolView, observations: LocalObservations, fleet: FleetContext): LoadBasis {
-  const position = fleet.positions.get(pool.poolId);
+function loadBasis(
+  pool: PoolView,
+  observations: LocalObservations,
+  fleet: FleetContext,
+  knownPosition: number | undefined,
+): LoadBasis {
+  const position = knownPosition ?? fleet.positions.get(pool.poolId);
   const { speed, split } = figuresAt(pool, fleet, position);
   const seen = seenLoad(pool, observations, split.perImage);
   const own = ownLoad(pool.poolId, observations, seen.at, fleet.typical);

@@ -1,11 +1,12 @@
 import { dynamicIneligibility } from './eligibility.ts';
-import { completionOnBothLoadsMs, expectedCompletionMs } from './expected-completion.ts';
+import { type CandidateHints, completionOnBothLoadsMs, expectedCompletionMs } from './expected-completion.ts';
 import { type FleetIndex, indexFleet, samplePosition, weightAt } from './fleet-index.ts';
 import type { LocalObservations, PoolView, RoutingPolicy, RoutingRequest, ScoredPool } from './fleet-view.ts';
 import { blendedCompletionMs } from './load-forecast.ts';
-import { choicesAt, choicesFor, workInTypicalImages } from './request-size.ts';
+import { choicesAt, choicesFor, typicalImagesIn, workInTypicalImages } from './request-size.ts';
 import { cheapestMeeting, fastestOf, type PriceBand, sampleBand } from './spill.ts';
 import { tiePartnerSecond } from './tie.ts';
+import { requestShape } from './work-model.ts';
 
 /** Everything a routing decision needs; `random` returns [0, 1). */
 export interface RoutingInput {
@@ -72,7 +73,8 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
   if (objectiveMs !== undefined && index.priceBands.length > 1) {
     return pickSpilling(index, input, objectiveMs, maxCandidates);
   }
-  const work = workInTypicalImages(index, input.request);
+  const shape = requestShape(input.request, index.fleet.typical);
+  const work = typicalImagesIn(index, shape);
   const choices = choicesAt(index, work);
   const scoring = scoringFor(work);
   const wanted = Math.max(choices, maxCandidates);
@@ -88,7 +90,7 @@ export function pickPools(index: FleetIndex, input: IndexedRoutingInput, maxCand
     if (dynamicIneligibility(pool, input.request, input.observations, input.policy, input.now) !== null) {
       continue;
     }
-    picked.push(score(index, input, pool, scoring));
+    picked.push(score(index, input, pool, scoring, { position, shape }));
   }
   // Few pools, or most of them excluded: rejection sampling would miss the survivors.
   if (picked.length < Math.min(choices, index.pools.length)) {
@@ -220,6 +222,7 @@ function score(
   input: IndexedRoutingInput,
   pool: PoolView,
   scoring: Scoring = 'plain',
+  hints: CandidateHints = {},
 ): ScoredPool {
   if (scoring !== 'plain') {
     const { predictedMs, knownMs, coRunnerDelayMs } = completionOnBothLoadsMs(
@@ -228,7 +231,7 @@ function score(
       input.observations,
       index.fleet,
       input.now,
-      { coRunnerDelay: scoring === 'co-runner-delay' },
+      { coRunnerDelay: scoring === 'co-runner-delay', ...hints },
     );
     const blended = blendedCompletionMs(predictedMs, knownMs);
     return scoring === 'known-load'
@@ -237,7 +240,7 @@ function score(
   }
   return {
     pool,
-    predictedMs: expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now),
+    predictedMs: expectedCompletionMs(pool, input.request, input.observations, index.fleet, input.now, hints),
   };
 }
 

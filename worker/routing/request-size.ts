@@ -1,6 +1,6 @@
 import type { FleetIndex } from './fleet-index.ts';
 import type { RoutingRequest } from './fleet-view.ts';
-import { requestShape } from './work-model.ts';
+import { type RequestShape, requestShape } from './work-model.ts';
 
 /**
  * A request's work in typical images of the fleet (its model's default steps and size): below 1
@@ -9,8 +9,13 @@ import { requestShape } from './work-model.ts';
  * `VERY_LARGE_REQUEST_IMAGES` it samples more pools too.
  */
 export function workInTypicalImages(index: FleetIndex, request: RoutingRequest): number {
+  return typicalImagesIn(index, requestShape(request, index.fleet.typical));
+}
+
+/** `workInTypicalImages` of a request already resolved on the fleet's typical image. */
+export function typicalImagesIn(index: FleetIndex, shape: RequestShape): number {
   const typical = index.fleet.typical;
-  return requestShape(request, typical).work / (typical.steps * typical.imageMegapixels);
+  return shape.work / (typical.steps * typical.imageMegapixels);
 }
 
 /** Whether a request has less work than one typical image ({@link workInTypicalImages}). */
