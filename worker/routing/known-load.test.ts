@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
-import { expectedCompletionMs, finishMsOf, unloadedCompletionMs } from './expected-completion.ts';
+import {
+  completionOnBothLoadsMs,
+  expectedCompletionMs,
+  finishMsOf,
+  unloadedCompletionMs,
+} from './expected-completion.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView } from './fleet-view.ts';
+import { requestShape } from './work-model.ts';
 
 describe('prediction on known load (shedding)', () => {
   // Busy pools reported a second ago: the forecast replays arrivals onto every pool since then.
@@ -31,6 +37,38 @@ describe('prediction on known load (shedding)', () => {
     // The forecast sends it the arrivals it assumes; the known load has none of them.
     expect(forecastIdle).toBeGreaterThan(1.5 * known);
     expect(known).toBeCloseTo(unloadedCompletionMs(idle, request, noObservations, index.fleet), 6);
+  });
+
+  it('a candidate scored with its position and the request’s shape handed in scores as one looked up', () => {
+    // One pool counts the request's work its own way (`workByProtocol`): it must not take the shape as asked.
+    const mixed = indexFleet(
+      [...pools, workPool('openai', { protocol: 'openai-compatible' })],
+      'tiny',
+      policy,
+    );
+    const asked = { ...request, images: 2, steps: 12, imageMegapixels: 0.262144, work: 2 * 12 * 0.262144 };
+    const sized = { ...asked, workByProtocol: new Map([['openai-compatible', 2 * 30 * 0.262144]]) };
+    const shape = requestShape(sized, mixed.fleet.typical);
+    mixed.pools.forEach((pool, position) => {
+      const hints = { position, shape };
+      const looked = completionOnBothLoadsMs(pool, sized, noObservations, mixed.fleet, now, {
+        coRunnerDelay: true,
+      });
+      const handed = completionOnBothLoadsMs(pool, sized, noObservations, mixed.fleet, now, {
+        coRunnerDelay: true,
+        ...hints,
+      });
+      expect(handed).toEqual(looked);
+      expect(expectedCompletionMs(pool, sized, noObservations, mixed.fleet, now, hints)).toBe(
+        expectedCompletionMs(pool, sized, noObservations, mixed.fleet, now),
+      );
+    });
+    const openai = mixed.pools.find((pool) => pool.poolId === 'openai');
+    if (!openai) throw new Error('missing pool');
+    // Its own count (30 steps) makes it slower than the same pool counting the 12 asked.
+    const onOpenai = expectedCompletionMs(openai, sized, noObservations, mixed.fleet, now, { shape });
+    const asAsked = expectedCompletionMs(openai, asked, noObservations, mixed.fleet, now);
+    expect(onOpenai).toBeGreaterThan(asAsked);
   });
 
   it('known load: a figure that showed an image running drains on the pool’s own curve', () => {
