@@ -54,6 +54,24 @@ export function drainClockOf(speed: PoolSpeed, imageMegapixels: number): DrainCl
 const POINTS_PER_IMAGE = 2;
 
 /**
+ * The drain clock of the pool at `position` from a snapshot's clocks (`FleetContext.drainClocks`),
+ * tabulated and kept there on first use; one made now for a pool outside the snapshot's index.
+ */
+export function drainClockAt(
+  clocks: (DrainClock | undefined)[],
+  position: number | undefined,
+  speed: PoolSpeed,
+  imageMegapixels: number,
+): DrainClock {
+  if (position === undefined) return drainClockOf(speed, imageMegapixels);
+  const kept = clocks[position];
+  if (kept !== undefined) return kept;
+  const clock = drainClockOf(speed, imageMegapixels);
+  clocks[position] = clock;
+  return clock;
+}
+
+/**
  * Images a pool holding `images` of `perImage` megapixel-steps each finishes in `elapsedMs` with
  * nothing arriving, read off its drain clock (at most `images`).
  *

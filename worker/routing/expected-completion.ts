@@ -1,4 +1,4 @@
-import { type DrainClock, drainClockOf, drainedImagesAfter } from './drain-clock.ts';
+import { type DrainClock, drainClockAt, drainedImagesAfter } from './drain-clock.ts';
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
 import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
 import { imageWorkOf, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
@@ -30,8 +30,12 @@ export interface FleetContext extends SpeedFallbacks {
   readonly forecast: LoadForecast;
   /** Pool id to its position in the forecast. */
   readonly positions: ReadonlyMap<string, number>;
-  /** How long each pool takes to drain its load, by position (`drainClockOf`). */
-  readonly drainClocks: readonly DrainClock[];
+  /**
+   * How long each pool takes to drain its load, by position (`drainClockOf`): filled on a pool's
+   * first known-load reading in the snapshot's life, so a snapshot pays only for the pools its
+   * decisions sample.
+   */
+  readonly drainClocks: (DrainClock | undefined)[];
 }
 
 /**
@@ -213,11 +217,12 @@ function knownImages(
   fleet: FleetContext,
   now: number,
 ): number {
-  const clock =
-    (position === undefined ? undefined : fleet.drainClocks[position]) ??
-    drainClockOf(speed, split.imageMegapixels);
   const perImage = seen.images > 0 ? seen.work / seen.images : 0;
-  const drained = Math.min(seen.images, drainedImagesAfter(clock, seen.images, perImage, now - seen.at));
+  const elapsedMs = now - seen.at;
+  // Nothing to drain, or no time to drain it in: no clock to read.
+  if (!(perImage > 0) || !(elapsedMs > 0)) return Math.max(0, seen.images - own.departed.images);
+  const clock = drainClockAt(fleet.drainClocks, position, speed, split.imageMegapixels);
+  const drained = Math.min(seen.images, drainedImagesAfter(clock, seen.images, perImage, elapsedMs));
   return Math.max(0, seen.images - Math.max(own.departed.images, drained));
 }
 

@@ -1,4 +1,4 @@
-import { drainClockOf } from './drain-clock.ts';
+import type { DrainClock } from './drain-clock.ts';
 import { freshnessAt, heartbeatLagLimitMs, staticIneligibility } from './eligibility.ts';
 import type { FleetContext } from './expected-completion.ts';
 import type { ModelDefaults, PoolView, RoutingPolicy } from './fleet-view.ts';
@@ -113,9 +113,7 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
       imageWork,
       forecast: forecastLoads(speeds, loads, imageWork, weights, choices, takenAt, typical, spill),
       positions: new Map(candidates.map((pool, position) => [pool.poolId, position])),
-      drainClocks: speeds.map((speed, position) =>
-        drainClockOf(speed, imageWork[position]?.imageMegapixels ?? typical.imageMegapixels),
-      ),
+      drainClocks: new Array<DrainClock | undefined>(candidates.length),
     },
   };
 }

@@ -39,6 +39,32 @@ describe('prediction on known load (shedding)', () => {
     expect(known).toBeCloseTo(unloadedCompletionMs(idle, request, noObservations, index.fleet), 6);
   });
 
+  it('a snapshot tabulates a pool’s drain clock on its first known-load reading, and only where there is load to drain', () => {
+    const fresh = indexFleet(pools, 'tiny', policy);
+    expect(fresh.fleet.drainClocks.filter((clock) => clock !== undefined)).toHaveLength(0);
+    const known = (pool: PoolView) =>
+      expectedCompletionMs(pool, request, noObservations, fresh.fleet, now, { forecastArrivals: false });
+    const busy = fresh.pools.findIndex((pool) => pool.poolId === 'b');
+    const idle = fresh.pools.findIndex((pool) => pool.poolId === 'idle');
+    const [busyPool, idlePool] = [fresh.pools[busy], fresh.pools[idle]];
+    if (!busyPool || !idlePool) throw new Error('missing pool');
+    known(idlePool);
+    expect(fresh.fleet.drainClocks[idle]).toBeUndefined();
+    const first = known(busyPool);
+    const clock = fresh.fleet.drainClocks[busy];
+    expect(clock).toBeDefined();
+    expect(fresh.fleet.drainClocks.filter((entry) => entry !== undefined)).toHaveLength(1);
+    // Read again, the kept clock gives the same figure as the first reading and as a fresh index's.
+    expect(known(busyPool)).toBe(first);
+    expect(fresh.fleet.drainClocks[busy]).toBe(clock);
+    const other = indexFleet(pools, 'tiny', policy);
+    const otherBusy = other.pools[busy];
+    if (!otherBusy) throw new Error('missing pool');
+    expect(
+      expectedCompletionMs(otherBusy, request, noObservations, other.fleet, now, { forecastArrivals: false }),
+    ).toBe(first);
+  });
+
   it('a candidate scored with its position and the request’s shape handed in scores as one looked up', () => {
     // One pool counts the request's work its own way (`workByProtocol`): it must not take the shape as asked.
     const mixed = indexFleet(
