@@ -21,6 +21,19 @@ export function percentileOfSorted(sorted: readonly number[], fraction: number):
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
 }
 
+/**
+ * The `q` quantile (0..1) of `values`, unsorted: the value at index floor(q · n) of a sorted copy;
+ * null for none.
+ *
+ * @example
+ * quantile([4, 1, 3, 2], 0.5); // 3
+ */
+export function quantile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = sortedAscending(values);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+}
+
 /** Sorts a copy of `values` ascending. */
 export function sortedAscending(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import type { SourceStats } from '../../worker/fleet/source-stats.ts';
 import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
+import { quantile } from '../gpu-node/percentiles.ts';
 import {
   driveHeartbeats,
   driveIsolates,
   type HeartbeatResults,
   type IsolateResults,
-  quantile,
 } from './load-drivers.ts';
 import { type LoadSample, objectRates, readLoads } from './registry-load.ts';
 import { startRegistryStack } from './registry-stack.ts';

@@ -131,10 +131,3 @@ export async function driveIsolates(
   }
   return { stats, pools, errors, refreshLatenciesMs: latencies };
 }
-
-/** The `q` quantile (0..1) of `values`, or null for none. */
-export function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((first, second) => first - second);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
-}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type * as routing from '../../worker/routing/index.ts';
 import { indexFleet, pickPools } from '../../worker/routing/index.ts';
 import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
+import { quantile, round } from '../gpu-node/percentiles.ts';
 import { decisionFixture } from './decision-bench.ts';
 
 // The decision cost of this checkout against another one's (`--base`, e.g. a git worktree of the
@@ -65,12 +66,6 @@ for (let pair = 0; pair < flags.pairs; pair++) {
 }
 const ratios = batches.this.map((value, pair) => value / (batches.base[pair] ?? value));
 
-/** The value at quantile `q` of `values`. */
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-const round = (value: number, places = 2) => Math.round(value * 10 ** places) / 10 ** places;
 const side = (values: readonly number[]) => ({
   fastest_us: round(quantile(values, 0)),
   median_us: round(quantile(values, 0.5)),
