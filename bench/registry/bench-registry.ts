@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import type { SourceStats } from '../../worker/fleet/source-stats.ts';
 import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
-import { quantile } from '../gpu-node/percentiles.ts';
+import { quantile, round } from '../gpu-node/percentiles.ts';
 import {
   driveHeartbeats,
   driveIsolates,
@@ -171,8 +171,4 @@ try {
   console.log(flags.json ? JSON.stringify(report, null, 2) : report.headline);
 } finally {
   await stack.stop();
-}
-
-function round(value: number | null): number | null {
-  return value === null || !Number.isFinite(value) ? null : Math.round(value * 100) / 100;
 }
