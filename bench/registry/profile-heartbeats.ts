@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -61,7 +61,10 @@ try {
   const heartbeats = await driveHeartbeats(stack.edgeUrl, pools, 0.05, Date.now() + flags.seconds * 1_000);
   const { profile } = await session.send<{ profile: CpuProfile }>('Profiler.stop');
   session.close();
-  if (flags.out) await writeFile(join(flags.out, 'heartbeats.cpuprofile'), JSON.stringify(profile));
+  if (flags.out) {
+    await mkdir(flags.out, { recursive: true });
+    await writeFile(join(flags.out, 'heartbeats.cpuprofile'), JSON.stringify(profile));
+  }
   const samples = timedSamples(profile);
   console.log(
     JSON.stringify(
