@@ -72,6 +72,14 @@ export function drainClockAt(
 }
 
 /**
+ * Whether a pool holding `images` of `perImage` megapixel-steps each has nothing to drain in
+ * `elapsedMs` (no load, or no time): then no clock need be read, or tabulated.
+ */
+export function nothingToDrain(images: number, perImage: number, elapsedMs: number): boolean {
+  return !(elapsedMs > 0) || !(images > 0) || !(perImage > 0);
+}
+
+/**
  * Images a pool holding `images` of `perImage` megapixel-steps each finishes in `elapsedMs` with
  * nothing arriving, read off its drain clock (at most `images`).
  *
@@ -84,7 +92,7 @@ export function drainedImagesAfter(
   perImage: number,
   elapsedMs: number,
 ): number {
-  if (!(elapsedMs > 0) || !(images > 0) || !(perImage > 0)) return 0;
+  if (nothingToDrain(images, perImage, elapsedMs)) return 0;
   const left = clockAt(clock, images) - elapsedMs / perImage;
   return left > 0 ? Math.max(0, images - imagesAt(clock, left)) : images;
 }

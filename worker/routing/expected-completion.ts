@@ -1,4 +1,4 @@
-import { type DrainClock, drainClockAt, drainedImagesAfter } from './drain-clock.ts';
+import { type DrainClock, drainClockAt, drainedImagesAfter, nothingToDrain } from './drain-clock.ts';
 import type { LocalObservations, PoolView, RoutingRequest } from './fleet-view.ts';
 import { forecastLoadAt, type LoadForecast } from './load-forecast.ts';
 import { imageWorkOf, type OwnSends, ownLoad, seenLoad } from './pool-load.ts';
@@ -219,8 +219,8 @@ function knownImages(
 ): number {
   const perImage = seen.images > 0 ? seen.work / seen.images : 0;
   const elapsedMs = now - seen.at;
-  // Nothing to drain, or no time to drain it in: no clock to read.
-  if (!(perImage > 0) || !(elapsedMs > 0)) return Math.max(0, seen.images - own.departed.images);
+  // Tabulate the pool's clock only when there is something to read off it.
+  if (nothingToDrain(seen.images, perImage, elapsedMs)) return Math.max(0, seen.images - own.departed.images);
   const clock = drainClockAt(fleet.drainClocks, position, speed, split.imageMegapixels);
   const drained = Math.min(seen.images, drainedImagesAfter(clock, seen.images, perImage, elapsedMs));
   return Math.max(0, seen.images - Math.max(own.departed.images, drained));
