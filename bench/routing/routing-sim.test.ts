@@ -77,4 +77,14 @@ describe('routing simulator', () => {
       ),
     ).toThrow(/unknown pool "c"/);
   });
+
+  it('simulator: two pools with one id are refused, naming the second', () => {
+    const pool = { id: 'a', provider: 'p', region: 'eu', slots: 1, jobMs: 100 };
+    expect(() =>
+      parseScenario(
+        { name: 'x', rho: 0.5, dispatchers: 1, refreshMs: 0, pools: [pool, { ...pool }] },
+        'x.json',
+      ),
+    ).toThrow(/pools\.1\.id: duplicate pool id "a"/);
+  });
 });

@@ -73,7 +73,25 @@ export const scenarioSchema = z.strictObject({
     .describe(
       'Full batch of reference images vs one, extra time: a `batch-slowdown` curve for pools without one.',
     ),
-  pools: z.array(poolSpecSchema).min(2).optional().describe('Defaults to the built-in mixed-16 fleet.'),
+  pools: z
+    .array(poolSpecSchema)
+    .min(2)
+    .superRefine((pools, context) => {
+      // Pools are told apart by id everywhere (snapshots, faults, curves, prices): two with one id
+      // would be one pool to the edge and two to the oracle.
+      const seen = new Set<string>();
+      pools.forEach((pool, index) => {
+        if (seen.has(pool.id))
+          context.addIssue({
+            code: 'custom',
+            path: [index, 'id'],
+            message: `duplicate pool id "${pool.id}"`,
+          });
+        seen.add(pool.id);
+      });
+    })
+    .optional()
+    .describe('Defaults to the built-in mixed-16 fleet.'),
   faults: z.array(faultSchema).default([]),
   policies: z
     .array(z.enum(policyNames))
