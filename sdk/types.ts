@@ -36,7 +36,7 @@ export interface GenerationRequest {
   model?: string;
   /** Images to generate, 1-10 (default 1). */
   n?: number;
-  /** `WIDTHxHEIGHT`, e.g. `"256x256"`. */
+  /** `WIDTHxHEIGHT`, e.g. `"256x256"`, or `"auto"` (the model's default, as when left out). */
   size?: string;
   response_format?: 'b64_json' | 'url';
   user?: string;

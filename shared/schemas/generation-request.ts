@@ -10,6 +10,17 @@ export const imageSizeSchema = z
   .describe('Image size as WIDTHxHEIGHT; each pool lists the sizes its models support.');
 
 /**
+ * A request's `size`: `WIDTHxHEIGHT`, or `"auto"` (OpenAI's value for "the model's default"),
+ * which the edge resolves to the model's default size as if `size` were left out.
+ */
+export const requestedSizeSchema = z
+  .string()
+  .regex(/^(auto|[1-9]\d{1,4}x[1-9]\d{1,4})$/, 'size must look like "256x256" (or be "auto")')
+  .describe(
+    'Image size as WIDTHxHEIGHT, or "auto" for the model default; each pool lists the sizes its models support.',
+  );
+
+/**
  * The generation request: OpenAI Images fields plus Spillway's extensions.
  * Unknown fields are stripped so newer OpenAI clients keep working; OpenAI fields that no
  * pool can honour (quality, style, …) are accepted and reported back as warnings.
@@ -18,12 +29,25 @@ export const generationRequestSchema = z.object({
   prompt: z.string().min(1, 'prompt must not be empty').max(4000),
   model: z.string().min(1).max(128).optional(),
   n: z.number().int().min(1).max(10).default(1),
-  size: imageSizeSchema.optional(),
+  size: requestedSizeSchema.optional(),
   response_format: z.enum(['b64_json', 'url']).default('b64_json'),
   user: z.string().max(256).optional(),
   quality: z.string().max(32).optional(),
   style: z.string().max(32).optional(),
   output_format: z.literal('png').optional(),
+  stream: z
+    .boolean()
+    .optional()
+    .describe(
+      'Answer as Server-Sent Events (OpenAI image streaming): one `image_generation.completed` event per image, sent once all are done.',
+    ),
+  partial_images: z
+    .number()
+    .int()
+    .min(0)
+    .max(3)
+    .optional()
+    .describe('Accepted for OpenAI compatibility; no partial images are sent (a warning says so).'),
   seed: z
     .number()
     .int()
@@ -76,9 +100,13 @@ export const jobIdSchema = z
   .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'job_id must be 1-128 URL-safe characters');
 
 /** What the edge sends a pool: the generation request plus an idempotency `job_id`. */
-export const poolGenerationRequestSchema = generationRequestSchema.extend({
-  job_id: jobIdSchema.optional(),
-});
+export const poolGenerationRequestSchema = generationRequestSchema
+  .omit({ stream: true, partial_images: true })
+  .extend({
+    // The edge resolves "auto"; a pool is always told the size (or nothing).
+    size: imageSizeSchema.optional(),
+    job_id: jobIdSchema.optional(),
+  });
 
 /** Parsed pool generation request. */
 export type PoolGenerationRequest = z.infer<typeof poolGenerationRequestSchema>;

@@ -16,9 +16,11 @@ export const edgeJobIdSchema = z.string().regex(/^job_[A-Za-z0-9_-]{16,64}$/, 'n
  * `POST /v1/jobs` body: the generation request plus an optional `webhook` (https URL, called
  * once when the job reaches a terminal status). `Idempotency-Key` travels as a header.
  */
-export const jobSubmitRequestSchema = generationRequestSchema.extend({
-  webhook: z.string().url().max(2048).optional(),
-});
+export const jobSubmitRequestSchema = generationRequestSchema
+  .omit({ stream: true, partial_images: true })
+  .extend({
+    webhook: z.string().url().max(2048).optional(),
+  });
 
 /** Parsed job submission. */
 export type JobSubmitRequest = z.infer<typeof jobSubmitRequestSchema>;

@@ -116,6 +116,57 @@ describe('edge routing end to end', () => {
     expect(Buffer.from(image, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('openai sdk: stream: true yields one image_generation.completed event per image', async () => {
+    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
+    const stream = await client.images.generate({
+      prompt: 'a lighthouse',
+      size: '64x64' as '1024x1024',
+      n: 2,
+      stream: true,
+      partial_images: 1,
+    });
+    const events = [];
+    for await (const event of stream) events.push(event);
+    expect(events.map((event) => [event.type, event.size])).toEqual([
+      ['image_generation.completed', '64x64'],
+      ['image_generation.completed', '64x64'],
+    ]);
+    for (const event of events) {
+      expect(Buffer.from(event.b64_json, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    }
+    // Partial images cannot be sent, and the client is told so.
+    const raw = await client.images
+      .generate({ prompt: 'a lighthouse', size: '64x64' as '1024x1024', stream: true, partial_images: 2 })
+      .asResponse();
+    expect(raw.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(raw.headers.get('x-spillway-warnings')).toMatch(/partial_images/);
+    await raw.body?.cancel();
+  });
+
+  it('openai sdk: a refused streamed request throws the envelope’s error, not an empty stream', async () => {
+    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
+    const refused = client.images.generate({ prompt: 'a lighthouse', stream: true, response_format: 'url' });
+    await expect(refused).rejects.toMatchObject({ status: 400, param: 'response_format' });
+  });
+
+  it('openai sdk: size "auto" runs at the model’s default size, as leaving size out does', async () => {
+    const dimensionsOf = async (fields: Record<string, unknown>) => {
+      const response = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a lighthouse', steps: 2, ...fields }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { data: { b64_json: string }[] };
+      const png = Buffer.from(body.data[0]?.b64_json ?? '', 'base64');
+      // PNG IHDR: width and height at bytes 16-23.
+      return [png.readUInt32BE(16), png.readUInt32BE(20)];
+    };
+    const byDefault = await dimensionsOf({});
+    expect(await dimensionsOf({ size: 'auto' })).toEqual(byDefault);
+    expect(await dimensionsOf({ size: '64x64' })).not.toEqual(byDefault);
+  });
+
   it('models: the official SDK lists the models the fleet can serve now', async () => {
     const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
     const models = [];

@@ -21,7 +21,10 @@ import { fieldKind, samplesOf } from './schema-samples.ts';
 expectTypeOf<sdk.JobResource>().toEqualTypeOf<JobResource>();
 expectTypeOf<sdk.GenerationResponse>().toEqualTypeOf<GenerationResponse>();
 expectTypeOf<sdk.ErrorEnvelope>().toEqualTypeOf<ErrorEnvelope>();
-expectTypeOf<sdk.GenerationRequest>().toEqualTypeOf<GenerationRequestInput>();
+// The SDK answers JSON: OpenAI's image streaming (`stream`, `partial_images`) is for OpenAI clients.
+expectTypeOf<sdk.GenerationRequest>().toEqualTypeOf<
+  Omit<GenerationRequestInput, 'stream' | 'partial_images'>
+>();
 expectTypeOf<sdk.JobSubmitRequest>().toEqualTypeOf<z.input<typeof jobSubmitRequestSchema>>();
 expectTypeOf<sdk.JobStatus>().toEqualTypeOf<(typeof jobStatuses)[number]>();
 

@@ -5,8 +5,10 @@ const TIER_PRIORITY: Record<Tier, Priority> = { free: 'low', paid: 'normal', ent
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2 };
 
 /**
- * The tenant's view of a request: the default model filled in, and the priority capped at the
- * tenant's tier (a client may lower its priority, never raise it).
+ * The tenant's view of a request: the default model filled in, the priority capped at the
+ * tenant's tier (a client may lower its priority, never raise it), `size: "auto"` left out (the
+ * model's default, as OpenAI means it), and how the answer is framed (`stream`,
+ * `partial_images`: the route's business, never a pool's) taken off.
  */
 export function tenantRequest(
   request: GenerationRequest,
@@ -14,8 +16,10 @@ export function tenantRequest(
   defaultModel: string,
 ): GenerationRequest {
   const allowed = TIER_PRIORITY[tenant.tier];
+  const { stream: _stream, partial_images: _partialImages, size, ...rest } = request;
   return {
-    ...request,
+    ...rest,
+    ...(size === undefined || size === 'auto' ? {} : { size }),
     model: request.model ?? defaultModel,
     priority: PRIORITY_RANK[request.priority] <= PRIORITY_RANK[allowed] ? request.priority : allowed,
   };

@@ -12,6 +12,7 @@ import { signedResultUrls } from '../jobs/result-urls.ts';
 import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { bodyErrors, errorResponses, jsonBody, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
+import { PARTIAL_IMAGES_WARNING, streamCompletedImages } from './image-stream.ts';
 import { serverTimingOf } from './server-timing.ts';
 
 /** Time budget of a request that does not set `deadline_ms`. */
@@ -25,18 +26,22 @@ const createImage = createRoute({
   summary: 'Generate images and wait for them (OpenAI Images compatible)',
   description:
     'Routed to the GPU pool expected to finish soonest. Fields no pool can honour come back as warnings. ' +
+    'With `stream: true` the answer is `text/event-stream`: one `image_generation.completed` event per ' +
+    'image (OpenAI image streaming), sent when all are done; errors before that are the usual envelope. ' +
     'For long generations on mobile, use the jobs API instead.',
   ...access('tenant'),
   request: { body: jsonBody(schemas.generationRequest) },
   responses: {
-    200: jsonResponse(schemas.generationResponse, 'The generated images.', [
-      'x-spillway-pool',
-      'x-spillway-provider',
-      'x-spillway-warnings',
-      'ratelimit-policy',
-      'ratelimit',
-      'server-timing',
-    ]),
+    200: withEventStream(
+      jsonResponse(schemas.generationResponse, 'The generated images.', [
+        'x-spillway-pool',
+        'x-spillway-provider',
+        'x-spillway-warnings',
+        'ratelimit-policy',
+        'ratelimit',
+        'server-timing',
+      ]),
+    ),
     ...errorResponses('tenant', [
       ...bodyErrors,
       'unsupported_value',
@@ -59,6 +64,15 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   const principal = context.get('principal');
   if (principal.kind !== 'tenant') throw new ApiError('insufficient_scope', 'tenant credential required');
   const parsed = context.req.valid('json');
+  if (parsed.stream && parsed.response_format === 'url') {
+    throw new ApiError(
+      'unsupported_value',
+      'streamed images carry b64_json; response_format "url" cannot be streamed',
+      {
+        param: 'response_format',
+      },
+    );
+  }
   const { tenant } = principal;
   const { deps } = context.var;
   const request = tenantRequest(parsed, tenant, deps.config.defaultModel);
@@ -116,7 +130,10 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   context.header('x-spillway-provider', outcome.providerId);
   // Options the serving provider could not honour (an OpenAI API takes no `steps`, …): told, never
   // silently dropped. A header, so the OpenAI-shaped body stays exactly OpenAI's.
-  const warnings = outcome.result.warnings.map((warning) => warning.replace(/[\r\n]+/g, ' ').trim());
+  const warnings = [
+    ...outcome.result.warnings,
+    ...(parsed.stream && (parsed.partial_images ?? 0) > 0 ? [PARTIAL_IMAGES_WARNING] : []),
+  ].map((warning) => warning.replace(/[\r\n]+/g, ' ').trim());
   if (warnings.length > 0) context.header('x-spillway-warnings', warnings.join('; '));
   const { spillway: details, ...openAi } = outcome.result.response;
   const beforePoolMs = firstCallAt === undefined ? undefined : firstCallAt - startedAt;
@@ -124,6 +141,14 @@ openapiWithJsonBody(generationRoutes, createImage, async (context) => {
   // Resource Timing shows these figures to the calling page too, whatever its origin.
   context.header('timing-allow-origin', '*');
   const created = Math.floor(startedAt / 1000);
+  if (parsed.stream) {
+    const size = details?.size ?? request.size ?? 'auto';
+    return streamCompletedImages(context, openAi.data, {
+      size,
+      quality: request.quality ?? 'auto',
+      createdAt: created,
+    });
+  }
   if (request.response_format !== 'url') return context.json({ ...openAi, created }, 200);
   return context.json({ created, data: await storeAsUrls(context, openAi.data) }, 200);
 });
@@ -153,4 +178,21 @@ async function storeAsUrls(
 /** A fresh pool job id for one synchronous request: 122 random bits, unguessable and unique. */
 function syncJobId(): string {
   return `gen_${crypto.randomUUID().replaceAll('-', '')}`;
+}
+
+/** The 200 of `createImage` with its `stream: true` form beside the JSON one. */
+function withEventStream<Response extends { content: Record<string, unknown> }>(response: Response) {
+  return {
+    ...response,
+    content: {
+      ...response.content,
+      'text/event-stream': {
+        schema: {
+          type: 'string' as const,
+          description:
+            'With `stream: true`: `event: image_generation.completed`, `data:` {type, b64_json, created_at, size, quality, background, output_format}, one per image',
+        },
+      },
+    },
+  };
 }
