@@ -73,12 +73,18 @@ export const mintedOperatorTokenSchema = z.object({
   expires_at: z.number().int().describe('Unix seconds.'),
 });
 
+/** One model, in OpenAI's shape: `GET /v1/models/{model}`, and each entry of the list. */
+export const modelSchema = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  created: z.number().int(),
+  owned_by: z.string(),
+});
+
 /** `GET /v1/models`, in OpenAI's list shape. */
 export const modelListSchema = z.object({
   object: z.literal('list'),
-  data: z.array(
-    z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() }),
-  ),
+  data: z.array(modelSchema),
 });
 
 const whsecSchema = z
@@ -130,3 +136,5 @@ export type PublicApiKey = z.infer<typeof publicApiKeySchema>;
 export type MintedApiKey = z.infer<typeof mintedApiKeySchema>;
 /** The model list. */
 export type ModelList = z.infer<typeof modelListSchema>;
+/** One servable model (OpenAI shape). */
+export type Model = z.infer<typeof modelSchema>;

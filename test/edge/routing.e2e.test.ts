@@ -172,6 +172,14 @@ describe('edge routing end to end', () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toEqual(['spillway-tiny']);
+    expect(await client.models.retrieve('spillway-tiny')).toMatchObject({
+      id: 'spillway-tiny',
+      object: 'model',
+    });
+    await expect(client.models.retrieve('no-such-model')).rejects.toMatchObject({
+      status: 404,
+      code: 'model_not_found',
+    });
   });
 
   it('drain: a draining pool gets no new work', async () => {

@@ -1,5 +1,6 @@
-import { createRoute } from '@hono/zod-openapi';
-import type { ModelList } from '../../shared/index.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ApiError, type Model, type ModelList } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { poolViewsOf } from '../fleet/pool-views.ts';
 import { access } from '../middleware/access.ts';
@@ -19,8 +20,49 @@ const listModels = createRoute({
   },
 });
 
-/** `GET /v1/models`: the models some pool can serve now, in OpenAI's list shape. */
-export const modelRoutes = routeGroup<AppEnv>().openapi(listModels, async (context) => {
+const retrieveModel = createRoute({
+  method: 'get',
+  path: '/v1/models/{model}',
+  operationId: 'retrieveModel',
+  tags: ['Images'],
+  summary: 'One model, if some pool can serve it now (OpenAI shape)',
+  description:
+    'A model no pool may serve this tenant now is answered as an unknown one: 404 `model_not_found`.',
+  ...access('tenant'),
+  request: { params: z.object({ model: z.string().min(1).max(128) }) },
+  responses: {
+    200: jsonResponse(schemas.model, 'The model.'),
+    ...errorResponses('tenant', ['model_not_found']),
+  },
+});
+
+/**
+ * `GET /v1/models` and `GET /v1/models/{model}`: the models some pool can serve the tenant now,
+ * in OpenAI's shapes (the official SDKs' `models.list()` and `models.retrieve()`).
+ */
+export const modelRoutes = routeGroup<AppEnv>()
+  .openapi(listModels, async (context) => {
+    const servable = await servableModels(context);
+    const list: ModelList = { object: 'list', data: servable.sort().map(modelOf) };
+    return context.json(list, 200);
+  })
+  .openapi(retrieveModel, async (context) => {
+    const { model } = context.req.valid('param');
+    if (!(await servableModels(context, model)).includes(model)) {
+      throw new ApiError('model_not_found', `no pool serves model ${model}`, { param: 'model' });
+    }
+    return context.json(modelOf(model), 200);
+  });
+
+function modelOf(id: string): Model {
+  return { id, object: 'model', created: 0, owned_by: 'spillway' };
+}
+
+/**
+ * The models a pool the caller may use can serve now (`only`: just that one, if so). A model only
+ * pools of providers the tenant may not use serve is not among them, as if it did not exist.
+ */
+async function servableModels(context: Context<AppEnv>, only?: string): Promise<string[]> {
   const principal = context.get('principal');
   const { deps } = context.var;
   const snapshot = await deps.fleet.get((promise) => context.executionCtx.waitUntil(promise));
@@ -29,7 +71,8 @@ export const modelRoutes = routeGroup<AppEnv>().openapi(listModels, async (conte
   const policy = deps.config.routing;
   const tenant = principal.kind === 'tenant' ? principal.tenant : null;
   const names = new Set(pools.flatMap((pool) => pool.models));
-  const servable = [...names].filter(
+  const asked = only === undefined ? [...names] : names.has(only) ? [only] : [];
+  return asked.filter(
     (model) =>
       eligiblePools(
         pools,
@@ -44,9 +87,4 @@ export const modelRoutes = routeGroup<AppEnv>().openapi(listModels, async (conte
         now,
       ).length > 0,
   );
-  const list: ModelList = {
-    object: 'list',
-    data: servable.sort().map((id) => ({ id, object: 'model', created: 0, owned_by: 'spillway' })),
-  };
-  return context.json(list, 200);
-});
+}

@@ -38,7 +38,19 @@ async function generate(callers: TenantCallers, model: string) {
   return [response.status, errorEnvelopeSchema.parse(await response.json()).error.code];
 }
 
+async function retrieve(callers: TenantCallers, model: string) {
+  const response = await exports.default.fetch(`http://edge.test/v1/models/${model}`, {
+    headers: { authorization: callers.apiKey },
+  });
+  return [response.status, errorEnvelopeSchema.parse(await response.json()).error.code];
+}
+
 describe('model visibility', () => {
+  it('model_not_found: retrieving a model the tenant cannot use looks like retrieving an unknown one', async () => {
+    expect(await retrieve(restricted, 'secret-model')).toEqual(await retrieve(restricted, 'no-such-model'));
+    expect(await retrieve(restricted, 'secret-model')).toEqual([404, 'model_not_found']);
+  });
+
   it('model_not_found: a model only providers the tenant may not use serve looks like any unknown model', async () => {
     expect(await generate(restricted, 'secret-model')).toEqual(await generate(restricted, 'no-such-model'));
     expect(await generate(restricted, 'secret-model')).toEqual([404, 'model_not_found']);

@@ -20,6 +20,7 @@ const operationIds = {
   'get /.well-known/jwks.json': 'getEdgeJwks',
   'post /v1/images/generations': 'createImage',
   'get /v1/models': 'listModels',
+  'get /v1/models/{model}': 'retrieveModel',
   'post /v1/jobs': 'createJob',
   'get /v1/jobs/{id}': 'getJob',
   'get /v1/jobs/{id}/events': 'streamJobEvents',
