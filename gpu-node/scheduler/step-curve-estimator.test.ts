@@ -132,6 +132,25 @@ describe('StepCurveEstimator', () => {
     ]);
   });
 
+  it('step curve: rounding keeps a larger batch at no less work per ms than a smaller one', () => {
+    // Found by the property below: each figure rounded alone put the middle point 2e-6 above
+    // the law (197.082 ms where the smaller point allowed 197.0817).
+    const estimator = new StepCurveEstimator();
+    estimator.record(0.0010060050000000001, 0.001);
+    estimator.record(0.0019531282111632676, 0.001);
+    estimator.record(0.6644900804774959, 67050.7450801848);
+    const curve = estimator.curve();
+    expect(curve).toHaveLength(3);
+    for (let index = 1; index < curve.length; index++) {
+      const [smaller, larger] = [curve[index - 1], curve[index]];
+      if (!smaller || !larger) continue;
+      expect(larger.step_ms / larger.batch_megapixels).toBeLessThanOrEqual(
+        smaller.step_ms / smaller.batch_megapixels,
+      );
+      expect(larger.step_ms).toBeGreaterThanOrEqual(smaller.step_ms);
+    }
+  });
+
   it('step curve: whatever the steps, at most MAX_STEP_CURVE_POINTS positive points in strictly increasing order, never decreasing in time nor in work per ms', () => {
     const step = fc.record({
       megapixels: fc.double({ min: 1e-4, max: 1e3, noNaN: true }),
