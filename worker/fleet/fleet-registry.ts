@@ -151,11 +151,15 @@ export class FleetRegistry extends FleetRegistryCore {
     };
   }
 
-  /** Writes the reports of pools that push none (and probes them when due), every second. */
+  /**
+   * Writes the reports of pools that push none (and probes them when due), every second: counted
+   * from when this round began, so a slow probe does not stretch the time between reports.
+   */
   override async alarm(): Promise<void> {
+    const startedAt = Date.now();
     const pulled = pulledPools(this.sql);
     if (pulled.length === 0) return;
-    await this.pull.tick(pulled, Date.now());
-    await this.ctx.storage.setAlarm(Date.now() + OBSERVED_REPORT_INTERVAL_MS);
+    await this.pull.tick(pulled, () => Date.now());
+    await this.ctx.storage.setAlarm(startedAt + OBSERVED_REPORT_INTERVAL_MS);
   }
 }

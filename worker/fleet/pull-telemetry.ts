@@ -95,16 +95,32 @@ export class PullTelemetry {
   }
 
   /**
-   * Probes the pools that are due and writes a report for each; pools no longer listed are
-   * forgotten. Resolves when every probe has answered or timed out.
+   * Writes a report for each pool and probes the ones that are due; pools no longer listed are
+   * forgotten. Resolves when every probe has answered or timed out. Reports are written before the
+   * probes are awaited, and a probed pool's again once its probe answers: written after them, a
+   * slow probe (up to `PROBE_TIMEOUT_MS`) aged every report by as much, and routing, which drops a
+   * pool whose latest report trails the fleet's newest by more than two heartbeats
+   * (`heartbeatLagLimitMs`), dropped every pulled pool whenever one provider's probe was slow. A
+   * pool not yet probed waits for its first probe, so that it is never reported ready unasked.
    */
-  async tick(pools: readonly PulledPool[], now: number): Promise<void> {
+  async tick(pools: readonly PulledPool[], clock: () => number): Promise<void> {
+    const now = clock();
     const listed = new Set(pools.map((pulled) => pulled.pool.id));
     for (const id of this.#pools.keys()) if (!listed.has(id)) this.#pools.delete(id);
     for (const [id, isolate] of this.#isolates) {
       if (now - isolate.at > ISOLATE_SUMMARY_TTL_MS) this.#isolates.delete(id);
     }
-    await Promise.all(pools.map((pulled) => this.#probeIfDue(pulled, now)));
+    const due = pools.filter((pulled) => this.#probeDue(pulled, now));
+    const unprobed = new Set(due.filter((pulled) => this.#memoryOf(pulled).probe === null));
+    this.#report(
+      pools.filter((pulled) => !unprobed.has(pulled)),
+      now,
+    );
+    await Promise.all(due.map((pulled) => this.#probe(pulled, now)));
+    this.#report(due, Math.max(now, clock()));
+  }
+
+  #report(pools: readonly PulledPool[], now: number): void {
     for (const pulled of pools) {
       const memory = this.#memoryOf(pulled);
       memory.completions = memory.completions.filter((entry) => now - entry.at <= THROUGHPUT_WINDOW_MS);
@@ -130,10 +146,15 @@ export class PullTelemetry {
     return memory;
   }
 
-  async #probeIfDue(pulled: PulledPool, now: number): Promise<void> {
+  #probeDue(pulled: PulledPool, now: number): boolean {
+    const backend = this.#host.backendFor(pulled.protocol);
+    return Boolean(backend?.probe) && now - this.#memoryOf(pulled).probedAt >= PROBE_INTERVAL_MS;
+  }
+
+  async #probe(pulled: PulledPool, now: number): Promise<void> {
     const memory = this.#memoryOf(pulled);
     const backend = this.#host.backendFor(pulled.protocol);
-    if (!backend?.probe || now - memory.probedAt < PROBE_INTERVAL_MS) return;
+    if (!backend?.probe) return;
     memory.probedAt = now;
     memory.probe = await this.#host
       .probe(backend, pulled, AbortSignal.timeout(PROBE_TIMEOUT_MS))

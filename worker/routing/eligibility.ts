@@ -46,6 +46,21 @@ export function heartbeatLagLimitMs(policy: RoutingPolicy): number {
 }
 
 /**
+ * Whether a pool's reports are heartbeats it sends itself (gpu-node, or a simulated pool), which
+ * stop the moment it dies: only those are judged by `heartbeatLagLimitMs`. The registry writes the
+ * reports of pools that push none (other protocols, `worker/fleet/pull-telemetry.ts`) on its own
+ * alarm, so their age says when that alarm last ran, not whether the pool lives: its probes and the
+ * calls' outcomes say that (`ready`, suspicion, ejection). Judged by lag, every such pool dropped
+ * out of routing whenever the registry's alarm ran a second late (a busy host, a slow probe).
+ */
+export function sendsOwnHeartbeats(pool: Pick<PoolView, 'protocol'>): boolean {
+  return pool.protocol === undefined || pool.protocol === HEARTBEAT_PROTOCOL;
+}
+
+/** The one protocol whose pools push signed heartbeats (`POST /v1/pools/:id/telemetry`). */
+const HEARTBEAT_PROTOCOL = 'gpu-node';
+
+/**
  * The moment a pool's freshness is judged at: `now`, or for a pool whose shard the isolate did
  * not read again (`PoolView.heldSince`), that read: a report that was fresh when read still says
  * the pool was alive then, and no newer one was asked for.

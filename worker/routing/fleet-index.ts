@@ -1,5 +1,5 @@
 import type { DrainClock } from './drain-clock.ts';
-import { freshnessAt, heartbeatLagLimitMs, staticIneligibility } from './eligibility.ts';
+import { freshnessAt, heartbeatLagLimitMs, sendsOwnHeartbeats, staticIneligibility } from './eligibility.ts';
 import type { FleetContext } from './expected-completion.ts';
 import type { ModelDefaults, PoolView, RoutingPolicy } from './fleet-view.ts';
 import { forecastLoads } from './load-forecast.ts';
@@ -25,7 +25,7 @@ export interface FleetIndex {
   readonly defaults: ModelDefaults | null;
   /**
    * Pools that pass the snapshot-only checks (model, enabled, not draining, ready, reported, not
-   * behind on heartbeats: `heartbeatLagLimitMs`).
+   * behind on heartbeats, for pools that send their own: `heartbeatLagLimitMs`, `sendsOwnHeartbeats`).
    */
   readonly pools: readonly PoolView[];
   /** Running sum of the sampling weights, same order as `pools`. */
@@ -59,7 +59,7 @@ export function indexFleet(pools: readonly PoolView[], model: string, policy: Ro
   for (const pool of serving) takenAt = Math.max(takenAt, pool.reportedAt ?? 0);
   const lagLimitMs = heartbeatLagLimitMs(policy);
   const candidates = serving.filter(
-    (pool) => freshnessAt(pool, takenAt) - (pool.reportedAt ?? 0) <= lagLimitMs,
+    (pool) => !sendsOwnHeartbeats(pool) || freshnessAt(pool, takenAt) - (pool.reportedAt ?? 0) <= lagLimitMs,
   );
   const defaults = modelDefaultsOf(serving, model);
   const typical = typicalImageOf(defaults);

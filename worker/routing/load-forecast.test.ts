@@ -100,6 +100,20 @@ describe('routing missed heartbeats', () => {
     expect(indexFleet(pools, 'tiny', { ...policy, heartbeatIntervalMs: 2_000 }).pools).toHaveLength(10);
   });
 
+  it('routing: a pool whose reports the registry writes (it pushes none) is not judged by heartbeat lag', () => {
+    // The registry's alarm ran 3 s late: its pools' reports trail the gpu-node pools' heartbeats.
+    const pools = [
+      ...Array.from({ length: 4 }, (_, index) =>
+        pool(`p${index}`, { protocol: 'gpu-node', reportedAt: now }),
+      ),
+      pool('hosted', { protocol: 'openai-compatible', reportedAt: now - 3_000 }),
+      pool('silent', { protocol: 'gpu-node', reportedAt: now - 3_000 }),
+    ];
+    const ids = indexFleet(pools, 'tiny', policy).pools.map((entry) => entry.poolId);
+    expect(ids).toContain('hosted');
+    expect(ids).not.toContain('silent');
+  });
+
   it('routing: a pool of a region held from an earlier read is judged as of that read, not behind the rest', () => {
     // The isolate read p9's region 3 s ago and kept it; p9 reported just before that read.
     const pools = Array.from({ length: 10 }, (_, index) =>
