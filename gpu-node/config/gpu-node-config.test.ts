@@ -92,6 +92,17 @@ describe('parseGpuNodeConfig', () => {
     expect(config.poolId).toBe(gpuNodeDefaults.poolId);
   });
 
+  it('gpu-node config: a number flag that is not a number says what it got, an empty one too', () => {
+    expect(messageOf({ insecureNoAuth: true, port: 'abc' })).toMatch(
+      /--port: expected a whole number, got "abc"/,
+    );
+    // Coerced, "" was port 0: a random port, silently.
+    expect(messageOf({ insecureNoAuth: true, port: '' })).toMatch(/--port: expected a whole number, got ""/);
+    expect(messageOf({ insecureNoAuth: true, maxBatchSize: ' ' })).toMatch(
+      /--max-batch-size: expected a whole number/,
+    );
+  });
+
   it('gpu-node config: a bad port is refused with a message naming --port', () => {
     for (const port of ['70000', 'eighty', '-1', '80.5']) {
       const message = messageOf({ insecureNoAuth: true, port });

@@ -15,21 +15,43 @@ const commaList = <T extends z.ZodType>(item: T) =>
     z.array(item).min(1),
   );
 
+/**
+ * A whole number given as a flag or environment string: "abc" or an empty value is refused by
+ * name (coercion read "abc" as NaN, "expected number, received NaN", and "" as 0, a random port).
+ */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
+        ? Number(value)
+        : value,
+    z
+      .number({
+        error: (issue) =>
+          issue.code === 'invalid_type'
+            ? `expected a whole number, got ${JSON.stringify(issue.input)}`
+            : undefined,
+      })
+      .int()
+      .min(min)
+      .max(max),
+  );
+
 const flag = z.preprocess((value) => value === true || value === 'true' || value === '1', z.boolean());
 
 /** Every gpu-node setting, from flags or `SPILLWAY_*` environment variables, validated once. */
 export const gpuNodeConfigSchema = z
   .object({
-    port: z.coerce.number().int().min(0).max(65_535),
+    port: wholeNumber(0, 65_535),
     host: z.string().min(1),
     poolId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'pool id must be 1-63 of [A-Za-z0-9_.-]'),
     providers: commaList(z.enum(executionProviders)),
-    deviceId: z.coerce.number().int().min(0),
-    workers: z.coerce.number().int().min(1).max(64).optional(),
-    intraOpThreads: z.coerce.number().int().min(1).max(256).optional(),
-    cpuCores: z.coerce.number().int().min(1).max(4096).optional(),
-    maxBatchSize: z.coerce.number().int().min(1).max(256),
-    maxQueueSize: z.coerce.number().int().min(0).max(1_000_000),
+    deviceId: wholeNumber(0),
+    workers: wholeNumber(1, 64).optional(),
+    intraOpThreads: wholeNumber(1, 256).optional(),
+    cpuCores: wholeNumber(1, 4096).optional(),
+    maxBatchSize: wholeNumber(1, 256),
+    maxQueueSize: wholeNumber(0, 1_000_000),
     modelManifest: z.string().min(1).optional(),
     pipeline: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
@@ -47,17 +69,13 @@ export const gpuNodeConfigSchema = z
     edgeUrl: z.url({ protocol: /^https?$/ }).optional(),
     poolKey: z.string().min(1).optional(),
     poolKeyId: z.string().min(1).max(128).optional(),
-    heartbeatIntervalMs: z.coerce.number().int().min(100).max(60_000),
-    resultTtlMs: z.coerce.number().int().min(0),
-    maxKeptJobs: z.coerce.number().int().min(1),
-    maxBodyBytes: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(16 * 1024 * 1024),
-    drainTimeoutMs: z.coerce.number().int().min(0),
-    pngCompressionLevel: z.coerce.number().int().min(0).max(9),
-    computeNice: z.coerce.number().int().min(0).max(19),
+    heartbeatIntervalMs: wholeNumber(100, 60_000),
+    resultTtlMs: wholeNumber(0),
+    maxKeptJobs: wholeNumber(1),
+    maxBodyBytes: wholeNumber(1024, 16 * 1024 * 1024),
+    drainTimeoutMs: wholeNumber(0),
+    pngCompressionLevel: wholeNumber(0, 9),
+    computeNice: wholeNumber(0, 19),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   })
   .superRefine((config, context) => {
