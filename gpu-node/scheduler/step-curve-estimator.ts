@@ -70,18 +70,8 @@ export class StepCurveEstimator {
     for (const { megapixels, stepMs } of settleByRecency([...this.#buckets.values()])) {
       const batchMegapixels = roundSignificant(megapixels);
       // Rounding could tie two neighbours at an octave's edge; the curve must strictly increase.
-      const smaller = points.at(-1);
-      if (batchMegapixels <= (smaller?.batch_megapixels ?? 0)) continue;
-      // Rounding each figure alone could leave a point a few millionths below its smaller
-      // neighbour's work per ms; the published curve keeps the law exactly, rounded as it is.
-      const ceilingMs = smaller
-        ? (smaller.step_ms * batchMegapixels) / smaller.batch_megapixels
-        : Number.POSITIVE_INFINITY;
-      const rounded = roundSignificant(stepMs);
-      points.push({
-        batch_megapixels: batchMegapixels,
-        step_ms: rounded <= ceilingMs ? rounded : roundSignificantDown(ceilingMs),
-      });
+      if (batchMegapixels <= (points.at(-1)?.batch_megapixels ?? 0)) continue;
+      points.push({ batch_megapixels: batchMegapixels, step_ms: roundSignificant(stepMs) });
     }
     return points;
   }
@@ -158,12 +148,4 @@ function lowerMedianStep(steps: readonly Step[]): Step {
 
 function roundSignificant(value: number): number {
   return Number(value.toPrecision(POINT_DIGITS));
-}
-
-/** The largest number of `POINT_DIGITS` significant digits not above `value` (positive). */
-function roundSignificantDown(value: number): number {
-  const nearest = roundSignificant(value);
-  if (nearest <= value) return nearest;
-  const unit = 10 ** (Math.floor(Math.log10(value)) - (POINT_DIGITS - 1));
-  return roundSignificant(nearest - unit);
 }
