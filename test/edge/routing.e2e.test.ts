@@ -50,6 +50,13 @@ afterAll(async () => {
 });
 
 const quick = { prompt: 'a red fox', size: '64x64', steps: 2 } as const;
+
+/** The official OpenAI SDK pointed at the edge: only `baseURL` and `apiKey` changed. */
+const sdkClient = (options: { maxRetries?: number } = {}) =>
+  new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey, ...options });
+
+/** Bytes 1-3 of a base64 image: "PNG" for a PNG. */
+const pngSignatureOf = (base64: string) => Buffer.from(base64, 'base64').subarray(1, 4).toString();
 const ledgerOf = (poolId: string) => poolLedger(poolOf(stack, poolId).url);
 
 // Occupying jobs are typical images (the model's default steps): routing prices a queue by its
@@ -106,18 +113,18 @@ describe('edge routing end to end', () => {
   });
 
   it('openai sdk: images.generate works with only baseURL and apiKey changed', async () => {
-    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
+    const client = sdkClient();
     const result = await client.images.generate({
       prompt: 'a lighthouse',
       size: '256x256' as '1024x1024',
       n: 1,
     });
     const image = result.data?.[0]?.b64_json ?? '';
-    expect(Buffer.from(image, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    expect(pngSignatureOf(image)).toBe('PNG');
   });
 
   it('openai sdk: stream: true yields one image_generation.completed event per image', async () => {
-    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
+    const client = sdkClient();
     const stream = await client.images.generate({
       prompt: 'a lighthouse',
       size: '64x64' as '1024x1024',
@@ -132,7 +139,7 @@ describe('edge routing end to end', () => {
       ['image_generation.completed', '64x64'],
     ]);
     for (const event of events) {
-      expect(Buffer.from(event.b64_json, 'base64').subarray(1, 4).toString()).toBe('PNG');
+      expect(pngSignatureOf(event.b64_json)).toBe('PNG');
     }
     // Partial images cannot be sent, and the client is told so.
     const raw = await client.images
@@ -144,7 +151,7 @@ describe('edge routing end to end', () => {
   });
 
   it('openai sdk: a refused streamed request throws the envelope’s error, not an empty stream', async () => {
-    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
+    const client = sdkClient({ maxRetries: 0 });
     const refused = client.images.generate({ prompt: 'a lighthouse', stream: true, response_format: 'url' });
     await expect(refused).rejects.toMatchObject({ status: 400, param: 'response_format' });
   });
@@ -168,7 +175,7 @@ describe('edge routing end to end', () => {
   });
 
   it('models: the official SDK lists the models the fleet can serve now', async () => {
-    const client = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
+    const client = sdkClient();
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toEqual(['spillway-tiny']);

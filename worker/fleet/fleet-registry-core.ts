@@ -6,7 +6,7 @@ import {
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
-import { referenceStepMs } from '../routing/index.ts';
+import { HEARTBEAT_PROTOCOL, referenceStepMs } from '../routing/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
 import { toFlag } from '../storage/sql-values.ts';
 import { forgetBackoff } from './fleet-backoff.ts';
@@ -138,7 +138,7 @@ export class FleetRegistryCore extends DurableObject<Env> {
       .exec<{ protocol: string }>('SELECT protocol FROM providers WHERE id = ?', pool.provider_id)
       .toArray();
     if (provider === undefined) return { ok: false, reason: 'unknown_provider' };
-    const pushes = provider.protocol === 'gpu-node';
+    const pushes = provider.protocol === HEARTBEAT_PROTOCOL;
     if (pushes && !pool.public_key) return { ok: false, reason: 'public_key_required' };
     if (!pushes && pool.public_key) return { ok: false, reason: 'public_key_unexpected' };
     const now = Date.now();

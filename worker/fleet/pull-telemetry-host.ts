@@ -3,6 +3,7 @@ import { ProviderCredentials } from '../auth/provider-credentials.ts';
 import { edgeConfigOf } from '../config.ts';
 import { upstreamOf } from '../dispatch/pool-upstream.ts';
 import { checkOutboundUrl, describeRefusal } from '../net/index.ts';
+import { HEARTBEAT_PROTOCOL } from '../routing/index.ts';
 import { type PoolRow, poolFromRow, reportFromColumn } from './fleet-rows.ts';
 import type { PulledPool, PullTelemetryHost } from './pull-telemetry.ts';
 
@@ -18,7 +19,8 @@ export function pulledPools(sql: SqlStorage): PulledPool[] {
        FROM pools
        JOIN providers ON providers.id = pools.provider_id
        LEFT JOIN telemetry ON telemetry.pool_id = pools.id
-       WHERE providers.protocol != 'gpu-node'`,
+       WHERE providers.protocol != ?`,
+      HEARTBEAT_PROTOCOL,
     )
     .toArray();
   return rows.map((row) => ({

@@ -110,14 +110,19 @@ export class PullTelemetry {
     for (const [id, isolate] of this.#isolates) {
       if (now - isolate.at > ISOLATE_SUMMARY_TTL_MS) this.#isolates.delete(id);
     }
-    const due = pools.filter((pulled) => this.#probeDue(pulled, now));
-    const unprobed = new Set(due.filter((pulled) => this.#memoryOf(pulled).probe === null));
+    const due = this.#dueProbes(pools, now);
+    const unprobed = new Set(
+      due.map(({ pulled }) => pulled).filter((pulled) => this.#memoryOf(pulled).probe === null),
+    );
     this.#report(
       pools.filter((pulled) => !unprobed.has(pulled)),
       now,
     );
-    await Promise.all(due.map((pulled) => this.#probe(pulled, now)));
-    this.#report(due, Math.max(now, clock()));
+    await Promise.all(due.map(({ pulled, probe }) => this.#probe(pulled, probe, now)));
+    this.#report(
+      due.map(({ pulled }) => pulled),
+      Math.max(now, clock()),
+    );
   }
 
   #report(pools: readonly PulledPool[], now: number): void {
@@ -146,15 +151,19 @@ export class PullTelemetry {
     return memory;
   }
 
-  #probeDue(pulled: PulledPool, now: number): boolean {
-    const backend = this.#host.backendFor(pulled.protocol);
-    return Boolean(backend?.probe) && now - this.#memoryOf(pulled).probedAt >= PROBE_INTERVAL_MS;
+  /** The pools whose protocol has a probe and whose last one is `PROBE_INTERVAL_MS` old. */
+  #dueProbes(pools: readonly PulledPool[], now: number): { pulled: PulledPool; probe: ImageBackend }[] {
+    const due: { pulled: PulledPool; probe: ImageBackend }[] = [];
+    for (const pulled of pools) {
+      const backend = this.#host.backendFor(pulled.protocol);
+      if (backend?.probe && now - this.#memoryOf(pulled).probedAt >= PROBE_INTERVAL_MS)
+        due.push({ pulled, probe: backend });
+    }
+    return due;
   }
 
-  async #probe(pulled: PulledPool, now: number): Promise<void> {
+  async #probe(pulled: PulledPool, backend: ImageBackend, now: number): Promise<void> {
     const memory = this.#memoryOf(pulled);
-    const backend = this.#host.backendFor(pulled.protocol);
-    if (!backend?.probe) return;
     memory.probedAt = now;
     memory.probe = await this.#host
       .probe(backend, pulled, AbortSignal.timeout(PROBE_TIMEOUT_MS))

@@ -57,8 +57,11 @@ export function sendsOwnHeartbeats(pool: Pick<PoolView, 'protocol'>): boolean {
   return pool.protocol === undefined || pool.protocol === HEARTBEAT_PROTOCOL;
 }
 
-/** The one protocol whose pools push signed heartbeats (`POST /v1/pools/:id/telemetry`). */
-const HEARTBEAT_PROTOCOL = 'gpu-node';
+/**
+ * The one protocol whose pools push signed heartbeats (`POST /v1/pools/:id/telemetry`): they
+ * register a public key, and the registry writes the reports of every other protocol's pools.
+ */
+export const HEARTBEAT_PROTOCOL = 'gpu-node';
 
 /**
  * The moment a pool's freshness is judged at: `now`, or for a pool whose shard the isolate did
