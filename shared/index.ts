@@ -8,6 +8,7 @@ export * from './schemas/generation-request.ts';
 export * from './schemas/generation-response.ts';
 export * from './schemas/job-resource.ts';
 export * from './schemas/jwt-claims.ts';
+export * from './schemas/public-jwk.ts';
 export * from './schemas/sse-events.ts';
 export * from './schemas/telemetry-report.ts';
 export * from './schemas/tenant-limits.ts';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { appTokenJwkSchema, publicJwkSchema } from './public-jwk.ts';
 
-/** Ids of providers, pools and tenants: short, URL-safe. */
 /** Longest app-token issuer a tenant may register; the edge looks up no longer `iss`. */
 export const MAX_ISSUER_LENGTH = 256;
 
+/** Ids of providers, pools and tenants: short, URL-safe. */
 export const resourceIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'ids are 1-63 of [a-z0-9_.-]');
@@ -12,17 +13,6 @@ export const resourceIdSchema = z
 export const tiers = ['free', 'paid', 'enterprise'] as const;
 /** One of {@link tiers}. */
 export type Tier = (typeof tiers)[number];
-
-/** A public JWK (never a private one: `d` is refused). */
-export const publicJwkSchema = z
-  .object({
-    kty: z.enum(['OKP', 'EC']),
-    crv: z.enum(['Ed25519', 'P-256']),
-    x: z.string(),
-    y: z.string().optional(),
-  })
-  .passthrough()
-  .refine((jwk) => !('d' in jwk), { message: 'a public key must not contain the private part "d"' });
 
 /**
  * Pool protocols the edge speaks (one adapter each in `backends/`): Spillway's own `gpu-node`,
@@ -128,7 +118,7 @@ export const tenantInputSchema = z.object({
       issuer: z.url({ protocol: /^https$/ }).max(MAX_ISSUER_LENGTH),
       audience: z.string().min(1).max(256),
       jwks: z.object({
-        keys: z.array(publicJwkSchema.and(z.object({ kid: z.string().min(1).max(128) }))).min(1),
+        keys: z.array(appTokenJwkSchema).min(1).max(32),
       }),
     })
     .nullable()

@@ -10,21 +10,28 @@ const audience = 'spillway:acme';
 
 let es256: { privateKey: CryptoKey; publicJwk: JWK };
 let ed25519: { privateKey: CryptoKey; publicJwk: JWK };
+let rs256: { privateKey: CryptoKey; publicJwk: JWK };
 let tenant: TenantRecord;
 
 beforeAll(async () => {
-  const [es, ed] = await Promise.all([
+  const [es, ed, rs] = await Promise.all([
     generateKeyPair('ES256', { extractable: true }),
     generateKeyPair('EdDSA', { extractable: true }),
+    generateKeyPair('RS256', { extractable: true, modulusLength: 2048 }),
   ]);
   es256 = { privateKey: es.privateKey, publicJwk: { ...(await exportJWK(es.publicKey)), kid: 'k1' } };
   ed25519 = { privateKey: ed.privateKey, publicJwk: { ...(await exportJWK(ed.publicKey)), kid: 'k2' } };
+  // As identity providers publish RS256 keys (Auth0, Firebase, Cognito): with `use` and `alg`.
+  rs256 = {
+    privateKey: rs.privateKey,
+    publicJwk: { ...(await exportJWK(rs.publicKey)), kid: 'k3', use: 'sig', alg: 'RS256' },
+  };
   // Parsed with the admin API schema, so the JWKS is one the API would have stored.
   const input = tenantInputSchema.parse({
     id: 'acme',
     name: 'Acme',
     tier: 'paid',
-    app_tokens: { issuer, audience, jwks: { keys: [es256.publicJwk, ed25519.publicJwk] } },
+    app_tokens: { issuer, audience, jwks: { keys: [es256.publicJwk, ed25519.publicJwk, rs256.publicJwk] } },
   });
   tenant = { ...input, created_at: 0 };
 });
@@ -46,7 +53,7 @@ function sign(
 }
 
 describe('verifyTenantAppToken', () => {
-  it('accepts a token whose kid is in the tenant JWKS (ES256 and EdDSA)', async () => {
+  it('accepts a token whose kid is in the tenant JWKS (ES256, EdDSA and RS256)', async () => {
     expect(await verifyTenantAppToken(await sign(claims()), lookup)).toEqual({
       ok: true,
       tenant,
@@ -54,6 +61,8 @@ describe('verifyTenantAppToken', () => {
     });
     const edToken = await sign(claims({ sub: 'user-7' }), 'k2', ed25519.privateKey, 'EdDSA');
     expect(await verifyTenantAppToken(edToken, lookup)).toEqual({ ok: true, tenant, subject: 'user-7' });
+    const rsToken = await sign(claims({ sub: 'user-9' }), 'k3', rs256.privateKey, 'RS256');
+    expect(await verifyTenantAppToken(rsToken, lookup)).toEqual({ ok: true, tenant, subject: 'user-9' });
   });
 
   it('refuses an issuer no tenant registered, and a tenant without app tokens', async () => {
