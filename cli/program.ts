@@ -6,13 +6,16 @@ import { loginCommand, logoutCommand } from './commands/login.ts';
 import { poolsCommand } from './commands/pools.ts';
 import { providersCommand } from './commands/providers.ts';
 import { tenantsCommand } from './commands/tenants.ts';
+import { tokensCommand } from './commands/tokens.ts';
 import { CliError, exitCodes } from './errors.ts';
 import type { CliIo } from './io.ts';
 
 /** Builds the `spillway` program; its commands write through `io`. */
 export function createProgram(io: CliIo): Command {
   const program = new Command('spillway')
-    .description("Spillway operators' CLI: providers, pools, tenants, keys, and images through the edge")
+    .description(
+      "Spillway operators' CLI: providers, pools, tenants, keys, tokens, and images through the edge",
+    )
     .option('--edge <url>', 'edge URL (else SPILLWAY_EDGE, the saved login, .spillway/local.json)')
     .option('--token <token>', 'operator token (else SPILLWAY_TOKEN, the saved login, local.json)')
     .option('--json', 'machine-readable JSON on stdout')
@@ -29,6 +32,7 @@ export function createProgram(io: CliIo): Command {
     poolsCommand(io),
     tenantsCommand(io),
     keysCommand(io),
+    tokensCommand(io),
     generateCommand(io),
     jobsCommand(io),
   ]) {

@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import { listOf, tenantRecordSchema, tiers } from '../../shared/index.ts';
+import { type AppTokenFlags, appTokensFrom } from '../app-tokens.ts';
 import { commaList } from '../arguments.ts';
 import { commandContext } from '../context.ts';
 import { type CliIo, printJson, printLines } from '../io.ts';
 import { formatTime, NONE, renderTable } from '../table.ts';
+import { addTenantLimitsCommand } from './tenant-limits.ts';
 
-interface TenantAddOptions {
+interface TenantAddOptions extends AppTokenFlags {
   readonly name: string;
   readonly tier: (typeof tiers)[number];
   readonly allowedProviders?: string[];
@@ -15,7 +17,7 @@ interface TenantAddOptions {
 /** `GET /v1/admin/tenants`. */
 export const tenantListSchema = listOf(tenantRecordSchema.loose());
 
-/** `spillway tenants add|list`. */
+/** `spillway tenants add|list|limits`. */
 export function tenantsCommand(io: CliIo): Command {
   const tenants = new Command('tenants').description('tenants, their tiers and limits');
 
@@ -27,8 +29,12 @@ export function tenantsCommand(io: CliIo): Command {
     .addOption(new Option('--tier <tier>', 'scheduling tier').choices(tiers).makeOptionMandatory())
     .option('--allowed-providers <a,b>', 'only these providers run its work', commaList)
     .option('--allowed-regions <a,b>', 'only these regions run its work', commaList)
+    .option('--app-token-issuer <https-url>', "its backend's issuer (iss) of app users' JWTs")
+    .option('--app-token-audience <aud>', 'the audience (aud) those JWTs name')
+    .option('--app-token-jwks <file>', 'JSON file: the public keys (JWKS) those JWTs are signed with')
     .action(async (id: string, options: TenantAddOptions, command: Command) => {
       const context = commandContext(io, command);
+      const appTokens = await appTokensFrom(options);
       const tenant = await (await context.admin()).call(
         'POST',
         '/v1/admin/tenants',
@@ -39,6 +45,7 @@ export function tenantsCommand(io: CliIo): Command {
           tier: options.tier,
           ...(options.allowedProviders ? { allowed_providers: options.allowedProviders } : {}),
           ...(options.allowedRegions ? { allowed_regions: options.allowedRegions } : {}),
+          app_tokens: appTokens,
         },
       );
       if (context.json) printJson(io, tenant);
@@ -69,6 +76,8 @@ export function tenantsCommand(io: CliIo): Command {
         ),
       );
     });
+
+  addTenantLimitsCommand(tenants, io);
 
   return tenants;
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 
 /** The real `spillway` binary (package.json `bin`). */
@@ -87,4 +88,16 @@ export async function runJson<T>(place: CliPlace, ...args: string[]): Promise<T>
 /** The lines of a stream's output, without empty ones. */
 export function linesOf(text: string): string[] {
   return text.split('\n').filter((line) => line.trim() !== '');
+}
+
+/** A failure as the CLI must show it: exactly one line on stderr, no stack trace. */
+export function expectOneLineError(
+  run: { code: number | null; stderr: string },
+  code: number,
+  pattern: RegExp,
+) {
+  expect(run.code).toBe(code);
+  expect(linesOf(run.stderr)).toHaveLength(1);
+  expect(run.stderr).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
 }

@@ -35,9 +35,11 @@ export interface TestStackOptions {
   readonly startPool?: Partial<Record<StackPoolId, PoolStarter>>;
   /** Starts a third pool, pool-c of provider-c. */
   readonly withPoolC?: boolean;
+  /** The edge alone: for tests of the admin API that need no pool. */
+  readonly withoutPools?: boolean;
 }
 
-/** Starts the local stack (edge in workerd + pool-a, pool-b and optionally pool-c) with fast heartbeats. */
+/** Starts the local stack (edge in workerd + pool-a, pool-b and optionally pool-c, or no pool) with fast heartbeats. */
 export function startTestStack(options: TestStackOptions = {}): Promise<LocalStack> {
   const folder = mkdtempSync(join(tmpdir(), 'spillway-edge-'));
   const pool = (id: StackPoolId, provider: string) => {
@@ -52,11 +54,13 @@ export function startTestStack(options: TestStackOptions = {}): Promise<LocalSta
     persistFolder: null,
     heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS,
     telemetryTtlMs: TEST_TELEMETRY_TTL_MS,
-    pools: [
-      pool('pool-a', 'provider-a'),
-      pool('pool-b', 'provider-b'),
-      ...(options.withPoolC ? [pool('pool-c', 'provider-c')] : []),
-    ],
+    pools: options.withoutPools
+      ? []
+      : [
+          pool('pool-a', 'provider-a'),
+          pool('pool-b', 'provider-b'),
+          ...(options.withPoolC ? [pool('pool-c', 'provider-c')] : []),
+        ],
   });
 }
 

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import type { TenantInput } from '../shared/index.ts';
+import { usageError } from './errors.ts';
+
+/** `tenants add`'s flags for a tenant's app tokens (mobile and web apps' JWTs). */
+export interface AppTokenFlags {
+  readonly appTokenIssuer?: string;
+  readonly appTokenAudience?: string;
+  readonly appTokenJwks?: string;
+}
+
+const FLAGS = ['--app-token-issuer', '--app-token-audience', '--app-token-jwks'] as const;
+
+/**
+ * The tenant's `app_tokens` from the three flags: all three or none (then `null`: the tenant
+ * takes no app tokens). The JWKS file is the tenant backend's public key set; the edge checks
+ * each key, so here it only has to be JSON with a `keys` array.
+ */
+export async function appTokensFrom(flags: AppTokenFlags): Promise<TenantInput['app_tokens']> {
+  const given = [flags.appTokenIssuer, flags.appTokenAudience, flags.appTokenJwks];
+  if (given.every((value) => value === undefined)) return null;
+  const missing = FLAGS.filter((_, index) => given[index] === undefined);
+  if (missing.length > 0)
+    throw usageError(`app tokens need ${FLAGS.join(', ')} together: missing ${missing.join(', ')}`);
+  return {
+    issuer: String(flags.appTokenIssuer),
+    audience: String(flags.appTokenAudience),
+    jwks: await readJwks(String(flags.appTokenJwks)),
+  };
+}
+
+async function readJwks(path: string): Promise<NonNullable<TenantInput['app_tokens']>['jwks']> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw usageError(
+      `cannot read --app-token-jwks ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw usageError(`--app-token-jwks ${path} is not JSON (expected a JWKS: {"keys": [...]})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys))
+    throw usageError(`--app-token-jwks ${path} is not a JWKS (expected {"keys": [...]})`);
+  // The edge validates every key (public, allowed algorithm, a kid) and says which one is wrong.
+  return parsed as NonNullable<TenantInput['app_tokens']>['jwks'];
+}
