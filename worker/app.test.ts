@@ -40,10 +40,10 @@ describe('edge worker', () => {
 
   it('method not allowed: a real path with the wrong method answers 405 with Allow and the envelope', async () => {
     const cases: [string, string, string][] = [
-      ['DELETE', '/v1/images/generations', 'POST'],
-      ['PUT', '/v1/jobs/job_abc', 'DELETE, GET, HEAD'],
-      ['POST', '/v1/models', 'GET, HEAD'],
-      ['GET', '/v1/admin/pools/pool-1/drain', 'DELETE, POST'],
+      ['DELETE', '/v1/images/generations', 'OPTIONS, POST'],
+      ['PUT', '/v1/jobs/job_abc', 'DELETE, GET, HEAD, OPTIONS'],
+      ['POST', '/v1/models', 'GET, HEAD, OPTIONS'],
+      ['GET', '/v1/admin/pools/pool-1/drain', 'DELETE, OPTIONS, POST'],
     ];
     for (const [method, path, allow] of cases) {
       const response = await worker.fetch(`http://edge.test${path}`, { method });
@@ -51,10 +51,49 @@ describe('edge worker', () => {
       expect(response.headers.get('allow')).toBe(allow);
       const body = errorEnvelopeSchema.parse(await response.json());
       expect(body.error.code).toBe('method_not_allowed');
-      expect(body.error.message).toContain(allow.split(', ')[0]);
+      expect(body.error.message).toContain(`${method} is not served at ${path}`);
     }
     // A path nothing is served at is still a 404.
     const missing = await worker.fetch('http://edge.test/v1/jobs/job_abc/nothing', { method: 'PUT' });
+    expect(missing.status).toBe(404);
+  });
+
+  it('trailing slash: a served path plus "/" is an unknown path, 404, whatever the method', async () => {
+    const cases: [string, string][] = [
+      ['GET', '/v1/models/'],
+      ['POST', '/v1/images/generations/'],
+      ['GET', '/v1/jobs/'],
+      ['POST', '/v1/jobs/'],
+      ['GET', '/v1/jobs/job_abc/'],
+      ['GET', '/healthz/'],
+      ['GET', '/docs/'],
+      ['GET', '/v1/admin/providers/'],
+      ['OPTIONS', '/v1/models/'],
+    ];
+    for (const [method, path] of cases) {
+      const response = await worker.fetch(`http://edge.test${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get('allow'), `${method} ${path}`).toBeNull();
+      const body = errorEnvelopeSchema.parse(await response.json());
+      expect(body.error.code).toBe('not_found');
+    }
+  });
+
+  it('OPTIONS without Origin: a served path answers 204 with the Allow its 405s name', async () => {
+    const cases: [string, string][] = [
+      ['/v1/models', 'GET, HEAD, OPTIONS'],
+      ['/v1/images/generations', 'OPTIONS, POST'],
+      ['/v1/admin/pools/pool-1/drain', 'DELETE, OPTIONS, POST'],
+      ['/healthz', 'GET, HEAD, OPTIONS'],
+    ];
+    for (const [path, allow] of cases) {
+      const response = await worker.fetch(`http://edge.test${path}`, { method: 'OPTIONS' });
+      expect(response.status, path).toBe(204);
+      expect(response.headers.get('allow'), path).toBe(allow);
+      expect(await response.text(), path).toBe('');
+      expect(response.headers.get('access-control-allow-origin'), path).toBeNull();
+    }
+    const missing = await worker.fetch('http://edge.test/no/such/route', { method: 'OPTIONS' });
     expect(missing.status).toBe(404);
   });
 

@@ -82,6 +82,9 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
     const allowed = allowedAt(c.req.path);
     if (allowed.length > 0) {
       c.header('Allow', allowed.join(', '));
+      // A preflight from a browser never gets here on the public paths (CORS answers it); a
+      // plain OPTIONS asks what the path serves, which Allow says (RFC 9110 §9.3.7).
+      if (c.req.method === 'OPTIONS') return c.body(null, 204);
       const message = `${c.req.method} is not served at ${c.req.path}; use ${allowed.join(' or ')}`;
       return c.json(errorEnvelope('method_not_allowed', message, c.get('requestId')), 405);
     }

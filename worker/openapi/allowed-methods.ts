@@ -12,11 +12,14 @@ interface PathMethods {
 /**
  * Which methods the app serves at a path, from its route list: what a 405's `Allow` names, so a
  * client that used the wrong method on a real path learns which to use instead of "no such route".
- * Middleware (`ALL`) is not a route; a path with GET also answers HEAD.
+ * Middleware (`ALL`) is not a route; a path with GET also answers HEAD, and every served path
+ * answers OPTIONS (app.ts). Matching is as strict as Hono's router: `/v1/models/` is not
+ * `/v1/models`, so it is a 404, not a 405 that names the very method the client used.
  *
  * @example
  * const allowedAt = allowedMethodsOf(app.routes);
- * allowedAt('/v1/jobs/job_1'); // ['GET', 'HEAD']
+ * allowedAt('/v1/jobs/job_1'); // ['DELETE', 'GET', 'HEAD', 'OPTIONS']
+ * allowedAt('/v1/jobs/job_1/'); // []
  */
 export function allowedMethodsOf(routes: readonly ListedRoute[]): (path: string) => string[] {
   const byPath = new Map<string, PathMethods>();
@@ -34,7 +37,9 @@ export function allowedMethodsOf(routes: readonly ListedRoute[]): (path: string)
     for (const { pattern, methods } of byPath.values()) {
       if (pattern.test(path)) for (const method of methods) allowed.add(method);
     }
+    if (allowed.size === 0) return [];
     if (allowed.has('GET')) allowed.add('HEAD');
+    allowed.add('OPTIONS');
     return [...allowed].sort();
   };
 }
@@ -46,5 +51,5 @@ function patternOf(path: string): RegExp {
     if (part.startsWith(':')) return '[^/]+';
     return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   });
-  return new RegExp(`^${parts.join('/')}/?$`);
+  return new RegExp(`^${parts.join('/')}$`);
 }

@@ -1,30 +1,27 @@
 /**
  * Paths browser and mobile-web apps call cross-origin. They authenticate with bearer tokens, not
- * cookies, so any origin may call them; the operator API and pool heartbeats stay same-origin.
+ * cookies, so any origin may call them; the operator API (which reads the dashboard's session
+ * cookie), the dashboard and pool heartbeats stay same-origin.
  */
 export const publicCorsPaths = [
   '/v1/images/*',
   '/v1/models',
+  '/v1/models/*',
   '/v1/jobs',
   '/v1/jobs/*',
   '/v1/results/*',
   '/openapi.json',
 ] as const;
 
-/** hono/cors options for {@link publicCorsPaths}: the request headers the SDK sends, the response headers it reads. */
+/**
+ * hono/cors options for {@link publicCorsPaths}. No `allowHeaders`: hono/cors then echoes a
+ * preflight's `Access-Control-Request-Headers`, so SDKs that add their own headers (the openai
+ * SDK's `x-stainless-*`, `openai-organization`, `openai-project`) work. Safe because these routes
+ * read no cookies; `*` is not used because it does not cover `Authorization`.
+ */
 export const publicCorsOptions = {
   origin: '*',
   allowMethods: ['GET', 'POST', 'DELETE'],
-  allowHeaders: [
-    'authorization',
-    'content-type',
-    'idempotency-key',
-    'prefer',
-    'last-event-id',
-    'x-request-id',
-    'traceparent',
-    'tracestate',
-  ],
   exposeHeaders: [
     'retry-after',
     'traceparent',
@@ -33,6 +30,7 @@ export const publicCorsOptions = {
     'x-spillway-provider',
     'x-spillway-warnings',
     'location',
+    'etag',
     'idempotent-replayed',
     'preference-applied',
     'ratelimit-policy',
