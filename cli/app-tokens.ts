@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { TenantInput } from '../shared/index.ts';
+import type { TenantSettings } from '../shared/index.ts';
 import { usageError } from './errors.ts';
 
 /** `tenants add`'s flags for a tenant's app tokens (mobile and web apps' JWTs). */
@@ -12,13 +12,15 @@ export interface AppTokenFlags {
 const FLAGS = ['--app-token-issuer', '--app-token-audience', '--app-token-jwks'] as const;
 
 /**
- * The tenant's `app_tokens` from the three flags: all three or none (then `null`: the tenant
- * takes no app tokens). The JWKS file is the tenant backend's public key set; the edge checks
+ * The tenant's `app_tokens` from the three flags: all three, or none (then `undefined`: the
+ * tenant keeps what it has). The JWKS file is the tenant backend's public key set; the edge checks
  * each key, so here it only has to be JSON with a `keys` array.
  */
-export async function appTokensFrom(flags: AppTokenFlags): Promise<TenantInput['app_tokens']> {
+export async function appTokensFrom(
+  flags: AppTokenFlags,
+): Promise<NonNullable<TenantSettings['app_tokens']> | undefined> {
   const given = [flags.appTokenIssuer, flags.appTokenAudience, flags.appTokenJwks];
-  if (given.every((value) => value === undefined)) return null;
+  if (given.every((value) => value === undefined)) return undefined;
   const missing = FLAGS.filter((_, index) => given[index] === undefined);
   if (missing.length > 0)
     throw usageError(`app tokens need ${FLAGS.join(', ')} together: missing ${missing.join(', ')}`);
@@ -29,7 +31,7 @@ export async function appTokensFrom(flags: AppTokenFlags): Promise<TenantInput['
   };
 }
 
-async function readJwks(path: string): Promise<NonNullable<TenantInput['app_tokens']>['jwks']> {
+async function readJwks(path: string): Promise<NonNullable<TenantSettings['app_tokens']>['jwks']> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -47,5 +49,5 @@ async function readJwks(path: string): Promise<NonNullable<TenantInput['app_toke
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys))
     throw usageError(`--app-token-jwks ${path} is not a JWKS (expected {"keys": [...]})`);
   // The edge validates every key (public, allowed algorithm, a kid) and says which one is wrong.
-  return parsed as NonNullable<TenantInput['app_tokens']>['jwks'];
+  return parsed as NonNullable<TenantSettings['app_tokens']>['jwks'];
 }

@@ -3,13 +3,15 @@ import { listOf, tenantRecordSchema, tiers } from '../../shared/index.ts';
 import { type AppTokenFlags, appTokensFrom } from '../app-tokens.ts';
 import { commaList } from '../arguments.ts';
 import { commandContext } from '../context.ts';
+import { usageError } from '../errors.ts';
 import { type CliIo, printJson, printLines } from '../io.ts';
 import { formatTime, NONE, renderTable } from '../table.ts';
 import { addTenantLimitsCommand } from './tenant-limits.ts';
 
 interface TenantAddOptions extends AppTokenFlags {
-  readonly name: string;
-  readonly tier: (typeof tiers)[number];
+  readonly removeAppTokens?: boolean;
+  readonly name?: string;
+  readonly tier?: (typeof tiers)[number];
   readonly allowedProviders?: string[];
   readonly allowedRegions?: string[];
 }
@@ -23,29 +25,35 @@ export function tenantsCommand(io: CliIo): Command {
 
   tenants
     .command('add')
-    .description('register (or replace) a tenant')
+    .description('register a tenant, or update one (settings left out are kept)')
     .argument('<id>', 'tenant id ([a-z0-9_.-])')
-    .requiredOption('--name <name>', 'display name')
-    .addOption(new Option('--tier <tier>', 'scheduling tier').choices(tiers).makeOptionMandatory())
+    .option('--name <name>', 'display name (required for a new tenant)')
+    .addOption(new Option('--tier <tier>', 'scheduling tier (required for a new tenant)').choices(tiers))
     .option('--allowed-providers <a,b>', 'only these providers run its work', commaList)
     .option('--allowed-regions <a,b>', 'only these regions run its work', commaList)
     .option('--app-token-issuer <https-url>', "its backend's issuer (iss) of app users' JWTs")
     .option('--app-token-audience <aud>', 'the audience (aud) those JWTs name')
     .option('--app-token-jwks <file>', 'JSON file: the public keys (JWKS) those JWTs are signed with')
+    .option('--remove-app-tokens', "stop accepting the tenant's app tokens")
     .action(async (id: string, options: TenantAddOptions, command: Command) => {
       const context = commandContext(io, command);
       const appTokens = await appTokensFrom(options);
+      if (appTokens !== undefined && options.removeAppTokens)
+        throw usageError(
+          '--remove-app-tokens and --app-token-* contradict each other: pass one or the other',
+        );
       const tenant = await (await context.admin()).call(
         'POST',
         '/v1/admin/tenants',
         tenantRecordSchema.loose(),
         {
           id,
-          name: options.name,
-          tier: options.tier,
+          ...(options.name === undefined ? {} : { name: options.name }),
+          ...(options.tier === undefined ? {} : { tier: options.tier }),
           ...(options.allowedProviders ? { allowed_providers: options.allowedProviders } : {}),
           ...(options.allowedRegions ? { allowed_regions: options.allowedRegions } : {}),
-          app_tokens: appTokens,
+          ...(appTokens === undefined ? {} : { app_tokens: appTokens }),
+          ...(options.removeAppTokens ? { app_tokens: null } : {}),
         },
       );
       if (context.json) printJson(io, tenant);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { poolInputSchema, providerInputSchema, tenantInputSchema } from './fleet-admin.ts';
+import { poolInputSchema, providerInputSchema, tenantSettingsSchema } from './fleet-admin.ts';
 import { telemetryReportSchema } from './telemetry-report.ts';
 
 /** Unix epoch milliseconds. */
@@ -44,7 +44,7 @@ export const poolListingSchema = poolRecordSchema.extend({
 });
 
 /** A registered tenant. */
-export const tenantRecordSchema = tenantInputSchema.extend({ created_at: epochMsSchema });
+export const tenantRecordSchema = tenantSettingsSchema.extend({ created_at: epochMsSchema });
 
 /** An API key as the admin API lists it: never the key, never its digest. */
 export const publicApiKeySchema = z.object({

@@ -105,24 +105,47 @@ export const poolInputSchema = z.object({
     ),
 });
 
-/** `POST /v1/admin/tenants`. */
-export const tenantInputSchema = z.object({
+/** Issuer of a tenant's app tokens and its public keys (JWKS), for mobile and web apps. */
+const appTokensSchema = z.object({
+  issuer: z.url({ protocol: /^https$/ }).max(MAX_ISSUER_LENGTH),
+  audience: z.string().min(1).max(256),
+  jwks: z.object({
+    keys: z.array(appTokenJwkSchema).min(1).max(32),
+  }),
+});
+
+const allowedProvidersSchema = z
+  .array(resourceIdSchema)
+  .describe('Only these providers run its work; [] for any.');
+const allowedRegionsSchema = z
+  .array(z.string().min(1).max(64))
+  .describe('Only pools in these regions run its work; [] for any.');
+
+/** A tenant's settings, as stored and returned: every field present. */
+export const tenantSettingsSchema = z.object({
   id: resourceIdSchema,
   name: z.string().min(1).max(128),
   tier: z.enum(tiers),
-  allowed_providers: z.array(resourceIdSchema).default([]),
-  allowed_regions: z.array(z.string().min(1).max(64)).default([]),
-  /** Issuer of the tenant's app tokens and its public keys (JWKS), for mobile and web apps. */
-  app_tokens: z
-    .object({
-      issuer: z.url({ protocol: /^https$/ }).max(MAX_ISSUER_LENGTH),
-      audience: z.string().min(1).max(256),
-      jwks: z.object({
-        keys: z.array(appTokenJwkSchema).min(1).max(32),
-      }),
-    })
+  allowed_providers: allowedProvidersSchema.default([]),
+  allowed_regions: allowedRegionsSchema.default([]),
+  app_tokens: appTokensSchema.nullable().default(null),
+});
+
+/**
+ * `POST /v1/admin/tenants`: creates a tenant (`name` and `tier` required) or updates one. A field
+ * left out keeps the tenant's current value, so changing a tier never drops its app tokens or
+ * allow-lists; `null` app tokens removes them.
+ */
+export const tenantInputSchema = z.object({
+  id: resourceIdSchema,
+  name: tenantSettingsSchema.shape.name.optional().describe('Required for a new tenant.'),
+  tier: tenantSettingsSchema.shape.tier.optional().describe('Required for a new tenant.'),
+  allowed_providers: allowedProvidersSchema.optional(),
+  allowed_regions: allowedRegionsSchema.optional(),
+  app_tokens: appTokensSchema
     .nullable()
-    .default(null),
+    .optional()
+    .describe('Left out: kept as they are; null: the tenant takes no app tokens.'),
 });
 
 /** `POST /v1/admin/keys`: mint an API key for a tenant. */
@@ -152,7 +175,9 @@ export type ProviderInput = z.infer<typeof providerInputSchema>;
 export type PoolUpstreamInput = z.infer<typeof poolUpstreamSchema>;
 /** A pool as registered. */
 export type PoolInput = z.infer<typeof poolInputSchema>;
-/** A tenant as registered. */
+/** A tenant's settings: create or update input. */
 export type TenantInput = z.infer<typeof tenantInputSchema>;
+/** A tenant's settings, every field present. */
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 /** An API key request. */
 export type ApiKeyInput = z.infer<typeof apiKeyInputSchema>;

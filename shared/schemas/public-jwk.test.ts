@@ -44,7 +44,7 @@ describe('app-token JWKS keys', () => {
       "kty: Invalid discriminator value. Expected 'OKP' | 'EC' | 'RSA'",
     ]);
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' });
-    expect(issuesOf({ ...p384, kid: 'k' })).toHaveLength(1);
+    expect(issuesOf({ ...p384, kid: 'k' })[0]).toMatch(/^crv: /);
     expect(issuesOf(rsa(2048).publicKey.export({ format: 'jwk' }))).toEqual([
       'kid: Invalid input: expected string, received undefined',
     ]);
@@ -52,5 +52,21 @@ describe('app-token JWKS keys', () => {
 
   it('pool heartbeat keys stay Ed25519 or P-256: no RSA', () => {
     expect(publicJwkSchema.safeParse(rsa(2048).publicKey.export({ format: 'jwk' })).success).toBe(false);
+  });
+
+  it("a key whose coordinates are not its curve's size is refused (it could never verify a heartbeat)", () => {
+    const issues = (value: unknown) => {
+      const parsed = publicJwkSchema.safeParse(value);
+      return parsed.success ? [] : parsed.error.issues.map((issue) => issue.path.join('.'));
+    };
+    const ed = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    expect(issues(ed)).toEqual([]);
+    expect(issues(ec)).toEqual([]);
+    expect(issues({ ...ed, x: 'short' })).toEqual(['x']);
+    expect(issues({ ...ec, x: 'a', y: 'b' })).toEqual(['x', 'y']);
+    expect(issues({ ...ec, y: undefined })).toEqual(['y']);
+    expect(issues({ ...ed, crv: 'P-256' })).toEqual(['crv']);
+    expect(issues({ ...ed, x: `${String(ed.x).slice(0, 42)}+` })).toEqual(['x']);
   });
 });

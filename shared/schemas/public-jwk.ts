@@ -2,16 +2,30 @@ import { z } from 'zod';
 
 const NOT_PRIVATE = { message: 'a public key must not contain the private part "d"' };
 
-/** A public JWK (never a private one: `d` is refused): Ed25519 or P-256, as pools sign heartbeats. */
-export const publicJwkSchema = z
-  .object({
-    kty: z.enum(['OKP', 'EC']),
-    crv: z.enum(['Ed25519', 'P-256']),
-    x: z.string(),
-    y: z.string().optional(),
-  })
+const base64url = /^[A-Za-z0-9_-]+$/;
+
+/** A 32-byte coordinate (Ed25519's x, P-256's x and y): 43 base64url characters, unpadded. */
+const coordinate = z
+  .string()
+  .regex(base64url, 'expected base64url')
+  .length(43, 'expected 32 bytes (43 base64url characters)');
+
+const ed25519PublicJwkSchema = z
+  .object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: coordinate })
   .passthrough()
   .refine((jwk) => !('d' in jwk), NOT_PRIVATE);
+
+const p256PublicJwkSchema = z
+  .object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: coordinate, y: coordinate })
+  .passthrough()
+  .refine((jwk) => !('d' in jwk), NOT_PRIVATE);
+
+/**
+ * A public JWK (never a private one: `d` is refused): Ed25519 or P-256, as pools sign
+ * heartbeats, each coordinate its curve's size, so a key that could never verify is refused at
+ * registration rather than found out from heartbeats that never count.
+ */
+export const publicJwkSchema = z.discriminatedUnion('kty', [ed25519PublicJwkSchema, p256PublicJwkSchema]);
 
 /** Shortest RSA modulus accepted (NIST SP 800-57: 2048 bits); a 2048-bit `n` is 342 base64url characters. */
 const MIN_RSA_MODULUS_CHARACTERS = Math.ceil((2048 / 8) * (4 / 3));
@@ -22,9 +36,9 @@ const rsaPublicJwkSchema = z
     kty: z.literal('RSA'),
     n: z
       .string()
-      .regex(/^[A-Za-z0-9_-]+$/, 'expected base64url')
+      .regex(base64url, 'expected base64url')
       .min(MIN_RSA_MODULUS_CHARACTERS, 'RSA keys must be at least 2048 bits'),
-    e: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected base64url'),
+    e: z.string().regex(base64url, 'expected base64url'),
   })
   .passthrough()
   .refine((jwk) => !('d' in jwk), NOT_PRIVATE);
@@ -35,5 +49,5 @@ const rsaPublicJwkSchema = z
  * identity providers publish (`use`, `alg`, `x5c`, `x5t`) are kept.
  */
 export const appTokenJwkSchema = z
-  .discriminatedUnion('kty', [publicJwkSchema, rsaPublicJwkSchema])
+  .discriminatedUnion('kty', [ed25519PublicJwkSchema, p256PublicJwkSchema, rsaPublicJwkSchema])
   .and(z.object({ kid: z.string().min(1).max(128) }));

@@ -147,6 +147,17 @@ describe('spillway CLI: tenants, limits, keys and operator tokens', () => {
       .sign(privateKey);
     expect(await statusWith(appToken, '/v1/models')).toBe(200);
 
+    // A tier change alone keeps the app's tokens working; removing them is explicit.
+    expect((await runCli(local, 'tenants', 'add', 'mobile', '--tier', 'enterprise')).code).toBe(0);
+    expect(await statusWith(appToken, '/v1/models')).toBe(200);
+    expect((await runCli(local, 'tenants', 'add', 'mobile', '--remove-app-tokens')).code).toBe(0);
+    expect(await statusWith(appToken, '/v1/models')).toBe(401);
+    expectOneLineError(
+      await runCli(local, 'tenants', 'add', 'brand-new', '--name', 'B'),
+      1,
+      /^error: invalid_request: tier: required for a new tenant\n$/,
+    );
+
     expectOneLineError(
       await runCli(
         local,

@@ -20,7 +20,7 @@ const putTenant = createRoute({
   method: 'post',
   path: '/v1/admin/tenants',
   operationId: 'putTenant',
-  summary: 'Create or replace a tenant',
+  summary: 'Create a tenant, or update one (fields left out keep their values)',
   request: { body: jsonBody(schemas.tenantInput) },
   responses: {
     201: jsonResponse(schemas.tenantRecord, 'The tenant.'),
@@ -37,10 +37,17 @@ tenantRoutes.openapi(listTenants, async (context) =>
 
 openapiWithJsonBody(tenantRoutes, putTenant, async (context) => {
   const result = await tenantDirectoryOf(context.env).putTenant(context.req.valid('json'));
+  if (!result.ok && result.reason === 'missing_field') {
+    throw new ApiError('invalid_request', `${result.field}: required for a new tenant`, {
+      param: result.field,
+    });
+  }
   if (!result.ok) {
     throw new ApiError('resource_conflict', 'another tenant already uses this app token issuer', {
       param: 'app_tokens.issuer',
     });
   }
+  // This isolate's cached issuer answer would let removed app tokens in for up to 5 s more.
+  context.var.deps.authenticator.forget();
   return context.json(result.tenant, 201);
 });

@@ -1,6 +1,6 @@
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tenantInputSchema } from '../../shared/index.ts';
+import { tenantSettingsSchema } from '../../shared/index.ts';
 import type { TenantRecord } from '../tenants/tenant-records.ts';
 import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
 import { verifyTenantAppToken } from './tenant-app-token.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
     publicJwk: { ...(await exportJWK(rs.publicKey)), kid: 'k3', use: 'sig', alg: 'RS256' },
   };
   // Parsed with the admin API schema, so the JWKS is one the API would have stored.
-  const input = tenantInputSchema.parse({
+  const input = tenantSettingsSchema.parse({
     id: 'acme',
     name: 'Acme',
     tier: 'paid',

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { errorEnvelopeSchema, tenantInputSchema } from '../../shared/index.ts';
+import { errorEnvelopeSchema, tenantSettingsSchema } from '../../shared/index.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import { registerTenantCallers, type TenantCallers } from '../testing/tenant-callers.ts';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   expect(stored.ok).toBe(true);
   restricted = await registerTenantCallers(env, 'restricted-tenant');
   const limited = await tenantDirectoryOf(env).putTenant(
-    tenantInputSchema.parse({
+    tenantSettingsSchema.parse({
       id: 'restricted-tenant',
       name: 'r',
       tier: 'paid',

@@ -67,10 +67,12 @@ const tenantRecord = responseSchema(tenantRecordSchema, 'TenantRecord');
 export const schemas = {
   generationRequest: named(generationRequestSchema, 'GenerationRequest'),
   jobSubmitRequest: named(jobSubmitRequestSchema, 'JobSubmitRequest'),
-  providerInput: named(providerInputSchema, 'ProviderInput'),
-  poolInput: named(poolInputSchema, 'PoolInput'),
-  tenantInput: named(tenantInputSchema, 'TenantInput'),
-  apiKeyInput: named(apiKeyInputSchema, 'ApiKeyInput'),
+  // Admin bodies refuse unknown fields: a typo (`capacty`, `credential`) must not save a record
+  // without the setting the operator meant.
+  providerInput: named(providerInputSchema.strict(), 'ProviderInput'),
+  poolInput: named(poolInputSchema.strict(), 'PoolInput'),
+  tenantInput: named(tenantInputSchema.strict(), 'TenantInput'),
+  apiKeyInput: named(apiKeyInputSchema.strict(), 'ApiKeyInput'),
   errorEnvelope: responseSchema(errorEnvelopeSchema, 'ErrorEnvelope'),
   generationResponse: responseSchema(generationResponseSchema, 'GenerationResponse'),
   jobResource: responseSchema(jobResourceSchema, 'JobResource'),

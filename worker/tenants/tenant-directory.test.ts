@@ -49,6 +49,26 @@ describe('tenant directory', () => {
     expect(other).toMatchObject({ ok: true, tenant: { app_tokens: null } });
   });
 
+  it('tenant directory: an update keeps what it leaves out; null app tokens removes them', async () => {
+    const { directory, tenant } = await directoryWithTenant();
+    // Only the tier: the app tokens and allow-lists a mobile app depends on stay.
+    const promoted = await directory.putTenant({ id: 'acme', tier: 'enterprise' });
+    expect(promoted).toEqual({ ok: true, tenant: { ...tenant, tier: 'enterprise' } });
+    expect((await directory.findTenantByIssuer('https://auth.acme.example'))?.tier).toBe('enterprise');
+    const cleared = await directory.putTenant({ id: 'acme', app_tokens: null, allowed_regions: [] });
+    expect(cleared).toMatchObject({
+      ok: true,
+      tenant: { name: tenant.name, app_tokens: null, allowed_regions: [] },
+    });
+    expect(await directory.findTenantByIssuer('https://auth.acme.example')).toBeNull();
+    expect(await directory.putTenant({ id: 'newcomer', name: 'New' })).toEqual({
+      ok: false,
+      reason: 'missing_field',
+      field: 'tier',
+    });
+    expect(await directory.getTenant('newcomer')).toBeNull();
+  });
+
   it('tenant directory: finds a tenant by the issuer of its app tokens', async () => {
     const { directory, input, tenant } = await directoryWithTenant();
     await directory.putTenant(await tenantInput({ id: 'beta', app_tokens: null }));

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { type TenantInput, tenantInputSchema } from '../../shared/index.ts';
+import { type TenantInput, tenantInputSchema, tenantSettingsSchema } from '../../shared/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
 import type { ApiKeyRecord, TenantRecord } from './tenant-records.ts';
 import { type ApiKeyRow, apiKeyFromRow, type TenantRow, tenantFromRow } from './tenant-rows.ts';
@@ -37,9 +37,25 @@ export class TenantDirectory extends DurableObject<Env> {
     return this.ctx.storage.sql;
   }
 
-  /** Registers a tenant or replaces its settings, keeping `created_at`; refuses another tenant's issuer. */
+  /**
+   * Registers a tenant or updates its settings, keeping `created_at` and every setting the input
+   * leaves out; refuses another tenant's issuer, and a new tenant without a name or tier.
+   */
   async putTenant(input: TenantInput): Promise<PutTenantResult> {
-    const tenant = tenantInputSchema.parse(input);
+    const update = tenantInputSchema.parse(input);
+    const current = await this.getTenant(update.id);
+    const name = update.name ?? current?.name;
+    const tier = update.tier ?? current?.tier;
+    if (name === undefined || tier === undefined)
+      return { ok: false, reason: 'missing_field', field: name === undefined ? 'name' : 'tier' };
+    const tenant = tenantSettingsSchema.parse({
+      id: update.id,
+      name,
+      tier,
+      allowed_providers: update.allowed_providers ?? current?.allowed_providers,
+      allowed_regions: update.allowed_regions ?? current?.allowed_regions,
+      app_tokens: update.app_tokens === undefined ? current?.app_tokens : update.app_tokens,
+    });
     const issuer = tenant.app_tokens?.issuer ?? null;
     if (issuer !== null) {
       const owners = this.sql.exec('SELECT 1 FROM tenants WHERE issuer = ? AND id != ?', issuer, tenant.id);

@@ -1,4 +1,4 @@
-import type { TenantInput } from '../../shared/index.ts';
+import type { TenantSettings } from '../../shared/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
 import { fromJsonColumn, fromNullableJsonColumn } from '../storage/sql-values.ts';
 import type { ApiKeyRecord, TenantRecord } from './tenant-records.ts';
@@ -31,11 +31,11 @@ export function tenantFromRow(row: TenantRow): RpcValue<TenantRecord> {
   return {
     id: row.id,
     name: row.name,
-    // Written only from a parsed TenantInput.
-    tier: row.tier as TenantInput['tier'],
+    // Written only from parsed TenantSettings.
+    tier: row.tier as TenantSettings['tier'],
     allowed_providers: fromJsonColumn<string[]>(row.allowed_providers),
     allowed_regions: fromJsonColumn<string[]>(row.allowed_regions),
-    app_tokens: fromNullableJsonColumn<RpcValue<NonNullable<TenantInput['app_tokens']>>>(row.app_tokens),
+    app_tokens: fromNullableJsonColumn<RpcValue<NonNullable<TenantSettings['app_tokens']>>>(row.app_tokens),
     created_at: row.created_at,
   };
 }

@@ -18,7 +18,9 @@ export type NewApiKey = z.infer<typeof newApiKeySchema>;
 /** {@link TenantDirectory.putTenant}: an app-token issuer identifies exactly one tenant. */
 export type PutTenantResult =
   | { ok: true; tenant: RpcValue<TenantRecord> }
-  | { ok: false; reason: 'issuer_taken' };
+  | { ok: false; reason: 'issuer_taken' }
+  /** A new tenant needs both; an existing one keeps its own. */
+  | { ok: false; reason: 'missing_field'; field: 'name' | 'tier' };
 
 /** {@link TenantDirectory.storeApiKey}. */
 export type StoreApiKeyResult = { ok: true } | { ok: false; reason: 'unknown_tenant' };

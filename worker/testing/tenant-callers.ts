@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { tenantInputSchema } from '../../shared/index.ts';
+import { tenantSettingsSchema } from '../../shared/index.ts';
 import { generateApiKey, loadEdgeKeys, mintOperatorToken } from '../auth/index.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 
@@ -21,7 +21,7 @@ export async function registerTenantCallers(env: Env, tenantId: string): Promise
   const issuer = `https://auth.${tenantId}.example`;
   const audience = `spillway:${tenantId}`;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: `${tenantId}-1`, alg: 'EdDSA' };
-  const tenant = tenantInputSchema.parse({
+  const tenant = tenantSettingsSchema.parse({
     id: tenantId,
     name: tenantId,
     tier: 'paid',

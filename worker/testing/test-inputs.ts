@@ -4,9 +4,9 @@ import {
   poolInputSchema,
   providerInputSchema,
   type TelemetryReport,
-  type TenantInput,
+  type TenantSettings,
   telemetryReportSchema,
-  tenantInputSchema,
+  tenantSettingsSchema,
 } from '../../shared/index.ts';
 
 /** A fresh public Ed25519 JWK, as a pool or an app issuer would register it. */
@@ -73,8 +73,8 @@ export function telemetryReport(overrides: Partial<TelemetryReport> = {}): Telem
 }
 
 /** A tenant input with app tokens, validated as the admin API would. */
-export async function tenantInput(overrides: Partial<TenantInput> = {}): Promise<TenantInput> {
-  return tenantInputSchema.parse({
+export async function tenantInput(overrides: Partial<TenantSettings> = {}): Promise<TenantSettings> {
+  return tenantSettingsSchema.parse({
     id: 'acme',
     name: 'Acme Inc.',
     tier: 'paid',
