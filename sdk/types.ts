@@ -43,6 +43,12 @@ export interface GenerationRequest {
   quality?: string;
   style?: string;
   output_format?: 'png';
+  /** Images are opaque PNGs; `"transparent"` is answered with a warning. */
+  background?: 'transparent' | 'opaque' | 'auto';
+  /** Accepted for OpenAI compatibility. */
+  moderation?: 'low' | 'auto';
+  /** Accepted for OpenAI compatibility; PNG output is lossless. */
+  output_compression?: number;
   /** Seed of the first image; image i uses seed + i. */
   seed?: number;
   steps?: number;
@@ -56,7 +62,11 @@ export interface GenerationRequest {
 }
 
 /** `POST /v1/jobs` body: a generation request plus an optional https `webhook`. */
-export interface JobSubmitRequest extends GenerationRequest {
+export interface JobSubmitRequest extends Omit<GenerationRequest, 'response_format' | 'background'> {
+  /** A job's images are always short-lived signed URLs. */
+  response_format?: 'url';
+  /** Images are opaque PNGs. */
+  background?: 'opaque' | 'auto';
   webhook?: string;
 }
 

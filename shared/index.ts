@@ -1,5 +1,6 @@
 export * from './api-error.ts';
 export * from './load-headers.ts';
+export * from './openai-body.ts';
 export * from './parse-json-body.ts';
 export * from './schemas/admin-records.ts';
 export * from './schemas/error-envelope.ts';

@@ -9,5 +9,12 @@ import type { RequestObservation } from './observability/request-observation.ts'
  */
 export type AppEnv = {
   Bindings: Env;
-  Variables: { requestId: string; principal: Principal; deps: EdgeDeps; observation: RequestObservation };
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    deps: EdgeDeps;
+    observation: RequestObservation;
+    /** Top-level body fields an OpenAI-shaped route does not know (and so ignored). */
+    ignoredFields?: readonly string[];
+  };
 };

@@ -36,6 +36,7 @@ export type JsonBodyParser = <Schema extends z.ZodType>(
   contentType: string | undefined,
   text: string,
   schema: Schema,
+  prepare?: (body: unknown) => unknown,
 ) => z.infer<Schema>;
 
 /**

@@ -22,8 +22,10 @@ export const requestedSizeSchema = z
 
 /**
  * The generation request: OpenAI Images fields plus Spillway's extensions.
- * Unknown fields are stripped so newer OpenAI clients keep working; OpenAI fields that no
- * pool can honour (quality, style, …) are accepted and reported back as warnings.
+ * Unknown fields are stripped so newer OpenAI clients keep working (the route names them in a
+ * warning); OpenAI fields that no pool can honour (quality, style, a transparent background, …)
+ * are accepted and reported back as warnings. `null` in an optional field means "not given", as
+ * in OpenAI's API (the route reads bodies with `readOpenAiBody`).
  */
 export const generationRequestSchema = z.object({
   prompt: z.string().min(1, 'prompt must not be empty').max(4000),
@@ -35,6 +37,21 @@ export const generationRequestSchema = z.object({
   quality: z.string().max(32).optional(),
   style: z.string().max(32).optional(),
   output_format: z.literal('png').optional(),
+  background: z
+    .enum(['transparent', 'opaque', 'auto'])
+    .optional()
+    .describe('Images are opaque PNGs; "transparent" is accepted and answered with a warning.'),
+  moderation: z
+    .enum(['low', 'auto'])
+    .optional()
+    .describe('Accepted for OpenAI compatibility; the pools run no moderation step of their own.'),
+  output_compression: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe('Accepted for OpenAI compatibility; PNG output is lossless, so it has no effect.'),
   stream: z
     .boolean()
     .optional()
@@ -99,14 +116,24 @@ export const jobIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'job_id must be 1-128 URL-safe characters');
 
+/**
+ * Fields of a generation request that are the edge's business only: how the answer is framed,
+ * and OpenAI options every pool answers the same way (opaque, unmoderated, lossless PNGs).
+ */
+export const EDGE_ONLY_FIELDS = {
+  stream: true,
+  partial_images: true,
+  background: true,
+  moderation: true,
+  output_compression: true,
+} as const;
+
 /** What the edge sends a pool: the generation request plus an idempotency `job_id`. */
-export const poolGenerationRequestSchema = generationRequestSchema
-  .omit({ stream: true, partial_images: true })
-  .extend({
-    // The edge resolves "auto"; a pool is always told the size (or nothing).
-    size: imageSizeSchema.optional(),
-    job_id: jobIdSchema.optional(),
-  });
+export const poolGenerationRequestSchema = generationRequestSchema.omit(EDGE_ONLY_FIELDS).extend({
+  // The edge resolves "auto"; a pool is always told the size (or nothing).
+  size: imageSizeSchema.optional(),
+  job_id: jobIdSchema.optional(),
+});
 
 /** Parsed pool generation request. */
 export type PoolGenerationRequest = z.infer<typeof poolGenerationRequestSchema>;

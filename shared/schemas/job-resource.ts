@@ -14,13 +14,26 @@ export const edgeJobIdSchema = z.string().regex(/^job_[A-Za-z0-9_-]{16,64}$/, 'n
 
 /**
  * `POST /v1/jobs` body: the generation request plus an optional `webhook` (https URL, called
- * once when the job reaches a terminal status). `Idempotency-Key` travels as a header.
+ * once when the job reaches a terminal status). `Idempotency-Key` travels as a header. Unknown
+ * fields are refused: a job runs long after its submission, so a misspelt `webhok` must not be
+ * accepted and never called.
  */
 export const jobSubmitRequestSchema = generationRequestSchema
   .omit({ stream: true, partial_images: true })
   .extend({
+    response_format: z
+      .literal('url', {
+        error:
+          'a job\'s images are signed URLs: response_format must be "url" (b64_json: POST /v1/images/generations)',
+      })
+      .default('url')
+      .describe("A job's images are always short-lived signed URLs."),
+    background: z
+      .enum(['opaque', 'auto'], { error: 'images are opaque PNGs: background must be "opaque" or "auto"' })
+      .optional(),
     webhook: z.string().url().max(2048).optional(),
-  });
+  })
+  .strict();
 
 /** Parsed job submission. */
 export type JobSubmitRequest = z.infer<typeof jobSubmitRequestSchema>;

@@ -174,6 +174,29 @@ describe('edge routing end to end', () => {
     expect(await dimensionsOf({ size: '64x64' })).not.toEqual(byDefault);
   });
 
+  it('openai clients: null means "not given", and ignored fields or options are named in a warning', async () => {
+    // As openai-python sends a parameter passed as None, with a misspelt field and an option no pool has.
+    const response = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...quick,
+        model: null,
+        n: null,
+        user: null,
+        response_format: null,
+        negative_promt: 'blur',
+        background: 'transparent',
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: { b64_json: string }[] };
+    expect(body.data.map((image) => pngSignatureOf(image.b64_json))).toEqual(['PNG']);
+    const warnings = response.headers.get('x-spillway-warnings');
+    expect(warnings).toContain('ignored unknown field: negative_promt');
+    expect(warnings).toMatch(/background: "transparent" is not supported/);
+  });
+
   it('models: the official SDK lists the models the fleet can serve now', async () => {
     const client = sdkClient();
     const models = [];

@@ -23,61 +23,66 @@ import { waitingRoomFor } from './waiting-room-stub.ts';
  */
 export const jobRoutes = routeGroup<AppEnv>();
 
-openapiWithJsonBody(jobRoutes, createJob, async (context) => {
-  const tenant = tenantOf(context);
-  const submission = context.req.valid('json');
-  const { config } = context.var.deps;
-  const settings = config.jobs;
-  const viewer = viewerOf(context);
-  if (submission.webhook !== undefined) {
-    // A webhook is signed with the tenant's secret: an app user must not choose where one goes.
-    if (viewer.owner !== null) {
-      throw new ApiError('insufficient_scope', 'webhooks are for the tenant’s servers (API keys)', {
-        param: 'webhook',
-      });
+openapiWithJsonBody(
+  jobRoutes,
+  createJob,
+  async (context) => {
+    const tenant = tenantOf(context);
+    const submission = context.req.valid('json');
+    const { config } = context.var.deps;
+    const settings = config.jobs;
+    const viewer = viewerOf(context);
+    if (submission.webhook !== undefined) {
+      // A webhook is signed with the tenant's secret: an app user must not choose where one goes.
+      if (viewer.owner !== null) {
+        throw new ApiError('insufficient_scope', 'webhooks are for the tenant’s servers (API keys)', {
+          param: 'webhook',
+        });
+      }
+      checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
     }
-    checkWebhookUrl(submission.webhook, settings.allowPrivateWebhooks);
-  }
-  const idempotencyKey = context.req.header('idempotency-key');
-  // App users' Idempotency-Keys live in their own namespace: one user cannot replay another's.
-  const idempotencyScope = viewer.owner === null ? tenant.id : `${tenant.id}/${viewer.owner}`;
-  const id = await jobIdFor(config.edgeSigningKey, idempotencyScope, idempotencyKey);
-  const { webhook, ...generation } = submission;
-  const request = tenantRequest(generation, tenant, config.defaultModel);
-  // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
-  const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
-  context.var.observation.admission = admitted.source;
-  for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
-  const now = context.var.deps.now();
-  const created = await context.env.JOBS.getByName(id).create({
-    id,
-    tenant: {
-      id: tenant.id,
-      tier: tenant.tier,
-      allowed_providers: tenant.allowed_providers,
-      allowed_regions: tenant.allowed_regions,
-    },
-    owner: viewer.owner,
-    fingerprint: await submissionFingerprint(submission),
-    request: { ...request, seed: request.seed ?? randomSeed() },
-    webhook: webhook ?? null,
-    origin: publicOriginOf(config, context.req.url),
-    deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
-    traceparent: context.var.observation.trace.traceparent,
-  });
-  if (created.kind === 'key_mismatch') {
-    throw new ApiError(
-      'idempotency_key_mismatch',
-      'this Idempotency-Key was used with a different request body',
-      {
-        param: 'Idempotency-Key',
+    const idempotencyKey = context.req.header('idempotency-key');
+    // App users' Idempotency-Keys live in their own namespace: one user cannot replay another's.
+    const idempotencyScope = viewer.owner === null ? tenant.id : `${tenant.id}/${viewer.owner}`;
+    const id = await jobIdFor(config.edgeSigningKey, idempotencyScope, idempotencyKey);
+    const { webhook, ...generation } = submission;
+    const request = tenantRequest(generation, tenant, config.defaultModel);
+    // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
+    const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
+    context.var.observation.admission = admitted.source;
+    for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
+    const now = context.var.deps.now();
+    const created = await context.env.JOBS.getByName(id).create({
+      id,
+      tenant: {
+        id: tenant.id,
+        tier: tenant.tier,
+        allowed_providers: tenant.allowed_providers,
+        allowed_regions: tenant.allowed_regions,
       },
-    );
-  }
-  if (created.kind === 'replayed') context.header('idempotent-replayed', 'true');
-  context.header('location', `/v1/jobs/${id}`);
-  return context.json(await resource(context, created.record), 202);
-});
+      owner: viewer.owner,
+      fingerprint: await submissionFingerprint(submission),
+      request: { ...request, seed: request.seed ?? randomSeed() },
+      webhook: webhook ?? null,
+      origin: publicOriginOf(config, context.req.url),
+      deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
+      traceparent: context.var.observation.trace.traceparent,
+    });
+    if (created.kind === 'key_mismatch') {
+      throw new ApiError(
+        'idempotency_key_mismatch',
+        'this Idempotency-Key was used with a different request body',
+        {
+          param: 'Idempotency-Key',
+        },
+      );
+    }
+    if (created.kind === 'replayed') context.header('idempotent-replayed', 'true');
+    context.header('location', `/v1/jobs/${id}`);
+    return context.json(await resource(context, created.record), 202);
+  },
+  { openAi: true },
+);
 
 jobRoutes.openapi(getJob, async (context) => {
   const job = jobStub(context, context.req.valid('param').id);

@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
+import { ZodObject, type z } from 'zod';
+import { ApiError, readOpenAiBody } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { limitBody } from './body-limit.ts';
 
@@ -29,6 +30,7 @@ export function openapiWithJsonBody<R extends JsonBodyRoute>(
   app: OpenAPIHono<AppEnv>,
   route: R,
   handler: RouteHandler<R, AppEnv>,
+  options: JsonBodyOptions = {},
 ): void {
   const { middleware, hide: _hide, ...documented } = route;
   app.openAPIRegistry.registerPath(documented);
@@ -41,7 +43,7 @@ export function openapiWithJsonBody<R extends JsonBodyRoute>(
     middleware: [
       ...routeMiddleware,
       limitBody(MAX_BODY_BYTES),
-      validJsonBody(body.content['application/json'].schema),
+      validJsonBody(body.content['application/json'].schema, options),
     ],
   };
   // RouteHandler<R> is the handler type app.openapi derives for R, middleware env included; the
@@ -49,23 +51,62 @@ export function openapiWithJsonBody<R extends JsonBodyRoute>(
   app.openapi(mounted, handler as never);
 }
 
+/** How a route reads its JSON body. */
+export interface JsonBodyOptions {
+  /**
+   * An OpenAI-shaped body (`readOpenAiBody`): `null` optional fields are left out, and the
+   * fields the schema does not know are kept for the route in `ignoredFields`.
+   */
+  readonly openAi?: boolean;
+}
+
 /** Reads the body with {@link readJsonBody} and hands the result on as the validated `json`. */
-function validJsonBody(schema: z.ZodType<object>): MiddlewareHandler<AppEnv> {
+function validJsonBody(schema: z.ZodType<object>, options: JsonBodyOptions): MiddlewareHandler<AppEnv> {
   return async (context, next) => {
-    context.req.addValidatedData('json', await readJsonBody(context, schema));
+    const prepare =
+      options.openAi && schema instanceof ZodObject
+        ? (raw: unknown) => {
+            const reading = readOpenAiBody(raw, schema);
+            context.set('ignoredFields', reading.unknownFields);
+            return reading.body;
+          }
+        : undefined;
+    context.req.addValidatedData('json', await readJsonBody(context, schema, prepare));
     await next();
   };
 }
 
 /**
- * Reads and validates a JSON body through `deps.parseJson` (415, 400 `invalid_json`, 400
- * `invalid_request` naming the field); {@link limitBody} has refused it already if it was over
+ * Reads and validates a JSON body through `deps.parseJson` (415 for a compressed or non-UTF-8
+ * body or another media type, 400 `invalid_json`, 400 `invalid_request` naming the field); {@link limitBody} has refused it already if it was over
  * {@link MAX_BODY_BYTES} bytes.
  */
 async function readJsonBody<Schema extends z.ZodType>(
   context: Context<AppEnv>,
   schema: Schema,
+  prepare?: (body: unknown) => unknown,
 ): Promise<z.infer<Schema>> {
-  const text = await context.req.text();
-  return context.var.deps.parseJson(context.req.header('content-type'), text, schema);
+  const encoding = context.req.header('content-encoding')?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    // RFC 9110 §15.5.16: say which codings are taken.
+    throw new ApiError('unsupported_media_type', 'send the body uncompressed (no Content-Encoding)', {
+      headers: { 'accept-encoding': 'identity' },
+    });
+  }
+  const contentType = context.req.header('content-type');
+  const charset = /;\s*charset="?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new ApiError('unsupported_media_type', 'send the body as UTF-8 JSON (RFC 8259)');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(await context.req.arrayBuffer());
+  } catch {
+    // Decoded leniently, Latin-1 bytes would turn into U+FFFD inside the prompt without a word.
+    throw new ApiError('invalid_json', 'the request body is not UTF-8 (JSON must be, RFC 8259)');
+  }
+  return context.var.deps.parseJson(contentType, text, schema, prepare);
 }
+
+/** Strict: a body that is not UTF-8 is refused, never mended. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -36,9 +36,9 @@ export function principalApp(
   const app = createApp({
     ...testDeps(env),
     authenticator: { authenticate: async () => principal, forget: () => undefined },
-    parseJson: (contentType, text, schema) => {
+    parseJson: (contentType, text, schema, prepare) => {
       validatedWith.push(schema);
-      return parseJsonBody(contentType, text, schema);
+      return parseJsonBody(contentType, text, schema, prepare);
     },
   });
   return { app, validatedWith };
