@@ -41,6 +41,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+const metrics = async () =>
+  (
+    await fetch(`${stack.edgeUrl}/v1/admin/metrics`, {
+      headers: { authorization: `Bearer ${stack.operatorToken}` },
+    })
+  ).text();
 const progressOf = (event: ServerSentEvent) => asJob(JSON.parse(event.data)).progress;
 const queuedOnPoolA = (count: number) =>
   eventually(async () => (await engines['pool-a'].state()).queued === count, POOL_WAIT_LIMIT_MS);
@@ -153,6 +159,11 @@ describe('jobs API end to end', () => {
       expect(asJob((await pinned.get(job.id)).body)).toMatchObject({ status: 'canceled', result: null });
       // Cancelling again is a no-op that still answers the job.
       expect(asJob((await pinned.cancel(job.id)).body).status).toBe('canceled');
+      // Its dispatch counts as a cancel (499), never as pool-a failing it (502 upstream_failed).
+      await eventually(async () =>
+        /route="job_dispatch",[^}]*status="499",code="job_canceled",pool="pool-a"/.test(await metrics()),
+      );
+      expect(await metrics()).not.toMatch(/route="job_dispatch",[^}]*code="upstream_failed"/);
     } finally {
       await engine.runFreely();
     }

@@ -5,7 +5,8 @@ import type { AttemptOutcome } from './dispatch-types.ts';
 export function attemptOutcome(error: BackendCallError): Exclude<AttemptOutcome, 'ok'> {
   if (error.code === 'connection_failed') return 'connection_failed';
   if (error.code === 'deadline_exceeded') return 'timed_out';
-  if (error.code === 'job_canceled' && error.status === null) return 'canceled';
+  // Without an answer (the caller aborted) or as the pool's 409 to the edge's own cancel.
+  if (error.code === 'job_canceled') return 'canceled';
   if (error.status !== null && !error.workStarted) return error.retryable ? 'refused' : 'rejected';
   if (error.status !== null && error.status >= 400 && error.status < 500 && !error.retryable)
     return 'rejected';

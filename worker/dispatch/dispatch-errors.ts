@@ -3,8 +3,9 @@ import { ApiError } from '../../shared/index.ts';
 
 /**
  * Maps the last dispatch failure to what the client sees: its own mistakes (4xx from the pool)
- * come back as they were; an exhausted deadline is 504; pools that were full or draining are 503
- * with Retry-After; anything else upstream is 502. Pool error details stay in logs.
+ * come back as they were; an exhausted deadline is 504; a canceled call (the caller hung up, or
+ * the job was canceled) is `job_canceled`; pools that were full or draining are 503 with
+ * Retry-After; anything else upstream is 502. Pool error details stay in logs.
  */
 export function failureToApiError(error: BackendCallError | 'no_candidates' | 'deadline_exceeded'): ApiError {
   if (error === 'no_candidates') {
@@ -15,6 +16,8 @@ export function failureToApiError(error: BackendCallError | 'no_candidates' | 'd
   if (error === 'deadline_exceeded' || error.code === 'deadline_exceeded') {
     return new ApiError('deadline_exceeded', 'no pool could finish the request within its deadline');
   }
+  // Our own abort, or the pool answering the cancel the edge sent it: no pool failed.
+  if (error.code === 'job_canceled') return new ApiError('job_canceled', 'the request was canceled');
   const envelope = error.envelope;
   if (!error.retryable && envelope && error.status !== null && error.status >= 400 && error.status < 500) {
     const code = envelope.error.code;

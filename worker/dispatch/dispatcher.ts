@@ -166,13 +166,17 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       };
     }
     const { error } = next;
-    record(options, attempts, next.call, attemptOutcome(error), error);
+    const outcome = attemptOutcome(error);
+    record(options, attempts, next.call, outcome, error);
     if (error.status === null && error.workStarted) cancelInBackground(options, next.call);
     lastError = error;
     // A retryable failure waits for a hedged copy still running, else fails over (loop top).
     if (!error.retryable) {
-      for (const other of running)
-        abandon(options, attempts, other, { stalled: other === stalledCall, tied });
+      // A cancel ends the calls still running too: none of them lost to another, nor stalled.
+      for (const other of running) {
+        if (outcome === 'canceled') leave(options, attempts, other, 'canceled');
+        else abandon(options, attempts, other, { stalled: other === stalledCall, tied });
+      }
       break;
     }
   }

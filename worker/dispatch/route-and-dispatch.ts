@@ -1,4 +1,4 @@
-import type { BackendProgress } from '../../backends/index.ts';
+import { type BackendProgress, noAnswerError } from '../../backends/index.ts';
 import { type GenerationRequest, imageMegapixels, requestWork } from '../../shared/index.ts';
 import { fleetIndexOf, poolViewsOf } from '../fleet/pool-views.ts';
 import {
@@ -152,6 +152,12 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     judge,
     now: services.now,
   });
+  // A caller gone while it waited its turn canceled the request: no refusal, and no pool called.
+  if (input.signal?.aborted) {
+    if (judged.admitted) services.turns.freed();
+    const error = noAnswerError('job_canceled', input.signal.reason, 'the caller left');
+    return { ok: false, error, attempts: [] };
+  }
   const admitted = await withQuota(services.turns, judged, who, input.admit, () => judge(services.now()));
   if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
   const ranked = admitted.ranked;

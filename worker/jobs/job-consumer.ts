@@ -1,6 +1,10 @@
 import type { JobSettings } from '../config.ts';
 import type { DispatchCandidate } from '../dispatch/dispatch-types.ts';
-import { type DispatchServices, routeAndDispatch } from '../dispatch/route-and-dispatch.ts';
+import {
+  type DispatchServices,
+  type RouteAndDispatchResult,
+  routeAndDispatch,
+} from '../dispatch/route-and-dispatch.ts';
 import { poolViewOf } from '../fleet/pool-views.ts';
 import type { EdgeObservability } from '../observability/edge-observability.ts';
 import { jobDispatchEvent } from '../observability/job-dispatch-event.ts';
@@ -132,10 +136,12 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
       }),
       observe: observation,
     });
-    // A claim stopped by a cancel or a lapsed lease is no dispatch outcome: only finished ones count.
-    if (!stop.signal.aborted) {
-      const timing = { startedAt, finishedAt: services.now() };
-      const event = jobDispatchEvent(claim, outcome, observation, timing);
+    const timing = { startedAt, finishedAt: services.now() };
+    const canceled = !outcome.ok && (await canceledJob(job, stop.signal.aborted, outcome.error));
+    // A claim stopped by a lapsed lease is no dispatch outcome (its job goes on under another
+    // claim); one whose job was canceled counts as a cancel, never as its pool's failure.
+    if (canceled || !stop.signal.aborted) {
+      const event = jobDispatchEvent(claim, outcome, observation, timing, canceled);
       services.observability?.finished(event, (promise) => ctx.waitUntil(promise));
     }
     await reports;
@@ -154,11 +160,26 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
       if (verdict === 'canceled') await deleteImages(env.RESULTS, claim.id, images.length);
       return null;
     }
-    if (stop.signal.aborted) return null;
+    if (canceled || stop.signal.aborted) return null;
     return settle(job, claim, decideJobFailure(outcome.error, claim.request.model ?? ''));
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/**
+ * Whether a failed claim ended because its job was canceled: its renewal stopped it, or its pool
+ * answered the cancel the edge sent it (often before the renewal notices). Only then is the job
+ * object asked; unreachable, the claim is taken as not canceled.
+ */
+async function canceledJob(
+  job: DurableObjectStub<JobObject>,
+  stopped: boolean,
+  error: Extract<RouteAndDispatchResult, { ok: false }>['error'],
+): Promise<boolean> {
+  const cancelAnswer = typeof error !== 'string' && error.code === 'job_canceled';
+  if (!stopped && !cancelAnswer) return false;
+  return await job.isCanceled().catch(() => false);
 }
 
 async function settle(

@@ -11,7 +11,8 @@ export type JobFailureDecision =
 /**
  * Sorts a dispatch failure for a job. A sync request gives up when no pool can take it now; a
  * job waits: no capacity, full or draining pools and pool failures are retried (on whichever
- * pool routing picks next) until the job's deadline. The request's own faults (unknown model,
+ * pool routing picks next) until the job's deadline, and so is a pool's cancel of a job that was
+ * not canceled (the consumer settles a canceled job itself). The request's own faults (unknown model,
  * invalid options) and a spent deadline fail the job, with the same envelope a sync request gets.
  */
 export function decideJobFailure(
@@ -25,7 +26,9 @@ export function decideJobFailure(
   const wire = wireError(apiError.code, apiError.message, apiError.param);
   switch (apiError.code) {
     case 'no_capacity':
-    case 'upstream_failed': {
+    case 'upstream_failed':
+    // A cancel the job's record does not show (a lapsed claim's cancel at a pool this one joined).
+    case 'job_canceled': {
       const retryAfter = typeof error === 'string' ? null : error.retryAfterSeconds;
       return { kind: 'retry', retryAfterMs: (retryAfter ?? 0) * 1000, error: wire };
     }

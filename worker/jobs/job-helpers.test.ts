@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { BackendProgress } from '../../backends/index.ts';
-import { ApiError, jobSubmitRequestSchema } from '../../shared/index.ts';
+import { type BackendProgress, httpFailureError, noAnswerError } from '../../backends/index.ts';
+import { ApiError, errorEnvelope, jobSubmitRequestSchema } from '../../shared/index.ts';
 import { fullJitterDelay } from './backoff.ts';
+import { decideJobFailure } from './job-failure.ts';
 import type { NewJob } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, submissionFingerprint } from './job-submission.ts';
 import { initialRecord, sameSubmission, watchdogVerdict } from './job-transitions.ts';
@@ -145,5 +146,20 @@ describe('job helpers', () => {
     expect(sameSubmission(queued, submitted)).toBe(true);
     expect(sameSubmission(queued, { ...submitted, fingerprint: 'fp-2' })).toBe(false);
     expect(sameSubmission(queued, { ...submitted, owner: 'user-1' })).toBe(false);
+  });
+
+  it('failure: a pool’s job_canceled for a job that was not canceled is tried again, never failed as a cancel', () => {
+    const canceledAtPool = httpFailureError({
+      status: 409,
+      envelope: errorEnvelope('job_canceled', 'the job was canceled', ''),
+      retryAfterSeconds: null,
+      load: null,
+    });
+    expect(decideJobFailure(canceledAtPool, 'spillway-tiny')).toMatchObject({
+      kind: 'retry',
+      error: { code: 'job_canceled' },
+    });
+    const deadline = noAnswerError('deadline_exceeded', undefined, 'too late');
+    expect(decideJobFailure(deadline, 'spillway-tiny').kind).toBe('fail');
   });
 });

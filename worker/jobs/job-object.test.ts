@@ -122,8 +122,11 @@ describe('job object', () => {
     const { job } = await created();
     await job.claim();
     await job.started(1, pool);
+    expect(await job.isCanceled()).toBe(false);
     const canceled = await job.cancel({ tenantId: 'acme', owner: null });
     expect(canceled?.record.status).toBe('canceled');
+    // Its consumer, stopped or answered job_canceled by the pool, counts the claim as a cancel.
+    expect(await job.isCanceled()).toBe(true);
     expect(canceled?.stopPool?.poolId).toBe('pool-a');
     expect(await job.renew(1)).toBe(false);
     expect(await job.succeed({ created: 1, images: [] })).toBe('canceled');

@@ -163,6 +163,11 @@ export class JobObject extends DurableObject<Env> {
     return true;
   }
 
+  /** Whether the job was canceled: its consumer counts a claim that ended so as a cancel. */
+  async isCanceled(): Promise<boolean> {
+    return this.#read()?.status === 'canceled';
+  }
+
   /** Records that the claim's consumer is calling `pool` (one more attempt); `running` follows with the first step. */
   async started(serial: number, pool: JobPool): Promise<void> {
     const record = this.#read();

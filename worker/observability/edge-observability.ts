@@ -1,5 +1,5 @@
 import { writeDataPoint } from './analytics.ts';
-import type { RequestEvent } from './request-event.ts';
+import { countedEvent, type RequestEvent } from './request-event.ts';
 import { logRequest, type RequestLogLevel } from './request-log.ts';
 import type { StatsRecorder } from './stats-recorder.ts';
 
@@ -24,7 +24,8 @@ export class EdgeObservability {
   }
 
   /** Logs, writes and counts one event; a due stats flush runs in `waitUntil`. */
-  finished(event: RequestEvent, waitUntil: (promise: Promise<unknown>) => void): void {
+  finished(finished: RequestEvent, waitUntil: (promise: Promise<unknown>) => void): void {
+    const event = countedEvent(finished);
     logRequest(event, this.#logLevel);
     writeDataPoint(this.#analytics, event);
     this.stats.record(event);

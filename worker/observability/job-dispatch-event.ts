@@ -1,7 +1,7 @@
 import { failureToApiError } from '../dispatch/dispatch-errors.ts';
 import type { RouteAndDispatchResult } from '../dispatch/route-and-dispatch.ts';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
-import type { RequestEvent } from './request-event.ts';
+import { CANCELED_CODE, CANCELED_STATUS, type RequestEvent } from './request-event.ts';
 import type { RequestObservation } from './request-observation.ts';
 
 /** The claim a job dispatch ran for. */
@@ -12,20 +12,24 @@ interface DispatchedJob {
 
 /**
  * The event of one job dispatch by the queue consumer: the job id stands for the request id, and
- * a failure counts with the status and code the job's client would see.
+ * a failure counts with the status and code the job's client would see; one that ended because
+ * the job was `canceled` counts as a cancel, whatever its pool call ended with.
  */
 export function jobDispatchEvent(
   job: DispatchedJob,
   outcome: RouteAndDispatchResult,
   observation: RequestObservation,
   timing: { readonly startedAt: number; readonly finishedAt: number },
+  canceled = false,
 ): RequestEvent {
   observation.dispatched(outcome);
   const failure = outcome.ok
     ? null
-    : outcome.error === 'model_not_found'
-      ? { status: 404, code: 'model_not_found' }
-      : (({ status, code }) => ({ status, code }))(failureToApiError(outcome.error));
+    : canceled
+      ? { status: CANCELED_STATUS, code: CANCELED_CODE }
+      : outcome.error === 'model_not_found'
+        ? { status: 404, code: 'model_not_found' }
+        : (({ status, code }) => ({ status, code }))(failureToApiError(outcome.error));
   return {
     at: timing.finishedAt,
     requestId: job.id,

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../shared/index.ts';
 import type { AdmissionSource } from '../admission/admission-verdict.ts';
 
 /** Which kind of work an observed event is. */
@@ -35,7 +36,10 @@ export interface RequestEvent {
   readonly attempts: readonly ObservedAttempt[];
   /** A hedged copy was sent to a second pool. */
   readonly hedged: boolean;
-  /** HTTP status the client got (a job dispatch: 200, or its failure's status). */
+  /**
+   * HTTP status the client got (a job dispatch: 200, or its failure's status); a cancel counts as
+   * {@link CANCELED_STATUS} (the caller left, or canceled its job).
+   */
   readonly status: number;
   /** The error envelope's code; null on success. */
   readonly code: string | null;
@@ -47,8 +51,17 @@ export interface RequestEvent {
   readonly traceId: string;
 }
 
-/** How the stats classify a status: served, shed (429/503 refusals), or an error. */
-export type OutcomeClass = 'ok' | 'shed' | 'error';
+/** nginx's "client closed request": the status a cancel counts with, whatever the route answered. */
+export const CANCELED_STATUS = 499;
+
+/** The error code of a canceled generation (its client hung up) or job dispatch (its job canceled). */
+export const CANCELED_CODE = 'job_canceled' satisfies ErrorCode;
+
+/**
+ * How the stats classify a status: served, shed (429/503 refusals), canceled by its client, or an
+ * error.
+ */
+export type OutcomeClass = 'ok' | 'shed' | 'canceled' | 'error';
 
 /** Error codes that mean the request was turned away for load, not failed. */
 const SHED_CODES: ReadonlySet<string> = new Set(['rate_limited', 'no_capacity']);
@@ -56,5 +69,16 @@ const SHED_CODES: ReadonlySet<string> = new Set(['rate_limited', 'no_capacity'])
 /** The {@link OutcomeClass} of an event. */
 export function outcomeClassOf(event: Pick<RequestEvent, 'status' | 'code'>): OutcomeClass {
   if (event.status >= 200 && event.status < 300) return 'ok';
+  if (event.code === CANCELED_CODE) return 'canceled';
   return event.code !== null && SHED_CODES.has(event.code) ? 'shed' : 'error';
+}
+
+/**
+ * The event as it is counted: a cancel with {@link CANCELED_STATUS}, as the sync route answers a
+ * client that hung up with the envelope's 409 nobody reads.
+ */
+export function countedEvent(event: RequestEvent): RequestEvent {
+  return event.code === CANCELED_CODE && event.status !== CANCELED_STATUS
+    ? { ...event, status: CANCELED_STATUS }
+    : event;
 }

@@ -1,5 +1,5 @@
 import { type ErrorCode, errorCatalog, roundWorkFigure } from '../../shared/index.ts';
-import type { RequestEvent } from './request-event.ts';
+import { outcomeClassOf, type RequestEvent } from './request-event.ts';
 
 /** The levels of a request's log line, least severe first (`LOG_LEVEL` picks the least written). */
 export const REQUEST_LOG_LEVELS = ['info', 'warn', 'error'] as const;
@@ -9,9 +9,10 @@ export type RequestLogLevel = (typeof REQUEST_LOG_LEVELS)[number];
 
 /**
  * The level of an event's line: errors for 5xx, warnings for any other refusal, shedding (503
- * `overloaded_error`: the edge doing its job under load) included.
+ * `overloaded_error`: the edge doing its job under load) included; a cancel is only information.
  */
 export function requestLogLevel(event: RequestEvent): RequestLogLevel {
+  if (outcomeClassOf(event) === 'canceled') return 'info';
   if (event.status >= 500 && !isShed(event.code)) return 'error';
   return event.code !== null || event.status >= 400 ? 'warn' : 'info';
 }

@@ -44,9 +44,10 @@ export class StatsDeltaBuilder {
     const window = (key: string, n = 1) => bump(this.#windowOf(second), key, n);
     const total = (key: string, n = 1) => bump(this.#totals, key, n);
     const edgeRequest = event.route !== 'job_dispatch';
-    if (edgeRequest && event.tier !== null)
-      window(keys.statsKey(keys.TIER, event.tier, outcomeClassOf(event)));
-    if (event.code !== null) {
+    const outcome = outcomeClassOf(event);
+    if (edgeRequest && event.tier !== null) window(keys.statsKey(keys.TIER, event.tier, outcome));
+    // A cancel is its client's doing: no error, and none against the pool it ran on.
+    if (event.code !== null && outcome !== 'canceled') {
       window(keys.statsKey(keys.ERROR, event.code));
       this.#addError(event, event.code);
     }

@@ -3,7 +3,7 @@
  * (its first element the counter, the rest its labels), so any label value is unambiguous.
  */
 
-/** Edge requests of a tier by outcome: `["tier", tier, "ok"|"shed"|"error"]` (window). */
+/** Edge requests of a tier by outcome: `["tier", tier, "ok"|"shed"|"canceled"|"error"]` (window). */
 export const TIER = 'tier';
 /** Requests and dispatches by error code: `["error", code]` (window). */
 export const ERROR = 'error';

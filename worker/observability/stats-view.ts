@@ -56,7 +56,8 @@ export function statsBodyOf(read: WindowRead, windowS: number, generatedAt: numb
         counts.requests += value;
         if (second === 'ok') counts.ok += value;
         else if (second === 'shed') counts.shed += value;
-        else counts.errors += value;
+        // A request its client canceled is neither served nor refused nor failed.
+        else if (second !== 'canceled') counts.errors += value;
         break;
       }
       case keys.ERROR:
