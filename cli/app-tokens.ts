@@ -13,8 +13,9 @@ const FLAGS = ['--app-token-issuer', '--app-token-audience', '--app-token-jwks']
 
 /**
  * The tenant's `app_tokens` from the three flags: all three, or none (then `undefined`: the
- * tenant keeps what it has). The JWKS file is the tenant backend's public key set; the edge checks
- * each key, so here it only has to be JSON with a `keys` array.
+ * tenant keeps what it has). `--app-token-jwks` is the URL where the issuer publishes its keys
+ * (`jwks_uri`, fetched by the edge) or a JSON file holding them; the edge checks each key, so a
+ * file only has to be JSON with a `keys` array here.
  */
 export async function appTokensFrom(
   flags: AppTokenFlags,
@@ -24,11 +25,9 @@ export async function appTokensFrom(
   const missing = FLAGS.filter((_, index) => given[index] === undefined);
   if (missing.length > 0)
     throw usageError(`app tokens need ${FLAGS.join(', ')} together: missing ${missing.join(', ')}`);
-  return {
-    issuer: String(flags.appTokenIssuer),
-    audience: String(flags.appTokenAudience),
-    jwks: await readJwks(String(flags.appTokenJwks)),
-  };
+  const where = String(flags.appTokenJwks);
+  const keys = /^https?:\/\//i.test(where) ? { jwks_uri: where } : { jwks: await readJwks(where) };
+  return { issuer: String(flags.appTokenIssuer), audience: String(flags.appTokenAudience), ...keys };
 }
 
 async function readJwks(path: string): Promise<NonNullable<TenantSettings['app_tokens']>['jwks']> {

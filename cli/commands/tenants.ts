@@ -33,7 +33,10 @@ export function tenantsCommand(io: CliIo): Command {
     .option('--allowed-regions <a,b>', 'only these regions run its work', commaList)
     .option('--app-token-issuer <https-url>', "its backend's issuer (iss) of app users' JWTs")
     .option('--app-token-audience <aud>', 'the audience (aud) those JWTs name')
-    .option('--app-token-jwks <file>', 'JSON file: the public keys (JWKS) those JWTs are signed with')
+    .option(
+      '--app-token-jwks <url|file>',
+      'where the issuer publishes its keys (its jwks_uri, fetched by the edge) or a JSON file of them',
+    )
     .option('--remove-app-tokens', "stop accepting the tenant's app tokens")
     .action(async (id: string, options: TenantAddOptions, command: Command) => {
       const context = commandContext(io, command);

@@ -105,14 +105,35 @@ export const poolInputSchema = z.object({
     ),
 });
 
-/** Issuer of a tenant's app tokens and its public keys (JWKS), for mobile and web apps. */
-const appTokensSchema = z.object({
-  issuer: z.url({ protocol: /^https$/ }).max(MAX_ISSUER_LENGTH),
-  audience: z.string().min(1).max(256),
-  jwks: z.object({
-    keys: z.array(appTokenJwkSchema).min(1).max(32),
-  }),
-});
+/**
+ * Issuer of a tenant's app tokens and its public keys, for mobile and web apps: the keys
+ * themselves (`jwks`), or where the issuer publishes them (`jwks_uri`, its OpenID configuration's),
+ * which every edge isolate fetches and caches, so an identity provider's key rotation needs no
+ * operator.
+ */
+const appTokensSchema = z
+  .object({
+    issuer: z.url({ protocol: /^https$/ }).max(MAX_ISSUER_LENGTH),
+    audience: z.string().min(1).max(256),
+    jwks: z
+      .object({
+        keys: z.array(appTokenJwkSchema).min(1).max(32),
+      })
+      .optional()
+      .describe('The public keys app tokens are signed with.'),
+    jwks_uri: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .describe(
+        'Instead of `jwks`: the https URL of the issuer’s key set (e.g. `https://<tenant>.auth0.com/.well-known/jwks.json`), ' +
+          'fetched at registration and then by the edge, cached 10 min, refetched for an unknown `kid`.',
+      ),
+  })
+  .refine((tokens) => (tokens.jwks === undefined) !== (tokens.jwks_uri === undefined), {
+    message: 'give the keys (jwks) or where to fetch them (jwks_uri): one of the two',
+    path: ['jwks'],
+  });
 
 const allowedProvidersSchema = z
   .array(resourceIdSchema)

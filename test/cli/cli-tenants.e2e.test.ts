@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +184,47 @@ describe('spillway CLI: tenants, limits, keys and operator tokens', () => {
       ...['--app-token-issuer', issuer, '--app-token-audience', 'a', '--app-token-jwks', jwksFile],
     );
     expectOneLineError(secretKey, 1, /^error: invalid_request: app_tokens\.jwks\.keys\.0\.kty/);
+  });
+
+  it("tenants add --app-token-jwks <url>: the edge fetches the issuer's key set, and a wrong URL is refused", async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
+    const published = { keys: [{ ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' }] };
+    // The identity provider's jwks_uri, as RFC 7517 and OpenID Connect Discovery publish it.
+    const server = createServer((request, response) => {
+      const found = request.url === '/.well-known/jwks.json';
+      response.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+      response.end(found ? JSON.stringify(published) : '{}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const issuer = 'https://idp.example';
+      const flags = ['--app-token-issuer', issuer, '--app-token-audience', 'app'];
+      const wrong = await runCli(
+        local,
+        ...['tenants', 'add', 'idp-co', '--name', 'I', '--tier', 'paid', ...flags],
+        ...['--app-token-jwks', `http://127.0.0.1:${port}/jwks`],
+      );
+      expectOneLineError(wrong, 1, /app_tokens\.jwks_uri: no usable key set there: it answered 404/);
+      const added = await runCli(
+        local,
+        ...['tenants', 'add', 'idp-co', '--name', 'I', '--tier', 'paid', ...flags],
+        ...['--app-token-jwks', `http://127.0.0.1:${port}/.well-known/jwks.json`],
+      );
+      expect(added.code).toBe(0);
+      const appToken = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+        .setIssuer(issuer)
+        .setAudience('app')
+        .setSubject('user-2')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      expect(await statusWith(appToken, '/v1/models')).toBe(200);
+    } finally {
+      server.close();
+    }
   });
 
   it('tokens: a minted token is printed alone, works, and is refused once revoked', async () => {

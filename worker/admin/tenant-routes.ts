@@ -1,7 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { fetchKeySet, KeysUnavailableError } from '../auth/remote-jwks.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
+import { checkOutboundUrl } from '../net/index.ts';
 import { bodyErrors, errorResponses, jsonBody, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import { adminOperation } from './admin-operation.ts';
@@ -36,7 +38,10 @@ tenantRoutes.openapi(listTenants, async (context) =>
 );
 
 openapiWithJsonBody(tenantRoutes, putTenant, async (context) => {
-  const result = await tenantDirectoryOf(context.env).putTenant(context.req.valid('json'));
+  const input = context.req.valid('json');
+  const jwksUri = input.app_tokens?.jwks_uri;
+  if (jwksUri !== undefined) await checkJwksUri(jwksUri, context.var.deps.config.allowPrivatePoolUrls);
+  const result = await tenantDirectoryOf(context.env).putTenant(input);
   if (!result.ok && result.reason === 'missing_field') {
     throw new ApiError('invalid_request', `${result.field}: required for a new tenant`, {
       param: result.field,
@@ -51,3 +56,28 @@ openapiWithJsonBody(tenantRoutes, putTenant, async (context) => {
   context.var.deps.authenticator.forget();
   return context.json(result.tenant, 201);
 });
+
+/**
+ * A `jwks_uri` is refused unless the edge may call it (the outbound policy of pool URLs, https
+ * outside local development) and it answers a key set the edge can verify with: a typo is found
+ * now, not when every app user is refused.
+ */
+async function checkJwksUri(url: string, allowPrivate: boolean): Promise<void> {
+  const param = 'app_tokens.jwks_uri';
+  const check = checkOutboundUrl(url, { allowPrivate, requireHttps: !allowPrivate });
+  if (!check.ok) {
+    throw new ApiError(
+      'invalid_request',
+      `${param}: the edge does not call this URL (${check.refusal.reason})`,
+      {
+        param,
+      },
+    );
+  }
+  try {
+    await fetchKeySet(check.url.href, (input, init) => fetch(input, init));
+  } catch (error) {
+    const why = error instanceof KeysUnavailableError ? error.message : 'it could not be read';
+    throw new ApiError('invalid_request', `${param}: no usable key set there: ${why}`, { param });
+  }
+}

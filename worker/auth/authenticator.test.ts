@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/index.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
+import { registerTenantCallers } from '../testing/tenant-callers.ts';
 import { tenantInput } from '../testing/test-inputs.ts';
 import { generateApiKey } from './api-keys.ts';
 import { type Authenticator, DirectoryAuthenticator } from './authenticator.ts';
@@ -92,5 +93,57 @@ describe('authenticate: API keys', () => {
     });
     advance(5_100);
     expect(await refusal(`Bearer ${generated.key}`)).toBeNull();
+  });
+});
+
+describe('authenticate: app tokens', () => {
+  async function refusalOf(authenticating: Authenticator, authorization: string) {
+    try {
+      await authenticating.authenticate(authorization);
+      return null;
+    } catch (error) {
+      if (error instanceof ApiError)
+        return { code: error.code, message: error.message, headers: error.headers };
+      throw error;
+    }
+  }
+
+  it('an expired app token is told it expired, so the app gets a new one instead of signing its user out', async () => {
+    const callers = await registerTenantCallers(env, 'app-expiry');
+    const later = new DirectoryAuthenticator({
+      edgeKeys: () => loadEdgeKeys(env.EDGE_SIGNING_KEY),
+      tenants: directory,
+      // The callers' tokens live 10 minutes.
+      now: () => Date.now() + 11 * 60 * 1000,
+    });
+    expect(await refusalOf(later, await callers.appToken('user-1'))).toMatchObject({
+      code: 'invalid_credentials',
+      message: expect.stringMatching(/expired/),
+    });
+  });
+
+  it("an issuer whose jwks_uri cannot be fetched is the edge's failure (502, retry), not the token's", async () => {
+    const callers = await registerTenantCallers(env, 'app-keys-down');
+    const tenant = await directory().getTenant('app-keys-down');
+    const appTokens = tenant?.app_tokens;
+    if (!appTokens) throw new Error('the tenant has no app tokens');
+    const { jwks: _jwks, ...rest } = appTokens;
+    const put = await directory().putTenant({
+      id: 'app-keys-down',
+      app_tokens: { ...rest, jwks_uri: 'https://id.example/jwks.json' },
+    });
+    expect(put.ok).toBe(true);
+    const unreachable = new DirectoryAuthenticator({
+      edgeKeys: () => loadEdgeKeys(env.EDGE_SIGNING_KEY),
+      tenants: directory,
+      now: Date.now,
+      fetch: async () => {
+        throw new TypeError('network down');
+      },
+    });
+    expect(await refusalOf(unreachable, await callers.appToken('user-1'))).toMatchObject({
+      code: 'upstream_failed',
+      headers: { 'retry-after': '5' },
+    });
   });
 });

@@ -7,7 +7,8 @@ import { verifyDashboardSession } from './dashboard-session.ts';
 import type { EdgeKeys } from './edge-keys.ts';
 import { verifyOperatorToken } from './operator-token.ts';
 import type { Principal } from './principal.ts';
-import { verifyTenantAppToken } from './tenant-app-token.ts';
+import { RemoteJwks } from './remote-jwks.ts';
+import { type TenantAppTokenRejection, verifyTenantAppToken } from './tenant-app-token.ts';
 
 /** Revoked keys stop working in every isolate within this time. */
 export const CREDENTIAL_CACHE_MS = 5_000;
@@ -41,6 +42,8 @@ export interface AuthenticatorSources {
   /** The tenant directory: API key digests and app-token issuers. */
   readonly tenants: () => CredentialDirectory;
   readonly now: () => number;
+  /** How tenants' `jwks_uri` key sets are fetched (the Workers `fetch` unless a test says). */
+  readonly fetch?: typeof fetch;
 }
 
 /** Found credentials an isolate keeps (API keys or issuers). */
@@ -56,6 +59,25 @@ const refused = (message = 'the credentials were refused') =>
   });
 
 /**
+ * What a refused app token is told: an expired one says so (the app should get a new token, not
+ * sign its user out), an unreachable key set is the edge's problem (502, retry), anything else is
+ * the plain refusal.
+ */
+function appTokenRefusal(reason: TenantAppTokenRejection): ApiError {
+  if (reason === 'expired') return refused('the token has expired: get a new one from your backend');
+  if (reason === 'keys_unavailable') {
+    return new ApiError(
+      'upstream_failed',
+      "the token issuer's keys (jwks_uri) could not be fetched; try again",
+      {
+        headers: { 'retry-after': '5' },
+      },
+    );
+  }
+  return refused();
+}
+
+/**
  * Authenticates API keys, tenant app JWTs and operator JWTs against the tenant directory.
  * Only well-formed credentials reach the directory (an API key with a valid checksum, an issuer
  * no longer than any tenant may register), and each distinct one at most once per
@@ -69,9 +91,12 @@ export class DirectoryAuthenticator implements Authenticator {
   readonly #issuers = new CredentialCache<TenantRecord>(cacheLimits);
   /** `jti`s found on the deny list (a miss is cached as null: not revoked, for the same while). */
   readonly #revoked = new CredentialCache<true>(cacheLimits);
+  /** Tenants' key sets fetched from their `jwks_uri`. */
+  readonly #remoteKeys: RemoteJwks;
 
   constructor(sources: AuthenticatorSources) {
     this.#sources = sources;
+    this.#remoteKeys = new RemoteJwks(sources.fetch ?? ((input, init) => fetch(input, init)), sources.now);
   }
 
   async authenticate(authorization: string | undefined, dashboardSession?: string): Promise<Principal> {
@@ -100,12 +125,18 @@ export class DirectoryAuthenticator implements Authenticator {
           if (await this.#isRevoked(jti, now)) throw refused();
           return { kind: 'operator', subject: sub, tokenId: jti, expiresAt: exp };
         }
-        const app = await verifyTenantAppToken(bearer.token, async (issuer) =>
-          issuer.length > MAX_ISSUER_LENGTH
-            ? null
-            : this.#issuers.getOrLoad(issuer, now, () => this.#sources.tenants().findTenantByIssuer(issuer)),
+        const app = await verifyTenantAppToken(
+          bearer.token,
+          async (issuer) =>
+            issuer.length > MAX_ISSUER_LENGTH
+              ? null
+              : this.#issuers.getOrLoad(issuer, now, () =>
+                  this.#sources.tenants().findTenantByIssuer(issuer),
+                ),
+          this.#sources.now,
+          this.#remoteKeys,
         );
-        if (!app.ok) throw refused();
+        if (!app.ok) throw appTokenRefusal(app.reason);
         return { kind: 'tenant', tenant: app.tenant, via: 'app_token', subject: app.subject };
       }
     }

@@ -1,7 +1,8 @@
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { tenantAppClaimsSchema, tokenTypes } from '../../shared/index.ts';
 import type { TenantRecord } from '../tenants/tenant-records.ts';
 import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
+import { KeysUnavailableError, RemoteJwks } from './remote-jwks.ts';
 
 const MAX_TOKEN_BYTES = 8 * 1024;
 const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -14,6 +15,8 @@ export type TenantAppTokenRejection =
   | JwtRejection
   /** No tenant registered app tokens from this `iss`. */
   | 'unknown_issuer'
+  /** The issuer's `jwks_uri` could not be fetched and no copy is held: not the token's fault. */
+  | 'keys_unavailable'
   /** Valid for more than 24 h: a long-lived secret must not ship inside an app. */
   | 'too_long_lived';
 
@@ -31,8 +34,8 @@ const TENANT_TOKEN_TYPES: readonly string[] = [
 
 /**
  * Verifies a token a tenant's backend minted for one of its app users. The unverified `iss`
- * only selects the tenant; the token must then verify against that tenant's registered JWKS
- * (never a fetched `jku`/`x5u`), with ES256, EdDSA or RS256, the tenant's audience, the exact
+ * only selects the tenant; the token must then verify against that tenant's registered JWKS, or
+ * the key set at its registered `jwks_uri` (`remoteKeys`; never a token's own `jku`/`x5u`), with ES256, EdDSA or RS256, the tenant's audience, the exact
  * issuer, `exp` required, 30 s clock tolerance, and a lifetime of at most 24 h.
  *
  * @example
@@ -43,6 +46,7 @@ export async function verifyTenantAppToken(
   token: string,
   lookupTenantByIssuer: (iss: string) => Promise<TenantRecord | null>,
   now: () => number = () => Date.now(),
+  remoteKeys: RemoteJwks = new RemoteJwks(fetch, now),
 ): Promise<TenantAppTokenResult> {
   if (isOversized(token, MAX_TOKEN_BYTES)) return { ok: false, reason: 'oversized' };
   let issuer: string | undefined;
@@ -67,8 +71,16 @@ export async function verifyTenantAppToken(
   if (!tenant || !appTokens || appTokens.issuer !== issuer) return { ok: false, reason: 'unknown_issuer' };
 
   const currentDate = new Date(now());
+  let keys: JWTVerifyGetKey;
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(appTokens.jwks), {
+    keys = appTokens.jwks
+      ? createLocalJWKSet(appTokens.jwks)
+      : await remoteKeys.getKeyFor(String(appTokens.jwks_uri));
+  } catch {
+    return { ok: false, reason: 'keys_unavailable' };
+  }
+  try {
+    const { payload } = await jwtVerify(token, keys, {
       algorithms: [...ALGORITHMS],
       issuer: appTokens.issuer,
       audience: appTokens.audience,
@@ -84,6 +96,8 @@ export async function verifyTenantAppToken(
     if (claims.data.exp - start > MAX_LIFETIME_SECONDS) return { ok: false, reason: 'too_long_lived' };
     return { ok: true, tenant, subject: claims.data.sub };
   } catch (error) {
+    // A rotation's refetch for an unknown `kid` that failed: the token may well be good.
+    if (error instanceof KeysUnavailableError) return { ok: false, reason: 'keys_unavailable' };
     return { ok: false, reason: rejectionFromJoseError(error) };
   }
 }

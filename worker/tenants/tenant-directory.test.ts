@@ -33,7 +33,7 @@ describe('tenant directory', () => {
   it('tenant directory: stores, reads and lists tenants, and an update keeps created_at', async () => {
     const { directory, input, tenant } = await directoryWithTenant();
     expect(tenant).toMatchObject({ ...input, allowed_providers: [] });
-    expect(tenant.app_tokens?.jwks.keys[0]).toMatchObject({ kty: 'OKP', kid: 'acme-1', alg: 'EdDSA' });
+    expect(tenant.app_tokens?.jwks?.keys[0]).toMatchObject({ kty: 'OKP', kid: 'acme-1', alg: 'EdDSA' });
     expect(await directory.getTenant('acme')).toEqual(tenant);
     expect(await directory.getTenant('nobody')).toBeNull();
     const other = await directory.putTenant(
