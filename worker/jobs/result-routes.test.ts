@@ -46,6 +46,34 @@ describe('results route', () => {
     expect(await code(await worker.fetch(past))).toEqual([403, 'url_expired']);
   });
 
+  it('results: a browser revalidating with If-None-Match gets 304; another spelling of the URL is refused', async () => {
+    const id = `img_${crypto.randomUUID().replaceAll('-', '')}`;
+    await env.RESULTS.put(resultKey(id, 0), new Uint8Array([137, 80, 78, 71]), {
+      customMetadata: { expires_at: String(Date.now() + 60_000) },
+    });
+    const expires = Math.floor(Date.now() / 1000) + 60;
+    const url = await signedUrl(id, 0, expires);
+    const first = await worker.fetch(url);
+    const etag = first.headers.get('etag');
+    await first.body?.cancel();
+    expect(etag).toMatch(/^"/);
+    const revalidated = await worker.fetch(url, { headers: { 'if-none-match': String(etag) } });
+    expect([revalidated.status, revalidated.headers.get('etag'), await revalidated.text()]).toEqual([
+      304,
+      etag,
+      '',
+    ]);
+    const changed = await worker.fetch(url, { headers: { 'if-none-match': '"another"' } });
+    expect(changed.status).toBe(200);
+    await changed.body?.cancel();
+    // The same grant spelt another way: padding on the signature, a leading zero on expires.
+    const padded = url.replace(/signature=([^&]+)/, 'signature=$1=');
+    const zeroed = url.replace(`expires=${expires}`, `expires=0${expires}`);
+    for (const variant of [padded, zeroed]) {
+      expect(await code(await worker.fetch(variant))).toEqual([403, 'invalid_signature']);
+    }
+  });
+
   it('results: a validly signed URL for an image that is gone or past retention is 404 not_found', async () => {
     const id = `img_${crypto.randomUUID().replaceAll('-', '')}`;
     const future = Math.floor(Date.now() / 1000) + 60;

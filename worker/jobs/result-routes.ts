@@ -21,15 +21,21 @@ const getResultImage = createRoute({
       index: z.string().regex(/^\d$/).describe('Image index within the result (0-9).'),
     }),
     query: z.object({
+      // One spelling per URL (no leading zeros, no padding): another spelling of the same grant
+      // would be another cache entry in browsers and CDNs for the same image.
       expires: z
         .string()
-        .regex(/^\d{1,12}$/)
+        .regex(/^[1-9]\d{0,11}$/)
         .describe('Unix seconds when the URL stops working.'),
-      signature: z.string().min(1).describe('base64url HMAC of the grant.'),
+      signature: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .describe('base64url HMAC of the grant (unpadded).'),
     }),
   },
   responses: {
     200: mediaResponse('image/png', { type: 'string', contentMediaType: 'image/png' }, 'The PNG.'),
+    304: { description: 'Not modified: the `If-None-Match` sent names this image’s `ETag`.' },
     ...errorResponses('signedUrl', ['invalid_signature', 'url_expired', 'not_found']),
   },
 });
@@ -53,20 +59,23 @@ export const resultRoutes = routeGroup<AppEnv>().openapi(
     if (problem === 'bad_signature') throw badSignature();
     if (problem === 'expired')
       throw new ApiError('url_expired', 'this result URL has expired; fetch the job again');
-    const object = await context.env.RESULTS.get(resultKey(resultId, grant.index));
+    // Only If-None-Match is passed on: a browser revalidating an image it holds gets a 304.
+    const ifNoneMatch = context.req.header('if-none-match');
+    const onlyIf = ifNoneMatch === undefined ? undefined : new Headers({ 'if-none-match': ifNoneMatch });
+    const object = await context.env.RESULTS.get(resultKey(resultId, grant.index), { onlyIf });
     const deleteAt = Number(object?.customMetadata?.expires_at ?? 0);
     if (object === null || deleteAt <= Date.now()) {
       throw new ApiError('not_found', 'this result is no longer stored');
     }
     const maxAge = Math.max(0, grant.expires - Math.floor(Date.now() / 1000));
+    const headers = {
+      'cache-control': `private, max-age=${maxAge}`,
+      etag: object.httpEtag,
+      'x-content-type-options': 'nosniff',
+    };
+    if (!('body' in object)) return new Response(null, { status: 304, headers });
     return new Response(object.body, {
-      headers: {
-        'content-type': 'image/png',
-        'content-length': String(object.size),
-        'cache-control': `private, max-age=${maxAge}`,
-        etag: object.httpEtag,
-        'x-content-type-options': 'nosniff',
-      },
+      headers: { ...headers, 'content-type': 'image/png', 'content-length': String(object.size) },
     });
   },
   // A malformed URL is refused like a forged one, so nobody learns which part was wrong.
