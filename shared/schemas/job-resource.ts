@@ -64,15 +64,18 @@ export const jobResourceSchema = z.object({
   id: edgeJobIdSchema,
   object: z.literal('spillway.job'),
   status: z.enum(jobStatuses),
-  /** Unix seconds. */
-  created_at: z.number().int(),
-  /** Unix seconds of the latest status change. */
-  updated_at: z.number().int(),
+  created_at: z.number().int().describe('Unix seconds (as OpenAI’s `created`).'),
+  updated_at: z.number().int().describe('Unix seconds of the latest status change.'),
   model: z.string(),
   /** Images ahead of this job at the edge or on its pool (0 = next); null unless queued. */
   queue_position: z.number().int().nonnegative().nullable(),
-  /** Estimated start, unix milliseconds; null unless queued. */
-  estimated_start_at: z.number().int().nullable(),
+  estimated_start_at: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'Estimated start in Unix **milliseconds** (not seconds, unlike `created_at`); null unless queued.',
+    ),
   progress: jobProgressSchema.nullable(),
   result: jobResultSchema.nullable(),
   error: errorEnvelopeSchema.shape.error.nullable(),
