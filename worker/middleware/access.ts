@@ -58,7 +58,7 @@ const readMethods: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 const refusals: Readonly<Record<AccessPolicy, string>> = {
   tenant: 'this route needs a tenant credential',
-  tenantServer: 'this route is for the tenant’s servers: use an API key, not an app token',
+  tenantServer: 'this route is for the tenant’s servers: use one of the tenant’s API keys',
   operator: 'the admin API needs an operator token',
   pool: '',
   signedUrl: '',
