@@ -173,15 +173,19 @@ async function finishCompleted(): Promise<void> {
       const images = await engine.decode(group);
       group.forEach((sample, index) => {
         const pixels = images[index];
-        if (!pixels || !running.delete(sample.spec.sampleId)) return;
-        const { width, height } = sample.spec;
-        const png = encodeRgbPng(pixels, width, height, settings.pngCompressionLevel);
-        const now = performance.now();
-        const computeMs = now - sample.startedAt;
-        const finishMs = now - finishStarted;
-        post({ type: 'done', sampleId: sample.spec.sampleId, png, computeMs, finishMs }, [
-          png.buffer as ArrayBuffer,
-        ]);
+        const { sampleId, width, height } = sample.spec;
+        if (!pixels || !running.has(sampleId)) return;
+        try {
+          const png = encodeRgbPng(pixels, width, height, settings.pngCompressionLevel);
+          const now = performance.now();
+          const computeMs = now - sample.startedAt;
+          const finishMs = now - finishStarted;
+          post({ type: 'done', sampleId, png, computeMs, finishMs }, [png.buffer as ArrayBuffer]);
+          running.delete(sampleId);
+        } catch (error) {
+          // This image alone fails, and says so: a sample that never reports holds its slot forever.
+          failAll([sample], error);
+        }
       });
     } catch (error) {
       failAll(group, error);

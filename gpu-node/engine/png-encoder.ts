@@ -5,7 +5,8 @@ const FILTER_UP = 2;
 
 /**
  * Encodes 8-bit RGB pixels (row-major, 3 bytes a pixel) as a PNG. Deterministic: same pixels,
- * same bytes.
+ * same bytes. The bytes own their whole `ArrayBuffer`, so they can be transferred to another
+ * thread.
  */
 export function encodeRgbPng(
   pixels: Uint8Array,
@@ -22,5 +23,8 @@ export function encodeRgbPng(
     deflateLevel: compressionLevel,
     filterType: FILTER_UP,
   });
-  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  // A PNG under 4 KiB (a small, smooth image) is a slice of Node's shared Buffer pool, which
+  // cannot be transferred (and must not be: it holds other buffers' bytes): such a one is copied.
+  const ownsBuffer = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength;
+  return ownsBuffer ? new Uint8Array(encoded.buffer, 0, encoded.byteLength) : Uint8Array.from(encoded);
 }

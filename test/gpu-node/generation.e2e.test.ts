@@ -75,6 +75,20 @@ describe('gpu-node generation', () => {
     expect(many.data[2]?.b64_json).toBe(third.data[0]?.b64_json);
   });
 
+  it('generate: a small, smooth PNG (under 4 KiB) comes back, and its slot is freed', async () => {
+    // Many steps at 64 px give a smooth image whose PNG is small enough to sit in Node's shared
+    // Buffer pool, which a worker thread cannot transfer: this request used to hang for good.
+    const answer = expectSuccess(
+      await generate(pool.url, { prompt: 'a', seed: 3, size: '64x64', steps: 60, n: 2 }, { token }),
+    );
+    for (const image of answer.data) {
+      const bytes = Buffer.from(image.b64_json ?? '', 'base64');
+      expect(bytes.length).toBeLessThan(4096);
+      expect(PNG.sync.read(bytes).width).toBe(64);
+    }
+    expect(metricValue(await metrics(pool.url), 'spillway_running_images')).toBe(0);
+  });
+
   it('idempotency: a repeated job_id joins the job, running or done, and computes once', async () => {
     const request = { prompt: 'idempotent', seed: 9, job_id: 'job-idem-1', size: '256x256', steps: 20 };
     const before = metricValue(await metrics(pool.url), 'spillway_jobs_total');
