@@ -13,12 +13,22 @@ export interface StreamOptions extends RequestOptions {
   lastEventId?: string;
 }
 
-/** One read of the job, long-polling for up to `waitSeconds` when that is above 0. */
+/** What one poll read: the job, or null when it is still in the state `etag` names; and its `ETag`. */
+export interface PollResult {
+  readonly job: JobResource | null;
+  readonly etag: string | null;
+}
+
+/**
+ * One read of the job, long-polling for up to `waitSeconds` when that is above 0: with `etag`
+ * (the state the client holds) until the job changes, without it until the job ends.
+ */
 export type PollJob = (
   id: string,
   signal: AbortSignal | undefined,
   waitSeconds: number,
-) => Promise<JobResource>;
+  etag: string | null,
+) => Promise<PollResult>;
 
 /**
  * The job's states until a terminal one: over SSE while the runtime can stream response bodies,
@@ -86,18 +96,24 @@ export async function* streamJob(
     }
     // Ended without a terminal state: a drop, or the server knew we had seen it all. One quick
     // read tells which before reconnecting.
-    const current = await poll(id, signal, 0);
-    if (fresh(current)) yield current;
-    if (isTerminal(current)) return;
+    const current = (await poll(id, signal, 0, null)).job;
+    if (current && fresh(current)) yield current;
+    if (current && isTerminal(current)) return;
     drops = progressed ? 1 : drops + 1;
     streaming = drops <= (call.maxRetries ?? options.maxRetries);
     if (streaming) await sleep(backoffDelay(drops - 1, options), signal);
   }
-  for (;;) {
+  // Each long poll names the state held (its ETag), so the server answers at the next change:
+  // progress shows as it would over SSE, not only the end.
+  let etag: string | null = null;
+  for (let reads = 0; ; reads++) {
     const started = Date.now();
-    const job = await poll(id, signal, options.pollWaitSeconds);
-    if (fresh(job)) yield job;
-    if (isTerminal(job)) return;
+    // The first read answers at once with the job as it is (and its ETag) rather than at its end.
+    const read = await poll(id, signal, reads === 0 ? 0 : options.pollWaitSeconds, etag);
+    etag = read.etag ?? etag;
+    const job = read.job;
+    if (job && fresh(job)) yield job;
+    if (job && isTerminal(job)) return;
     // A server that answers at once (no long-poll support) is still polled at most this often.
     await sleep(Math.max(0, options.pollIntervalMs - (Date.now() - started)), signal);
   }

@@ -1,4 +1,4 @@
-import { clientError } from './errors.ts';
+import { clientError, SpillwayError } from './errors.ts';
 import { type PollJob, type StreamOptions, streamJob } from './job-stream.ts';
 import {
   type CreateOptions,
@@ -8,7 +8,7 @@ import {
   type SpillwayOptions,
 } from './options.ts';
 import { hasFields, parseGenerationResponse, parseJobResource } from './parse.ts';
-import { callJson } from './transport.ts';
+import { callJson, type OpenResponse, open } from './transport.ts';
 import {
   type GenerationRequest,
   type GenerationResponse,
@@ -145,8 +145,37 @@ export class Spillway {
   }
 
   #poll(options: RequestOptions): PollJob {
-    return (id, signal, waitSeconds) =>
-      this.get(id, { ...options, ...(signal ? { signal } : {}), waitSeconds });
+    return async (id, signal, waitSeconds, etag) => {
+      const spec = {
+        ...options,
+        ...(signal ? { signal } : {}),
+        method: 'GET' as const,
+        path: jobPath(id),
+        headers: {
+          ...options.headers,
+          ...(waitSeconds > 0 ? { prefer: `wait=${waitSeconds}` } : {}),
+          ...(etag === null ? {} : { 'if-none-match': etag }),
+        },
+        timeoutMs: Math.max(options.timeoutMs ?? this.#options.timeoutMs, waitSeconds * 1000 + 10_000),
+      };
+      let opened: OpenResponse;
+      try {
+        opened = await open(this.#options, spec, true);
+      } catch (error) {
+        // 304: the job is still in the state the client holds.
+        if (error instanceof SpillwayError && error.status === 304) return { job: null, etag };
+        throw error;
+      }
+      let body: unknown;
+      try {
+        body = await opened.response.json();
+      } catch (cause) {
+        throw clientError('invalid_response', 'the response body is not JSON', cause);
+      } finally {
+        opened.release();
+      }
+      return { job: parseJobResource(body), etag: opened.response.headers.get('etag') };
+    };
   }
 }
 

@@ -65,16 +65,37 @@ describe('sdk jobs against the real stack (Worker jobs API in workerd + gpu-node
     expect((await client.get(job.id)).status).toBe('succeeded');
   });
 
-  it('stream() with streaming off long-polls the real server to the end', async () => {
+  it('stream() with streaming off long-polls for each change (If-None-Match), not only for the end', async () => {
+    const polls: Array<{ sent: string | null; got: string | null; status: number }> = [];
     const polling = new Spillway({
       baseUrl: stack.edgeUrl,
       apiKey: stack.apiKey,
       pollWaitSeconds: 5,
       streaming: false,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (init?.method === 'GET') {
+          const sent = new Headers(init.headers).get('if-none-match');
+          polls.push({ sent, got: response.headers.get('etag'), status: response.status });
+        }
+        return response;
+      },
     });
     const job = await polling.submit(quick);
     const states = await collect(polling.stream(job.id));
     expect(states.at(-1)?.status).toBe('succeeded');
+    // The first read names no state; each later one names the state the one before returned.
+    expect(polls[0]?.sent).toBeNull();
+    for (const [index, poll] of polls.entries()) {
+      if (index > 0) expect(poll.sent).toBe(polls[index - 1]?.got);
+      expect([200, 304]).toContain(poll.status);
+    }
+    // Every state the polls returned was yielded, in version order.
+    const versions = polls
+      .filter((poll) => poll.status === 200)
+      .map((poll) => Number(poll.got?.slice(1, -1)));
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(states).toHaveLength(new Set(versions).size);
   });
 
   it('submit(): one idempotency key gives one job; reusing it for another body is a typed 422', async () => {

@@ -64,19 +64,37 @@ export const getJob = createRoute({
   path: '/v1/jobs/{id}',
   operationId: 'getJob',
   summary: 'Read a job; long-poll with `Prefer: wait=N`',
+  description:
+    'The `ETag` is the job’s version. With `If-None-Match` naming it, `Prefer: wait=N` holds the answer ' +
+    'until the job changes (a progress step, a status), not until it ends: long-polling clients (React ' +
+    'Native, which has no streaming) see every state the event stream would show; 304 if nothing ' +
+    'changed within N seconds.',
   // RFC 7240: a malformed preference is ignored, so the header is read leniently (prefer-wait.ts).
   parameters: [
     {
       name: 'Prefer',
       in: 'header',
       required: false,
-      description: '`wait=N` (RFC 7240): hold the answer up to N seconds (at most 60) until the job ends.',
+      description:
+        '`wait=N` (RFC 7240): hold the answer up to N seconds (at most 60) until the job ends, or with ' +
+        '`If-None-Match` until it changes.',
       schema: { type: 'string', pattern: '^wait=\\d+$' },
+    },
+    {
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      description: 'The `ETag` of the state the client holds: answered 304 while the job is still in it.',
+      schema: { type: 'string' },
     },
   ],
   request: { params: jobIdParam },
   responses: {
-    200: jsonResponse(schemas.jobResource, 'The job.', ['preference-applied']),
+    200: jsonResponse(schemas.jobResource, 'The job.', ['preference-applied', 'etag']),
+    304: {
+      description:
+        'The job is still in the state `If-None-Match` names (after waiting, with `Prefer: wait`).',
+    },
     ...jobErrors,
   },
 });

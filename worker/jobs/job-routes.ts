@@ -7,6 +7,7 @@ import { tenantRequest } from '../dispatch/tenant-request.ts';
 import { snapshotEntry } from '../fleet/pool-views.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { routeGroup } from '../openapi/index.ts';
+import { etagOfVersion, versionOfEtag } from './job-etag.ts';
 import { streamJobEvents } from './job-events.ts';
 import type { JobRecord, JobViewer } from './job-record.ts';
 import { cancelJob, createJob, getJob, streamJobEventsRoute } from './job-route-specs.ts';
@@ -88,9 +89,17 @@ jobRoutes.openapi(getJob, async (context) => {
   const job = jobStub(context, context.req.valid('param').id);
   const wait = preferredWaitSeconds(context.req.header('prefer'));
   const viewer = viewerOf(context);
-  const record = wait === null ? await job.read(viewer) : await job.waitFor(viewer, 0, true, wait * 1000);
+  const heldVersion = versionOfEtag(context.req.header('if-none-match'));
+  const record =
+    wait === null
+      ? await job.read(viewer)
+      : // With the client's version: wake at the next change; without: when the job ends.
+        await job.waitFor(viewer, heldVersion ?? 0, heldVersion === null, wait * 1000);
   if (record === null) throw notFound();
   if (wait !== null) context.header('preference-applied', `wait=${wait}`);
+  context.header('etag', etagOfVersion(record.version));
+  context.header('cache-control', 'no-store');
+  if (record.version === heldVersion) return context.body(null, 304);
   return context.json(await resource(context, record), 200);
 });
 

@@ -52,6 +52,11 @@ const responseHeaders = {
     description: 'The `Prefer: wait` honoured (RFC 7240).',
     schema: { type: 'string' },
   },
+  etag: {
+    description:
+      'The version of the state in the body; send it back as `If-None-Match` to wait for the next.',
+    schema: { type: 'string' },
+  },
 } as const;
 
 /** A response header the document describes. */
