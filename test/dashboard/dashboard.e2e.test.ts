@@ -38,10 +38,13 @@ interface PageProblems {
   readonly errors: string[];
 }
 
-async function openPage(): Promise<{ page: Page; problems: PageProblems }> {
+/**
+ * A page that records its problems. A fixed locale unless told: a POSIX host's `en-US@posix` is
+ * no language tag Intl accepts (the page copes, as the locale test checks).
+ */
+async function openPage(locale = 'en-US'): Promise<{ page: Page; problems: PageProblems }> {
   browser ??= await launchChromium();
-  // A fixed locale: the container's `en-US@posix` is no language tag Intl (and so uPlot) accepts.
-  const page = await browser.newPage({ locale: 'en-US' });
+  const page = await browser.newPage({ locale });
   const problems: PageProblems = { csp: [], errors: [] };
   page.on('console', (message) => {
     if (/content security policy/i.test(message.text())) problems.csp.push(message.text());
@@ -59,17 +62,62 @@ async function openPage(): Promise<{ page: Page; problems: PageProblems }> {
 
 const poolCard = (id: string) => `article.pool[data-pool-id="${id}"]`;
 
+async function signInWithScript(page: Page): Promise<void> {
+  await page.goto(`${stack.edgeUrl}/dashboard`);
+  await page.fill('#token', stack.operatorToken);
+  await page.click('#sign-in button[type="submit"]');
+}
+
+/** Signs in with the form's own post (no script): returns the page it lands on. */
+async function signInWithoutScript(token: string): Promise<Page> {
+  browser ??= await launchChromium();
+  const page = await browser.newPage({ javaScriptEnabled: false, locale: 'en-US' });
+  await page.goto(`${stack.edgeUrl}/dashboard`);
+  await page.fill('#token', token);
+  await Promise.all([page.waitForURL(/\/dashboard(\?|$)/), page.click('#sign-in button[type="submit"]')]);
+  return page;
+}
+
 function healthOf(page: Page, id: string): Promise<string | null> {
   return page.getAttribute(poolCard(id), 'data-health');
 }
 
 describe('dashboard in headless Chromium against the real stack', () => {
+  it('dashboard: a browser whose locale is no BCP 47 tag (`en-US@posix`) still runs the page', async () => {
+    const { page, problems } = await openPage('en-US@posix');
+    // The control: the browser does report the POSIX tag, which Intl refuses.
+    expect(await page.evaluate('navigator.language')).toBe('en-US@posix');
+    expect(
+      await page.evaluate(
+        "(() => { try { new Intl.NumberFormat('en-US@posix'); return 'accepted' } catch (error) { return error.name } })()",
+      ),
+    ).toBe('RangeError');
+    await page.goto(`${stack.edgeUrl}/dashboard`);
+    // Checked at once: with the script dead, the sign-in would fall back to the form's own post.
+    expect(problems.errors).toEqual([]);
+    await page.fill('#token', stack.operatorToken);
+    await page.click('#sign-in button[type="submit"]');
+    const wait = { timeout: PAGE_WAIT_LIMIT_MS };
+    for (const id of ['pool-a', 'pool-b']) await page.waitForSelector(`${poolCard(id)} .uplot canvas`, wait);
+    expect(await page.evaluate('navigator.language')).toBe('en-US');
+    // Each chart is named for assistive technology: its canvas alone says nothing.
+    const charts = page.locator('article.pool .chart');
+    expect(await charts.count()).toBe(4);
+    for (const chart of await charts.all()) {
+      expect(await chart.getAttribute('role')).toBe('img');
+      expect(await chart.getAttribute('aria-label')).toMatch(
+        /^(Queued and running images|Queued work .*) of pool pool-[ab], last 5 minutes$/,
+      );
+    }
+    await page.waitForSelector('#updated:text-matches("updated ")', wait);
+    expect(problems.errors).toEqual([]);
+    expect(problems.csp).toEqual([]);
+  });
+
   it('dashboard: an operator signs in, sees both pools charted, and a killed pool turns unhealthy', async () => {
     const { page, problems } = await openPage();
     const dashboardUrl = `${stack.edgeUrl}/dashboard`;
-    await page.goto(dashboardUrl);
-    await page.fill('#token', stack.operatorToken);
-    await page.click('#sign-in button[type="submit"]');
+    await signInWithScript(page);
 
     const wait = { timeout: PAGE_WAIT_LIMIT_MS };
     await page.waitForSelector(`${poolCard('pool-a')}[data-health="healthy"]`, wait);
@@ -133,19 +181,45 @@ describe('dashboard in headless Chromium against the real stack', () => {
     expect(problems.errors).toEqual([]);
   });
 
-  it('dashboard: without JavaScript the form still signs in (its no-referrer post sends `Origin: null`)', async () => {
-    browser ??= await launchChromium();
-    const page = await browser.newPage({ javaScriptEnabled: false, locale: 'en-US' });
-    await page.goto(`${stack.edgeUrl}/dashboard`);
-    await page.fill('#token', stack.operatorToken);
-    const [answer] = await Promise.all([
-      page.waitForResponse(`${stack.edgeUrl}/dashboard/session`),
-      page.click('#sign-in button[type="submit"]'),
-    ]);
-    expect(answer.status()).toBe(200);
+  it('dashboard: without JavaScript the form signs in and lands on the dashboard (its post sends `Origin: null`)', async () => {
+    const page = await signInWithoutScript(stack.operatorToken);
+    expect(page.url()).toBe(`${stack.edgeUrl}/dashboard`);
+    // The cookie came with the 303, and the redirected GET sent it back (SameSite=Strict holds).
+    expect(await page.locator('body.dashboard').count()).toBe(1);
+    expect(await page.textContent('body')).toContain('signed in as');
     const cookies = await page.context().cookies();
     expect(cookies.map((cookie) => cookie.name)).toEqual(['__Host-spillway_dash']);
-    // The address bar never held the token: the form posts it in the body.
-    expect(page.url()).toBe(`${stack.edgeUrl}/dashboard/session`);
+  });
+
+  it('dashboard: without JavaScript a wrong token comes back to the form with a message, not JSON', async () => {
+    const page = await signInWithoutScript('not-an-operator-token');
+    expect(page.url()).toBe(`${stack.edgeUrl}/dashboard?error=rejected`);
+    expect(await page.isVisible('#sign-in-error')).toBe(true);
+    expect(await page.textContent('#sign-in-error')).toBe(
+      'this operator token was not accepted: check it, or mint a new one with `spillway tokens create`',
+    );
+    expect(await page.context().cookies()).toEqual([]);
+  });
+
+  it('dashboard: a form on another site posting a valid token is refused (login CSRF)', async () => {
+    browser ??= await launchChromium();
+    const page = await browser.newPage({ locale: 'en-US' });
+    const attacker = 'http://attacker.test/';
+    await page.route(attacker, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body:
+          `<form method="post" action="${stack.edgeUrl}/dashboard/session">` +
+          `<input name="token" value="${stack.operatorToken}"><button>go</button></form>`,
+      }),
+    );
+    await page.goto(attacker);
+    const [answer] = await Promise.all([
+      page.waitForResponse(`${stack.edgeUrl}/dashboard/session`),
+      page.click('button'),
+    ]);
+    expect(answer.status()).toBe(403);
+    expect(answer.headers().location).toBeUndefined();
+    expect(await page.context().cookies()).toEqual([]);
   });
 });

@@ -36,7 +36,8 @@ ${body}
 
 /**
  * The sign-in form. The token goes in the body of a same-origin POST (the page's script sends it
- * as JSON and shows a refusal's message), never in a URL; the password field keeps it off screen.
+ * as JSON and shows a refusal's message; without the script the browser posts the form and is
+ * redirected back here with `notice`), never in a URL; the password field keeps it off screen.
  */
 export function signInPage(notice: string | null = null): string {
   return page(
@@ -52,7 +53,7 @@ export function signInPage(notice: string | null = null): string {
 <button type="submit">Sign in</button>
 <p id="sign-in-error" class="error" role="alert"${notice === null ? ' hidden' : ''}>${escapeHtml(notice ?? '')}</p>
 </form>
-<p class="muted small">The token is exchanged for a session cookie that ends with it (at most 12 hours). Mint one with <code>POST /v1/admin/tokens</code>.</p>
+<p class="muted small">The token is exchanged for a session cookie that ends with it (at most 12 hours). Mint one with <code>spillway tokens create</code> (or <code>POST /v1/admin/tokens</code>).</p>
 </main>`,
   );
 }

@@ -56,6 +56,10 @@ describe('dashboard page', () => {
     const code = await script.text();
     expect(code).toContain('uPlot');
     expect(code).toContain("'/v1/admin/pools'");
+    // The locale guard runs before uPlot, which reads `navigator.language` while loading.
+    const guard = code.indexOf('Intl.getCanonicalLocales');
+    expect(guard).toBeGreaterThanOrEqual(0);
+    expect(guard).toBeLessThan(code.indexOf('var uPlot='));
     const style = await callEdge('/dashboard/assets/dashboard.css');
     expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect(await style.text()).toContain('.uplot');

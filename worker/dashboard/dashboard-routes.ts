@@ -25,6 +25,15 @@ import { type DashboardAsset, dashboardScriptAsset, dashboardStyleAsset } from '
 import { assetHeaders, dashboardPageHeaders, dashboardSecurityHeaders } from './dashboard-headers.ts';
 import { assetPaths, dashboardPage, signInPage } from './dashboard-pages.ts';
 import { requireSameOrigin } from './same-origin.ts';
+import {
+  asTokenRefusal,
+  DASHBOARD_PATH,
+  isFormNavigation,
+  refusalReason,
+  refusedLocation,
+  signInNotice,
+  TENANT_CREDENTIAL_MESSAGE,
+} from './sign-in-outcome.ts';
 
 const dashboard = { tags: ['Dashboard'], ...access('public') };
 
@@ -37,6 +46,14 @@ const getDashboard = createRoute({
   description:
     'The live fleet page for a signed-in operator (session cookie), else the sign-in form. Strict CSP: ' +
     'the page runs only its own script from `/dashboard/assets/`.',
+  request: {
+    query: z.object({
+      error: z
+        .string()
+        .optional()
+        .describe('Why the last form sign-in was refused (`rejected`, `tenant`, …); picks a fixed message.'),
+    }),
+  },
   responses: { 200: mediaResponse('text/html', { type: 'string' }, 'The dashboard or the sign-in form.') },
 });
 
@@ -80,7 +97,9 @@ const openSession = createRoute({
   description:
     'Same-origin only (`Origin` must be the edge’s). Verifies the token as the admin API does and sets ' +
     'the `__Host-spillway_dash` cookie (HttpOnly, Secure, SameSite=Strict), valid for GET `/v1/admin/*` ' +
-    'until the token expires, is revoked, or 12 hours pass.',
+    'until the token expires, is revoked, or 12 hours pass. The browser’s own form post (a navigation: ' +
+    '`Sec-Fetch-Mode: navigate`, or `Accept: text/html` without it) is answered `303` instead: to ' +
+    '`/dashboard` signed in, or to `/dashboard?error=<reason>` refused; a cross-origin one is still 403.',
   request: {
     body: {
       required: true,
@@ -92,6 +111,12 @@ const openSession = createRoute({
   },
   responses: {
     200: jsonResponse(sessionSchema, 'Signed in; `Set-Cookie` carries the session.'),
+    303: {
+      description:
+        'A browser form post: `Location` is `/dashboard` (signed in, `Set-Cookie` carries the session) ' +
+        'or `/dashboard?error=<reason>` (refused).',
+      headers: { location: { schema: { type: 'string' }, description: 'Where the browser goes next.' } },
+    },
     ...errorResponses('public', [
       ...bodyErrors,
       'missing_credentials',
@@ -121,9 +146,10 @@ dashboardRoutes.openapi(getDashboard, async (context) => {
   if (operator !== null) {
     return context.body(dashboardPage(operator.subject, operator.expiresAt), 200, dashboardPageHeaders);
   }
-  if (cookie === undefined) return context.body(signInPage(), 200, dashboardPageHeaders);
+  const notice = signInNotice(context.req.valid('query').error);
+  if (cookie === undefined) return context.body(signInPage(notice), 200, dashboardPageHeaders);
   // A cookie that no longer verifies (expired, revoked, signed by a rotated-out key) is deleted.
-  return context.body(signInPage('Your session has ended: sign in again.'), 200, {
+  return context.body(signInPage(notice ?? 'Your session has ended: sign in again.'), 200, {
     ...dashboardPageHeaders,
     'set-cookie': clearedSessionCookie(),
   });
@@ -137,6 +163,9 @@ dashboardRoutes.openapi(getStyle, (context) =>
   context.body(dashboardStyleAsset.body, 200, serve(dashboardStyleAsset)),
 );
 
+/** What a session answer carries besides its body (and the cookie). */
+const signedInHeaders = { ...dashboardSecurityHeaders, 'cache-control': 'no-store' };
+
 // Documented with both body types; mounted without zod-openapi's body validator, which knows
 // neither the size limit nor the envelope (as `openapiWithJsonBody` does for JSON routes).
 const { middleware: _policy, ...documented } = openSession;
@@ -145,32 +174,43 @@ dashboardRoutes.openapi(
   { ...openSession, hide: true, request: {}, middleware: [limitBody(MAX_SIGN_IN_BYTES)] },
   async (context) => {
     const { deps } = context.var;
-    requireSameOrigin(context.req.raw.headers, publicOriginOf(deps.config, context.req.url));
-    const token = await readToken(context);
-    const principal = await deps.authenticator.authenticate(`Bearer ${token}`);
-    if (principal.kind !== 'operator') {
-      throw new ApiError(
-        'insufficient_scope',
-        'the dashboard needs an operator token, not a tenant credential',
-      );
-    }
-    const session = await mintDashboardSession(await deps.edgeKeys(), principal, deps.now);
-    if (session === null) throw new ApiError('invalid_credentials', 'the operator token has expired');
-    console.log(
-      JSON.stringify({
-        level: 'info',
-        msg: 'dashboard sign-in',
-        request_id: context.get('requestId'),
-        subject: principal.subject,
-        expires_at: session.expiresAt,
-      }),
+    const { headers } = context.req.raw;
+    // Before anything else, and answered 403 even to a form post: a cross-site post is no sign-in.
+    requireSameOrigin(headers, publicOriginOf(deps.config, context.req.url));
+    if (!isFormNavigation(headers)) return context.json(await signInOperator(context), 200, signedInHeaders);
+    const location = await signInOperator(context).then(
+      () => DASHBOARD_PATH,
+      (error: unknown) => {
+        if (error instanceof ApiError) return refusedLocation(refusalReason(error));
+        throw error;
+      },
     );
-    for (const [name, value] of Object.entries(dashboardSecurityHeaders)) context.header(name, value);
-    context.header('cache-control', 'no-store');
-    context.header('set-cookie', sessionCookie(session.value, session.maxAgeSeconds));
-    return context.json({ subject: principal.subject, expires_at: session.expiresAt }, 200);
+    return context.body(null, 303, { ...signedInHeaders, location });
   },
 );
+
+/** Verifies the posted operator token and sets the session cookie; throws the refusal. */
+async function signInOperator(context: Context<AppEnv>): Promise<{ subject: string; expires_at: number }> {
+  const { deps } = context.var;
+  const token = await readToken(context);
+  const principal = await deps.authenticator.authenticate(`Bearer ${token}`).catch((error: unknown) => {
+    throw asTokenRefusal(error);
+  });
+  if (principal.kind !== 'operator') throw new ApiError('insufficient_scope', TENANT_CREDENTIAL_MESSAGE);
+  const session = await mintDashboardSession(await deps.edgeKeys(), principal, deps.now);
+  if (session === null) throw new ApiError('invalid_credentials', 'the operator token has expired');
+  console.log(
+    JSON.stringify({
+      level: 'info',
+      msg: 'dashboard sign-in',
+      request_id: context.get('requestId'),
+      subject: principal.subject,
+      expires_at: session.expiresAt,
+    }),
+  );
+  context.header('set-cookie', sessionCookie(session.value, session.maxAgeSeconds));
+  return { subject: principal.subject, expires_at: session.expiresAt };
+}
 
 dashboardRoutes.openapi(closeSession, (context) => {
   requireSameOrigin(context.req.raw.headers, publicOriginOf(context.var.deps.config, context.req.url));

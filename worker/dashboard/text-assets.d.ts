@@ -6,6 +6,11 @@ declare module '*.css' {
   export default text;
 }
 
+declare module '*/assets/locale-guard.js' {
+  const text: string;
+  export default text;
+}
+
 declare module '*/assets/page-kit.js' {
   const text: string;
   export default text;

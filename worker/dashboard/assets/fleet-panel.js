@@ -69,11 +69,22 @@
     );
   }
 
+  /** A chart's container: the canvas has no text, so the container names what it draws. */
+  function chartBox(label) {
+    const box = element('div', 'chart');
+    box.setAttribute('role', 'img');
+    box.setAttribute('aria-label', label);
+    return box;
+  }
+
   function newCard(pool) {
     const badge = element('span', 'badge');
     const figures = element('dl', 'figures');
-    const loadChart = element('div', 'chart');
-    const workChart = element('div', 'chart');
+    const recent = `last ${HISTORY_MS / 60_000} minutes`;
+    const loadChart = chartBox(`Queued and running images of pool ${pool.id}, ${recent}`);
+    const workChart = chartBox(
+      `Queued work (megapixel-steps) and job time (ms) of pool ${pool.id}, ${recent}`,
+    );
     const node = element(
       'article',
       'pool',

@@ -102,5 +102,29 @@ export async function checkAnswer(
   }
   if (status >= 400) return checkError(request, response, text);
   if (status >= 200 && status < 300) return checkSuccess(operation, request, response, text);
+  if (status >= 300 && status < 400) return checkRedirect(operation, request, response, text);
   throw violation(request, status, 'unexpected status class', text);
+}
+
+/**
+ * A 3xx must be one the route documents: 304 empty, a redirect to a path on the edge itself
+ * (never to a URL a request could have named: an open redirect).
+ */
+function checkRedirect(
+  operation: FuzzOperation | undefined,
+  request: FuzzRequest,
+  response: Response,
+  text: string,
+): void {
+  const { status } = response;
+  if (!operation?.statuses.has(status))
+    throw violation(request, status, 'redirect the route does not document', text);
+  if (status === 304) {
+    if (text !== '') throw violation(request, status, '304 with a body', text);
+    return;
+  }
+  const location = response.headers.get('location') ?? '';
+  if (!location.startsWith('/') || location.startsWith('//')) {
+    throw violation(request, status, `redirect away from the edge (${location})`, text);
+  }
 }
