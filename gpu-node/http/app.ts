@@ -8,7 +8,7 @@ import { requireEdgeToken } from './auth-middleware.ts';
 import { piggybackedLoad } from './piggybacked-load.ts';
 import type { PoolContext, PoolEnv } from './pool-context.ts';
 import { generateRoutes } from './routes/generate-routes.ts';
-import { kserveRoutes } from './routes/kserve-routes.ts';
+import { kserveInferPaths, kserveRoutes } from './routes/kserve-routes.ts';
 import { metricsRoutes, telemetryRoutes } from './routes/telemetry-routes.ts';
 
 /** Requests that are polled constantly and would drown the log at info level. */
@@ -54,7 +54,7 @@ export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
   );
   app.use('/v1/*', requireEdgeToken(pool));
   // Inference over KServe spends compute like /v1/generate does, so it needs the same token.
-  app.use('/v2/models/:model/infer', requireEdgeToken(pool));
+  for (const path of kserveInferPaths) app.use(path, requireEdgeToken(pool));
   if (pool.protectOps) {
     app.use('/v2/*', requireEdgeToken(pool));
     app.use('/metrics', requireEdgeToken(pool));

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   type InferTensor,
   inferRequestSchema,
+  MAX_TIMEOUT_US,
   priorityFrom,
+  requireRange,
   TensorError,
   tensorData,
+  unknownTensorError,
 } from './kserve-tensors.ts';
-
-const seedElement = z.number().int().min(0);
 
 function tensor(overrides: Partial<InferTensor>): InferTensor {
   return { name: 'seed', shape: [2], datatype: 'INT64', data: [1, 2], ...overrides };
@@ -20,12 +20,12 @@ describe('tensorData', () => {
       tensor({ name: 'prompt', datatype: 'BYTES', shape: [1], data: ['a fox'] }),
       tensor({ name: 'seed', shape: [3], data: [7, 8, 9] }),
     ];
-    expect(tensorData(inputs, 'seed', 'INT64', seedElement)).toEqual([7, 8, 9]);
-    expect(tensorData(inputs, 'prompt', 'BYTES', z.string())).toEqual(['a fox']);
+    expect(tensorData(inputs, 'seed', 'INT64')).toEqual([7, 8, 9]);
+    expect(tensorData(inputs, 'prompt', 'BYTES')).toEqual(['a fox']);
   });
 
   it('kserve tensors: an absent input gives undefined', () => {
-    expect(tensorData([tensor({})], 'steps', 'INT32', seedElement)).toBeUndefined();
+    expect(tensorData([tensor({})], 'steps', 'INT32')).toBeUndefined();
   });
 
   it('kserve tensors: flattens row-major nested data of a multi-dimensional shape', () => {
@@ -38,51 +38,88 @@ describe('tensorData', () => {
         ],
       }),
     ];
-    expect(tensorData(inputs, 'seed', 'INT64', seedElement)).toEqual([1, 2, 3, 4]);
+    expect(tensorData(inputs, 'seed', 'INT64')).toEqual([1, 2, 3, 4]);
   });
 
   it('kserve tensors: a shape of [] holds one scalar', () => {
     expect(
-      tensorData(
-        [tensor({ name: 'steps', datatype: 'INT32', shape: [], data: [20] })],
-        'steps',
-        'INT32',
-        seedElement,
-      ),
+      tensorData([tensor({ name: 'steps', datatype: 'INT32', shape: [], data: [20] })], 'steps', 'INT32'),
     ).toEqual([20]);
   });
 
   it('kserve tensors: the wrong datatype is a TensorError naming the input and datatype', () => {
     const inputs = [tensor({ datatype: 'FP32' })];
-    expect(() => tensorData(inputs, 'seed', 'INT64', seedElement)).toThrow(TensorError);
-    expect(() => tensorData(inputs, 'seed', 'INT64', seedElement)).toThrow(
-      'input seed must have datatype INT64',
-    );
+    expect(() => tensorData(inputs, 'seed', 'INT64')).toThrow(TensorError);
+    expect(() => tensorData(inputs, 'seed', 'INT64')).toThrow('input seed must have datatype INT64');
   });
 
-  it('kserve tensors: elements that fail the element schema are a TensorError', () => {
+  it('kserve tensors: elements outside the datatype are a TensorError naming the datatype', () => {
     for (const data of [
       [1, 'two'],
       [1.5, 2],
-      [-1, 2],
       [null, 2],
+      [2 ** 64, 2],
     ]) {
-      expect(() => tensorData([tensor({ data })], 'seed', 'INT64', seedElement)).toThrow(
+      expect(() => tensorData([tensor({ data })], 'seed', 'INT64')).toThrow(
         /holds values that are not INT64/,
+      );
+    }
+    for (const value of [2 ** 31, -(2 ** 31) - 1, 0.5]) {
+      const steps = tensor({ name: 'steps', datatype: 'INT32', shape: [1], data: [value] });
+      expect(() => tensorData([steps], 'steps', 'INT32')).toThrow(
+        'input steps holds values that are not INT32',
       );
     }
   });
 
+  it('kserve tensors: any value of the datatype is read, whatever the model takes', () => {
+    for (const value of [0, -1, 2 ** 31 - 1, -(2 ** 31)]) {
+      const steps = tensor({ name: 'steps', datatype: 'INT32', shape: [1], data: [value] });
+      expect(tensorData([steps], 'steps', 'INT32')).toEqual([value]);
+    }
+    expect(tensorData([tensor({ data: [-1, 2 ** 60] })], 'seed', 'INT64')).toEqual([-1, 2 ** 60]);
+    expect(
+      tensorData([tensor({ name: 'prompt', datatype: 'BYTES', shape: [1], data: [''] })], 'prompt', 'BYTES'),
+    ).toEqual(['']);
+  });
+
   it('kserve tensors: data whose element count does not match the shape is a TensorError', () => {
-    expect(() => tensorData([tensor({ shape: [3], data: [1, 2] })], 'seed', 'INT64', seedElement)).toThrow(
+    expect(() => tensorData([tensor({ shape: [3], data: [1, 2] })], 'seed', 'INT64')).toThrow(
       /does not match its shape/,
     );
-    expect(() => tensorData([tensor({ shape: [1, 1], data: [1, 2] })], 'seed', 'INT64', seedElement)).toThrow(
-      TensorError,
+    expect(() => tensorData([tensor({ shape: [1, 1], data: [1, 2] })], 'seed', 'INT64')).toThrow(TensorError);
+    expect(() => tensorData([tensor({ shape: [0], data: [1] })], 'seed', 'INT64')).toThrow(TensorError);
+  });
+});
+
+describe('requireRange', () => {
+  it('kserve ranges: values outside the range are a TensorError naming the input and the range', () => {
+    expect(() => requireRange('steps', [1, 100], 1, 100)).not.toThrow();
+    for (const value of [0, -1, 101, 2 ** 31 - 1]) {
+      expect(() => requireRange('steps', [value], 1, 100)).toThrow(
+        new TensorError('steps must be between 1 and 100'),
+      );
+    }
+  });
+});
+
+describe('unknownTensorError', () => {
+  const prompt = tensor({ name: 'prompt', datatype: 'BYTES', shape: [1], data: ['a fox'] });
+
+  it("kserve names: the model's inputs and outputs pass", () => {
+    expect(
+      unknownTensorError('m', { inputs: [prompt], outputs: [{ name: 'image' }, { name: 'png_base64' }] }),
+    ).toBeNull();
+    expect(unknownTensorError('m', { inputs: [prompt, tensor({})] })).toBeNull();
+  });
+
+  it('kserve names: an unknown input or output is named, with what the model has', () => {
+    expect(unknownTensorError('m', { inputs: [prompt, tensor({ name: 'stepz' })] })?.message).toBe(
+      'unexpected input stepz: m takes prompt, seed, steps',
     );
-    expect(() => tensorData([tensor({ shape: [0], data: [1] })], 'seed', 'INT64', seedElement)).toThrow(
-      TensorError,
-    );
+    expect(
+      unknownTensorError('m', { inputs: [prompt], outputs: [{ name: 'image' }, { name: 'nope' }] })?.message,
+    ).toBe('unknown output nope: m produces image, png_base64, image_seed');
   });
 });
 
@@ -145,7 +182,18 @@ describe('inferRequestSchema', () => {
     expect(withParameters({ priority: 1.5 })).toBe(false);
     expect(withParameters({ timeout: 0 })).toBe(false);
     expect(withParameters({ size: 64 })).toBe(false);
+    expect(withParameters({ size: 'big' })).toBe(false);
+    expect(withParameters({ timeout: MAX_TIMEOUT_US + 1 })).toBe(false);
     expect(withParameters({ priority: 'high', timeout: 1 })).toBe(true);
+    expect(withParameters({ size: '64x64', timeout: MAX_TIMEOUT_US })).toBe(true);
+  });
+
+  it('kserve request: a bad timeout says what a timeout must be', () => {
+    const parsed = inferRequestSchema.safeParse({ ...minimal, parameters: { timeout: 0.5 } });
+    expect(parsed.error?.issues[0]?.path).toEqual(['parameters', 'timeout']);
+    expect(parsed.error?.issues[0]?.message).toBe(
+      `must be a whole number of microseconds between 1 and ${MAX_TIMEOUT_US}`,
+    );
   });
 
   it('kserve request: refuses an id longer than 256 characters', () => {

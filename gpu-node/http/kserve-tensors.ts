@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { imageSizeSchema } from '../../shared/index.ts';
+
+/** The longest `parameters.timeout` (microseconds): the one-hour deadline a generation may have. */
+export const MAX_TIMEOUT_US = 3_600_000_000;
+
+const timeoutMessage = `must be a whole number of microseconds between 1 and ${MAX_TIMEOUT_US}`;
 
 /** A KServe v2 JSON tensor. */
 export const inferTensorSchema = z.object({
@@ -14,9 +20,19 @@ export const inferRequestSchema = z.object({
   id: z.string().max(256).optional(),
   parameters: z
     .object({
-      size: z.string().optional(),
-      priority: z.union([z.enum(['low', 'normal', 'high']), z.number().int().min(0)]).optional(),
-      timeout: z.number().int().positive().optional().describe('microseconds, as in KServe/Triton'),
+      size: imageSizeSchema.optional(),
+      priority: z
+        .union([z.enum(['low', 'normal', 'high']), z.number().int().min(0)], {
+          error: 'must be low, normal, high or a whole number of at least 0 (Triton: 1 is highest)',
+        })
+        .optional(),
+      timeout: z
+        .number({ error: timeoutMessage })
+        .int(timeoutMessage)
+        .min(1, timeoutMessage)
+        .max(MAX_TIMEOUT_US, timeoutMessage)
+        .optional()
+        .describe('microseconds, as in KServe/Triton'),
     })
     .passthrough()
     .optional(),
@@ -43,25 +59,86 @@ export const kserveModelSignature = {
   ],
 } as const;
 
-/** A named input's elements, validated against the element schema; undefined if absent. */
-export function tensorData<T>(
+/**
+ * What an element of each datatype gpu-node reads must be: the datatype's own domain only, so
+ * that a value of the right type but outside what the model takes gets a range error instead.
+ * INT64 values beyond 2^53 arrive rounded by JSON parsing but are still INT64.
+ */
+const elementSchemas = {
+  BYTES: z.string(),
+  INT32: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1),
+  INT64: z.number().refine((value) => Number.isInteger(value) && Math.abs(value) <= 2 ** 63),
+} as const;
+
+/** A datatype {@link tensorData} reads. */
+export type ReadDatatype = keyof typeof elementSchemas;
+
+/**
+ * A named input's elements, checked against its datatype and shape; undefined if absent.
+ * Whether the values suit the model is the caller's check ({@link requireRange}).
+ */
+export function tensorData(
   inputs: readonly InferTensor[],
   name: string,
-  datatype: string,
-  element: z.ZodType<T>,
-): T[] | undefined {
+  datatype: 'BYTES',
+): string[] | undefined;
+export function tensorData(
+  inputs: readonly InferTensor[],
+  name: string,
+  datatype: 'INT32' | 'INT64',
+): number[] | undefined;
+export function tensorData(
+  inputs: readonly InferTensor[],
+  name: string,
+  datatype: ReadDatatype,
+): Array<string | number> | undefined {
   const tensor = inputs.find((input) => input.name === name);
   if (!tensor) return undefined;
   if (tensor.datatype !== datatype) throw new TensorError(`input ${name} must have datatype ${datatype}`);
   const elementCount = tensor.shape.reduce((product, dimension) => product * dimension, 1);
-  const parsed = z.array(element).safeParse(tensor.data.flat(Number.POSITIVE_INFINITY));
+  const parsed = z.array(elementSchemas[datatype]).safeParse(tensor.data.flat(Number.POSITIVE_INFINITY));
   if (!parsed.success) throw new TensorError(`input ${name} holds values that are not ${datatype}`);
   if (parsed.data.length !== elementCount)
     throw new TensorError(`input ${name} data does not match its shape`);
   return parsed.data;
 }
 
-/** A malformed tensor; answered with KServe's `{ "error": … }` and 400. */
+/** Throws a TensorError naming `name` and the range unless every value lies in [min, max]. */
+export function requireRange(
+  name: string,
+  values: readonly number[],
+  min: number,
+  max: number,
+  unit = '',
+): void {
+  if (values.some((value) => value < min || value > max)) {
+    throw new TensorError(`${name} must be between ${min} and ${max}${unit}`);
+  }
+}
+
+/**
+ * The inputs and requested outputs the model does not have, as an error naming the first one
+ * (Triton answers both with 400; a typo must not silently fall back to a default).
+ */
+export function unknownTensorError(model: string, request: InferRequest): TensorError | null {
+  const inputs: readonly string[] = kserveModelSignature.inputs.map((input) => input.name);
+  const outputs: readonly string[] = kserveModelSignature.outputs.map((output) => output.name);
+  const input = request.inputs.find((tensor) => !inputs.includes(tensor.name));
+  if (input) {
+    return new TensorError(`unexpected input ${input.name}: ${model} takes ${inputs.join(', ')}`);
+  }
+  const output = request.outputs?.find((tensor) => !outputs.includes(tensor.name));
+  if (output) {
+    return new TensorError(`unknown output ${output.name}: ${model} produces ${outputs.join(', ')}`);
+  }
+  return null;
+}
+
+/** A malformed or unacceptable tensor; answered with KServe's `{ "error": … }` and 400. */
 export class TensorError extends Error {}
 
 /** Maps Triton's numeric priority (1 = highest) or a named class onto Spillway's classes. */

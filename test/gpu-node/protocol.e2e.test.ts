@@ -176,7 +176,7 @@ describe('gpu-node telemetry, metrics and KServe v2', () => {
   it('kserve: health, server and model metadata follow the Open Inference Protocol', async () => {
     expect((await fetch(`${pool.url}/v2/health/ready`)).status).toBe(200);
     expect((await fetch(`${pool.url}/v2/models/spillway-tiny/ready`)).status).toBe(200);
-    expect((await fetch(`${pool.url}/v2/models/unknown/ready`)).status).toBe(503);
+    expect((await fetch(`${pool.url}/v2/models/unknown/ready`)).status).toBe(404);
     const server = (await (await fetch(`${pool.url}/v2`)).json()) as { name: string; extensions: unknown[] };
     expect(server.name).toBe('spillway-gpu-node');
     const model = (await (await fetch(`${pool.url}/v2/models/spillway-tiny`)).json()) as {
