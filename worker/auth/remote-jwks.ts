@@ -42,7 +42,7 @@ interface SetState {
  *
  * @example
  * const keys = new RemoteJwks(fetch, Date.now);
- * await jwtVerify(token, await keys.getKeyFor('https://id.example/.well-known/jwks.json'));
+ * const getKey = await keys.getKeyFor('https://id.example/.well-known/jwks.json'); // for jose's jwtVerify
  */
 export class RemoteJwks {
   readonly #sets = new Map<string, SetState>();
