@@ -196,6 +196,27 @@ describe('spillway CLI against the local stack', () => {
     );
     expectOneLineError(await runCli(emptyPlace(), 'pools', 'list'), 3, /no edge configured: .*npm start/);
     expectOneLineError(await runCli(local, 'jobs', 'get', 'job_doesnotexist0000000'), 1, /job_not_found/);
+    // A size or step count no pool serves is refused at submission, naming what is served, not
+    // accepted as a job that fails at its first dispatch.
+    const unserved = await runCli(
+      local,
+      'generate',
+      'x',
+      '-o',
+      join(local.cwd, 'never.png'),
+      '--size',
+      '65x65',
+    );
+    expectOneLineError(
+      unserved,
+      1,
+      /^error: unsupported_value: size 65x65 is not served for \S+: one of .*64x64/,
+    );
+    expectOneLineError(
+      await runCli(local, 'generate', 'x', '-o', join(local.cwd, 'never.png'), '--steps', '150'),
+      1,
+      /^error: unsupported_value: steps must be at most \d+/,
+    );
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
     await once(closed, 'listening');

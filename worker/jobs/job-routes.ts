@@ -4,11 +4,12 @@ import type { AppEnv } from '../app-env.ts';
 import { publicOriginOf } from '../config.ts';
 import { upstreamOf } from '../dispatch/pool-upstream.ts';
 import { tenantRequest } from '../dispatch/tenant-request.ts';
-import { snapshotEntry } from '../fleet/pool-views.ts';
+import { poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { routeGroup } from '../openapi/index.ts';
 import { etagOfVersion, versionOfEtag } from './job-etag.ts';
 import { streamJobEvents } from './job-events.ts';
+import { refuseUnservedAsk } from './job-fit.ts';
 import type { JobRecord, JobViewer } from './job-record.ts';
 import { cancelJob, createJob, getJob, streamJobEventsRoute } from './job-route-specs.ts';
 import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
@@ -48,6 +49,11 @@ openapiWithJsonBody(
     const id = await jobIdFor(config.edgeSigningKey, idempotencyScope, idempotencyKey);
     const { webhook, ...generation } = submission;
     const request = tenantRequest(generation, tenant, config.defaultModel);
+    const snapshot = await context.var.deps.fleet.get((promise) => context.executionCtx.waitUntil(promise));
+    refuseUnservedAsk(poolViewsOf(snapshot), tenant, {
+      ...request,
+      model: request.model ?? config.defaultModel,
+    });
     // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
     const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
     context.var.observation.admission = admitted.source;
