@@ -1,7 +1,13 @@
 import type { ErrorType } from './types.ts';
 
 /** Codes the SDK itself raises when no server envelope exists. */
-export type ClientErrorCode = 'connection_error' | 'timeout' | 'invalid_response' | 'invalid_webhook';
+export type ClientErrorCode =
+  | 'connection_error'
+  | 'timeout'
+  | 'invalid_response'
+  | 'invalid_webhook'
+  /** The app's `tokenProvider` threw: no request was sent. */
+  | 'token_unavailable';
 
 /** What a {@link SpillwayError} is built from. */
 export interface SpillwayErrorInit {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Spillway } from './index.ts';
+import { Spillway, SpillwayError } from './index.ts';
 import {
   type ProtocolServer,
   replyError,
@@ -85,5 +85,20 @@ describe('token provider', () => {
     const spillway = new Spillway({ baseUrl: url, apiKey: 'sk_wrong' });
     await expect(spillway.generate({ prompt: 'x' })).rejects.toMatchObject({ status: 401 });
     expect(requests.map((request) => request.headers.authorization)).toEqual(['Bearer sk_wrong']);
+  });
+
+  it('a tokenProvider that throws is a typed token_unavailable error carrying the cause; nothing is sent', async () => {
+    const { url, requests } = await tokenServer(() => 'jwt-1');
+    const down = new Error('auth down');
+    const spillway = new Spillway({
+      baseUrl: url,
+      tokenProvider: () => {
+        throw down;
+      },
+    });
+    const error = await spillway.generate({ prompt: 'x' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SpillwayError);
+    expect(error).toMatchObject({ status: 0, code: 'token_unavailable', cause: down });
+    expect(requests).toHaveLength(0);
   });
 });

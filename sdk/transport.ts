@@ -52,10 +52,7 @@ export async function open(
       ...spec.headers,
     };
     const token = options.tokenProvider
-      ? await options.tokenProvider({
-          forceRefresh,
-          ...(spec.signal ? { signal: spec.signal } : {}),
-        })
+      ? await tokenFrom(options.tokenProvider, forceRefresh, spec.signal)
       : options.apiKey;
     forceRefresh = false;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -122,4 +119,20 @@ export async function errorFromResponse(response: Response): Promise<SpillwayErr
     requestId: response.headers.get('x-request-id') ?? envelope?.request_id ?? null,
     retryAfter: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
   });
+}
+
+/** The app's token, or a `token_unavailable` SpillwayError saying its provider failed (an abort stays an abort). */
+async function tokenFrom(
+  provider: NonNullable<ResolvedOptions['tokenProvider']>,
+  forceRefresh: boolean,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  try {
+    return await provider({ forceRefresh, ...(signal ? { signal } : {}) });
+  } catch (cause) {
+    if (signal?.aborted) throw signal.reason ?? cause;
+    if (cause instanceof SpillwayError) throw cause;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw clientError('token_unavailable', `the tokenProvider failed: ${message}`, cause);
+  }
 }

@@ -47,6 +47,15 @@ describe('verifyWebhook', () => {
     const headers = headersFor(sign('msg_1', now / 1000, body));
     await expect(verifyWebhook({ secret, headers, body, now })).resolves.toEqual(job);
     await expect(verifyWebhook({ secret, headers: new Headers(headers), body, now })).resolves.toEqual(job);
+    // Frameworks that keep the sender's header case in a plain object: names are case-insensitive.
+    const capitalised = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name.replace(/(^|-)[a-z]/g, (start) => start.toUpperCase()),
+        value,
+      ]),
+    );
+    expect(Object.keys(capitalised)).toContain('Webhook-Id');
+    await expect(verifyWebhook({ secret, headers: capitalised, body, now })).resolves.toEqual(job);
   });
 
   it('accepts a delivery whose header lists several signatures when one of them is valid (key rotation)', async () => {

@@ -17,7 +17,10 @@ export interface WebhookDelivery {
 }
 
 function header(headers: WebhookDelivery['headers'], name: string): string {
-  const value = headers instanceof Headers ? headers.get(name) : headers[name];
+  if (headers instanceof Headers) return headers.get(name) ?? '';
+  // Header names are case-insensitive; some frameworks keep the sender's case in plain objects.
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key];
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
