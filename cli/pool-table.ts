@@ -3,7 +3,15 @@ import { listOf, poolListingSchema, providerRecordSchema } from '../shared/index
 import { type Columns, formatDuration, NONE, renderTable } from './table.ts';
 
 /** Pool health as the edge reports it (`GET /v1/admin/pools`, field `health`, when present). */
-export const poolHealths = ['healthy', 'stale', 'suspect', 'ejected', 'draining', 'disabled'] as const;
+export const poolHealths = [
+  'healthy',
+  'not_ready',
+  'stale',
+  'suspect',
+  'ejected',
+  'draining',
+  'disabled',
+] as const;
 /** One of {@link poolHealths}. */
 export type PoolHealth = (typeof poolHealths)[number];
 
@@ -12,7 +20,7 @@ export const STALE_AFTER_MS = 5_000;
 
 /** A pool listing; `health` is optional (older edges leave it out), unknown fields are kept. */
 export const poolListingEntrySchema = poolListingSchema
-  .extend({ health: z.enum(poolHealths).optional() })
+  .extend({ health: z.enum(poolHealths).optional().catch(undefined) })
   .loose();
 /** `GET /v1/admin/pools`. */
 export const poolListSchema = listOf(poolListingEntrySchema);

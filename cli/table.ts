@@ -9,7 +9,7 @@ export type Columns<Row> = ReadonlyArray<readonly [header: string, cell: (row: R
  * `awk` work on it). Returns the lines, without trailing newlines.
  */
 export function renderTable<Row>(columns: Columns<Row>, rows: readonly Row[]): string[] {
-  const cells = rows.map((row) => columns.map(([, cell]) => cell(row)));
+  const cells = rows.map((row) => columns.map(([, cell]) => printable(cell(row))));
   const headers = columns.map(([header]) => header);
   const widths = headers.map((header, index) =>
     Math.max(header.length, ...cells.map((line) => (line[index] ?? '').length)),
@@ -22,6 +22,15 @@ export function renderTable<Row>(columns: Columns<Row>, rows: readonly Row[]): s
       .join('')
       .trimEnd();
   return [line(headers), ...cells.map(line)];
+}
+
+/**
+ * A cell as a terminal should show it: control characters (an escape sequence that clears the
+ * screen, a newline that breaks the table) from the registry's strings become `?`.
+ */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** A missing value in a table cell. */

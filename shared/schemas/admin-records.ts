@@ -23,7 +23,15 @@ export const poolRecordSchema = poolInputSchema.extend({
 });
 
 /** Pool health words, most deliberate first: why routing would pass the pool over, or `healthy`. */
-export const poolHealthValues = ['healthy', 'stale', 'suspect', 'ejected', 'draining', 'disabled'] as const;
+export const poolHealthValues = [
+  'healthy',
+  'not_ready',
+  'stale',
+  'suspect',
+  'ejected',
+  'draining',
+  'disabled',
+] as const;
 
 /** A pool's health as `GET /v1/admin/pools` reports it. */
 export const poolHealthSchema = z
@@ -32,8 +40,9 @@ export const poolHealthSchema = z
     'Why routing would pass the pool over, or `healthy`: `disabled` (operator switch), `draining` ' +
       '(drained, or the pool says so), `ejected` (the answering edge isolate saw it refuse or fail), ' +
       '`suspect` (an isolate reported it, or it asked for a back-off), `stale` (no telemetry within ' +
-      '`TELEMETRY_TTL_MS`, or none yet). Absent from edges older than this field: derive `stale` from ' +
-      '`telemetry_received_at`.',
+      '`TELEMETRY_TTL_MS`, or none yet), `not_ready` (its latest telemetry or probe says it is not ' +
+      'ready: a provider failing its readiness check). Absent from edges older than this field: derive ' +
+      '`stale` from `telemetry_received_at`. Read unknown words as not healthy: more may be added.',
   );
 
 /** A pool in `GET /v1/admin/pools`: the record plus its latest accepted telemetry and health. */

@@ -57,4 +57,12 @@ describe('pool health', () => {
     const poolSaysDraining = { ...sampleTelemetry('pool-a'), draining: true };
     expect(poolHealthOf(entry({ telemetry: poolSaysDraining }), context)).toBe('draining');
   });
+
+  it('health: a pool whose fresh report says it is not ready is not_ready, as routing passes it over', () => {
+    const notReady = { ...sampleTelemetry('pool-a'), ready: false };
+    expect(poolHealthOf(entry({ telemetry: notReady }), context)).toBe('not_ready');
+    // Older than the TTL, the report says nothing any more: stale.
+    expect(poolHealthOf(entry({ telemetry: notReady, received_at: now - 5_001 }), context)).toBe('stale');
+    expect(poolHealthOf(entry({ telemetry: notReady, suspect_until: now + 1 }), context)).toBe('suspect');
+  });
 });

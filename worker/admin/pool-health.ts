@@ -15,8 +15,8 @@ export interface HealthContext {
 /**
  * One word for why routing would pass a pool over, or `healthy`, by the same rules routing applies
  * (`worker/routing/eligibility.ts`), most deliberate first: the operator's switches, then this
- * isolate's ejection, the registry's suspicion or back-off, and telemetry older than the TTL (or
- * none yet).
+ * isolate's ejection, the registry's suspicion or back-off, telemetry older than the TTL (or
+ * none yet), and a pool that reports itself not ready.
  */
 export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): PoolHealth {
   const { pool, telemetry, received_at: receivedAt, suspect_until: suspectUntil } = entry;
@@ -25,6 +25,8 @@ export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): 
   if (isEjected(pool.id, receivedAt, context)) return 'ejected';
   if ((suspectUntil ?? 0) > context.now) return 'suspect';
   if (receivedAt === null || context.now - receivedAt > context.telemetryTtlMs) return 'stale';
+  // Routing passes over a pool that says it is not ready (eligibility's `not-ready`): say so.
+  if (telemetry?.ready === false) return 'not_ready';
   return 'healthy';
 }
 

@@ -29,7 +29,13 @@ export function failureToApiError(error: BackendCallError | 'no_candidates' | 'd
       headers: { 'retry-after': String(error.retryAfterSeconds ?? 1) },
     });
   }
-  if (error.code === 'queue_full' || error.code === 'draining' || error.status === 429) {
+  // A provider's own 503 is overload too: its Retry-After reaches the client, as a 429's does.
+  if (
+    error.code === 'queue_full' ||
+    error.code === 'draining' ||
+    error.status === 429 ||
+    error.status === 503
+  ) {
     return new ApiError('no_capacity', 'every pool that could serve this request is full', {
       headers: { 'retry-after': String(error.retryAfterSeconds ?? 2) },
     });

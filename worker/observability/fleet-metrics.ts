@@ -57,7 +57,7 @@ export function fleetFamilies(snapshot: FleetSnapshot, health: HealthContext): M
     gauge('spillway_pool_draining', '1 when the pool or the operator drains it.', gauges.draining),
     gauge(
       'spillway_pool_health',
-      'The pool health verdict (healthy, stale, suspect, ejected, draining, disabled), value 1.',
+      'The pool health verdict (healthy, not_ready, stale, suspect, ejected, draining, disabled), value 1.',
       gauges.health,
     ),
     gauge(

@@ -8,7 +8,7 @@
   const HISTORY_MS = 5 * 60_000;
   /** Contract 1: without a `health` field, telemetry older than this reads as stale. */
   const STALE_AFTER_MS = 5_000;
-  const HEALTH_ORDER = ['ejected', 'suspect', 'stale', 'draining', 'disabled', 'healthy'];
+  const HEALTH_ORDER = ['ejected', 'suspect', 'stale', 'not_ready', 'draining', 'disabled', 'healthy'];
 
   function healthOf(pool) {
     if (pool.health) return pool.health;
