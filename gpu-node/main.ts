@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { readGpuNodeFlags } from './config/cli.ts';
+import { unreadableFiles } from './config/config-files.ts';
 import { parseGpuNodeConfig } from './config/gpu-node-config.ts';
 import { drainOnSignals } from './drain-on-signals.ts';
 import { NoExecutionProviderError } from './engine/engine-pool.ts';
@@ -12,6 +13,11 @@ if (!parsed.ok) {
   process.exit(2);
 }
 const { config } = parsed;
+const unreadable = unreadableFiles(config);
+if (unreadable.length > 0) {
+  process.stderr.write(`${unreadable.join('\n')}\n`);
+  process.exit(2);
+}
 const logger = pino({ level: config.logLevel, base: { service: 'gpu-node', pool_id: config.poolId } });
 
 try {
