@@ -25,4 +25,14 @@ describe('gpu-node file settings', () => {
       `--pool-key: cannot read ${missing} (ENOENT)`,
     ]);
   });
+
+  it('reads --pipeline NAME=DIR as the folder DIR', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'gpu-node-pipeline-'));
+    expect(
+      unreadableFiles(configOf({ pipeline: [`tiny-sd=${folder}`, folder], insecureNoAuth: true })),
+    ).toEqual([]);
+    expect(unreadableFiles(configOf({ pipeline: [`tiny-sd=${folder}/gone`], insecureNoAuth: true }))).toEqual(
+      [`--pipeline: cannot read ${folder}/gone (ENOENT)`],
+    );
+  });
 });

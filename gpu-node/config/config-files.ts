@@ -24,6 +24,10 @@ export function unreadableFiles(config: GpuNodeConfig): string[] {
     }
   };
   for (const [key, flag] of FILE_FLAGS) check(flag, config[key]);
-  for (const folder of config.pipeline ?? []) check('--pipeline', folder);
+  // `--pipeline NAME=DIR` or `--pipeline DIR`, read as `pipelineModel` reads it.
+  for (const value of config.pipeline ?? []) {
+    const split = value.indexOf('=');
+    check('--pipeline', split > 0 ? value.slice(split + 1) : value);
+  }
   return problems;
 }
