@@ -1,26 +1,19 @@
 import { z } from 'zod';
-import { listOf, poolListingSchema, providerRecordSchema } from '../shared/index.ts';
+import {
+  listOf,
+  type PoolHealth,
+  poolHealthValues,
+  poolListingSchema,
+  providerRecordSchema,
+} from '../shared/index.ts';
 import { type Columns, formatDuration, NONE, renderTable } from './table.ts';
-
-/** Pool health as the edge reports it (`GET /v1/admin/pools`, field `health`, when present). */
-export const poolHealths = [
-  'healthy',
-  'not_ready',
-  'stale',
-  'suspect',
-  'ejected',
-  'draining',
-  'disabled',
-] as const;
-/** One of {@link poolHealths}. */
-export type PoolHealth = (typeof poolHealths)[number];
 
 /** Telemetry older than this marks a pool stale when the edge does not say its health itself. */
 export const STALE_AFTER_MS = 5_000;
 
 /** A pool listing; `health` is optional (older edges leave it out), unknown fields are kept. */
 export const poolListingEntrySchema = poolListingSchema
-  .extend({ health: z.enum(poolHealths).optional().catch(undefined) })
+  .extend({ health: z.enum(poolHealthValues).optional().catch(undefined) })
   .loose();
 /** `GET /v1/admin/pools`. */
 export const poolListSchema = listOf(poolListingEntrySchema);
