@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { providerAnswerError } from '../../backends/provider-kit/index.ts';
+import { noObservations } from '../routing/index.ts';
+import { now, policy, pool, request } from '../testing/routing-fixtures.ts';
 import { failureToApiError } from './dispatch-errors.ts';
+import { noPoolNow } from './no-pool-now.ts';
 
 function providerAnswered(status: number, retryAfter?: string) {
   return providerAnswerError({
@@ -24,5 +27,17 @@ describe('failureToApiError', () => {
 
   it("a provider's 500 stays 502 upstream_failed", () => {
     expect(failureToApiError(providerAnswered(500)).code).toBe('upstream_failed');
+  });
+
+  it('with no pool able to take it now, Retry-After is the time until the first one is back', () => {
+    const backedOff = [pool('p', { suspectUntil: now + 29_500 })];
+    const error = failureToApiError(noPoolNow(backedOff, request, noObservations, policy, now));
+    expect([error.status, error.code, error.headers['retry-after']]).toEqual([503, 'no_capacity', '30']);
+    expect(error.message).toBe('no pool can take this request right now');
+    // A pool out for a reason with no known end: a short wait.
+    const draining = [pool('p', { draining: true })];
+    expect(
+      failureToApiError(noPoolNow(draining, request, noObservations, policy, now)).headers['retry-after'],
+    ).toBe('2');
   });
 });

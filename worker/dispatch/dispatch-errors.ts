@@ -1,5 +1,6 @@
 import type { BackendCallError } from '../../backends/index.ts';
 import { ApiError } from '../../shared/index.ts';
+import { NO_POOL_NOW } from './no-pool-now.ts';
 
 /**
  * Maps the last dispatch failure to what the client sees: its own mistakes (4xx from the pool)
@@ -24,7 +25,7 @@ export function failureToApiError(error: BackendCallError | 'no_candidates' | 'd
     if (isClientErrorCode(code))
       return new ApiError(code, envelope.error.message, { param: envelope.error.param });
   }
-  if (error.code === 'shed') {
+  if (error.code === 'shed' || error.code === NO_POOL_NOW) {
     return new ApiError('no_capacity', error.message, {
       headers: { 'retry-after': String(error.retryAfterSeconds ?? 1) },
     });

@@ -2,7 +2,6 @@ import { type BackendProgress, noAnswerError } from '../../backends/index.ts';
 import { type GenerationRequest, imageMegapixels, requestWork } from '../../shared/index.ts';
 import { fleetIndexOf, poolViewsOf } from '../fleet/pool-views.ts';
 import {
-  hedgeDelayMs,
   objectiveFor,
   type PoolView,
   pickPools,
@@ -18,11 +17,12 @@ import { admitInTurn, withQuota } from './admit-in-turn.ts';
 import { askedOf, unlessNoneServes } from './asked-fit.ts';
 import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
+import { hedgeFor, objectiveField, traceparentOf } from './dispatch-option-parts.ts';
 import type { DispatchServices } from './dispatch-services.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
+import { noPoolNow } from './no-pool-now.ts';
 import { workByProtocol } from './protocol-work.ts';
-import type { RetryBudget } from './retry-budget.ts';
 import { admittance, keepLastRoom } from './shedding.ts';
 
 export type { DispatchServices } from './dispatch-services.ts';
@@ -120,9 +120,15 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     routingRequest = unlessNoneServes(routingRequest, poolViewsOf(snapshot), servable);
     if (!routingRequest.asked) firstRanking = rank(now);
   }
-  if (firstRanking.length === 0 && !poolViewsOf(snapshot).some(servable)) {
-    await input.admit?.();
-    return { ok: false, error: 'model_not_found', attempts: [] };
+  if (firstRanking.length === 0) {
+    const pools = poolViewsOf(snapshot);
+    if (!pools.some(servable)) {
+      await input.admit?.();
+      return { ok: false, error: 'model_not_found', attempts: [] };
+    }
+    // Served, but by no pool that can take it now: refused before the tenant's quota is taken.
+    const error = noPoolNow(pools, routingRequest, services.observations, policy, now);
+    return { ok: false, error, attempts: [] };
   }
   const who = { tenantId: tenant.id, tier: tenant.tier };
   const fairWaitMs = services.turns.fairWaitMs(who.tenantId, who.tier, input.deadlineAt - now);
@@ -277,25 +283,4 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     tieRelease?.();
     for (const end of ends.values()) end(services.now());
   }
-}
-
-/**
- * A call far past its prediction (a stalled or slowed pool) gets a copy on the next pool, within
- * the hedge budget; the loser is cancelled (docs/routing.md). `predictedMs` is this request's own
- * (its work on that pool's curve), so a big request is not hedged on a small one's clock.
- */
-function hedgeFor(budget: RetryBudget) {
-  return {
-    afterMs: (candidate: DispatchCandidate) =>
-      candidate.predictedMs === undefined ? null : hedgeDelayMs(candidate.predictedMs),
-    allow: () => budget.spend(),
-  };
-}
-
-function objectiveField(objectiveMs: number | undefined): { objectiveMs?: number } {
-  return objectiveMs === undefined ? {} : { objectiveMs };
-}
-
-function traceparentOf(observe: DispatchObserver | undefined): { traceparentFor?: () => string } {
-  return observe ? { traceparentFor: () => observe.childTraceparent() } : {};
 }

@@ -153,6 +153,36 @@ export function eligiblePools(
   return pools.filter((pool) => ineligibility(pool, request, observations, policy, now) === null);
 }
 
+/**
+ * When the first pool kept out for a known time comes back for this request (epoch ms), or null if
+ * none is: one that serves it and is only ejected by this isolate, suspect, or backed off on its
+ * own `Retry-After` (the registry folds that into `suspectUntil`). Pools out for reasons with no
+ * known end (stale, not ready, draining, stalled) do not count. What a refusal's `Retry-After`
+ * says when no pool can take a request now: the edge knows when one can.
+ */
+export function soonestReturnAt(
+  pools: readonly PoolView[],
+  request: RoutingRequest,
+  observations: LocalObservations,
+  policy: RoutingPolicy,
+  now: number,
+): number | null {
+  let soonest: number | null = null;
+  for (const pool of pools) {
+    if (staticIneligibility(pool, request.model) !== null) continue;
+    if (tenantRestriction(pool, request) !== null || requestMisfit(pool, request) !== null) continue;
+    if (pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs)
+      continue;
+    if (isStalled(pool.poolId, observations, policy, now)) continue;
+    const ejectedUntil = reportedSinceRefusal(pool, observations)
+      ? 0
+      : (observations.ejectedUntil.get(pool.poolId) ?? 0);
+    const returnsAt = Math.max(ejectedUntil, pool.suspectUntil ?? 0);
+    if (returnsAt > now && (soonest === null || returnsAt < soonest)) soonest = returnsAt;
+  }
+  return soonest;
+}
+
 /** Whether the registry received a report from the pool after it refused this isolate's connection. */
 function reportedSinceRefusal(pool: PoolView, observations: LocalObservations): boolean {
   const refusedAt = observations.refusedAt?.get(pool.poolId);

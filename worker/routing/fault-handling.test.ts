@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestWork } from '../../shared/index.ts';
 import { now, policy, pool, request, tinyDefaults, workPool } from '../testing/routing-fixtures.ts';
-import { ineligibility } from './eligibility.ts';
+import { ineligibility, soonestReturnAt } from './eligibility.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations } from './fleet-view.ts';
 import { hedgeDecision, hedgeDelayMs, mayHedge } from './hedging.ts';
@@ -74,6 +74,29 @@ describe('routing ejection', () => {
     expect(ineligibility(pool('p', { reportedAt: now - 100 }), request, ejected(), policy, now)).toBe(
       'ejected',
     );
+  });
+
+  it('routing: with every pool out, the first known return is when the first kept-out pool is back', () => {
+    const observations = {
+      ...noObservations,
+      ejectedUntil: new Map([
+        ['p', now + 5_000],
+        ['q', now + 9_000],
+      ]),
+    };
+    const fleet = [
+      pool('p', { suspectUntil: now + 12_000 }),
+      pool('q'),
+      pool('r', { suspectUntil: now + 1_000, draining: true }),
+      pool('s', { suspectUntil: now + 500, models: ['other'] }),
+    ];
+    // p is out until both its ends pass; r and s are out for reasons with no end, or do not serve it.
+    expect(soonestReturnAt(fleet, request, observations, policy, now)).toBe(now + 9_000);
+    expect(soonestReturnAt([pool('r', { draining: true })], request, observations, policy, now)).toBeNull();
+    expect(soonestReturnAt(fleet.slice(0, 1), request, observations, policy, now)).toBe(now + 12_000);
+    // A stale pool's return is unknown, however soon its suspicion ends.
+    const stale = pool('t', { suspectUntil: now + 1_000, reportedAt: now - policy.telemetryTtlMs - 1 });
+    expect(soonestReturnAt([stale], request, noObservations, policy, now)).toBeNull();
   });
 });
 
