@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger } from '../../cli/arguments.ts';
+import { usageExit } from '../bench-flags.ts';
 import { measureDecisionCost } from './decision-bench.ts';
 import { headlineOf } from './headline.ts';
 import { p99VersusLoadSvg } from './plot-svg.ts';
@@ -16,6 +17,7 @@ import { summaryTable } from './summary-table.ts';
 
 const program = new Command()
   .name('bench:routing')
+  .exitOverride(usageExit)
   .description('Routing simulator: every policy on the same arrivals, p99 against the oracle.')
   .option('--json', 'print the JSON report')
   .option('--scenario <file>', 'run one scenario file instead of the default set')

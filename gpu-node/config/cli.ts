@@ -55,7 +55,10 @@ const options: ReadonlyArray<[flags: string, description: string]> = [
 export function readGpuNodeFlags(argv: readonly string[]): Record<string, unknown> {
   const program = new Command('gpu-node')
     .description('Spillway gpu-node: the inference server each GPU pool runs.')
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    // A flag commander refuses (unknown, missing its value) is a usage error like a value the
+    // config refuses: exit 2, as the README promises; --help and --version exit 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   const switchesFromEnvironment: Record<string, string> = {};
   for (const [flags, description] of options) {
     const name = flags.split(' ')[0]?.replace(/^--/, '') ?? '';

@@ -84,6 +84,10 @@ describe('gpu-node lifecycle', () => {
     const noAuth = spawnSync(process.execPath, ['gpu-node/main.ts', '--port', '0'], { encoding: 'utf8' });
     expect(noAuth.status).toBe(2);
     expect(noAuth.stderr).toContain('--edge-public-key');
+    // One commander refuses before the config sees it: the same usage error.
+    const unknown = spawnSync(process.execPath, ['gpu-node/main.ts', '--no-such-flag'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--no-such-flag'");
   });
 
   it('config: a model manifest that breaks the contract stops start-up with a clear error', async () => {
