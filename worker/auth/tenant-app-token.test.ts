@@ -3,7 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tenantSettingsSchema } from '../../shared/index.ts';
 import type { TenantRecord } from '../tenants/tenant-records.ts';
 import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
-import { verifyTenantAppToken } from './tenant-app-token.ts';
+import { RemoteJwks } from './remote-jwks.ts';
+import { verifyTenantAppToken as verifyWith } from './tenant-app-token.ts';
+
+/** Verifies with the real clock and a key-set cache of its own (these tenants register keys inline). */
+const verifyTenantAppToken = (token: string, lookup: Parameters<typeof verifyWith>[1]) =>
+  verifyWith(token, lookup, Date.now, new RemoteJwks(fetch, Date.now));
 
 const issuer = 'https://auth.acme.example';
 const audience = 'spillway:acme';

@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTVerifyGetK
 import { tenantAppClaimsSchema, tokenTypes } from '../../shared/index.ts';
 import type { TenantRecord } from '../tenants/tenant-records.ts';
 import { isOversized, type JwtRejection, rejectionFromJoseError } from './jwt-rejection.ts';
-import { KeysUnavailableError, RemoteJwks } from './remote-jwks.ts';
+import { KeysUnavailableError, type RemoteJwks } from './remote-jwks.ts';
 
 const MAX_TOKEN_BYTES = 8 * 1024;
 const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -35,18 +35,21 @@ const TENANT_TOKEN_TYPES: readonly string[] = [
 /**
  * Verifies a token a tenant's backend minted for one of its app users. The unverified `iss`
  * only selects the tenant; the token must then verify against that tenant's registered JWKS, or
- * the key set at its registered `jwks_uri` (`remoteKeys`; never a token's own `jku`/`x5u`), with ES256, EdDSA or RS256, the tenant's audience, the exact
- * issuer, `exp` required, 30 s clock tolerance, and a lifetime of at most 24 h.
+ * the key set at its registered `jwks_uri` (`remoteKeys`; never a token's own `jku`/`x5u`), with
+ * ES256, EdDSA or RS256, the tenant's audience, the exact issuer, `exp` required, 30 s clock
+ * tolerance, and a lifetime of at most 24 h. `remoteKeys` is the isolate's one cache of fetched
+ * key sets: a new one per call would fetch an issuer's keys for every token.
  *
  * @example
- * const result = await verifyTenantAppToken(token, (issuer) => tenantDirectoryOf(env).findTenantByIssuer(issuer));
+ * const remoteKeys = new RemoteJwks(fetch, Date.now); // once per isolate
+ * const result = await verifyTenantAppToken(token, findTenantByIssuer, Date.now, remoteKeys);
  * if (result.ok) console.log(result.tenant.id, result.subject);
  */
 export async function verifyTenantAppToken(
   token: string,
   lookupTenantByIssuer: (iss: string) => Promise<TenantRecord | null>,
-  now: () => number = () => Date.now(),
-  remoteKeys: RemoteJwks = new RemoteJwks(fetch, now),
+  now: () => number,
+  remoteKeys: RemoteJwks,
 ): Promise<TenantAppTokenResult> {
   if (isOversized(token, MAX_TOKEN_BYTES)) return { ok: false, reason: 'oversized' };
   let issuer: string | undefined;
