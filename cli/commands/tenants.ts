@@ -6,6 +6,7 @@ import { commandContext } from '../context.ts';
 import { usageError } from '../errors.ts';
 import { type CliIo, printJson, printLines } from '../io.ts';
 import { formatTime, NONE, renderTable } from '../table.ts';
+import { addRemoveCommand } from './remove-command.ts';
 import { addTenantLimitsCommand } from './tenant-limits.ts';
 
 interface TenantAddOptions extends AppTokenFlags {
@@ -19,7 +20,7 @@ interface TenantAddOptions extends AppTokenFlags {
 /** `GET /v1/admin/tenants`. */
 export const tenantListSchema = listOf(tenantRecordSchema.loose());
 
-/** `spillway tenants add|list|limits`. */
+/** `spillway tenants add|list|limits|rm`. */
 export function tenantsCommand(io: CliIo): Command {
   const tenants = new Command('tenants').description('tenants, their tiers and limits');
 
@@ -89,6 +90,16 @@ export function tenantsCommand(io: CliIo): Command {
     });
 
   addTenantLimitsCommand(tenants, io);
+
+  addRemoveCommand(tenants, io, {
+    name: 'rm',
+    description:
+      'delete a tenant: its API keys and app tokens stop working; jobs it already submitted finish; the id is not reused',
+    idHelp: 'tenant id',
+    collection: '/v1/admin/tenants',
+    jsonFlag: 'deleted',
+    sentence: (id) => `tenant ${id} deleted: its keys are revoked`,
+  });
 
   return tenants;
 }

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 import { startTestStack } from '../edge/edge-stack.ts';
 import { type CliPlace, expectOneLineError, localStackPlace, runCli, runJson } from './cli-runner.ts';
@@ -68,6 +68,31 @@ describe('spillway CLI: tenants, limits, keys and operator tokens', () => {
       key,
     );
     expectOneLineError(refused, 5, /the edge refused the API key \(401/);
+  });
+
+  it('tenants rm: the tenant is gone and its key refused; the id is not given out again', async () => {
+    expect((await runCli(local, 'tenants', 'add', 'leaving', '--name', 'L', '--tier', 'paid')).code).toBe(0);
+    const key = (await runCli(local, 'keys', 'create', '--tenant', 'leaving', '--name', 'app')).stdout.trim();
+    expect(await statusWith(key, '/v1/models')).toBe(200);
+    const removed = await runCli(local, 'tenants', 'rm', 'leaving');
+    expect([removed.code, removed.stdout]).toEqual([0, 'tenant leaving deleted: its keys are revoked\n']);
+    const tenants = await runJson<Array<{ id: string }>>(local, 'tenants', 'list');
+    expect(tenants.map((tenant) => tenant.id)).not.toContain('leaving');
+    // Another isolate may have checked the key in the last 5 s (CREDENTIAL_CACHE_MS).
+    await vi.waitFor(async () => expect(await statusWith(key, '/v1/models')).toBe(401), {
+      timeout: 10_000,
+      interval: 250,
+    });
+    expectOneLineError(
+      await runCli(local, 'tenants', 'add', 'leaving', '--name', 'L2', '--tier', 'free'),
+      1,
+      /^error: resource_conflict: tenant leaving was deleted; ids are not reused/,
+    );
+    expectOneLineError(
+      await runCli(local, 'tenants', 'rm', 'leaving'),
+      1,
+      /^error: not_found: tenant not found/,
+    );
   });
 
   it('tenants limits: shows the tier defaults, overrides some, and `default` puts one back', async () => {

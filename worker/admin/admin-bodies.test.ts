@@ -4,11 +4,11 @@ import { errorEnvelopeSchema, tenantRecordSchema } from '../../shared/index.ts';
 import { operatorAuthorization } from '../testing/tenant-callers.ts';
 import { tenantInput } from '../testing/test-inputs.ts';
 
-async function call(method: string, path: string, body: object) {
+async function call(method: string, path: string, body?: object) {
   return exports.default.fetch(`http://edge.test${path}`, {
     method,
     headers: { authorization: await operatorAuthorization(env), 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }
 
@@ -47,5 +47,30 @@ describe('admin bodies', () => {
       status: 400,
       error: { code: 'invalid_request', param: 'tier' },
     });
+  });
+
+  it('a deleted tenant: its keys stop at once, it reads as 404, and its id is not given out again', async () => {
+    expect(
+      (await call('POST', '/v1/admin/tenants', { id: 'leaving-co', name: 'L', tier: 'paid' })).status,
+    ).toBe(201);
+    const minted = await call('POST', '/v1/admin/keys', { tenant_id: 'leaving-co', name: 'app' });
+    const { key } = (await minted.json()) as { key: string };
+    const models = () =>
+      exports.default.fetch('http://edge.test/v1/models', { headers: { authorization: `Bearer ${key}` } });
+    expect((await models()).status).toBe(200);
+    expect((await call('GET', '/v1/admin/tenants/leaving-co')).status).toBe(200);
+
+    expect((await call('DELETE', '/v1/admin/tenants/leaving-co')).status).toBe(204);
+    expect((await models()).status).toBe(401);
+    expect(await refusal(await call('GET', '/v1/admin/tenants/leaving-co'))).toMatchObject({
+      status: 404,
+      error: { code: 'not_found' },
+    });
+    const listed = (await (await call('GET', '/v1/admin/tenants')).json()) as { data: Array<{ id: string }> };
+    expect(listed.data.map((tenant) => tenant.id)).not.toContain('leaving-co');
+    expect(
+      await refusal(await call('POST', '/v1/admin/tenants', { id: 'leaving-co', name: 'L', tier: 'free' })),
+    ).toMatchObject({ status: 409, error: { code: 'resource_conflict', param: 'id' } });
+    expect((await call('DELETE', '/v1/admin/tenants/leaving-co')).status).toBe(404);
   });
 });

@@ -4,9 +4,17 @@ import type { AppEnv } from '../app-env.ts';
 import { fetchKeySet, KeysUnavailableError } from '../auth/remote-jwks.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { checkOutboundUrl } from '../net/index.ts';
-import { bodyErrors, errorResponses, jsonBody, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
+import {
+  bodyErrors,
+  emptyResponse,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  routeGroup,
+  schemas,
+} from '../openapi/index.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
-import { adminOperation } from './admin-operation.ts';
+import { adminOperation, idParam, notFound } from './admin-operation.ts';
 
 const listTenants = createRoute({
   ...adminOperation,
@@ -30,12 +38,55 @@ const putTenant = createRoute({
   },
 });
 
+const tenantId = idParam('Tenant id.');
+
+const getTenant = createRoute({
+  ...adminOperation,
+  method: 'get',
+  path: '/v1/admin/tenants/{id}',
+  operationId: 'getTenant',
+  summary: 'Read a tenant',
+  request: { params: tenantId },
+  responses: {
+    200: jsonResponse(schemas.tenantRecord, 'The tenant.'),
+    ...errorResponses('operator', ['not_found']),
+  },
+});
+
+const deleteTenant = createRoute({
+  ...adminOperation,
+  method: 'delete',
+  path: '/v1/admin/tenants/{id}',
+  operationId: 'deleteTenant',
+  summary: 'Delete a tenant: its API keys and app tokens stop working; jobs it already submitted finish',
+  description:
+    'Every API key of the tenant is revoked and its app-token issuer is released at once; other ' +
+    'edge locations may accept a key they checked in the last 5 s. The id is not reused: posting ' +
+    'it again is 409. Jobs the tenant submitted before run to their end and their webhooks are delivered.',
+  request: { params: tenantId },
+  responses: { 204: emptyResponse('Deleted.'), ...errorResponses('operator', ['not_found']) },
+});
+
 /** Operator API: tenants, their tiers, limits and app-token issuers. */
 export const tenantRoutes = routeGroup<AppEnv>();
 
 tenantRoutes.openapi(listTenants, async (context) =>
   context.json({ data: await tenantDirectoryOf(context.env).listTenants() }, 200),
 );
+
+tenantRoutes.openapi(getTenant, async (context) => {
+  const tenant = await tenantDirectoryOf(context.env).getTenant(context.req.valid('param').id);
+  if (!tenant) throw notFound('tenant');
+  return context.json(tenant, 200);
+});
+
+tenantRoutes.openapi(deleteTenant, async (context) => {
+  const { id } = context.req.valid('param');
+  const result = await tenantDirectoryOf(context.env).deleteTenant(id, context.var.deps.now());
+  if (!result.ok) throw notFound('tenant');
+  context.var.deps.authenticator.forget();
+  return context.body(null, 204);
+});
 
 openapiWithJsonBody(tenantRoutes, putTenant, async (context) => {
   const input = context.req.valid('json');
@@ -45,6 +96,11 @@ openapiWithJsonBody(tenantRoutes, putTenant, async (context) => {
   if (!result.ok && result.reason === 'missing_field') {
     throw new ApiError('invalid_request', `${result.field}: required for a new tenant`, {
       param: result.field,
+    });
+  }
+  if (!result.ok && result.reason === 'deleted') {
+    throw new ApiError('resource_conflict', `tenant ${input.id} was deleted; ids are not reused`, {
+      param: 'id',
     });
   }
   if (!result.ok) {

@@ -41,6 +41,8 @@ const operationIds = {
   'delete /v1/admin/pools/{id}/drain': 'undrainPool',
   'get /v1/admin/tenants': 'listTenants',
   'post /v1/admin/tenants': 'putTenant',
+  'get /v1/admin/tenants/{id}': 'getTenant',
+  'delete /v1/admin/tenants/{id}': 'deleteTenant',
   'get /v1/admin/tenants/{id}/limits': 'getTenantLimits',
   'put /v1/admin/tenants/{id}/limits': 'putTenantLimits',
   'get /v1/admin/keys': 'listApiKeys',

@@ -119,6 +119,31 @@ describe('tenant directory', () => {
     expect(await directory.revokeApiKey('key_missing', 1)).toEqual({ ok: false, reason: 'not_found' });
   });
 
+  it('tenant directory: a deleted tenant is gone, its keys revoked, its issuer free and its id not reused', async () => {
+    const { directory, input } = await directoryWithTenant();
+    const issuer = input.app_tokens?.issuer ?? '';
+    const { record } = await newKey();
+    await directory.storeApiKey(record);
+    const revokedBefore = await newKey();
+    await directory.storeApiKey(revokedBefore.record);
+    await directory.revokeApiKey(revokedBefore.record.id, 1_800_000_000_100);
+    expect(await directory.deleteTenant('acme', 1_800_000_000_500)).toEqual({ ok: true, revokedKeys: 1 });
+    expect(await directory.getTenant('acme')).toBeNull();
+    expect(await directory.listTenants()).toEqual([]);
+    expect(await directory.lookupApiKey(record.hash)).toBeNull();
+    expect(await directory.findTenantByIssuer(issuer)).toBeNull();
+    // Revocation times stay as they were; the deletion's is on the keys it revoked.
+    const revokedAt = (await directory.listApiKeys('acme')).map((key) => key.revoked_at).sort();
+    expect(revokedAt).toEqual([1_800_000_000_100, 1_800_000_000_500]);
+    expect((await directory.storeApiKey((await newKey()).record)).ok).toBe(false);
+    expect(await directory.putTenant(await tenantInput())).toEqual({ ok: false, reason: 'deleted' });
+    // Another tenant may take the released issuer.
+    const other = await directory.putTenant(await tenantInput({ id: 'beta' }));
+    expect(other.ok && other.tenant.app_tokens?.issuer).toBe(issuer);
+    expect(await directory.deleteTenant('acme', 1)).toEqual({ ok: false, reason: 'not_found' });
+    expect(await directory.deleteTenant('nobody', 1)).toEqual({ ok: false, reason: 'not_found' });
+  });
+
   it("tenant directory: lists a tenant's keys, revoked ones included, and the public form drops the digest", async () => {
     const { directory } = await directoryWithTenant();
     await directory.putTenant(await tenantInput({ id: 'beta', app_tokens: null }));

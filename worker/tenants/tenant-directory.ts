@@ -6,6 +6,7 @@ import { type ApiKeyRow, apiKeyFromRow, type TenantRow, tenantFromRow } from './
 import { createTenantSchema } from './tenant-schema.ts';
 import {
   type ApiKeyMatch,
+  type DeleteTenantResult,
   type NewApiKey,
   newApiKeySchema,
   type PutTenantResult,
@@ -43,6 +44,8 @@ export class TenantDirectory extends DurableObject<Env> {
    */
   async putTenant(input: TenantInput): Promise<PutTenantResult> {
     const update = tenantInputSchema.parse(input);
+    const deleted = this.sql.exec('SELECT 1 FROM tenants WHERE id = ? AND deleted_at IS NOT NULL', update.id);
+    if (deleted.toArray().length > 0) return { ok: false, reason: 'deleted' };
     const current = await this.getTenant(update.id);
     const name = update.name ?? current?.name;
     const tier = update.tier ?? current?.tier;
@@ -84,15 +87,48 @@ export class TenantDirectory extends DurableObject<Env> {
     return { ok: true, tenant: tenantFromRow(row) };
   }
 
-  /** One tenant, or null. */
+  /** One live tenant, or null. */
   async getTenant(id: string): Promise<RpcValue<TenantRecord> | null> {
-    const [row] = this.sql.exec<TenantRow>('SELECT * FROM tenants WHERE id = ?', id).toArray();
+    const [row] = this.sql
+      .exec<TenantRow>('SELECT * FROM tenants WHERE id = ? AND deleted_at IS NULL', id)
+      .toArray();
     return row === undefined ? null : tenantFromRow(row);
   }
 
-  /** All tenants, by id. */
+  /** All live tenants, by id. */
   async listTenants(): Promise<RpcValue<TenantRecord>[]> {
-    return this.sql.exec<TenantRow>('SELECT * FROM tenants ORDER BY id').toArray().map(tenantFromRow);
+    return this.sql
+      .exec<TenantRow>('SELECT * FROM tenants WHERE deleted_at IS NULL ORDER BY id')
+      .toArray()
+      .map(tenantFromRow);
+  }
+
+  /**
+   * Deletes a tenant: every live key of it is revoked and its app-token issuer freed, at once
+   * (isolates' cached answers lapse within `CREDENTIAL_CACHE_MS`). Its row stays as a tombstone,
+   * so the id is not reused, and its webhook secret stays to sign the webhooks of jobs it already
+   * submitted: accepted work still finishes.
+   */
+  async deleteTenant(id: string, at: number): Promise<DeleteTenantResult> {
+    return this.ctx.storage.transactionSync(() => {
+      const [tenant] = this.sql
+        .exec(
+          `UPDATE tenants SET deleted_at = ?, issuer = NULL, app_tokens = NULL
+           WHERE id = ? AND deleted_at IS NULL RETURNING id`,
+          at,
+          id,
+        )
+        .toArray();
+      if (tenant === undefined) return { ok: false, reason: 'not_found' } as const;
+      const revoked = this.sql
+        .exec(
+          'UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND revoked_at IS NULL RETURNING id',
+          at,
+          id,
+        )
+        .toArray();
+      return { ok: true, revokedKeys: revoked.length } as const;
+    });
   }
 
   /** The tenant whose app tokens carry this exact `iss`, or null. */
@@ -104,7 +140,9 @@ export class TenantDirectory extends DurableObject<Env> {
   /** Stores a key the Worker minted, by digest. */
   async storeApiKey(record: NewApiKey): Promise<StoreApiKeyResult> {
     const key = newApiKeySchema.parse(record);
-    const tenant = this.sql.exec('SELECT 1 FROM tenants WHERE id = ?', key.tenant_id).toArray();
+    const tenant = this.sql
+      .exec('SELECT 1 FROM tenants WHERE id = ? AND deleted_at IS NULL', key.tenant_id)
+      .toArray();
     if (tenant.length === 0) return { ok: false, reason: 'unknown_tenant' };
     this.sql.exec(
       `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, created_at, revoked_at)
@@ -145,7 +183,7 @@ export class TenantDirectory extends DurableObject<Env> {
       .toArray();
     if (keyRow === undefined) return null;
     const [tenantRow] = this.sql
-      .exec<TenantRow>('SELECT * FROM tenants WHERE id = ?', keyRow.tenant_id)
+      .exec<TenantRow>('SELECT * FROM tenants WHERE id = ? AND deleted_at IS NULL', keyRow.tenant_id)
       .toArray();
     if (tenantRow === undefined) return null;
     return { key: apiKeyFromRow(keyRow), tenant: tenantFromRow(tenantRow) };

@@ -13,6 +13,8 @@ export type TenantRow = {
   app_tokens: string | null;
   issuer: string | null;
   created_at: number;
+  /** Set once the tenant is deleted (a tombstone; see `tenant-schema.ts`). */
+  deleted_at: number | null;
 };
 
 /** An `api_keys` row. */

@@ -30,9 +30,19 @@ CREATE UNIQUE INDEX IF NOT EXISTS api_keys_by_hash ON api_keys (hash);
 CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys (tenant_id);
 `;
 
-/** Creates the directory's tables if they do not exist yet. */
+/**
+ * When the tenant was deleted (epoch ms), null while it lives. A deleted tenant's row stays as a
+ * tombstone: its id is never given to another customer, who would inherit its webhook secret
+ * (the generations outlive it, to sign the webhooks of jobs it submitted before).
+ */
+const DELETED_COLUMN = 'deleted_at';
+
+/** Creates the directory's tables if they do not exist yet, and adds columns older ones lack. */
 export function createTenantSchema(sql: SqlStorage): void {
   sql.exec(tenantSchema);
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('tenants')").toArray();
+  if (!columns.some((column) => column.name === DELETED_COLUMN))
+    sql.exec(`ALTER TABLE tenants ADD COLUMN ${DELETED_COLUMN} INTEGER`);
   sql.exec(webhookGenerationsSchema);
   sql.exec(tokenDenylistSchema);
 }

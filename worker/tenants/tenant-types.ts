@@ -19,11 +19,16 @@ export type NewApiKey = z.infer<typeof newApiKeySchema>;
 export type PutTenantResult =
   | { ok: true; tenant: RpcValue<TenantRecord> }
   | { ok: false; reason: 'issuer_taken' }
+  /** The id belonged to a tenant that was deleted: ids are not given out again. */
+  | { ok: false; reason: 'deleted' }
   /** A new tenant needs both; an existing one keeps its own. */
   | { ok: false; reason: 'missing_field'; field: 'name' | 'tier' };
 
 /** {@link TenantDirectory.storeApiKey}. */
 export type StoreApiKeyResult = { ok: true } | { ok: false; reason: 'unknown_tenant' };
+
+/** {@link TenantDirectory.deleteTenant}: how many live keys the deletion revoked. */
+export type DeleteTenantResult = { ok: true; revokedKeys: number } | { ok: false; reason: 'not_found' };
 
 /** {@link TenantDirectory.revokeApiKey}. */
 export type RevokeApiKeyResult = { ok: true } | { ok: false; reason: 'not_found' };
