@@ -122,6 +122,12 @@ describe('dispatch with failover', () => {
     expect(outcome.attempts.map((attempt) => attempt.poolId)).toEqual(['broken', 'd1']);
   });
 
+  it('dispatch: with every candidate passed over and time left, no pool could take it: not out of time', async () => {
+    // The one candidate was ejected since the ranking (its connection refused another request).
+    const outcome = await dispatch({ candidates: [d1], stillCallable: () => false });
+    expect(outcome).toMatchObject({ ok: false, error: 'no_candidates', attempts: [] });
+  });
+
   it('dispatch: fails over when a pool refuses our token', async () => {
     const tokenFor = async (poolId: string) =>
       poolId === 'd1' ? (tokens.get('d2') ?? '') : (tokens.get(poolId) ?? '');

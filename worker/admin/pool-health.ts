@@ -1,5 +1,6 @@
 import type { PoolHealth } from '../../shared/index.ts';
 import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
+import { ejectionHolds } from '../routing/index.ts';
 
 /** What the edge knows beyond the registry's entry: this isolate's own ejections, and the clock. */
 export interface HealthContext {
@@ -22,7 +23,7 @@ export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): 
   const { pool, telemetry, received_at: receivedAt, suspect_until: suspectUntil } = entry;
   if (!pool.enabled) return 'disabled';
   if (pool.draining || telemetry?.draining === true) return 'draining';
-  if (isEjected(pool.id, receivedAt, context)) return 'ejected';
+  if (isEjected(entry, receivedAt, context)) return 'ejected';
   if ((suspectUntil ?? 0) > context.now) return 'suspect';
   if (receivedAt === null || context.now - receivedAt > context.telemetryTtlMs) return 'stale';
   // Routing passes over a pool that says it is not ready (eligibility's `not-ready`): say so.
@@ -30,9 +31,8 @@ export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): 
   return 'healthy';
 }
 
-function isEjected(poolId: string, receivedAt: number | null, context: HealthContext): boolean {
-  if ((context.ejectedUntil.get(poolId) ?? 0) <= context.now) return false;
-  const refusedAt = context.refusedAt.get(poolId);
-  // As in routing: a pool that reported after refusing a connection was restarted, not dead.
-  return refusedAt === undefined || receivedAt === null || receivedAt <= refusedAt;
+function isEjected(entry: PoolSnapshotEntry, receivedAt: number | null, context: HealthContext): boolean {
+  // As in routing: a pool that reported itself after refusing a connection was restarted, not dead.
+  const pool = { poolId: entry.pool.id, protocol: entry.provider.protocol, reportedAt: receivedAt };
+  return ejectionHolds(pool, context, context.now);
 }

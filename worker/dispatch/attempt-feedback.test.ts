@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IsolateObservations } from '../fleet/local-observations.ts';
 import type { SuspicionReason } from '../routing/index.ts';
-import { learnFromAttempt } from './attempt-feedback.ts';
+import { CREDENTIAL_REFUSAL_BACKOFF_MS, learnFromAttempt } from './attempt-feedback.ts';
 import type { AttemptRecord } from './dispatch-types.ts';
 
 const request = { model: 'm', images: 1, allowedProviders: [], allowedRegions: [] };
@@ -23,6 +23,7 @@ function servicesAt(now: number, otherStepAt: number) {
   observations.noteProgress('pool-a', 1_000);
   observations.noteProgress('pool-a', otherStepAt);
   const suspected: Array<[string, SuspicionReason | undefined]> = [];
+  const backoffs: Array<[string, number]> = [];
   const services = {
     config: { routing: { telemetryTtlMs: 5_000, defaultJobMs: 1_000, stallAfterMs: 400 } },
     now: () => now,
@@ -30,9 +31,11 @@ function servicesAt(now: number, otherStepAt: number) {
     reportSuspect: async (poolId: string, reason?: SuspicionReason) => {
       suspected.push([poolId, reason]);
     },
-    reportBackoff: async () => undefined,
+    reportBackoff: async (poolId: string, until: number) => {
+      backoffs.push([poolId, until]);
+    },
   };
-  return { services, suspected };
+  return { services, suspected, backoffs };
 }
 
 describe('learnFromAttempt', () => {
@@ -46,5 +49,25 @@ describe('learnFromAttempt', () => {
     const { services, suspected } = servicesAt(3_000, 2_900);
     learnFromAttempt(services, stalled, request, () => undefined);
     expect(suspected).toEqual([]);
+  });
+
+  it('feedback: a pool that refuses the edge credential (401/403) is held out by every isolate for a minute', () => {
+    for (const status of [401, 403]) {
+      const { services, backoffs } = servicesAt(3_000, 1_000);
+      const refused: AttemptRecord = { ...stalled, outcome: 'refused', status, code: 'upstream_failed' };
+      learnFromAttempt(services, refused, request, () => undefined);
+      const until = 3_000 + CREDENTIAL_REFUSAL_BACKOFF_MS;
+      expect(backoffs).toEqual([['pool-a', until]]);
+      expect(services.observations.ejectedUntil.get('pool-a')).toBe(until);
+    }
+    // A 400 is the request's own fault: the pool stays.
+    const { services, backoffs } = servicesAt(3_000, 1_000);
+    learnFromAttempt(
+      services,
+      { ...stalled, outcome: 'rejected', status: 400, code: 'x' },
+      request,
+      () => undefined,
+    );
+    expect(backoffs).toEqual([]);
   });
 });

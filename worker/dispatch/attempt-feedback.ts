@@ -31,6 +31,19 @@ const FAILED_OUTCOMES: ReadonlySet<AttemptOutcome> = new Set([
  * any isolate, epoch ms; null when it asked for nothing.
  */
 function backoffUntilOf(attempt: AttemptRecord, now: number): number | null {
+  if (attempt.outcome === 'refused' && credentialRefused(attempt.status)) {
+    // The operator's to fix: every isolate holds the pool out, and the log says why.
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'pool refused the edge credential: check the provider key',
+        pool_id: attempt.poolId,
+        provider_id: attempt.providerId,
+        status: attempt.status,
+      }),
+    );
+    return now + CREDENTIAL_REFUSAL_BACKOFF_MS;
+  }
   const seconds = attempt.retryAfterSeconds;
   if (!refusedAtAdmission(attempt.status, attempt.outcome === 'refused')) return null;
   if (seconds === null || seconds === undefined || !(seconds > 0)) return null;
@@ -45,6 +58,21 @@ function backoffUntilOf(attempt: AttemptRecord, now: number): number | null {
 export function refusedAtAdmission(status: number | null, nothingStarted: boolean): boolean {
   return nothingStarted && (status === 429 || status === 503);
 }
+
+/**
+ * Whether a pool refused the edge's own credential (401, 403): the provider key is wrong, expired
+ * or lacks access, or a gpu-node pool does not trust this edge's signing key. Nothing ran, and no
+ * retry of the same key will pass until an operator acts: the request fails over free (another
+ * provider's pool may take it), and the pool is held out by every isolate for
+ * {@link CREDENTIAL_REFUSAL_BACKOFF_MS}, shown as `suspect`, rather than failing a request in
+ * every few while it looks healthy.
+ */
+export function credentialRefused(status: number | null): boolean {
+  return status === 401 || status === 403;
+}
+
+/** How long every isolate holds out a pool that refused the edge's credential, ms. */
+export const CREDENTIAL_REFUSAL_BACKOFF_MS = 60_000;
 
 /** Feeds the isolate's outcome ledger (the registry's reports on pools that push none). */
 function noteOutcome(

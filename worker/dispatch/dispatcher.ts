@@ -181,7 +181,10 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     }
   }
   settleTie();
-  return { ok: false, error: lastError ?? 'deadline_exceeded', attempts };
+  // No call failed: none could start, for want of time, or as every candidate was ejected or backed
+  // off since the ranking (a job waits and is routed again; it must not fail as out of time).
+  const stop = options.now() >= options.deadlineAt ? 'deadline_exceeded' : 'no_candidates';
+  return { ok: false, error: lastError ?? stop, attempts };
 }
 
 /**

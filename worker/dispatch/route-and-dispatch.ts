@@ -1,7 +1,8 @@
 import { type BackendProgress, noAnswerError } from '../../backends/index.ts';
 import { type GenerationRequest, imageMegapixels, requestWork } from '../../shared/index.ts';
-import { fleetIndexOf, poolViewsOf } from '../fleet/pool-views.ts';
+import { fleetIndexOf, poolViewOf, poolViewsOf } from '../fleet/pool-views.ts';
 import {
+  ejectionHolds,
   objectiveFor,
   type PoolView,
   pickPools,
@@ -15,7 +16,7 @@ import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
 import { admitInTurn, withQuota } from './admit-in-turn.ts';
 import { askedOf, unlessNoneServes } from './asked-fit.ts';
-import { learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
+import { credentialRefused, learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
 import { hedgeFor, objectiveField, traceparentOf } from './dispatch-option-parts.ts';
 import type { DispatchServices } from './dispatch-services.ts';
@@ -217,7 +218,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
         return services.credentialFor(entry, tenant.id);
       },
       now: services.now,
-      stillCallable: (poolId) => (services.observations.ejectedUntil.get(poolId) ?? 0) <= services.now(),
+      stillCallable: (poolId) => {
+        const pool = poolViewOf(snapshot, poolId);
+        return pool === undefined || !ejectionHolds(pool, services.observations, services.now());
+      },
       onAttempt: (attempt) => {
         learnFromAttempt(services, attempt, onPool(attempt.poolId), input.waitUntil);
         if (attempt.load) {
@@ -253,9 +257,12 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       // provider-wide outage cannot triple the traffic the remaining pools see. A pool that
       // answered and refused at admission (429, 503 full or draining: nothing started) cost
       // nothing, and the next pool only gets what it would have had: that failover is free, or
-      // a burst onto one rate-limited provider would fail requests other pools could serve.
+      // a burst onto one rate-limited provider would fail requests other pools could serve. So
+      // is one from a pool that refused the edge's own credential (401/403): nothing ran there.
       allowRetry: (error) =>
-        refusedAtAdmission(error.status, !error.workStarted) || services.retryBudget.spend(),
+        refusedAtAdmission(error.status, !error.workStarted) ||
+        credentialRefused(error.status) ||
+        services.retryBudget.spend(),
       ...(hedgeBudget ? { hedge: hedgeFor(hedgeBudget) } : {}),
       waitUntil: input.waitUntil,
       ...traceparentOf(input.observe),

@@ -89,9 +89,7 @@ export function dynamicIneligibility(
   if (pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs) {
     return 'stale-telemetry';
   }
-  if ((observations.ejectedUntil.get(pool.poolId) ?? 0) > now && !reportedSinceRefusal(pool, observations)) {
-    return 'ejected';
-  }
+  if (ejectionHolds(pool, observations, now)) return 'ejected';
   if ((pool.suspectUntil ?? 0) > now) return 'suspect';
   if (isStalled(pool.poolId, observations, policy, now)) return 'stalled';
   return tenantRestriction(pool, request) ?? requestMisfit(pool, request);
@@ -174,17 +172,29 @@ export function soonestReturnAt(
     if (pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs)
       continue;
     if (isStalled(pool.poolId, observations, policy, now)) continue;
-    const ejectedUntil = reportedSinceRefusal(pool, observations)
-      ? 0
-      : (observations.ejectedUntil.get(pool.poolId) ?? 0);
+    const ejectedUntil = ejectionHolds(pool, observations, now)
+      ? (observations.ejectedUntil.get(pool.poolId) ?? 0)
+      : 0;
     const returnsAt = Math.max(ejectedUntil, pool.suspectUntil ?? 0);
     if (returnsAt > now && (soonest === null || returnsAt < soonest)) soonest = returnsAt;
   }
   return soonest;
 }
 
-/** Whether the registry received a report from the pool after it refused this isolate's connection. */
-function reportedSinceRefusal(pool: PoolView, observations: LocalObservations): boolean {
+/**
+ * Whether this isolate's ejection of the pool still holds at `now`: its window runs, and the pool
+ * has not reported since it refused a connection. Only a pool's own heartbeat says it is back
+ * (restarted): the registry writes the reports of pools that push none on its own alarm, whether
+ * they live or not, so for those the window holds (their probe says the rest). Routing, the
+ * dispatcher's last check before each call, and the operator's health word all ask this.
+ */
+export function ejectionHolds(
+  pool: Pick<PoolView, 'poolId' | 'protocol' | 'reportedAt'>,
+  observations: Pick<LocalObservations, 'ejectedUntil' | 'refusedAt'>,
+  now: number,
+): boolean {
+  if ((observations.ejectedUntil.get(pool.poolId) ?? 0) <= now) return false;
   const refusedAt = observations.refusedAt?.get(pool.poolId);
-  return refusedAt !== undefined && pool.reportedAt !== null && pool.reportedAt > refusedAt;
+  const reportedSince = refusedAt !== undefined && pool.reportedAt !== null && pool.reportedAt > refusedAt;
+  return !(reportedSince && sendsOwnHeartbeats(pool));
 }

@@ -70,6 +70,13 @@ describe('routing ejection', () => {
     expect(ineligibility(pool('p', { reportedAt: now - 1_500 }), request, refused, policy, now)).toBeNull();
   });
 
+  it('routing: a refusing pool that pushes no heartbeats stays ejected: its registry-written reports say nothing of life', () => {
+    const refused = ejected(now - 2_000);
+    const pulled = pool('p', { reportedAt: now - 1_500, protocol: 'openai-compatible' });
+    expect(ineligibility(pulled, request, refused, policy, now)).toBe('ejected');
+    expect(ineligibility({ ...pulled, protocol: 'gpu-node' }, request, refused, policy, now)).toBeNull();
+  });
+
   it('routing: a 5xx or Retry-After ejection holds for its whole window whatever the pool reports', () => {
     expect(ineligibility(pool('p', { reportedAt: now - 100 }), request, ejected(), policy, now)).toBe(
       'ejected',
