@@ -122,6 +122,35 @@ describe('admission by tenant', () => {
     await limits('PUT', tenant.tenantId, { requests_per_minute: null });
   });
 
+  it('admission: a job replayed under its Idempotency-Key costs no quota, and naming the default model is the same job', async () => {
+    const replaying = await registerTenantCallers(env, 'replaying-tenant');
+    await limits('PUT', replaying.tenantId, { requests_per_minute: 1 });
+    const submit = (key: string, body: object) =>
+      exports.default.fetch('http://edge.test/v1/jobs', {
+        method: 'POST',
+        headers: {
+          authorization: replaying.apiKey,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify(body),
+      });
+    const first = await submit('order-1', { prompt: 'a fox' });
+    expect(first.status).toBe(202);
+    const { id } = (await first.json()) as { id: string };
+    // Over the limit of one request a minute, yet each replay answers the job already made.
+    for (const body of [{ prompt: 'a fox' }, { prompt: 'a fox', model: 'spillway-tiny', n: 1 }]) {
+      const replay = await submit('order-1', body);
+      expect([replay.status, replay.headers.get('idempotent-replayed')]).toEqual([202, 'true']);
+      expect(((await replay.json()) as { id: string }).id).toBe(id);
+    }
+    expect(await statusAndCode(await submit('order-1', { prompt: 'an owl' }))).toBe(
+      '422 idempotency_key_mismatch',
+    );
+    // A new job is counted: the one request of the minute was the first submission.
+    expect(await statusAndCode(await submit('order-2', { prompt: 'a fox' }))).toBe('429 rate_limited');
+  });
+
   it("admission: a request shed for want of room takes none of its tenant's quota", async () => {
     await limits('PUT', shedTenant.tenantId, { requests_per_minute: 1 });
     await reportFull();

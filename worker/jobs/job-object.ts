@@ -89,15 +89,20 @@ export class JobObject extends DurableObject<Env> {
    * await before the first write, so concurrent duplicates cannot both create.
    */
   async create(input: NewJob): Promise<CreateJobResult> {
-    const existing = this.#read();
-    if (existing) {
-      return sameSubmission(existing, input)
-        ? { kind: 'replayed', record: existing }
-        : { kind: 'key_mismatch' };
-    }
+    const prior = await this.prior(input);
+    if (prior) return prior;
     const record = await this.#write(initialRecord(input, Date.now()), false);
     await this.#enqueue(record.id, 0);
     return { kind: 'created', record };
+  }
+
+  /** What a submission already made under this id says of `input` (a replay, or another body); null if none. */
+  async prior(input: NewJob): Promise<Exclude<CreateJobResult, { kind: 'created' }> | null> {
+    const existing = this.#read();
+    if (!existing) return null;
+    return sameSubmission(existing, input)
+      ? { kind: 'replayed', record: existing }
+      : { kind: 'key_mismatch' };
   }
 
   /** The job, or null when it does not exist or `viewer` may not see it (another tenant or app user). */

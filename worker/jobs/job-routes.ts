@@ -54,12 +54,9 @@ openapiWithJsonBody(
       ...request,
       model: request.model ?? config.defaultModel,
     });
-    // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
-    const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
-    context.var.observation.admission = admitted.source;
-    for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
     const now = context.var.deps.now();
-    const created = await context.env.JOBS.getByName(id).create({
+    const job = context.env.JOBS.getByName(id);
+    const newJob = {
       id,
       tenant: {
         id: tenant.id,
@@ -68,13 +65,26 @@ openapiWithJsonBody(
         allowed_regions: tenant.allowed_regions,
       },
       owner: viewer.owner,
-      fingerprint: await submissionFingerprint(submission),
+      // The model filled in as the job runs it: naming the default model is the same request.
+      fingerprint: await submissionFingerprint({
+        ...submission,
+        model: request.model ?? config.defaultModel,
+      }),
       request: { ...request, seed: request.seed ?? randomSeed() },
       webhook: webhook ?? null,
       origin: publicOriginOf(config, context.req.url),
       deadlineAt: now + (request.deadline_ms ?? settings.defaultDeadlineMs),
       traceparent: context.var.observation.trace.traceparent,
-    });
+    };
+    // A replay answers the job already made: it costs no quota, and is never refused for want of it.
+    const prior = idempotencyKey === undefined ? null : await job.prior(newJob);
+    if (prior === null) {
+      // Counted against the tenant's rates at submission; a job holds no concurrency slot (it waits).
+      const admitted = await context.var.deps.admission.admit(tenant, request.n, null);
+      context.var.observation.admission = admitted.source;
+      for (const [name, value] of Object.entries(admitted.headers)) context.header(name, value);
+    }
+    const created = prior ?? (await job.create(newJob));
     if (created.kind === 'key_mismatch') {
       throw new ApiError(
         'idempotency_key_mismatch',
