@@ -46,5 +46,10 @@ describe('GET /v1/jobs/:id long-poll by version', () => {
     }
     // A tag the edge never gave names no version: the job is answered whole.
     expect((await get(id, { 'if-none-match': '"stale-or-foreign"' })).status).toBe(200);
+    // RFC 9110: the weak comparison, `*` (any current state) and lists match as well.
+    for (const tags of [`W/${latest}`, '*', `${held}, ${latest}`, `"999", W/${latest}`]) {
+      expect((await get(id, { 'if-none-match': tags })).status, tags).toBe(304);
+    }
+    expect((await get(id, { 'if-none-match': `${held}, "999"` })).status).toBe(200);
   });
 });

@@ -7,7 +7,7 @@ import { tenantRequest } from '../dispatch/tenant-request.ts';
 import { poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { routeGroup } from '../openapi/index.ts';
-import { etagOfVersion, versionOfEtag } from './job-etag.ts';
+import { etagOfVersion, heldVersion, versionsOfEtags } from './job-etag.ts';
 import { streamJobEvents } from './job-events.ts';
 import { refuseUnservedAsk } from './job-fit.ts';
 import type { JobRecord, JobViewer } from './job-record.ts';
@@ -105,17 +105,20 @@ jobRoutes.openapi(getJob, async (context) => {
   const job = jobStub(context, context.req.valid('param').id);
   const wait = preferredWaitSeconds(context.req.header('prefer'));
   const viewer = viewerOf(context);
-  const heldVersion = versionOfEtag(context.req.header('if-none-match'));
+  const tags = versionsOfEtags(context.req.header('if-none-match'));
+  // One tag is the version held (the SDK's case); `*` or a list is judged on the current version.
+  const [single] = tags === '*' || tags === null || tags.length > 1 ? [] : tags;
+  const held = tags === null ? null : (single ?? heldVersion(tags, (await job.read(viewer))?.version ?? -1));
   const record =
     wait === null
       ? await job.read(viewer)
       : // With the client's version: wake at the next change; without: when the job ends.
-        await job.waitFor(viewer, heldVersion ?? 0, heldVersion === null, wait * 1000);
+        await job.waitFor(viewer, held ?? 0, held === null, wait * 1000);
   if (record === null) throw notFound();
   if (wait !== null) context.header('preference-applied', `wait=${wait}`);
   context.header('etag', etagOfVersion(record.version));
   context.header('cache-control', 'no-store');
-  if (record.version === heldVersion) return context.body(null, 304);
+  if (record.version === held) return context.body(null, 304);
   return context.json(await resource(context, record), 200);
 });
 
