@@ -108,6 +108,12 @@ describe('admission by tenant', () => {
     for (const response of admitted) {
       expect(response.status).not.toBe(429);
       expect(response.headers.get('ratelimit-policy')).toContain('"requests";q=2;w=60');
+      // Each quota in its unit: images and concurrent requests are not requests.
+      expect(response.headers.get('ratelimit-policy')).toMatch(/"images";q=\d+;qu="images";w=60/);
+      expect(response.headers.get('ratelimit-policy')).toMatch(
+        /"concurrency";q=\d+;qu="concurrent-requests"$/,
+      );
+      expect(response.headers.get('ratelimit')).toMatch(/"concurrency";r=\d+$/);
       await response.arrayBuffer();
     }
     expect(admitted[1]?.headers.get('ratelimit')).toContain('"requests";r=0;');

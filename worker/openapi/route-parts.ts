@@ -31,11 +31,12 @@ const responseHeaders = {
   },
   'ratelimit-policy': {
     description:
-      'The tenant’s limits (IETF draft-ietf-httpapi-ratelimit-headers): `"requests";q=…;w=60, "images";q=…;w=60, "concurrency";q=…`.',
+      'The tenant’s limits (IETF draft-ietf-httpapi-ratelimit-headers-10): `"requests";q=…;w=60, "images";q=…;qu="images";w=60, "concurrency";q=…;qu="concurrent-requests"`.',
     schema: { type: 'string' },
   },
   ratelimit: {
-    description: 'What is left of each limit: `r` remaining, `t` seconds until the quota is whole again.',
+    description:
+      'What is left of each limit: `r` remaining, `t` seconds until the quota is whole again (none for concurrency).',
     schema: { type: 'string' },
   },
   'server-timing': {
