@@ -1,0 +1,60 @@
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_TIER_LIMITS } from './tier-limits.ts';
+
+type Limiter = ReturnType<typeof freshLimiter>;
+type SavedState = { requestsTat: number; leases: unknown[] };
+
+/**
+ * Waits until the limiter has written what it holds now (it writes within a second of a change),
+ * then evicts it, as the local workerd does an object idle for ~10 s.
+ */
+async function evictOnceSaved(limiter: Limiter, saved: (state: SavedState) => boolean) {
+  await vi.waitFor(
+    async () => {
+      const state = await runInDurableObject(limiter, (_instance, storage) =>
+        storage.storage.kv.get<SavedState>('state'),
+      );
+      expect(state !== undefined && saved(state)).toBe(true);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+  await evictDurableObject(limiter);
+}
+
+/** A limiter of its own: storage is shared by every test in this file. */
+function freshLimiter() {
+  return env.LIMITS.getByName(`tenant:limiter-test-${crypto.randomUUID()}`);
+}
+
+const defaults = { ...DEFAULT_TIER_LIMITS.free, requests_per_minute: 2, concurrent_generations: 1 };
+
+describe('tenant limiter', () => {
+  it('limiter: an evicted limiter still knows the quota spent', async () => {
+    const limiter = freshLimiter();
+    expect((await limiter.acquire({ defaults, images: 1, leaseMs: null })).ok).toBe(true);
+    expect((await limiter.acquire({ defaults, images: 1, leaseMs: null })).ok).toBe(true);
+    // The local workerd evicts an idle object within seconds; the rate has not refilled by then.
+    // Both requests written: at two a minute, the schedule is a minute ahead (one alone: 30 s).
+    await evictOnceSaved(limiter, (state) => state.requestsTat - Date.now() > 40_000);
+    const refused = await limiter.acquire({ defaults, images: 1, leaseMs: null });
+    expect(refused).toMatchObject({ ok: false, limit: 'requests', remaining: { requests: 0 } });
+  });
+
+  it('limiter: an evicted limiter still knows the slots held, and those released', async () => {
+    const limiter = freshLimiter();
+    const roomy = { ...defaults, requests_per_minute: 100 };
+    const first = await limiter.acquire({ defaults: roomy, images: 1, leaseMs: 60_000 });
+    if (!first.ok || first.leaseId === null) throw new Error('the first request held no slot');
+    await evictOnceSaved(limiter, (state) => state.leases.length === 1);
+    // A generation ends its slot, not an eviction.
+    expect(await limiter.acquire({ defaults: roomy, images: 1, leaseMs: 60_000 })).toMatchObject({
+      ok: false,
+      limit: 'concurrency',
+    });
+    await limiter.release(first.leaseId);
+    await evictOnceSaved(limiter, (state) => state.leases.length === 0);
+    expect((await limiter.acquire({ defaults: roomy, images: 1, leaseMs: 60_000 })).ok).toBe(true);
+  });
+});
