@@ -22,6 +22,7 @@ import { hedgeFor, objectiveField, traceparentOf } from './dispatch-option-parts
 import type { DispatchServices } from './dispatch-services.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
+import { withSizeWarnings } from './image-size-check.ts';
 import { noPoolNow } from './no-pool-now.ts';
 import { workByProtocol } from './protocol-work.ts';
 import { admittance, keepLastRoom } from './shedding.ts';
@@ -202,7 +203,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   const tieWanted = input.mayTie === true && !services.turns.shortOfRoom();
   const tieRelease = tieWanted && tiesRequest(index, routingRequest, ranked) ? services.ties.tryOpen() : null;
   try {
-    return await dispatchWithFailover({
+    const outcome = await dispatchWithFailover({
       candidates,
       request,
       jobId: input.jobId,
@@ -286,6 +287,9 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
+    // A provider may answer another size than asked without a word: the client is told.
+    if (!outcome.ok) return outcome;
+    return { ...outcome, result: withSizeWarnings(outcome.result, request.size, outcome.providerId) };
   } finally {
     tieRelease?.();
     for (const end of ends.values()) end(services.now());
