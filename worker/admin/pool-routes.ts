@@ -40,11 +40,12 @@ const putPool = createRoute({
   summary: 'Register or replace a pool',
   description:
     'The URL is checked against SSRF rules; gpu-node and kserve pools must answer `GET /v2/health/live`. ' +
-    '`public_key` is required for gpu-node pools and refused for others.',
+    '`public_key` is required for gpu-node pools and refused for others. A pool keeps its provider: ' +
+    'another `provider_id` for an existing id is 409 (remove the pool first).',
   request: { body: jsonBody(schemas.poolInput) },
   responses: {
     201: jsonResponse(schemas.poolRecord, 'The pool.'),
-    ...errorResponses('operator', [...bodyErrors, 'pool_unreachable']),
+    ...errorResponses('operator', [...bodyErrors, 'pool_unreachable', 'resource_conflict']),
   },
 });
 
@@ -117,6 +118,16 @@ openapiWithJsonBody(poolRoutes, putPool, async (context) => {
   const provider = (await registry.listProviders()).find(({ id }) => id === input.provider_id);
   if (!provider)
     throw new ApiError('invalid_request', `unknown provider ${input.provider_id}`, { param: 'provider_id' });
+  // Another provider would send its own credential, in its own protocol, to this pool's URL: a
+  // move is a removal and a new registration, said out loud, as a provider's protocol change is.
+  const existing = await registry.getPool(input.id);
+  if (existing && existing.provider_id !== input.provider_id) {
+    throw new ApiError(
+      'resource_conflict',
+      `pool ${input.id} belongs to provider ${existing.provider_id}: remove it (DELETE /v1/admin/pools/${input.id}) to register it under another`,
+      { param: 'provider_id' },
+    );
+  }
   // Servers that speak the v2 health protocol prove the URL now; a cloud API (OpenAI, Replicate,
   // fal) is judged by its first calls and, where it has one, its probe.
   if (answersLiveness(provider.protocol) && !(await poolAnswers(input.url))) {

@@ -84,4 +84,26 @@ describe('admin: providers of every protocol', () => {
     expect(priced.status).toBe(201);
     expect(await priced.json()).toMatchObject({ price_per_image: 0.003, upstream: null });
   });
+
+  it('pools: a pool keeps its provider; another provider_id for its id is 409, not a silent move', async () => {
+    await call('POST', '/v1/admin/providers', { id: 'oai-co', name: 'OAI', protocol: 'openai-compatible' });
+    await call('POST', '/v1/admin/providers', { id: 'rep-co', name: 'Rep', protocol: 'replicate' });
+    const pool = {
+      id: 'oai-1',
+      provider_id: 'oai-co',
+      url: 'https://api.openai.example/v1',
+      region: 'us',
+      models: ['gpt-image-1'],
+      capacity: 4,
+    };
+    expect((await call('POST', '/v1/admin/pools', pool)).status).toBe(201);
+    const moved = await call('POST', '/v1/admin/pools', { ...pool, provider_id: 'rep-co' });
+    expect(moved.status).toBe(409);
+    expect(errorEnvelopeSchema.parse(await moved.json()).error).toMatchObject({
+      code: 'resource_conflict',
+      param: 'provider_id',
+    });
+    // Its own provider may still change the rest.
+    expect((await call('POST', '/v1/admin/pools', { ...pool, capacity: 8 })).status).toBe(201);
+  });
 });
