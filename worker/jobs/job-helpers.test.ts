@@ -6,7 +6,7 @@ import { fullJitterDelay } from './backoff.ts';
 import { decideJobFailure } from './job-failure.ts';
 import type { NewJob } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, submissionFingerprint } from './job-submission.ts';
-import { initialRecord, sameSubmission, watchdogVerdict } from './job-transitions.ts';
+import { initialRecord, nextWebhookDelivery, sameSubmission, watchdogVerdict } from './job-transitions.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
 import { throttleProgress } from './progress-throttle.ts';
 
@@ -18,6 +18,16 @@ describe('job helpers', () => {
     expect(preferredWaitSeconds('wait=600')).toBe(60);
     expect(preferredWaitSeconds('wait=soon')).toBeNull();
     expect(preferredWaitSeconds('return=minimal')).toBeNull();
+  });
+
+  it('webhook schedule: a failure is retried; delivered, 410 Gone or the last attempt ends it', () => {
+    const settings = { webhookMaxAttempts: 5, webhookRetryBaseMs: 1_000, webhookMaxDelayMs: 60_000 };
+    const next = (outcome: 'delivered' | 'failed' | 'gone', attempt: number) =>
+      nextWebhookDelivery(outcome, attempt, settings as Parameters<typeof nextWebhookDelivery>[2], 0);
+    expect(next('failed', 1)).toMatchObject({ attempts: 1 });
+    expect(next('gone', 1)).toBeNull();
+    expect(next('delivered', 1)).toBeNull();
+    expect(next('failed', 5)).toBeNull();
   });
 
   it('backoff: full jitter stays within [0, min(cap, base * 2^attempt))', () => {

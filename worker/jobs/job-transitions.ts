@@ -56,16 +56,16 @@ export function requeued(record: JobRecord, dueAt: number): JobRecord {
 }
 
 /**
- * The webhook schedule after delivery number `attempt`: done when delivered or out of attempts,
- * else another try after a full-jitter delay (at least 100 ms).
+ * The webhook schedule after delivery number `attempt`: done when delivered, gone (410) or out of
+ * attempts, else another try after a full-jitter delay (at least 100 ms).
  */
 export function nextWebhookDelivery(
-  outcome: 'delivered' | 'failed',
+  outcome: 'delivered' | 'failed' | 'gone',
   attempt: number,
   settings: JobSettings,
   now: number,
 ): JobRecord['webhookDelivery'] {
-  if (outcome === 'delivered' || attempt >= settings.webhookMaxAttempts) return null;
+  if (outcome !== 'failed' || attempt >= settings.webhookMaxAttempts) return null;
   const delay = fullJitterDelay(attempt, {
     baseMs: settings.webhookRetryBaseMs,
     capMs: settings.webhookMaxDelayMs,

@@ -9,8 +9,11 @@ import { toJobResource } from './job-view.ts';
 /** How long one delivery may take before it counts as failed. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 
-/** How one webhook delivery went; the job object schedules a retry for anything but `delivered`. */
-export type WebhookOutcome = 'delivered' | 'failed';
+/**
+ * How one webhook delivery went; the job object schedules a retry after `failed`. `gone`: the
+ * receiver answered 410 Gone, which Standard Webhooks reads as "this endpoint is disabled, stop".
+ */
+export type WebhookOutcome = 'delivered' | 'failed' | 'gone';
 
 /**
  * POSTs the job's terminal {@link JobResource} to its webhook, signed Standard Webhooks style
@@ -66,6 +69,7 @@ export async function deliverWebhook(
     await response.body?.cancel();
     if (response.status >= 200 && response.status < 300) return 'delivered';
     logFailure(record, attempt, `answered ${response.status}`);
+    if (response.status === 410) return 'gone';
   } catch (error) {
     logFailure(record, attempt, error instanceof Error ? error.name : 'fetch failed');
   }
