@@ -99,4 +99,20 @@ describe('webhook secret rotation', () => {
       error: { code: 'invalid_request', param: 'overlap_seconds' },
     });
   });
+
+  it('rotation: a POST with no body at all rotates with the default overlap; a wrong body type is still 415', async () => {
+    const before = await call('/v1/webhooks/secret');
+    const bare = await exports.default.fetch('http://edge.test/v1/webhooks/secret/rotate', {
+      method: 'POST',
+      headers: { authorization: callers.apiKey },
+    });
+    expect(bare.status).toBe(200);
+    expect(((await bare.json()) as { key: string }).key).not.toBe(before.key);
+    const text = await exports.default.fetch('http://edge.test/v1/webhooks/secret/rotate', {
+      method: 'POST',
+      headers: { authorization: callers.apiKey, 'content-type': 'text/plain' },
+      body: 'rotate please',
+    });
+    expect(text.status).toBe(415);
+  });
 });

@@ -51,16 +51,21 @@ export const webhookRoutes = routeGroup<AppEnv>().openapi(getWebhookSecret, asyn
   return context.json(await secretsView(context, tenantId, generations), 200);
 });
 
-openapiWithJsonBody(webhookRoutes, rotateWebhookSecret, async (context) => {
-  const tenantId = tenantIdOf(context);
-  const { overlap_seconds: overlapSeconds } = context.req.valid('json');
-  const generations = await tenantDirectoryOf(context.env).rotateWebhookSecret(
-    tenantId,
-    context.var.deps.now(),
-    overlapSeconds * 1000,
-  );
-  return context.json(await secretsView(context, tenantId, generations), 200);
-});
+openapiWithJsonBody(
+  webhookRoutes,
+  rotateWebhookSecret,
+  async (context) => {
+    const tenantId = tenantIdOf(context);
+    const { overlap_seconds: overlapSeconds } = context.req.valid('json');
+    const generations = await tenantDirectoryOf(context.env).rotateWebhookSecret(
+      tenantId,
+      context.var.deps.now(),
+      overlapSeconds * 1000,
+    );
+    return context.json(await secretsView(context, tenantId, generations), 200);
+  },
+  { bodyOptional: true },
+);
 
 function tenantIdOf(context: Context<AppEnv>): string {
   const principal = context.get('principal');

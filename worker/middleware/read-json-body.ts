@@ -58,6 +58,11 @@ export interface JsonBodyOptions {
    * fields the schema does not know are kept for the route in `ignoredFields`.
    */
   readonly openAi?: boolean;
+  /**
+   * Every field of the body has a default: a request with no body at all (no `Content-Type`,
+   * nothing sent, as `curl -X POST` sends) reads as `{}` rather than 415.
+   */
+  readonly bodyOptional?: boolean;
 }
 
 /** Reads the body with {@link readJsonBody} and hands the result on as the validated `json`. */
@@ -71,7 +76,12 @@ function validJsonBody(schema: z.ZodType<object>, options: JsonBodyOptions): Mid
             return reading.body;
           }
         : undefined;
-    context.req.addValidatedData('json', await readJsonBody(context, schema, prepare));
+    const empty =
+      options.bodyOptional === true &&
+      context.req.header('content-type') === undefined &&
+      (await context.req.arrayBuffer()).byteLength === 0;
+    const body = empty ? await context.var.deps.parseJson('application/json', '{}', schema) : undefined;
+    context.req.addValidatedData('json', body ?? (await readJsonBody(context, schema, prepare)));
     await next();
   };
 }
