@@ -38,6 +38,17 @@ describe('edge worker', () => {
     expect(body.request_id).toBe(response.headers.get('x-request-id'));
   });
 
+  it('not found: the OpenAI image edits and variations endpoints are named as not served', async () => {
+    for (const path of ['/v1/images/edits', '/v1/images/variations']) {
+      const response = await worker.fetch(`http://edge.test${path}`, { method: 'POST' });
+      expect(response.status).toBe(404);
+      const { error } = errorEnvelopeSchema.parse(await response.json());
+      expect(error.message).toMatch(
+        /^image (edits|variations) are not served: .*POST \/v1\/images\/generations/,
+      );
+    }
+  });
+
   it('method not allowed: a real path with the wrong method answers 405 with Allow and the envelope', async () => {
     const cases: [string, string, string][] = [
       ['DELETE', '/v1/images/generations', 'OPTIONS, POST'],

@@ -88,7 +88,7 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
       const message = `${c.req.method} is not served at ${c.req.path}; use ${allowed.join(' or ')}`;
       return c.json(errorEnvelope('method_not_allowed', message, c.get('requestId')), 405);
     }
-    const body = errorEnvelope('not_found', `no route for ${c.req.method} ${c.req.path}`, c.get('requestId'));
+    const body = errorEnvelope('not_found', notFoundMessage(c.req.method, c.req.path), c.get('requestId'));
     return c.json(body, 404);
   });
 
@@ -113,4 +113,21 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   });
 
   return app;
+}
+
+/**
+ * Paths of the OpenAI images API that Spillway does not serve (the official SDK's `images.edit`
+ * and `images.createVariation`), and what their 404 says: that the endpoint is not served, not
+ * that a route or a model is missing. Still a 404, which the SDKs do not retry (a 501 they would).
+ */
+const UNSERVED_OPENAI_PATHS: Readonly<Record<string, string>> = {
+  '/v1/images/edits':
+    'image edits are not served: Spillway generates images from text (POST /v1/images/generations)',
+  '/v1/images/variations':
+    'image variations are not served: Spillway generates images from text (POST /v1/images/generations)',
+};
+
+/** The 404's message: a known unserved OpenAI endpoint is named as such. */
+function notFoundMessage(method: string, path: string): string {
+  return UNSERVED_OPENAI_PATHS[path] ?? `no route for ${method} ${path}`;
 }

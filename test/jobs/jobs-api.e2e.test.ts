@@ -124,6 +124,11 @@ describe('jobs API end to end', () => {
       expect(resumed.map((event) => [event.event, event.id])).toEqual([[last.event, last.id]]);
       const afterEnd = await readEvents(await pinned.events(job.id, { 'last-event-id': last.id }));
       expect(afterEnd).toEqual([]);
+      // An id this job never gave (another job's, or made up) gets its current state, not silence.
+      const foreign = await readEvents(
+        await pinned.events(job.id, { 'last-event-id': String(Number(last.id) + 100) }),
+      );
+      expect(foreign.map((event) => [event.event, event.id])).toEqual([[last.event, last.id]]);
     } finally {
       await engine.runFreely();
     }

@@ -131,7 +131,9 @@ jobRoutes.openapi(streamJobEventsRoute, async (context) => {
   return streamJobEvents(context, {
     next: (afterVersion, timeoutMs) => job.waitFor(viewer, afterVersion, false, timeoutMs),
     view: (next) => resource(context, next),
-    afterVersion: Number.isFinite(lastEventId) ? lastEventId : 0,
+    // An id past this job's version was never given for it (another job's, or made up): the
+    // reader gets the current state rather than a stream that ends with nothing.
+    afterVersion: Number.isFinite(lastEventId) && lastEventId <= record.version ? lastEventId : 0,
   });
 });
 
