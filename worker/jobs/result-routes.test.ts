@@ -25,6 +25,8 @@ describe('results route', () => {
     const response = await worker.fetch(await signedUrl(id, 0, Math.floor(Date.now() / 1000) + 60));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/png');
+    // Without an Origin too: every answer names its request for support and logs.
+    expect(response.headers.get('x-request-id')).toMatch(/^[\w=-]+$/);
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(png);
   });
 
@@ -63,6 +65,7 @@ describe('results route', () => {
       etag,
       '',
     ]);
+    expect(revalidated.headers.get('x-request-id')).not.toBeNull();
     const changed = await worker.fetch(url, { headers: { 'if-none-match': '"another"' } });
     expect(changed.status).toBe(200);
     await changed.body?.cancel();

@@ -73,9 +73,12 @@ export const resultRoutes = routeGroup<AppEnv>().openapi(
       etag: object.httpEtag,
       'x-content-type-options': 'nosniff',
     };
-    if (!('body' in object)) return new Response(null, { status: 304, headers });
-    return new Response(object.body, {
-      headers: { ...headers, 'content-type': 'image/png', 'content-length': String(object.size) },
+    // Through the context, so the headers every answer carries (`x-request-id`) are kept.
+    if (!('body' in object)) return context.body(null, 304, headers);
+    return context.body(object.body, 200, {
+      ...headers,
+      'content-type': 'image/png',
+      'content-length': String(object.size),
     });
   },
   // A malformed URL is refused like a forged one, so nobody learns which part was wrong.
