@@ -1,7 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { type ErrorEnvelope, isTerminalJobStatus } from '../../shared/index.ts';
 import { edgeConfigOf, type JobSettings } from '../config.ts';
-import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import { ChangeWaiters } from './change-waiters.ts';
 import { nextAlarmAt } from './job-alarm-plan.ts';
 import type { JobMessage } from './job-message.ts';
@@ -19,9 +18,9 @@ import {
   visibleTo,
 } from './job-record.ts';
 import {
+  claimedJob,
   deadlineError,
   initialRecord,
-  nextWebhookDelivery,
   progressChange,
   requeued,
   sameSubmission,
@@ -29,7 +28,7 @@ import {
 } from './job-transitions.ts';
 import { deleteImages } from './result-store.ts';
 import { enterWaitingRoom, fairTurnDelayMs, leaveWaitingRoom } from './waiting-room-stub.ts';
-import { deliverWebhook } from './webhook-delivery.ts';
+import { deliverDueWebhook } from './webhook-delivery.ts';
 
 const RECORD_KEY = 'job';
 /** Longest a reader may wait in one call (long-poll, one SSE round). */
@@ -149,14 +148,7 @@ export class JobObject extends DurableObject<Env> {
     const serial = record.claims + 1;
     const until = now + this.#settings().claimLeaseMs;
     await this.#write({ ...record, claim: { serial, until }, claims: serial, dueAt: null }, false);
-    return {
-      serial,
-      id: record.id,
-      tenant: record.tenant,
-      request: record.request,
-      deadlineAt: record.deadlineAt,
-      ...(record.traceparent === undefined ? {} : { traceparent: record.traceparent }),
-    };
+    return claimedJob(record, serial);
   }
 
   /** Extends a live claim; false tells its consumer to stop (canceled, finished or superseded). */
@@ -285,14 +277,8 @@ export class JobObject extends DurableObject<Env> {
       record = await this.#watch(record, now);
     }
     if (record.webhookDelivery && record.webhookDelivery.nextAt <= now) {
-      const attempt = record.webhookDelivery.attempts + 1;
-      const generations = await tenantDirectoryOf(this.env).webhookGenerations(record.tenant.id, now);
-      const outcome = await deliverWebhook(edgeConfigOf(this.env), record, attempt, generations);
-      record = this.#read() ?? record;
-      await this.#write(
-        { ...record, webhookDelivery: nextWebhookDelivery(outcome, attempt, this.#settings(), Date.now()) },
-        false,
-      );
+      const webhookDelivery = await deliverDueWebhook(this.env, record, now);
+      await this.#write({ ...(this.#read() ?? record), webhookDelivery }, false);
       return;
     }
     await this.#write(record, false);

@@ -1,7 +1,7 @@
 import { type ErrorEnvelope, errorEnvelope } from '../../shared/index.ts';
 import type { JobSettings } from '../config.ts';
 import { fullJitterDelay } from './backoff.ts';
-import type { JobProgressReport, JobRecord, NewJob } from './job-record.ts';
+import type { ClaimedJob, JobProgressReport, JobRecord, NewJob } from './job-record.ts';
 
 /** A freshly submitted job: queued at the edge, its message due now. */
 export function initialRecord(input: NewJob, now: number): JobRecord {
@@ -102,4 +102,16 @@ export function watchdogVerdict(record: JobRecord, now: number, watchdogMs: numb
   if (now >= record.deadlineAt) return 'deadline';
   if (record.claim !== null) return record.claim.until <= now ? 'claim_lapsed' : null;
   return (record.dueAt ?? now) + watchdogMs <= now ? 'message_lost' : null;
+}
+
+/** What the queue consumer gets for claim number `serial` of the job. */
+export function claimedJob(record: JobRecord, serial: number): ClaimedJob {
+  return {
+    serial,
+    id: record.id,
+    tenant: record.tenant,
+    request: record.request,
+    deadlineAt: record.deadlineAt,
+    ...(record.traceparent === undefined ? {} : { traceparent: record.traceparent }),
+  };
 }

@@ -1,9 +1,11 @@
 import { webhookHeaderNames } from '../../shared/index.ts';
 import { signWebhook, type WebhookSignatureInput, webhookSecret } from '../auth/webhook-signature.ts';
-import type { EdgeConfig } from '../config.ts';
+import { type EdgeConfig, edgeConfigOf } from '../config.ts';
 import { checkOutboundUrl } from '../net/index.ts';
+import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import type { WebhookGenerations } from '../tenants/webhook-generations.ts';
 import type { JobRecord } from './job-record.ts';
+import { nextWebhookDelivery } from './job-transitions.ts';
 import { toJobResource } from './job-view.ts';
 
 /** How long one delivery may take before it counts as failed. */
@@ -113,4 +115,21 @@ function logFailure(record: JobRecord, attempt: number, reason: string): void {
       reason,
     }),
   );
+}
+
+/**
+ * Delivers the webhook of an ended job whose delivery is due (attempt number: the last one's
+ * plus one), signed with the tenant's secrets valid now; returns the next delivery's schedule,
+ * or null when there is none (delivered, gone, or out of attempts).
+ */
+export async function deliverDueWebhook(
+  env: Env,
+  record: JobRecord,
+  now: number,
+): Promise<JobRecord['webhookDelivery']> {
+  const attempt = (record.webhookDelivery?.attempts ?? 0) + 1;
+  const generations = await tenantDirectoryOf(env).webhookGenerations(record.tenant.id, now);
+  const config = edgeConfigOf(env);
+  const outcome = await deliverWebhook(config, record, attempt, generations);
+  return nextWebhookDelivery(outcome, attempt, config.jobs, Date.now());
 }
