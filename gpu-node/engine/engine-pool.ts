@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from '../../shared/index.ts';
 import {
@@ -8,6 +9,7 @@ import {
   type SampleSpec,
   type StepRecord,
   sampleMegapixels,
+  type ToEngineMessage,
 } from './engine-protocol.ts';
 
 /** What the engine reports back to its owner (the scheduler). */
@@ -43,6 +45,9 @@ interface Lane {
   /** Samples submitted since the last flush, sent to the worker as one `join`. */
   joining: SampleSpec[];
 }
+
+/** How long a worker is given to finish its step and leave before it is terminated, ms. */
+const CLOSE_GRACE_MS = 30_000;
 
 /** Raised when no provider in the chain could create a session. */
 export class NoExecutionProviderError extends Error {
@@ -167,10 +172,24 @@ export class EnginePool {
     }
   }
 
-  /** Stops every worker. */
+  /**
+   * Stops every worker: each is asked to leave between two steps and given `CLOSE_GRACE_MS` to,
+   * then terminated. Terminating one in the middle of an ONNX Runtime run aborts the process
+   * (`terminate called after throwing an instance of 'Napi::Error'`, exit 134), which a drain that
+   * ran out of time did with a large image in its batch.
+   */
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+    await Promise.all(
+      this.#lanes.map(async (lane) => {
+        const exited = once(lane.worker, 'exit').then(() => true);
+        lane.worker.postMessage({ type: 'close' } satisfies ToEngineMessage);
+        const grace = new Promise<false>((resolve) =>
+          setTimeout(() => resolve(false), CLOSE_GRACE_MS).unref(),
+        );
+        if (!(await Promise.race([exited, grace]))) await lane.worker.terminate();
+      }),
+    );
   }
 
   #flushJoins(): void {

@@ -42,7 +42,9 @@ export interface EngineWorkerData {
 /** Main thread → engine worker. */
 export type ToEngineMessage =
   | { readonly type: 'join'; readonly samples: readonly SampleSpec[] }
-  | { readonly type: 'cancel'; readonly sampleIds: readonly string[] };
+  | { readonly type: 'cancel'; readonly sampleIds: readonly string[] }
+  /** Leave between two steps: the thread ends with no native call in flight (`EnginePool.close`). */
+  | { readonly type: 'close' };
 
 /** Progress of one sample after a step. */
 export interface SampleProgress {

@@ -83,6 +83,10 @@ await warmUp(engine);
 post({ type: 'ready', provider: chosen.provider, attempts: chosen.attempts });
 
 port.on('message', (message: ToEngineMessage) => {
+  // Messages are handled between steps, never during one: ONNX Runtime's run blocks this thread.
+  // Ending the thread here leaves no native call to be torn down (terminating one mid-run aborts
+  // the whole process, exit 134).
+  if (message.type === 'close') process.exit(0);
   inbox.push(message);
   if (!looping) void runLoop();
 });
@@ -114,7 +118,7 @@ async function applyInbox(): Promise<void> {
         for (const spec of message.samples)
           post({ type: 'failed', sampleId: spec.sampleId, message: reason });
       }
-    } else {
+    } else if (message.type === 'cancel') {
       const canceled = message.sampleIds.filter((sampleId) => running.delete(sampleId));
       post({ type: 'canceled', sampleIds: canceled });
     }

@@ -70,6 +70,26 @@ describe('gpu-node lifecycle', () => {
     await expect(stuck).rejects.toThrow();
   });
 
+  it('drain: a real engine cut off mid-step by the drain timeout exits 1, not an abort', async () => {
+    const pool = await start(['--insecure-no-auth', '--workers', '1', '--drain-timeout-ms', '300']);
+    // Long enough (seconds of CPU steps) that the drain's 300 ms run out while it steps.
+    const long = generate(pool.url, { prompt: 'outlasts the drain', size: '1024x1024', steps: 100 }).catch(
+      () => null,
+    );
+    await eventually(async () => {
+      const metrics = await (await fetch(`${pool.url}/metrics`)).text();
+      return /^spillway_running_images 1$/m.test(metrics);
+    }, 30_000);
+    pool.child.kill('SIGTERM');
+    // Terminating the worker inside an ONNX Runtime run aborted the process (exit 134, no code).
+    expect(await pool.exited).toBe(1);
+    expect(pool.logs.join('\n')).not.toContain('terminate called');
+    expect(pool.logs.some((line) => line.includes('gpu-node stopped') && line.includes('timed-out'))).toBe(
+      true,
+    );
+    await long;
+  }, 120_000);
+
   it('config: a bad flag exits 2 with a message that names it', () => {
     const result = spawnSync(
       process.execPath,
