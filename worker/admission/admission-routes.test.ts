@@ -145,7 +145,12 @@ describe('admission by tenant', () => {
     expect(first.status).toBe(202);
     const { id } = (await first.json()) as { id: string };
     // Over the limit of one request a minute, yet each replay answers the job already made.
-    for (const body of [{ prompt: 'a fox' }, { prompt: 'a fox', model: 'spillway-tiny', n: 1 }]) {
+    const spelledOut = [
+      { prompt: 'a fox' },
+      { prompt: 'a fox', model: 'spillway-tiny', n: 1 },
+      { prompt: 'a fox', size: 'auto' },
+    ];
+    for (const body of spelledOut) {
       const replay = await submit('order-1', body);
       expect([replay.status, replay.headers.get('idempotent-replayed')]).toEqual([202, 'true']);
       expect(((await replay.json()) as { id: string }).id).toBe(id);

@@ -4,7 +4,7 @@ import type { AppEnv } from '../app-env.ts';
 import { publicOriginOf } from '../config.ts';
 import { upstreamOf } from '../dispatch/pool-upstream.ts';
 import { tenantRequest } from '../dispatch/tenant-request.ts';
-import { poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
+import { fleetIndexOf, poolViewsOf, snapshotEntry } from '../fleet/pool-views.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import { routeGroup } from '../openapi/index.ts';
 import { etagOfVersion, heldVersion, versionsOfEtags } from './job-etag.ts';
@@ -65,10 +65,14 @@ openapiWithJsonBody(
         allowed_regions: tenant.allowed_regions,
       },
       owner: viewer.owner,
-      // The model filled in as the job runs it: naming the default model is the same request.
+      // Defaults filled in as the job runs them (the model, and the size and steps the fleet
+      // reports for it): naming a default, or `size: "auto"`, is the same request as leaving it out.
       fingerprint: await submissionFingerprint({
-        ...submission,
-        model: request.model ?? config.defaultModel,
+        ...withoutDefaultables(submission),
+        ...withDefaults(
+          request,
+          fleetIndexOf(snapshot, request.model ?? config.defaultModel, config.routing),
+        ),
       }),
       request: { ...request, seed: request.seed ?? randomSeed() },
       webhook: webhook ?? null,
@@ -222,4 +226,26 @@ async function edgeQueuePosition(context: Context<AppEnv>, record: JobRecord, no
   return waitingRoomFor(context.env, record.request.model ?? '')
     .positionOf(record.id, nowMs)
     .catch(() => null);
+}
+
+/** The submission without the fields {@link withDefaults} resolves (as sent, `size` may be "auto"). */
+function withoutDefaultables<T extends { model?: unknown; size?: unknown; steps?: unknown }>(
+  submission: T,
+): Omit<T, 'model' | 'size' | 'steps'> {
+  const { model: _model, size: _size, steps: _steps, ...rest } = submission;
+  return rest;
+}
+
+/** The request's model, size and steps with the fleet's defaults for the model filled in. */
+function withDefaults(
+  request: { readonly model?: string; readonly size?: string; readonly steps?: number },
+  index: { readonly defaults: { readonly size?: string; readonly steps?: number } | null },
+): { model?: string; size?: string; steps?: number } {
+  const size = request.size ?? index.defaults?.size;
+  const steps = request.steps ?? index.defaults?.steps;
+  return {
+    ...(request.model === undefined ? {} : { model: request.model }),
+    ...(size === undefined ? {} : { size }),
+    ...(steps === undefined ? {} : { steps }),
+  };
 }
