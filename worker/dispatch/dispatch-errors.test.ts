@@ -3,7 +3,7 @@ import { providerAnswerError } from '../../backends/provider-kit/index.ts';
 import { noObservations } from '../routing/index.ts';
 import { now, policy, pool, request } from '../testing/routing-fixtures.ts';
 import { failureToApiError } from './dispatch-errors.ts';
-import { noPoolNow } from './no-pool-now.ts';
+import { noPoolNow, orNoPoolNow } from './no-pool-now.ts';
 
 function providerAnswered(status: number, retryAfter?: string) {
   return providerAnswerError({
@@ -39,5 +39,30 @@ describe('failureToApiError', () => {
     expect(
       failureToApiError(noPoolNow(draining, request, noObservations, policy, now)).headers['retry-after'],
     ).toBe('2');
+  });
+
+  it('a dispatch every pool refused (429, 503, 401/403) answers when the first held pool is back', () => {
+    // One provider asked for an hour, the other is back in 3 s: the client hears 3, not 3600.
+    const fleet = [pool('p', { suspectUntil: now + 3_600_000 }), pool('q', { suspectUntil: now + 2_500 })];
+    const noPool = () => noPoolNow(fleet, request, noObservations, policy, now);
+    const failed = (status: number) => ({
+      ok: false as const,
+      error: providerAnswered(status, '3600'),
+      attempts: [],
+    });
+    for (const status of [429, 503, 401, 403]) {
+      const outcome = orNoPoolNow(failed(status), noPool);
+      if (outcome.ok || typeof outcome.error === 'string') throw new Error('expected a pool error');
+      const error = failureToApiError(outcome.error);
+      expect([status, error.status, error.code, error.headers['retry-after']]).toEqual([
+        status,
+        503,
+        'no_capacity',
+        '3',
+      ]);
+    }
+    // A pool that took the request and failed it is not a refusal: its own answer stands.
+    const broke = orNoPoolNow(failed(500), noPool);
+    expect(!broke.ok && typeof broke.error !== 'string' && broke.error.status).toBe(500);
   });
 });

@@ -6,6 +6,7 @@ import {
   type RoutingRequest,
   soonestReturnAt,
 } from '../routing/index.ts';
+import type { DispatchResult } from './dispatch-types.ts';
 
 /** The edge's own code for {@link noPoolNow}'s refusal (no pool sends it). */
 export const NO_POOL_NOW = 'no_pool_now';
@@ -37,4 +38,18 @@ export function noPoolNow(
     retryAfterSeconds:
       returnsAt === null ? UNKNOWN_RETURN_SECONDS : Math.max(1, Math.ceil((returnsAt - now) / 1000)),
   });
+}
+
+/**
+ * A failed dispatch whose last pool refused it with nothing started (429, 503, or 401/403: the
+ * edge's own key refused) is the same refusal as finding no pool at all, judged after the
+ * refusals' back-offs were noted: `noPool()`'s, whose `Retry-After` is the time until the first
+ * held pool is back. The last pool's own `Retry-After` was what the client got before: 3600 from
+ * one provider while another was back in 3 s, and a 502 for the pool that refused the edge's key.
+ */
+export function orNoPoolNow(outcome: DispatchResult, noPool: () => BackendCallError): DispatchResult {
+  if (outcome.ok || !BackendCallError.isInstance(outcome.error) || outcome.error.workStarted) return outcome;
+  const { status } = outcome.error;
+  const refused = status === 429 || status === 503 || status === 401 || status === 403;
+  return refused ? { ...outcome, error: noPool() } : outcome;
 }

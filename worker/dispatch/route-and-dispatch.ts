@@ -23,7 +23,7 @@ import type { DispatchServices } from './dispatch-services.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import { withSizeWarnings } from './image-size-check.ts';
-import { noPoolNow } from './no-pool-now.ts';
+import { noPoolNow, orNoPoolNow } from './no-pool-now.ts';
 import { workByProtocol } from './protocol-work.ts';
 import { admittance, keepLastRoom } from './shedding.ts';
 
@@ -287,8 +287,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
+    const noPool = () =>
+      noPoolNow(poolViewsOf(snapshot), routingRequest, services.observations, policy, services.now());
+    if (!outcome.ok) return orNoPoolNow(outcome, noPool);
     // A provider may answer another size than asked without a word: the client is told.
-    if (!outcome.ok) return outcome;
     return { ...outcome, result: withSizeWarnings(outcome.result, request.size, outcome.providerId) };
   } finally {
     tieRelease?.();
