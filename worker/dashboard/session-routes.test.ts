@@ -58,7 +58,7 @@ describe('dashboard sign-in', () => {
     for (const response of [await form(EDGE_ORIGIN), await form('null', 'same-origin')]) {
       expect(response.status).toBe(200);
       expect(sessionFrom(response).length).toBeGreaterThan(0);
-    }    // The page's own fetch, from a Chromium that sends no Origin on it: Sec-Fetch-Site vouches.
+    } // The page's own fetch, from a Chromium that sends no Origin on it: Sec-Fetch-Site vouches.
     const fetched = await callEdge('/dashboard/session', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },

@@ -100,7 +100,7 @@ describe('webhook secret rotation', () => {
     });
   });
 
-  it('rotation: a POST with no body at all rotates with the default overlap; a wrong body type is still 415', async () => {
+  it('rotation: a POST with an empty body (with or without a JSON content type) rotates with the default overlap; a wrong body type is still 415', async () => {
     const before = await call('/v1/webhooks/secret');
     const bare = await exports.default.fetch('http://edge.test/v1/webhooks/secret/rotate', {
       method: 'POST',
@@ -108,6 +108,11 @@ describe('webhook secret rotation', () => {
     });
     expect(bare.status).toBe(200);
     expect(((await bare.json()) as { key: string }).key).not.toBe(before.key);
+    const emptyJson = await exports.default.fetch('http://edge.test/v1/webhooks/secret/rotate', {
+      method: 'POST',
+      headers: { authorization: callers.apiKey, 'content-type': 'application/json' },
+    });
+    expect(emptyJson.status).toBe(200);
     const text = await exports.default.fetch('http://edge.test/v1/webhooks/secret/rotate', {
       method: 'POST',
       headers: { authorization: callers.apiKey, 'content-type': 'text/plain' },

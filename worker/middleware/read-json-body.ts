@@ -59,8 +59,8 @@ export interface JsonBodyOptions {
    */
   readonly openAi?: boolean;
   /**
-   * Every field of the body has a default: a request with no body at all (no `Content-Type`,
-   * nothing sent, as `curl -X POST` sends) reads as `{}` rather than 415.
+   * Every field of the body has a default: an empty body (as `curl -X POST` sends, or a `fetch`
+   * with JSON headers and no body) reads as `{}` rather than 415 or 400 `invalid_json`.
    */
   readonly bodyOptional?: boolean;
 }
@@ -76,10 +76,7 @@ function validJsonBody(schema: z.ZodType<object>, options: JsonBodyOptions): Mid
             return reading.body;
           }
         : undefined;
-    const empty =
-      options.bodyOptional === true &&
-      context.req.header('content-type') === undefined &&
-      (await context.req.arrayBuffer()).byteLength === 0;
+    const empty = options.bodyOptional === true && (await context.req.arrayBuffer()).byteLength === 0;
     const body = empty ? await context.var.deps.parseJson('application/json', '{}', schema) : undefined;
     context.req.addValidatedData('json', body ?? (await readJsonBody(context, schema, prepare)));
     await next();
