@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { GenerationResponse } from '../../shared/index.ts';
+import { pngSize } from '../dispatch/image-size-check.ts';
 
 /** What every streamed event repeats about the request (OpenAI's `ImageGenCompletedEvent` fields). */
 export interface StreamedImageSettings {
@@ -37,7 +38,8 @@ export function streamCompletedImages(
         type: 'image_generation.completed',
         b64_json: image.b64_json ?? '',
         created_at: settings.createdAt,
-        size: settings.size,
+        // The image's own size where its PNG says it: a provider may not have run the size asked.
+        size: pngSize(image.b64_json) ?? settings.size,
         quality: settings.quality,
         background: 'auto',
         output_format: 'png',
