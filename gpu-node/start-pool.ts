@@ -129,7 +129,20 @@ export async function startPool(
     port: config.port,
     hostname: config.host,
   }) as Server;
-  await new Promise<void>((ready) => server.once('listening', ready));
+  // A port in use (or refused) ends start-up with one clear line, not an uncaught stack trace.
+  await new Promise<void>((ready, fail) => {
+    server.once('listening', ready);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${config.host}:${config.port}`;
+      fail(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `${where} is already in use`
+            : `cannot listen on ${where}: ${error.message}`,
+        ),
+      );
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 

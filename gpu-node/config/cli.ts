@@ -63,7 +63,10 @@ export function readGpuNodeFlags(argv: readonly string[]): Record<string, unknow
   for (const [flags, description] of options) {
     const name = flags.split(' ')[0]?.replace(/^--/, '') ?? '';
     const variable = `SPILLWAY_${name.toUpperCase().replaceAll('-', '_')}`;
-    const option = new Option(flags, description);
+    // A switch is read from its variable by hand (below), so --help names the variable itself,
+    // as commander does for the others.
+    const isSwitch = !flags.includes('<');
+    const option = new Option(flags, isSwitch ? `${description} (env: ${variable})` : description);
     // Repeatable: each occurrence adds one (`--pipeline a --pipeline b`).
     if (name === 'pipeline')
       option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);

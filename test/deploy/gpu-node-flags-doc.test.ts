@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 let flags: string[] = [];
+let help = '';
 
 /** `--pool-id` → `SPILLWAY_POOL_ID`, as `gpu-node/config/cli.ts` derives it. */
 function variableOf(flag: string): string {
@@ -23,6 +24,7 @@ beforeAll(async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'gpu-node/main.ts'), '--help'], {
     cwd: root,
   });
+  help = stdout;
   flags = [...stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z0-9-]*)/gm)]
     .map((match) => match[1] ?? '')
     .filter((flag) => flag !== '--help');
@@ -35,6 +37,12 @@ describe('docs/gpu-node-flags.md', () => {
     for (const flag of flags) {
       expect(doc, flag).toMatch(new RegExp(`\\| \`${flag}( <[^>]+>)?\` \\| \`${variableOf(flag)}\` \\|`));
     }
+  });
+
+  it('--help: names the SPILLWAY_ variable of every flag, switches included', () => {
+    // Wrapped lines are joined: commander breaks long descriptions anywhere.
+    const text = help.replace(/\s+/g, ' ');
+    for (const flag of flags) expect(text, flag).toContain(`(env: ${variableOf(flag)})`);
   });
 
   it('flags doc: names no flag or variable gpu-node does not have', async () => {

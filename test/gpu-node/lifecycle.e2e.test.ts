@@ -90,6 +90,20 @@ describe('gpu-node lifecycle', () => {
     await long;
   }, 120_000);
 
+  it('start-up: a port already in use ends start-up with one line naming it, exit 1', async () => {
+    const first = await start(['--insecure-no-auth', '--workers', '1']);
+    const port = new URL(first.url).port;
+    const second = spawnSync(
+      process.execPath,
+      ['gpu-node/main.ts', '--insecure-no-auth', '--workers', '1', '--port', port],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(second.status).toBe(1);
+    expect(second.stdout).toContain(`127.0.0.1:${port} is already in use`);
+    // A logged line, not an uncaught error's trace on stderr.
+    expect(second.stderr).not.toMatch(/^\s+at /m);
+  }, 90_000);
+
   it('config: a bad flag exits 2 with a message that names it', () => {
     const result = spawnSync(
       process.execPath,
