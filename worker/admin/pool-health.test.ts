@@ -53,9 +53,17 @@ describe('pool health', () => {
   it('health: the operator’s switches come first', () => {
     const stale = { received_at: null, suspect_until: now + 1 };
     expect(poolHealthOf(entry(stale, { enabled: false, draining: true }), context)).toBe('disabled');
-    expect(poolHealthOf(entry(stale, { draining: true }), context)).toBe('draining');
+    expect(poolHealthOf(entry({}, { draining: true }), context)).toBe('draining');
     const poolSaysDraining = { ...sampleTelemetry('pool-a'), draining: true };
     expect(poolHealthOf(entry({ telemetry: poolSaysDraining }), context)).toBe('draining');
+  });
+
+  it('health: a draining pool that stopped reporting has exited: stale (or suspect), not draining', () => {
+    const poolSaysDraining = { ...sampleTelemetry('pool-a'), draining: true };
+    const gone = { telemetry: poolSaysDraining, received_at: now - 5_001 };
+    expect(poolHealthOf(entry(gone), context)).toBe('stale');
+    expect(poolHealthOf(entry({ received_at: now - 5_001 }, { draining: true }), context)).toBe('stale');
+    expect(poolHealthOf(entry({ ...gone, suspect_until: now + 1 }), context)).toBe('suspect');
   });
 
   it('health: a pool whose fresh report says it is not ready is not_ready, as routing passes it over', () => {

@@ -15,17 +15,21 @@ export interface HealthContext {
 
 /**
  * One word for why routing would pass a pool over, or `healthy`, by the same rules routing applies
- * (`worker/routing/eligibility.ts`), most deliberate first: the operator's switches, then this
- * isolate's ejection, the registry's suspicion or back-off, telemetry older than the TTL (or
- * none yet), and a pool that reports itself not ready.
+ * (`worker/routing/eligibility.ts`), most deliberate first: the operator's switches (a draining
+ * pool whose reports stopped is `stale`: it exited), then this isolate's ejection, the registry's
+ * suspicion or back-off, telemetry older than the TTL (or none yet), and a pool that reports
+ * itself not ready.
  */
 export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): PoolHealth {
   const { pool, telemetry, received_at: receivedAt, suspect_until: suspectUntil } = entry;
   if (!pool.enabled) return 'disabled';
-  if (pool.draining || telemetry?.draining === true) return 'draining';
+  const stale = receivedAt === null || context.now - receivedAt > context.telemetryTtlMs;
+  // A draining pool that stopped reporting has exited (or died): `stale` says so, where `draining`
+  // would have read the same as one still finishing its work.
+  if ((pool.draining || telemetry?.draining === true) && !stale) return 'draining';
   if (isEjected(entry, receivedAt, context)) return 'ejected';
   if ((suspectUntil ?? 0) > context.now) return 'suspect';
-  if (receivedAt === null || context.now - receivedAt > context.telemetryTtlMs) return 'stale';
+  if (stale) return 'stale';
   // Routing passes over a pool that says it is not ready (eligibility's `not-ready`): say so.
   if (telemetry?.ready === false) return 'not_ready';
   return 'healthy';
