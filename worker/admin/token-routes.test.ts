@@ -31,6 +31,13 @@ describe('operator tokens', () => {
     expect(refused.status).toBe(401);
     expect(errorEnvelopeSchema.parse(await refused.json()).error.code).toBe('invalid_credentials');
     expect((await call(root, 'GET', '/v1/admin/providers')).status).toBe(200);
+    // A typo is not taken for a revocation: a token id is a UUID.
+    const typo = await call(root, 'DELETE', '/v1/admin/tokens/not-a-jti');
+    expect(typo.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(await typo.json()).error).toMatchObject({
+      code: 'invalid_request',
+      param: 'jti',
+    });
   });
 
   it('tokens: a minted token never outlives the token that minted it, and 12 h is the most asked for', async () => {

@@ -32,14 +32,27 @@ const mintToken = createRoute({
   },
 });
 
+/** Every operator token's `jti` is a random UUID (`mintOperatorToken`, the deploy scripts). */
+const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const revokeToken = createRoute({
   ...adminOperation,
   method: 'delete',
   path: '/v1/admin/tokens/{jti}',
   operationId: 'revokeOperatorToken',
   summary: 'Revoke an operator token',
-  description: 'Every edge isolate refuses it within 5 s. Revoking an unknown or expired token is a no-op.',
-  request: { params: z.object({ jti: z.string().min(1).max(128).describe('The token’s `jti`.') }) },
+  description:
+    'Every edge isolate refuses it within 5 s. Revoking an unknown or expired token is a no-op (tokens ' +
+    'are not listed anywhere); an id that is not a token id at all (a UUID) is 400, so a typo is not ' +
+    'taken for a revocation.',
+  request: {
+    params: z.object({
+      jti: z
+        .string()
+        .regex(TOKEN_ID, 'a token id is the UUID `tokens create` printed as its jti')
+        .describe('The token’s `jti`.'),
+    }),
+  },
   responses: { 204: emptyResponse('Revoked.'), ...errorResponses('operator', ['invalid_request']) },
 });
 
