@@ -20,6 +20,7 @@ import { createHeartbeatSigner } from './security/heartbeat-signer.ts';
 import { readSigningKey, readVerificationKey } from './security/key-material.ts';
 import { GpuProbe } from './telemetry/gpu-probe.ts';
 import { HeartbeatClient } from './telemetry/heartbeat-client.ts';
+import { HeartbeatLog } from './telemetry/heartbeat-log.ts';
 import { PoolMetrics } from './telemetry/metrics.ts';
 import { buildTelemetryReport } from './telemetry/telemetry-report.ts';
 import { softwareVersion } from './version.ts';
@@ -147,6 +148,7 @@ export async function startPool(
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   if (config.edgeUrl && config.poolKey) {
+    const heartbeatLog = new HeartbeatLog(logger);
     heartbeat = new HeartbeatClient({
       edgeUrl: new URL(config.edgeUrl),
       poolId: config.poolId,
@@ -154,7 +156,8 @@ export async function startPool(
       sign: createHeartbeatSigner(config.poolId, await readSigningKey(config.poolKey), config.poolKeyId),
       report: telemetry,
       fetch,
-      onError: (error) => logger.warn({ err: error }, 'heartbeat failed'),
+      onError: (error) => heartbeatLog.failed(error),
+      onAccepted: () => heartbeatLog.accepted(),
     });
     heartbeat.start();
   }

@@ -11,6 +11,8 @@ export interface HeartbeatOptions {
   readonly report: () => TelemetryReport;
   readonly fetch: typeof fetch;
   readonly onError: (error: unknown) => void;
+  /** A push the edge accepted (2xx): the pool's logs can say heartbeats work again. */
+  readonly onAccepted?: () => void;
 }
 
 /** Pushes sent on change are spaced at least this far apart, so a burst costs one report. */
@@ -113,6 +115,7 @@ export class HeartbeatClient {
       await response.body?.cancel();
       this.#unreachableSince = null;
       if (!response.ok) throw new Error(`edge answered ${response.status} to a heartbeat`);
+      this.#options.onAccepted?.();
     } catch (error) {
       this.#options.onError(error);
       if (isUnreachable(error)) this.#retrySoon();
