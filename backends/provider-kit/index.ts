@@ -16,6 +16,7 @@ export {
   downloadPng,
   isPngBase64,
   type OutputDownload,
+  pngSizeOfBase64,
   startsWithPng,
 } from './png-output.ts';
 export { followJob, type JobPolling, stopJob } from './polled-job.ts';

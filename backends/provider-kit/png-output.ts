@@ -8,6 +8,8 @@ import { originOf, sameOrigin } from './provider-urls.ts';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
 /** base64 characters that cover the signature (8 bytes need 12 characters, rounded to 16). */
 const SIGNATURE_BASE64_CHARS = 16;
+/** base64 characters that cover the signature and the IHDR chunk up to the height (24 bytes). */
+const IHDR_BASE64_CHARS = 32;
 /** Bytes per `String.fromCharCode` call when base64-encoding: well under engines' argument limits. */
 const ENCODE_CHUNK = 0x8000;
 const DATA_URL = /^data:([^;,]*)(;base64)?,/i;
@@ -89,11 +91,28 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** True when `b64` is base64 of a PNG (checks the signature only). */
 export function isPngBase64(b64: string): boolean {
+  const head = decodedHead(b64, SIGNATURE_BASE64_CHARS);
+  return head !== null && startsWithPng(head);
+}
+
+/**
+ * `WIDTHxHEIGHT` of a base64 PNG, read from its IHDR chunk (nothing else decoded), or null when it
+ * is not one.
+ */
+export function pngSizeOfBase64(b64: string | undefined): string | null {
+  const head = b64 === undefined ? null : decodedHead(b64, IHDR_BASE64_CHARS);
+  if (head === null || head.length < 24 || !startsWithPng(head)) return null;
+  if (String.fromCharCode(...head.subarray(12, 16)) !== 'IHDR') return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return `${view.getUint32(16)}x${view.getUint32(20)}`;
+}
+
+/** The first bytes of base64 `b64` (its first `chars` characters), or null when they are not base64. */
+function decodedHead(b64: string, chars: number): Uint8Array | null {
   try {
-    const binary = atob(b64.slice(0, SIGNATURE_BASE64_CHARS));
-    return startsWithPng(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+    return Uint8Array.from(atob(b64.slice(0, chars)), (char) => char.charCodeAt(0));
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -13,15 +13,12 @@ import {
   routeGroup,
   schemas,
 } from '../openapi/index.ts';
-import { adminOperation, idParam, notFound } from './admin-operation.ts';
+import { adminOperation, idParam, notFound, recordOrNotFound } from './admin-operation.ts';
 import { poolHealthOf } from './pool-health.ts';
 import { poolAnswers, poolUrlProblem } from './pool-url.ts';
 
 const poolId = idParam('Pool id.');
-const poolOrNotFound = {
-  200: jsonResponse(schemas.poolRecord, 'The pool.'),
-  ...errorResponses('operator', ['not_found']),
-};
+const poolOrNotFound = recordOrNotFound(schemas.poolRecord, 'The pool.');
 
 const listPools = createRoute({
   ...adminOperation,

@@ -14,7 +14,7 @@ import {
   schemas,
 } from '../openapi/index.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
-import { adminOperation, idParam, notFound } from './admin-operation.ts';
+import { adminOperation, idParam, notFound, recordOrNotFound } from './admin-operation.ts';
 
 const listTenants = createRoute({
   ...adminOperation,
@@ -47,10 +47,7 @@ const getTenant = createRoute({
   operationId: 'getTenant',
   summary: 'Read a tenant',
   request: { params: tenantId },
-  responses: {
-    200: jsonResponse(schemas.tenantRecord, 'The tenant.'),
-    ...errorResponses('operator', ['not_found']),
-  },
+  responses: recordOrNotFound(schemas.tenantRecord, 'The tenant.'),
 });
 
 const deleteTenant = createRoute({

@@ -112,6 +112,8 @@ export class TenantLimiter extends DurableObject<Env> {
     const now = Date.now();
     const limits = effectiveLimits(ask.defaults, this.#overrides());
     if (ask.returned) this.#credit(ask.returned, limits, now);
+    // Released slots and credited permits change the state even when this request is refused.
+    if (released.length > 0 || ask.returned) this.#save();
     const inFlight = this.#inFlight(now);
     const requests = gcra(this.#requestsTat, now, 1, limits.requests_per_minute, LIMIT_WINDOW_MS);
     const images = gcra(this.#imagesTat, now, ask.images, limits.images_per_minute, LIMIT_WINDOW_MS);
@@ -129,8 +131,6 @@ export class TenantLimiter extends DurableObject<Env> {
       },
       resetMs: { requests: requests.resetMs, images: images.resetMs },
     });
-    // A refusal changes no schedule, but releases and credits that rode on it may have.
-    if (!requests.allowed || !images.allowed || (slotAsked && slotsLeft <= 0)) this.#save();
     if (!requests.allowed) return refused('requests', requests.retryAfterMs);
     if (!images.allowed) return refused('images', images.retryAfterMs);
     if (slotAsked && slotsLeft <= 0) return refused('concurrency', CONCURRENCY_RETRY_MS);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { pngSizeOfBase64 as pngSize } from '../../backends/index.ts';
 import { encodePng } from '../../backends/kserve/png-encoder.ts';
-import { pngSize, withSizeWarnings } from './image-size-check.ts';
+import { withSizeWarnings } from './image-size-check.ts';
 
 async function png(width: number, height: number): Promise<string> {
   const bytes = await encodePng(new Uint8Array(width * height * 3), width, height, 3);

@@ -6,6 +6,7 @@ import {
   type RoutingRequest,
   soonestReturnAt,
 } from '../routing/index.ts';
+import { credentialRefused, refusedAtAdmission } from './attempt-feedback.ts';
 import type { DispatchResult } from './dispatch-types.ts';
 
 /** The edge's own code for {@link noPoolNow}'s refusal (no pool sends it). */
@@ -50,6 +51,6 @@ export function noPoolNow(
 export function orNoPoolNow(outcome: DispatchResult, noPool: () => BackendCallError): DispatchResult {
   if (outcome.ok || !BackendCallError.isInstance(outcome.error) || outcome.error.workStarted) return outcome;
   const { status } = outcome.error;
-  const refused = status === 429 || status === 503 || status === 401 || status === 403;
+  const refused = refusedAtAdmission(status, true) || credentialRefused(status);
   return refused ? { ...outcome, error: noPool() } : outcome;
 }

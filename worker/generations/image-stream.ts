@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { pngSizeOfBase64 } from '../../backends/index.ts';
 import type { GenerationResponse } from '../../shared/index.ts';
-import { pngSize } from '../dispatch/image-size-check.ts';
 
 /** What every streamed event repeats about the request (OpenAI's `ImageGenCompletedEvent` fields). */
 export interface StreamedImageSettings {
@@ -39,7 +39,7 @@ export function streamCompletedImages(
         b64_json: image.b64_json ?? '',
         created_at: settings.createdAt,
         // The image's own size where its PNG says it: a provider may not have run the size asked.
-        size: pngSize(image.b64_json) ?? settings.size,
+        size: pngSizeOfBase64(image.b64_json) ?? settings.size,
         quality: settings.quality,
         background: 'auto',
         output_format: 'png',

@@ -86,11 +86,33 @@ export function dynamicIneligibility(
   policy: RoutingPolicy,
   now: number,
 ): Ineligibility | null {
-  if (pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs) {
-    return 'stale-telemetry';
-  }
+  return (
+    staleness(pool, policy, now) ??
+    timedHold(pool, observations, now) ??
+    untimedIneligibility(pool, request, observations, policy, now)
+  );
+}
+
+/** `stale-telemetry` when the pool's latest report is older than the TTL. */
+function staleness(pool: PoolView, policy: RoutingPolicy, now: number): Ineligibility | null {
+  const stale = pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs;
+  return stale ? 'stale-telemetry' : null;
+}
+
+/** A hold with a known end: this isolate's ejection, or the registry's suspicion or back-off. */
+function timedHold(pool: PoolView, observations: LocalObservations, now: number): Ineligibility | null {
   if (ejectionHolds(pool, observations, now)) return 'ejected';
-  if ((pool.suspectUntil ?? 0) > now) return 'suspect';
+  return (pool.suspectUntil ?? 0) > now ? 'suspect' : null;
+}
+
+/** The per-request reasons after the timed holds: a stall, the tenant's allow-lists, the ask. */
+function untimedIneligibility(
+  pool: PoolView,
+  request: RoutingRequest,
+  observations: LocalObservations,
+  policy: RoutingPolicy,
+  now: number,
+): Ineligibility | null {
   if (isStalled(pool.poolId, observations, policy, now)) return 'stalled';
   return tenantRestriction(pool, request) ?? requestMisfit(pool, request);
 }
@@ -167,11 +189,12 @@ export function soonestReturnAt(
 ): number | null {
   let soonest: number | null = null;
   for (const pool of pools) {
-    if (staticIneligibility(pool, request.model) !== null) continue;
-    if (tenantRestriction(pool, request) !== null || requestMisfit(pool, request) !== null) continue;
-    if (pool.reportedAt !== null && freshnessAt(pool, now) - pool.reportedAt > policy.telemetryTtlMs)
-      continue;
-    if (isStalled(pool.poolId, observations, policy, now)) continue;
+    // Out for a reason other than a timed hold: its return is not known.
+    const lasting =
+      staticIneligibility(pool, request.model) ??
+      staleness(pool, policy, now) ??
+      untimedIneligibility(pool, request, observations, policy, now);
+    if (lasting !== null) continue;
     const ejectedUntil = ejectionHolds(pool, observations, now)
       ? (observations.ejectedUntil.get(pool.poolId) ?? 0)
       : 0;
