@@ -31,12 +31,17 @@ interface HeartbeatOptions {
   readonly iat?: number;
   readonly exp?: number;
   readonly padding?: string;
+  /** The report's own `timestamp`, epoch ms. */
+  readonly reportedAt?: number;
 }
 
 function heartbeat(signer: PoolKey, poolId: string, options: HeartbeatOptions = {}): Promise<string> {
   const iat = options.iat ?? nowSeconds();
   return new SignJWT({
-    telemetry: sampleTelemetry(options.telemetryPool ?? poolId),
+    telemetry: {
+      ...sampleTelemetry(options.telemetryPool ?? poolId),
+      ...(options.reportedAt === undefined ? {} : { timestamp: options.reportedAt }),
+    },
     padding: options.padding,
   })
     .setProtectedHeader({ alg: signer.alg, typ: options.typ ?? tokenTypes.heartbeat })
@@ -116,6 +121,16 @@ describe('verifyHeartbeat', () => {
     });
     const stale = await heartbeat(poolA, 'pool-a', { iat: now - 120, exp: now + 60 });
     expect(await verifyHeartbeat(stale, 'pool-a', poolA.publicJwk)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('refuses a report dated past the clock tolerance: one dated years ahead made every later report look stale', async () => {
+    const ahead = await heartbeat(poolA, 'pool-a', { reportedAt: Date.now() + 10 * 365 * 86_400_000 });
+    expect(await verifyHeartbeat(ahead, 'pool-a', poolA.publicJwk)).toEqual({
+      ok: false,
+      reason: 'future_report',
+    });
+    const skewed = await heartbeat(poolA, 'pool-a', { reportedAt: Date.now() + 3_000 });
+    expect((await verifyHeartbeat(skewed, 'pool-a', poolA.publicJwk)).ok).toBe(true);
   });
 
   it('refuses a token over 16 KiB before parsing it', async () => {

@@ -3,6 +3,7 @@ import {
   type PoolInput,
   poolInputSchema,
   providerInputSchema,
+  REPORT_CLOCK_TOLERANCE_MS,
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
@@ -250,7 +251,9 @@ export class FleetRegistryCore extends DurableObject<Env> {
       return { ok: false, reason: 'key_changed' };
     if (parsed.pool_id !== poolId) return { ok: false, reason: 'pool_mismatch' };
     const latest = this.coalescer.latestTimestamp(poolId);
-    if (latest !== null && parsed.timestamp <= latest) return { ok: true, stale: true };
+    // A stored report dated ahead of the clock (kept before such heartbeats were refused) orders nothing.
+    const ordering = latest !== null && latest <= receivedAt + REPORT_CLOCK_TOLERANCE_MS ? latest : null;
+    if (ordering !== null && parsed.timestamp <= ordering) return { ok: true, stale: true };
     if (this.coalescer.coalesce(poolId, parsed, receivedAt, this.#suspect(poolId))) {
       this.counters.coalesced += 1;
       return { ok: true, stale: false };

@@ -136,6 +136,20 @@ describe('fleet registry', () => {
     });
   });
 
+  it('fleet registry: a stored report dated ahead of the clock does not make the next ones stale', async () => {
+    const { registry, pool } = await registryWithPool();
+    // Kept before heartbeats dated ahead were refused: ten years ahead of its arrival.
+    const ahead = telemetryReport({ timestamp: 2_000 + 10 * 365 * 86_400_000, queued: 5 });
+    await registry.recordTelemetry(pool.id, ahead, 2_000);
+    expect(await registry.recordTelemetry(pool.id, telemetryReport({ timestamp: 3_000 }), 3_010)).toEqual({
+      ok: true,
+      stale: false,
+    });
+    const [entry] = (await registry.snapshot()).pools;
+    expect(entry?.telemetry?.timestamp).toBe(3_000);
+    expect(entry?.received_at).toBe(3_010);
+  });
+
   it('fleet registry: telemetry for an unknown pool or naming another pool is refused', async () => {
     const { registry, pool } = await registryWithPool();
     const stranger = telemetryReport({ pool_id: 'nowhere' });

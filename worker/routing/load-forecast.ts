@@ -126,7 +126,10 @@ export function forecastLoads(
   for (let row = 1; row <= FORECAST_ROWS; row++) {
     for (let at = 0; at < count; at++) {
       const speed = speeds[at];
-      predicted[at] = speed ? serviceMs(speed, aheadOf(at), probe, typical) : Number.POSITIVE_INFINITY;
+      const ms = speed ? serviceMs(speed, aheadOf(at), probe, typical) : Number.NaN;
+      // A pool whose figures give no number ranks last: NaN equals nothing, so the grouping below
+      // could never step past it.
+      predicted[at] = Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
     }
     // Each row starts from the order of the row before, nearly sorted: the runtime's merge sort
     // (stable, as the ties' grouping needs) takes it in about linear time. Insertion sort, used

@@ -224,6 +224,18 @@ function score(
   scoring: Scoring = 'plain',
   hints: CandidateHints = {},
 ): ScoredPool {
+  const scored = scoreOn(index, input, pool, scoring, hints);
+  // Figures that give no number (NaN) must rank a pool last, not wherever a comparison leaves it.
+  return Number.isNaN(scored.predictedMs) ? { ...scored, predictedMs: Number.POSITIVE_INFINITY } : scored;
+}
+
+function scoreOn(
+  index: FleetIndex,
+  input: IndexedRoutingInput,
+  pool: PoolView,
+  scoring: Scoring,
+  hints: CandidateHints,
+): ScoredPool {
   if (scoring !== 'plain') {
     const { predictedMs, knownMs, coRunnerDelayMs } = completionOnBothLoadsMs(
       pool,
