@@ -38,6 +38,12 @@ export const heartbeatClaimsSchema = z.object({
   telemetry: telemetryReportSchema,
 });
 
+/**
+ * Most ancestors an operator token may name in its `lineage`: a token that many mints deep cannot
+ * mint another (dropping the oldest ancestor would let its revocation miss the new token).
+ */
+export const MAX_OPERATOR_TOKEN_LINEAGE = 8;
+
 /** Operator token for the admin API. */
 export const operatorClaimsSchema = z.object({
   ...registeredClaims,
@@ -45,6 +51,11 @@ export const operatorClaimsSchema = z.object({
   scope: z.literal('operator'),
   /** Required: revocation names the token by it. */
   jti: z.string().min(1).max(128),
+  /**
+   * The `jti`s of the tokens this one was minted with, its minter first, then the minter's own
+   * lineage. Revoking any of them revokes this token too. Absent on a token minted offline (a root).
+   */
+  lineage: z.array(z.string().min(1).max(128)).max(MAX_OPERATOR_TOKEN_LINEAGE).optional(),
 });
 
 /** Short-lived token minted by a tenant's own backend for its app users. */

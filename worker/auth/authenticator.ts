@@ -31,7 +31,7 @@ export interface CredentialDirectory {
   lookupApiKey(hash: string): Promise<{ readonly key: ApiKeyRecord; readonly tenant: TenantRecord } | null>;
   /** The tenant whose app tokens this issuer signs, or null. */
   findTenantByIssuer(issuer: string): Promise<TenantRecord | null>;
-  /** Whether the operator token with this `jti` was revoked. */
+  /** Whether the operator token with this `jti` was revoked (a token's ancestors are asked too). */
   isTokenRevoked(jti: string, now: number): Promise<boolean>;
 }
 
@@ -75,6 +75,20 @@ function appTokenRefusal(reason: TenantAppTokenRejection): ApiError {
     );
   }
   return refused();
+}
+
+/** Which of an operator token's `jti`s is on the deny list: its own, an ancestor's, or none. */
+type Revocation = 'token' | 'ancestor' | null;
+
+/**
+ * What a revoked operator token is told. Only a token the edge signed gets here (a forged one is
+ * refused before revocation is looked up), and its holder already knew it was valid, so naming
+ * the revocation tells them nothing new.
+ */
+function operatorTokenRefusal(revocation: 'token' | 'ancestor'): ApiError {
+  return revocation === 'token'
+    ? refused('the token was revoked')
+    : refused('the token was revoked: it was minted with a token that was revoked');
 }
 
 /**
@@ -121,9 +135,10 @@ export class DirectoryAuthenticator implements Authenticator {
       case 'jwt': {
         const operator = await verifyOperatorToken(bearer.token, await this.#sources.edgeKeys());
         if (operator.ok) {
-          const { jti, sub, exp } = operator.claims;
-          if (await this.#isRevoked(jti, now)) throw refused();
-          return { kind: 'operator', subject: sub, tokenId: jti, expiresAt: exp };
+          const { jti, sub, exp, lineage = [] } = operator.claims;
+          const revocation = await this.#revocation(jti, lineage, now);
+          if (revocation !== null) throw operatorTokenRefusal(revocation);
+          return { kind: 'operator', subject: sub, tokenId: jti, expiresAt: exp, lineage };
         }
         const app = await verifyTenantAppToken(
           bearer.token,
@@ -148,14 +163,28 @@ export class DirectoryAuthenticator implements Authenticator {
     this.#revoked.clear();
   }
 
-  /** A dashboard session: valid only while the operator token it was opened with is not revoked. */
+  /**
+   * A dashboard session: valid only while neither the operator token it was opened with nor any
+   * token in that token's lineage is revoked.
+   */
   async #authenticateSession(value: string, now: number): Promise<Principal> {
     const session = await verifyDashboardSession(value, await this.#sources.edgeKeys(), () => now);
     if (!session.ok) throw refused('the dashboard session was refused: sign in again');
-    const { sub, token_id: tokenId, exp } = session.claims;
-    if (await this.#isRevoked(tokenId, now))
+    const { sub, token_id: tokenId, exp, lineage } = session.claims;
+    if ((await this.#revocation(tokenId, lineage, now)) !== null)
       throw refused('the dashboard session was refused: sign in again');
-    return { kind: 'operator', subject: sub, tokenId, expiresAt: exp };
+    return { kind: 'operator', subject: sub, tokenId, expiresAt: exp, lineage };
+  }
+
+  /**
+   * Whether the token or a token in its lineage is revoked. Each `jti` is its own cache entry, so
+   * siblings share their ancestors' answers; the ones this isolate has not checked within
+   * {@link CREDENTIAL_CACHE_MS} are asked at once, in parallel, not one after another.
+   */
+  async #revocation(tokenId: string, lineage: readonly string[], now: number): Promise<Revocation> {
+    const revoked = await Promise.all([tokenId, ...lineage].map((jti) => this.#isRevoked(jti, now)));
+    if (revoked[0]) return 'token';
+    return revoked.includes(true) ? 'ancestor' : null;
   }
 
   async #isRevoked(jti: string, now: number): Promise<boolean> {

@@ -28,7 +28,7 @@ describe('dashboard session tokens', () => {
     const verified = await verifyDashboardSession(short?.value ?? '', keys);
     expect(verified).toEqual({
       ok: true,
-      claims: { sub: 'ops@test', token_id: 'token-1', exp: short?.expiresAt },
+      claims: { sub: 'ops@test', token_id: 'token-1', exp: short?.expiresAt, lineage: [] },
     });
     const long = await mintDashboardSession(keys, operator(24 * 3600));
     expect(long?.maxAgeSeconds).toBe(MAX_DASHBOARD_SESSION_S);

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { z } from 'zod';
-import { edgeIssuer } from '../../shared/index.ts';
+import { edgeIssuer, operatorClaimsSchema } from '../../shared/index.ts';
 import { type EdgeJwtResult, verifyEdgeJwt } from './edge-jwt.ts';
 import type { EdgeKeys } from './edge-keys.ts';
 
@@ -27,6 +27,8 @@ export interface DashboardSessionClaims {
   readonly sub: string;
   /** The operator token's `jti`: revoking that token ends the session too. */
   readonly token_id: string;
+  /** The operator token's lineage: revoking any token it was minted with ends the session too. */
+  readonly lineage: readonly string[];
   /** When the session ends, epoch seconds: never after the operator token's own `exp`. */
   readonly exp: number;
 }
@@ -34,6 +36,7 @@ export interface DashboardSessionClaims {
 const sessionClaimsSchema = z.object({
   sub: z.string().min(1),
   token_id: z.string().min(1),
+  lineage: operatorClaimsSchema.shape.lineage,
   exp: z.number().int(),
   iat: z.number().int(),
 });
@@ -44,6 +47,8 @@ export interface SessionOperator {
   readonly tokenId: string;
   /** The operator token's expiry, epoch seconds. */
   readonly expiresAt: number;
+  /** The `jti`s of the tokens the operator token was minted with. */
+  readonly lineage?: readonly string[];
 }
 
 /** A freshly minted session: the cookie value and how long the cookie may live. */
@@ -70,7 +75,12 @@ export async function mintDashboardSession(
   const issuedAt = Math.floor(now() / 1000);
   const expiresAt = Math.min(operator.expiresAt, issuedAt + MAX_DASHBOARD_SESSION_S);
   if (expiresAt <= issuedAt) return null;
-  const value = await new SignJWT({ token_id: operator.tokenId })
+  const lineage = operator.lineage ?? [];
+  const claims =
+    lineage.length > 0
+      ? { token_id: operator.tokenId, lineage: [...lineage] }
+      : { token_id: operator.tokenId };
+  const value = await new SignJWT(claims)
     .setProtectedHeader({ alg: keys.alg, typ: dashboardSessionType, kid: keys.kid })
     .setIssuer(edgeIssuer)
     .setAudience(dashboardAudience)
@@ -112,8 +122,8 @@ export async function verifyDashboardSession(
     now,
   );
   if (!result.ok) return result;
-  const { sub, token_id, exp } = result.claims;
-  return { ok: true, claims: { sub, token_id, exp } };
+  const { sub, token_id, exp, lineage = [] } = result.claims;
+  return { ok: true, claims: { sub, token_id, exp, lineage } };
 }
 
 /** The `Set-Cookie` value that stores a session: HttpOnly, Secure, SameSite=Strict, host-only. */

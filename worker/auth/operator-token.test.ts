@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { tokenTypes } from '../../shared/index.ts';
+import { MAX_OPERATOR_TOKEN_LINEAGE, tokenTypes } from '../../shared/index.ts';
 import { craftToken, nowSeconds } from '../testing/test-tokens.ts';
 import { createDispatchSigner } from './dispatch-token.ts';
 import { loadEdgeKeys } from './edge-keys.ts';
-import { mintOperatorToken, verifyOperatorToken } from './operator-token.ts';
+import { lineageOfChild, mintOperatorToken, verifyOperatorToken } from './operator-token.ts';
 
 const edgeKeys = () => loadEdgeKeys(env.EDGE_SIGNING_KEY);
 
@@ -116,5 +116,38 @@ describe('operator tokens', () => {
     ).toMatchObject({
       ok: true,
     });
+  });
+
+  it('lineage: a minted token carries its lineage, minter first; a root carries none', async () => {
+    const keys = await edgeKeys();
+    const root = await verifyOperatorToken((await mintOperatorToken(keys, 'alice', 600)).token, keys);
+    expect(root.ok && root.claims.lineage).toBeUndefined();
+    const lineage = [crypto.randomUUID(), crypto.randomUUID()];
+    const child = await verifyOperatorToken(
+      (await mintOperatorToken(keys, 'alice', 600, Date.now, lineage)).token,
+      keys,
+    );
+    expect(child.ok && child.claims.lineage).toEqual(lineage);
+    expect(lineageOfChild({ tokenId: 'parent', lineage: ['grandparent'] })).toEqual([
+      'parent',
+      'grandparent',
+    ]);
+    expect(lineageOfChild({ tokenId: 'root' })).toEqual(['root']);
+  });
+
+  it('lineage: never cut short: too deep a minter gets null, and a longer claim is refused', async () => {
+    const keys = await edgeKeys();
+    const full = Array.from({ length: MAX_OPERATOR_TOKEN_LINEAGE }, () => crypto.randomUUID());
+    expect(lineageOfChild({ tokenId: 'deep', lineage: full.slice(1) })).toHaveLength(
+      MAX_OPERATOR_TOKEN_LINEAGE,
+    );
+    expect(lineageOfChild({ tokenId: 'deeper', lineage: full })).toBeNull();
+    await expect(mintOperatorToken(keys, 'alice', 600, Date.now, [...full, 'one-more'])).rejects.toThrow(
+      RangeError,
+    );
+    const tooLong = await new SignJWT({ ...operatorClaims(), lineage: [...full, 'one-more'] })
+      .setProtectedHeader({ alg: 'EdDSA', typ: tokenTypes.operator })
+      .sign(keys.privateKey);
+    expect(await verifyOperatorToken(tooLong, keys)).toEqual({ ok: false, reason: 'invalid_claims' });
   });
 });

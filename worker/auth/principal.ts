@@ -15,4 +15,9 @@ export type Principal =
       readonly tokenId: string;
       /** When the token expires, epoch seconds: tokens it mints may not outlive it. */
       readonly expiresAt: number;
+      /**
+       * The `jti`s of the tokens this one was minted with, nearest first; revoking any of them locks
+       * this token out too. Absent or empty for a token minted offline.
+       */
+      readonly lineage?: readonly string[];
     };
