@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { telemetryReportSchema } from '../../shared/index.ts';
 import { type ObservedReportInput, observedReport, speedFromReport } from './observed-report.ts';
@@ -14,6 +15,38 @@ const input = (overrides: Partial<ObservedReportInput> = {}): ObservedReportInpu
 });
 
 describe('observed reports (pools that push no telemetry)', () => {
+  it("observed report: within the schema's bounds whatever the provider's metrics and timings say (1e308, +Inf, NaN)", () => {
+    const anything = fc.double();
+    const measured = fc.option(anything, { nil: null });
+    fc.assert(
+      fc.property(
+        fc.record({
+          capacity: fc.integer({ min: 1, max: 10_000 }),
+          declared: fc.option(fc.double({ min: 1e-300, max: 100_000, noNaN: true }), { nil: null }),
+          inFlightImages: fc.nat(),
+          imagesPerSecond: anything,
+          msPerWork: measured,
+          jobMs: measured,
+          imageMegapixels: measured,
+          probe: fc.option(fc.record({ ready: fc.boolean(), queued: anything, running: anything }), {
+            nil: null,
+          }),
+        }),
+        ({ capacity, declared, msPerWork, jobMs, imageMegapixels, ...figures }) => {
+          const report = observedReport(
+            input({
+              ...figures,
+              pool: { id: 'p', capacity, ms_per_megapixel_step: declared },
+              speed: { msPerWork, jobMs, imageMegapixels },
+            }),
+          );
+          expect(telemetryReportSchema.safeParse(report).error).toBeUndefined();
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('observed report: valid in the shared schema, remote, with the registered capacity as slots', () => {
     const report = observedReport(input());
     expect(telemetryReportSchema.parse(report)).toEqual(report);

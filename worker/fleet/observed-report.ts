@@ -1,5 +1,14 @@
 import type { BackendProbe } from '../../backends/index.ts';
-import type { PoolRecord, StepCurvePoint, TelemetryReport } from '../../shared/index.ts';
+import {
+  MAX_REPORTED_COUNT,
+  MAX_REPORTED_MS,
+  MAX_REPORTED_WORK,
+  MIN_CURVE_MEGAPIXELS,
+  MIN_CURVE_STEP_MS,
+  type PoolRecord,
+  type StepCurvePoint,
+  type TelemetryReport,
+} from '../../shared/index.ts';
 
 /** `version` of the reports the edge writes for pools that push none. */
 export const OBSERVED_REPORT_VERSION = 'edge-observed/1';
@@ -47,12 +56,19 @@ export interface ObservedReportInput {
  */
 export function observedReport(input: ObservedReportInput): TelemetryReport {
   const { pool, probe, speed } = input;
-  const slots = Math.max(1, pool.capacity);
-  const { running, queued } = occupancy(slots, input.inFlightImages, probe);
+  const slots = boundedCount(pool.capacity, 1);
+  const { running, queued } = occupancy(slots, boundedCount(input.inFlightImages), probe);
   const msPerWork = speed.msPerWork ?? pool.ms_per_megapixel_step;
-  const imageMegapixels = speed.imageMegapixels ?? DEFAULT_IMAGE_MEGAPIXELS;
+  // Bounded so that a full side-by-side batch (`slots` images) stays within the schema too.
+  const imageMegapixels = bounded(
+    speed.imageMegapixels ?? DEFAULT_IMAGE_MEGAPIXELS,
+    MIN_CURVE_MEGAPIXELS,
+    MAX_REPORTED_WORK / MAX_REPORTED_COUNT,
+  );
   const curve = msPerWork === null ? [] : sideBySideCurve(msPerWork, imageMegapixels, slots);
-  const workPerImage = msPerWork === null || speed.jobMs === null ? null : speed.jobMs / msPerWork;
+  const jobMs = speed.jobMs === null ? null : bounded(speed.jobMs, 0, MAX_REPORTED_MS);
+  const workPerImage = msPerWork === null || jobMs === null ? null : jobMs / msPerWork;
+  const work = (value: number) => bounded(value, 0, MAX_REPORTED_WORK);
   return {
     pool_id: pool.id,
     version: OBSERVED_REPORT_VERSION,
@@ -64,15 +80,15 @@ export function observedReport(input: ObservedReportInput): TelemetryReport {
     queued,
     max_queue: UNBOUNDED_QUEUE,
     ewma_step_ms: null,
-    ewma_job_ms: speed.jobMs,
-    throughput_images_per_s: input.imagesPerSecond,
+    ewma_job_ms: jobMs,
+    throughput_images_per_s: work(input.imagesPerSecond),
     gpus: null,
     draining: false,
     ready: probe?.ready ?? true,
     work: {
-      queued: workPerImage === null ? 0 : queued * workPerImage,
-      running: workPerImage === null ? 0 : running * workPerImage,
-      throughput_per_s: workPerImage === null ? null : input.imagesPerSecond * workPerImage,
+      queued: workPerImage === null ? 0 : work(queued * workPerImage),
+      running: workPerImage === null ? 0 : work(running * workPerImage),
+      throughput_per_s: workPerImage === null ? null : work(input.imagesPerSecond * workPerImage),
       step_curve: curve,
     },
   };
@@ -102,19 +118,34 @@ function occupancy(
   inFlightImages: number,
   probe: BackendProbe | null,
 ): { running: number; queued: number } {
-  const probed = probe !== null && (probe.queued !== undefined || probe.running !== undefined);
-  const probedBusy = (probe?.queued ?? 0) + (probe?.running ?? 0);
-  if (probed && probedBusy >= inFlightImages) {
-    const queued = probe?.queued ?? 0;
-    return { running: Math.min(slots, probe?.running ?? Math.max(0, inFlightImages - queued)), queued };
+  // A provider's figures are whatever its metrics page says: 1e308, +Inf and NaN included.
+  const probedQueued = probe?.queued === undefined ? undefined : boundedCount(probe.queued);
+  const probedRunning = probe?.running === undefined ? undefined : boundedCount(probe.running);
+  const probed = probedQueued !== undefined || probedRunning !== undefined;
+  if (probed && (probedQueued ?? 0) + (probedRunning ?? 0) >= inFlightImages) {
+    const queued = probedQueued ?? 0;
+    return { running: Math.min(slots, probedRunning ?? Math.max(0, inFlightImages - queued)), queued };
   }
   const running = Math.min(slots, inFlightImages);
   return { running, queued: inFlightImages - running };
 }
 
 function sideBySideCurve(msPerWork: number, imageMegapixels: number, slots: number): StepCurvePoint[] {
-  const stepMs = msPerWork * imageMegapixels;
+  const stepMs = bounded(msPerWork * imageMegapixels, MIN_CURVE_STEP_MS, MAX_REPORTED_MS);
   const first = { batch_megapixels: imageMegapixels, step_ms: stepMs };
   if (slots <= 1) return [first];
   return [first, { batch_megapixels: imageMegapixels * slots, step_ms: stepMs }];
+}
+
+/**
+ * `value` within the schema's bounds for its field (`telemetry-report.ts`): the report is stored
+ * unparsed, so it must hold them by construction. NaN, a figure that says nothing, is the lower bound.
+ */
+function bounded(value: number, min: number, max: number): number {
+  return Number.isNaN(value) ? min : Math.min(max, Math.max(min, value));
+}
+
+/** As {@link bounded}, for a count: a whole number up to the schema's largest. */
+function boundedCount(value: number, min = 0): number {
+  return Math.floor(bounded(value, min, MAX_REPORTED_COUNT));
 }
