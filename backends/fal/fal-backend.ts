@@ -2,10 +2,12 @@ import type { BackendCall, BackendCancelCall, BackendResult, ImageBackend } from
 import {
   type AdapterContext,
   adapterContext,
+  answerLimits,
   credentialHeader,
   type DrivenJob,
   exchange,
   followJob,
+  MAX_SMALL_ANSWER_BYTES,
   outputResult,
   parseJson,
   stopJob,
@@ -84,7 +86,7 @@ async function drive(
       body,
       signal: AbortSignal.timeout(budgetMs + SUBMIT_GRACE_MS),
     },
-    false,
+    { afterSubmit: false, maxBytes: MAX_SMALL_ANSWER_BYTES },
   );
   if (!submitted.response.ok)
     throw falError(submitted.response, submitted.text, { ...call, now: context.now() });
@@ -115,7 +117,7 @@ async function poll(
     PROVIDER,
     withQuery(at.status, 'logs', '0'),
     { method: 'GET', headers: headers(call.token), signal },
-    true,
+    { afterSubmit: true, maxBytes: MAX_SMALL_ANSWER_BYTES },
   );
   if (!response.ok) throw falError(response, text, { ...call, now: context.now() });
   const status = asStatus(parseJson(text));
@@ -131,13 +133,16 @@ async function result(
   warnings: readonly string[],
   context: Context,
 ): Promise<BackendResult> {
+  // The result may carry images as data URLs, and a model may answer another size than asked:
+  // images are bounded by `maxImageBytes` and their share of one answer.
+  const limits = answerLimits(call.request.n, context.settings.maxImageBytes);
   try {
     const { response, text } = await exchange(
       context.send,
       PROVIDER,
       at.result,
       { method: 'GET', headers: headers(call.token), signal: job.stop },
-      true,
+      { afterSubmit: true, maxBytes: limits.answerBytes },
     );
     if (!response.ok) throw falError(response, text, { ...call, now: context.now() });
     const answer = asResult(parseJson(text));
@@ -148,7 +153,7 @@ async function result(
       provider: PROVIDER,
       send: context.send,
       credential: credentialHeader('Key', call.token),
-      maxBytes: context.settings.maxImageBytes,
+      maxBytes: limits.imageBytes,
       refuseUrl: context.settings.refuseOutputUrl,
       now: context.now,
       seed: answer.seed,
@@ -202,7 +207,7 @@ async function cancelRequest(call: BackendCall, context: Context, url: string): 
       headers: headers(call.token),
       signal: AbortSignal.timeout(context.settings.cancelTimeoutMs),
     },
-    true,
+    { afterSubmit: true, maxBytes: MAX_SMALL_ANSWER_BYTES },
   );
   // 202 CANCELLATION_REQUESTED; 400 ALREADY_COMPLETED and 404 NOT_FOUND: nothing left to stop.
   if (response.ok || response.status === 400 || response.status === 404) return;

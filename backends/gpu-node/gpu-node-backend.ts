@@ -8,6 +8,13 @@ import type {
 import { BackendCallError } from '../backend-call-error.ts';
 import { noAnswerError } from '../failure-policy.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
+import {
+  answerLimits,
+  largestPngBytes,
+  MAX_SMALL_ANSWER_BYTES,
+  originOf,
+  readBoundedText,
+} from '../provider-kit/index.ts';
 import { traceHeader } from '../trace-header.ts';
 import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
 import { type GpuNodeOptions, type GpuNodeSettings, gpuNodeOptionsSchema } from './gpu-node-options.ts';
@@ -87,13 +94,19 @@ async function generate(
     throw noAnswer(error, call, timer, capped);
   }
   const onProgress = call.onProgress;
+  // A pool answers the size asked for (or refuses it): the largest PNG of that size bounds it.
+  const limits = answerLimits(call.request.n, largestPngBytes(call.request.size) ?? settings.maxImageBytes);
+  const what = `the answer of ${originOf(call.poolUrl)}`;
   if (
     onProgress &&
     response.ok &&
     /\btext\/event-stream\b/.test(response.headers.get('content-type') ?? '')
   ) {
     try {
-      return await readGenerateStream(response, call.request.n, now, onProgress);
+      return await readGenerateStream(response, call.request.n, now, onProgress, {
+        maxBytes: limits.answerBytes,
+        what,
+      });
     } catch (error) {
       if (BackendCallError.isInstance(error)) throw error;
       if (signal.aborted) throw noAnswer(error, call, timer, capped);
@@ -102,8 +115,10 @@ async function generate(
   }
   let text: string;
   try {
-    text = await response.text();
+    const maxBytes = response.ok ? limits.answerBytes : MAX_SMALL_ANSWER_BYTES;
+    text = await readBoundedText(response, { maxBytes, what });
   } catch (error) {
+    if (BackendCallError.isInstance(error)) throw error;
     if (signal.aborted) throw noAnswer(error, call, timer, capped);
     throw brokeOff(call, response, error);
   }
@@ -155,7 +170,13 @@ async function cancel(
     const reason = timer.aborted ? 'request_timeout' : 'connection_failed';
     throw noAnswerError(reason, error, `could not cancel ${call.jobId} on ${call.poolUrl}`);
   }
-  const text = await response.text().catch(() => '');
+  const text = await readBoundedText(response, {
+    maxBytes: MAX_SMALL_ANSWER_BYTES,
+    what: `the cancel answer of ${originOf(call.poolUrl)}`,
+  }).catch((error: unknown) => {
+    if (BackendCallError.isInstance(error) && !(response.ok || response.status === 404)) throw error;
+    return '';
+  });
   // 404: the pool no longer has the job (finished, failed or never admitted): nothing to stop.
   if (response.ok || response.status === 404) return;
   throw errorAnswer(response, text, now());

@@ -9,7 +9,15 @@ import {
 } from '../../shared/index.ts';
 import type { BackendProgress, BackendResult } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
+import { type BodyLimit, boundedChunks, oversizedBody } from '../provider-kit/index.ts';
 import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
+
+/**
+ * Bytes of `queued`, `progress` and `load` events and keep-alive comments a stream may carry
+ * besides its answer: a few hundred steps, a queue position per job ahead, a comment a while,
+ * over the longest deadline.
+ */
+export const STREAM_EVENTS_BYTES = 4 * 1024 * 1024;
 
 /**
  * Reads gpu-node's streamed answer to `POST /v1/generate` (`Accept: text/event-stream`):
@@ -17,6 +25,11 @@ import { errorAnswer, readGenerateAnswer } from './gpu-node-answer.ts';
  * JSON answer and `failed` like the JSON error answer (same status the pool would have sent).
  * A stream that ends without either is the pool's failure (it may have died mid-job). Read
  * errors propagate to the caller, which sorts them like a body that broke off.
+ *
+ * `limit` is the most a valid answer holds: no event may be larger (`completed` carries every
+ * image), and the whole stream may pass it by only {@link STREAM_EVENTS_BYTES} of other events. A
+ * stream that does, or an event that never ends, is hung up on and fails as the pool's
+ * (`oversizedBody`), never read on until the deadline.
  *
  * The load that comes back is the pool's as the job left it (the `load` event before the last),
  * else the stream's headers stamped with when they arrived (`takenAt`): they are as old as the
@@ -27,13 +40,19 @@ export async function readGenerateStream(
   images: number,
   now: () => number,
   onProgress: (progress: BackendProgress) => void,
+  limit: BodyLimit,
 ): Promise<BackendResult> {
-  const body = response.body;
-  if (body === null) throw brokenStream(response, 'the event stream had no body');
+  if (response.body === null) throw brokenStream(response, 'the event stream had no body');
   // One reader, one decoder and the parser fed by hand: the `completed` event is every image in
   // one data line, and two TransformStreams in between (decoder, parser) cost the edge's thread a
   // promise hop per chunk and stage each (bench:overload profile).
-  const chunks = chunkReader(body);
+  const chunks = boundedChunks(response, {
+    maxBytes: limit.maxBytes + STREAM_EVENTS_BYTES,
+    what: `the event stream of ${limit.what}`,
+  });
+  const eventLimit = { maxBytes: limit.maxBytes, what: `an event of ${limit.what}` };
+  // Bytes fed since the last event ended: what the parser holds of the next one.
+  let unsettledBytes = 0;
   const decoder = new TextDecoder();
   // Set from the parser's callback, so typed wide: control flow cannot see that it changes.
   let outcome = null as { settled: BackendResult } | { failed: unknown } | null;
@@ -42,6 +61,7 @@ export async function readGenerateStream(
   let atEnd: PiggybackedLoad | null = null;
   const parser = createParser({
     onEvent: (event) => {
+      unsettledBytes = 0;
       if (outcome !== null) return;
       if (event.event === LOAD_EVENT) {
         atEnd = parseLoadEvent(event.data);
@@ -66,7 +86,9 @@ export async function readGenerateStream(
     for (;;) {
       const value = await chunks.next();
       if (value === null) break;
+      unsettledBytes += value.byteLength;
       parser.feed(decoder.decode(value, { stream: true }));
+      if (unsettledBytes > eventLimit.maxBytes) throw oversizedBody(response.status, eventLimit);
       if (outcome === null) continue;
       if ('failed' in outcome) throw outcome.failed;
       return outcome.settled;
@@ -76,51 +98,6 @@ export async function readGenerateStream(
     await chunks.cancel();
   }
   throw brokenStream(response, 'the event stream ended before the job settled');
-}
-
-/** Largest read asked of a byte stream: the whole `completed` event of a few images in a read or two. */
-const READ_BUFFER_BYTES = 256 * 1024;
-
-/** Reads a body's bytes chunk by chunk; `null` at its end. */
-interface ChunkReader {
-  next(): Promise<Uint8Array | null>;
-  cancel(): Promise<void>;
-}
-
-/**
- * A body's chunks, read into one large buffer where the stream allows it (a byte stream, as fetch
- * bodies are): workerd hands a default reader ~4 KB at a time, so a 200 KB event took ~50 reads,
- * each a promise and a call into the runtime. Other streams are read as they come.
- */
-function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
-  let byob: ReadableStreamBYOBReader | null = null;
-  try {
-    byob = body.getReader({ mode: 'byob' });
-  } catch {
-    // Not a byte stream: the default reader below.
-  }
-  if (byob !== null) {
-    const reader = byob;
-    let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
-    return {
-      async next() {
-        const { value, done } = await reader.read(new Uint8Array(buffer));
-        if (done || value === undefined) return null;
-        // The chunk is decoded before the next read reuses its buffer.
-        buffer = value.buffer as ArrayBuffer;
-        return value;
-      },
-      cancel: () => reader.cancel().catch(() => undefined),
-    };
-  }
-  const reader = body.getReader();
-  return {
-    async next() {
-      const { value, done } = await reader.read();
-      return done ? null : value;
-    },
-    cancel: () => reader.cancel().catch(() => undefined),
-  };
 }
 
 function settle(

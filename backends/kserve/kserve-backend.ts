@@ -6,6 +6,7 @@ import {
   adapterContext,
   credentialHeader,
   exchange,
+  MAX_ANSWER_BYTES,
   parseJson,
   providerAnswerError,
   trimBase,
@@ -101,7 +102,9 @@ async function infer(
       body: JSON.stringify(body),
       signal,
     },
-    false,
+    // Pixels as JSON numbers (a UINT8 tensor) take several characters a byte, and the model may
+    // answer another size than asked: no bound tighter than the isolate's own.
+    { afterSubmit: false, maxBytes: MAX_ANSWER_BYTES },
   );
   const json = parseJson(text);
   if (!response.ok) {

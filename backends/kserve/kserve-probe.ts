@@ -1,7 +1,13 @@
 import type { BackendProbe, BackendProbeCall, FetchFunction } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
-import { credentialHeader, trimBase, withTimeout } from '../provider-kit/index.ts';
+import {
+  credentialHeader,
+  MAX_PROBE_BODY_BYTES,
+  readBoundedText,
+  trimBase,
+  withTimeout,
+} from '../provider-kit/index.ts';
 import type { KserveSettings } from './kserve-options.ts';
 import { type PrometheusSample, parsePrometheusText } from './prometheus-text.ts';
 
@@ -55,7 +61,11 @@ export async function probeKserve(
   if (metricsUrl === null) return { ready: true };
   const scraped = await get(metricsUrl, { accept: 'text/plain' });
   if (typeof scraped === 'string' || !scraped.ok) return { ready: true };
-  const text = await scraped.text().catch(() => '');
+  // A page over the limit is read as no metrics: the server still answered ready.
+  const text = await readBoundedText(scraped, {
+    maxBytes: MAX_PROBE_BODY_BYTES,
+    what: 'the metrics page',
+  }).catch(() => '');
   return { ready: true, ...tritonFigures(parsePrometheusText(text), model, version) };
 }
 

@@ -6,6 +6,7 @@ import { sendWithoutRedirects } from '../pool-fetch.ts';
 import {
   type AdapterContext,
   adapterContext,
+  answerLimits,
   credentialHeader,
   type DrivenJob,
   downloadPng,
@@ -87,6 +88,9 @@ async function generate(
   job: DrivenJob,
   context: Context,
 ): Promise<BackendResult> {
+  // The asked size is only a hint to a provider (a model may answer another): images are bounded
+  // by `maxImageBytes` and their share of what one answer may hold.
+  const limits = answerLimits(call.request.n, context.settings.maxImageBytes);
   const { response, text } = await exchange(
     context.send,
     PROVIDER,
@@ -102,7 +106,7 @@ async function generate(
       body,
       signal: job.stop,
     },
-    false,
+    { afterSubmit: false, maxBytes: limits.answerBytes },
   );
   const json = parseJson(text);
   if (!response.ok)
@@ -111,14 +115,15 @@ async function generate(
   if (!answer) throw unusableAnswer(PROVIDER, response.status, 'a body that is not an Images answer');
   const data: GeneratedImage[] = [];
   for (const image of answer.data.slice(0, call.request.n)) {
-    data.push(await imageOf(image, call, job.stop, context, response.status));
+    data.push(await imageOf(image, call, job.stop, context, response.status, limits.imageBytes));
   }
   const shortfall =
     data.length < call.request.n
       ? [`n: the provider returned ${data.length} of ${call.request.n} images`]
       : [];
   return {
-    response: { created: answer.created ?? Math.floor(context.now() / 1000), data },
+    // The edge's clock, as every adapter's: a provider's `created` is not one the edge vouches for.
+    response: { created: Math.floor(context.now() / 1000), data },
     load: rateLimitLoad(response.headers),
     warnings: [...warnings, ...shortfall],
   };
@@ -131,6 +136,7 @@ async function imageOf(
   signal: AbortSignal,
   context: Context,
   status: number,
+  maxBytes: number,
 ): Promise<GeneratedImage> {
   const b64 =
     image.b64_json ??
@@ -142,7 +148,7 @@ async function imageOf(
           poolUrl: call.poolUrl,
           credential: {},
           signal,
-          maxBytes: context.settings.maxImageBytes,
+          maxBytes,
           refuseUrl: context.settings.refuseOutputUrl,
         }));
   if (b64 === undefined || !isPngBase64(b64))

@@ -9,9 +9,11 @@ export interface OpenAiImage {
   readonly revised_prompt?: string;
 }
 
-/** An OpenAI Images answer (`{ created, data }`), checked by hand like gpu-node's. */
+/**
+ * An OpenAI Images answer (`{ created, data }`), checked by hand like gpu-node's. Its `created` is
+ * not kept: the result's is the edge's clock.
+ */
 export interface OpenAiImagesAnswer {
-  readonly created: number | null;
   readonly data: readonly OpenAiImage[];
 }
 
@@ -19,8 +21,8 @@ export interface OpenAiImagesAnswer {
 const COUNT = /^\d{1,9}$/;
 
 /**
- * The answer's `created` and images, or null when the body is not an Images answer. An image
- * needs a non-empty `b64_json` or an http(s) `url`.
+ * The answer's images, or null when the body is not an Images answer. An image needs a non-empty
+ * `b64_json` or an http(s) `url`.
  */
 export function readImagesAnswer(answer: unknown): OpenAiImagesAnswer | null {
   const body = asRecord(answer);
@@ -37,7 +39,7 @@ export function readImagesAnswer(answer: unknown): OpenAiImagesAnswer | null {
       ...(typeof item.revised_prompt === 'string' ? { revised_prompt: item.revised_prompt } : {}),
     });
   }
-  return { created: Number.isSafeInteger(body.created) ? Number(body.created) : null, data };
+  return { data };
 }
 
 /**

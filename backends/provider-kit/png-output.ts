@@ -2,6 +2,8 @@ import type { FetchFunction } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
 import type { OutputUrlJudge } from './adapter-options.ts';
+import { base64Length } from './answer-limits.ts';
+import { readBoundedBytes } from './bounded-body.ts';
 import { originOf, sameOrigin } from './provider-urls.ts';
 
 /** The 8-byte signature every PNG file starts with (RFC 2083, section 12.12). */
@@ -25,7 +27,10 @@ export interface OutputDownload {
    */
   readonly credential: Readonly<Record<string, string>>;
   readonly signal: AbortSignal;
-  /** Largest image accepted, in bytes (an isolate has 128 MB for everything). */
+  /**
+   * Largest image accepted, in bytes (`answerLimits`): a file over it is hung up on, never read
+   * whole, and fails as the provider's.
+   */
   readonly maxBytes: number;
   /** The edge's outbound policy for output URLs (`refuseOutputUrl`); absent: any http(s) URL. */
   readonly refuseUrl?: OutputUrlJudge | undefined;
@@ -43,6 +48,9 @@ export async function downloadPng(url: string, download: OutputDownload): Promis
   if (data) {
     const payload = url.slice(data[0].length);
     if (!data[2] || !isPngBase64(payload)) throw notPng(download.provider, 'a data URL');
+    if (payload.length > base64Length(download.maxBytes)) {
+      throw outputFailure(download.provider, null, `a data URL over ${download.maxBytes} bytes`);
+    }
     return payload;
   }
   if (!/^https?:\/\//i.test(url)) {
@@ -62,15 +70,10 @@ export async function downloadPng(url: string, download: OutputDownload): Promis
     await response.body?.cancel().catch(() => undefined);
     throw outputFailure(download.provider, response.status, `${response.status} for an output on ${where}`);
   }
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > download.maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw outputFailure(download.provider, response.status, `an output over ${download.maxBytes} bytes`);
-  }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > download.maxBytes) {
-    throw outputFailure(download.provider, response.status, `an output over ${download.maxBytes} bytes`);
-  }
+  const bytes = await readBoundedBytes(response, {
+    maxBytes: download.maxBytes,
+    what: `the output of ${download.provider} on ${where}`,
+  });
   if (!startsWithPng(bytes)) throw notPng(download.provider, `the output on ${where}`);
   return bytesToBase64(bytes);
 }

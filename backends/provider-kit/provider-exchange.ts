@@ -2,6 +2,8 @@ import type { FetchFunction } from '../backend.ts';
 import { BackendCallError } from '../backend-call-error.ts';
 import { noAnswerError } from '../failure-policy.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
+import { MAX_SMALL_ANSWER_BYTES } from './answer-limits.ts';
+import { readBoundedText } from './bounded-body.ts';
 import { originOf } from './provider-urls.ts';
 
 /** An answer with its whole body read. */
@@ -10,8 +12,17 @@ export interface ReadAnswer {
   readonly text: string;
 }
 
+/** How an {@link exchange} reads its answer. */
+export interface ExchangeReading {
+  /** The provider may already hold a job for this call (a poll, a result, a cancel). */
+  readonly afterSubmit: boolean;
+  /** The most bytes of a 2xx body (`answerLimits`); an error answer gets `MAX_SMALL_ANSWER_BYTES`. */
+  readonly maxBytes: number;
+}
+
 /**
- * Sends one call to a provider (never following a redirect) and reads the whole answer. No
+ * Sends one call to a provider (never following a redirect) and reads the whole answer, within
+ * its limit: a body over it is hung up on and fails as the provider's (`oversizedBody`). No
  * answer becomes a {@link BackendCallError}: `connection_failed` (nothing started) for a first
  * submit, but once the provider may hold a job (`afterSubmit`) or a timer gave up on it, silence
  * means it may be running (`request_timeout`, retryable, work started). An answer whose body
@@ -22,8 +33,9 @@ export async function exchange(
   provider: string,
   url: string,
   init: RequestInit,
-  afterSubmit: boolean,
+  reading: ExchangeReading,
 ): Promise<ReadAnswer> {
+  const { afterSubmit } = reading;
   let response: Response;
   try {
     response = await sendWithoutRedirects(send, url, init);
@@ -31,8 +43,11 @@ export async function exchange(
     throw silence(error, provider, url, afterSubmit || init.signal?.aborted === true);
   }
   try {
-    return { response, text: await response.text() };
+    const maxBytes = response.ok ? reading.maxBytes : MAX_SMALL_ANSWER_BYTES;
+    const what = `the answer of ${provider} at ${originOf(url)}`;
+    return { response, text: await readBoundedText(response, { maxBytes, what }) };
   } catch (error) {
+    if (BackendCallError.isInstance(error)) throw error;
     if (afterSubmit || init.signal?.aborted) throw silence(error, provider, url, true);
     throw new BackendCallError({
       message: `the answer of ${provider} at ${originOf(url)} broke off`,

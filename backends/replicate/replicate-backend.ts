@@ -3,7 +3,9 @@ import { BackendCallError } from '../backend-call-error.ts';
 import { noAnswerError } from '../failure-policy.ts';
 import {
   type AdapterContext,
+  type AnswerLimits,
   adapterContext,
+  answerLimits,
   credentialHeader,
   type DrivenJob,
   exchange,
@@ -135,7 +137,7 @@ async function settle(
         provider: PROVIDER,
         send: context.send,
         credential: credentialHeader('Bearer', call.token),
-        maxBytes: context.settings.maxImageBytes,
+        maxBytes: limitsOf(call, context).imageBytes,
         refuseUrl: context.settings.refuseOutputUrl,
         now: context.now,
         seed: call.request.seed ?? null,
@@ -193,11 +195,22 @@ async function exchangePrediction(
   afterSubmit: boolean,
   init: RequestInit,
 ): Promise<Prediction> {
-  const { response, text } = await exchange(context.send, PROVIDER, url, init, afterSubmit);
+  const { response, text } = await exchange(context.send, PROVIDER, url, init, {
+    afterSubmit,
+    maxBytes: limitsOf(call, context).answerBytes,
+  });
   if (!response.ok) throw replicateError(response, text, { ...call, now: context.now() });
   const prediction = asPrediction(parseJson(text));
   if (!prediction) throw unusableAnswer(PROVIDER, response.status, 'a body that is not a prediction');
   return prediction;
+}
+
+/**
+ * What the call's answers may hold. A prediction may carry its output as data URLs, and a model
+ * may answer another size than asked: images are bounded by `maxImageBytes` and their share.
+ */
+function limitsOf(call: BackendCall, context: Context): AnswerLimits {
+  return answerLimits(call.request.n, context.settings.maxImageBytes);
 }
 
 function headers(token: string): Record<string, string> {
@@ -222,7 +235,7 @@ async function cancelPrediction(call: BackendCall, context: Context, url: string
       headers: headers(call.token),
       signal: AbortSignal.timeout(context.settings.cancelTimeoutMs),
     },
-    true,
+    { afterSubmit: true, maxBytes: limitsOf(call, context).answerBytes },
   );
   // 200 answers the prediction (canceled, or already finished: nothing left to stop); 404: none.
   if (response.ok || response.status === 404) return;

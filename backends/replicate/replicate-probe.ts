@@ -1,6 +1,12 @@
 import type { BackendProbe, BackendProbeCall, FetchFunction } from '../backend.ts';
 import { sendWithoutRedirects } from '../pool-fetch.ts';
-import { asRecord, parseJson } from '../provider-kit/index.ts';
+import {
+  asRecord,
+  MAX_PROBE_BODY_BYTES,
+  MAX_SMALL_ANSWER_BYTES,
+  parseJson,
+  readBoundedText,
+} from '../provider-kit/index.ts';
 import { asPrediction, replicateEndpoints } from './replicate-prediction.ts';
 
 /**
@@ -25,7 +31,8 @@ export async function probeReplicate(
       headers: { accept: 'application/json', authorization: `Bearer ${call.token}` },
       signal: call.signal ? AbortSignal.any([call.signal, timer]) : timer,
     });
-    text = await response.text();
+    const maxBytes = response.ok ? MAX_PROBE_BODY_BYTES : MAX_SMALL_ANSWER_BYTES;
+    text = await readBoundedText(response, { maxBytes, what: 'the list of predictions' });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ready: false, detail: `replicate did not answer the probe: ${reason}` };

@@ -31,8 +31,11 @@ function streamedAnswer(
   });
 }
 
-// A large image with a multi-byte character, so cuts fall inside a code point and inside the data line.
-const image = `${'A'.repeat(70_000)}é${'B'.repeat(30_000)}`;
+// A large image (a PNG's signature first) with a multi-byte character, so cuts fall inside a code
+// point and inside the data line.
+const image = `iVBORw0KGgo${'A'.repeat(70_000)}é${'B'.repeat(30_000)}`;
+/** What a valid answer may hold here: far more than these streams. */
+const limit = { maxBytes: 1024 * 1024, what: 'the answer of a test pool' };
 const completed = JSON.stringify({ created: 1_700_000_000, data: [{ b64_json: image, seed: 7 }] });
 const events = [
   'event: queued\ndata: {"position":2}\n\n',
@@ -49,6 +52,7 @@ async function read(text: string, cuts: readonly number[], bytesStream = false) 
     1,
     () => 0,
     (event) => progress.push(event),
+    limit,
   );
   return { result, progress };
 }
@@ -120,6 +124,7 @@ describe('gpu-node event stream', () => {
         1,
         () => clock++,
         () => undefined,
+        limit,
       );
     };
 
