@@ -15,7 +15,7 @@ import {
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
 import { admitInTurn, withQuota } from './admit-in-turn.ts';
-import { askedOf, unlessNoneServes } from './asked-fit.ts';
+import { askedOf, type UnservedAsk, unservedAsk, unservedAskError, withoutAsked } from './asked-fit.ts';
 import { credentialRefused, learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
 import { hedgeFor, objectiveField, traceparentOf } from './dispatch-option-parts.ts';
@@ -118,9 +118,16 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   // other providers or regions serve.
   const servable = (pool: PoolView) =>
     pool.models.includes(model) && tenantRestriction(pool, routingRequest) === null;
+  // No pool can take what it asked for: if none serves that size or step count at all, it is
+  // routed without the ask, and the pool answers 400 naming what it does serve; with none to take
+  // it now the edge answers that 400 itself. While some pool serves it, it waits for that one.
+  let unserved: UnservedAsk | null = null;
   if (firstRanking.length === 0 && routingRequest.asked) {
-    routingRequest = unlessNoneServes(routingRequest, poolViewsOf(snapshot), servable);
-    if (!routingRequest.asked) firstRanking = rank(now);
+    unserved = unservedAsk(poolViewsOf(snapshot), servable, routingRequest);
+    if (unserved) {
+      routingRequest = withoutAsked(routingRequest);
+      firstRanking = rank(now);
+    }
   }
   if (firstRanking.length === 0) {
     const pools = poolViewsOf(snapshot);
@@ -128,6 +135,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       await input.admit?.();
       return { ok: false, error: 'model_not_found', attempts: [] };
     }
+    if (unserved) return { ok: false, error: unservedAskError(unserved), attempts: [] };
     // Served, but by no pool that can take it now: refused before the tenant's quota is taken.
     const error = noPoolNow(pools, routingRequest, services.observations, policy, now);
     return { ok: false, error, attempts: [] };
