@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { edgeJobIdSchema } from '../shared/index.ts';
 
 /** Commander parser for a positive integer option (`--capacity 4`). */
 export function positiveInteger(value: string): number {
@@ -35,5 +36,15 @@ export function commaList(value: string): string[] {
 /** Commander parser for an image size (`--size 256x256`). */
 export function imageSize(value: string): string {
   if (!/^[1-9]\d{1,4}x[1-9]\d{1,4}$/.test(value)) throw new InvalidArgumentError('expected WIDTHxHEIGHT');
+  return value;
+}
+
+/**
+ * Commander parser for a job id (`job_…`, as the edge mints them): a malformed one is a usage
+ * error (exit 2) here, where the edge would answer it 404 `job_not_found` like a real id gone.
+ */
+export function jobId(value: string): string {
+  if (!edgeJobIdSchema.safeParse(value).success)
+    throw new InvalidArgumentError('expected a job id (job_ and 16-64 of [A-Za-z0-9_-])');
   return value;
 }

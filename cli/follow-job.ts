@@ -59,13 +59,9 @@ export async function followJob(
   return last;
 }
 
-/** The error for a job that ended without succeeding. */
+/** The error for a job that ended without succeeding: `job … failed: code: message`, `job … canceled`. */
 export function jobEndedError(job: JobResource): CliError {
-  const reason =
-    job.status === 'failed'
-      ? job.error
-        ? `${job.error.code}: ${job.error.message}`
-        : 'no reason given'
-      : 'canceled';
-  return new CliError(`job ${job.id} ${job.status}: ${reason}`, exitCodes.jobFailed);
+  if (job.status !== 'failed') return new CliError(`job ${job.id} ${job.status}`, exitCodes.jobFailed);
+  const reason = job.error ? `${job.error.code}: ${job.error.message}` : 'no reason given';
+  return new CliError(`job ${job.id} failed: ${reason}`, exitCodes.jobFailed);
 }

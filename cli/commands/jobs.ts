@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { JobResource } from '../../sdk/index.ts';
-import { positiveInteger } from '../arguments.ts';
+import { jobId, positiveInteger } from '../arguments.ts';
 import { commandContext } from '../context.ts';
 import { followJob, jobEndedError } from '../follow-job.ts';
 import { type CliIo, printJson, printLines } from '../io.ts';
@@ -37,7 +37,7 @@ export function jobsCommand(io: CliIo): Command {
   jobs
     .command('get')
     .description('show a job')
-    .argument('<id>', 'job id (job_…)')
+    .argument('<id>', 'job id (job_…)', jobId)
     .option('--wait <seconds>', 'long-poll: wait up to this long for the job to end', positiveInteger)
     .option('--api-key <key>', apiKeyHelp)
     .action(async (id: string, options: { wait?: number; apiKey?: string }, command: Command) => {
@@ -53,7 +53,7 @@ export function jobsCommand(io: CliIo): Command {
   jobs
     .command('watch')
     .description('follow a job until it ends (progress on stderr; exit 6 if it fails)')
-    .argument('<id>', 'job id (job_…)')
+    .argument('<id>', 'job id (job_…)', jobId)
     .option('--api-key <key>', apiKeyHelp)
     .action(async (id: string, options: { apiKey?: string }, command: Command) => {
       const context = commandContext(io, command, options.apiKey);
@@ -73,7 +73,7 @@ export function jobsCommand(io: CliIo): Command {
   jobs
     .command('cancel')
     .description('cancel a queued or running job')
-    .argument('<id>', 'job id (job_…)')
+    .argument('<id>', 'job id (job_…)', jobId)
     .option('--api-key <key>', apiKeyHelp)
     .action(async (id: string, options: { apiKey?: string }, command: Command) => {
       const context = commandContext(io, command, options.apiKey);

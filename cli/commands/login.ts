@@ -45,10 +45,19 @@ export function loginCommand(io: CliIo): Command {
         ...(apiKey === undefined ? {} : { api_key: apiKey }),
         saved_at: io.now(),
       });
+      // The API key saved too is named (masked), so the operator knows `generate` and `jobs` will use it.
+      const masked = {
+        operator_token: maskSecret(token),
+        ...(apiKey === undefined ? {} : { api_key: maskSecret(apiKey) }),
+      };
       if (context.json) {
-        printJson(io, { edge_url: edgeUrl, config_path: path, operator_token: maskSecret(token) });
+        printJson(io, { edge_url: edgeUrl, config_path: path, ...masked });
       } else {
-        printLines(io, `logged in to ${edgeUrl} (operator token ${maskSecret(token)}), saved in ${path}`);
+        const apiKeyNote = masked.api_key === undefined ? '' : ` and tenant API key ${masked.api_key}`;
+        printLines(
+          io,
+          `logged in to ${edgeUrl} (operator token ${masked.operator_token}${apiKeyNote}), saved in ${path}`,
+        );
       }
     });
 }

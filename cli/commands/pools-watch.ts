@@ -28,8 +28,9 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * `spillway pools watch`: the pool table every `intervalSeconds`, redrawn in place on a
  * terminal (a frame after another when piped; one JSON line per refresh with `--json`), until
- * Ctrl-C or `count` refreshes. An edge that stops answering is shown in the header and tried
- * again; a refused token ends the watch.
+ * Ctrl-C or `count` refreshes. An edge that stops answering is shown in the header (with
+ * `--json`, the refresh's line carries `error` instead of `pools`) and tried again; a refused
+ * token ends the watch. A watch that `count` ends without one table read fails as unreachable.
  */
 export async function watchPools(
   context: CommandContext,
@@ -55,20 +56,29 @@ export async function watchPools(
     io.stdout.write(`${back}${fitted.map((line) => `${line}${CLEAR_TO_LINE_END}\n`).join('')}${CLEAR_BELOW}`);
     drawnLines = fitted.length;
   };
+  // The last refusal while no read has succeeded yet: what a watch that `count` ends fails with.
+  let unanswered: CliError | null = null;
+  let answered = false;
   if (inPlace) io.stdout.write(HIDE_CURSOR);
   try {
     for (let refresh = 1; !stop.signal.aborted; refresh += 1) {
       const header = `Every ${intervalSeconds}s: pools at ${edgeUrl}   ${formatTime(io.now())}   (Ctrl-C to stop)`;
       try {
         const rows = await readPoolRows(context);
+        answered = true;
         if (context.json) io.stdout.write(`${JSON.stringify({ at: io.now(), pools: rows })}\n`);
         else draw([header, '', ...renderPoolTable(rows)]);
       } catch (error) {
         if (!(error instanceof CliError) || error.exitCode !== exitCodes.unreachable) throw error;
-        if (context.json) io.stderr.write(`error: ${error.message}\n`);
-        else draw([header, '', `error: ${error.message}`]);
+        unanswered = error;
+        const retry = count !== null && refresh >= count ? '' : ` (retrying in ${intervalSeconds}s)`;
+        if (context.json) io.stdout.write(`${JSON.stringify({ at: io.now(), error: error.message })}\n`);
+        else draw([`${header}   edge not answering${retry}`, '', `error: ${error.message}`]);
       }
-      if (count !== null && refresh >= count) break;
+      if (count !== null && refresh >= count) {
+        if (!answered && unanswered) throw unanswered;
+        break;
+      }
       await pause(intervalSeconds * 1000, stop.signal);
     }
   } finally {

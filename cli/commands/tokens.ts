@@ -51,7 +51,8 @@ export function tokensCommand(io: CliIo): Command {
 
   addRemoveCommand(tokens, io, {
     name: 'revoke',
-    description: 'revoke an operator token (every edge location refuses it within 5 s)',
+    description:
+      'revoke an operator token and every token minted with it (every edge location refuses them within 5 s)',
     idHelp: "the token's id (jti), as `tokens create` printed it",
     collection: '/v1/admin/tokens',
     jsonFlag: 'revoked',

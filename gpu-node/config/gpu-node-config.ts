@@ -37,6 +37,26 @@ const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
       .max(max),
   );
 
+/**
+ * Pixels per latent cell of Stable Diffusion's VAE: every size a pipeline serves is a multiple of
+ * it (`gpu-node/pipeline/pipeline-model.ts` checks it again when it loads the folder).
+ */
+export const PIPELINE_SIZE_MULTIPLE = 8;
+
+/**
+ * A size of `--pipeline-sizes`, checked at start with the other flags, whether or not a
+ * `--pipeline` is given: a bad one is a usage error (exit 2) naming the flag, never found later.
+ */
+const pipelineSizeSchema = imageSizeSchema.refine(
+  // A size that is not WIDTHxHEIGHT at all is named once, by imageSizeSchema's own message.
+  (size) =>
+    !imageSizeSchema.safeParse(size).success ||
+    size.split('x').every((side) => Number(side) % PIPELINE_SIZE_MULTIPLE === 0),
+  {
+    error: (issue) => `${String(issue.input)} is not WIDTHxHEIGHT in multiples of ${PIPELINE_SIZE_MULTIPLE}`,
+  },
+);
+
 const flag = z.preprocess((value) => value === true || value === 'true' || value === '1', z.boolean());
 
 /** Every gpu-node setting, from flags or `SPILLWAY_*` environment variables, validated once. */
@@ -57,7 +77,7 @@ export const gpuNodeConfigSchema = z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .transform((value) => (typeof value === 'string' ? [value] : value))
       .optional(),
-    pipelineSizes: commaList(imageSizeSchema).optional(),
+    pipelineSizes: commaList(pipelineSizeSchema).optional(),
     modelDir: z.string().min(1),
     edgePublicKey: z.string().min(1).optional(),
     edgeJwksUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -1,9 +1,7 @@
 import { basename, resolve } from 'node:path';
+import { PIPELINE_SIZE_MULTIPLE as SIZE_MULTIPLE } from '../config/gpu-node-config.ts';
 import { parseSize } from '../model/model-manifest.ts';
 import { readPipelineFolder } from './pipeline-folder.ts';
-
-/** Pixels per latent cell of Stable Diffusion's VAE; sizes must be multiples of it. */
-const SIZE_MULTIPLE = 8;
 
 /** A Stable Diffusion pipeline folder served as a model (`--pipeline`). */
 export interface PipelineModel {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskSecret } from '../../cli/io.ts';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 import { poolOf, startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
 import {
@@ -60,6 +61,32 @@ describe('spillway CLI against the local stack', () => {
     // No flags and no local.json in this folder: the saved login answers.
     const pools = await runJson<PoolRow[]>(place, 'pools', 'list');
     expect(pools.map((pool) => pool.id).sort()).toEqual(['pool-a', 'pool-b']);
+  });
+
+  it('login --api-key: the confirmation names the tenant key it saved, masked, never the key', async () => {
+    const place = emptyPlace();
+    const login = await runCli(
+      place,
+      ...['login', '--edge', stack.edgeUrl, '--token', stack.operatorToken, '--api-key', stack.apiKey],
+    );
+    expect(login.code).toBe(0);
+    expect(login.stdout).toContain(`and tenant API key ${maskSecret(stack.apiKey)}`);
+    expect(login.stdout + login.stderr).not.toContain(stack.apiKey);
+    const json = await runJson<{ api_key?: string }>(
+      emptyPlace(),
+      ...['login', '--edge', stack.edgeUrl, '--token', stack.operatorToken, '--api-key', stack.apiKey],
+    );
+    expect(json.api_key).toBe(maskSecret(stack.apiKey));
+    // Without --api-key nothing is said of one.
+    const tokenOnly = await runCli(
+      emptyPlace(),
+      'login',
+      '--edge',
+      stack.edgeUrl,
+      '--token',
+      stack.operatorToken,
+    );
+    expect(tokenOnly.stdout).not.toContain('API key');
   });
 
   it('pools list: the table shows both pools of the stack with their columns', async () => {
@@ -186,6 +213,10 @@ describe('spillway CLI against the local stack', () => {
     const job = await runJson<{ status: string }>(local, 'jobs', 'get', String(jobId));
     expect(job.status).toBe('canceled');
     expect(existsSync(join(local.cwd, 'slow.png'))).toBe(false);
+    // Watching it afterwards says it ended canceled, once (exit 6, a job that did not succeed).
+    const watched = await runCli(local, 'jobs', 'watch', String(jobId));
+    expect(watched.code).toBe(6);
+    expect(linesOf(watched.stderr).at(-1)).toBe(`error: job ${jobId} canceled`);
   });
 
   it('errors: one line with the fix and the right exit code, never a stack trace', async () => {
