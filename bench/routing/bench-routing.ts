@@ -4,12 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger } from '../../cli/arguments.ts';
 import { usageExit } from '../bench-flags.ts';
-import { measureDecisionCost } from './decision-bench.ts';
+import { type DecisionCost, measureDecisionCost } from './decision-bench.ts';
 import { headlineOf } from './headline.ts';
 import { p99VersusLoadSvg } from './plot-svg.ts';
 import { pointReport } from './point-report.ts';
 import { type RunRequest, runAll } from './run-tasks.ts';
-import { defaultPolicyNames, loadScenario, type Scenario, ScenarioError } from './scenario-schema.ts';
+import {
+  defaultPolicyNames,
+  loadScenario,
+  MIN_JOBS_PER_SEED,
+  type Scenario,
+  ScenarioError,
+  scenarioWarnings,
+} from './scenario-schema.ts';
 import { summaryTable } from './summary-table.ts';
 
 // Entry point: `npm run bench:routing -- --json [--scenario FILE] [--seed N]`. Progress goes to
@@ -43,6 +50,7 @@ const program = new Command()
     '--regret',
     'also judge every first send against the exact completion on every pool (decision_regret per policy; slower)',
   )
+  .option('--no-decision', 'skip the 1,000-pool decision microbenchmark (decision_us_1000_pools null)')
   .parse();
 
 const options = program.opts<{
@@ -53,6 +61,7 @@ const options = program.opts<{
   workers: number;
   plot: string | false;
   regret?: boolean;
+  decision: boolean;
 }>();
 const log = (line: string) => process.stderr.write(`[bench:routing] ${line}\n`);
 
@@ -65,6 +74,13 @@ async function scenarios(): Promise<Scenario[]> {
         .sort()
         .map((file) => `${folder}${file}`);
   const loaded = await Promise.all(files.map((file) => loadScenario(file)));
+  for (const scenario of loaded) {
+    for (const warning of scenarioWarnings(scenario)) log(`warning: ${scenario.name}: ${warning}`);
+  }
+  if (options.jobs !== undefined && options.jobs < MIN_JOBS_PER_SEED)
+    log(
+      `note: --jobs ${options.jobs} is below the ${MIN_JOBS_PER_SEED.toLocaleString('en-US')} jobs per seed a scenario file may ask for: a quick look, the targets are not meaningful`,
+    );
   return loaded.map((scenario) => ({
     ...scenario,
     seeds: options.seed === undefined ? scenario.seeds : [options.seed],
@@ -86,8 +102,11 @@ try {
   // The decision's cost is timed before the simulations keep both cores busy for minutes: timed
   // after them, its batches ran slower than any standalone run's (median batch 16.4 µs against
   // 10.1-15.5; fastest 10.3 against 8.4-9.4).
-  log('decision microbenchmark (1,000 pools)');
-  const cost = measureDecisionCost();
+  let cost: DecisionCost | null = null;
+  if (options.decision) {
+    log('decision microbenchmark (1,000 pools)');
+    cost = measureDecisionCost();
+  }
   log(`${points.length} point(s), ${requests.length} runs on ${options.workers} worker thread(s)`);
   let lastLogged = 0;
   const runs = await runAll(requests, options.workers, (done, total) => {

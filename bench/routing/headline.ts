@@ -24,6 +24,11 @@ export interface Headline extends SpillHeadline {
   readonly misspecified_prior_p99_over_oracle: number | null;
   /** Today's edge policy at the same point, for the comparison. */
   readonly work_headline_p99_over_oracle: number | null;
+  /**
+   * Points where some policy beat the oracle by more than its CI (`oracle_beaten_by`): there the
+   * greedy oracle is no lower bound, and a ratio to it (a target met) says less than it seems.
+   */
+  readonly oracle_beaten_points: string[];
   readonly targets: Record<string, { readonly target: string; readonly met: boolean | null }>;
 }
 
@@ -87,6 +92,9 @@ export function headlineOf(
     work_grid_max_slowdown_point: slowdownMaxPoint,
     misspecified_prior_p99_over_oracle: prior,
     work_headline_p99_over_oracle: prior === null ? null : current,
+    oracle_beaten_points: points
+      .filter((point) => point.oracle_beaten_by.length > 0)
+      .map((point) => point.name),
     ...spillHeadlineOf(points, single),
   };
   const atMost = (value: number | null, limit: number) => (value === null ? null : value <= limit);

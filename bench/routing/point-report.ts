@@ -68,6 +68,11 @@ export interface PointReport {
   /** The requests' latency objective, ms (null without one). */
   readonly objective_ms: number | null;
   readonly policies: Partial<Record<PolicyName, PolicyFigures>>;
+  /**
+   * Policies whose p99 or p99 of slowdown is below the oracle's by more than its CI (`beatsOracle`):
+   * the oracle is greedy, not a lower bound, and here it is a weak reference.
+   */
+  readonly oracle_beaten_by: PolicyName[];
   readonly fault_figures: Partial<Record<PolicyName, PolicyFaultFigures>> | null;
 }
 
@@ -97,8 +102,27 @@ export function pointReport(scenario: Scenario, runs: readonly RunResult[]): Poi
     ...gridOf(scenario),
     objective_ms: scenario.objectiveMs ?? null,
     policies,
+    oracle_beaten_by: (Object.keys(policies) as PolicyName[]).filter(
+      (name) => name !== 'oracle' && beatsOracle(policies[name]),
+    ),
     fault_figures: hasWindows ? faults : null,
   };
+}
+
+/**
+ * Whether a policy's p99, or its p99 of slowdown, is below the oracle's by more than the ratio's
+ * 95% interval: the ratio under 1 and the interval's upper end too (with one seed the interval is
+ * the ratio itself, so any ratio under 1). The oracle sends each job where it finishes earliest,
+ * ignoring the delay that job adds to the images beside it, so a policy that spreads load can beat it.
+ */
+export function beatsOracle(figures: PolicyFigures | undefined): boolean {
+  if (!figures) return false;
+  const below = (ratio: number | null, interval: readonly [number | null, number | null]) =>
+    ratio !== null && ratio < 1 && interval[1] !== null && interval[1] < 1;
+  return (
+    below(figures.p99_over_oracle, figures.p99_over_oracle_ci95) ||
+    below(figures.p99_slowdown_over_oracle, figures.p99_slowdown_over_oracle_ci95)
+  );
 }
 
 function pooled(scenario: Scenario, runs: readonly RunResult[], windows?: readonly Fault[]): Float64Array {

@@ -145,7 +145,12 @@ export class PoolSim {
     if (rate === 0) return null;
     let first = Number.POSITIVE_INFINITY;
     for (const image of this.running) first = Math.min(first, image.finishV);
-    return now + Math.max(0, first - this.v) / rate;
+    const at = now + Math.max(0, first - this.v) / rate;
+    // Late in a long run a finish a few nanoseconds away can round to `now` itself: nothing would
+    // advance and the event would fire again forever. Step the clock on by at least its own
+    // resolution (one unit in the last place of `now`) unless the image is already done.
+    if (at > now || first <= this.v + EPSILON_STEPS) return at;
+    return now + Math.abs(now) * Number.EPSILON;
   }
 
   /** Removes finished images; returns the copies whose last image finished. */

@@ -14,7 +14,17 @@ function weighted<T extends z.ZodType>(value: T) {
   return z
     .array(z.strictObject({ value, weight: z.number().positive().default(1) }))
     .min(1)
-    .describe('A discrete distribution: values with relative weights.');
+    .superRefine((entries, context) => {
+      // Draws and means divide by the total: weights of 1e308 sum to Infinity, every mean is then
+      // NaN, and so is every arrival time (a run that never ends).
+      const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
+      if (!Number.isFinite(total))
+        context.addIssue({
+          code: 'custom',
+          message: 'weights must sum to a finite number (they are relative: scale them down)',
+        });
+    })
+    .describe('A discrete distribution: values with relative weights (their sum finite).');
 }
 
 /** A request mix: independent distributions of images per request, steps and size. */
@@ -56,9 +66,18 @@ export const mixedRequests: RequestMix = {
 /** Every request the reference request (the pre-issue-13 simulator). */
 export const referenceRequests: RequestMix = requestMixSchema.parse({});
 
+/** The named request mixes a scenario's `requests` may give instead of a mix. */
+export const requestPresets = ['mixed', 'reference'] as const;
+
 /** A scenario's `requests`: a preset name or a mix. */
 export const requestsSchema = z
-  .union([z.enum(['mixed', 'reference']), requestMixSchema])
+  .union([z.enum(requestPresets), requestMixSchema], {
+    // An object is checked as a mix (its own paths and messages); anything else gets this.
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `expected one of the presets ${requestPresets.map((name) => `"${name}"`).join(', ')} or a mix {n, steps, sizes}, got ${JSON.stringify(issue.input)}`
+        : undefined,
+  })
   .default('mixed')
   .describe('"mixed" (built-in heavy-tailed mix), "reference" (every job alike) or {n, steps, sizes}.');
 

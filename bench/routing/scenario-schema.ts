@@ -37,14 +37,31 @@ export const defaultPolicyNames = policyNames.filter(
   (name) => name !== 'fastest' && name !== 'cheapest',
 ) as readonly PolicyName[];
 
+/** Fewest jobs per seed a scenario file may ask for (`--jobs` may go lower, for a quick look). */
+export const MIN_JOBS_PER_SEED = 1_000;
+
 /** One simulated point: fleet, traffic, isolates, telemetry and faults. */
-export const scenarioSchema = z.strictObject({
+const scenarioFields = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
-  seeds: z.array(z.number().int().nonnegative()).min(1).default([1, 2, 3, 4, 5]),
-  jobsPerSeed: z.number().int().min(1_000).default(12_000),
+  seeds: z
+    .array(z.number().int().nonnegative())
+    .min(1)
+    .superRefine((seeds, context) => {
+      // A seed twice is the same run twice: its jobs would count double in every pooled figure.
+      seeds.forEach((seed, index) => {
+        if (seeds.indexOf(seed) !== index)
+          context.addIssue({ code: 'custom', path: [index], message: `duplicate seed ${seed}` });
+      });
+    })
+    .default([1, 2, 3, 4, 5]),
+  jobsPerSeed: z.number().int().min(MIN_JOBS_PER_SEED).default(12_000),
   warmupJobs: z.number().int().nonnegative().default(1_500),
-  rho: z.number().gt(0).max(1.2).describe('Offered load as a share of fleet capacity.'),
+  rho: z
+    .number()
+    .gt(0)
+    .max(1.2)
+    .describe('Offered load as a share of fleet capacity; 1 and above overload the fleet (a warning).'),
   dispatchers: z.number().int().positive().max(4_096).describe('Independent edge isolates (D).'),
   refreshMs: z.number().nonnegative().describe('Snapshot refresh period T (0 = read the registry live).'),
   refreshJitter: z.number().min(0).max(1).default(0.1),
@@ -114,6 +131,27 @@ export const scenarioSchema = z.strictObject({
     .describe('The edge’s headroom on a prediction before it meets the objective (default SPILL_MARGIN).'),
 });
 
+/**
+ * A scenario, with the checks across fields that keep it measuring something: jobs left after the
+ * warm-up, and a healthy pool's figure still fresh when its next report lands (else every policy
+ * skips every pool as stale and no job is ever routed).
+ */
+export const scenarioSchema = scenarioFields.superRefine((scenario, context) => {
+  if (scenario.warmupJobs >= scenario.jobsPerSeed)
+    context.addIssue({
+      code: 'custom',
+      path: ['warmupJobs'],
+      message: `warmupJobs (${scenario.warmupJobs}) must be below jobsPerSeed (${scenario.jobsPerSeed}): every job would be dropped as warm-up and nothing measured`,
+    });
+  const newestAgeMs = scenario.telemetryDelayMs + scenario.reportIntervalMs;
+  if (scenario.telemetryTtlMs < newestAgeMs)
+    context.addIssue({
+      code: 'custom',
+      path: ['telemetryTtlMs'],
+      message: `telemetryTtlMs (${scenario.telemetryTtlMs}) must be at least telemetryDelayMs + reportIntervalMs (${scenario.telemetryDelayMs} + ${scenario.reportIntervalMs} = ${newestAgeMs}): a healthy pool's report would expire before the next one lands, and every pool would look stale`,
+    });
+});
+
 /** A validated scenario, defaults applied. */
 export type Scenario = z.infer<typeof scenarioSchema>;
 /** One fault window. */
@@ -154,6 +192,20 @@ export function parseScenario(value: unknown, source: string): Scenario {
     }
   });
   return scenario;
+}
+
+/**
+ * What a valid scenario may not mean as its author thought, one line each (the runner prints them
+ * on stderr and runs it anyway): an overloaded fleet (rho >= 1), whose queues and p99 grow with the
+ * run's length.
+ */
+export function scenarioWarnings(scenario: Scenario): string[] {
+  const warnings: string[] = [];
+  if (scenario.rho >= 1)
+    warnings.push(
+      `rho ${scenario.rho} >= 1: the fleet is overloaded, queues grow without bound and every p99 grows with the run's length (jobsPerSeed)`,
+    );
+  return warnings;
 }
 
 /** Reads and validates a scenario JSON file. */

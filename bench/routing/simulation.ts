@@ -28,6 +28,12 @@ import { bestAloneMs } from './true-curves.ts';
 
 /** How long after the last arrival a run may take to drain. */
 const DRAIN_LIMIT_MS = 600_000;
+/**
+ * Most events in a row at one instant. Past it the clock is stuck (an event that reschedules
+ * itself at `now`): the run stops with an error instead of hanging. Far above any real burst (a
+ * refresh per isolate, at most 4,096, and a few events per copy).
+ */
+const MAX_EVENTS_AT_ONE_TIME = 1_000_000;
 
 /** What a run measures besides latency. */
 export interface SimulateOptions {
@@ -101,6 +107,10 @@ export class Simulation implements SimulationContext {
     this.sizeRandom = seededRandom(seed, 5);
     this.mix = mixOf(scenario);
     this.meanGapMs = 1 / (scenario.rho * fleetCapacityPerMs(scenario));
+    // A NaN or infinite gap puts every arrival at NaN, where no event is ever late enough to end
+    // the run. The schema keeps the mix's means finite; this names the cause if one slips through.
+    if (!(this.meanGapMs > 0 && Number.isFinite(this.meanGapMs)))
+      throw new Error(`scenario ${scenario.name}: mean gap between arrivals is ${this.meanGapMs} ms`);
     this.arrivalAt = new Float64Array(scenario.jobsPerSeed);
     this.latencyMs = new Float64Array(scenario.jobsPerSeed).fill(Number.NaN);
     this.unloadedMs = new Float64Array(scenario.jobsPerSeed);
@@ -131,10 +141,16 @@ export class Simulation implements SimulationContext {
       this.at((fault.startS + fault.durationS) * 1_000, { kind: 'fault', fault: index, start: false });
     });
     this.at(this.nextGapMs(), { kind: 'arrival' });
+    let sameTime = 0;
     for (;;) {
       const time = this.events.peekTime();
       const event = this.events.pop();
       if (!event) break;
+      sameTime = time === this.now ? sameTime + 1 : 0;
+      if (Number.isNaN(time) || sameTime > MAX_EVENTS_AT_ONE_TIME)
+        throw new Error(
+          `${this.policy.name}, seed ${this.seed}: the clock is stuck at ${time} ms (${event.kind} events) with ${this.open} jobs open`,
+        );
       this.now = time;
       handleEvent(this, event);
       if (this.created >= this.scenario.jobsPerSeed && this.open === 0) break;

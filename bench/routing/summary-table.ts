@@ -30,5 +30,11 @@ export function summaryTable(headline: Headline, points: readonly PointReport[])
       ].join(''),
     );
   }
+  for (const point of points) {
+    if (point.oracle_beaten_by.length > 0)
+      lines.push(
+        `${point.name}: the oracle is beaten by ${point.oracle_beaten_by.join(', ')} (greedy, not a lower bound)`,
+      );
+  }
   return `${lines.join('\n')}\n`;
 }
