@@ -28,14 +28,8 @@ export { type DrivenJob, JoinedJobs } from './joined-jobs.ts';
 export { asRecord, parseJson } from './json-values.ts';
 export { type OutputSpec, outputResult } from './output-result.ts';
 export { pause } from './pause.ts';
-export {
-  bytesToBase64,
-  downloadPng,
-  isPngBase64,
-  type OutputDownload,
-  pngSizeOfBase64,
-  startsWithPng,
-} from './png-output.ts';
+export { isPngBase64, isPngBytes, pngSizeOfBase64 } from './png-frame.ts';
+export { bytesToBase64, downloadPng, type OutputDownload } from './png-output.ts';
 export { followJob, type JobPolling, stopJob } from './polled-job.ts';
 export {
   DEFAULT_RETRY_AFTER_SECONDS,

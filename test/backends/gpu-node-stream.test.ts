@@ -3,6 +3,7 @@ import type { BackendProgress } from '../../backends/backend.ts';
 import { BackendCallError } from '../../backends/backend-call-error.ts';
 import { readGenerateStream } from '../../backends/gpu-node/gpu-node-stream.ts';
 import { loadEventData, loadHeaders, type PiggybackedLoad } from '../../shared/index.ts';
+import { pngBase64 } from '../support/providers/provider-http.ts';
 
 /** A streamed answer whose bytes arrive cut at `cuts` (byte offsets), as a network would cut them. */
 function streamedAnswer(
@@ -31,12 +32,29 @@ function streamedAnswer(
   });
 }
 
-// A large image (a PNG's signature first) with a multi-byte character, so cuts fall inside a code
+/** Sides of the test image: noise this large makes a data line of about 100 KB of base64. */
+const NOISE_SIDE = 150;
+
+/** A real PNG of deterministic noise, which deflate cannot shrink: a large image, cut many times. */
+function noisePng(): string {
+  let state = 7;
+  const rgb = Uint8Array.from({ length: NOISE_SIDE * NOISE_SIDE * 3 }, () => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state >>> 24;
+  });
+  return pngBase64(rgb, NOISE_SIDE, NOISE_SIDE);
+}
+
+// A large image, then a multi-byte character in its revised prompt, so cuts fall inside a code
 // point and inside the data line.
-const image = `iVBORw0KGgo${'A'.repeat(70_000)}é${'B'.repeat(30_000)}`;
+const image = noisePng();
+const revisedPrompt = 'a café at dusk';
 /** What a valid answer may hold here: far more than these streams. */
 const limit = { maxBytes: 1024 * 1024, what: 'the answer of a test pool' };
-const completed = JSON.stringify({ created: 1_700_000_000, data: [{ b64_json: image, seed: 7 }] });
+const completed = JSON.stringify({
+  created: 1_700_000_000,
+  data: [{ b64_json: image, seed: 7, revised_prompt: revisedPrompt }],
+});
 const events = [
   'event: queued\ndata: {"position":2}\n\n',
   ': keep-alive comment\n\n',
@@ -65,7 +83,12 @@ describe('gpu-node event stream', () => {
       { kind: 'progress', step: 1, steps: 4 },
       { kind: 'progress', step: 2, steps: 4 },
     ]);
-    expect(whole.result.response.data[0]).toEqual({ b64_json: image, seed: 7 });
+    expect(image.length).toBeGreaterThan(NOISE_SIDE * NOISE_SIDE * 4);
+    expect(whole.result.response.data[0]).toEqual({
+      b64_json: image,
+      seed: 7,
+      revised_prompt: revisedPrompt,
+    });
     const accented = new TextEncoder().encode(events).indexOf(0xc3);
     for (const cuts of [
       [1, 5, 33],

@@ -18,7 +18,7 @@ import { failure } from './provider-fixtures.ts';
 
 /** More than any limit here, and more than the sockets between client and server buffer. */
 const HUGE_BYTES = 40 * 1024 * 1024;
-/** base64 of the PNG signature: an image that passes a signature check, padded out to any size. */
+/** base64 of the PNG signature: an image that starts as a PNG, padded out to any size. */
 const PNG_PREFIX = 'iVBORw0KGgo';
 const request = generationRequestSchema.parse({ prompt: 'a lighthouse at dusk', size: '64x64', seed: 7 });
 
