@@ -6,56 +6,19 @@ import {
   MAX_REPORTED_WORK,
   MIN_CURVE_MEGAPIXELS,
   MIN_CURVE_STEP_MS,
-  type PoolRecord,
-  type ProviderRecord,
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
 import { noObservations, type RoutingRequest } from '../routing/fleet-view.ts';
 import { pickPools, rankPools } from '../routing/pick-pool.ts';
 import { policy, seeded } from '../testing/routing-fixtures.ts';
+import { gpuNodeEntry } from '../testing/snapshot-fixtures.ts';
 import { telemetryReport } from '../testing/test-inputs.ts';
-import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
+import type { FleetSnapshot } from './fleet-records.ts';
 import { fleetIndexOf, toPoolViews } from './pool-views.ts';
 
 const NOW = 1_800_000_000_000;
 const MODEL = 'tiny';
-
-const provider: ProviderRecord = {
-  id: 'own',
-  name: 'Own',
-  protocol: 'gpu-node',
-  credentials: null,
-  credentials_ref: null,
-  created_at: 0,
-};
-
-function entry(id: string, telemetry: TelemetryReport): PoolSnapshotEntry {
-  const pool: PoolRecord = {
-    id,
-    provider_id: 'own',
-    url: `https://${id}.example`,
-    region: 'eu',
-    models: [MODEL],
-    capacity: 8,
-    price_per_image: null,
-    ms_per_megapixel_step: null,
-    upstream: null,
-    enabled: true,
-    draining: false,
-    created_at: 0,
-    updated_at: 0,
-  };
-  return {
-    pool,
-    provider,
-    telemetry,
-    received_at: NOW,
-    suspect_until: null,
-    idle_since: null,
-    best_job_ms: null,
-  };
-}
 
 const model = { name: MODEL, sizes: ['64x64'], default_size: '64x64', default_steps: 4, max_steps: 50 };
 
@@ -157,7 +120,7 @@ describe('a pool reporting extreme figures', () => {
         const snapshot: FleetSnapshot = {
           version: 1,
           taken_at: NOW,
-          pools: [entry('hostile', hostile), entry('honest', honest('honest'))],
+          pools: [gpuNodeEntry('hostile', hostile, NOW), gpuNodeEntry('honest', honest('honest'), NOW)],
         };
         const input = { request, observations: noObservations, policy, now: NOW, random: seeded(seed) };
         const ranked = rankPools({ ...input, pools: toPoolViews(snapshot) });

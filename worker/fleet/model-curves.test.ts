@@ -1,35 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { PoolRecord, ProviderRecord } from '../../shared/index.ts';
 import { policy } from '../testing/routing-fixtures.ts';
+import { gpuNodeEntry } from '../testing/snapshot-fixtures.ts';
 import { telemetryReport } from '../testing/test-inputs.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 import { fleetIndexOf } from './pool-views.ts';
 
-const provider: ProviderRecord = {
-  id: 'own',
-  name: 'Own',
-  protocol: 'gpu-node',
-  credentials: null,
-  credentials_ref: null,
-  created_at: 0,
-};
-
 function entry(id: string, models: ReturnType<typeof telemetryReport>['models']): PoolSnapshotEntry {
-  const pool: PoolRecord = {
-    id,
-    provider_id: 'own',
-    url: `https://${id}.example`,
-    region: 'eu',
-    models: models.map(({ name }) => name),
-    capacity: 8,
-    price_per_image: null,
-    ms_per_megapixel_step: null,
-    upstream: null,
-    enabled: true,
-    draining: false,
-    created_at: 0,
-    updated_at: 0,
-  };
   const telemetry = telemetryReport({
     pool_id: id,
     models,
@@ -41,15 +17,7 @@ function entry(id: string, models: ReturnType<typeof telemetryReport>['models'])
       step_curve: [{ batch_megapixels: 1, step_ms: 40 }],
     },
   });
-  return {
-    pool,
-    provider,
-    telemetry,
-    received_at: 1,
-    suspect_until: null,
-    idle_since: null,
-    best_job_ms: null,
-  };
+  return gpuNodeEntry(id, telemetry);
 }
 
 const served = (name: string, stepMs?: number) => ({

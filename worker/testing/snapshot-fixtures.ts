@@ -1,0 +1,46 @@
+import type { PoolRecord, ProviderRecord, TelemetryReport } from '../../shared/index.ts';
+import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
+
+/** An owned gpu-node provider, as the registry stores it. */
+export const gpuNodeProvider: ProviderRecord = {
+  id: 'own',
+  name: 'Own',
+  protocol: 'gpu-node',
+  credentials: null,
+  credentials_ref: null,
+  created_at: 0,
+};
+
+/**
+ * A snapshot entry for gpu-node pool `id` of {@link gpuNodeProvider}, registered for the models its
+ * `telemetry` lists, reported at `receivedAt`.
+ *
+ * @example
+ * const snapshot = { version: 1, taken_at: 1, pools: [gpuNodeEntry('a', telemetryReport({ pool_id: 'a' }))] };
+ */
+export function gpuNodeEntry(id: string, telemetry: TelemetryReport, receivedAt = 1): PoolSnapshotEntry {
+  const pool: PoolRecord = {
+    id,
+    provider_id: gpuNodeProvider.id,
+    url: `https://${id}.example`,
+    region: 'eu',
+    models: telemetry.models.map(({ name }) => name),
+    capacity: 8,
+    price_per_image: null,
+    ms_per_megapixel_step: null,
+    upstream: null,
+    enabled: true,
+    draining: false,
+    created_at: 0,
+    updated_at: 0,
+  };
+  return {
+    pool,
+    provider: gpuNodeProvider,
+    telemetry,
+    received_at: receivedAt,
+    suspect_until: null,
+    idle_since: null,
+    best_job_ms: null,
+  };
+}
