@@ -7,7 +7,7 @@ import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import { parseBenchFlags, positiveIntegerFlag } from '../bench-flags.ts';
 import { inspectedWorkerd, listInspectorTargets, openInspectorSession } from '../edge/inspector-session.ts';
 import { type CpuProfile, timedSamples, timeShare } from '../edge/profile-analysis.ts';
-import { driveHeartbeats } from './load-drivers.ts';
+import { driveHeartbeats, driveIsolates } from './load-drivers.ts';
 import { startRegistryStack } from './registry-stack.ts';
 import { registerSimulatedPools, simulatedPools } from './simulated-pools.ts';
 
@@ -16,17 +16,21 @@ import { registerSimulatedPools, simulatedPools } from './simulated-pools.ts';
 // isolate's view), then drives one signed heartbeat per pool a second for `--seconds` with a CPU
 // profile of the isolate running the edge and its registry shards. Prints the heartbeats accepted
 // a second and the isolate's self time by function as JSON; keeps the `.cpuprofile` with `--out`.
+// With `--isolates N`, N simulated isolates refresh their fleet copies once a second meanwhile
+// (sharing copies through the Cache API, as bench:registry's first phase), in the same isolate.
 //
-//   npx node bench/registry/profile-heartbeats.ts [--pools 500] [--seconds 10] [--out DIR]
+//   npx node bench/registry/profile-heartbeats.ts [--pools 500] [--isolates 0] [--seconds 10] [--out DIR]
 
 const flags = parseBenchFlags(
   new Command('profile-heartbeats')
     .description("A CPU profile of the edge's isolate while it takes signed heartbeats.")
     .option('--pools <n>', 'simulated pools, each heartbeating once a second', '500')
+    .option('--isolates <n>', 'simulated isolates refreshing their fleet copies meanwhile', '0')
     .option('--seconds <s>', 'seconds profiled', '10')
     .option('--out <dir>', 'folder to keep heartbeats.cpuprofile in'),
   z.object({
     pools: positiveIntegerFlag,
+    isolates: z.coerce.number().int().nonnegative(),
     seconds: z.coerce.number().positive(),
     out: z.string().optional(),
   }),
@@ -58,7 +62,11 @@ try {
   await session.send('Profiler.enable');
   await session.send('Profiler.setSamplingInterval', { interval: SAMPLING_US });
   await session.send('Profiler.start');
-  const heartbeats = await driveHeartbeats(stack.edgeUrl, pools, 0.05, Date.now() + flags.seconds * 1_000);
+  const until = Date.now() + flags.seconds * 1_000;
+  const [heartbeats, isolates] = await Promise.all([
+    driveHeartbeats(stack.edgeUrl, pools, 0.05, until),
+    driveIsolates(stack.edgeUrl, flags.isolates, true, until),
+  ]);
   const { profile } = await session.send<{ profile: CpuProfile }>('Profiler.stop');
   session.close();
   if (flags.out) {
@@ -73,6 +81,7 @@ try {
         seconds: flags.seconds,
         heartbeats_accepted_per_s: Math.round((heartbeats.accepted / flags.seconds) * 10) / 10,
         heartbeats_refused: heartbeats.refused,
+        isolate_refreshes_per_s: Math.round((isolates.refreshLatenciesMs.length / flags.seconds) * 10) / 10,
         edge_isolate: timeShare(samples, profile.startTime, profile.endTime),
       },
       null,

@@ -1,5 +1,5 @@
-import { type BackendProgress, noAnswerError } from '../../backends/index.ts';
-import { type GenerationRequest, imageMegapixels, requestWork } from '../../shared/index.ts';
+import { noAnswerError } from '../../backends/index.ts';
+import { imageMegapixels, requestWork } from '../../shared/index.ts';
 import { fleetIndexOf, poolViewOf, poolViewsOf } from '../fleet/pool-views.ts';
 import {
   ejectionHolds,
@@ -12,59 +12,21 @@ import {
   tenantRestriction,
   tiesRequest,
 } from '../routing/index.ts';
-import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import { acknowledgementPolicy } from './acknowledgement.ts';
 import { admitInTurn, withQuota } from './admit-in-turn.ts';
 import { askedOf, type UnservedAsk, unservedAsk, unservedAskError, withoutAsked } from './asked-fit.ts';
 import { credentialRefused, learnFromAttempt, refusedAtAdmission } from './attempt-feedback.ts';
 import { dispatchCandidates } from './dispatch-candidates.ts';
 import { hedgeFor, objectiveField, traceparentOf } from './dispatch-option-parts.ts';
-import type { DispatchServices } from './dispatch-services.ts';
-import type { AttemptRecord, DispatchCandidate, DispatchObserver, DispatchResult } from './dispatch-types.ts';
 import { dispatchWithFailover } from './dispatcher.ts';
 import { withSizeWarnings } from './image-size-check.ts';
 import { noPoolNow, orNoPoolNow } from './no-pool-now.ts';
 import { workByProtocol } from './protocol-work.ts';
+import type { RouteAndDispatchInput, RouteAndDispatchResult } from './route-and-dispatch-types.ts';
 import { admittance, keepLastRoom } from './shedding.ts';
 
 export type { DispatchServices } from './dispatch-services.ts';
-
-/** Inputs of {@link routeAndDispatch}. */
-export interface RouteAndDispatchInput {
-  readonly services: DispatchServices;
-  readonly tenant: RoutingTenant;
-  /** Already normalised by {@link tenantRequest}. */
-  readonly request: GenerationRequest;
-  /** Idempotency key towards the pools: a repeated id joins the same job on the same pool. */
-  readonly jobId: string;
-  /** Epoch ms after which no pool is called. */
-  readonly deadlineAt: number;
-  readonly waitUntil: (promise: Promise<unknown>) => void;
-  readonly signal?: AbortSignal;
-  /** Called as a pool is called (the job object records where its job runs). */
-  readonly onStart?: (candidate: DispatchCandidate) => void;
-  /** Queue position and step progress of the pool call in flight (adapters that report them). */
-  readonly onProgress?: (progress: BackendProgress) => void;
-  /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
-  readonly observe?: DispatchObserver;
-  /**
-   * A request with less work than one typical image may go to two pools at once (`tiesRequest`):
-   * sync calls. An async job is not tied: its record follows one pool at a time (`pool_id`,
-   * `attempts`, progress), and its client is not waiting on the connection for a tie's tail.
-   */
-  readonly mayTie?: boolean;
-  /**
-   * Takes the tenant's quota (its limiter), throwing to refuse: called once the fleet has room
-   * for the request at its tier, or when no pool serves its model (that still counts). A request
-   * shed for want of room costs its tenant no quota and the edge no limiter call.
-   */
-  readonly admit?: () => Promise<void>;
-}
-
-/** The dispatch result, plus the two reasons routing itself can refuse before any pool call. */
-export type RouteAndDispatchResult =
-  | DispatchResult
-  | { readonly ok: false; readonly error: 'model_not_found'; readonly attempts: readonly AttemptRecord[] };
+export type { RouteAndDispatchInput, RouteAndDispatchResult } from './route-and-dispatch-types.ts';
 
 /**
  * Routes one request and sends it with failover: reads the isolate's fleet snapshot, ranks the
