@@ -25,18 +25,19 @@ function poolUrlCheck(entry: PoolSnapshotEntry, url: string, allowPrivate: boole
  * The ranked pools as the dispatcher calls them, with their snapshot entries by pool id. A pool
  * whose URL today's outbound policy refuses is dropped: the registry may hold a URL from before
  * that policy (docs/security.md), so the check runs at every dispatch, not only at registration.
- * Each carries the pool's finish for an image of `imageMegapixels` (the request's), which its
- * stall watch allows after the last step.
+ * Each carries the pool's finish for the request's `images` images of `imageMegapixels`, which
+ * its stall watch allows after the last step.
  */
 export function dispatchCandidates(
   ranked: readonly ScoredPool[],
   snapshot: FleetSnapshot,
   allowPrivatePoolUrls: boolean,
   imageMegapixels: number,
+  images = 1,
 ): { candidates: DispatchCandidate[]; entries: Map<string, PoolSnapshotEntry> } {
   const entries = new Map<string, PoolSnapshotEntry>();
   const candidates = ranked.flatMap(({ pool, predictedMs }): DispatchCandidate[] => {
-    const finishMs = finishMsOf(pool, imageMegapixels);
+    const finishMs = finishMsOf(pool, imageMegapixels, images);
     const entry = snapshotEntry(snapshot, pool.poolId);
     if (!entry) return [];
     const { url } = entry.pool;

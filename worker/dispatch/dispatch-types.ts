@@ -19,7 +19,7 @@ export interface DispatchCandidate {
   readonly upstream?: PoolUpstream;
   /** Routing's expected completion for the request on this pool, ms; drives hedging. */
   readonly predictedMs?: number;
-  /** The pool's measured time from the request's image's last step to its answer, ms (`finishMsOf`). */
+  /** The pool's measured time from the last step of the request's images to its answer, ms (`finishMsOf`). */
   readonly finishMs?: number;
 }
 

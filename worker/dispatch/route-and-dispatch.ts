@@ -140,12 +140,16 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
   if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
   const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n, tenant.tier);
-  const requestMegapixels = requestShape(routingRequest, index.fleet.typical).imageMegapixels;
+  const { imageMegapixels: requestMegapixels, images: requestImages } = requestShape(
+    routingRequest,
+    index.fleet.typical,
+  );
   const { candidates, entries } = dispatchCandidates(
     ranked,
     snapshot,
     services.config.allowPrivatePoolUrls,
     requestMegapixels,
+    requestImages,
   );
   // A move on the pool's acknowledgement goes along a fresh pick, which may name pools the first
   // did not: they become candidates too (their tokens and adapters are looked up by pool).
@@ -155,6 +159,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
       snapshot,
       services.config.allowPrivatePoolUrls,
       requestMegapixels,
+      requestImages,
     );
     for (const [poolId, entry] of fresh.entries) entries.set(poolId, entry);
     return fresh.candidates;

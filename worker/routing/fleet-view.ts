@@ -76,8 +76,8 @@ export interface PoolView {
   readonly stepCurve?: readonly StepCurvePoint[] | null;
   /**
    * What an image takes after its last step (decode, encode), ms, as the pool measured it
-   * (telemetry `work.finish_ms`): every request on the pool pays it once, beside its steps;
-   * absent or null if unknown (then nothing is added).
+   * (telemetry `work.finish_ms`): every request on the pool pays it once per image, beside its
+   * steps; absent or null if unknown (then nothing is added).
    */
   readonly finishMs?: number | null;
   /**

@@ -169,4 +169,25 @@ describe('prediction on known load (shedding)', () => {
     expect(finishMsOf({ finishMs: 60 }, 1.048576)).toBe(60);
     expect(finishMsOf({ finishMs: null, finishMsPerMegapixel: null }, 1)).toBe(0);
   });
+
+  it('known load: a request pays the finish once per image, since the pool decodes and encodes them one after another', () => {
+    const idle = { reportedAt: now - 200, jobMs: 2_000 };
+    const index = indexFleet(
+      [workPool('p', { ...idle, finishMs: 60, finishMsPerMegapixel: 500 })],
+      'tiny',
+      policy,
+    );
+    const bare = indexFleet([workPool('p', idle)], 'tiny', policy);
+    const [view] = index.pools;
+    const [plain] = bare.pools;
+    if (!view || !plain) throw new Error('no pool');
+    // Ten 1024 px images at one step: the answer comes about ten finishes after the step.
+    const tenLarge = { ...request, images: 10, steps: 1, imageMegapixels: 1.048576, work: 10 * 1.048576 };
+    const finish =
+      unloadedCompletionMs(view, tenLarge, noObservations, index.fleet) -
+      unloadedCompletionMs(plain, tenLarge, noObservations, bare.fleet);
+    expect(finish).toBeCloseTo(10 * 500 * 1.048576, 6);
+    expect(finishMsOf({ finishMsPerMegapixel: 500 }, 1.048576, 10)).toBeCloseTo(10 * 500 * 1.048576, 6);
+    expect(finishMsOf({ finishMs: 60 }, 1, 4)).toBe(240);
+  });
 });
