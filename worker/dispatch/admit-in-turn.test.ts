@@ -4,7 +4,7 @@ import { SlotTurns } from '../admission/slot-turns.ts';
 import { admitInTurn, type TurnRequest } from './admit-in-turn.ts';
 import type { Admittance } from './shedding.ts';
 
-const refused = (maxWaitMs: number): Admittance => ({
+const refused = (maxWaitMs: number, wantsRoom = true): Admittance => ({
   admitted: false,
   verdict: {
     error: new BackendCallError({
@@ -15,6 +15,7 @@ const refused = (maxWaitMs: number): Admittance => ({
       workStarted: false,
     }),
     maxWaitMs,
+    wantsRoom,
   },
 });
 const room = (maxWaitMs = 50): Admittance => ({ admitted: true, ranked: [], maxWaitMs, rooms: 1 });
@@ -57,6 +58,25 @@ describe('admission in turn', () => {
     );
     expect(outcome.admitted).toBe(false);
     expect(turns.outranked('other', 'free')).toBe(true);
+  });
+
+  it('turns: a request no room could have served in time (its deadline) leaves its tier not short of room', async () => {
+    const turns = new SlotTurns(() => 0);
+    const outcome = await admitInTurn(
+      turns,
+      refused(0, false),
+      asked('hopeless', 'enterprise', () => refused(0, false)),
+    );
+    expect(outcome.admitted).toBe(false);
+    expect(turns.higherTierShortOfRoom('paid')).toBe(false);
+    expect(turns.shortOfRoom()).toBe(false);
+    // The same refusal for want of room makes enterprise short of room, and paid yields to it.
+    await admitInTurn(
+      turns,
+      refused(0),
+      asked('wanting', 'enterprise', () => refused(0)),
+    );
+    expect(turns.higherTierShortOfRoom('paid')).toBe(true);
   });
 
   it('turns: room found while a less-served tenant waits is given to it; the newcomer waits its own turn', async () => {

@@ -56,7 +56,7 @@ export async function admitInTurn(
     judged = request.judge(request.now());
     if (!turn) break;
   }
-  if (!judged.admitted) turns.refused(request.tenantId, request.tier);
+  if (!judged.admitted && judged.verdict.wantsRoom) turns.refused(request.tenantId, request.tier);
   return judged;
 }
 
@@ -86,6 +86,6 @@ export async function withQuota(
     throw error;
   }
   const again = judgeAgain();
-  if (!again.admitted) turns.refused(who.tenantId, who.tier);
+  if (!again.admitted && again.verdict.wantsRoom) turns.refused(who.tenantId, who.tier);
   return again;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexFleet } from '../routing/fleet-index.ts';
 import { noObservations } from '../routing/fleet-view.ts';
-import { expectedCompletionMs } from '../routing/index.ts';
+import { expectedCompletionMs, unloadedCompletionMs } from '../routing/index.ts';
 import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
 import { admittance, keepLastRoom } from './shedding.ts';
 
@@ -52,6 +52,25 @@ describe('admittance', () => {
     if (judged.admitted) return;
     expect(judged.verdict.maxWaitMs).toBe(0);
     expect(judged.verdict.error.message).toContain('deadline');
+  });
+
+  it('shedding: a refusal wants room only where the deadline leaves the request its unloaded time', () => {
+    const judgedWith = (remainingMs: number) =>
+      admittance(ranked(['busy']), request, services({}), index.fleet, 'enterprise', now, remainingMs);
+    const hopeless = judgedWith(1);
+    expect(hopeless.admitted).toBe(false);
+    if (hopeless.admitted) return;
+    expect(hopeless.verdict.wantsRoom).toBe(false);
+    // Enough time for the request on an idle pool, but not behind the busy pool's batch.
+    const busyPool = index.pools.find((entry) => entry.poolId === 'busy');
+    if (!busyPool) throw new Error('no pool busy');
+    const unloaded = unloadedCompletionMs(busyPool, request, noObservations, index.fleet);
+    const predicted = expectedCompletionMs(busyPool, request, noObservations, index.fleet, now);
+    const reachable = judgedWith(unloaded + 1);
+    expect(predicted - unloaded).toBeGreaterThan(unloaded + 1);
+    expect(reachable.admitted).toBe(false);
+    if (reachable.admitted) return;
+    expect(reachable.verdict.wantsRoom).toBe(true);
   });
 
   it('shedding: the last room is kept for a higher tier short of room, and only the last one', () => {

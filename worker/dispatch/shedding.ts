@@ -21,6 +21,13 @@ export interface SheddingServices {
 export interface ShedVerdict {
   readonly error: BackendCallError;
   readonly maxWaitMs: number;
+  /**
+   * Whether room would have served it: false for a request whose deadline leaves less than its
+   * own unloaded time on every candidate, which no room could have served in time. Only a
+   * refusal for want of room makes its tier short of room (`SlotTurns.refused`), which holds the
+   * last room away from lower tiers: a tenant sending hopeless deadlines must not shed others.
+   */
+  readonly wantsRoom: boolean;
 }
 
 /** What the fleet can do for a request at its tier now. */
@@ -63,9 +70,11 @@ export function admittance(
   let nearest: Shed | null = null;
   let longestWaitMs = 0;
   let firstUnloadedMs = 0;
+  let leastUnloadedMs = Number.POSITIVE_INFINITY;
   for (const entry of ranked) {
     const unloadedMs = unloadedCompletionMs(entry.pool, request, services.observations, fleet);
     firstUnloadedMs ||= unloadedMs;
+    leastUnloadedMs = Math.min(leastUnloadedMs, unloadedMs);
     // Judged on the load known to be there (`forecastArrivals: false`): a refusal is not undone
     // by a faster pool, so it must not rest on arrivals only the forecast assumed. A small
     // request's ranking already scored it (`ScoredPool.knownMs`, at the same instant).
@@ -100,7 +109,8 @@ export function admittance(
     });
     return { admitted: true, ranked: [...within, ...over], maxWaitMs, rooms: within.length };
   }
-  return { admitted: false, verdict: shedVerdict(nearest, tier, longestWaitMs) };
+  const wantsRoom = !(leastUnloadedMs > remainingMs);
+  return { admitted: false, verdict: shedVerdict(nearest, tier, longestWaitMs, wantsRoom) };
 }
 
 /**
@@ -120,6 +130,7 @@ export function keepLastRoom(judged: Admittance, tier: Tier, higherTierShort: bo
       { reason: 'tier', retryAfterSeconds, maxWaitMs: judged.maxWaitMs },
       tier,
       judged.maxWaitMs,
+      true,
     ),
   };
 }
@@ -129,10 +140,11 @@ export function keepLastRoom(judged: Admittance, tier: Tier, higherTierShort: bo
  * is judged again and again and only its last verdict is answered, so an error per judgement
  * (each capturing a stack) was a measurable share of the edge's time under overload.
  */
-function shedVerdict(nearest: Shed, tier: Tier, maxWaitMs: number): ShedVerdict {
+function shedVerdict(nearest: Shed, tier: Tier, maxWaitMs: number, wantsRoom: boolean): ShedVerdict {
   let error: BackendCallError | undefined;
   return {
     maxWaitMs,
+    wantsRoom,
     get error() {
       error ??= new BackendCallError({
         message:
