@@ -111,8 +111,8 @@ describe('pace hedge (a running call judged by its own steps)', () => {
     });
     const result = await outcome;
     expect(result.ok && result.poolId).toBe('ready');
-    // Asked at the first slow step: exact on this clock.
-    expect(asked[0]).toEqual({ elapsedMs: 10_200, projectedRemainingMs: 27 * 10_000, predictedMs: 100_000 });
+    // Asked at the second slow step (one slow interval is not yet a pace): exact on this clock.
+    expect(asked[0]).toEqual({ elapsedMs: 20_200, projectedRemainingMs: 26 * 10_000, predictedMs: 100_000 });
     expect(attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
       ['ready', 'ok'],
       ['slowing', 'hedge_lost'],
@@ -140,9 +140,26 @@ describe('pace hedge (a running call judged by its own steps)', () => {
     await until(() => notWorth.steps.length === 6);
     notWorth.controller.abort();
     await notWorth.outcome;
-    // Asked at each slow step, never copied.
-    expect(asked).toBe(4);
+    // Asked at each slow step from the second, never copied.
+    expect(asked).toBe(3);
     expect(notWorth.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
+  });
+});
+
+describe('pace hedge on a noisy pace', () => {
+  it('pace hedge: one slow interval (a batch shape run for the first time on the pool) is not the pace: no copy', async () => {
+    // A fresh pool's first four 1024 px images: 1.5 s between the first two steps, then 0.2-0.3 s.
+    plan = [100, 10_000, ...Array.from({ length: 10 }, () => 100)];
+    let asked = 0;
+    const warming = dispatch(() => {
+      asked++;
+      return [poolCandidate(ready, 'ready')];
+    });
+    await until(() => warming.steps.length === 12);
+    warming.controller.abort();
+    await warming.outcome;
+    expect(asked).toBe(0);
+    expect(warming.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
   });
 });
 

@@ -32,4 +32,27 @@ describe('StepWatch', () => {
     step(unknown, 1_100, 2, 2);
     expect(unknown.stalledAt()).toBe(1_500);
   });
+
+  it('step watch: the pace is the median of the latest three step intervals (the faster of two), none before two', () => {
+    const watch = new StepWatch(400);
+    step(watch, 1_000, 1);
+    step(watch, 2_500, 2);
+    // One interval, 1.5 s: a shape's first use as likely as the pace.
+    expect(watch.pace(2_500)).toBeNull();
+    step(watch, 2_700, 3);
+    expect(watch.pace(2_800)).toEqual({ step: 3, steps: 30, msPerStep: 200, sinceLastStepMs: 100 });
+    step(watch, 3_000, 4);
+    expect(watch.pace(3_000)?.msPerStep).toBe(300);
+    // A pace that really changed: two slow intervals of the latest three make it.
+    step(watch, 5_000, 5);
+    expect(watch.pace(5_000)?.msPerStep).toBe(300);
+    step(watch, 7_000, 6);
+    expect(watch.pace(7_000)?.msPerStep).toBe(2_000);
+    // Events that skip steps count per step; a repeated step moves nothing.
+    step(watch, 7_000, 6);
+    step(watch, 9_000, 8);
+    expect(watch.pace(9_000)?.msPerStep).toBe(2_000);
+    step(watch, 11_000, 10);
+    expect(watch.pace(11_000)?.msPerStep).toBe(1_000);
+  });
 });
