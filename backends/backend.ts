@@ -18,6 +18,13 @@ export type FetchFunction = (url: string, init: RequestInit) => Promise<Response
 export interface ImageBackend {
   /** Adapter name, e.g. `gpu-node`; matches the pool's registered protocol. */
   readonly protocol: string;
+  /**
+   * Whether a streamed call's answer opens with an acknowledgement as soon as the pool takes it
+   * (gpu-node's `queued` event, before any work): a call that hears nothing for a while then
+   * reached a pool that stopped (its process frozen, its kernel still accepting connections),
+   * and the dispatcher treats it as stalled. Absent for protocols whose answer comes only at the end.
+   */
+  readonly acknowledges?: boolean;
   /** Generates images. Images always come back as `b64_json`; the edge issues URLs itself. */
   generate(call: BackendCall): Promise<BackendResult>;
   /** Best-effort cancel of a job; resolves when the pool no longer has it (or never did). */

@@ -40,6 +40,7 @@ export function createGpuNodeBackend(options: GpuNodeOptions = {}): ImageBackend
   const now = settings.now ?? (() => Date.now());
   return {
     protocol: 'gpu-node',
+    acknowledges: true,
     generate: (call) => generate(call, settings, send, now),
     cancel: (call) => cancel(call, settings, send, now),
   };

@@ -244,6 +244,28 @@ describe('dispatch with stall detection from step events', () => {
     expect(seen.filter((kind) => kind === 'progress').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('stall: a streamed call its pool never acknowledges (a frozen process still accepts the connection) gets a copy at once, budget or not', async () => {
+    const startedAt = Date.now();
+    const outcome = await dispatch({
+      candidates: [
+        { ...stuck, url: stalledUrl, predictedMs: 60_000 },
+        { ...h1, url: healthy.url },
+      ],
+      hedge: { afterMs: () => 60_000, allow: () => false },
+      onProgress: () => undefined,
+      stallAfterMs: 300,
+    });
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['h1', 'ok'],
+      ['stuck', 'stalled'],
+    ]);
+    // 300 ms with no acknowledgement, then the copy: far sooner than the 60 s hedge timer.
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const lost = outcome.attempts.find((attempt) => attempt.poolId === 'stuck');
+    expect(lost?.durationMs).toBeGreaterThanOrEqual(300);
+  });
+
   it('stall: the copy of a stalled call goes to a fresh pick (ack.copyTo)', async () => {
     quietPlan.stepMs = 20;
     quietPlan.stepsBeforeStall = 3;

@@ -77,6 +77,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
     onFinishing: (poolId, quietUntil) => observations.noteFinishing(poolId, quietUntil),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),
+    roundTripMs: (poolId) => observations.networkMs.get(poolId),
     onEventGap: (poolId, ms) => observations.noteEventGap(poolId, ms),
     remainingMs: (candidate, acknowledged) => {
       const pool = poolOf(candidate.poolId);

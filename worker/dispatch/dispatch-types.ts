@@ -100,6 +100,8 @@ export interface AckOptions {
   readonly onFinishing?: (poolId: string, quietUntil: number) => void;
   /** Once per call: ms from sending it to the pool's first event (the pool's round trip). */
   readonly onRoundTrip?: (poolId: string, ms: number) => void;
+  /** The pool's usual round trip as measured so far (`onRoundTrip`), ms; undefined before one. */
+  readonly roundTripMs?: (poolId: string) => number | undefined;
   /** The gap between two consecutive events of one call, ms: the pace at which its pool reports. */
   readonly onEventGap?: (poolId: string, ms: number) => void;
   /**

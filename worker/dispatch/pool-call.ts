@@ -4,6 +4,9 @@ import { AckWatch } from './ack-watch.ts';
 import type { DispatchCandidate, DispatchOptions } from './dispatch-types.ts';
 import { StepWatch } from './step-watch.ts';
 
+/** Round trips a pool's acknowledgement may take, past the least silence, before a call is stalled. */
+const ACK_ROUND_TRIPS = 4;
+
 /** One pool call in flight. */
 export interface PoolCall {
   readonly candidate: DispatchCandidate;
@@ -52,9 +55,13 @@ export async function startPoolCall(
   options.onStart?.(candidate.poolId, candidate);
   const { onProgress, ack: listeners } = options;
   const streamed = onProgress !== undefined || options.streamProgress === true || listeners !== undefined;
-  const steps = streamed
-    ? new StepWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, candidate.finishMs)
+  const minSilenceMs = options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+  // The silence allowed before an acknowledgement: as after a step, past the pool's usual wait for
+  // its first event (4 of its round trips, as a step's silence is 4 of its intervals).
+  const acknowledgeBy = backend.acknowledges
+    ? started + minSilenceMs + ACK_ROUND_TRIPS * (listeners?.roundTripMs?.(candidate.poolId) ?? 0)
     : null;
+  const steps = streamed ? new StepWatch(minSilenceMs, candidate.finishMs, acknowledgeBy) : null;
   const ack = streamed ? new AckWatch() : null;
   let lastEventAt: number | null = null;
   const settled = (

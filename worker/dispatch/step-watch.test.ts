@@ -33,6 +33,19 @@ describe('StepWatch', () => {
     expect(unknown.stalledAt()).toBe(1_500);
   });
 
+  it('step watch: a call to a pool that acknowledges what it takes is stalled when nothing came by then', () => {
+    const silent = new StepWatch(400, 0, 1_450);
+    expect(silent.stalledAt()).toBe(1_450);
+    // Any event acknowledges it: a queued call is then judged by the hedge timer, as before.
+    silent.observe({ kind: 'queued', position: 2 }, 1_100);
+    expect(silent.stalledAt()).toBeNull();
+    step(silent, 1_300, 1);
+    step(silent, 1_400, 2);
+    expect(silent.stalledAt()).toBe(1_800);
+    // A pool whose answer comes only at the end is never judged before a step.
+    expect(new StepWatch(400).stalledAt()).toBeNull();
+  });
+
   it('step watch: the pace is the median of the latest three step intervals (the faster of two), none before two', () => {
     const watch = new StepWatch(400);
     step(watch, 1_000, 1);

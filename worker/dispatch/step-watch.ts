@@ -16,7 +16,9 @@ const STALL_STEP_INTERVALS = 4;
  * a step, and only the call's own pace says what quiet is; after its last step, at least
  * `STALL_FINISH_TIMES` of the pool's measured finish time (`finishingUntil`: a copy sent while
  * the image is being made would run the whole request again for an image about to arrive). A
- * queued call reports no steps and is never judged here (the hedge timer covers it).
+ * queued call reports no steps and is never judged here (the hedge timer covers it); a call to a
+ * pool that acknowledges what it takes and has heard nothing by `acknowledgeBy` is stalled (a
+ * frozen pool process still accepts connections, so only the missing acknowledgement shows it).
  */
 export class StepWatch {
   private firstStepAt: number | null = null;
@@ -26,20 +28,29 @@ export class StepWatch {
   private readonly recent: StepReading[] = [];
   private readonly minSilenceMs: number;
   private readonly finishMs: number;
+  private readonly acknowledgeBy: number | null;
+  private acknowledged = false;
   private waiters: Array<() => void> = [];
 
   /**
    * @param minSilenceMs least silence after a step that counts as a stall
    * @param finishMs the pool's measured time from an image's last step to its answer (0: unknown)
+   * @param acknowledgeBy when (epoch ms) a call with no event at all counts as stalled: its pool
+   *   acknowledges every call it takes at once (`ImageBackend.acknowledges`); null where it does not
    */
-  constructor(minSilenceMs: number, finishMs = 0) {
+  constructor(minSilenceMs: number, finishMs = 0, acknowledgeBy: number | null = null) {
     this.minSilenceMs = minSilenceMs;
     this.finishMs = Number.isFinite(finishMs) && finishMs > 0 ? finishMs : 0;
+    this.acknowledgeBy = acknowledgeBy !== null && Number.isFinite(acknowledgeBy) ? acknowledgeBy : null;
   }
 
-  /** Notes a progress event seen at `now`. */
+  /** Notes an event of the call seen at `now`: any event acknowledges it; a step moves it on. */
   observe(progress: BackendProgress, now: number): void {
-    if (progress.kind !== 'progress') return;
+    this.acknowledged = true;
+    if (progress.kind !== 'progress') {
+      this.wake();
+      return;
+    }
     this.firstStepAt ??= now;
     this.lastStepAt = now;
     this.steps++;
@@ -48,12 +59,16 @@ export class StepWatch {
       this.recent.push({ step: progress.step, steps: progress.steps, at: now });
       if (this.recent.length > PACE_INTERVALS + 1) this.recent.shift();
     }
+    this.wake();
+  }
+
+  private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
   }
 
-  /** Resolves at the next step (the dispatcher waits on it until `stalledAt` can say anything). */
+  /** Resolves at the next event (the dispatcher waits on it until `stalledAt` can say anything). */
   nextStep(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -86,8 +101,12 @@ export class StepWatch {
     };
   }
 
-  /** When the call turns stalled if no step comes first (epoch ms); null while it cannot be judged. */
+  /**
+   * When the call turns stalled if no event comes first (epoch ms); null while it cannot be judged:
+   * not acknowledged by `acknowledgeBy`, or quiet too long after its steps.
+   */
   stalledAt(): number | null {
+    if (!this.acknowledged) return this.acknowledgeBy;
     if (this.steps < STEPS_BEFORE_JUDGING || this.firstStepAt === null || this.lastStepAt === null) {
       return null;
     }
