@@ -11,8 +11,7 @@ import { jobDispatchEvent } from '../observability/job-dispatch-event.ts';
 import { RequestObservation } from '../observability/request-observation.ts';
 import { requestTrace } from '../observability/request-trace.ts';
 import type { PoolView } from '../routing/index.ts';
-import { fullJitterDelay } from './backoff.ts';
-import { decideJobFailure, type JobFailureDecision } from './job-failure.ts';
+import { decideJobFailure, type JobFailureDecision, jobRetryDelayMs } from './job-failure.ts';
 import { jobMessageSchema } from './job-message.ts';
 import type { JobObject } from './job-object.ts';
 import type { ClaimedJob } from './job-record.ts';
@@ -20,15 +19,12 @@ import { throttleProgress } from './progress-throttle.ts';
 import { estimatedStartAt } from './queue-estimate.ts';
 import { deleteImages, storeImages } from './result-store.ts';
 
-/** Longest a job waits for capacity before its next try (and the cap of the backoff). */
-const MAX_RETRY_DELAY_MS = 30_000;
-
 /**
  * The job queue's consumer, with the isolate's collaborators. Each message names a job; its job object decides whether there is
  * anything to do (a claim), and the job is routed and dispatched with failover exactly like a
  * sync request, with the edge job id as the pools' idempotency key. While it runs the claim is
  * renewed; a cancel or a lapsed claim aborts the pool call. The message is acked once the job
- * object knows the outcome, or retried with full-jitter backoff when no pool could take the job.
+ * object knows the outcome, or retried when no pool could take the job (`jobRetryDelayMs`).
  *
  * @example
  * const queue = (batch, env, ctx) => consumeJobBatch(batch, { services: deps, env, ctx });
@@ -191,8 +187,7 @@ async function settle(
     await job.fail(claim.serial, decision.error);
     return null;
   }
-  const backoff = fullJitterDelay(claim.serial - 1, { baseMs: 1_000, capMs: MAX_RETRY_DELAY_MS });
-  const delay = Math.min(Math.max(backoff, decision.retryAfterMs), claim.deadlineAt - Date.now());
+  const delay = Math.min(jobRetryDelayMs(decision, claim.serial), claim.deadlineAt - Date.now());
   return await job.release(claim.serial, delay);
 }
 

@@ -1,9 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { type BackendProgress, httpFailureError, noAnswerError } from '../../backends/index.ts';
+import {
+  BackendCallError,
+  type BackendProgress,
+  httpFailureError,
+  noAnswerError,
+} from '../../backends/index.ts';
 import { ApiError, errorEnvelope, jobSubmitRequestSchema } from '../../shared/index.ts';
 import { fullJitterDelay } from './backoff.ts';
-import { decideJobFailure } from './job-failure.ts';
+import { decideJobFailure, jobRetryDelayMs } from './job-failure.ts';
 import type { NewJob } from './job-record.ts';
 import { checkWebhookUrl, jobIdFor, submissionFingerprint } from './job-submission.ts';
 import { initialRecord, nextWebhookDelivery, sameSubmission, watchdogVerdict } from './job-transitions.ts';
@@ -171,5 +176,28 @@ describe('job helpers', () => {
     });
     const deadline = noAnswerError('deadline_exceeded', undefined, 'too late');
     expect(decideJobFailure(deadline, 'spillway-tiny').kind).toBe('fail');
+  });
+
+  it('retry: a job that found no room waits for the drain the fleet measured, whatever its tries; a pool failure backs off', () => {
+    const shed = new BackendCallError({
+      message: 'the fleet is too busy for free-tier requests right now',
+      status: 503,
+      code: 'shed',
+      retryable: true,
+      workStarted: false,
+      retryAfterSeconds: 2,
+    });
+    const full = decideJobFailure(shed, 'spillway-tiny');
+    expect(full).toMatchObject({ kind: 'retry', waitsForRoom: true, retryAfterMs: 2_000 });
+    if (full.kind !== 'retry') return;
+    // The fifth try, at both ends of the jitter: 2-2.5 s, not up to 16 s of backoff.
+    expect(jobRetryDelayMs(full, 5, () => 0)).toBe(2_000);
+    expect(jobRetryDelayMs(full, 5, () => 0.999_999)).toBeCloseTo(2_500, 0);
+    const failed = decideJobFailure(noAnswerError('connection_failed', undefined, 'reset'), 'spillway-tiny');
+    expect(failed).toMatchObject({ kind: 'retry', waitsForRoom: false });
+    if (failed.kind !== 'retry') return;
+    expect(jobRetryDelayMs(failed, 5, () => 0.999_999)).toBeGreaterThan(15_000);
+    // No drain figure: backoff, as for a failure.
+    expect(jobRetryDelayMs({ retryAfterMs: 0, waitsForRoom: true }, 3, () => 0.5)).toBe(2_000);
   });
 });
