@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ownLoad } from '../routing/pool-load.ts';
+import { isStalled } from '../routing/stall.ts';
 import { IsolateObservations } from './local-observations.ts';
 
 describe('isolate observations', () => {
@@ -43,6 +44,27 @@ describe('isolate observations', () => {
     expect(observations.lastProgressAt.get('pool-a')).toBe(1_300);
     end();
     expect(observations.lastProgressAt.has('pool-a')).toBe(false);
+  });
+
+  it('observations: a frozen pool that never acknowledged a call reads as stalled once its acknowledgement is overdue', () => {
+    const observations = new IsolateObservations();
+    const policy = { telemetryTtlMs: 5_000, defaultJobMs: 1_000, stallAfterMs: 400 };
+    observations.noteRoundTrip('frozen', 20);
+    const end = observations.begin('frozen', 1_000);
+    observations.expectAcknowledgement('frozen', 1_000);
+    expect(isStalled('frozen', observations, policy, 1_400)).toBe(false);
+    expect(isStalled('frozen', observations, policy, 1_421)).toBe(true);
+    // A second send does not move the silence on: the pool still has said nothing.
+    observations.begin('frozen', 1_300);
+    observations.expectAcknowledgement('frozen', 1_300);
+    expect(observations.lastProgressAt.get('frozen')).toBe(1_020);
+    end();
+    // An acknowledging pool: its event is progress, and the silence counts from there.
+    const healthy = observations.begin('healthy', 2_000);
+    observations.expectAcknowledgement('healthy', 2_000);
+    observations.noteProgress('healthy', 2_005);
+    expect(isStalled('healthy', observations, policy, 2_300)).toBe(false);
+    healthy();
   });
 
   it('observations: a pool may finish an image until the latest time noted, while requests are in flight', () => {

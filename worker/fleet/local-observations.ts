@@ -142,6 +142,18 @@ export class IsolateObservations implements LocalObservations {
     if (ms > 0 && !this.stepIntervalMs.has(poolId)) this.stepIntervalMs.set(poolId, ms);
   }
 
+  /**
+   * Notes a request sent at `now` to a pool that acknowledges every call it takes at once
+   * (`ImageBackend.acknowledges`): when this isolate has seen no event from it since its calls
+   * there began, its silence counts from when this acknowledgement is due (`now` + its round
+   * trip). A frozen pool then reads as stalled (`isStalled`) though it never sent a thing, as the
+   * simulator counts a stalled pool's silence from its last event. Call after `begin`.
+   */
+  expectAcknowledgement(poolId: string, now: number): void {
+    if ((this.inFlight.get(poolId) ?? 0) === 0 || this.lastProgressAt.has(poolId)) return;
+    this.lastProgressAt.set(poolId, now + (this.networkMs.get(poolId) ?? 0));
+  }
+
   /** Folds one measured round trip (send to acknowledgement) into the pool's `networkMs`. */
   noteRoundTrip(poolId: string, ms: number): void {
     if (!(ms >= 0)) return;
