@@ -29,7 +29,8 @@ const putTenantLimits = createRoute({
   path: '/v1/admin/tenants/{id}/limits',
   operationId: 'putTenantLimits',
   summary: "Override a tenant's limits (a field left out stays; null goes back to the tier's default)",
-  description: 'Takes effect on the tenant’s next request, in every location.',
+  description:
+    'Takes effect on the tenant’s next request in the edge isolate that took the change and within a second in every other, in every location; what the tenant used this minute stays used (in requests and images).',
   request: { params: tenantId, body: jsonBody(schemas.tenantLimitsInput) },
   responses: {
     200: jsonResponse(schemas.tenantLimitsRecord, 'The limits now.'),
@@ -53,6 +54,8 @@ openapiWithJsonBody(tenantLimitRoutes, putTenantLimits, async (context) => {
   const overrides = await context.env.LIMITS.getByName(`tenant:${id}`).setOverrides(
     context.req.valid('json'),
   );
+  // This isolate's first line and permit blocks hold the old limits: its next request asks the limiter.
+  context.var.deps.admission.forget(id);
   return context.json(limitsRecord(context, id, tier, overrides), 200);
 });
 

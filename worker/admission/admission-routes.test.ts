@@ -42,12 +42,18 @@ function limits(method: 'GET' | 'PUT', tenantId: string, body?: object) {
   });
 }
 
-function generate(model = 'no-such-model', callers = tenant) {
+function generate(model = 'no-such-model', callers = tenant, n?: number) {
   return exports.default.fetch('http://edge.test/v1/images/generations', {
     method: 'POST',
     headers: { authorization: callers.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'a fox', model }),
+    body: JSON.stringify({ prompt: 'a fox', model, ...(n === undefined ? {} : { n }) }),
   });
+}
+
+/** The `r` of one policy in a `RateLimit` header. */
+function remainingOf(response: Response, policy: 'requests' | 'images'): number {
+  const match = new RegExp(`"${policy}";r=(\\d+)`).exec(response.headers.get('ratelimit') ?? '');
+  return Number(match?.[1] ?? Number.NaN);
 }
 
 /** The full pool's heartbeat: a minute's work for each of its slots, and 64 requests queued. */
@@ -126,6 +132,53 @@ describe('admission by tenant', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(30);
     expect(refused.headers.get('ratelimit')).toMatch(/"requests";r=0;t=\d+/);
     await limits('PUT', tenant.tenantId, { requests_per_minute: null });
+  });
+
+  it("limits: a raise applies on the tenant's next request, and what it used this minute stays used", async () => {
+    const raised = await registerTenantCallers(env, 'raised-tenant');
+    await limits('PUT', raised.tenantId, { requests_per_minute: 6 });
+    for (let sent = 0; sent < 6; sent += 1) {
+      expect(await statusAndCode(await generate('no-such-model', raised))).toBe('404 model_not_found');
+    }
+    expect(await statusAndCode(await generate('no-such-model', raised))).toBe('429 rate_limited');
+    await limits('PUT', raised.tenantId, { requests_per_minute: 60 });
+    // Before, the isolate went on refusing by the old limit until its Retry-After, and the limiter
+    // then read the 6 used as a minute's worth at 60: 10 left, not 54.
+    const next = await generate('no-such-model', raised);
+    expect(next.status).toBe(404);
+    expect(next.headers.get('ratelimit-policy')).toContain('"requests";q=60;w=60');
+    expect(remainingOf(next, 'requests')).toBeGreaterThanOrEqual(53);
+    expect(remainingOf(next, 'requests')).toBeLessThanOrEqual(54);
+    await next.arrayBuffer();
+  });
+
+  it('limits: a lowered images limit applies on the next request, in its refusal and its headers', async () => {
+    const lowered = await registerTenantCallers(env, 'lowered-tenant');
+    await limits('PUT', lowered.tenantId, { images_per_minute: 10 });
+    expect(await statusAndCode(await generate('no-such-model', lowered, 10))).toBe('404 model_not_found');
+    expect(await statusAndCode(await generate('no-such-model', lowered, 1))).toBe('429 rate_limited');
+    await limits('PUT', lowered.tenantId, { images_per_minute: 3 });
+    const refused = await generate('no-such-model', lowered, 1);
+    expect(refused.status).toBe(429);
+    expect(errorEnvelopeSchema.parse(await refused.json()).error.message).toContain('3 images per minute');
+    expect(refused.headers.get('ratelimit-policy')).toContain('"images";q=3;qu="images";w=60');
+  });
+
+  it('admission: a request larger than the whole images limit is refused for good, and takes none of the quota', async () => {
+    const greedy = await registerTenantCallers(env, 'greedy-tenant');
+    await limits('PUT', greedy.tenantId, { images_per_minute: 3 });
+    const tooMany = await generate('no-such-model', greedy, 4);
+    expect(tooMany.status).toBe(400);
+    // No wait admits it: no Retry-After, and not a 429 that clients retry.
+    expect(tooMany.headers.get('retry-after')).toBeNull();
+    const body = errorEnvelopeSchema.parse(await tooMany.json());
+    expect(body.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error', param: 'n' });
+    expect(body.error.message).toContain('4');
+    expect(body.error.message).toContain('3 images per minute');
+    // Before, it answered 429 with Retry-After: 60, and the tenant was refused everything for that minute.
+    const fits = await generate('no-such-model', greedy, 1);
+    expect(await statusAndCode(fits)).toBe('404 model_not_found');
+    expect(remainingOf(fits, 'images')).toBe(2);
   });
 
   it('admission: a job replayed under its Idempotency-Key costs no quota, and naming the default model is the same job', async () => {

@@ -26,7 +26,12 @@ export type AdmissionVerdict =
       /** Permits granted beyond this request's own (its lease holds the spare slots too). */
       readonly spare: SpareAsk;
     })
-  | (LimitUsage & { readonly ok: false; readonly limit: LimitName; readonly retryAfterMs: number });
+  | (LimitUsage & {
+      readonly ok: false;
+      readonly limit: LimitName;
+      /** Ms until the request would fit; null when it alone is more than the whole limit (no wait helps). */
+      readonly retryAfterMs: number | null;
+    });
 
 /** Permits asked beyond what the asking request needs, for this isolate's next requests. */
 export interface SpareAsk {

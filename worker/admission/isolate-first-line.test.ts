@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LimitUsage } from './admission-verdict.ts';
-import { IsolateFirstLine } from './isolate-first-line.ts';
+import { IsolateFirstLine, LIMITS_TRUSTED_MS } from './isolate-first-line.ts';
 
 const usage: LimitUsage = {
   limits: { requests_per_minute: 3, images_per_minute: 100, concurrent_generations: 10 },
@@ -13,12 +13,48 @@ describe('isolate first line', () => {
     expect(new IsolateFirstLine().check('acme', 1, 0)).toBeNull();
   });
 
-  it('first line: a rate refusal from the limiter holds in the isolate until its Retry-After', () => {
+  it('first line: a rate refusal from the limiter holds in the isolate, telling its Retry-After', () => {
     const line = new IsolateFirstLine();
-    line.note('acme', 1, { ...usage, ok: false, limit: 'requests', retryAfterMs: 4_000 }, 1_000);
-    expect(line.check('acme', 1, 2_000)).toMatchObject({ limit: 'requests', retryAfterMs: 3_000 });
-    expect(line.check('acme', 1, 5_000)).toBeNull();
-    expect(line.check('other', 1, 2_000)).toBeNull();
+    line.note('acme', 1, { ...usage, ok: false, limit: 'requests', retryAfterMs: 400 }, 1_000);
+    expect(line.check('acme', 1, 1_100)).toMatchObject({ limit: 'requests', retryAfterMs: 300 });
+    expect(line.check('acme', 1, 1_400)).toBeNull();
+    expect(line.check('other', 1, 1_100)).toBeNull();
+  });
+
+  it("first line: acts on the limiter's word for a second at most, so a changed limit is soon asked about", () => {
+    const line = new IsolateFirstLine();
+    line.note('acme', 1, { ...usage, ok: false, limit: 'requests', retryAfterMs: 20_000 }, 1_000);
+    // The whole Retry-After is told, but only while the limiter's word is fresh.
+    const stale = 1_000 + LIMITS_TRUSTED_MS;
+    expect(line.check('acme', 1, stale - 1)).toMatchObject({ retryAfterMs: 21_000 - (stale - 1) });
+    expect(line.check('acme', 1, stale)).toBeNull();
+  });
+
+  it('first line: once stale, one request goes on to ask the limiter while the others are still refused here', () => {
+    const line = new IsolateFirstLine();
+    line.note('acme', 1, { ...usage, ok: false, limit: 'requests', retryAfterMs: 20_000 }, 1_000);
+    const stale = 1_000 + LIMITS_TRUSTED_MS;
+    expect(line.check('acme', 1, stale)).toBeNull();
+    line.asking('acme', stale);
+    expect(line.check('acme', 1, stale + 1)).toMatchObject({ limit: 'requests' });
+    // The limiter admits it (an operator raised the limit): the block is gone.
+    line.note('acme', 1, { ...usage, ok: true }, stale + 5);
+    expect(line.check('acme', 1, stale + 6)).toBeNull();
+  });
+
+  it('first line: forgetting a tenant (its limits changed here) leaves its next request to the limiter', () => {
+    const line = new IsolateFirstLine();
+    line.note('acme', 1, { ...usage, ok: false, limit: 'requests', retryAfterMs: 20_000 }, 1_000);
+    line.forget('acme');
+    expect(line.check('acme', 1, 1_001)).toBeNull();
+  });
+
+  it('first line: a request larger than the whole images limit blocks nothing, and is left to the limiter', () => {
+    const line = new IsolateFirstLine();
+    const small = { ...usage, limits: { ...usage.limits, images_per_minute: 3 } };
+    line.note('acme', 4, { ...small, ok: false, limit: 'images', retryAfterMs: null }, 1_000);
+    expect(line.check('acme', 1, 1_001)).toBeNull();
+    expect(line.check('acme', 4, 1_001)).toBeNull();
   });
 
   it('first line: a concurrency refusal is not remembered (a slot may free any moment)', () => {

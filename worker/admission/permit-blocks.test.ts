@@ -109,6 +109,41 @@ describe('permit blocks (a busy tenant leases its limiter permits ahead)', () =>
     expect(again).toBeGreaterThanOrEqual(limits.concurrent_generations - 2);
   });
 
+  it('a burst of simultaneous requests in one isolate is admitted up to the concurrency limit, not short of it', async () => {
+    const limits = { requests_per_minute: 60_000, images_per_minute: 240_000, concurrent_generations: 64 };
+    const { admission } = isolate(limits);
+    // Known here and busy: its next calls ask for permits ahead.
+    for (let request = 0; request < 4; request++)
+      await (await tryAdmit(admission, 'burst-slots', 60_000))?.release();
+    const burst = await Promise.all(
+      Array.from({ length: 80 }, () => tryAdmit(admission, 'burst-slots', 60_000)),
+    );
+    const held = burst.filter((admitted) => admitted !== null);
+    // Before, each of the burst's calls brought a lease with spare slots, and only the newest was
+    // lent: the others' spares sat held at the limiter, and 34 of the 64 were admitted.
+    expect(held.length).toBe(limits.concurrent_generations);
+    await Promise.all(held.map((admitted) => admitted.release()));
+  });
+
+  it("a tenant's next wave is admitted while its first is in flight, up to the limit", async () => {
+    const limits = { requests_per_minute: 60_000, images_per_minute: 240_000, concurrent_generations: 128 };
+    const { admission } = isolate(limits);
+    for (let request = 0; request < 4; request++)
+      await (await tryAdmit(admission, 'wave-slots', 60_000))?.release();
+    const wave = () =>
+      Promise.all(Array.from({ length: 24 }, () => tryAdmit(admission, 'wave-slots', 60_000)));
+    const first = await wave();
+    const second = await wave();
+    await Promise.all(first.map((admitted) => admitted?.release()));
+    const third = await wave();
+    const held = [...second, ...third].filter((admitted) => admitted !== null);
+    // 48 in flight against 128. Before, the leases of calls answered together sat on spare slots no
+    // request could take, and 27 of the 48 were admitted.
+    expect(first.every((admitted) => admitted !== null)).toBe(true);
+    expect(held.length).toBe(48);
+    await Promise.all(held.map((admitted) => admitted.release()));
+  });
+
   it('the limiter credits back permits an isolate leased and did not use', async () => {
     const limiter = env.LIMITS.getByName('tenant:credit-tenant');
     const defaults = { requests_per_minute: 600, images_per_minute: 6_000, concurrent_generations: 8 };

@@ -42,8 +42,17 @@ interface TenantPermits {
   requests: number;
   images: number;
   rateUntil: number;
-  /** The shared slot lease new requests take from, if any. */
-  slots: SlotLease | null;
+  /**
+   * The shared slot leases new requests take from, oldest first. Every one with a free slot is
+   * lent: a burst's calls answered together each bring a lease, and keeping only the newest left
+   * the others' spare slots held at the limiter, unused, until their own request ended.
+   */
+  leases: SlotLease[];
+  /**
+   * Spare permits asked in limiter calls not answered yet, so that a burst's concurrent calls ask
+   * for one block between them rather than one each.
+   */
+  asked: { requests: number; images: number; slots: number };
   /** Decayed recent requests and images asked here (`RATE_HALF_LIFE_MS`). */
   recentRequests: number;
   recentImages: number;
@@ -98,20 +107,28 @@ export class PermitBlocks {
     return { held: { usage: this.#seen(permits, usage), lease: slot }, slot };
   }
 
-  /** A slot from the shared lease for a request whose deadline fits in it, or null. */
+  /**
+   * A slot from a shared lease for a request whose deadline fits in it, or null. The newest lease
+   * first, so that older ones empty, go idle and are released.
+   */
   #reserveSlot(permits: TenantPermits, leaseMs: number, now: number): SlotLease | null {
-    const slots = permits.slots;
-    if (!slots || slots.retired || slots.inUse >= slots.size || now + leaseMs > slots.until) return null;
+    const slots = permits.leases.findLast((lease) => lendable(lease, leaseMs, now));
+    if (!slots) return null;
     slots.inUse++;
     slots.lastUsedAt = now;
     permits.inFlight++;
     return slots;
   }
 
+  /** Whether a request could take a slot held here now (one that came since it asked the limiter). */
+  hasFreeSlot(tenantId: string, leaseMs: number, now: number): boolean {
+    return this.#tenants.get(tenantId)?.leases.some((lease) => lendable(lease, leaseMs, now)) ?? false;
+  }
+
   /**
    * What to ask the limiter for beyond this request (sized to this isolate's recent rate, within
-   * the shares of the limits it last reported), and the unused rate permits to give back: the new
-   * answer replaces them.
+   * the shares of the limits it last reported, less what is held and what calls in flight asked
+   * for), and the unused rate permits to give back. Each ask is `answered` once its call settles.
    */
   askFor(
     tenantId: string,
@@ -127,37 +144,57 @@ export class PermitBlocks {
     if (!limits) return { spare: { requests: 0, images: 0, slots: 0 }, returned };
     // A steady rate r leaves about r x half-life / ln 2 in the decayed count.
     const perBlock = (recent: number) => (recent * Math.LN2 * RATE_BLOCK_MS) / RATE_HALF_LIFE_MS;
+    const { asked } = permits;
     const requestCap = Math.floor(limits.requests_per_minute * RATE_BLOCK_SHARE) - 1;
-    const requests = Math.max(0, Math.min(requestCap, Math.ceil(perBlock(permits.recentRequests)) - 1));
-    const imageCap = Math.floor(limits.images_per_minute * RATE_BLOCK_SHARE) - images;
-    const imagesWanted = requests > 0 ? Math.ceil(perBlock(permits.recentImages)) - images : 0;
+    const requestBlock = Math.max(0, Math.min(requestCap, Math.ceil(perBlock(permits.recentRequests)) - 1));
+    const requests = Math.max(0, requestBlock - asked.requests);
+    const imageCap = Math.floor(limits.images_per_minute * RATE_BLOCK_SHARE) - images - asked.images;
+    const imagesWanted = requests > 0 ? Math.ceil(perBlock(permits.recentImages)) - images - asked.images : 0;
     // Slots for about as many requests as this isolate has in flight now, one more for growth.
     const slotCap = Math.floor(limits.concurrent_generations * SLOT_BLOCK_SHARE) - 1;
-    const slots = wantsSlot && requests > 0 ? Math.max(0, Math.min(slotCap, permits.inFlight + 1)) : 0;
-    return {
-      spare: { requests, images: Math.max(0, Math.min(imageCap, imagesWanted)), slots },
-      returned,
+    const slotsWanted = Math.min(slotCap, permits.inFlight + 1) - freeSlots(permits.leases) - asked.slots;
+    const spare = {
+      requests,
+      images: Math.max(0, Math.min(imageCap, imagesWanted)),
+      slots: wantsSlot && requestBlock > 0 ? Math.max(0, slotsWanted) : 0,
     };
+    asked.requests += spare.requests;
+    asked.images += spare.images;
+    asked.slots += spare.slots;
+    return { spare, returned };
+  }
+
+  /** The limiter call that asked for `spare` settled (granted, refused or failed). */
+  answered(tenantId: string, spare: SpareAsk): void {
+    const asked = this.#tenants.get(tenantId)?.asked;
+    if (!asked) return;
+    asked.requests = Math.max(0, asked.requests - spare.requests);
+    asked.images = Math.max(0, asked.images - spare.images);
+    asked.slots = Math.max(0, asked.slots - spare.slots);
   }
 
   /**
-   * Keeps what the limiter granted: its usage figures, the spare rate permits (usable for
-   * `RATE_BLOCK_MS`), and the slot lease (`size` slots, one of them this request's). A shared lease
-   * becomes the one new requests take from; the one it replaces is retired (the caller releases it
-   * now if it returns one). Returns this request's lease and any lease to release.
+   * Keeps what the limiter granted: its usage figures, the spare rate permits (added to those of
+   * calls answered with it, all usable for `RATE_BLOCK_MS`), and the slot lease (`size` slots, one
+   * of them this request's), lent to new requests alongside the others. Leases granted under another
+   * concurrency limit are retired: a lowered limit is not lent past once this isolate has heard of
+   * it. Returns this request's lease and the retired leases no request holds, to release.
    */
   granted(
     tenantId: string,
     grant: { usage: LimitUsage; spare: SpareAsk; leaseId: string | null; leaseUntil: number },
     now: number,
-  ): { lease: SlotLease | null; retired: SlotLease | null; usage: LimitUsage } {
+  ): { lease: SlotLease | null; retired: SlotLease[]; usage: LimitUsage } {
     const permits = this.#entry(tenantId, now);
+    const concurrencyWas = permits.usage?.limits.concurrent_generations;
+    const changed =
+      concurrencyWas !== undefined && concurrencyWas !== grant.usage.limits.concurrent_generations;
+    const retired = changed ? this.#retireAll(permits) : [];
     permits.usage = grant.usage;
-    permits.requests = grant.spare.requests;
-    permits.images = grant.spare.images;
+    permits.requests += grant.spare.requests;
+    permits.images += grant.spare.images;
     permits.rateUntil = now + RATE_BLOCK_MS;
     let lease: SlotLease | null = null;
-    let retired: SlotLease | null = null;
     if (grant.leaseId !== null) {
       permits.inFlight++;
       const size = 1 + grant.spare.slots;
@@ -170,15 +207,29 @@ export class PermitBlocks {
         retired: size === 1,
         idleWatched: false,
       };
-      if (size > 1) {
-        if (permits.slots) {
-          permits.slots.retired = true;
-          if (permits.slots.inUse === 0) retired = permits.slots;
-        }
-        permits.slots = lease;
-      }
+      if (size > 1) permits.leases.push(lease);
     }
     return { lease, retired, usage: this.#seen(permits, grant.usage) };
+  }
+
+  /**
+   * Stops using what this isolate learned of the tenant's limits (an operator changed them here):
+   * held rate permits go back with its next call, and its slot leases are lent no more. Returns
+   * the leases no request holds, to release.
+   */
+  forget(tenantId: string): SlotLease[] {
+    const permits = this.#tenants.get(tenantId);
+    if (!permits) return [];
+    permits.rateUntil = 0;
+    return this.#retireAll(permits);
+  }
+
+  /** Retires every shared lease; returns those no request holds (released by the caller). */
+  #retireAll(permits: TenantPermits): SlotLease[] {
+    for (const lease of permits.leases) lease.retired = true;
+    const idle = permits.leases.filter((lease) => lease.inUse === 0);
+    permits.leases = [];
+    return idle;
   }
 
   /** A request's generation ended: its slot is free. Returns the lease to release, if it is done. */
@@ -189,7 +240,7 @@ export class PermitBlocks {
     lease.lastUsedAt = now;
     if (lease.inUse > 0) return null;
     if (lease.retired) return lease;
-    return permits?.slots === lease ? null : lease;
+    return permits?.leases.includes(lease) ? null : lease;
   }
 
   /** Retires a shared lease nobody used for `idleMs`, returning it for release; else null. */
@@ -197,19 +248,18 @@ export class PermitBlocks {
     if (lease.retired || lease.inUse > 0 || now - lease.lastUsedAt < idleMs) return null;
     lease.retired = true;
     const permits = this.#tenants.get(tenantId);
-    if (permits?.slots === lease) permits.slots = null;
+    if (permits) permits.leases = permits.leases.filter((lent) => lent !== lease);
     return lease;
   }
 
   /** The tenant's usage as this isolate sees it: the limiter's, plus the permits held here. */
   #seen(permits: TenantPermits, usage: LimitUsage): LimitUsage {
-    const slots = permits.slots;
     return {
       ...usage,
       remaining: {
         requests: usage.remaining.requests + permits.requests,
         images: usage.remaining.images + permits.images,
-        concurrency: usage.remaining.concurrency + (slots && !slots.retired ? slots.size - slots.inUse : 0),
+        concurrency: usage.remaining.concurrency + freeSlots(permits.leases),
       },
     };
   }
@@ -220,11 +270,22 @@ export class PermitBlocks {
       requests: 0,
       images: 0,
       rateUntil: 0,
-      slots: null,
+      leases: [],
+      asked: { requests: 0, images: 0, slots: 0 },
       recentRequests: 0,
       recentImages: 0,
       recentAt: now,
       inFlight: 0,
     }));
   }
+}
+
+/** Whether a request with a deadline `leaseMs` away may take a slot from this lease now. */
+function lendable(lease: SlotLease, leaseMs: number, now: number): boolean {
+  return !lease.retired && lease.inUse < lease.size && now + leaseMs <= lease.until;
+}
+
+/** Slots the leases hold that no request uses. */
+function freeSlots(leases: readonly SlotLease[]): number {
+  return leases.reduce((free, lease) => free + lease.size - lease.inUse, 0);
 }

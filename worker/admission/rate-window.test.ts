@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gcra } from './rate-window.ts';
+import { gcra, rescaledTat } from './rate-window.ts';
 
 const WINDOW_MS = 60_000;
 
@@ -19,9 +19,22 @@ describe('rate window (GCRA)', () => {
     expect(gcra(tat, now + 10_000, 1, 6, WINDOW_MS).allowed).toBe(true);
   });
 
-  it('rate window: a request costing more than the whole quota is never allowed', () => {
+  it('rate window: a request costing more than the whole quota is never allowed, and no wait is promised', () => {
     const check = gcra(0, 5_000, 11, 10, WINDOW_MS);
-    expect([check.allowed, check.retryAfterMs]).toEqual([false, WINDOW_MS]);
+    expect([check.allowed, check.retryAfterMs, check.tat]).toEqual([false, null, 0]);
+  });
+
+  it('rate window: a changed limit keeps the units used, not the time offset', () => {
+    const now = 1_000_000;
+    const spend = (limit: number, units: number) => gcra(0, now, units, limit, WINDOW_MS).tat;
+    // 6 of 6 used, raised to 60: 54 left (the offset alone, a minute at 60, would leave none).
+    expect(gcra(rescaledTat(spend(6, 6), now, 6, 60, WINDOW_MS), now, 1, 60, WINDOW_MS).remaining).toBe(53);
+    // 3 of 60 used, lowered to 6: 3 left.
+    expect(gcra(rescaledTat(spend(60, 3), now, 60, 6, WINDOW_MS), now, 1, 6, WINDOW_MS).remaining).toBe(2);
+    // 30 of 60 used, lowered to 6: empty, and whole again one window later, not five.
+    const lowered = rescaledTat(spend(60, 30), now, 60, 6, WINDOW_MS);
+    expect(gcra(lowered, now, 1, 6, WINDOW_MS)).toMatchObject({ allowed: false, retryAfterMs: 10_000 });
+    expect(lowered - now).toBe(WINDOW_MS);
   });
 
   it('rate window: nothing gets through beyond a full bucket plus what refilled meanwhile', () => {
@@ -41,7 +54,8 @@ describe('rate window (GCRA)', () => {
             if (check.allowed) {
               tat = check.tat;
               admitted.push([now, cost]);
-            } else expect(check.retryAfterMs).toBeGreaterThan(0);
+            } else if (cost > limit) expect(check.retryAfterMs).toBeNull();
+            else expect(check.retryAfterMs).toBeGreaterThan(0);
           }
           // Token bucket: over any span, at most the quota plus the span's refill (quota per window).
           for (const [start] of admitted) {

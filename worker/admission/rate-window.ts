@@ -7,8 +7,11 @@ export interface RateCheck {
   readonly remaining: number;
   /** Ms until the whole quota is available again. */
   readonly resetMs: number;
-  /** Ms until this request would be allowed; 0 when allowed. */
-  readonly retryAfterMs: number;
+  /**
+   * Ms until this request would be allowed; 0 when allowed; null when it costs more than the whole
+   * quota, so that no wait admits it.
+   */
+  readonly retryAfterMs: number | null;
 }
 
 /**
@@ -36,8 +39,8 @@ export function gcra(tat: number, now: number, cost: number, limit: number, wind
       tat,
       remaining: remainingAt(start),
       resetMs: Math.max(0, start - now),
-      // A request larger than the whole quota never fits: wait for a full window, then it still does not.
-      retryAfterMs: cost > limit ? windowMs : allowAt - now,
+      // A request larger than the whole quota never fits: a wait of any length would be a false promise.
+      retryAfterMs: cost > limit ? null : allowAt - now,
     };
   }
   return {
@@ -47,4 +50,25 @@ export function gcra(tat: number, now: number, cost: number, limit: number, wind
     resetMs: pushed - now,
     retryAfterMs: 0,
   };
+}
+
+/**
+ * The schedule `tat`, kept at `fromLimit` units per window, moved to `toLimit` per window keeping
+ * the units it has used: a tenant that used 6 of 6 a minute and is raised to 60 has 54 left, not
+ * the 10 that the same time offset means at the new rate. What was used beyond a lowered limit
+ * leaves the bucket empty, never in debt past one window (GCRA's own bound).
+ *
+ * @example
+ * rescaledTat(now + 60_000, now, 6, 60, 60_000); // now + 6_000: 6 of 60 used
+ */
+export function rescaledTat(
+  tat: number,
+  now: number,
+  fromLimit: number,
+  toLimit: number,
+  windowMs: number,
+): number {
+  if (fromLimit === toLimit || tat <= now) return tat;
+  const used = Math.min(toLimit, ((tat - now) * fromLimit) / windowMs);
+  return now + (used * windowMs) / toLimit;
 }

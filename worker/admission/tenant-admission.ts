@@ -69,7 +69,21 @@ export class TenantAdmission {
    */
   refuseKnownOverLimit(tenantId: string, images: number): void {
     const local = this.#firstLine.check(tenantId, images, this.#services.now());
-    if (local) throw refusal(local.limit, local.retryAfterMs, local.usage);
+    if (local) throw refusal(local.limit, local.retryAfterMs, local.usage, images);
+  }
+
+  /**
+   * Forgets what this isolate learned of the tenant's limits, after an operator changed them from
+   * it: the tenant's next request here asks its limiter, which applies the change. Slot leases no
+   * request holds are given back with that call (or expire at the limiter if none comes).
+   */
+  forget(tenantId: string): void {
+    this.#firstLine.forget(tenantId);
+    const idle = this.#permits.forget(tenantId);
+    this.#queueReleases(
+      tenantId,
+      idle.map((lease) => lease.leaseId),
+    );
   }
 
   /**
@@ -84,12 +98,26 @@ export class TenantAdmission {
     leaseMs: number | null,
     waitUntil?: (promise: Promise<unknown>) => void,
   ): Promise<Admitted> {
+    return this.#admit(tenant, images, leaseMs, waitUntil, true);
+  }
+
+  /**
+   * `admit`; `mayRetry`: a request refused for concurrency while a slot came to be held here (a
+   * lease another call brought back meanwhile) takes that slot, once, rather than be refused.
+   */
+  async #admit(
+    tenant: { readonly id: string; readonly tier: Tier },
+    images: number,
+    leaseMs: number | null,
+    waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+    mayRetry: boolean,
+  ): Promise<Admitted> {
     const { now } = this.#services;
     this.refuseKnownOverLimit(tenant.id, images);
     const askedAt = now();
     const { held, slot: slotHere } = this.#permits.take(tenant.id, images, leaseMs, askedAt);
     if (held) {
-      this.#firstLine.note(tenant.id, images, { ok: true, ...held.usage }, askedAt);
+      this.#firstLine.counted(tenant.id, images, askedAt);
       return this.#admitted(tenant.id, 'held', held.usage, held.lease);
     }
     const slotAsked = leaseMs !== null && !slotHere;
@@ -105,9 +133,12 @@ export class TenantAdmission {
     };
     let verdict: AdmissionVerdict;
     const released = this.#takeReleases(tenant.id);
+    this.#firstLine.asking(tenant.id, askedAt);
     try {
       verdict = await this.#services.limiterFor(tenant.id).acquire(ask, released);
+      this.#permits.answered(tenant.id, spare);
     } catch (error) {
+      this.#permits.answered(tenant.id, spare);
       this.#queueReleases(tenant.id, released);
       if (slotHere) this.#giveBack(tenant.id, slotHere, waitUntil);
       console.error(
@@ -123,7 +154,14 @@ export class TenantAdmission {
     this.#firstLine.note(tenant.id, images, verdict, now());
     if (!verdict.ok) {
       if (slotHere) this.#giveBack(tenant.id, slotHere, waitUntil);
-      throw refusal(verdict.limit, verdict.retryAfterMs, verdict);
+      const slotCameMeanwhile =
+        verdict.limit === 'concurrency' &&
+        leaseMs !== null &&
+        this.#permits.hasFreeSlot(tenant.id, leaseMs, now());
+      if (mayRetry && slotCameMeanwhile) {
+        return this.#admit(tenant, images, leaseMs, waitUntil, false);
+      }
+      throw refusal(verdict.limit, verdict.retryAfterMs, verdict, images);
     }
     const kept = this.#permits.granted(
       tenant.id,
@@ -148,19 +186,19 @@ export class TenantAdmission {
     waitUntil?.(ending);
   }
 
-  /** The admitted request; its release also gives back a shared lease its own replaced, idle. */
+  /** The admitted request; its release also gives back the idle leases its grant retired. */
   #admitted(
     tenantId: string,
     source: AdmissionSource,
     usage: LimitUsage,
     lease: SlotLease | null,
-    replaced?: SlotLease | null,
+    retired: readonly SlotLease[] = [],
   ): Admitted {
     return {
       headers: rateLimitHeaders(usage),
       source,
       release: async () => {
-        if (replaced) await this.#release(tenantId, replaced.leaseId);
+        await Promise.all(retired.map((idle) => this.#release(tenantId, idle.leaseId)));
         if (lease) await this.#ended(tenantId, lease);
       },
     };
@@ -225,13 +263,25 @@ export class TenantAdmission {
   }
 }
 
-function refusal(limit: LimitName, retryAfterMs: number, usage: LimitUsage): ApiError {
+/**
+ * The error for a refused request: 429 `rate_limited` with `Retry-After`, or, for a request that
+ * alone is more than the whole limit (`retryAfterMs` null), 400 `invalid_request` on `n` with no
+ * `Retry-After`: no wait admits it, and a client retrying a 429 would only be refused again.
+ */
+function refusal(limit: LimitName, retryAfterMs: number | null, usage: LimitUsage, images: number): ApiError {
   const quota =
     limit === 'requests'
       ? usage.limits.requests_per_minute
       : limit === 'images'
         ? usage.limits.images_per_minute
         : usage.limits.concurrent_generations;
+  if (retryAfterMs === null) {
+    return new ApiError(
+      'invalid_request',
+      `n is ${images}, more than this tenant's limit of ${quota} ${LIMIT_WORDS[limit]}: no wait admits it; ask for at most ${quota}`,
+      { param: 'n', headers: rateLimitHeaders(usage) },
+    );
+  }
   return new ApiError('rate_limited', `over this tenant's limit of ${quota} ${LIMIT_WORDS[limit]}`, {
     headers: {
       ...rateLimitHeaders(usage),

@@ -42,6 +42,32 @@ describe('tenant limiter', () => {
     expect(refused).toMatchObject({ ok: false, limit: 'requests', remaining: { requests: 0 } });
   });
 
+  it('limiter: a changed limit keeps what the tenant used, in units, not the time it spans', async () => {
+    const ask = (requestsPerMinute: number) => ({
+      defaults: { ...defaults, requests_per_minute: requestsPerMinute },
+      images: 1,
+      leaseMs: null,
+    });
+    const raised = freshLimiter();
+    for (let sent = 0; sent < 6; sent += 1) expect((await raised.acquire(ask(6))).ok).toBe(true);
+    expect(await raised.acquire(ask(6))).toMatchObject({ ok: false, limit: 'requests' });
+    await raised.setOverrides({ requests_per_minute: 60 });
+    // 6 of 60 used, and this one: 53 left. Before, the schedule's minute ahead read as 60 used.
+    const afterRaise = await raised.acquire(ask(6));
+    expect(afterRaise.ok).toBe(true);
+    expect(afterRaise.remaining.requests).toBeGreaterThanOrEqual(53);
+    expect(afterRaise.remaining.requests).toBeLessThanOrEqual(54);
+
+    const lowered = freshLimiter();
+    for (let sent = 0; sent < 3; sent += 1) expect((await lowered.acquire(ask(60))).ok).toBe(true);
+    await lowered.setOverrides({ requests_per_minute: 6 });
+    // 3 of 6 used: three more, then refused. Before, 3 s ahead at 6 a minute read as none used.
+    for (const left of [2, 1, 0]) {
+      expect(await lowered.acquire(ask(60))).toMatchObject({ ok: true, remaining: { requests: left } });
+    }
+    expect(await lowered.acquire(ask(60))).toMatchObject({ ok: false, limit: 'requests' });
+  });
+
   it('limiter: an evicted limiter still knows the slots held, and those released', async () => {
     const limiter = freshLimiter();
     const roomy = { ...defaults, requests_per_minute: 100 };

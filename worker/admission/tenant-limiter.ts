@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { TenantLimitOverrides, TenantLimits, TenantLimitsInput } from '../../shared/index.ts';
 import type { AdmissionVerdict, LimitName, ReturnedPermits, SpareAsk } from './admission-verdict.ts';
-import { gcra } from './rate-window.ts';
+import { gcra, rescaledTat } from './rate-window.ts';
 import { effectiveLimits, NO_OVERRIDES } from './tier-limits.ts';
 
 /** The window every per-minute limit counts over. */
@@ -28,7 +28,15 @@ export const SAVE_DELAY_MS = 1_000;
 interface SavedLimiterState {
   readonly requestsTat: number;
   readonly imagesTat: number;
+  /** The limits the schedules are kept at (absent in state written before they were kept). */
+  readonly scheduledAt?: ScheduledLimits;
   readonly leases: ReadonlyArray<readonly [string, { until: number; slots: number }]>;
+}
+
+/** The per-minute limits the rate schedules count in: a schedule's offset means units at its limit. */
+interface ScheduledLimits {
+  readonly requests: number;
+  readonly images: number;
 }
 
 /** One request to admit. */
@@ -72,6 +80,8 @@ export class TenantLimiter extends DurableObject<Env> {
   // with the process, which can only admit more, never refuse more.
   #requestsTat = 0;
   #imagesTat = 0;
+  /** The limits the schedules were kept at; null until the first request says which apply. */
+  #scheduledAt: ScheduledLimits | null = null;
   /** Concurrency leases: when each frees itself, and how many slots it holds. */
   readonly #leases = new Map<string, { until: number; slots: number }>();
   #cachedOverrides: TenantLimitOverrides | null = null;
@@ -85,6 +95,7 @@ export class TenantLimiter extends DurableObject<Env> {
     if (saved) {
       this.#requestsTat = saved.requestsTat;
       this.#imagesTat = saved.imagesTat;
+      this.#scheduledAt = saved.scheduledAt ?? null;
       for (const [leaseId, lease] of saved.leases) this.#leases.set(leaseId, lease);
     }
   }
@@ -97,6 +108,7 @@ export class TenantLimiter extends DurableObject<Env> {
       const state: SavedLimiterState = {
         requestsTat: this.#requestsTat,
         imagesTat: this.#imagesTat,
+        ...(this.#scheduledAt ? { scheduledAt: this.#scheduledAt } : {}),
         leases: [...this.#leases],
       };
       this.ctx.storage.kv.put(STATE_KEY, state);
@@ -111,15 +123,16 @@ export class TenantLimiter extends DurableObject<Env> {
     for (const leaseId of released) this.#leases.delete(leaseId);
     const now = Date.now();
     const limits = effectiveLimits(ask.defaults, this.#overrides());
+    const rescheduled = this.#keepUsedUnits(limits, now);
     if (ask.returned) this.#credit(ask.returned, limits, now);
-    // Released slots and credited permits change the state even when this request is refused.
-    if (released.length > 0 || ask.returned) this.#save();
+    // Released slots, credited permits and a changed limit change the state even when this request is refused.
+    if (released.length > 0 || ask.returned || rescheduled) this.#save();
     const inFlight = this.#inFlight(now);
     const requests = gcra(this.#requestsTat, now, 1, limits.requests_per_minute, LIMIT_WINDOW_MS);
     const images = gcra(this.#imagesTat, now, ask.images, limits.images_per_minute, LIMIT_WINDOW_MS);
     const slotAsked = ask.leaseMs !== null;
     const slotsLeft = limits.concurrent_generations - inFlight;
-    const refused = (limit: LimitName, retryAfterMs: number): AdmissionVerdict => ({
+    const refused = (limit: LimitName, retryAfterMs: number | null): AdmissionVerdict => ({
       ok: false,
       limit,
       retryAfterMs,
@@ -131,6 +144,9 @@ export class TenantLimiter extends DurableObject<Env> {
       },
       resetMs: { requests: requests.resetMs, images: images.resetMs },
     });
+    // Said before any other refusal: no wait admits a request larger than the whole images limit,
+    // and it takes nothing, so the tenant's next request that fits is admitted.
+    if (images.retryAfterMs === null) return refused('images', null);
     if (!requests.allowed) return refused('requests', requests.retryAfterMs);
     if (!images.allowed) return refused('images', images.retryAfterMs);
     if (slotAsked && slotsLeft <= 0) return refused('concurrency', CONCURRENCY_RETRY_MS);
@@ -201,6 +217,34 @@ export class TenantLimiter extends DurableObject<Env> {
       else slots += lease.slots;
     }
     return slots;
+  }
+
+  /**
+   * Moves the rate schedules to `limits` when they changed since the last request (an operator's
+   * override, or the tier's defaults): what the tenant used this window is kept in units, so a
+   * raise applies at once and a lowering leaves what was used counted. Returns whether they moved.
+   */
+  #keepUsedUnits(limits: TenantLimits, now: number): boolean {
+    const was = this.#scheduledAt;
+    this.#scheduledAt = { requests: limits.requests_per_minute, images: limits.images_per_minute };
+    if (!was || (was.requests === limits.requests_per_minute && was.images === limits.images_per_minute)) {
+      return false;
+    }
+    this.#requestsTat = rescaledTat(
+      this.#requestsTat,
+      now,
+      was.requests,
+      limits.requests_per_minute,
+      LIMIT_WINDOW_MS,
+    );
+    this.#imagesTat = rescaledTat(
+      this.#imagesTat,
+      now,
+      was.images,
+      limits.images_per_minute,
+      LIMIT_WINDOW_MS,
+    );
+    return true;
   }
 
   /**
