@@ -139,4 +139,31 @@ describe('acknowledgement', () => {
     expect(asked).toEqual([{ poolId: 'shared', position: 0, batchMegapixels: 2 * imageMegapixels('64x64') }]);
     expect((await runUntilSettled(shared, holder)).status).toBe(200);
   });
+
+  it('re-route: a request never goes back to a pool it moved off (the pool keeps that job id, canceled)', async () => {
+    const holder = holdOn(shared);
+    await shared.engine.whenSubmitted(shared.engine.submitted.length + 1);
+    const holding = await occupyWithQueue(busy);
+    const asked: string[] = [];
+    const outcome = dispatch({
+      candidates: [candidate(busy, 'busy')],
+      streamProgress: true,
+      ack: {
+        // Each pool in turn says the other is better: busy -> shared, then shared -> busy.
+        moveTo: (from) => {
+          asked.push(from.poolId);
+          return [from.poolId === 'busy' ? candidate(shared, 'shared') : candidate(busy, 'busy')];
+        },
+      },
+    });
+    while (asked.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const result = await runUntilSettled(shared, outcome);
+    expect(result.ok && result.poolId).toBe('shared');
+    expect(result.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['busy', 'rerouted'],
+      ['shared', 'ok'],
+    ]);
+    expect((await runUntilSettled(shared, holder)).status).toBe(200);
+    await runUntilSettled(busy, holding.answers);
+  });
 });

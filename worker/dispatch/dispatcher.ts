@@ -60,11 +60,25 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     options.onTieSettled?.();
   };
 
+  /**
+   * Pools this request has called: never called again. The pool keeps the job id it was given
+   * (its idempotency key), so a call sent back to a pool it moved off answered that canceled job's
+   * 409 `job_canceled`, and the client was told it had canceled.
+   */
+  const calledPools = new Set<string>();
+  const uncalled = (order: readonly DispatchCandidate[] | null | undefined) => {
+    const fresh = order?.filter((candidate) => !calledPools.has(candidate.poolId)) ?? [];
+    return fresh.length > 0 ? fresh : null;
+  };
   const startNext = async (role: CallRole = 'call'): Promise<boolean> => {
     // Candidates were ranked when the request arrived; one backed off or ejected since is passed over.
-    while (waiting[0] && options.stillCallable && !options.stillCallable(waiting[0].poolId)) waiting.shift();
+    const passedOver = (candidate: DispatchCandidate) =>
+      calledPools.has(candidate.poolId) ||
+      (options.stillCallable !== undefined && !options.stillCallable(candidate.poolId));
+    while (waiting[0] && passedOver(waiting[0])) waiting.shift();
     const candidate = waiting.shift();
     if (!candidate || started >= maxAttempts) return false;
+    calledPools.add(candidate.poolId);
     const call = await startPoolCall(options, candidate, role);
     if (!call) return false;
     started++;
@@ -94,7 +108,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
     }
     const moveOrder =
       !tiedRequest && moves < MAX_REROUTES && started < maxAttempts
-        ? rerouteNow(options, running, moves)
+        ? uncalled(rerouteNow(options, running, moves))
         : null;
     if (moveOrder) {
       // The pool's acknowledgement showed a queue or a batch the snapshot did not: move while it
@@ -146,8 +160,10 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       if (denied) continue;
       // The copy goes where a pick now would send it, as the simulator's `hedge` does: the
       // ranking taken at arrival is a second or more old by now.
-      const order = step.kind === 'pace' ? step.order : lone ? options.ack?.copyTo?.(lone.candidate) : null;
-      if (order && order.length > 0) waiting.splice(0, waiting.length, ...order);
+      const order = uncalled(
+        step.kind === 'pace' ? step.order : lone ? options.ack?.copyTo?.(lone.candidate) : null,
+      );
+      if (order) waiting.splice(0, waiting.length, ...order);
       await startNext('hedge');
       continue;
     }
