@@ -25,6 +25,7 @@ export * from './gpu-node/index.ts';
 export * from './kserve/index.ts';
 export * from './openai-compatible/index.ts';
 export { isRedirect, redirectError, sendWithoutRedirects } from './pool-fetch.ts';
+export { MAX_ANSWER_BYTES } from './provider-kit/answer-limits.ts';
 export { pngSizeOfBase64 } from './provider-kit/png-frame.ts';
 export { type BackendProtocol, backends, isBackendProtocol } from './registry.ts';
 export * from './replicate/index.ts';

@@ -107,6 +107,7 @@ async function generate(
       return await readGenerateStream(response, call.request.n, now, onProgress, {
         maxBytes: limits.answerBytes,
         what,
+        edgeCapped: limits.edgeCapped,
       });
     } catch (error) {
       if (BackendCallError.isInstance(error)) throw error;
@@ -116,8 +117,12 @@ async function generate(
   }
   let text: string;
   try {
-    const maxBytes = response.ok ? limits.answerBytes : MAX_SMALL_ANSWER_BYTES;
-    text = await readBoundedText(response, { maxBytes, what });
+    text = await readBoundedText(
+      response,
+      response.ok
+        ? { maxBytes: limits.answerBytes, what, edgeCapped: limits.edgeCapped }
+        : { maxBytes: MAX_SMALL_ANSWER_BYTES, what },
+    );
   } catch (error) {
     if (BackendCallError.isInstance(error)) throw error;
     if (signal.aborted) throw noAnswer(error, call, timer, capped);

@@ -50,7 +50,7 @@ export async function readGenerateStream(
     maxBytes: limit.maxBytes + STREAM_EVENTS_BYTES,
     what: `the event stream of ${limit.what}`,
   });
-  const eventLimit = { maxBytes: limit.maxBytes, what: `an event of ${limit.what}` };
+  const eventLimit = { ...limit, what: `an event of ${limit.what}` };
   // Bytes fed since the last event ended: what the parser holds of the next one.
   let unsettledBytes = 0;
   const decoder = new TextDecoder();

@@ -39,6 +39,11 @@ export interface AnswerLimits {
   readonly imageBytes: number;
   /** The most bytes of one answer body that may carry every image as base64 (JSON, a data URL). */
   readonly answerBytes: number;
+  /**
+   * Whether `answerBytes` is the edge's own bound ({@link MAX_ANSWER_BYTES}), below what a valid
+   * answer to this request may hold (ten 1024 px images of noise): a body past it is no pool's fault.
+   */
+  readonly edgeCapped: boolean;
 }
 
 /**
@@ -54,7 +59,11 @@ export function answerLimits(images: number, largestImageBytes: number): AnswerL
   const share = base64Capacity(Math.floor(MAX_ANSWER_BYTES / count));
   const imageBytes = Math.max(1, Math.min(largestImageBytes, share));
   const answerBytes = count * (base64Length(imageBytes) + IMAGE_FIELDS_BYTES) + ANSWER_FRAME_BYTES;
-  return { imageBytes, answerBytes: Math.min(MAX_ANSWER_BYTES, answerBytes) };
+  return {
+    imageBytes,
+    answerBytes: Math.min(MAX_ANSWER_BYTES, answerBytes),
+    edgeCapped: answerBytes > MAX_ANSWER_BYTES,
+  };
 }
 
 /**

@@ -6,6 +6,11 @@ export interface BodyLimit {
   readonly maxBytes: number;
   /** The body, for the message: `the answer of http://pool:8080`; never a URL's path or query. */
   readonly what: string;
+  /**
+   * `maxBytes` is the edge's own bound on one answer, below what a valid one may hold
+   * (`AnswerLimits.edgeCapped`): a body past it fails the request, not the pool.
+   */
+  readonly edgeCapped?: boolean;
 }
 
 /** Largest read asked of a byte stream: a large event or image in a read or two. */
@@ -105,9 +110,20 @@ export async function readBoundedBytes(response: Response, limit: BodyLimit): Pr
 
 /**
  * The {@link BackendCallError} for a body over its limit: the pool's failure (a valid answer holds
- * less), retryable elsewhere, and it may have spent compute.
+ * less), retryable elsewhere, and it may have spent compute. Past the edge's own bound on one
+ * answer (`limit.edgeCapped`) it is `answer_too_large` instead: any pool's answer would be as large,
+ * so it is not retried elsewhere and no pool is held to blame.
  */
 export function oversizedBody(status: number | null, limit: BodyLimit): BackendCallError {
+  if (limit.edgeCapped) {
+    return new BackendCallError({
+      message: `${limit.what} is over ${limit.maxBytes} bytes, the most the edge takes in one answer`,
+      status,
+      code: 'answer_too_large',
+      retryable: false,
+      workStarted: true,
+    });
+  }
   return new BackendCallError({
     message: `${limit.what} is over ${limit.maxBytes} bytes, more than a valid answer can hold; it was not read further`,
     status,

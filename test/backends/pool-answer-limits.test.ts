@@ -89,6 +89,21 @@ describe('gpu-node answer limits', () => {
     });
   }
 
+  it('gpu-node: ten 1024 px images past what the edge takes in one answer fail the request, not the pool', async () => {
+    const pool = await hostile(largeJson(hugeAnswer(HUGE_BYTES), true));
+    const tenLarge = generationRequestSchema.parse({ prompt: 'noise', size: '1024x1024', n: 10 });
+    expect(answerLimits(10, largestPngBytes('1024x1024') ?? 0).edgeCapped).toBe(true);
+    const error = await failure(backend.generate(callOn(pool, { request: tenLarge })));
+    // Any pool's answer would be as large: not retried elsewhere, no pool held to blame.
+    expect([error.status, error.code, error.retryable, error.workStarted]).toEqual([
+      200,
+      'answer_too_large',
+      false,
+      true,
+    ]);
+    expect(await pool.ends[0]).toBe('hung up');
+  });
+
   it('gpu-node: an error answer larger than an envelope is hung up on, still the pool’s failure', async () => {
     const pool = await hostile(largeJson(hugeAnswer(HUGE_BYTES), false, 502));
     await expectPoolFault(backend.generate(callOn(pool)), 502);

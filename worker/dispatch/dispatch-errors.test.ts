@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { BackendCallError } from '../../backends/index.ts';
 import { providerAnswerError } from '../../backends/provider-kit/index.ts';
 import { noObservations } from '../routing/index.ts';
 import { now, policy, pool, request } from '../testing/routing-fixtures.ts';
+import { attemptOutcome } from './attempt-outcome.ts';
 import { failureToApiError } from './dispatch-errors.ts';
 import { noPoolNow, orNoPoolNow } from './no-pool-now.ts';
 
@@ -18,6 +20,21 @@ function providerAnswered(status: number, retryAfter?: string) {
 }
 
 describe('failureToApiError', () => {
+  it('an answer past what the edge takes in one is the request’s 400 on n, and no pool’s failure', () => {
+    const tooLarge = new BackendCallError({
+      message: 'the answer of http://pool is over 33554432 bytes, the most the edge takes in one answer',
+      status: 200,
+      code: 'answer_too_large',
+      retryable: false,
+      workStarted: true,
+    });
+    const api = failureToApiError(tooLarge);
+    expect([api.status, api.code, api.param]).toEqual([400, 'unsupported_value', 'n']);
+    expect(api.message).toContain('32 MiB');
+    expect(api.message).not.toContain('http://pool');
+    expect(attemptOutcome(tooLarge)).toBe('rejected');
+  });
+
   it("a provider's 503 or 429 is the client's 503 no_capacity with the provider's Retry-After", () => {
     for (const status of [503, 429]) {
       const error = failureToApiError(providerAnswered(status, '5'));

@@ -1,4 +1,4 @@
-import type { BackendCallError } from '../../backends/index.ts';
+import { type BackendCallError, MAX_ANSWER_BYTES } from '../../backends/index.ts';
 import { ApiError } from '../../shared/index.ts';
 import { NO_POOL_NOW } from './no-pool-now.ts';
 
@@ -19,6 +19,13 @@ export function failureToApiError(error: BackendCallError | 'no_candidates' | 'd
   }
   // Our own abort, or the pool answering the cancel the edge sent it: no pool failed.
   if (error.code === 'job_canceled') return new ApiError('job_canceled', 'the request was canceled');
+  if (error.code === 'answer_too_large') {
+    return new ApiError(
+      'unsupported_value',
+      `the images came to more than the ${MAX_ANSWER_BYTES / (1024 * 1024)} MiB the edge passes in one answer: ask for fewer images per request (n) or a smaller size`,
+      { param: 'n' },
+    );
+  }
   const envelope = error.envelope;
   if (!error.retryable && envelope && error.status !== null && error.status >= 400 && error.status < 500) {
     const code = envelope.error.code;
