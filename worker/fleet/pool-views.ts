@@ -85,6 +85,7 @@ export function snapshotEntry(snapshot: FleetSnapshot, poolId: string): PoolSnap
  * routing then counts its images with no batching gain (`speedOf` in worker/routing).
  */
 export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
+  const finishStandIn = slowestFinishPerMegapixel(snapshot);
   return snapshot.pools.map((entry) => {
     const { pool, telemetry, received_at, suspect_until, idle_since, best_job_ms } = entry;
     const heldSince = heldRegionReadAt(snapshot, pool.region);
@@ -119,7 +120,11 @@ export function toPoolViews(snapshot: FleetSnapshot): PoolView[] {
       runningWork: telemetry?.work?.running ?? null,
       stepCurve: poolCurveOf(telemetry?.work?.step_curve, telemetry?.work?.batches),
       finishMs: telemetry?.work?.finish_ms ?? null,
-      finishMsPerMegapixel: telemetry?.work?.finish_ms_per_megapixel ?? null,
+      finishMsPerMegapixel:
+        telemetry?.work?.finish_ms_per_megapixel ??
+        (entry.provider.protocol === 'gpu-node' && (telemetry?.work?.finish_ms ?? null) === null
+          ? finishStandIn
+          : null),
       modelDefaults: servedModels
         ? new Map(
             servedModels.map((model) => [
@@ -154,4 +159,22 @@ export function poolCurveOf(
     batch_megapixels: point.batch_megapixels * parallel,
     step_ms: point.step_ms,
   }));
+}
+
+/**
+ * The slowest finish per megapixel any gpu-node pool in the snapshot reports, or null: the stand-in
+ * for a gpu-node pool that has made no image yet. Priced at no finish at all, a fresh pool's first
+ * four 1024 px images were predicted seconds short, and the stall watch took the 3-4 s they spent
+ * in its decoder and PNG encoder after the last step for a stall, sending a copy just as the answer
+ * came. The slowest, since a stand-in errs long: a later hedge, not an early one.
+ */
+function slowestFinishPerMegapixel(snapshot: FleetSnapshot): number | null {
+  let slowest: number | null = null;
+  for (const entry of snapshot.pools) {
+    const measured =
+      entry.provider.protocol === 'gpu-node' ? entry.telemetry?.work?.finish_ms_per_megapixel : null;
+    if (typeof measured === 'number' && Number.isFinite(measured) && measured > (slowest ?? 0))
+      slowest = measured;
+  }
+  return slowest;
 }
