@@ -2,9 +2,10 @@ import type { BackendCallError } from '../../backends/index.ts';
 import { MAX_REROUTES } from '../routing/index.ts';
 import { attemptOutcome } from './attempt-outcome.ts';
 import { abandon, cancelInBackground, leave, record } from './call-endings.ts';
+import { earliest, nextEvent, stallAt, untilNextStep } from './call-wakeups.ts';
 import type { AttemptRecord, DispatchCandidate, DispatchOptions, DispatchResult } from './dispatch-types.ts';
 import { type LateCallStep, lateCallStep, pacesHedge } from './pace-hedge.ts';
-import { type CallRole, type PoolCall, type SettledCall, startPoolCall } from './pool-call.ts';
+import { type CallRole, type PoolCall, startPoolCall } from './pool-call.ts';
 import { tiedPairLoser, untilTieSettles } from './tie-break.ts';
 
 /**
@@ -252,52 +253,4 @@ function hedgeAt(
   if (!call) return null;
   const afterMs = options.hedge.afterMs(call.candidate);
   return afterMs === null ? null : call.started + afterMs;
-}
-
-/** When the single call in flight counts as stalled (see `StepWatch`); null when none applies. */
-function stallAt(
-  running: ReadonlySet<PoolCall>,
-  waiting: readonly DispatchCandidate[],
-  started: number,
-  maxAttempts: number,
-): number | null {
-  if (running.size !== 1 || waiting.length === 0 || started >= maxAttempts) return null;
-  const [call] = running;
-  return call?.steps?.stalledAt() ?? null;
-}
-
-/**
- * The lone streamed call's next step, while a step is a reason to look again (`watch`): until it
- * has stepped enough for its silence to be judged, and while its pace may still earn it a hedge.
- */
-function untilNextStep(running: ReadonlySet<PoolCall>, watch: boolean): Promise<void> | null {
-  if (!watch || running.size !== 1) return null;
-  const [call] = running;
-  return call?.steps?.nextStep() ?? null;
-}
-
-function earliest(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  return b === null ? a : Math.min(a, b);
-}
-
-/** The first call to settle, or 'hedge' if the wake-up time (or `wakeOn`) comes first. */
-async function nextEvent(
-  running: ReadonlySet<PoolCall>,
-  wakeAtMs: number | null,
-  now: () => number,
-  wakeOn: Promise<void> | null,
-): Promise<SettledCall | 'hedge'> {
-  const settling: Promise<SettledCall | 'hedge'>[] = [...running].map((call) => call.settled);
-  if (wakeOn) settling.push(wakeOn.then(() => 'hedge' as const));
-  if (wakeAtMs === null) return Promise.race(settling);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<'hedge'>((resolve) => {
-    timer = setTimeout(() => resolve('hedge'), Math.max(0, wakeAtMs - now()));
-  });
-  try {
-    return await Promise.race([...settling, late]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
 }

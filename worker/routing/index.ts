@@ -1,5 +1,6 @@
 export * from './eligibility.ts';
 export * from './expected-completion.ts';
+export * from './finish-time.ts';
 export * from './fleet-index.ts';
 export * from './fleet-view.ts';
 export * from './hedging.ts';

@@ -4,9 +4,9 @@ import { drainClockOf } from './drain-clock.ts';
 import {
   completionOnBothLoadsMs,
   expectedCompletionMs,
-  finishMsOf,
   unloadedCompletionMs,
 } from './expected-completion.ts';
+import { finishMsOf } from './finish-time.ts';
 import { indexFleet } from './fleet-index.ts';
 import { noObservations, type PoolView } from './fleet-view.ts';
 import { requestShape } from './work-model.ts';
