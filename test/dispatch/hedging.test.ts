@@ -246,6 +246,7 @@ describe('dispatch with stall detection from step events', () => {
 
   it('stall: a streamed call its pool never acknowledges (a frozen process still accepts the connection) gets a copy at once, budget or not', async () => {
     const startedAt = Date.now();
+    const due: string[] = [];
     const outcome = await dispatch({
       candidates: [
         { ...stuck, url: stalledUrl, predictedMs: 60_000 },
@@ -253,8 +254,11 @@ describe('dispatch with stall detection from step events', () => {
       ],
       hedge: { afterMs: () => 60_000, allow: () => false },
       onProgress: () => undefined,
+      ack: { onAcknowledgementDue: (poolId) => due.push(poolId) },
       stallAfterMs: 300,
     });
+    // Each gpu-node call is owed an acknowledgement: routing counts the pool's silence from it.
+    expect(due).toEqual(['stuck', 'h1']);
     expect(outcome.ok && outcome.poolId).toBe('h1');
     expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
       ['h1', 'ok'],

@@ -126,23 +126,17 @@ describe('pace hedge (a running call judged by its own steps)', () => {
       asked++;
       return [poolCandidate(ready, 'ready')];
     });
-    await until(() => onTime.steps.length === 12);
-    onTime.controller.abort();
-    await onTime.outcome;
+    expect(await poolsCalledBy(onTime, 12)).toEqual(['slowing']);
     expect(asked).toBe(0);
-    expect(onTime.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
 
     plan = [100, 100, 10_000, 10_000, 10_000, 10_000];
     const notWorth = dispatch(() => {
       asked++;
       return null;
     });
-    await until(() => notWorth.steps.length === 6);
-    notWorth.controller.abort();
-    await notWorth.outcome;
+    expect(await poolsCalledBy(notWorth, 6)).toEqual(['slowing']);
     // Asked at each slow step from the second, never copied.
     expect(asked).toBe(3);
-    expect(notWorth.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
   });
 });
 
@@ -155,13 +149,18 @@ describe('pace hedge on a noisy pace', () => {
       asked++;
       return [poolCandidate(ready, 'ready')];
     });
-    await until(() => warming.steps.length === 12);
-    warming.controller.abort();
-    await warming.outcome;
+    expect(await poolsCalledBy(warming, 12)).toEqual(['slowing']);
     expect(asked).toBe(0);
-    expect(warming.attempts.map((attempt) => attempt.poolId)).toEqual(['slowing']);
   });
 });
+
+/** Lets a dispatch run until the dispatcher has seen `count` steps, then hangs up: the pools it called. */
+async function poolsCalledBy(run: ReturnType<typeof dispatch>, count: number): Promise<string[]> {
+  await until(() => run.steps.length === count);
+  run.controller.abort();
+  await run.outcome;
+  return run.attempts.map((attempt) => attempt.poolId);
+}
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -76,6 +76,7 @@ export function acknowledgementPolicy(context: AcknowledgementContext): AckOptio
   return {
     onPoolProgress: (poolId, now) => observations.noteProgress(poolId, now),
     onFinishing: (poolId, quietUntil) => observations.noteFinishing(poolId, quietUntil),
+    onAcknowledgementDue: (poolId, sentAt) => observations.expectAcknowledgement(poolId, sentAt),
     onRoundTrip: (poolId, ms) => observations.noteRoundTrip(poolId, ms),
     roundTripMs: (poolId) => observations.networkMs.get(poolId),
     onEventGap: (poolId, ms) => observations.noteEventGap(poolId, ms),

@@ -98,6 +98,11 @@ export interface AckOptions {
    * makes the image (`STALL_FINISH_TIMES` of the pool's finish time).
    */
   readonly onFinishing?: (poolId: string, quietUntil: number) => void;
+  /**
+   * A call was sent at `sentAt` to a pool that acknowledges every call it takes at once
+   * (`ImageBackend.acknowledges`): its silence counts from when that acknowledgement is due.
+   */
+  readonly onAcknowledgementDue?: (poolId: string, sentAt: number) => void;
   /** Once per call: ms from sending it to the pool's first event (the pool's round trip). */
   readonly onRoundTrip?: (poolId: string, ms: number) => void;
   /** The pool's usual round trip as measured so far (`onRoundTrip`), ms; undefined before one. */

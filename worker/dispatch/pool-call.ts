@@ -54,6 +54,7 @@ export async function startPoolCall(
   if (deadlineMs <= 0) return null;
   options.onStart?.(candidate.poolId, candidate);
   const { onProgress, ack: listeners } = options;
+  if (backend.acknowledges) listeners?.onAcknowledgementDue?.(candidate.poolId, started);
   const streamed = onProgress !== undefined || options.streamProgress === true || listeners !== undefined;
   const minSilenceMs = options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
   // The silence allowed before an acknowledgement: as after a step, past the pool's usual wait for

@@ -222,9 +222,6 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
                 ...(megapixels ? { megapixels: megapixels * request.n } : {}),
               };
         ends.set(poolId, services.observations.begin(poolId, services.now(), size));
-        if (services.backendFor(candidate.protocol)?.acknowledges) {
-          services.observations.expectAcknowledgement(poolId, services.now());
-        }
         // Until the pool's events show their pace, a step is taken to last what routing predicts
         // for this request's steps (queue included): a slow first step is not a stall.
         if (candidate.predictedMs !== undefined && requestSteps !== undefined) {

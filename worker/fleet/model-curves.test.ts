@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policy } from '../testing/routing-fixtures.ts';
-import { gpuNodeEntry } from '../testing/snapshot-fixtures.ts';
+import { gpuNodeEntry, idleWork } from '../testing/snapshot-fixtures.ts';
 import { telemetryReport } from '../testing/test-inputs.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 import { fleetIndexOf } from './pool-views.ts';
@@ -9,13 +9,7 @@ function entry(id: string, models: ReturnType<typeof telemetryReport>['models'])
   const telemetry = telemetryReport({
     pool_id: id,
     models,
-    work: {
-      queued: 0,
-      running: 0,
-      throughput_per_s: 1,
-      batches: 1,
-      step_curve: [{ batch_megapixels: 1, step_ms: 40 }],
-    },
+    work: idleWork(),
   });
   return gpuNodeEntry(id, telemetry);
 }

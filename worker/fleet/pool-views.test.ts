@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gpuNodeEntry } from '../testing/snapshot-fixtures.ts';
+import { gpuNodeEntry, idleWork } from '../testing/snapshot-fixtures.ts';
 import { telemetryReport } from '../testing/test-inputs.ts';
 import type { FleetSnapshot, PoolSnapshotEntry } from './fleet-records.ts';
 import { toPoolViews } from './pool-views.ts';
@@ -8,15 +8,7 @@ import { toPoolViews } from './pool-views.ts';
 function pool(id: string, finishMs: number | null, finishMsPerMegapixel: number | null): PoolSnapshotEntry {
   const telemetry = telemetryReport({
     pool_id: id,
-    work: {
-      queued: 0,
-      running: 0,
-      throughput_per_s: 1,
-      batches: 1,
-      step_curve: [{ batch_megapixels: 1, step_ms: 40 }],
-      finish_ms: finishMs,
-      finish_ms_per_megapixel: finishMsPerMegapixel,
-    },
+    work: idleWork({ finish_ms: finishMs, finish_ms_per_megapixel: finishMsPerMegapixel }),
   });
   return gpuNodeEntry(id, telemetry);
 }

@@ -5,7 +5,7 @@ import type { DispatchStop } from '../dispatch/dispatch-types.ts';
 import { fullJitterDelay } from './backoff.ts';
 
 /** Longest a job waits for capacity before its next try (and the cap of the backoff). */
-export const MAX_RETRY_DELAY_MS = 30_000;
+const MAX_RETRY_DELAY_MS = 30_000;
 /** A job waiting for room retries within this share past the fleet's drain estimate. */
 const ROOM_RETRY_JITTER = 0.25;
 

@@ -1,4 +1,5 @@
 import type { PoolRecord, ProviderRecord, TelemetryReport } from '../../shared/index.ts';
+import type { PoolWork } from '../../shared/schemas/telemetry-report.ts';
 import type { PoolSnapshotEntry } from '../fleet/fleet-records.ts';
 
 /** An owned gpu-node provider, as the registry stores it. */
@@ -42,5 +43,23 @@ export function gpuNodeEntry(id: string, telemetry: TelemetryReport, receivedAt 
     suspect_until: null,
     idle_since: null,
     best_job_ms: null,
+  };
+}
+
+/**
+ * An idle pool's `work` section, its curve measured at one point (a 1 MP batch at 40 ms a step),
+ * with `overrides` on top.
+ *
+ * @example
+ * telemetryReport({ pool_id: 'a', work: idleWork({ finish_ms: 200 }) });
+ */
+export function idleWork(overrides: Partial<PoolWork> = {}): PoolWork {
+  return {
+    queued: 0,
+    running: 0,
+    throughput_per_s: 1,
+    batches: 1,
+    step_curve: [{ batch_megapixels: 1, step_ms: 40 }],
+    ...overrides,
   };
 }
