@@ -3,7 +3,7 @@ import { readGpuNodeFlags } from './config/cli.ts';
 import { unreadableFiles } from './config/config-files.ts';
 import { parseGpuNodeConfig } from './config/gpu-node-config.ts';
 import { drainOnSignals } from './drain-on-signals.ts';
-import { NoExecutionProviderError } from './engine/engine-pool.ts';
+import { NoExecutionProviderError } from './engine/engine-spawn.ts';
 import { startPool } from './start-pool.ts';
 
 // Entry point: `npm run gpu-node -- --port 9001 --pool-id p1`.

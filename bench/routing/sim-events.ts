@@ -11,6 +11,34 @@ export interface SimulationCore extends SimulationContext {
   onArrival(): void;
   /** A copy's answer reached its isolate with the pool's piggybacked load. */
   onResponse(copy: Copy, load: LoadFigures): void;
+  /** Time to the next arrival, ms. */
+  nextGapMs(): number;
+}
+
+/**
+ * The run's first events: every pool's report at time 0, each isolate's first snapshot and
+ * jittered refresh, the report ticks, the fault windows and the first arrival.
+ */
+export function scheduleFirstEvents(sim: SimulationCore): void {
+  sim.registry.receive(
+    sim.pools.map((pool) => pool.report(0)),
+    0,
+  );
+  for (const dispatcher of sim.dispatchers) {
+    dispatcher.snapshot = sim.registry.views();
+    if (sim.scenario.refreshMs > 0) {
+      sim.at(sim.jitterRandom.next() * sim.scenario.refreshMs, {
+        kind: 'refresh',
+        dispatcher: dispatcher.index,
+      });
+    }
+  }
+  sim.at(sim.scenario.reportIntervalMs, { kind: 'report-tick' });
+  sim.scenario.faults.forEach((fault, index) => {
+    sim.at(fault.startS * 1_000, { kind: 'fault', fault: index, start: true });
+    sim.at((fault.startS + fault.durationS) * 1_000, { kind: 'fault', fault: index, start: false });
+  });
+  sim.at(sim.nextGapMs(), { kind: 'arrival' });
 }
 
 /** Hands one event to its handler. */

@@ -12,8 +12,7 @@ import { RegistrySim } from './registry-sim.ts';
 import { drawRequest, type RequestMix } from './request-mix.ts';
 import { exponential, gamma, type Random, seededRandom } from './rng.ts';
 import type { PolicyName, Scenario } from './scenario-schema.ts';
-import type { SimulationContext } from './sim-context.ts';
-import { handleEvent } from './sim-events.ts';
+import { handleEvent, type SimulationCore, scheduleFirstEvents } from './sim-events.ts';
 import {
   fleetCapacityPerMs,
   fleetOf,
@@ -52,7 +51,7 @@ export function simulate(
 }
 
 /** One run: the event loop and the core handlers (edge reactions and faults live beside it). */
-export class Simulation implements SimulationContext {
+export class Simulation implements SimulationCore {
   readonly events = new EventQueue<SimEvent>();
   readonly pools: PoolSim[];
   readonly dispatchers: DispatcherState[];
@@ -122,25 +121,7 @@ export class Simulation implements SimulationContext {
   }
 
   run(): RunResult {
-    this.registry.receive(
-      this.pools.map((pool) => pool.report(0)),
-      0,
-    );
-    for (const dispatcher of this.dispatchers) {
-      dispatcher.snapshot = this.registry.views();
-      if (this.scenario.refreshMs > 0) {
-        this.at(this.jitterRandom.next() * this.scenario.refreshMs, {
-          kind: 'refresh',
-          dispatcher: dispatcher.index,
-        });
-      }
-    }
-    this.at(this.scenario.reportIntervalMs, { kind: 'report-tick' });
-    this.scenario.faults.forEach((fault, index) => {
-      this.at(fault.startS * 1_000, { kind: 'fault', fault: index, start: true });
-      this.at((fault.startS + fault.durationS) * 1_000, { kind: 'fault', fault: index, start: false });
-    });
-    this.at(this.nextGapMs(), { kind: 'arrival' });
+    scheduleFirstEvents(this);
     let sameTime = 0;
     for (;;) {
       const time = this.events.peekTime();

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from '../../shared/index.ts';
 import {
   type EngineWorkerData,
@@ -11,6 +11,7 @@ import {
   sampleMegapixels,
   type ToEngineMessage,
 } from './engine-protocol.ts';
+import { type NoExecutionProviderError, spawnWorker } from './engine-spawn.ts';
 
 /** What the engine reports back to its owner (the scheduler). */
 export interface EngineListener {
@@ -48,17 +49,6 @@ interface Lane {
 
 /** How long a worker is given to finish its step and leave before it is terminated, ms. */
 const CLOSE_GRACE_MS = 30_000;
-
-/** Raised when no provider in the chain could create a session. */
-export class NoExecutionProviderError extends Error {
-  readonly attempts: readonly ProviderAttempt[];
-  constructor(attempts: readonly ProviderAttempt[]) {
-    super(
-      `no execution provider could load the model: ${attempts.map((a) => `${a.provider}: ${a.error}`).join('; ')}`,
-    );
-    this.attempts = attempts;
-  }
-}
 
 /**
  * The inference engine: worker threads, each running its own continuous batch of up to
@@ -259,46 +249,4 @@ export class EnginePool {
       // Leave the lane dead; its slots stay counted as busy only while samples exist.
     }
   }
-}
-
-async function spawnWorker(
-  options: WorkerOptions,
-): Promise<{ worker: Worker; provider: ExecutionProvider; attempts: readonly ProviderAttempt[] }> {
-  const workerData: EngineWorkerData = {
-    models: options.models,
-    providers: options.providers,
-    deviceId: options.deviceId,
-    intraOpThreads: options.intraOpThreads,
-    warmupBatchSizes: options.warmupBatchSizes,
-    pngCompressionLevel: options.pngCompressionLevel,
-    computeNice: options.computeNice,
-  };
-  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { workerData });
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromEngineMessage) => {
-      if (message.type === 'ready') {
-        cleanup();
-        resolve({ worker, provider: message.provider, attempts: message.attempts });
-      } else if (message.type === 'init-failed') {
-        cleanup();
-        reject(new NoExecutionProviderError(message.attempts));
-      }
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new Error(`inference worker exited with code ${code} during start-up`));
-    };
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }

@@ -1,3 +1,6 @@
+import type { TelemetryReport } from '../../shared/index.ts';
+import { referenceStepMs } from '../routing/index.ts';
+
 // What routing needs to tell a stale job time from a real one (`effectiveJobMs` in
 // worker/routing/scoring.ts): since when a pool has had no work, and the best job time it has
 // ever reported.
@@ -21,13 +24,25 @@ CREATE TABLE IF NOT EXISTS pool_best_reference_step (
 );
 `;
 
+/** Records what an accepted report says about the pool's timing: idleness, job time, reference step. */
+export function recordReportTimings(
+  sql: SqlStorage,
+  poolId: string,
+  report: TelemetryReport,
+  receivedAt: number,
+): void {
+  recordIdleness(sql, poolId, report.queued + report.running === 0, receivedAt);
+  recordJobTime(sql, poolId, report.ewma_job_ms);
+  recordReferenceStep(sql, poolId, referenceStepMs(report.work?.step_curve));
+}
+
 /**
  * Notes whether the pool's latest accepted report shows no work at all (queued + running = 0).
  * An idle pool finishes no jobs, so its EWMA job time stops updating; routing decays a stale job
  * time while the pool is idle, and needs to know since when. An idle report keeps the earliest
  * `since` (the registry's receive clock, like `received_at`); a report with work clears it.
  */
-export function recordIdleness(sql: SqlStorage, poolId: string, idle: boolean, receivedAt: number): void {
+function recordIdleness(sql: SqlStorage, poolId: string, idle: boolean, receivedAt: number): void {
   if (idle) {
     sql.exec(
       'INSERT INTO pool_idle (pool_id, since) VALUES (?, ?) ON CONFLICT (pool_id) DO NOTHING',
@@ -45,7 +60,7 @@ export function forgetIdleness(sql: SqlStorage, poolId: string): void {
 }
 
 /** Keeps the lowest EWMA job time the pool has reported (null: it has not finished a job yet). */
-export function recordJobTime(sql: SqlStorage, poolId: string, jobMs: number | null): void {
+function recordJobTime(sql: SqlStorage, poolId: string, jobMs: number | null): void {
   if (jobMs === null) return;
   sql.exec(
     `INSERT INTO pool_best_job_time (pool_id, job_ms) VALUES (?, ?)
@@ -60,7 +75,7 @@ export function recordJobTime(sql: SqlStorage, poolId: string, jobMs: number | n
  * (`referenceStepMs` in worker/routing; null: no curve measured yet), so routing can fade an idle
  * pool's stale slow curve back to it as it does job times.
  */
-export function recordReferenceStep(sql: SqlStorage, poolId: string, stepMs: number | null): void {
+function recordReferenceStep(sql: SqlStorage, poolId: string, stepMs: number | null): void {
   if (stepMs === null || !(stepMs > 0)) return;
   sql.exec(
     `INSERT INTO pool_best_reference_step (pool_id, step_ms) VALUES (?, ?)

@@ -7,13 +7,13 @@ import {
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
-import { HEARTBEAT_PROTOCOL, referenceStepMs } from '../routing/index.ts';
+import { HEARTBEAT_PROTOCOL } from '../routing/index.ts';
 import type { RpcValue } from '../storage/rpc-value.ts';
 import { toFlag } from '../storage/sql-values.ts';
 import { forgetBackoff } from './fleet-backoff.ts';
 import { bumpVersion, markPoolChanged, markPoolRemoved, markProviderChanged } from './fleet-changes.ts';
 import { TelemetryCoalescer } from './fleet-coalescing.ts';
-import { forgetPoolTiming, recordIdleness, recordJobTime, recordReferenceStep } from './fleet-idle.ts';
+import { forgetPoolTiming, recordReportTimings } from './fleet-idle.ts';
 import { type LoadCounters, newLoadCounters } from './fleet-load.ts';
 import type { PoolRecord, ProviderRecord, StoredProviderInput } from './fleet-records.ts';
 import type {
@@ -26,7 +26,7 @@ import type {
 } from './fleet-results.ts';
 import { type PoolRow, type ProviderRow, poolFromRow, providerFromRow } from './fleet-rows.ts';
 import { createFleetSchema } from './fleet-schema.ts';
-import { clearSuspicionIfMoved, forgetSuspicion } from './fleet-suspicion.ts';
+import { clearSuspicionIfMoved, forgetSuspicion, isSuspect } from './fleet-suspicion.ts';
 import { PullTelemetry } from './pull-telemetry.ts';
 import { pullTelemetryHost } from './pull-telemetry-host.ts';
 
@@ -49,7 +49,7 @@ export class FleetRegistryCore extends DurableObject<Env> {
     this.pull = new PullTelemetry(
       pullTelemetryHost(env, (poolId, report, receivedAt, probedReady) => {
         this.counters.reports += 1;
-        if (this.coalescer.coalesce(poolId, report, receivedAt, this.#suspect(poolId))) {
+        if (this.coalescer.coalesce(poolId, report, receivedAt, isSuspect(this.sql, poolId))) {
           this.counters.coalesced += 1;
           return;
         }
@@ -254,16 +254,12 @@ export class FleetRegistryCore extends DurableObject<Env> {
     // A stored report dated ahead of the clock (kept before such heartbeats were refused) orders nothing.
     const ordering = latest !== null && latest <= receivedAt + REPORT_CLOCK_TOLERANCE_MS ? latest : null;
     if (ordering !== null && parsed.timestamp <= ordering) return { ok: true, stale: true };
-    if (this.coalescer.coalesce(poolId, parsed, receivedAt, this.#suspect(poolId))) {
+    if (this.coalescer.coalesce(poolId, parsed, receivedAt, isSuspect(this.sql, poolId))) {
       this.counters.coalesced += 1;
       return { ok: true, stale: false };
     }
     this.#storeTelemetry(poolId, parsed, receivedAt, true);
     return { ok: true, stale: false };
-  }
-
-  #suspect(poolId: string): boolean {
-    return this.sql.exec('SELECT 1 FROM suspicions WHERE pool_id = ?', poolId).toArray().length > 0;
   }
 
   /**
@@ -290,9 +286,7 @@ export class FleetRegistryCore extends DurableObject<Env> {
       parsed.timestamp,
       receivedAt,
     );
-    recordIdleness(this.sql, poolId, parsed.queued + parsed.running === 0, receivedAt);
-    recordJobTime(this.sql, poolId, parsed.ewma_job_ms);
-    recordReferenceStep(this.sql, poolId, referenceStepMs(parsed.work?.step_curve));
+    recordReportTimings(this.sql, poolId, parsed, receivedAt);
     if (clearsSuspicion) clearSuspicionIfMoved(this.sql, poolId, receivedAt);
     markPoolChanged(this.sql, poolId);
     this.coalescer.written(poolId, parsed, receivedAt);

@@ -109,3 +109,8 @@ function latestFigures(sql: SqlStorage, poolId: string): TelemetryFigures | null
   const report = telemetryFromRow(row);
   return { queued: report.queued, running: report.running, jobMs: report.ewma_job_ms, at: report.timestamp };
 }
+
+/** Whether the pool is marked suspect now. */
+export function isSuspect(sql: SqlStorage, poolId: string): boolean {
+  return sql.exec('SELECT 1 FROM suspicions WHERE pool_id = ?', poolId).toArray().length > 0;
+}

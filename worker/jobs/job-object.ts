@@ -3,7 +3,7 @@ import { type ErrorEnvelope, isTerminalJobStatus } from '../../shared/index.ts';
 import { edgeConfigOf, type JobSettings } from '../config.ts';
 import { ChangeWaiters } from './change-waiters.ts';
 import { nextAlarmAt } from './job-alarm-plan.ts';
-import type { JobMessage } from './job-message.ts';
+import { enqueueJob } from './job-message.ts';
 import {
   type CancelResult,
   type ClaimedJob,
@@ -70,18 +70,6 @@ export class JobObject extends DurableObject<Env> {
     return record;
   }
 
-  async #enqueue(id: string, delayMs: number): Promise<void> {
-    const message: JobMessage = { job_id: id };
-    try {
-      await this.env.JOB_QUEUE.send(message, { delaySeconds: Math.ceil(delayMs / 1000) });
-    } catch (error) {
-      // The watchdog alarm enqueues the job again; nothing is lost.
-      console.warn(
-        JSON.stringify({ level: 'warn', msg: 'job enqueue failed', job_id: id, error: String(error) }),
-      );
-    }
-  }
-
   /**
    * Creates the job, or answers an idempotent replay with the existing one (also while it is
    * still running); a different body under the same key is `key_mismatch`. Runs without an
@@ -91,7 +79,7 @@ export class JobObject extends DurableObject<Env> {
     const prior = await this.prior(input);
     if (prior) return prior;
     const record = await this.#write(initialRecord(input, Date.now()), false);
-    await this.#enqueue(record.id, 0);
+    await enqueueJob(this.env.JOB_QUEUE, record.id);
     return { kind: 'created', record };
   }
 
@@ -292,7 +280,7 @@ export class JobObject extends DurableObject<Env> {
     if (verdict === null) return record;
     // A late result from a lapsed claim is still accepted if it arrives first.
     const next = await this.#write(requeued(record, now), verdict === 'claim_lapsed');
-    await this.#enqueue(record.id, 0);
+    await enqueueJob(this.env.JOB_QUEUE, record.id);
     return next;
   }
 
