@@ -1,5 +1,5 @@
 import { clientError } from './errors.ts';
-import type { ErrorEnvelope, GenerationResponse, JobResource } from './types.ts';
+import type { ErrorEnvelope, GenerationResponse, JobResource, ServedBy } from './types.ts';
 
 /**
  * Field kinds of a wire object: `s` string, `n` number, `o` object, `a` array; a trailing `?`
@@ -88,4 +88,20 @@ export function parseErrorEnvelope(value: unknown): ErrorEnvelope | null {
     return null;
   }
   return value as unknown as ErrorEnvelope;
+}
+
+/**
+ * Where a generation was served, from the edge's response headers. `x-spillway-warnings` lists
+ * the warnings joined by "; " (the edge strips line breaks from each).
+ * @example
+ * servedBy(response.headers).warnings; // ['quality is not supported by spillway-tiny and was ignored']
+ */
+export function servedBy(headers: Headers): ServedBy {
+  const warnings = headers.get('x-spillway-warnings');
+  return {
+    requestId: headers.get('x-request-id'),
+    poolId: headers.get('x-spillway-pool'),
+    providerId: headers.get('x-spillway-provider'),
+    warnings: warnings === null || warnings === '' ? [] : warnings.split('; '),
+  };
 }

@@ -10,6 +10,11 @@ import {
 } from './testing/protocol-server.ts';
 
 const generation = { created: 1, data: [{ b64_json: 'AAAA' }] };
+/** What `generate()` resolves to for it: these servers send none of the edge's headers. */
+const generated = {
+  ...generation,
+  served: { requestId: null, poolId: null, providerId: null, warnings: [] },
+};
 let server: ProtocolServer | undefined;
 afterEach(async () => {
   vi.useRealTimers();
@@ -66,7 +71,7 @@ describe('transport retries against a real server', () => {
       (response) => replyError(response, 503, 'no_capacity'),
       (response) => replyJson(response, 502, '<html>bad gateway</html>'),
     ]);
-    await expect(client(url).generate({ prompt: 'x' })).resolves.toEqual(generation);
+    await expect(client(url).generate({ prompt: 'x' })).resolves.toEqual(generated);
     expect(requests).toHaveLength(3);
     const keys = requests.map((request) => request.headers['idempotency-key']);
     expect(keys[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -101,7 +106,7 @@ describe('transport retries against a real server', () => {
     const { url, requests } = await scripted([
       (response) => replyError(response, 409, 'resource_conflict', { 'retry-after': '0' }),
     ]);
-    await expect(client(url).generate({ prompt: 'x' })).resolves.toEqual(generation);
+    await expect(client(url).generate({ prompt: 'x' })).resolves.toEqual(generated);
     expect(requests).toHaveLength(2);
   });
 
@@ -180,7 +185,7 @@ describe('transport timing, on a fake clock', () => {
     await vi.advanceTimersByTimeAsync(999);
     expect(script.attempts).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    await expect(pending).resolves.toEqual(generation);
+    await expect(pending).resolves.toEqual(generated);
     expect(script.since()).toEqual([0, 1_000]);
   });
 

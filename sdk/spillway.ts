@@ -7,11 +7,11 @@ import {
   resolveOptions,
   type SpillwayOptions,
 } from './options.ts';
-import { hasFields, parseGenerationResponse, parseJobResource } from './parse.ts';
-import { callJson, type OpenResponse, open } from './transport.ts';
+import { hasFields, parseGenerationResponse, parseJobResource, servedBy } from './parse.ts';
+import { callJson, callJsonWithHeaders, type OpenResponse, open } from './transport.ts';
 import {
+  type Generation,
   type GenerationRequest,
-  type GenerationResponse,
   isTerminal,
   type JobResource,
   type JobSubmitRequest,
@@ -43,15 +43,18 @@ export class Spillway {
    * @example
    * const { data } = await client.generate({ prompt: 'a red bicycle', size: '64x64' });
    * const png = data[0]?.b64_json;
+   * @example
+   * const { served } = await client.generate({ prompt: 'a red bicycle', quality: 'hd' });
+   * console.log(served.poolId, served.warnings); // warnings: options the pool ignored
    */
-  async generate(request: GenerationRequest, options: CreateOptions = {}): Promise<GenerationResponse> {
-    const body = await callJson(this.#options, {
+  async generate(request: GenerationRequest, options: CreateOptions = {}): Promise<Generation> {
+    const { body, headers } = await callJsonWithHeaders(this.#options, {
       ...options,
       method: 'POST',
       path: '/v1/images/generations',
       body: request,
     });
-    return parseGenerationResponse(body);
+    return { ...parseGenerationResponse(body), served: servedBy(headers) };
   }
 
   /**

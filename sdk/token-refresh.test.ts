@@ -8,6 +8,11 @@ import {
 } from './testing/protocol-server.ts';
 
 const generation = { created: 1, data: [] };
+/** What `generate()` resolves to for it: these servers send none of the edge's headers. */
+const generated = {
+  ...generation,
+  served: { requestId: null, poolId: null, providerId: null, warnings: [] },
+};
 let server: ProtocolServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -41,7 +46,7 @@ describe('token provider', () => {
         return forceRefresh ? 'jwt-2' : 'jwt-1';
       },
     });
-    await expect(spillway.generate({ prompt: 'x' })).resolves.toEqual(generation);
+    await expect(spillway.generate({ prompt: 'x' })).resolves.toEqual(generated);
     expect(calls).toEqual([false, true]);
     expect(requests.map((request) => request.headers.authorization)).toEqual([
       'Bearer jwt-1',
@@ -75,7 +80,7 @@ describe('token provider', () => {
       },
     });
     // 401 (old) → refresh → 503 → the one retry → 200
-    await expect(spillway.generate({ prompt: 'x' })).resolves.toEqual(generation);
+    await expect(spillway.generate({ prompt: 'x' })).resolves.toEqual(generated);
     expect(requests).toHaveLength(3);
     expect(calls).toEqual([false, true, false]);
   });

@@ -20,9 +20,17 @@ export interface OpenResponse {
 
 /** Sends a call and parses its JSON body. */
 export async function callJson(options: ResolvedOptions, spec: CallSpec): Promise<unknown> {
+  return (await callJsonWithHeaders(options, spec)).body;
+}
+
+/** Sends a call; its JSON body and the successful response's headers. */
+export async function callJsonWithHeaders(
+  options: ResolvedOptions,
+  spec: CallSpec,
+): Promise<{ body: unknown; headers: Headers }> {
   const { response, release } = await open(options, spec, true);
   try {
-    return await response.json();
+    return { body: await response.json(), headers: response.headers };
   } catch (cause) {
     throw clientError('invalid_response', 'the response body is not JSON', cause);
   } finally {

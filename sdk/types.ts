@@ -78,24 +78,27 @@ export interface GeneratedImage {
   seed?: number;
 }
 
-/** Where and how a generation ran. */
-export interface GenerationDetails {
-  job_id: string;
-  pool_id: string;
-  model: string;
-  size: string;
-  steps: number;
-  execution_provider: string;
-  queue_ms: number;
-  compute_ms: number;
-  warnings: string[];
-}
-
 /** The OpenAI Images response of `POST /v1/images/generations`. */
 export interface GenerationResponse {
   created: number;
   data: GeneratedImage[];
-  spillway?: GenerationDetails;
+}
+
+/** Where a generation was served, from the edge's response headers (null when a header is absent). */
+export interface ServedBy {
+  /** `x-request-id`: quote it to support. */
+  requestId: string | null;
+  /** `x-spillway-pool`: the pool that made the images. */
+  poolId: string | null;
+  /** `x-spillway-provider`: that pool's provider. */
+  providerId: string | null;
+  /** `x-spillway-warnings`: request options the serving pool could not honour (ignored, never silently). */
+  warnings: string[];
+}
+
+/** What `generate()` resolves to: the OpenAI-shaped body, plus where it was served. */
+export interface Generation extends GenerationResponse {
+  served: ServedBy;
 }
 
 /** Lifecycle of an async job. */

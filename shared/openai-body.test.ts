@@ -19,6 +19,15 @@ describe('readOpenAiBody', () => {
     expect(parsed.error?.issues[0]?.path).toEqual(['prompt']);
   });
 
+  it('refuses a prompt of only whitespace, as it refuses an empty one, naming the field', () => {
+    for (const prompt of ['', ' ', '\t\n  ', '\u00a0']) {
+      const parsed = generationRequestSchema.safeParse({ prompt });
+      expect(parsed.success, JSON.stringify(prompt)).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(['prompt']);
+    }
+    expect(generationRequestSchema.parse({ prompt: ' a fox ' }).prompt).toBe(' a fox ');
+  });
+
   it('lists the fields the schema does not know, in the order sent, and leaves non-objects alone', () => {
     const schema = z.object({ a: z.string().optional() });
     const sent = { zeta: 1, a: 'x', webhok: null, constructor: 2 };

@@ -20,7 +20,13 @@ import { webhookRoutes } from './jobs/webhook-routes.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
 import { observabilityRoutes } from './observability/observability-routes.ts';
 import { allowedMethodsOf } from './openapi/allowed-methods.ts';
-import { openApiDocumentOf, publicCorsOptions, publicCorsPaths, routeGroup } from './openapi/index.ts';
+import {
+  openApiDocumentOf,
+  publicCorsOptions,
+  publicCorsPaths,
+  resultsCorsPath,
+  routeGroup,
+} from './openapi/index.ts';
 import { metaRoutes } from './openapi/meta-routes.ts';
 
 /** Longest incoming `x-request-id` we accept; anything longer is replaced with a fresh id. */
@@ -51,10 +57,13 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   // CORS headers only mean something to browsers, and browsers send `Origin` on every
   // cross-origin request. Skipping the middleware for server-side callers saves rebuilding each
   // response to add headers (about a tenth of the edge's CPU per request, bench/edge).
+  // Result URLs are the exception: an <img> fetches one without `Origin`, and the browser's cache
+  // later hands that answer to the page's CORS fetch of the same URL, so it must carry them too.
   const publicCors = cors(publicCorsOptions);
   for (const path of publicCorsPaths) {
+    const always = path === resultsCorsPath;
     app.use(path, (context, next) =>
-      context.req.header('origin') === undefined ? next() : publicCors(context, next),
+      !always && context.req.header('origin') === undefined ? next() : publicCors(context, next),
     );
   }
 

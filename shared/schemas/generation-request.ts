@@ -28,7 +28,11 @@ export const requestedSizeSchema = z
  * in OpenAI's API (the route reads bodies with `readOpenAiBody`).
  */
 export const generationRequestSchema = z.object({
-  prompt: z.string().min(1, 'prompt must not be empty').max(4000),
+  prompt: z
+    .string()
+    .min(1, 'prompt must not be empty')
+    .regex(/\S/, 'prompt must contain more than whitespace')
+    .max(4000),
   model: z.string().min(1).max(128).optional(),
   n: z.number().int().min(1).max(10).default(1),
   size: requestedSizeSchema.optional(),

@@ -28,7 +28,16 @@ export const generationResponseSchema = z.object({
   spillway: generationDetailsSchema.optional(),
 });
 
-/** A generation response. */
+/**
+ * What the edge answers on `POST /v1/images/generations`: OpenAI's Images response exactly. The
+ * pool's `spillway` details become headers there (`x-spillway-pool`, `x-spillway-warnings`,
+ * `server-timing`).
+ */
+export const edgeGenerationResponseSchema = generationResponseSchema.omit({ spillway: true });
+
+/** A generation response, as a pool answers it. */
 export type GenerationResponse = z.infer<typeof generationResponseSchema>;
+/** A generation response, as the edge answers it. */
+export type EdgeGenerationResponse = z.infer<typeof edgeGenerationResponseSchema>;
 /** Details of where a generation ran. */
 export type GenerationDetails = z.infer<typeof generationDetailsSchema>;

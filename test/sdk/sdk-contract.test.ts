@@ -4,11 +4,11 @@ import type { z } from 'zod';
 import * as sdk from '../../sdk/index.ts';
 import { generationResponseFields, jobResourceFields } from '../../sdk/parse.ts';
 import {
+  type EdgeGenerationResponse,
   type ErrorEnvelope,
+  edgeGenerationResponseSchema,
   errorEnvelopeSchema,
   type GenerationRequestInput,
-  type GenerationResponse,
-  generationResponseSchema,
   type JobResource,
   jobResourceSchema,
   jobStatuses,
@@ -19,7 +19,7 @@ import { fieldKind, samplesOf } from './schema-samples.ts';
 
 // The SDK's hand-written types must equal the zod-inferred ones: `npm run check` fails otherwise.
 expectTypeOf<sdk.JobResource>().toEqualTypeOf<JobResource>();
-expectTypeOf<sdk.GenerationResponse>().toEqualTypeOf<GenerationResponse>();
+expectTypeOf<sdk.GenerationResponse>().toEqualTypeOf<EdgeGenerationResponse>();
 expectTypeOf<sdk.ErrorEnvelope>().toEqualTypeOf<ErrorEnvelope>();
 // The SDK answers JSON: OpenAI's image streaming (`stream`, `partial_images`) is for OpenAI clients.
 expectTypeOf<sdk.GenerationRequest>().toEqualTypeOf<
@@ -56,14 +56,14 @@ describe('sdk types and parsers match the shared zod schemas', () => {
 
   it('every schema-valid generation response and error envelope parses in the SDK', () => {
     expect(
-      Object.keys(generationResponseFields).every((name) => name in generationResponseSchema.shape),
+      Object.keys(generationResponseFields).every((name) => name in edgeGenerationResponseSchema.shape),
     ).toBe(true);
     fc.assert(
       fc.property(
-        samplesOf(generationResponseSchema),
+        samplesOf(edgeGenerationResponseSchema),
         samplesOf(errorEnvelopeSchema),
         (response, envelope) => {
-          expect(sdk.parseGenerationResponse(generationResponseSchema.parse(response))).toEqual(response);
+          expect(sdk.parseGenerationResponse(edgeGenerationResponseSchema.parse(response))).toEqual(response);
           expect(sdk.parseErrorEnvelope(errorEnvelopeSchema.parse(envelope))).toEqual(envelope);
         },
       ),

@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
 import { Spillway, SpillwayError } from '../../sdk/index.ts';
-import { errorEnvelopeSchema, generationResponseSchema } from '../../shared/index.ts';
+import { edgeGenerationResponseSchema, errorEnvelopeSchema } from '../../shared/index.ts';
 import { startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
 import { launchChromium } from '../support/browser.ts';
 import { type PageServer, type SdkWindow, startPageServer } from './browser-harness.ts';
@@ -31,10 +31,15 @@ afterAll(async () => {
 const quick = { prompt: 'sdk check', size: '64x64', steps: 1 } as const;
 
 describe('sdk against the real stack (Worker in workerd + gpu-node pools)', () => {
-  it('generate(): returns a real PNG, in the shape the shared schema describes', async () => {
+  it('generate(): returns a real PNG, in the shape the shared schema describes, and where it was served', async () => {
     const client = new Spillway({ baseUrl: stack.edgeUrl, apiKey: stack.apiKey });
-    const response = await client.generate({ ...quick, n: 2, seed: 11 });
-    expect(generationResponseSchema.parse(response)).toEqual(response);
+    const { served, ...response } = await client.generate({ ...quick, n: 2, seed: 11, quality: 'hd' });
+    // Exactly OpenAI's shape: the pool's details reach the SDK through the headers, as `served`.
+    expect(edgeGenerationResponseSchema.strict().parse(response)).toEqual(response);
+    expect(stack.pools.map((pool) => pool.id)).toContain(served.poolId);
+    expect(served.providerId).toMatch(/^provider-/);
+    expect(served.requestId).toMatch(/^[\w=-]+$/);
+    expect(served.warnings).toEqual([expect.stringContaining('quality')]);
     expect(response.data).toHaveLength(2);
     const png = PNG.sync.read(Buffer.from(response.data[0]?.b64_json ?? '', 'base64'));
     expect([png.width, png.height]).toEqual([64, 64]);

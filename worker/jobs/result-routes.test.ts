@@ -27,6 +27,9 @@ describe('results route', () => {
     expect(response.headers.get('content-type')).toBe('image/png');
     // Without an Origin too: every answer names its request for support and logs.
     expect(response.headers.get('x-request-id')).toMatch(/^[\w=-]+$/);
+    // And allows any origin: a browser that cached this answer for an <img> (no Origin sent)
+    // hands it to the page's later CORS fetch of the same URL.
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(png);
   });
 

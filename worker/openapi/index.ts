@@ -1,6 +1,6 @@
 export { schemas } from './named-schemas.ts';
 export { type OpenApiDocument, openApiDocumentOf } from './openapi-document.ts';
-export { publicCorsOptions, publicCorsPaths } from './public-cors.ts';
+export { publicCorsOptions, publicCorsPaths, resultsCorsPath } from './public-cors.ts';
 export { routeGroup } from './route-group.ts';
 export {
   bodyErrors,

@@ -2,9 +2,9 @@ import { extendZodWithOpenApi } from '@hono/zod-openapi';
 import { z } from 'zod';
 import {
   apiKeyInputSchema,
+  edgeGenerationResponseSchema,
   errorEnvelopeSchema,
   generationRequestSchema,
-  generationResponseSchema,
   healthSchema,
   jobResourceSchema,
   jobSubmitRequestSchema,
@@ -74,7 +74,7 @@ export const schemas = {
   tenantInput: named(tenantInputSchema.strict(), 'TenantInput'),
   apiKeyInput: named(apiKeyInputSchema.strict(), 'ApiKeyInput'),
   errorEnvelope: responseSchema(errorEnvelopeSchema, 'ErrorEnvelope'),
-  generationResponse: responseSchema(generationResponseSchema, 'GenerationResponse'),
+  generationResponse: responseSchema(edgeGenerationResponseSchema, 'GenerationResponse'),
   jobResource: responseSchema(jobResourceSchema, 'JobResource'),
   health: responseSchema(healthSchema, 'Health'),
   model: responseSchema(modelSchema, 'Model'),

@@ -72,7 +72,14 @@ describe('cors for browser apps', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     const exposed = listed(response.headers.get('access-control-expose-headers'));
-    for (const name of ['retry-after', 'x-request-id', 'x-spillway-provider', 'ratelimit', 'server-timing']) {
+    for (const name of [
+      'retry-after',
+      'x-request-id',
+      'x-spillway-provider',
+      'ratelimit',
+      'server-timing',
+      'www-authenticate',
+    ]) {
       expect(exposed).toContain(name);
     }
   });

@@ -1,3 +1,6 @@
+/** Signed result URLs: answered with CORS headers whether or not the request has an `Origin`. */
+export const resultsCorsPath = '/v1/results/*';
+
 /**
  * Paths browser and mobile-web apps call cross-origin. They authenticate with bearer tokens, not
  * cookies, so any origin may call them; the operator API (which reads the dashboard's session
@@ -9,7 +12,7 @@ export const publicCorsPaths = [
   '/v1/models/*',
   '/v1/jobs',
   '/v1/jobs/*',
-  '/v1/results/*',
+  resultsCorsPath,
   '/openapi.json',
 ] as const;
 
@@ -36,6 +39,7 @@ export const publicCorsOptions = {
     'ratelimit-policy',
     'ratelimit',
     'server-timing',
+    'www-authenticate',
   ],
   maxAge: 600,
 };
