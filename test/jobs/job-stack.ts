@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SubmittedSample } from '../../gpu-node/testing/stepped-pool-protocol.ts';
 import { adminClient } from '../../scripts/local-stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../scripts/local-stack/local-stack.ts';
-import { type JobResource, jobResourceSchema } from '../../shared/index.ts';
+import { type JobResource, jobResourceSchema, type Tier } from '../../shared/index.ts';
 import {
   poolOf,
   TEST_HEARTBEAT_INTERVAL_MS,
@@ -83,9 +83,10 @@ export async function otherTenantKey(
   stack: LocalStack,
   id = 'other',
   allowedProviders: readonly string[] = [],
+  tier: Tier = 'paid',
 ): Promise<string> {
   const admin = adminClient(stack.edgeUrl, stack.operatorToken);
-  await admin.putTenant({ id, name: `Tenant ${id}`, tier: 'paid', allowed_providers: [...allowedProviders] });
+  await admin.putTenant({ id, name: `Tenant ${id}`, tier, allowed_providers: [...allowedProviders] });
   return (await admin.mintKey(id)).key;
 }
 

@@ -12,17 +12,19 @@ import { RequestObservation } from '../observability/request-observation.ts';
 import { requestTrace } from '../observability/request-trace.ts';
 import type { PoolView } from '../routing/index.ts';
 import { decideJobFailure, type JobFailureDecision, jobRetryDelayMs } from './job-failure.ts';
-import { jobMessageSchema } from './job-message.ts';
+import { type JobMessage, jobMessageSchema } from './job-message.ts';
 import type { JobObject } from './job-object.ts';
 import type { ClaimedJob } from './job-record.ts';
 import { throttleProgress } from './progress-throttle.ts';
 import { estimatedStartAt } from './queue-estimate.ts';
 import { deleteImages, storeImages } from './result-store.ts';
+import { waitingRoomFor } from './waiting-room-stub.ts';
 
 /**
- * The job queue's consumer, with the isolate's collaborators. Each message names a job; its job object decides whether there is
- * anything to do (a claim), and the job is routed and dispatched with failover exactly like a
- * sync request, with the edge job id as the pools' idempotency key. While it runs the claim is
+ * The job queue's consumer, with the isolate's collaborators. Each message is a turn: it claims
+ * the next job of its model's waiting room in fair order (`claimTurn`), and that job is routed and
+ * dispatched with failover exactly like a sync request, with the edge job id as the pools'
+ * idempotency key. While it runs the claim is
  * renewed; a cancel or a lapsed claim aborts the pool call. The message is acked once the job
  * object knows the outcome, or retried when no pool could take the job (`jobRetryDelayMs`).
  *
@@ -53,8 +55,7 @@ async function consumeMessage(message: Message<unknown>, consumer: JobConsumer):
     return;
   }
   try {
-    const job = env.JOBS.getByName(parsed.data.job_id);
-    const claim = await job.claim();
+    const claim = await claimTurn(env, parsed.data, consumer.services.config.jobs.claimLeaseMs);
     if (claim === null) {
       message.ack();
       return;
@@ -74,6 +75,30 @@ async function consumeMessage(message: Message<unknown>, consumer: JobConsumer):
     );
     message.retry({ delaySeconds: 1 });
   }
+}
+
+/** Jobs a turn tries from its room before it falls back to the job its message names. */
+const MAX_TURN_TRIES = 3;
+
+/**
+ * Claims the job this message's turn dispatches: the next in its model's waiting room (fair
+ * order: `worker/jobs/waiting-room.ts`), whichever job the message names; the named job when the
+ * room has none ready or cannot answer (or the message, from before rooms ordered dispatch, names
+ * no model). Null when there is nothing to claim.
+ */
+async function claimTurn(env: Env, message: JobMessage, leaseMs: number): Promise<ClaimedJob | null> {
+  if (message.model !== undefined) {
+    const room = waitingRoomFor(env, message.model);
+    for (let tries = 0; tries < MAX_TURN_TRIES; tries++) {
+      const next = await room.next(Date.now(), leaseMs).catch(() => null);
+      if (next === null) break;
+      const claim = await env.JOBS.getByName(next).claim();
+      if (claim !== null) return claim;
+      // Ended, or claimed by another consumer (which puts it back if no pool takes it).
+      await room.leave(next).catch(() => undefined);
+    }
+  }
+  return env.JOBS.getByName(message.job_id).claim();
 }
 
 /** Runs one claim to its outcome; returns the delay before a retry, or null when the job is settled. */

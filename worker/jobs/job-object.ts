@@ -27,7 +27,7 @@ import {
   watchdogVerdict,
 } from './job-transitions.ts';
 import { deleteImages } from './result-store.ts';
-import { enterWaitingRoom, fairTurnDelayMs, leaveWaitingRoom } from './waiting-room-stub.ts';
+import { enterWaitingRoom, leaveWaitingRoom } from './waiting-room-stub.ts';
 import { deliverDueWebhook } from './webhook-delivery.ts';
 
 const RECORD_KEY = 'job';
@@ -79,7 +79,8 @@ export class JobObject extends DurableObject<Env> {
     const prior = await this.prior(input);
     if (prior) return prior;
     const record = await this.#write(initialRecord(input, Date.now()), false);
-    await enqueueJob(this.env.JOB_QUEUE, record.id);
+    await enterWaitingRoom(this.env, record, record.createdAt);
+    await enqueueJob(this.env.JOB_QUEUE, record.id, record.request.model);
     return { kind: 'created', record };
   }
 
@@ -170,7 +171,7 @@ export class JobObject extends DurableObject<Env> {
       },
       true,
     );
-    await this.#leaveRoom(record);
+    await this.#leaveRoom(record, true);
   }
 
   /** Records the pool's queue position (waiting there: `queued`) or step progress (`running`). */
@@ -205,32 +206,32 @@ export class JobObject extends DurableObject<Env> {
   }
 
   /**
-   * Hands the job back to the queue after a retryable failure, to wait in its model's room. Answers
-   * the delay before it is tried again: `delayMs`, plus a spacing for each job ahead of it in the
-   * room's fair order (`fairTurnDelayMs`), so jobs are retried in their turns; null when it should
-   * not be retried.
+   * Hands the job back to its model's room, at its place, after a retryable failure; answers the
+   * delay before its message is retried (`delayMs`, cut to its deadline), null when it should not be.
    */
   async release(serial: number, delayMs: number): Promise<number | null> {
     const before = this.#read();
     if (!before || isTerminalJobStatus(before.status) || before.claims !== serial) return null;
     // It keeps its place (submission order within its tenant) however often it is released.
     const waitingSince = before.waitingSince ?? before.createdAt;
-    const position = await enterWaitingRoom(this.env, before, waitingSince);
+    // At once the next in line again: its message is retried after the delay, but another turn
+    // that finds room first takes it, so a backlog drains in its order, not by whose delay ends first.
+    await enterWaitingRoom(this.env, before, waitingSince);
     // Events may have come in while the room answered (a cancel): judge the record as it is now.
     const record = this.#read();
     if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) {
       await leaveWaitingRoom(this.env, before);
       return null;
     }
-    const delay = Math.min(delayMs + fairTurnDelayMs(position), Math.max(0, record.deadlineAt - Date.now()));
+    const delay = Math.min(delayMs, Math.max(0, record.deadlineAt - Date.now()));
     await this.#write({ ...requeued(record, Date.now() + delay), waitingSince }, true);
     return delay;
   }
 
-  /** Out of the waiting room when it waits there (it reached a pool or ended). */
-  async #leaveRoom(record: JobRecord): Promise<void> {
+  /** Out of the waiting room when it waits there (it reached a pool, `started`, or ended). */
+  async #leaveRoom(record: JobRecord, started = false): Promise<void> {
     if (record.waitingSince !== undefined && record.waitingSince !== null) {
-      await leaveWaitingRoom(this.env, record);
+      await leaveWaitingRoom(this.env, record, started);
     }
   }
 
@@ -278,9 +279,12 @@ export class JobObject extends DurableObject<Env> {
       return this.#finish(record, { status: 'failed', error: deadlineError(record.id) });
     }
     if (verdict === null) return record;
-    // A late result from a lapsed claim is still accepted if it arrives first.
-    const next = await this.#write(requeued(record, now), verdict === 'claim_lapsed');
-    await enqueueJob(this.env.JOB_QUEUE, record.id);
+    // A late result from a lapsed claim is still accepted if it arrives first. Back in its room,
+    // at its old place: a job that had reached a pool left it.
+    const waitingSince = record.waitingSince ?? record.createdAt;
+    const next = await this.#write({ ...requeued(record, now), waitingSince }, verdict === 'claim_lapsed');
+    await enterWaitingRoom(this.env, record, waitingSince);
+    await enqueueJob(this.env.JOB_QUEUE, record.id, record.request.model);
     return next;
   }
 

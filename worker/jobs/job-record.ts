@@ -61,7 +61,7 @@ export interface JobRecord {
   readonly queuePosition: number | null;
   /** Expected start while it waits on a pool (epoch ms); absent in records from before it. */
   readonly estimatedStartAt?: number | null;
-  /** Set while the job sits in its model's waiting room (no pool could take it): its place. */
+  /** Set while the job waits in its model's room for a pool (from submission): its place. */
   readonly waitingSince?: number | null;
   /** Pool calls so far, over every claim. */
   readonly attempts: number;

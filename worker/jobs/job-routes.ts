@@ -15,7 +15,7 @@ import { cancelJob, createJob, getJob, streamJobEventsRoute } from './job-route-
 import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
 import { toJobResource } from './job-view.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
-import { waitingRoomFor } from './waiting-room-stub.ts';
+import { waitingPlaceOf } from './waiting-room-stub.ts';
 
 /**
  * The async jobs API: `POST /v1/jobs` (202 + the job; `Idempotency-Key`), `GET /v1/jobs/:id`
@@ -214,18 +214,15 @@ async function resource(context: Context<AppEnv>, record: JobRecord) {
     edgeSigningKey: config.edgeSigningKey,
     urlTtlSeconds: config.jobs.resultUrlTtlSeconds,
     nowMs,
-    edgeQueuePosition: await edgeQueuePosition(context, record, nowMs),
+    waitingPlace: await edgeWaitingPlace(context, record, nowMs),
   });
 }
 
 /** Its place in the model's waiting room, read only for a job that sits there. */
-async function edgeQueuePosition(context: Context<AppEnv>, record: JobRecord, nowMs: number) {
+async function edgeWaitingPlace(context: Context<AppEnv>, record: JobRecord, nowMs: number) {
   const waiting =
     record.status === 'queued' && record.queuePosition === null && (record.waitingSince ?? null) !== null;
-  if (!waiting) return null;
-  return waitingRoomFor(context.env, record.request.model ?? '')
-    .positionOf(record.id, nowMs)
-    .catch(() => null);
+  return waiting ? waitingPlaceOf(context.env, record, nowMs) : null;
 }
 
 /** The submission without the fields {@link withDefaults} resolves (as sent, `size` may be "auto"). */

@@ -3,7 +3,7 @@ import type { JobSettings } from '../config.ts';
 import { fullJitterDelay } from './backoff.ts';
 import type { ClaimedJob, JobProgressReport, JobRecord, NewJob } from './job-record.ts';
 
-/** A freshly submitted job: queued at the edge, its message due now. */
+/** A freshly submitted job: queued at the edge, waiting in its model's room since now, its message due now. */
 export function initialRecord(input: NewJob, now: number): JobRecord {
   return {
     ...input,
@@ -20,6 +20,7 @@ export function initialRecord(input: NewJob, now: number): JobRecord {
     claim: null,
     claims: 0,
     dueAt: now,
+    waitingSince: now,
     webhookDelivery: null,
     expiresAt: null,
   };

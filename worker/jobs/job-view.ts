@@ -1,14 +1,15 @@
 import type { JobResource } from '../../shared/index.ts';
 import type { JobRecord } from './job-record.ts';
 import { signedResultUrls } from './result-urls.ts';
+import type { WaitingPlace } from './waiting-room.ts';
 
 /** Keys and timings {@link toJobResource} needs. */
 export interface JobViewContext {
   readonly edgeSigningKey: string;
   readonly urlTtlSeconds: number;
   readonly nowMs: number;
-  /** Jobs ahead of this one in its model's waiting room, when it waits at the edge there. */
-  readonly edgeQueuePosition?: number | null;
+  /** Its place in its model's waiting room, when it waits at the edge there. */
+  readonly waitingPlace?: WaitingPlace | null;
 }
 
 /**
@@ -27,10 +28,9 @@ export async function toJobResource(record: JobRecord, context: JobViewContext):
     updated_at: Math.floor(record.updatedAt / 1000),
     model: record.request.model ?? '',
     // On a pool, its count of images ahead; at the edge, the jobs ahead in the waiting room
-    // (0 for a job not released there yet: it is being dispatched now).
-    queue_position: queued ? (record.queuePosition ?? context.edgeQueuePosition ?? 0) : null,
-    // At the edge: when the job's (re)delivery is due; on a pool: from its position and speed.
-    estimated_start_at: queued ? estimatedStart(record, context.nowMs) : null,
+    // (0 when the room cannot say: it is being dispatched now).
+    queue_position: queued ? (record.queuePosition ?? context.waitingPlace?.position ?? 0) : null,
+    estimated_start_at: queued ? estimatedStart(record, context) : null,
     progress: record.status === 'running' ? record.progress : null,
     result: await resultView(record, context),
     error: record.status === 'failed' ? record.error : null,
@@ -43,9 +43,16 @@ export async function toJobResource(record: JobRecord, context: JobViewContext):
   };
 }
 
-function estimatedStart(record: JobRecord, nowMs: number): number | null {
-  if (record.queuePosition === null) return Math.max(record.dueAt ?? nowMs, nowMs);
-  return record.estimatedStartAt ?? null;
+/**
+ * On a pool: from its position and speed. At the edge: from its place in the room and the room's
+ * measured drain rate, never before its next try is due; just its next try while the room has no
+ * rate yet.
+ */
+function estimatedStart(record: JobRecord, context: JobViewContext): number | null {
+  if (record.queuePosition !== null) return record.estimatedStartAt ?? null;
+  const due = Math.max(record.dueAt ?? context.nowMs, context.nowMs);
+  // Unix milliseconds are whole: a retry delay is not (jittered).
+  return Math.round(Math.max(due, context.waitingPlace?.estimatedStartAt ?? due));
 }
 
 async function resultView(record: JobRecord, context: JobViewContext): Promise<JobResource['result']> {

@@ -1,5 +1,6 @@
+import type { Tier } from '../../shared/index.ts';
 import type { JobRecord } from './job-record.ts';
-import type { WaitingRoom } from './waiting-room.ts';
+import type { WaitingPlace, WaitingRoom } from './waiting-room.ts';
 
 // Apart from the class, so code that only calls a waiting room does not load its implementation.
 
@@ -8,37 +9,54 @@ export function waitingRoomFor(env: Env, model: string): DurableObjectStub<Waiti
   return env.WAITING.getByName(`model:${model}`);
 }
 
-/** Spacing between the retries of consecutive turns in a waiting room. */
-export const FAIR_TURN_SPACING_MS = 250;
-/** Most a far turn adds to a job's retry delay: it is still retried, only later than those ahead. */
-export const MAX_FAIR_TURN_DELAY_MS = 30_000;
-
-/**
- * The extra delay of a job `position` turns back in its room: the jobs ahead are retried first,
- * so capacity that frees goes to them in their fair order.
- */
-export function fairTurnDelayMs(position: number): number {
-  return Math.min(MAX_FAIR_TURN_DELAY_MS, Math.max(0, position) * FAIR_TURN_SPACING_MS);
-}
+/** A tier's place in a waiting room's order: enterprise jobs first, then paid, then free. */
+export const WAITING_TIER_RANK: Readonly<Record<Tier, number>> = { enterprise: 0, paid: 1, free: 2 };
 
 /**
  * Puts a job in its model's waiting room (again: it keeps `waitingSince`, its place in its
- * tenant's submission order) and answers its turn in the room's fair order; 0 when the room
- * cannot say, so a room that fails never holds a retry back.
+ * tenant's submission order), not to be handed out before `notBefore`, and answers its position
+ * in the room's fair order; 0 when the room cannot say (the job's own queue message still
+ * dispatches it: `worker/jobs/job-consumer.ts`).
  */
 export function enterWaitingRoom(
   env: Env,
   record: Pick<JobRecord, 'id' | 'request' | 'deadlineAt' | 'tenant'>,
   waitingSince: number,
+  notBefore = 0,
 ): Promise<number> {
   return waitingRoomFor(env, record.request.model ?? '')
-    .enter(record.id, waitingSince, record.deadlineAt, record.tenant.id)
+    .enter(
+      record.id,
+      waitingSince,
+      record.deadlineAt,
+      record.tenant.id,
+      WAITING_TIER_RANK[record.tenant.tier],
+      notBefore,
+    )
     .catch(() => 0);
 }
 
-/** Takes a job out of its model's waiting room; best effort, entries expire. */
-export async function leaveWaitingRoom(env: Env, record: Pick<JobRecord, 'id' | 'request'>): Promise<void> {
+/**
+ * Takes a job out of its model's waiting room (`started`: it reached a pool, which the room's
+ * drain rate counts); best effort, entries expire.
+ */
+export async function leaveWaitingRoom(
+  env: Env,
+  record: Pick<JobRecord, 'id' | 'request'>,
+  started = false,
+): Promise<void> {
   await waitingRoomFor(env, record.request.model ?? '')
-    .leave(record.id)
+    .leave(record.id, started)
     .catch(() => undefined);
+}
+
+/** The job's place in its model's waiting room; null when it is not there or the room cannot say. */
+export function waitingPlaceOf(
+  env: Env,
+  record: Pick<JobRecord, 'id' | 'request'>,
+  now: number,
+): Promise<WaitingPlace | null> {
+  return waitingRoomFor(env, record.request.model ?? '')
+    .placeOf(record.id, now)
+    .catch(() => null);
 }

@@ -2,12 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import type { NewJob } from './job-record.ts';
-import {
-  FAIR_TURN_SPACING_MS,
-  fairTurnDelayMs,
-  MAX_FAIR_TURN_DELAY_MS,
-  waitingRoomFor,
-} from './waiting-room-stub.ts';
+import { WAITING_TIER_RANK, waitingRoomFor } from './waiting-room-stub.ts';
 
 const tenant: RoutingTenant = { id: 'acme', tier: 'paid', allowed_providers: [], allowed_regions: [] };
 const pool = { poolId: 'pool-a', providerId: 'provider-a', url: 'http://127.0.0.1:1', protocol: 'gpu-node' };
@@ -106,8 +101,65 @@ describe('waiting room: fairness between tenants', () => {
     expect(await room.positionOf('late-2', Date.now())).toBe(4);
   });
 
-  it('waiting room: a job further back is retried later, in proportion to the turns ahead (bounded)', () => {
-    expect([0, 1, 4].map(fairTurnDelayMs)).toEqual([0, FAIR_TURN_SPACING_MS, 4 * FAIR_TURN_SPACING_MS]);
-    expect(fairTurnDelayMs(1_000_000)).toBe(MAX_FAIR_TURN_DELAY_MS);
+  it('waiting room: tiers go first (enterprise, paid, free), tenants take turns within a tier', async () => {
+    const room = freshRoom();
+    const until = Date.now() + 60_000;
+    for (let index = 0; index < 5; index += 1)
+      await room.enter(`free-${index}`, 100 + index, until, 'free-a', WAITING_TIER_RANK.free);
+    await room.enter('paid-1', 500, until, 'paid-a', WAITING_TIER_RANK.paid);
+    await room.enter('paid-2', 600, until, 'paid-b', WAITING_TIER_RANK.paid);
+    await room.enter('enterprise-1', 700, until, 'big', WAITING_TIER_RANK.enterprise);
+    const order = ['enterprise-1', 'paid-1', 'paid-2', 'free-0', 'free-4'];
+    expect(await Promise.all(order.map((id) => room.positionOf(id, Date.now())))).toEqual([0, 1, 2, 3, 7]);
+  });
+});
+
+describe('waiting room: turns', () => {
+  it('waiting room: next() hands out jobs in fair order, each once while its lease lasts', async () => {
+    const room = freshRoom();
+    const now = Date.now();
+    const until = now + 60_000;
+    await room.enter('bursty-1', 100, until, 'bursty', WAITING_TIER_RANK.free);
+    await room.enter('bursty-2', 101, until, 'bursty', WAITING_TIER_RANK.free);
+    await room.enter('quiet-1', 200, until, 'quiet', WAITING_TIER_RANK.free);
+    await room.enter('paying-1', 300, until, 'paying', WAITING_TIER_RANK.paid);
+    const handed = [];
+    for (let turn = 0; turn < 5; turn += 1) handed.push(await room.next(now, 1_000));
+    expect(handed).toEqual(['paying-1', 'bursty-1', 'quiet-1', 'bursty-2', null]);
+    // A lease that lapsed (its consumer never reported back) comes round again, in order.
+    expect(await room.next(now + 1_000, 1_000)).toBe('paying-1');
+    // Handed out, the jobs still count: a position is the jobs ahead, whoever is dispatching them.
+    expect(await room.positionOf('bursty-2', now)).toBe(3);
+  });
+
+  it('waiting room: a job released to wait its retry delay is passed over until then', async () => {
+    const room = freshRoom();
+    const now = Date.now();
+    const until = now + 60_000;
+    await room.enter('first', 100, until, 'a');
+    await room.enter('second', 200, until, 'a');
+    // `first` found no pool: back at its place, not to be tried again for 5 s.
+    await room.enter('first', 100, until, 'a', 1, now + 5_000);
+    expect(await room.positionOf('first', now)).toBe(0);
+    expect(await room.next(now, 30_000)).toBe('second');
+    expect(await room.next(now, 30_000)).toBeNull();
+    expect(await room.next(now + 5_000, 30_000)).toBe('first');
+  });
+
+  it('waiting room: the estimated start is the jobs ahead over the measured drain rate (started jobs only)', async () => {
+    const room = freshRoom();
+    const until = Date.now() + 60_000;
+    for (let index = 0; index < 12; index += 1) await room.enter(`job-${index}`, 100 + index, until);
+    // Jobs that ended without reaching a pool (canceled) say nothing of the drain.
+    for (const id of ['job-0', 'job-1', 'job-2']) await room.leave(id);
+    await room.leave('job-3', true);
+    expect((await room.placeOf('job-11', Date.now()))?.estimatedStartAt).toBeNull();
+    for (const id of ['job-4', 'job-5', 'job-6']) await room.leave(id, true);
+    const now = Date.now();
+    const place = await room.placeOf('job-11', now);
+    expect(place?.position).toBe(4);
+    // Four started within a second or two: at most 4 a second, so five turns take at least 1.25 s.
+    expect(place?.estimatedStartAt).toBeGreaterThanOrEqual(now + 1_250);
+    expect(place?.estimatedStartAt).toBeLessThan(now + 60_000);
   });
 });

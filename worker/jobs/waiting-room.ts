@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { drainRatePerMs, noteDeparture } from './waiting-room-drain.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS waiting (
@@ -7,32 +8,56 @@ CREATE TABLE IF NOT EXISTS waiting (
   until INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS waiting_in_order ON waiting (since, job_id);
+CREATE TABLE IF NOT EXISTS departures (
+  second INTEGER PRIMARY KEY,
+  count INTEGER NOT NULL
+);
 `;
 
-/** Rooms made before tenants were kept get the column; their entries count as one tenant. */
-const TENANT_COLUMN = "ALTER TABLE waiting ADD COLUMN tenant_id TEXT NOT NULL DEFAULT ''";
+/** Columns added since the first rooms; an older room gets them with these defaults. */
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  // Entries made before tenants were kept count as one tenant.
+  ['tenant_id', "ALTER TABLE waiting ADD COLUMN tenant_id TEXT NOT NULL DEFAULT ''"],
+  // Before tiers were kept: paid.
+  ['tier_rank', 'ALTER TABLE waiting ADD COLUMN tier_rank INTEGER NOT NULL DEFAULT 1'],
+  // Not handed out before this time: being dispatched (a lease), or released to wait its retry delay.
+  ['not_before', 'ALTER TABLE waiting ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0'],
+];
 
 /**
- * Each waiting job's turn in fair order: tenants take turns one job each (round robin, a deficit
- * round robin with a quantum of one job), in submission order within a tenant and between jobs of
- * the same turn. So one tenant's burst of a hundred jobs puts a later tenant's one job second,
- * not a hundred and first. Turns are counted over the jobs waiting now (no memory of who was
- * served last): stateless, so a room that lost an entry cannot skew later turns.
+ * Each waiting job's place in fair order: tiers first (enterprise, paid, free: `tier_rank`), then
+ * within a tier tenants take turns one job each (round robin, a deficit round robin with a
+ * quantum of one job), in submission order within a tenant and between jobs of the same turn. So
+ * one tenant's burst of a hundred jobs puts a later tenant's one job second, not a hundred and
+ * first, and a paid job goes before every free one. Turns are counted over the jobs waiting now
+ * (no memory of who was served last): stateless, so a room that lost an entry cannot skew later
+ * turns.
  */
 const FAIR_ORDER = `
-  SELECT job_id, since,
-         ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY since, job_id) AS turn
+  SELECT job_id, since, tier_rank, not_before,
+         ROW_NUMBER() OVER (PARTITION BY tier_rank, tenant_id ORDER BY since, job_id) AS turn
   FROM waiting`;
 
+/** Where a job waits in its room. */
+export interface WaitingPlace {
+  /** Jobs ahead of it in fair order (0 = next). */
+  readonly position: number;
+  /** When it should start at the room's measured drain rate, unix ms; null before the room has measured one. */
+  readonly estimatedStartAt: number | null;
+}
+
 /**
- * The jobs of one model that wait at the edge because no pool could take them (released with
- * backoff), in fair order across tenants (`FAIR_ORDER`), so a waiting job can say how many wait
- * ahead of it and is retried after them. One object per model (`model:<name>`); it is only
- * written when the fleet is out of capacity, and an entry also expires at its job's deadline,
- * so a lost `leave` cannot inflate positions.
+ * The jobs of one model that wait at the edge for a pool, in fair order (`FAIR_ORDER`). Every job
+ * enters at submission and leaves when it reaches a pool or ends; an entry also expires at its
+ * job's deadline, so a lost `leave` cannot inflate positions. Queue messages are turns, not
+ * orders: the consumer that takes a message dispatches the room's next job (`next`), whichever
+ * job the message named, so the queue's own first-in first-out order decides nothing. One object
+ * per model (`model:<name>`).
  *
  * @example
- * await env.WAITING.getByName('model:spillway-tiny').enter(jobId, createdAt, deadlineAt, tenantId);
+ * const room = env.WAITING.getByName('model:spillway-tiny');
+ * await room.enter(jobId, createdAt, deadlineAt, tenantId, tierRank);
+ * const turn = await room.next(Date.now(), leaseMs); // the job to dispatch now
  */
 export class WaitingRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -41,51 +66,103 @@ export class WaitingRoom extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(schema);
-    const columns = this.sql.exec<{ name: string }>('PRAGMA table_info(waiting)').toArray();
-    if (!columns.some((column) => column.name === 'tenant_id')) this.sql.exec(TENANT_COLUMN);
+    const columns = new Set(
+      this.sql
+        .exec<{ name: string }>('PRAGMA table_info(waiting)')
+        .toArray()
+        .map((column) => column.name),
+    );
+    for (const [name, statement] of ADDED_COLUMNS) if (!columns.has(name)) this.sql.exec(statement);
   }
 
   /**
-   * Adds the job (or keeps its place): `since` orders it within its tenant, `until` ends its
-   * entry. Answers its position, like `positionOf`.
+   * Adds the job (or keeps its place, `since`, and its tier): `until` ends its entry, and it is
+   * not handed out by `next` before `notBefore` (a released job's retry delay). Answers its position.
    */
-  async enter(jobId: string, since: number, until: number, tenantId = ''): Promise<number> {
+  async enter(
+    jobId: string,
+    since: number,
+    until: number,
+    tenantId = '',
+    tierRank = 1,
+    notBefore = 0,
+  ): Promise<number> {
     this.sql.exec(
-      `INSERT INTO waiting (job_id, since, until, tenant_id) VALUES (?, ?, ?, ?)
-       ON CONFLICT (job_id) DO UPDATE SET until = excluded.until`,
+      `INSERT INTO waiting (job_id, since, until, tenant_id, tier_rank, not_before) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job_id) DO UPDATE SET until = excluded.until, not_before = excluded.not_before`,
       jobId,
       since,
       until,
       tenantId,
+      tierRank,
+      notBefore,
     );
-    return this.#position(jobId, Date.now()) ?? 0;
+    return this.#place(jobId, Date.now())?.position ?? 0;
   }
 
-  /** Removes the job (it reached a pool, or ended). */
-  async leave(jobId: string): Promise<void> {
-    this.sql.exec('DELETE FROM waiting WHERE job_id = ?', jobId);
+  /** Removes the job: `started` when it reached a pool (counted in the drain rate), else it ended. */
+  async leave(jobId: string, started = false): Promise<void> {
+    const deleted = this.sql.exec('DELETE FROM waiting WHERE job_id = ?', jobId);
+    deleted.toArray();
+    if (started && deleted.rowsWritten > 0) noteDeparture(this.sql, Date.now());
+  }
+
+  /**
+   * The job to dispatch now: the first in fair order not handed out already (or released to wait)
+   * before `now`; it is held for `leaseMs`, so concurrent consumers take different jobs, and comes
+   * round again if its consumer never reports back. Null when no job is ready.
+   */
+  async next(now: number, leaseMs: number): Promise<string | null> {
+    this.#expire(now);
+    const [row] = this.sql
+      .exec<{ job_id: string }>(
+        `WITH ranked AS (${FAIR_ORDER})
+         SELECT job_id FROM ranked WHERE not_before <= ?
+         ORDER BY tier_rank, turn, since, job_id LIMIT 1`,
+        now,
+      )
+      .toArray();
+    if (row === undefined) return null;
+    this.sql.exec('UPDATE waiting SET not_before = ? WHERE job_id = ?', now + leaseMs, row.job_id);
+    return row.job_id;
   }
 
   /** Jobs waiting ahead of this one in fair order (0 = next), or null when it is not waiting here. */
   async positionOf(jobId: string, now: number): Promise<number | null> {
-    return this.#position(jobId, now);
+    return this.#place(jobId, now)?.position ?? null;
   }
 
-  #position(jobId: string, now: number): number | null {
+  /** The job's place and estimated start, or null when it is not waiting here. */
+  async placeOf(jobId: string, now: number): Promise<WaitingPlace | null> {
+    return this.#place(jobId, now);
+  }
+
+  #expire(now: number): void {
     this.sql.exec('DELETE FROM waiting WHERE until <= ?', now);
+  }
+
+  #place(jobId: string, now: number): WaitingPlace | null {
+    this.#expire(now);
     const [row] = this.sql
       .exec<{ ahead: number | null; present: number }>(
         `WITH ranked AS (${FAIR_ORDER}),
-              me AS (SELECT turn, since FROM ranked WHERE job_id = ?)
+              me AS (SELECT tier_rank, turn, since FROM ranked WHERE job_id = ?)
          SELECT (SELECT COUNT(*) FROM ranked, me
-                 WHERE ranked.turn < me.turn
-                    OR (ranked.turn = me.turn
-                        AND (ranked.since < me.since OR (ranked.since = me.since AND ranked.job_id < ?)))) AS ahead,
+                 WHERE ranked.tier_rank < me.tier_rank
+                    OR (ranked.tier_rank = me.tier_rank
+                        AND (ranked.turn < me.turn
+                             OR (ranked.turn = me.turn
+                                 AND (ranked.since < me.since
+                                      OR (ranked.since = me.since AND ranked.job_id < ?)))))) AS ahead,
                 (SELECT COUNT(*) FROM me) AS present`,
         jobId,
         jobId,
       )
       .toArray();
-    return row && row.present > 0 ? (row.ahead ?? 0) : null;
+    if (!row || row.present === 0) return null;
+    const position = row.ahead ?? 0;
+    const rate = drainRatePerMs(this.sql, now);
+    // It starts once the jobs ahead and then itself have left for pools.
+    return { position, estimatedStartAt: rate === null ? null : Math.round(now + (position + 1) / rate) };
   }
 }
