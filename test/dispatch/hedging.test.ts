@@ -114,6 +114,9 @@ describe('dispatch with hedging: where the copy goes', () => {
         },
       },
       deadlineAt: Date.now() + 1_000,
+      // Its missing acknowledgement would get a copy outside the budget (stall-detection.test.ts):
+      // due after the deadline here, so only the clock hedge is judged.
+      stallAfterMs: 5_000,
     });
     expect(outcome.ok).toBe(false);
     expect(asked).toEqual([]);

@@ -65,6 +65,39 @@ describe('dispatch with stall detection from step events', () => {
     expect(lost?.durationMs).toBeGreaterThanOrEqual(300);
   });
 
+  it('stall: a clock hedge the budget refused before the acknowledgement was due leaves the unacknowledged call to be copied, budget or not', async () => {
+    // The hedge clock (50 ms) fires before the acknowledgement is due (300 ms) and the budget
+    // refuses the copy: a refused hedge is no copy sent, so the missing acknowledgement still moves it.
+    const startedAt = Date.now();
+    let asked = 0;
+    const outcome = await dispatch({
+      candidates: [
+        { ...stuck, url: fleet().stalled.url },
+        { ...h1, url: fleet().healthy.url },
+      ],
+      hedge: {
+        afterMs: () => 50,
+        allow: () => {
+          asked++;
+          return false;
+        },
+      },
+      onProgress: () => undefined,
+      stallAfterMs: 300,
+      deadlineAt: Date.now() + 6_000,
+    });
+    expect(outcome.ok && outcome.poolId).toBe('h1');
+    expect(outcome.attempts.map((attempt) => [attempt.poolId, attempt.outcome])).toEqual([
+      ['h1', 'ok'],
+      ['stuck', 'stalled'],
+    ]);
+    // The clock asked the budget once; the stall's copy did not ask it.
+    expect(asked).toBe(1);
+    expect(Date.now() - startedAt).toBeLessThan(4_000);
+    const lost = outcome.attempts.find((attempt) => attempt.poolId === 'stuck');
+    expect(lost?.durationMs).toBeGreaterThanOrEqual(300);
+  });
+
   it('stall: the copy of a stalled call goes to a fresh pick (ack.copyTo)', async () => {
     quietPlan.stepMs = 20;
     quietPlan.stepsBeforeStall = 3;

@@ -73,4 +73,10 @@ describe('pool health', () => {
     expect(poolHealthOf(entry({ telemetry: notReady, received_at: now - 5_001 }), context)).toBe('stale');
     expect(poolHealthOf(entry({ telemetry: notReady, suspect_until: now + 1 }), context)).toBe('suspect');
   });
+
+  it('health: a ready pool reporting no slot can run nothing: not_ready, as routing passes it over', () => {
+    const noSlots = { ...sampleTelemetry('pool-a'), slots: 0, max_queue: 0 };
+    expect(poolHealthOf(entry({ telemetry: noSlots }), context)).toBe('not_ready');
+    expect(poolHealthOf(entry({ telemetry: sampleTelemetry('pool-a') }), context)).toBe('healthy');
+  });
 });

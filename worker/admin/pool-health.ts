@@ -30,8 +30,10 @@ export function poolHealthOf(entry: PoolSnapshotEntry, context: HealthContext): 
   if (isEjected(entry, receivedAt, context)) return 'ejected';
   if ((suspectUntil ?? 0) > context.now) return 'suspect';
   if (stale) return 'stale';
-  // Routing passes over a pool that says it is not ready (eligibility's `not-ready`): say so.
-  if (telemetry?.ready === false) return 'not_ready';
+  // Routing passes over a pool that says it is not ready, or has no slot to run anything
+  // (eligibility's `not-ready` and `no-slots`): say so.
+  if (telemetry?.ready === false || (telemetry !== undefined && telemetry !== null && !(telemetry.slots > 0)))
+    return 'not_ready';
   return 'healthy';
 }
 

@@ -46,6 +46,11 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
   let hedged = false;
   /** The clock said late, but the call's own pace said a copy was not worth it: its steps decide now. */
   let clockPassed = false;
+  /**
+   * The budget refused the clock's copy: no other copy comes from the clock or the pace, but a
+   * refused hedge is no copy sent, so a stall (a missing acknowledgement) still gets its own.
+   */
+  let hedgeRefused = false;
   /** The call whose silence started the copy, if one did: it is `stalled` when it loses. */
   let stalledCall: PoolCall | null = null;
   let moves = 0;
@@ -125,14 +130,17 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       }
     }
     const hedgeAtMs: number | null =
-      hedged || clockPassed ? null : hedgeAt(options, running, waiting, started, maxAttempts);
+      hedged || clockPassed || hedgeRefused ? null : hedgeAt(options, running, waiting, started, maxAttempts);
     const stallAtMs = hedged ? null : stallAt(running, waiting, started, maxAttempts);
     const wakeAtMs = earliest(hedgeAtMs, stallAtMs);
     const wakeOn = firstOf(
       firstOf(
         hedged
           ? null
-          : untilNextStep(running, stallAtMs === null || pacesHedge(options, started, maxAttempts)),
+          : untilNextStep(
+              running,
+              stallAtMs === null || (!hedgeRefused && pacesHedge(options, started, maxAttempts)),
+            ),
         tiedRequest ? null : untilAcknowledged(options, running, moves),
       ),
       tied ? untilTieSettles(running) : null,
@@ -145,7 +153,7 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
       const late: boolean = hedgeAtMs !== null && hedgeAtMs <= options.now();
       const [lone] = running;
       const step: LateCallStep =
-        stalled || !lone || running.size !== 1 || started >= maxAttempts
+        stalled || hedgeRefused || !lone || running.size !== 1 || started >= maxAttempts
           ? { kind: late ? 'clock' : 'wait' }
           : lateCallStep(options, lone, late);
       if (!stalled && step.kind === 'wait') {
@@ -153,12 +161,13 @@ export async function dispatchWithFailover(options: DispatchOptions): Promise<Di
         continue;
       }
       // A stalled call's copy is outside the budget. A pace hedge denied it waits for the call's
-      // next step; a clock hedge denied it never comes.
-      const denied = !stalled && !options.hedge?.allow();
-      if (denied && step.kind === 'pace') continue;
+      // next step; a clock hedge denied it never comes, and leaves the call's stall watched.
+      if (!stalled && !options.hedge?.allow()) {
+        if (step.kind !== 'pace') hedgeRefused = true;
+        continue;
+      }
       hedged = true;
       if (stalled) stalledCall = lone ?? null;
-      if (denied) continue;
       // The copy goes where a pick now would send it, as the simulator's `hedge` does: the
       // ranking taken at arrival is a second or more old by now.
       const order = uncalled(

@@ -8,6 +8,7 @@ export type Ineligibility =
   | 'draining'
   | 'not-ready'
   | 'no-telemetry'
+  | 'no-slots'
   | 'stale-telemetry'
   | 'missed-heartbeats'
   | 'ejected'
@@ -28,6 +29,8 @@ export function staticIneligibility(pool: PoolView, model: string): Ineligibilit
   if (pool.draining) return 'draining';
   if (!pool.ready) return 'not-ready';
   if (pool.reportedAt === null) return 'no-telemetry';
+  // Routing's arithmetic counts at least one slot, so a pool that runs nothing looked idle and fast.
+  if (!(pool.slots > 0)) return 'no-slots';
   return null;
 }
 
@@ -177,7 +180,7 @@ export function eligiblePools(
  * When the first pool kept out for a known time comes back for this request (epoch ms), or null if
  * none is: one that serves it and is only ejected by this isolate, suspect, or backed off on its
  * own `Retry-After` (the registry folds that into `suspectUntil`). Pools out for reasons with no
- * known end (stale, not ready, draining, stalled) do not count. What a refusal's `Retry-After`
+ * known end (stale, not ready, no slots, draining, stalled) do not count. What a refusal's `Retry-After`
  * says when no pool can take a request now: the edge knows when one can.
  */
 export function soonestReturnAt(

@@ -27,7 +27,7 @@ describe('routing pickPools', () => {
             draining: fc.boolean(),
             ejected: fc.boolean(),
             suspect: fc.boolean(),
-            slots: fc.integer({ min: 1, max: 16 }),
+            slots: fc.integer({ min: 0, max: 16 }),
           }),
           { minLength: 1, maxLength: 40 },
         ),
@@ -60,6 +60,14 @@ describe('routing pickPools', () => {
         },
       ),
     );
+  });
+
+  it('routing: never picks a ready, idle pool that reports zero slots, however busy the rest', () => {
+    // Arithmetic counts at least one slot, so the empty pool looked like the fastest one.
+    const pools = [pool('empty', { slots: 0, maxQueue: 0 }), pool('busy', { running: 4, queued: 30 })];
+    for (let seed = 0; seed < 20; seed++) {
+      expect(decide(pools, noObservations, seed).map((entry) => entry.pool.poolId)).toEqual(['busy']);
+    }
   });
 
   it('routing: samples in proportion to full-batch throughput when predictions tie', () => {

@@ -20,6 +20,13 @@ describe('routing eligibility', () => {
       ['a draining pool', { draining: true }, noObservations, {}, 'draining'],
       ['a pool that is not ready', { ready: false }, noObservations, {}, 'not-ready'],
       ['a pool that never reported', { reportedAt: null }, noObservations, {}, 'no-telemetry'],
+      [
+        'a ready pool reporting zero slots and no queue',
+        { slots: 0, maxQueue: 0 },
+        noObservations,
+        {},
+        'no-slots',
+      ],
       ['stale telemetry', { reportedAt: now - 5_001 }, noObservations, {}, 'stale-telemetry'],
       [
         'a pool of a region held from a read 3 s ago, fresh then',
