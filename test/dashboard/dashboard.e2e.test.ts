@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../scripts/local-stack/local-stack.ts';
-import { poolOf, startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
+import { generateViaEdge, poolOf, startTestStack, waitForTelemetry } from '../edge/edge-stack.ts';
 import { launchChromium } from '../support/browser.ts';
 
 /** Where the test leaves its screenshot (git-ignored). */
@@ -142,6 +142,15 @@ describe('dashboard in headless Chromium against the real stack', () => {
       await page.waitForSelector(`${poolCard(id)} .uplot canvas`, wait);
       expect(await page.locator(`${poolCard(id)} .uplot`).count()).toBe(2);
     }
+
+    // The routing mix: each row's share is a meter and a percentage, never a stringified node.
+    expect((await generateViaEdge(stack, { prompt: 'a cat' })).status).toBe(200);
+    await page.waitForSelector('#routing tbody tr', wait);
+    expect(await page.locator('#routing').textContent()).not.toContain('[object');
+    const shares = await page.locator('#routing tbody tr td:last-child').allTextContents();
+    expect(shares.length).toBeGreaterThan(0);
+    for (const share of shares) expect(share).toMatch(/^\s*\d+ %$/);
+    expect(await page.locator('#routing tbody tr td:last-child .share meter').count()).toBe(shares.length);
 
     const victim = poolOf(stack, 'pool-b');
     victim.process.kill('SIGKILL');

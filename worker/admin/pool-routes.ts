@@ -15,7 +15,7 @@ import {
 } from '../openapi/index.ts';
 import { adminOperation, idParam, notFound, recordOrNotFound } from './admin-operation.ts';
 import { poolHealthOf } from './pool-health.ts';
-import { poolAnswers, poolUrlProblem } from './pool-url.ts';
+import { livenessCredential, livenessRefusal, livenessStatus, poolUrlProblem } from './pool-url.ts';
 
 const poolId = idParam('Pool id.');
 const poolOrNotFound = recordOrNotFound(schemas.poolRecord, 'The pool.');
@@ -127,8 +127,11 @@ openapiWithJsonBody(poolRoutes, putPool, async (context) => {
   }
   // Servers that speak the v2 health protocol prove the URL now; a cloud API (OpenAI, Replicate,
   // fal) is judged by its first calls and, where it has one, its probe.
-  if (answersLiveness(provider.protocol) && !(await poolAnswers(input.url))) {
-    throw new ApiError('pool_unreachable', 'the pool did not answer GET /v2/health/live', { param: 'url' });
+  if (answersLiveness(provider.protocol)) {
+    const { credentialsKeys } = context.var.deps.config;
+    const credential = await livenessCredential(context.env, credentialsKeys, provider);
+    const refusal = livenessRefusal(await livenessStatus(input.url, credential));
+    if (refusal) throw refusal;
   }
   const result = await registry.putPool(input);
   if (!result.ok) throw poolRefusal(result.reason, provider.protocol);

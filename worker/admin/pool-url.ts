@@ -1,4 +1,9 @@
+import { credentialHeader } from '../../backends/provider-kit/index.ts';
+import { ApiError, type ProviderRecord } from '../../shared/index.ts';
+import { ProviderCredentials } from '../auth/provider-credentials.ts';
+import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import { checkOutboundUrl } from '../net/index.ts';
+import { HEARTBEAT_PROTOCOL } from '../routing/index.ts';
 
 /** Why a pool URL was refused. */
 export type PoolUrlProblem = 'not_http' | 'userinfo' | 'private_address' | 'unreachable';
@@ -25,16 +30,72 @@ export function poolUrlProblem(raw: string, allowPrivate: boolean): PoolUrlProbl
   }
 }
 
-/** Checks that the pool answers its liveness probe, without following redirects. */
-export async function poolAnswers(url: string, fetcher: typeof fetch = fetch): Promise<boolean> {
+/**
+ * The status a pool answers `GET /v2/health/live` with (null: no answer within 3 s), without
+ * following redirects. `credential` goes as `Authorization: Bearer …` when there is one, as the
+ * readiness probes and infer calls send it (`probeKserve`): a server behind a key-checking proxy
+ * refuses the check without it.
+ */
+export async function livenessStatus(
+  url: string,
+  credential: string,
+  fetcher: typeof fetch = fetch,
+): Promise<number | null> {
   try {
     const response = await fetcher(new URL('v2/health/live', url.endsWith('/') ? url : `${url}/`), {
+      headers: credentialHeader('Bearer', credential),
       redirect: 'manual',
       signal: AbortSignal.timeout(3_000),
     });
     await response.body?.cancel();
-    return response.status === 200;
+    return response.status;
   } catch {
-    return false;
+    return null;
+  }
+}
+
+/**
+ * Why registration refuses a pool whose liveness check answered `status` (null: no answer), or
+ * null when it answered 200. A 401 or 403 is the credential's fault, not the pool's reachability.
+ */
+export function livenessRefusal(status: number | null): ApiError | null {
+  if (status === 200) return null;
+  const options = { param: 'url' };
+  if (status === 401 || status === 403) {
+    return new ApiError(
+      'pool_unreachable',
+      `the pool refused the provider's credentials: GET /v2/health/live answered ${status}; check the provider's API key`,
+      options,
+    );
+  }
+  if (status === null)
+    return new ApiError('pool_unreachable', 'the pool did not answer GET /v2/health/live', options);
+  return new ApiError('pool_unreachable', `the pool answered ${status} to GET /v2/health/live`, options);
+}
+
+/**
+ * The credential a pool's liveness check carries: the provider's own API key (its sealed copy
+ * opened, or its named secret), as the readiness probes send it; none for gpu-node, whose health
+ * routes are open and whose calls carry the edge's dispatch tokens. Throws `invalid_request` when
+ * the stored key cannot be read.
+ */
+export async function livenessCredential(
+  env: Env,
+  credentialsKeys: readonly string[],
+  provider: Pick<ProviderRecord, 'id' | 'protocol'>,
+): Promise<string> {
+  if (provider.protocol === HEARTBEAT_PROTOCOL) return '';
+  const stored = await fleetRegistryOf(env).directory.storedProvider(provider.id);
+  if (stored === null) return '';
+  const credentials = new ProviderCredentials(credentialsKeys, (name) => Reflect.get(env, name));
+  try {
+    return await credentials.credentialFor({
+      providerId: provider.id,
+      sealed: stored.credentials_sealed ?? null,
+      secretName: stored.credentials_ref,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unreadable';
+    throw new ApiError('invalid_request', reason, { param: 'provider_id' });
   }
 }

@@ -3,7 +3,6 @@ import {
   type PoolInput,
   poolInputSchema,
   providerInputSchema,
-  REPORT_CLOCK_TOLERANCE_MS,
   type TelemetryReport,
   telemetryReportSchema,
 } from '../../shared/index.ts';
@@ -29,6 +28,7 @@ import { createFleetSchema } from './fleet-schema.ts';
 import { clearSuspicionIfMoved, forgetSuspicion, isSuspect } from './fleet-suspicion.ts';
 import { PullTelemetry } from './pull-telemetry.ts';
 import { pullTelemetryHost } from './pull-telemetry-host.ts';
+import { staleReportAnswer } from './report-ordering.ts';
 
 /**
  * The registry's records and writes: providers, pools with the operator's switches, and each
@@ -230,7 +230,8 @@ export class FleetRegistryCore extends DurableObject<Env> {
 
   /**
    * Keeps `report` as the pool's latest telemetry unless the stored one is at least as recent:
-   * heartbeats can arrive out of order, and a replayed one must not look fresh. A report that moved
+   * heartbeats can arrive out of order, and a replayed one must not look fresh; one far behind is
+   * `report_behind` (`staleReportAnswer`: the pool's clock went back). A report that moved
    * too little only refreshes `received_at`, in a batch (`TelemetryCoalescer`). `verifiedKey`: the
    * JSON of the public key the edge verified the heartbeat with, from its snapshot; a pool whose
    * key changed since answers `key_changed`, and the edge verifies again with the stored key.
@@ -250,10 +251,8 @@ export class FleetRegistryCore extends DurableObject<Env> {
     if (verifiedKey !== undefined && verifiedKey !== known.public_key)
       return { ok: false, reason: 'key_changed' };
     if (parsed.pool_id !== poolId) return { ok: false, reason: 'pool_mismatch' };
-    const latest = this.coalescer.latestTimestamp(poolId);
-    // A stored report dated ahead of the clock (kept before such heartbeats were refused) orders nothing.
-    const ordering = latest !== null && latest <= receivedAt + REPORT_CLOCK_TOLERANCE_MS ? latest : null;
-    if (ordering !== null && parsed.timestamp <= ordering) return { ok: true, stale: true };
+    const stale = staleReportAnswer(this.coalescer.latestTimestamp(poolId), parsed.timestamp, receivedAt);
+    if (stale) return stale;
     if (this.coalescer.coalesce(poolId, parsed, receivedAt, isSuspect(this.sql, poolId))) {
       this.counters.coalesced += 1;
       return { ok: true, stale: false };

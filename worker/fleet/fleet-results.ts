@@ -25,9 +25,11 @@ export type SetPoolFlagResult = { ok: true; pool: RpcValue<PoolRecord> } | { ok:
 
 /**
  * {@link FleetRegistry.recordTelemetry}. `stale: true` means the report was not newer than the
- * stored one and was dropped. `pool_mismatch`: the report names another pool than the one it was
- * accepted for.
+ * stored one, by no more than the clock tolerance, and was dropped. `report_behind`: it was
+ * further behind the last accepted report (`latest_timestamp`), so refused (the pool's clock went
+ * back). `pool_mismatch`: the report names another pool than the one it was accepted for.
  */
 export type RecordTelemetryResult =
   | { ok: true; stale: boolean }
-  | { ok: false; reason: 'unknown_pool' | 'pool_mismatch' | 'key_changed' };
+  | { ok: false; reason: 'unknown_pool' | 'pool_mismatch' | 'key_changed' }
+  | { ok: false; reason: 'report_behind'; latest_timestamp: number };

@@ -114,7 +114,7 @@ describe('a pool reporting extreme figures', () => {
     expect(refused({ ewma_job_ms: 1e300 })).toBe(true);
   });
 
-  it('telemetry: whatever the schema lets a pool report, routing answers, ranks it by a number, and an honest pool beside it keeps a finite prediction', () => {
+  it('telemetry: whatever the schema lets a pool report, routing answers, ranks it by a number (passes it over with no slot), and an honest pool beside it keeps a finite prediction', () => {
     fc.assert(
       fc.property(extremeReport, fc.nat(), (hostile, seed) => {
         const snapshot: FleetSnapshot = {
@@ -125,8 +125,10 @@ describe('a pool reporting extreme figures', () => {
         const input = { request, observations: noObservations, policy, now: NOW, random: seeded(seed) };
         const ranked = rankPools({ ...input, pools: toPoolViews(snapshot) });
         const picked = pickPools(fleetIndexOf(snapshot, MODEL, policy), input);
+        // A pool reporting no slot can run nothing and is passed over (eligibility's `no-slots`).
+        const ranks = hostile.slots > 0 ? ['honest', 'hostile'] : ['honest'];
         for (const candidates of [ranked, picked]) {
-          expect(candidates.map(({ pool }) => pool.poolId).sort()).toEqual(['honest', 'hostile']);
+          expect(candidates.map(({ pool }) => pool.poolId).sort()).toEqual(ranks);
           for (const { predictedMs } of candidates) expect(Number.isNaN(predictedMs)).toBe(false);
           const honestPrediction = candidates.find(({ pool }) => pool.poolId === 'honest')?.predictedMs;
           expect(Number.isFinite(honestPrediction)).toBe(true);

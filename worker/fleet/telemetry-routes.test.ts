@@ -110,3 +110,56 @@ describe("a pool joining the isolate's view", () => {
     expect(joinsSnapshotView(frozen.fleet.entry('joining-pool'), frozenAt, 3_000)).toBe(false);
   });
 });
+
+describe('heartbeats dated before the last accepted one', () => {
+  it('heartbeat: a pool whose clock stepped back is refused out loud (409, logged), not dropped as stale in silence', async () => {
+    const poolId = 'clock-stepped-pool';
+    const registry = fleetRegistryOf(env);
+    const key = await heartbeatKey();
+    await registry.putProvider(providerInput({ id: `${poolId}-provider` }));
+    await registry.putPool(
+      await poolInput({ id: poolId, provider_id: `${poolId}-provider`, public_key: key.publicKey }),
+    );
+    const app = testApp(env, testDeps(env));
+    const send = async (at: number) =>
+      app.request(
+        `/v1/pools/${poolId}/telemetry`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/jwt' },
+          body: await key.sign(poolId, telemetryReport({ pool_id: poolId, timestamp: at })),
+        },
+        env,
+      );
+    const now = Date.now();
+    expect((await send(now)).status).toBe(204);
+    // Out of order by a little, or a duplicate: harmless, answered as before.
+    expect((await send(now - 1_000)).status).toBe(204);
+    expect((await send(now)).status).toBe(204);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      // An NTP step of 30 s, and a clock a year behind.
+      for (const behind of [30_000, 365 * 86_400_000]) {
+        warn.mockClear();
+        const answer = await send(now - behind);
+        expect(answer.status).toBe(409);
+        const { error } = errorEnvelopeSchema.parse(await answer.json());
+        expect(error).toMatchObject({ code: 'resource_conflict', param: 'telemetry.timestamp' });
+        expect(error.message).toContain("the pool's clock went back");
+        const lines = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as unknown);
+        expect(lines).toContainEqual({
+          level: 'warn',
+          msg: 'heartbeat refused',
+          pool_id: poolId,
+          reason: 'report_behind',
+          timestamp: now - behind,
+          last_accepted_timestamp: now,
+        });
+      }
+    } finally {
+      warn.mockRestore();
+    }
+    // Once its clock passes the last accepted report, the pool is heard again.
+    expect((await send(now + 1)).status).toBe(204);
+  });
+});

@@ -10,6 +10,7 @@ import { emptyResponse, errorResponses, routeGroup, schemas } from '../openapi/i
 import { heldRegionReadAt } from './fleet-delta.ts';
 import type { PoolSnapshotEntry } from './fleet-records.ts';
 import { fleetRegistryOf } from './fleet-registry-stub.ts';
+import type { RecordTelemetryResult } from './fleet-results.ts';
 
 /** Heartbeat tokens are small; anything larger is refused before it is parsed. */
 const MAX_HEARTBEAT_BYTES = 16 * 1024;
@@ -36,7 +37,8 @@ const pushPoolTelemetry = createRoute({
   },
   responses: {
     204: emptyResponse('Accepted.'),
-    ...errorResponses('pool', ['payload_too_large', 'invalid_credentials']),
+    // 409 `resource_conflict`: the report is dated before the pool's last accepted one (its clock went back).
+    ...errorResponses('pool', ['payload_too_large', 'invalid_credentials', 'resource_conflict']),
   },
 });
 
@@ -76,7 +78,8 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
         .shard(known.region)
         .recordTelemetry(poolId, verdict.claims.telemetry, receivedAt, key);
       if (stored.ok) return accepted();
-      if (stored.reason === 'pool_mismatch') throw refused();
+      if (stored.reason === 'pool_mismatch' || stored.reason === 'report_behind')
+        throw refusalOf(stored, poolId, verdict.claims.telemetry.timestamp);
     }
   }
   // A pool newer than the snapshot, moved, removed, or with another key since: ask the directory.
@@ -96,7 +99,7 @@ export const telemetryRoutes = routeGroup<AppEnv>().openapi(pushPoolTelemetry, a
     throw refused();
   }
   const stored = await shard.recordTelemetry(poolId, verdict.claims.telemetry, receivedAt);
-  if (!stored.ok) throw refused();
+  if (!stored.ok) throw refusalOf(stored, poolId, verdict.claims.telemetry.timestamp);
   return accepted();
 });
 
@@ -126,6 +129,36 @@ export function joinsSnapshotView(
 
 function refused(): ApiError {
   return new ApiError('invalid_credentials', 'the heartbeat was refused');
+}
+
+/**
+ * The answer to a signed heartbeat the registry did not keep. One dated before the pool's last
+ * accepted report is said to the pool and logged: otherwise a pool whose clock stepped back goes
+ * stale with every heartbeat answered 204 until its clock catches up (a year, for some).
+ */
+function refusalOf(
+  stored: Extract<RecordTelemetryResult, { ok: false }>,
+  poolId: string,
+  timestamp: number,
+): ApiError {
+  if (stored.reason !== 'report_behind') return refused();
+  const latest = stored.latest_timestamp;
+  const line = {
+    level: 'warn',
+    msg: 'heartbeat refused',
+    pool_id: poolId,
+    reason: 'report_behind',
+    timestamp,
+    last_accepted_timestamp: latest,
+  };
+  console.warn(JSON.stringify(line));
+  return new ApiError(
+    'resource_conflict',
+    `the report's timestamp ${timestamp} is ${latest - timestamp} ms before the pool's last accepted ` +
+      `one, ${latest} (epoch ms): the pool's clock went back; its heartbeats are refused until its ` +
+      'clock passes that time',
+    { param: 'telemetry.timestamp' },
+  );
 }
 
 /**

@@ -5,11 +5,15 @@
   const kit = globalThis.spillwayDashboard;
   const byId = (id) => document.getElementById(id);
 
-  /** An element with a class and text; children appended in order. */
-  function element(tag, className, text, ...children) {
+  /**
+   * An element with a class and content, then children appended in order. `content` is text, or
+   * a node appended as it is (a table cell holding a meter), never stringified.
+   */
+  function element(tag, className, content, ...children) {
     const node = document.createElement(tag);
     if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (content instanceof Node) node.append(content);
+    else if (content !== undefined && content !== null) node.textContent = String(content);
     for (const child of children) node.append(child);
     return node;
   }
@@ -31,6 +35,7 @@
   const age = (epochMs) =>
     epochMs === null ? 'never' : `${Math.max(0, (Date.now() - epochMs) / 1000).toFixed(1)} s ago`;
 
+  /** A table; each cell is text or a node (`element`'s content). */
   function table(headings, rows) {
     const head = element('tr', null, null, ...headings.map((heading) => element('th', null, heading)));
     const body = rows.map((cells) =>
