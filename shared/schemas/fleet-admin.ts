@@ -9,6 +9,24 @@ export const resourceIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'ids are 1-63 of [a-z0-9_.-]');
 
+/**
+ * C0 and C1 controls (NUL included), and the bidi embeddings, overrides and isolates: in a region,
+ * model or key name they would break log lines or make one name display as another.
+ */
+const UNSAFE_NAME_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** A name that identifies something (region, model, key name): printable, no bidi overrides. */
+function identifierName(maxLength: number) {
+  return z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .refine((value) => !UNSAFE_NAME_CHARACTERS.test(value), {
+      message:
+        'must not contain control characters or bidirectional overrides (U+202A-U+202E, U+2066-U+2069)',
+    });
+}
+
 /** Tenant tiers; each maps to a scheduling priority and quota. */
 export const tiers = ['free', 'paid', 'enterprise'] as const;
 /** One of {@link tiers}. */
@@ -25,7 +43,19 @@ export type ProviderProtocol = (typeof providerProtocols)[number];
 /** Longest provider API key the edge stores. */
 export const MAX_PROVIDER_API_KEY_LENGTH = 4_096;
 
-/** `POST /v1/admin/providers` and `PUT /v1/admin/providers/:id`. */
+/**
+ * A provider's `credentials_ref`: the name of a Worker secret, never the credential itself. The
+ * edge also refuses the names of its own secrets, bindings and vars (`credentialsRefRefusal` in
+ * `worker/auth/provider-credentials.ts`).
+ */
+const credentialsRefSchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be a Worker secret name: 1-64 of [A-Z0-9_], starting with a letter');
+
+/**
+ * A provider as the registry stores it. `POST /v1/admin/providers` (which creates or updates: there
+ * is no PUT) takes {@link providerUpsertSchema}.
+ */
 export const providerInputSchema = z.object({
   id: resourceIdSchema,
   name: z.string().min(1).max(128),
@@ -39,11 +69,23 @@ export const providerInputSchema = z.object({
         '(reads show "set" or null). Omitted keeps the stored one; null removes it.',
     ),
   /** Name of the Worker secret holding this provider's credentials; never the credential itself. */
-  credentials_ref: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
+  credentials_ref: credentialsRefSchema.nullable().default(null),
+});
+
+/**
+ * `POST /v1/admin/providers`: creates or updates a provider. As with `credentials`, a
+ * `credentials_ref` left out keeps the stored one and `null` removes it; the two may not be given
+ * together (the route refuses it).
+ */
+export const providerUpsertSchema = providerInputSchema.extend({
+  credentials_ref: credentialsRefSchema
     .nullable()
-    .default(null),
+    .optional()
+    .describe(
+      "Name of the Worker secret holding the provider's API key (e.g. OPENAI_KEY), never the key; " +
+        "not one of the edge's own (EDGE_*, PROVIDER_CREDENTIALS_*, its bindings and vars). Omitted " +
+        'keeps the stored one; null removes it. Not together with `credentials`.',
+    ),
 });
 
 /**
@@ -66,13 +108,18 @@ export const poolUpstreamSchema = z.strictObject({
     .describe("KServe: the server's Prometheus metrics (Triton: port 8002, `/metrics`)."),
 });
 
-/** `POST /v1/admin/pools` and `PUT /v1/admin/pools/:id`. */
+/** `POST /v1/admin/pools`: creates or updates a pool (there is no PUT). */
 export const poolInputSchema = z.object({
   id: resourceIdSchema,
   provider_id: resourceIdSchema,
   url: z.url({ protocol: /^https?$/ }),
-  region: z.string().min(1).max(64),
-  models: z.array(z.string().min(1).max(128)).min(1),
+  region: identifierName(64),
+  models: z
+    .array(identifierName(128))
+    .min(1)
+    .refine((models) => new Set(models).size === models.length, {
+      message: 'must not list a model twice',
+    }),
   capacity: z
     .number()
     .int()
@@ -139,7 +186,7 @@ const allowedProvidersSchema = z
   .array(resourceIdSchema)
   .describe('Only these providers run its work; [] for any.');
 const allowedRegionsSchema = z
-  .array(z.string().min(1).max(64))
+  .array(identifierName(64))
   .describe('Only pools in these regions run its work; [] for any.');
 
 /** A tenant's settings, as stored and returned: every field present. */
@@ -172,7 +219,7 @@ export const tenantInputSchema = z.object({
 /** `POST /v1/admin/keys`: mint an API key for a tenant. */
 export const apiKeyInputSchema = z.object({
   tenant_id: resourceIdSchema,
-  name: z.string().min(1).max(128).default('default'),
+  name: identifierName(128).default('default'),
 });
 
 /** Longest an operator token may live, seconds (the edge refuses longer ones). */

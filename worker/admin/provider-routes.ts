@@ -2,7 +2,9 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiError } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
 import { sealCredential } from '../auth/credential-sealing.ts';
+import { credentialsRefRefusal } from '../auth/provider-credentials.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
+import type { ShardedFleet } from '../fleet/sharded-fleet.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import {
   bodyErrors,
@@ -32,7 +34,9 @@ const putProvider = createRoute({
   summary: 'Create or replace a provider',
   description:
     '`credentials.api_key` is write-only: sealed (AES-GCM) before it is stored, sent to the provider as ' +
-    'its protocol expects, and never returned: reads show `"credentials": "set"` or `null`.',
+    'its protocol expects, and never returned: reads show `"credentials": "set"` or `null`. Or ' +
+    "`credentials_ref` names a Worker secret holding it (not one of the edge's own); not both. Either " +
+    'left out keeps what is stored; `null` removes it.',
   request: { body: jsonBody(schemas.providerInput) },
   responses: {
     201: jsonResponse(schemas.providerRecord, 'The provider.'),
@@ -61,7 +65,18 @@ providerRoutes.openapi(listProviders, async (context) =>
 );
 
 openapiWithJsonBody(providerRoutes, putProvider, async (context) => {
-  const { credentials, ...provider } = context.req.valid('json');
+  const { credentials, credentials_ref: ref, ...provider } = context.req.valid('json');
+  if (credentials && typeof ref === 'string') {
+    throw new ApiError(
+      'invalid_request',
+      'give the key (credentials) or the name of the secret holding it (credentials_ref), not both',
+      { param: 'credentials_ref' },
+    );
+  }
+  const refusal = typeof ref === 'string' ? credentialsRefRefusal(ref) : null;
+  if (refusal !== null) throw new ApiError('invalid_request', refusal, { param: 'credentials_ref' });
+  const registry = fleetRegistryOf(context.env);
+  const credentials_ref = ref === undefined ? await storedRef(registry, provider.id) : ref;
   // Sealed here, before it crosses to the registry: the key exists in the clear only in this
   // request and, later, in the isolate that sends it to the provider.
   const credentials_sealed =
@@ -70,7 +85,7 @@ openapiWithJsonBody(providerRoutes, putProvider, async (context) => {
       : credentials === null
         ? null
         : await sealCredential(context.var.deps.config.credentialsKey, provider.id, credentials.api_key);
-  const result = await fleetRegistryOf(context.env).putProvider({ ...provider, credentials_sealed });
+  const result = await registry.putProvider({ ...provider, credentials_ref, credentials_sealed });
   if (!result.ok) {
     throw new ApiError(
       'resource_conflict',
@@ -92,3 +107,9 @@ providerRoutes.openapi(deleteProvider, async (context) => {
   if (!result.ok) throw notFound('provider');
   return context.body(null, 204);
 });
+
+/** The provider's stored `credentials_ref`: a body without one keeps it, as one without `credentials` keeps the key. */
+async function storedRef(registry: ShardedFleet, id: string): Promise<string | null> {
+  const current = (await registry.listProviders()).find((provider) => provider.id === id);
+  return current?.credentials_ref ?? null;
+}

@@ -17,8 +17,8 @@ import {
   poolInputSchema,
   poolListingSchema,
   poolRecordSchema,
-  providerInputSchema,
   providerRecordSchema,
+  providerUpsertSchema,
   publicApiKeySchema,
   telemetryReportSchema,
   tenantInputSchema,
@@ -69,7 +69,7 @@ export const schemas = {
   jobSubmitRequest: named(jobSubmitRequestSchema, 'JobSubmitRequest'),
   // Admin bodies refuse unknown fields: a typo (`capacty`, `credential`) must not save a record
   // without the setting the operator meant.
-  providerInput: named(providerInputSchema.strict(), 'ProviderInput'),
+  providerInput: named(providerUpsertSchema.strict(), 'ProviderInput'),
   poolInput: named(poolInputSchema.strict(), 'PoolInput'),
   tenantInput: named(tenantInputSchema.strict(), 'TenantInput'),
   apiKeyInput: named(apiKeyInputSchema.strict(), 'ApiKeyInput'),
