@@ -27,7 +27,7 @@ import {
   watchdogVerdict,
 } from './job-transitions.ts';
 import { deleteImages } from './result-store.ts';
-import { enterWaitingRoom, leaveWaitingRoom } from './waiting-room-stub.ts';
+import { enterWaitingRoom, leaveWaitingRoom, needsTurn } from './waiting-room-stub.ts';
 import { deliverDueWebhook } from './webhook-delivery.ts';
 
 const RECORD_KEY = 'job';
@@ -280,11 +280,14 @@ export class JobObject extends DurableObject<Env> {
     }
     if (verdict === null) return record;
     // A late result from a lapsed claim is still accepted if it arrives first. Back in its room,
-    // at its old place: a job that had reached a pool left it.
+    // at its old place: a job that had reached a pool left it. One only waiting gets no new turn.
     const waitingSince = record.waitingSince ?? record.createdAt;
     const next = await this.#write({ ...requeued(record, now), waitingSince }, verdict === 'claim_lapsed');
-    await enterWaitingRoom(this.env, record, waitingSince);
-    await enqueueJob(this.env.JOB_QUEUE, record.id, record.request.model);
+    const turnLost =
+      verdict === 'claim_lapsed'
+        ? await enterWaitingRoom(this.env, record, waitingSince).then(() => true)
+        : await needsTurn(this.env, record, waitingSince, now, this.#settings().watchdogMs);
+    if (turnLost) await enqueueJob(this.env.JOB_QUEUE, record.id, record.request.model);
     return next;
   }
 

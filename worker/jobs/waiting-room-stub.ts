@@ -60,3 +60,26 @@ export function waitingPlaceOf(
     .placeOf(record.id, now)
     .catch(() => null);
 }
+
+/**
+ * Whether the watchdog should give a waiting job a new queue message (`WaitingRoom.needsTurn`);
+ * true when the room cannot say, so a failing room never strands a job.
+ */
+export function needsTurn(
+  env: Env,
+  record: Pick<JobRecord, 'id' | 'request' | 'deadlineAt' | 'tenant'>,
+  waitingSince: number,
+  now: number,
+  quietMs: number,
+): Promise<boolean> {
+  const entry = {
+    jobId: record.id,
+    since: waitingSince,
+    until: record.deadlineAt,
+    tenantId: record.tenant.id,
+    tierRank: WAITING_TIER_RANK[record.tenant.tier],
+  };
+  return waitingRoomFor(env, record.request.model ?? '')
+    .needsTurn(entry, now, quietMs)
+    .catch(() => true);
+}

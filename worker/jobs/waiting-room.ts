@@ -38,6 +38,9 @@ const FAIR_ORDER = `
          ROW_NUMBER() OVER (PARTITION BY tier_rank, tenant_id ORDER BY since, job_id) AS turn
   FROM waiting`;
 
+/** How deep in a room a job may be and still get a new message when the room's turns stopped. */
+const RESCUED_POSITIONS = 10;
+
 /** Where a job waits in its room. */
 export interface WaitingPlace {
   /** Jobs ahead of it in fair order (0 = next). */
@@ -61,6 +64,8 @@ export interface WaitingPlace {
  */
 export class WaitingRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** When a turn last asked for a job (`next`); 0 since the object started. */
+  #lastTurnAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -113,6 +118,7 @@ export class WaitingRoom extends DurableObject<Env> {
    * round again if its consumer never reports back. Null when no job is ready.
    */
   async next(now: number, leaseMs: number): Promise<string | null> {
+    this.#lastTurnAt = now;
     this.#expire(now);
     const [row] = this.sql
       .exec<{ job_id: string }>(
@@ -125,6 +131,27 @@ export class WaitingRoom extends DurableObject<Env> {
     if (row === undefined) return null;
     this.sql.exec('UPDATE waiting SET not_before = ? WHERE job_id = ?', now + leaseMs, row.job_id);
     return row.job_id;
+  }
+
+  /**
+   * Whether a job whose queue message seems lost (unclaimed `quietMs` past due) should be given a
+   * new one: when it is not in the room (it enters again, at `since`), or when it is among the
+   * first {@link RESCUED_POSITIONS} and no turn asked for a job in `quietMs` (the turns were
+   * lost, as in-memory messages are when the local runtime restarts). A job deeper in a room
+   * whose turns are flowing is not lost, only waiting: a message for it would be one more turn
+   * cycling through a full fleet, and one per waiting job every `quietMs` adds up.
+   */
+  async needsTurn(
+    entry: { jobId: string; since: number; until: number; tenantId: string; tierRank: number },
+    now: number,
+    quietMs: number,
+  ): Promise<boolean> {
+    const place = this.#place(entry.jobId, now);
+    if (place === null) {
+      await this.enter(entry.jobId, entry.since, entry.until, entry.tenantId, entry.tierRank);
+      return true;
+    }
+    return place.position < RESCUED_POSITIONS && now - this.#lastTurnAt >= quietMs;
   }
 
   /** Jobs waiting ahead of this one in fair order (0 = next), or null when it is not waiting here. */
