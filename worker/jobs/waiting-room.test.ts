@@ -132,20 +132,20 @@ describe('waiting room: turns', () => {
     expect(await room.positionOf('bursty-2', now)).toBe(3);
   });
 
-  it('waiting room: a job unclaimed past due gets a new message only when the turns stopped and it is near the front', async () => {
+  it('waiting room: a job unclaimed past due gets a new message only near the front and when no turn took it', async () => {
     const room = freshRoom();
     const now = Date.now();
     const until = now + 60_000;
     const entry = (jobId: string, since: number) => ({ jobId, since, until, tenantId: 'a', tierRank: 1 });
     for (let index = 0; index < 12; index += 1) await room.enter(`job-${index}`, 100 + index, until, 'a');
-    // No turn has asked yet (the runtime restarted and its in-memory messages are gone).
-    expect(await room.needsTurn(entry('job-0', 100), now, 30_000)).toBe(true);
-    // Deep in the room, it is only waiting: turns for the jobs ahead reach it in order.
+    // No turn has taken it (the runtime restarted and its in-memory messages are gone).
+    expect(await room.needsTurn(entry('job-1', 101), now, 30_000)).toBe(true);
+    // Deep in the room, it is only waiting: turns take the jobs ahead first.
     expect(await room.needsTurn(entry('job-11', 111), now, 30_000)).toBe(false);
-    // Turns are flowing: near the front too, it is only waiting.
+    // Turns keep taking it (and handing it back, the fleet full): it waits for a pool, not a turn.
     expect(await room.next(now, 1_000)).toBe('job-0');
-    expect(await room.needsTurn(entry('job-1', 101), now + 29_999, 30_000)).toBe(false);
-    expect(await room.needsTurn(entry('job-1', 101), now + 30_000, 30_000)).toBe(true);
+    expect(await room.needsTurn(entry('job-0', 100), now + 29_999, 30_000)).toBe(false);
+    expect(await room.needsTurn(entry('job-0', 100), now + 30_000, 30_000)).toBe(true);
     // Lost from the room (an entry that expired early, a failed write): back at its place, and a message.
     expect(await room.needsTurn(entry('job-lost', 99), now, 30_000)).toBe(true);
     expect(await room.positionOf('job-lost', now)).toBe(0);

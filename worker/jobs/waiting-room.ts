@@ -22,6 +22,8 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['tier_rank', 'ALTER TABLE waiting ADD COLUMN tier_rank INTEGER NOT NULL DEFAULT 1'],
   // Not handed out before this time: being dispatched (a lease), or released to wait its retry delay.
   ['not_before', 'ALTER TABLE waiting ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0'],
+  // When a turn last took it (`next`).
+  ['offered_at', 'ALTER TABLE waiting ADD COLUMN offered_at INTEGER NOT NULL DEFAULT 0'],
 ];
 
 /**
@@ -38,7 +40,7 @@ const FAIR_ORDER = `
          ROW_NUMBER() OVER (PARTITION BY tier_rank, tenant_id ORDER BY since, job_id) AS turn
   FROM waiting`;
 
-/** How deep in a room a job may be and still get a new message when the room's turns stopped. */
+/** How deep in a room a job may be and still get a new message when no turn takes it. */
 const RESCUED_POSITIONS = 10;
 
 /** Where a job waits in its room. */
@@ -64,8 +66,6 @@ export interface WaitingPlace {
  */
 export class WaitingRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** When a turn last asked for a job (`next`); 0 since the object started. */
-  #lastTurnAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -118,7 +118,6 @@ export class WaitingRoom extends DurableObject<Env> {
    * round again if its consumer never reports back. Null when no job is ready.
    */
   async next(now: number, leaseMs: number): Promise<string | null> {
-    this.#lastTurnAt = now;
     this.#expire(now);
     const [row] = this.sql
       .exec<{ job_id: string }>(
@@ -129,17 +128,23 @@ export class WaitingRoom extends DurableObject<Env> {
       )
       .toArray();
     if (row === undefined) return null;
-    this.sql.exec('UPDATE waiting SET not_before = ? WHERE job_id = ?', now + leaseMs, row.job_id);
+    this.sql.exec(
+      'UPDATE waiting SET not_before = ?, offered_at = ? WHERE job_id = ?',
+      now + leaseMs,
+      now,
+      row.job_id,
+    );
     return row.job_id;
   }
 
   /**
    * Whether a job whose queue message seems lost (unclaimed `quietMs` past due) should be given a
    * new one: when it is not in the room (it enters again, at `since`), or when it is among the
-   * first {@link RESCUED_POSITIONS} and no turn asked for a job in `quietMs` (the turns were
-   * lost, as in-memory messages are when the local runtime restarts). A job deeper in a room
-   * whose turns are flowing is not lost, only waiting: a message for it would be one more turn
-   * cycling through a full fleet, and one per waiting job every `quietMs` adds up.
+   * first {@link RESCUED_POSITIONS} and no turn took it in `quietMs` (the turns were lost, as
+   * in-memory messages are when the local runtime restarts). Turns take the front of a room first,
+   * so a job further back is not lost, only waiting, and one at the front that turns keep taking
+   * is waiting for a pool: a message for either would be one more turn cycling through a full
+   * fleet, and one per waiting job every `quietMs` adds up without end.
    */
   async needsTurn(
     entry: { jobId: string; since: number; until: number; tenantId: string; tierRank: number },
@@ -151,7 +156,10 @@ export class WaitingRoom extends DurableObject<Env> {
       await this.enter(entry.jobId, entry.since, entry.until, entry.tenantId, entry.tierRank);
       return true;
     }
-    return place.position < RESCUED_POSITIONS && now - this.#lastTurnAt >= quietMs;
+    const [row] = this.sql
+      .exec<{ offered_at: number }>('SELECT offered_at FROM waiting WHERE job_id = ?', entry.jobId)
+      .toArray();
+    return place.position < RESCUED_POSITIONS && now - (row?.offered_at ?? 0) >= quietMs;
   }
 
   /** Jobs waiting ahead of this one in fair order (0 = next), or null when it is not waiting here. */
