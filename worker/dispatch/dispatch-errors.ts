@@ -1,7 +1,6 @@
 import { type BackendCallError, MAX_ANSWER_BYTES } from '../../backends/index.ts';
 import { ApiError } from '../../shared/index.ts';
 import { NO_POOL_NOW } from './no-pool-now.ts';
-import { DEADLINE_UNREACHABLE } from './shedding.ts';
 
 /**
  * Maps the last dispatch failure to what the client sees: its own mistakes (4xx from the pool)
@@ -14,10 +13,6 @@ export function failureToApiError(error: BackendCallError | 'no_candidates' | 'd
     return new ApiError('no_capacity', 'no pool can take this request right now', {
       headers: { 'retry-after': '2' },
     });
-  }
-  // Refused up front: the message says what the work needs, which the client can act on.
-  if (error !== 'deadline_exceeded' && error.code === DEADLINE_UNREACHABLE) {
-    return new ApiError('deadline_exceeded', error.message, { param: 'deadline_ms' });
   }
   if (error === 'deadline_exceeded' || error.code === 'deadline_exceeded') {
     return new ApiError('deadline_exceeded', 'no pool could finish the request within its deadline');

@@ -109,10 +109,8 @@ export function admittance(
     });
     return { admitted: true, ranked: [...within, ...over], maxWaitMs, rooms: within.length };
   }
-  if (leastUnloadedMs > remainingMs) {
-    return { admitted: false, verdict: unreachableDeadline(leastUnloadedMs, remainingMs) };
-  }
-  return { admitted: false, verdict: shedVerdict(nearest, tier, longestWaitMs, true) };
+  const wantsRoom = !(leastUnloadedMs > remainingMs);
+  return { admitted: false, verdict: shedVerdict(nearest, tier, longestWaitMs, wantsRoom) };
 }
 
 /**
@@ -134,33 +132,6 @@ export function keepLastRoom(judged: Admittance, tier: Tier, higherTierShort: bo
       judged.maxWaitMs,
       true,
     ),
-  };
-}
-
-/** The edge's own code for a deadline shorter than the request's unloaded time (no pool sends it). */
-export const DEADLINE_UNREACHABLE = 'deadline_unreachable';
-
-/**
- * The verdict of a request whose deadline leaves less than its own unloaded time on every
- * candidate: no room, now or later, serves it in time, so it is refused at once and for good
- * (504 `deadline_exceeded`, no `Retry-After`: a retry with the same deadline fails the same way),
- * saying what the work needs. It waits for no turn and wants no room.
- */
-function unreachableDeadline(leastUnloadedMs: number, remainingMs: number): ShedVerdict {
-  let error: BackendCallError | undefined;
-  return {
-    maxWaitMs: 0,
-    wantsRoom: false,
-    get error() {
-      error ??= new BackendCallError({
-        message: `this request takes about ${Math.ceil(leastUnloadedMs)} ms on the fastest pool serving it, even idle; its deadline leaves ${Math.max(0, Math.floor(remainingMs))} ms`,
-        status: 504,
-        code: DEADLINE_UNREACHABLE,
-        retryable: false,
-        workStarted: false,
-      });
-      return error;
-    },
   };
 }
 
