@@ -1,7 +1,9 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import type { NewJob } from './job-record.ts';
+import { drainRatePerMs, noteDeparture } from './waiting-room-drain.ts';
 import { WAITING_TIER_RANK, waitingRoomFor } from './waiting-room-stub.ts';
 
 const tenant: RoutingTenant = { id: 'acme', tier: 'paid', allowed_providers: [], allowed_regions: [] };
@@ -180,5 +182,27 @@ describe('waiting room: turns', () => {
     // Four started within a second or two: at most 4 a second, so five turns take at least 1.25 s.
     expect(place?.estimatedStartAt).toBeGreaterThanOrEqual(now + 1_250);
     expect(place?.estimatedStartAt).toBeLessThan(now + 60_000);
+  });
+});
+
+describe('waiting room: drain rate', () => {
+  it('drain: one job that left before a quiet spell does not stretch a burst’s rate over it', async () => {
+    const room = freshRoom();
+    await room.positionOf('nobody', Date.now()); // creates the object and its tables
+    await runInDurableObject(room, (_instance, state) => {
+      const sql = state.storage.sql;
+      const now = 1_000_000_000_000;
+      // One stray job 50 s ago, then a burst draining 8 a second for the last 4 s.
+      noteDeparture(sql, now - 50_000);
+      for (let second = 4; second >= 1; second -= 1) {
+        for (let job = 0; job < 8; job += 1) noteDeparture(sql, now - second * 1_000);
+      }
+      const rate = drainRatePerMs(sql, now) ?? 0;
+      // 32 jobs over the last 4 s: about 8 a second, not 33 over 50 s (0.66 a second).
+      expect(rate * 1_000).toBeGreaterThan(6);
+      expect(rate * 1_000).toBeLessThanOrEqual(8);
+      // With too few recent departures, the whole minute speaks (the stray now out of it).
+      expect(drainRatePerMs(sql, now + 20_000)).toBeCloseTo(32 / 24_000, 6);
+    });
   });
 });
