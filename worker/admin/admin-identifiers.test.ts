@@ -1,25 +1,9 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { errorEnvelopeSchema, poolInputSchema } from '../../shared/index.ts';
-import { operatorAuthorization } from '../testing/tenant-callers.ts';
+import { poolInputSchema } from '../../shared/index.ts';
+import { operatorPost, refusalOf } from '../testing/admin-calls.ts';
 
-async function post(path: string, body: object): Promise<Response> {
-  return exports.default.fetch(`http://edge.test${path}`, {
-    method: 'POST',
-    headers: { authorization: await operatorAuthorization(env), 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-/** The answer's status and error; an answer that is no error shows as one with its body as message. */
-async function refusal(response: Response) {
-  const body: unknown = await response.json();
-  const envelope = errorEnvelopeSchema.safeParse(body);
-  const error = envelope.success
-    ? envelope.data.error
-    : { code: null, param: null, message: JSON.stringify(body) };
-  return { status: response.status, error };
-}
+const post = (path: string, body: object) => operatorPost(env, path, body);
 
 const pool = {
   id: 'names-1',
@@ -36,10 +20,10 @@ describe('admin: names that identify (region, models, key names)', () => {
   it('pools: control characters and bidi overrides are refused in region and models', async () => {
     await post('/v1/admin/providers', { id: 'names-co', name: 'Names', protocol: 'openai-compatible' });
     for (const text of unsafe) {
-      const region = await refusal(await post('/v1/admin/pools', { ...pool, region: text }));
+      const region = await refusalOf(await post('/v1/admin/pools', { ...pool, region: text }));
       expect([text, region]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
       expect(region.error.message).toMatch(/region.*control characters or bidirectional overrides/);
-      const model = await refusal(await post('/v1/admin/pools', { ...pool, models: ['ok', text] }));
+      const model = await refusalOf(await post('/v1/admin/pools', { ...pool, models: ['ok', text] }));
       expect([text, model]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
       expect(model.error.message).toMatch(/models/);
     }
@@ -48,7 +32,7 @@ describe('admin: names that identify (region, models, key names)', () => {
   });
 
   it('pools: a model listed twice is refused', async () => {
-    const twice = await refusal(
+    const twice = await refusalOf(
       await post('/v1/admin/pools', { ...pool, id: 'names-2', models: ['sdxl', 'flux', 'sdxl'] }),
     );
     expect(twice).toMatchObject({ status: 400, error: { code: 'invalid_request' } });
@@ -57,13 +41,13 @@ describe('admin: names that identify (region, models, key names)', () => {
 
   it('tenants and keys: allowed regions and key names refuse them too', async () => {
     const tenant = { id: 'names-tenant', name: 'N', tier: 'paid' };
-    const regions = await refusal(
+    const regions = await refusalOf(
       await post('/v1/admin/tenants', { ...tenant, allowed_regions: ['eu\u202E'] }),
     );
     expect(regions).toMatchObject({ status: 400, error: { code: 'invalid_request' } });
     expect((await post('/v1/admin/tenants', tenant)).status).toBe(201);
     for (const text of unsafe) {
-      const key = await refusal(await post('/v1/admin/keys', { tenant_id: 'names-tenant', name: text }));
+      const key = await refusalOf(await post('/v1/admin/keys', { tenant_id: 'names-tenant', name: text }));
       expect([text, key]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
     }
     expect((await post('/v1/admin/keys', { tenant_id: 'names-tenant', name: 'ci ✓ 日本' })).status).toBe(201);

@@ -1,25 +1,9 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { errorEnvelopeSchema, providerRecordSchema } from '../../shared/index.ts';
-import { operatorAuthorization } from '../testing/tenant-callers.ts';
+import { providerRecordSchema } from '../../shared/index.ts';
+import { operatorPost, refusalOf } from '../testing/admin-calls.ts';
 
-async function postProvider(body: object): Promise<Response> {
-  return exports.default.fetch('http://edge.test/v1/admin/providers', {
-    method: 'POST',
-    headers: { authorization: await operatorAuthorization(env), 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-/** The answer's status and error; an answer that is no error shows as one with its body as message. */
-async function refusal(response: Response) {
-  const body: unknown = await response.json();
-  const envelope = errorEnvelopeSchema.safeParse(body);
-  const error = envelope.success
-    ? envelope.data.error
-    : { code: null, param: null, message: JSON.stringify(body) };
-  return { status: response.status, error };
-}
+const postProvider = (body: object) => operatorPost(env, '/v1/admin/providers', body);
 
 const provider = (id: string) => ({ id, name: 'OpenAI', protocol: 'openai-compatible' });
 
@@ -27,7 +11,7 @@ describe('admin: a provider’s credentials_ref', () => {
   it.each(['EDGE_SIGNING_KEY', 'EDGE_SIGNING_KEY_PREVIOUS', 'PROVIDER_CREDENTIALS_KEY', 'FLEET'])(
     "never names one of the edge's own: %s is refused",
     async (name) => {
-      const refused = await refusal(await postProvider({ ...provider('ref-evil'), credentials_ref: name }));
+      const refused = await refusalOf(await postProvider({ ...provider('ref-evil'), credentials_ref: name }));
       expect(refused).toMatchObject({
         status: 400,
         error: { code: 'invalid_request', param: 'credentials_ref' },
@@ -63,7 +47,7 @@ describe('admin: a provider’s credentials_ref', () => {
       credentials: { api_key: 'sk-both-0123456789' },
       credentials_ref: 'OPENAI_KEY',
     });
-    const refused = await refusal(both);
+    const refused = await refusalOf(both);
     expect(refused).toMatchObject({
       status: 400,
       error: { code: 'invalid_request', param: 'credentials_ref' },

@@ -110,6 +110,5 @@ providerRoutes.openapi(deleteProvider, async (context) => {
 
 /** The provider's stored `credentials_ref`: a body without one keeps it, as one without `credentials` keeps the key. */
 async function storedRef(registry: ShardedFleet, id: string): Promise<string | null> {
-  const current = (await registry.listProviders()).find((provider) => provider.id === id);
-  return current?.credentials_ref ?? null;
+  return (await registry.directory.storedProvider(id))?.credentials_ref ?? null;
 }
