@@ -10,21 +10,31 @@ export const resourceIdSchema = z
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'ids are 1-63 of [a-z0-9_.-]');
 
 /**
- * C0 and C1 controls (NUL included), and the bidi embeddings, overrides and isolates: in a region,
- * model or key name they would break log lines or make one name display as another.
+ * Characters that break log lines or make one name display as another: C0 and C1 controls (NUL
+ * included); the bidi embeddings, overrides and isolates, and the marks that reorder text like them
+ * (LRM, RLM, ALM); the line and paragraph separators; and the invisible ones (soft hyphen,
+ * zero-width space, word joiner and invisible operators, BOM). ZWNJ and ZWJ (U+200C, U+200D) stay:
+ * Persian and Indic names and emoji sequences need them.
  */
-const UNSAFE_NAME_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const UNSAFE_NAME_CHARACTERS =
+  /[\p{Cc}\u00AD\u061C\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u;
 
-/** A name that identifies something (region, model, key name): printable, no bidi overrides. */
-function identifierName(maxLength: number) {
+/** What a refused name is told. */
+const UNSAFE_NAME_MESSAGE =
+  'must not contain control characters, bidirectional overrides or marks (U+200E, U+200F, U+061C, ' +
+  'U+202A-U+202E, U+2066-U+2069), line separators or invisible characters';
+
+/**
+ * A name: one that identifies something (region, model, key name) or is shown to people (provider,
+ * tenant). Display names are checked where they are written, not where stored records are read,
+ * so a name stored before the check still reads back.
+ */
+function safeName(maxLength: number) {
   return z
     .string()
     .min(1)
     .max(maxLength)
-    .refine((value) => !UNSAFE_NAME_CHARACTERS.test(value), {
-      message:
-        'must not contain control characters or bidirectional overrides (U+202A-U+202E, U+2066-U+2069)',
-    });
+    .refine((value) => !UNSAFE_NAME_CHARACTERS.test(value), { message: UNSAFE_NAME_MESSAGE });
 }
 
 /** Tenant tiers; each maps to a scheduling priority and quota. */
@@ -78,6 +88,7 @@ export const providerInputSchema = z.object({
  * together (the route refuses it).
  */
 export const providerUpsertSchema = providerInputSchema.extend({
+  name: safeName(128),
   credentials_ref: credentialsRefSchema
     .nullable()
     .optional()
@@ -113,9 +124,9 @@ export const poolInputSchema = z.object({
   id: resourceIdSchema,
   provider_id: resourceIdSchema,
   url: z.url({ protocol: /^https?$/ }),
-  region: identifierName(64),
+  region: safeName(64),
   models: z
-    .array(identifierName(128))
+    .array(safeName(128))
     .min(1)
     .refine((models) => new Set(models).size === models.length, {
       message: 'must not list a model twice',
@@ -186,7 +197,7 @@ const allowedProvidersSchema = z
   .array(resourceIdSchema)
   .describe('Only these providers run its work; [] for any.');
 const allowedRegionsSchema = z
-  .array(identifierName(64))
+  .array(safeName(64))
   .describe('Only pools in these regions run its work; [] for any.');
 
 /** A tenant's settings, as stored and returned: every field present. */
@@ -206,7 +217,7 @@ export const tenantSettingsSchema = z.object({
  */
 export const tenantInputSchema = z.object({
   id: resourceIdSchema,
-  name: tenantSettingsSchema.shape.name.optional().describe('Required for a new tenant.'),
+  name: safeName(128).optional().describe('Required for a new tenant.'),
   tier: tenantSettingsSchema.shape.tier.optional().describe('Required for a new tenant.'),
   allowed_providers: allowedProvidersSchema.optional(),
   allowed_regions: allowedRegionsSchema.optional(),
@@ -219,7 +230,7 @@ export const tenantInputSchema = z.object({
 /** `POST /v1/admin/keys`: mint an API key for a tenant. */
 export const apiKeyInputSchema = z.object({
   tenant_id: resourceIdSchema,
-  name: identifierName(128).default('default'),
+  name: safeName(128).default('default'),
 });
 
 /** Longest an operator token may live, seconds (the edge refuses longer ones). */

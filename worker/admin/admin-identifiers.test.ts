@@ -13,8 +13,20 @@ const pool = {
   models: ['gpt-image-1'],
   capacity: 4,
 };
-/** NUL, another control character, a right-to-left override and a bidi isolate. */
-const unsafe = ['us\u0000', 'us\u001b[31m', 'us\u202Ecba', 'us\u2066x\u2069'];
+/**
+ * NUL, another control character, a right-to-left override, a bidi isolate, a right-to-left mark,
+ * a line separator, a zero-width space and a BOM.
+ */
+const unsafe = [
+  'us\u0000',
+  'us\u001b[31m',
+  'us\u202Ecba',
+  'us\u2066x\u2069',
+  'us\u200F',
+  'us\u2028x',
+  'u\u200Bs',
+  '\uFEFFus',
+];
 
 describe('admin: names that identify (region, models, key names)', () => {
   it('pools: control characters and bidi overrides are refused in region and models', async () => {
@@ -22,7 +34,7 @@ describe('admin: names that identify (region, models, key names)', () => {
     for (const text of unsafe) {
       const region = await refusalOf(await post('/v1/admin/pools', { ...pool, region: text }));
       expect([text, region]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
-      expect(region.error.message).toMatch(/region.*control characters or bidirectional overrides/);
+      expect(region.error.message).toMatch(/region.*control characters, bidirectional overrides/);
       const model = await refusalOf(await post('/v1/admin/pools', { ...pool, models: ['ok', text] }));
       expect([text, model]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
       expect(model.error.message).toMatch(/models/);
@@ -51,5 +63,32 @@ describe('admin: names that identify (region, models, key names)', () => {
       expect([text, key]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
     }
     expect((await post('/v1/admin/keys', { tenant_id: 'names-tenant', name: 'ci ✓ 日本' })).status).toBe(201);
+  });
+
+  it('providers and tenants: the names shown to people refuse them too; ZWNJ and ZWJ are kept', async () => {
+    for (const text of unsafe) {
+      const provider = await refusalOf(
+        await post('/v1/admin/providers', { id: 'names-shown', name: text, protocol: 'openai-compatible' }),
+      );
+      expect([text, provider]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
+      expect(provider.error.message).toMatch(/name/);
+      const tenant = await refusalOf(
+        await post('/v1/admin/tenants', { id: 'names-shown', name: text, tier: 'free' }),
+      );
+      expect([text, tenant]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
+    }
+    // A Persian name with ZWNJ, and a family emoji joined by ZWJ.
+    const persian = 'می\u200Cخواهم';
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467} Labs';
+    const provider = await post('/v1/admin/providers', {
+      id: 'names-shown',
+      name: family,
+      protocol: 'openai-compatible',
+    });
+    expect(provider.status).toBeLessThan(300);
+    expect(((await provider.json()) as { name: string }).name).toBe(family);
+    const tenant = await post('/v1/admin/tenants', { id: 'names-shown', name: persian, tier: 'free' });
+    expect(tenant.status).toBe(201);
+    expect(((await tenant.json()) as { name: string }).name).toBe(persian);
   });
 });
