@@ -21,11 +21,13 @@ import { observeRequests } from './middleware/observe-requests.ts';
 import { observabilityRoutes } from './observability/observability-routes.ts';
 import { allowedMethodsOf } from './openapi/allowed-methods.ts';
 import {
+  isPreflight,
   openApiDocumentOf,
   publicCorsOptions,
   publicCorsPaths,
   resultsCorsPath,
   routeGroup,
+  unknownPathCorsHeaders,
 } from './openapi/index.ts';
 import { metaRoutes } from './openapi/meta-routes.ts';
 
@@ -97,6 +99,9 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
       const message = `${c.req.method} is not served at ${c.req.path}; use ${allowed.join(' or ')}`;
       return c.json(errorEnvelope('method_not_allowed', message, c.get('requestId')), 405);
     }
+    const corsHeaders = unknownPathCorsHeaders(c.req.raw);
+    for (const [name, value] of Object.entries(corsHeaders ?? {})) c.header(name, value);
+    if (corsHeaders !== null && isPreflight(c.req.raw)) return c.body(null, 204);
     const body = errorEnvelope('not_found', notFoundMessage(c.req.method, c.req.path), c.get('requestId'));
     return c.json(body, 404);
   });

@@ -1,6 +1,12 @@
 export { schemas } from './named-schemas.ts';
 export { type OpenApiDocument, openApiDocumentOf } from './openapi-document.ts';
-export { publicCorsOptions, publicCorsPaths, resultsCorsPath } from './public-cors.ts';
+export {
+  isPreflight,
+  publicCorsOptions,
+  publicCorsPaths,
+  resultsCorsPath,
+  unknownPathCorsHeaders,
+} from './public-cors.ts';
 export { routeGroup } from './route-group.ts';
 export {
   bodyErrors,

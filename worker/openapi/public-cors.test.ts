@@ -84,6 +84,26 @@ describe('cors for browser apps', () => {
     }
   });
 
+  it('lets a browser read the 404 of a path nothing serves, preflight included', async () => {
+    const asked = await preflight('/v1/chat/completions', 'POST', openaiSdkHeaders.join(', '));
+    expect(asked.status).toBe(204);
+    expect(asked.headers.get('access-control-allow-origin')).toBe('*');
+    expect(asked.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(listed(asked.headers.get('access-control-allow-headers'))).toEqual(openaiSdkHeaders);
+    const response = await worker.fetch('http://edge.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { origin: 'http://app.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(listed(response.headers.get('access-control-expose-headers'))).toContain('x-request-id');
+    expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
+    const serverSide = await worker.fetch('http://edge.test/v1/chat/completions', { method: 'POST' });
+    expect(serverSide.status).toBe(404);
+    expect(serverSide.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('adds no CORS headers for server-side callers, which send no Origin', async () => {
     const response = await worker.fetch('http://edge.test/v1/images/generations', {
       method: 'POST',

@@ -43,3 +43,30 @@ export const publicCorsOptions = {
   ],
   maxAge: 600,
 };
+
+/**
+ * CORS headers for a path nothing serves, so a browser app that calls a wrong URL reads the 404's
+ * envelope instead of an opaque CORS failure: `*` for the origin (no route there reads cookies)
+ * and, on a preflight, the methods and the headers it asked for, so the actual request follows
+ * and gets the 404. Null without an `Origin` (server-side callers need none).
+ */
+export function unknownPathCorsHeaders(request: Request): Record<string, string> | null {
+  if (request.headers.get('origin') === null) return null;
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': publicCorsOptions.exposeHeaders.join(','),
+  };
+  const asked = request.headers.get('access-control-request-headers');
+  if (isPreflight(request)) {
+    headers['access-control-allow-methods'] = publicCorsOptions.allowMethods.join(',');
+    headers['access-control-max-age'] = String(publicCorsOptions.maxAge);
+    if (asked !== null) headers['access-control-allow-headers'] = asked;
+    headers.vary = 'Access-Control-Request-Headers';
+  }
+  return headers;
+}
+
+/** Whether `request` is a CORS preflight (an OPTIONS with `Access-Control-Request-Method`). */
+export function isPreflight(request: Request): boolean {
+  return request.method === 'OPTIONS' && request.headers.get('access-control-request-method') !== null;
+}
