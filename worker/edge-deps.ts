@@ -89,7 +89,7 @@ export function createEdgeDeps(env: Env, config: EdgeConfig, now: () => number =
     // that push no telemetry are made of them, at no extra round trip.
     fleet: new FleetCache(
       fleetLoaderOf(env, now, {
-        summary: () => observations.outcomes.take(observations.inFlightImages()),
+        summary: () => observations.takeSummary(now()),
         routedPools: () => observations.lastSentAt,
       }),
       now,

@@ -116,6 +116,14 @@ describe('isolate observations', () => {
     expect(observations.endedSends.get('pool-a')).toHaveLength(1);
   });
 
+  it('observations: a send of unknown size leaves the figures as the typical image it counted as', () => {
+    const observations = new IsolateObservations();
+    const typical = { steps: 8, imageMegapixels: 0.0655 };
+    observations.begin('pool-a', 1_000)(1_200);
+    expect(ownLoad('pool-a', observations, 1_100, typical).departed).toEqual({ work: 8 * 0.0655, images: 1 });
+    expect(ownLoad('pool-a', observations, 1_300, typical).departed).toEqual({ work: 0, images: 0 });
+  });
+
   it('observations: progress on a pool with nothing in flight is ignored', () => {
     const observations = new IsolateObservations();
     observations.noteProgress('pool-a', 1_000);

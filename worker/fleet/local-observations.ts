@@ -1,6 +1,6 @@
 import type { PiggybackedLoad } from '../../shared/index.ts';
 import type { EndedSend, InFlightSend, LocalObservations, PiggybackedFigures } from '../routing/index.ts';
-import { OutcomeLedger } from './outcome-ledger.ts';
+import { OutcomeLedger, type OutcomeSummary } from './outcome-ledger.ts';
 
 /** How long an ended send is kept: longer than any report takes to replace a figure, ms. */
 const ENDED_KEPT_MS = 5_000;
@@ -8,6 +8,11 @@ const ENDED_KEPT_MS = 5_000;
 const MAX_ENDED_KEPT = 256;
 /** How long a pool that refused a connection is skipped by this isolate. */
 const EJECTION_MS = 10_000;
+/**
+ * Summary times kept: a report is written within a second of the summary it holds and read within
+ * a few more, so a dozen (about a second apart) reach back further than any report in use.
+ */
+const SUMMARY_TIMES_KEPT = 12;
 /** Weight of the newest sample in a pool's `networkMs` and `stepIntervalMs` (EWMAs). */
 const SAMPLE_WEIGHT = 0.2;
 
@@ -52,6 +57,27 @@ export class IsolateObservations implements LocalObservations {
   readonly outcomes = new OutcomeLedger();
   /** When this isolate last sent a request to each pool: the regions it routes to (`FleetSnapshotSource`). */
   readonly lastSentAt = new Map<string, number>();
+  /** When this isolate's latest outcome summaries were taken, oldest first (`summarizedBefore`). */
+  readonly #summaryTimes: number[] = [];
+
+  /**
+   * The outcome summary to send with a snapshot read (`OutcomeLedger.take`, with the requests in
+   * flight now), noting when it was taken.
+   */
+  takeSummary(now: number = Date.now()): OutcomeSummary {
+    this.#summaryTimes.push(now);
+    if (this.#summaryTimes.length > SUMMARY_TIMES_KEPT) this.#summaryTimes.shift();
+    return this.outcomes.take(this.inFlightImages());
+  }
+
+  /** See `LocalObservations.summarizedBefore`. */
+  readonly summarizedBefore = (at: number): number | null => {
+    for (let index = this.#summaryTimes.length - 1; index >= 0; index--) {
+      const taken = this.#summaryTimes[index] ?? Number.POSITIVE_INFINITY;
+      if (taken <= at) return taken;
+    }
+    return null;
+  };
 
   /**
    * Counts a request sent to a pool at `now` (with its work where known); call the returned
@@ -75,10 +101,8 @@ export class IsolateObservations implements LocalObservations {
         this.finishingUntil.delete(poolId);
       }
       removeFrom(this.inFlightSentAt, poolId, now);
-      if (send) {
-        removeFrom(this.inFlightSends, poolId, send);
-        this.#noteEnded(poolId, { ...send, endedAt });
-      }
+      if (send) removeFrom(this.inFlightSends, poolId, send);
+      this.#noteEnded(poolId, { sentAt: now, work: send?.work ?? null, images: send?.images ?? 1, endedAt });
     };
   }
 

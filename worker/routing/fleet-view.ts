@@ -138,7 +138,12 @@ export interface InFlightSend {
 }
 
 /** A request of this isolate that ended, and when: figures taken while it ran still count it. */
-export interface EndedSend extends InFlightSend {
+export interface EndedSend extends Omit<InFlightSend, 'work'> {
+  /**
+   * Its work, megapixel-steps; null when its size was unknown (the model's defaults were not
+   * known): each of its images then counts as a typical image of the model, as in flight.
+   */
+  readonly work: number | null;
   /** Epoch ms it ended (its answer arrived, or the call failed or was cancelled). */
   readonly endedAt: number;
 }
@@ -170,7 +175,7 @@ export interface LocalObservations {
    * image of the model (`TypicalImage`).
    */
   readonly inFlightSends?: ReadonlyMap<string, readonly InFlightSend[]>;
-  /** This isolate's sized requests that ended lately, per pool (`EndedSend`). */
+  /** This isolate's requests that ended lately, per pool (`EndedSend`). */
   readonly endedSends?: ReadonlyMap<string, readonly EndedSend[]>;
   /**
    * Per pool, the latest sign of progress on any of this isolate's requests there: the send,
@@ -191,6 +196,14 @@ export interface LocalObservations {
    * image after the last step (`STALL_FINISH_TIMES` of the pool's finish time): no stall before.
    */
   readonly finishingUntil?: ReadonlyMap<string, number>;
+  /**
+   * When this isolate last told the registry its requests in flight (its outcome summary, on a
+   * snapshot read) at or before `at` (epoch ms); null when it had not. A pool that pushes no
+   * telemetry is reported on from those summaries, so a report received at `at` counts this
+   * isolate's requests as they were then, not at `at`: those that ended since have left the pool.
+   * Absent: reports count them as of their receipt.
+   */
+  readonly summarizedBefore?: (at: number) => number | null;
 }
 
 /**

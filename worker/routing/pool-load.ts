@@ -1,3 +1,4 @@
+import { sendsOwnHeartbeats } from './eligibility.ts';
 import type { LocalObservations, PoolView } from './fleet-view.ts';
 import { batchMegapixelsAt, curveElasticity, type ImageWork, type TypicalImage } from './work-model.ts';
 
@@ -73,7 +74,11 @@ function runningImageMegapixels(pool: PoolView, typicalMegapixels: number): numb
 
 /**
  * The pool's load from whichever of the snapshot and the piggybacked figures is newer, with when
- * it was taken. Figures without work (an older pool) count their images at `perImage`.
+ * it was taken. Figures without work (an older pool) count their images at `perImage`. The
+ * registry's report on a pool that pushes no telemetry holds this isolate's requests as of its
+ * last summary before the report (`LocalObservations.summarizedBefore`): taken as of then, a
+ * request that ended between the summary and the report counts as departed, not as load that
+ * holds the pool busy until the next report (a sync request with a deadline was refused for it).
  */
 export function seenLoad(
   pool: PoolView,
@@ -90,7 +95,8 @@ export function seenLoad(
   }
   const images = pool.queued + pool.running;
   const work = reportsWork(pool) ? (pool.queuedWork ?? 0) + (pool.runningWork ?? 0) : images * perImage;
-  return { work, images, at: reportedAt };
+  const summarizedAt = sendsOwnHeartbeats(pool) ? null : observations.summarizedBefore?.(reportedAt);
+  return { work, images, at: summarizedAt ?? reportedAt };
 }
 
 /**
@@ -118,13 +124,13 @@ export function ownLoad(
       after.images += send.images;
       after.megapixels += send.megapixels ?? send.images * typical.imageMegapixels;
     }
-    return { all: { work, images }, after, departed: departedSince(poolId, observations, at) };
+    return { all: { work, images }, after, departed: departedSince(poolId, observations, at, typical) };
   }
   const typicalWork = typical.steps * typical.imageMegapixels;
   const count = observations.inFlight.get(poolId) ?? 0;
   // Most candidates hold none of this isolate's requests: no sums to build for them.
   if (count === 0)
-    return { all: NO_LOAD, after: NO_SENDS, departed: departedSince(poolId, observations, at) };
+    return { all: NO_LOAD, after: NO_SENDS, departed: departedSince(poolId, observations, at, typical) };
   const sentAt = observations.inFlightSentAt?.get(poolId);
   let after = count;
   if (sentAt !== undefined) {
@@ -134,22 +140,30 @@ export function ownLoad(
   return {
     all: { work: count * typicalWork, images: count },
     after: { work: after * typicalWork, images: after, megapixels: after * typical.imageMegapixels },
-    departed: departedSince(poolId, observations, at),
+    departed: departedSince(poolId, observations, at, typical),
   };
 }
 
 const NO_LOAD: Load = Object.freeze({ work: 0, images: 0 });
 const NO_SENDS: OwnSends = Object.freeze({ work: 0, images: 0, megapixels: 0 });
 
-/** This isolate's requests that were at the pool at `at` and have ended since. */
-function departedSince(poolId: string, observations: LocalObservations, at: number): Load {
+/**
+ * This isolate's requests that were at the pool at `at` and have ended since; one of unknown size
+ * counts its images as typical ones, as it did in flight.
+ */
+function departedSince(
+  poolId: string,
+  observations: LocalObservations,
+  at: number,
+  typical: TypicalImage,
+): Load {
   const ended = observations.endedSends?.get(poolId);
   if (ended === undefined) return NO_LOAD;
   let work = 0;
   let images = 0;
   for (const send of ended) {
     if (send.sentAt > at || send.endedAt <= at) continue;
-    work += send.work;
+    work += send.work ?? send.images * typical.steps * typical.imageMegapixels;
     images += send.images;
   }
   return { work, images };
