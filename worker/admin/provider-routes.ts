@@ -4,7 +4,6 @@ import type { AppEnv } from '../app-env.ts';
 import { sealCredential } from '../auth/credential-sealing.ts';
 import { credentialsRefRefusal } from '../auth/provider-credentials.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
-import type { ShardedFleet } from '../fleet/sharded-fleet.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import {
   bodyErrors,
@@ -76,7 +75,6 @@ openapiWithJsonBody(providerRoutes, putProvider, async (context) => {
   const refusal = typeof ref === 'string' ? credentialsRefRefusal(ref) : null;
   if (refusal !== null) throw new ApiError('invalid_request', refusal, { param: 'credentials_ref' });
   const registry = fleetRegistryOf(context.env);
-  const credentials_ref = ref === undefined ? await storedRef(registry, provider.id) : ref;
   // Sealed here, before it crosses to the registry: the key exists in the clear only in this
   // request and, later, in the isolate that sends it to the provider.
   const credentials_sealed =
@@ -85,7 +83,7 @@ openapiWithJsonBody(providerRoutes, putProvider, async (context) => {
       : credentials === null
         ? null
         : await sealCredential(context.var.deps.config.credentialsKey, provider.id, credentials.api_key);
-  const result = await registry.putProvider({ ...provider, credentials_ref, credentials_sealed });
+  const result = await registry.putProvider({ ...provider, credentials_ref: ref, credentials_sealed });
   if (!result.ok) {
     throw new ApiError(
       'resource_conflict',
@@ -107,8 +105,3 @@ providerRoutes.openapi(deleteProvider, async (context) => {
   if (!result.ok) throw notFound('provider');
   return context.body(null, 204);
 });
-
-/** The provider's stored `credentials_ref`: a body without one keeps it, as one without `credentials` keeps the key. */
-async function storedRef(registry: ShardedFleet, id: string): Promise<string | null> {
-  return (await registry.directory.storedProvider(id))?.credentials_ref ?? null;
-}

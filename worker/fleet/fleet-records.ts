@@ -4,11 +4,16 @@ export type { PoolRecord, ProviderRecord } from '../../shared/index.ts';
 
 /**
  * A provider as the edge hands it to the registry: the API key, if any, already sealed
- * (`credentials_sealed`; undefined keeps the stored one, null removes it), never in the clear.
+ * (`credentials_sealed`), never in the clear. Both ways of giving the key keep what is stored when
+ * undefined and remove it when null: `credentials_sealed` and `credentials_ref`.
  */
-export interface StoredProviderInput extends Omit<ProviderInput, 'credentials'> {
+export interface StoredProviderInput extends Omit<ProviderInput, 'credentials' | 'credentials_ref'> {
+  readonly credentials_ref?: string | null;
   readonly credentials_sealed?: string | null;
 }
+
+/** A provider as the registry stores it: every field of {@link StoredProviderInput} present. */
+export type StoredProvider = Required<StoredProviderInput>;
 
 /** One pool as routing needs it: record, provider, and the latest accepted telemetry. */
 export interface PoolSnapshotEntry {

@@ -64,12 +64,16 @@ export class FleetRegistryCore extends DurableObject<Env> {
 
   /**
    * Registers a provider or updates it, keeping its `created_at`. `credentials_sealed` is the API
-   * key already sealed by the edge (`sealCredential`): undefined keeps the stored one, null
-   * removes it. A provider with pools cannot change protocol (its pools' keys and URLs are
-   * protocol-specific).
+   * key already sealed by the edge (`sealCredential`); it and `credentials_ref` keep the stored
+   * value when undefined and remove it when null. A provider with pools cannot change protocol
+   * (its pools' keys and URLs are protocol-specific).
    */
   async putProvider(input: StoredProviderInput): Promise<PutProviderResult> {
-    const { credentials: _credentials, ...provider } = providerInputSchema.parse(input);
+    const {
+      credentials: _credentials,
+      credentials_ref: _ref,
+      ...provider
+    } = providerInputSchema.parse(input);
     const sealed = input.credentials_sealed;
     const [current] = this.sql
       .exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', provider.id)
@@ -78,13 +82,15 @@ export class FleetRegistryCore extends DurableObject<Env> {
       return { ok: false, reason: 'protocol_in_use' };
     }
     const nextSealed = sealed === undefined ? (current?.credentials_sealed ?? null) : sealed;
+    const nextRef =
+      input.credentials_ref === undefined ? (current?.credentials_ref ?? null) : input.credentials_ref;
     // The directory copies providers into every shard on each pool registration: a copy that
     // changes nothing must not mark the provider's pools changed.
     if (
       current &&
       current.name === provider.name &&
       current.protocol === provider.protocol &&
-      current.credentials_ref === provider.credentials_ref &&
+      current.credentials_ref === nextRef &&
       current.credentials_sealed === nextSealed
     ) {
       return { ok: true, provider: providerFromRow(current) };
@@ -101,7 +107,7 @@ export class FleetRegistryCore extends DurableObject<Env> {
         provider.id,
         provider.name,
         provider.protocol,
-        provider.credentials_ref,
+        nextRef,
         nextSealed,
         Date.now(),
       )

@@ -4,7 +4,7 @@ import { recordBackoff } from './fleet-backoff.ts';
 import { markPoolChanged } from './fleet-changes.ts';
 import type { ShardCursor, ShardDelta } from './fleet-delta.ts';
 import type { RegistryLoad } from './fleet-load.ts';
-import type { FleetSnapshot, StoredProviderInput } from './fleet-records.ts';
+import type { FleetSnapshot, StoredProvider } from './fleet-records.ts';
 import { placedRegions, placePool, providerPlaced, regionOf, unplacePool } from './fleet-regions.ts';
 import { FleetRegistryCore } from './fleet-registry-core.ts';
 import type { ProviderRow } from './fleet-rows.ts';
@@ -137,11 +137,11 @@ export class FleetRegistry extends FleetRegistryCore {
   }
 
   /** A provider as a shard's copy needs it, sealed credential included, or null. */
-  async storedProvider(id: string): Promise<StoredProviderInput | null> {
+  async storedProvider(id: string): Promise<StoredProvider | null> {
     const [row] = this.sql.exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', id).toArray();
     if (row === undefined) return null;
     // Stored only from a parsed ProviderInput.
-    const protocol = row.protocol as StoredProviderInput['protocol'];
+    const protocol = row.protocol as StoredProvider['protocol'];
     return {
       id: row.id,
       name: row.name,
