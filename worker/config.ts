@@ -239,6 +239,9 @@ export function parseEdgeConfig(vars: object): EdgeConfig {
   };
 }
 
+/** Every var and secret {@link parseEdgeConfig} reads, by name. */
+export const edgeVarNames: readonly string[] = Object.keys(varsSchema.shape);
+
 const secretNames = new Set(['EDGE_SIGNING_KEY', 'EDGE_SIGNING_KEY_PREVIOUS', 'PROVIDER_CREDENTIALS_KEY']);
 
 function describeIssues(error: z.ZodError, vars: object): string {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { edgeVarNames } from '../config.ts';
 import { credentialsRefRefusal, ProviderCredentials } from './provider-credentials.ts';
 
 const master = 'a-master-secret-of-at-least-32-characters!';
@@ -76,8 +77,11 @@ describe('provider credentials: credentials_ref', () => {
       'JOB_QUEUE',
       'DEFAULT_MODEL',
       'PUBLIC_ORIGIN',
+      // Every var the config reads, settings included, as `parseEdgeConfig` lists them.
+      ...edgeVarNames,
     ]) {
       expect(credentialsRefRefusal(name)).toMatch(new RegExp(`${name} is reserved`));
     }
+    expect(edgeVarNames).toEqual(expect.arrayContaining(['TIER_LIMITS', 'JOB_WATCHDOG_MS', 'LOG_LEVEL']));
   });
 });

@@ -1,3 +1,4 @@
+import { edgeVarNames } from '../config.ts';
 import { openCredential } from './credential-sealing.ts';
 
 /** Where a provider's credential lives, as the fleet snapshot says. */
@@ -41,25 +42,8 @@ const WORKER_BINDINGS: Record<keyof Env, true> = {
   STATS: true,
 };
 
-/** The vars `worker/config.ts` reads beyond those of `Env`: settings, not provider secrets. */
-const CONFIG_VARS = [
-  'TIER_OBJECTIVES_MS',
-  'TIER_LIMITS',
-  'TIER_SLOWDOWN_LIMITS',
-  'LOG_LEVEL',
-  'ALLOW_PRIVATE_POOL_URLS',
-  'RESULT_RETENTION_S',
-  'RESULT_URL_TTL_S',
-  'JOB_CLAIM_LEASE_MS',
-  'JOB_WATCHDOG_MS',
-  'JOB_DEFAULT_DEADLINE_MS',
-  'WEBHOOK_RETRY_BASE_MS',
-  'ALLOW_PRIVATE_WEBHOOK_URLS',
-  'ENVIRONMENT',
-  'PUBLIC_ORIGIN',
-] as const;
-
-const edgeOwnNames: ReadonlySet<string> = new Set([...Object.keys(WORKER_BINDINGS), ...CONFIG_VARS]);
+// With every var `worker/config.ts` reads, settings included: none is a provider's secret.
+const edgeOwnNames: ReadonlySet<string> = new Set([...Object.keys(WORKER_BINDINGS), ...edgeVarNames]);
 
 /**
  * Why `name` may not be a provider's `credentials_ref`, or null when it may. A provider's secret
