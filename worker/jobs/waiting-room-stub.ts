@@ -1,6 +1,6 @@
 import type { Tier } from '../../shared/index.ts';
 import type { JobRecord } from './job-record.ts';
-import type { WaitingPlace, WaitingRoom } from './waiting-room.ts';
+import type { WaitingEntry, WaitingPlace, WaitingRoom } from './waiting-room.ts';
 
 // Apart from the class, so code that only calls a waiting room does not load its implementation.
 
@@ -24,16 +24,24 @@ export function enterWaitingRoom(
   waitingSince: number,
   notBefore = 0,
 ): Promise<number> {
+  const entry = entryOf(record, waitingSince);
   return waitingRoomFor(env, record.request.model ?? '')
-    .enter(
-      record.id,
-      waitingSince,
-      record.deadlineAt,
-      record.tenant.id,
-      WAITING_TIER_RANK[record.tenant.tier],
-      notBefore,
-    )
+    .enter(entry.jobId, entry.since, entry.until, entry.tenantId, entry.tierRank, notBefore)
     .catch(() => 0);
+}
+
+/** The job as it enters its room, waiting since `waitingSince`. */
+function entryOf(
+  record: Pick<JobRecord, 'id' | 'deadlineAt' | 'tenant'>,
+  waitingSince: number,
+): WaitingEntry {
+  return {
+    jobId: record.id,
+    since: waitingSince,
+    until: record.deadlineAt,
+    tenantId: record.tenant.id,
+    tierRank: WAITING_TIER_RANK[record.tenant.tier],
+  };
 }
 
 /**
@@ -72,14 +80,7 @@ export function needsTurn(
   now: number,
   quietMs: number,
 ): Promise<boolean> {
-  const entry = {
-    jobId: record.id,
-    since: waitingSince,
-    until: record.deadlineAt,
-    tenantId: record.tenant.id,
-    tierRank: WAITING_TIER_RANK[record.tenant.tier],
-  };
   return waitingRoomFor(env, record.request.model ?? '')
-    .needsTurn(entry, now, quietMs)
+    .needsTurn(entryOf(record, waitingSince), now, quietMs)
     .catch(() => true);
 }

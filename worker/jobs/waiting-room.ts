@@ -36,12 +36,22 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
  * turns.
  */
 const FAIR_ORDER = `
-  SELECT job_id, since, tier_rank, not_before,
+  SELECT job_id, since, tier_rank, not_before, offered_at,
          ROW_NUMBER() OVER (PARTITION BY tier_rank, tenant_id ORDER BY since, job_id) AS turn
   FROM waiting`;
 
 /** How deep in a room a job may be and still get a new message when no turn takes it. */
 const RESCUED_POSITIONS = 10;
+
+/** A job as it enters a room: its place in its tenant's order (`since`), its end, its tenant and tier. */
+export interface WaitingEntry {
+  readonly jobId: string;
+  readonly since: number;
+  readonly until: number;
+  readonly tenantId: string;
+  /** `WAITING_TIER_RANK` of its tenant's tier. */
+  readonly tierRank: number;
+}
 
 /** Where a job waits in its room. */
 export interface WaitingPlace {
@@ -146,20 +156,13 @@ export class WaitingRoom extends DurableObject<Env> {
    * is waiting for a pool: a message for either would be one more turn cycling through a full
    * fleet, and one per waiting job every `quietMs` adds up without end.
    */
-  async needsTurn(
-    entry: { jobId: string; since: number; until: number; tenantId: string; tierRank: number },
-    now: number,
-    quietMs: number,
-  ): Promise<boolean> {
-    const place = this.#place(entry.jobId, now);
+  async needsTurn(entry: WaitingEntry, now: number, quietMs: number): Promise<boolean> {
+    const place = this.#placeRow(entry.jobId, now);
     if (place === null) {
       await this.enter(entry.jobId, entry.since, entry.until, entry.tenantId, entry.tierRank);
       return true;
     }
-    const [row] = this.sql
-      .exec<{ offered_at: number }>('SELECT offered_at FROM waiting WHERE job_id = ?', entry.jobId)
-      .toArray();
-    return place.position < RESCUED_POSITIONS && now - (row?.offered_at ?? 0) >= quietMs;
+    return place.position < RESCUED_POSITIONS && now - place.offeredAt >= quietMs;
   }
 
   /** Jobs waiting ahead of this one in fair order (0 = next), or null when it is not waiting here. */
@@ -177,11 +180,23 @@ export class WaitingRoom extends DurableObject<Env> {
   }
 
   #place(jobId: string, now: number): WaitingPlace | null {
+    const place = this.#placeRow(jobId, now);
+    if (place === null) return null;
+    const rate = drainRatePerMs(this.sql, now);
+    // It starts once the jobs ahead and then itself have left for pools.
+    return {
+      position: place.position,
+      estimatedStartAt: rate === null ? null : Math.round(now + (place.position + 1) / rate),
+    };
+  }
+
+  /** The job's position in fair order and when a turn last took it, or null when it is not here. */
+  #placeRow(jobId: string, now: number): { position: number; offeredAt: number } | null {
     this.#expire(now);
     const [row] = this.sql
-      .exec<{ ahead: number | null; present: number }>(
+      .exec<{ ahead: number | null; present: number; offered_at: number | null }>(
         `WITH ranked AS (${FAIR_ORDER}),
-              me AS (SELECT tier_rank, turn, since FROM ranked WHERE job_id = ?)
+              me AS (SELECT tier_rank, turn, since, offered_at FROM ranked WHERE job_id = ?)
          SELECT (SELECT COUNT(*) FROM ranked, me
                  WHERE ranked.tier_rank < me.tier_rank
                     OR (ranked.tier_rank = me.tier_rank
@@ -189,15 +204,13 @@ export class WaitingRoom extends DurableObject<Env> {
                              OR (ranked.turn = me.turn
                                  AND (ranked.since < me.since
                                       OR (ranked.since = me.since AND ranked.job_id < ?)))))) AS ahead,
-                (SELECT COUNT(*) FROM me) AS present`,
+                (SELECT COUNT(*) FROM me) AS present,
+                (SELECT offered_at FROM me) AS offered_at`,
         jobId,
         jobId,
       )
       .toArray();
     if (!row || row.present === 0) return null;
-    const position = row.ahead ?? 0;
-    const rate = drainRatePerMs(this.sql, now);
-    // It starts once the jobs ahead and then itself have left for pools.
-    return { position, estimatedStartAt: rate === null ? null : Math.round(now + (position + 1) / rate) };
+    return { position: row.ahead ?? 0, offeredAt: row.offered_at ?? 0 };
   }
 }
