@@ -46,8 +46,11 @@ describe('pool liveness check at registration', () => {
       ...providerInput({ id, protocol: 'kserve', credentials_ref: null }),
       credentials_sealed: sealed,
     });
-    const provider = { id, protocol: 'kserve' } as const;
-    expect(await livenessCredential(env, config.credentialsKeys, provider)).toBe('sk-pool');
-    expect(await livenessCredential(env, config.credentialsKeys, { id, protocol: 'gpu-node' })).toBe('');
+    const stored = await fleetRegistryOf(env).directory.storedProvider(id);
+    if (stored === null) throw new Error('provider not stored');
+    expect(await livenessCredential(env, config.credentialsKeys, stored)).toBe('sk-pool');
+    expect(await livenessCredential(env, config.credentialsKeys, { ...stored, protocol: 'gpu-node' })).toBe(
+      '',
+    );
   });
 });

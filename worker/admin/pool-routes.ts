@@ -112,7 +112,7 @@ openapiWithJsonBody(poolRoutes, putPool, async (context) => {
     });
   }
   const registry = fleetRegistryOf(context.env);
-  const provider = (await registry.listProviders()).find(({ id }) => id === input.provider_id);
+  const provider = await registry.directory.storedProvider(input.provider_id);
   if (!provider)
     throw new ApiError('invalid_request', `unknown provider ${input.provider_id}`, { param: 'provider_id' });
   // Another provider would send its own credential, in its own protocol, to this pool's URL: a

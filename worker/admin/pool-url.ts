@@ -1,7 +1,7 @@
 import { credentialHeader } from '../../backends/provider-kit/index.ts';
-import { ApiError, type ProviderRecord } from '../../shared/index.ts';
+import { ApiError } from '../../shared/index.ts';
 import { ProviderCredentials } from '../auth/provider-credentials.ts';
-import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
+import type { StoredProvider } from '../fleet/fleet-records.ts';
 import { checkOutboundUrl } from '../net/index.ts';
 import { HEARTBEAT_PROTOCOL } from '../routing/index.ts';
 
@@ -82,15 +82,13 @@ export function livenessRefusal(status: number | null): ApiError | null {
 export async function livenessCredential(
   env: Env,
   credentialsKeys: readonly string[],
-  provider: Pick<ProviderRecord, 'id' | 'protocol'>,
+  stored: StoredProvider,
 ): Promise<string> {
-  if (provider.protocol === HEARTBEAT_PROTOCOL) return '';
-  const stored = await fleetRegistryOf(env).directory.storedProvider(provider.id);
-  if (stored === null) return '';
+  if (stored.protocol === HEARTBEAT_PROTOCOL) return '';
   const credentials = new ProviderCredentials(credentialsKeys, (name) => Reflect.get(env, name));
   try {
     return await credentials.credentialFor({
-      providerId: provider.id,
+      providerId: stored.id,
       sealed: stored.credentials_sealed ?? null,
       secretName: stored.credentials_ref,
     });
