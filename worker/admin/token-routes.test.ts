@@ -40,6 +40,40 @@ describe('operator tokens', () => {
     });
   });
 
+  it('tokens: a token id revoked in upper or mixed case revokes it, and the tokens minted with it', async () => {
+    const root = await operatorAuthorization(env);
+    const mint = async (authorization: string) => {
+      const minted = await call(authorization, 'POST', '/v1/admin/tokens', { ttl_seconds: 300 });
+      expect(minted.status).toBe(201);
+      return mintedOperatorTokenSchema.parse(await minted.json());
+    };
+    for (const spell of [
+      (id: string) => id.toUpperCase(),
+      (id: string) => id.slice(0, 9).toUpperCase() + id.slice(9),
+    ]) {
+      const parent = await mint(root);
+      const child = await mint(`Bearer ${parent.token}`);
+      expect((await call(root, 'DELETE', `/v1/admin/tokens/${spell(parent.jti)}`)).status).toBe(204);
+      for (const token of [parent, child]) {
+        expect((await call(`Bearer ${token.token}`, 'GET', '/v1/admin/providers')).status).toBe(401);
+      }
+    }
+  });
+
+  it('tokens: the token id’s pattern in /openapi.json matches a token id (no JavaScript flag in it)', async () => {
+    const document = (await (await call('', 'GET', '/openapi.json')).json()) as {
+      paths: Record<string, { delete?: { parameters?: { name: string; schema: { pattern?: string } }[] } }>;
+    };
+    const parameter = document.paths['/v1/admin/tokens/{jti}']?.delete?.parameters?.find(
+      (entry) => entry.name === 'jti',
+    );
+    const pattern = parameter?.schema.pattern;
+    expect(pattern).toBeDefined();
+    const id = crypto.randomUUID();
+    for (const spelled of [id, id.toUpperCase()])
+      expect(new RegExp(pattern ?? '$^').test(spelled)).toBe(true);
+  });
+
   it('tokens: a minted token never outlives the token that minted it, and 12 h is the most asked for', async () => {
     const shortLived = await operatorAuthorization(env, 120);
     const minted = mintedOperatorTokenSchema.parse(

@@ -34,8 +34,12 @@ const mintToken = createRoute({
   },
 });
 
-/** Every operator token's `jti` is a random UUID (`mintOperatorToken`, the deploy scripts). */
-const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Every operator token's `jti` is a random UUID (`mintOperatorToken`, the deploy scripts), in
+ * either case (UUIDs compare without regard to case). Spelled without a flag: the pattern goes
+ * into /openapi.json as it is, where a JavaScript flag would make it match nothing.
+ */
+const TOKEN_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const revokeToken = createRoute({
   ...adminOperation,
