@@ -8,7 +8,7 @@ import { addRemoveCommand } from './remove-command.ts';
 
 interface ProviderAddOptions {
   readonly name: string;
-  readonly protocol: (typeof providerProtocols)[number];
+  readonly protocol?: (typeof providerProtocols)[number];
   readonly apiKey?: string;
   readonly credentialsRef?: string;
 }
@@ -23,9 +23,10 @@ export function providersCommand(io: CliIo): Command {
     .argument('<id>', 'provider id ([a-z0-9_.-])')
     .requiredOption('--name <name>', 'display name')
     .addOption(
-      new Option('--protocol <protocol>', 'how the edge talks to its pools')
-        .choices(providerProtocols)
-        .default('gpu-node'),
+      new Option(
+        '--protocol <protocol>',
+        'how the edge talks to its pools (default: kept for an existing provider, gpu-node for a new one)',
+      ).choices(providerProtocols),
     )
     .option('--api-key <key>', "the provider's API key (stored sealed, never shown again)")
     .option('--credentials-ref <secret>', 'name of a Worker secret holding the API key instead')
@@ -35,7 +36,7 @@ export function providersCommand(io: CliIo): Command {
       const provider = await admin.call('POST', '/v1/admin/providers', providerRecordSchema.loose(), {
         id,
         name: options.name,
-        protocol: options.protocol,
+        ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
         ...(options.apiKey === undefined ? {} : { credentials: { api_key: options.apiKey } }),
         ...(options.credentialsRef === undefined ? {} : { credentials_ref: options.credentialsRef }),
       });

@@ -85,10 +85,15 @@ export const providerInputSchema = z.object({
 /**
  * `POST /v1/admin/providers`: creates or updates a provider. As with `credentials`, a
  * `credentials_ref` left out keeps the stored one and `null` removes it; the two may not be given
- * together (the route refuses it).
+ * together (the route refuses it). A `protocol` left out keeps the stored one (a new provider's is
+ * `gpu-node`), so renaming a provider never changes how the edge talks to its pools.
  */
 export const providerUpsertSchema = providerInputSchema.extend({
   name: safeName(128),
+  protocol: z
+    .enum(providerProtocols)
+    .optional()
+    .describe('Omitted keeps the stored protocol; `gpu-node` for a new provider.'),
   credentials_ref: credentialsRefSchema
     .nullable()
     .optional()

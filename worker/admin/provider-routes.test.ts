@@ -59,6 +59,28 @@ describe('admin: providers of every protocol', () => {
     expect(errorEnvelopeSchema.parse(await refused.json()).error.param).toBe('protocol');
   });
 
+  it('providers: a re-post without a protocol keeps it (a rename is a rename); a new one is gpu-node', async () => {
+    const id = `rename-${crypto.randomUUID().slice(0, 8)}`;
+    const post = async (body: object) => {
+      const answer = await call('POST', '/v1/admin/providers', { id, ...body });
+      expect(answer.status).toBe(201);
+      return providerRecordSchema.parse(await answer.json());
+    };
+    await post({ name: 'Replicate', protocol: 'replicate', credentials: { api_key: apiKey } });
+    expect(await post({ name: 'Replicate (renamed)' })).toMatchObject({
+      name: 'Replicate (renamed)',
+      protocol: 'replicate',
+      credentials: 'set',
+    });
+    const listed = listOf(providerRecordSchema).parse(
+      await (await call('GET', '/v1/admin/providers')).json(),
+    );
+    expect(listed.data.find((provider) => provider.id === id)?.protocol).toBe('replicate');
+    expect(await post({ name: 'Now fal', protocol: 'fal' })).toMatchObject({ protocol: 'fal' });
+    const fresh = await call('POST', '/v1/admin/providers', { id: `${id}-new`, name: 'New' });
+    expect(providerRecordSchema.parse(await fresh.json()).protocol).toBe('gpu-node');
+  });
+
   it('pools: a gpu-node pool without its key, or another protocol’s pool with one, is a clear 400', async () => {
     await call('POST', '/v1/admin/providers', { id: 'fal-co', name: 'fal', protocol: 'fal' });
     const keyed = await call('POST', '/v1/admin/pools', {
@@ -105,5 +127,11 @@ describe('admin: providers of every protocol', () => {
     });
     // Its own provider may still change the rest.
     expect((await call('POST', '/v1/admin/pools', { ...pool, capacity: 8 })).status).toBe(201);
+    // A provider with pools may be renamed (its protocol left out), not moved to another protocol.
+    const renamed = await call('POST', '/v1/admin/providers', { id: 'oai-co', name: 'OAI (renamed)' });
+    expect(renamed.status).toBe(201);
+    expect(providerRecordSchema.parse(await renamed.json()).protocol).toBe('openai-compatible');
+    const switched = await call('POST', '/v1/admin/providers', { id: 'oai-co', name: 'x', protocol: 'fal' });
+    expect(switched.status).toBe(409);
   });
 });

@@ -7,7 +7,10 @@ export type { PoolRecord, ProviderRecord } from '../../shared/index.ts';
  * (`credentials_sealed`), never in the clear. Both ways of giving the key keep what is stored when
  * undefined and remove it when null: `credentials_sealed` and `credentials_ref`.
  */
-export interface StoredProviderInput extends Omit<ProviderInput, 'credentials' | 'credentials_ref'> {
+export interface StoredProviderInput
+  extends Omit<ProviderInput, 'credentials' | 'credentials_ref' | 'protocol'> {
+  /** Undefined keeps the stored protocol (`gpu-node` for a new provider). */
+  readonly protocol?: ProviderInput['protocol'];
   readonly credentials_ref?: string | null;
   readonly credentials_sealed?: string | null;
 }

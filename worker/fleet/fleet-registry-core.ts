@@ -65,19 +65,18 @@ export class FleetRegistryCore extends DurableObject<Env> {
   /**
    * Registers a provider or updates it, keeping its `created_at`. `credentials_sealed` is the API
    * key already sealed by the edge (`sealCredential`); it and `credentials_ref` keep the stored
-   * value when undefined and remove it when null. A provider with pools cannot change protocol
+   * value when undefined and remove it when null, and an undefined `protocol` keeps the stored one
+   * (`gpu-node` for a new provider). A provider with pools cannot change protocol
    * (its pools' keys and URLs are protocol-specific).
    */
   async putProvider(input: StoredProviderInput): Promise<PutProviderResult> {
+    const [current] = this.sql.exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', input.id).toArray();
     const {
       credentials: _credentials,
       credentials_ref: _ref,
       ...provider
-    } = providerInputSchema.parse(input);
+    } = providerInputSchema.parse({ ...input, protocol: input.protocol ?? current?.protocol });
     const sealed = input.credentials_sealed;
-    const [current] = this.sql
-      .exec<ProviderRow>('SELECT * FROM providers WHERE id = ?', provider.id)
-      .toArray();
     if (current && current.protocol !== provider.protocol && this.hasPools(provider.id)) {
       return { ok: false, reason: 'protocol_in_use' };
     }

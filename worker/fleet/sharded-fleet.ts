@@ -81,7 +81,8 @@ export class ShardedFleet {
   /** As {@link FleetRegistry.putProvider}, copied into every shard. */
   async putProvider(input: StoredProviderInput): Promise<PutProviderResult> {
     const current = (await this.listProviders()).find((provider) => provider.id === input.id);
-    if (current && current.protocol !== input.protocol && (await this.directory.providerPlaced(input.id))) {
+    const changesProtocol = input.protocol !== undefined && current?.protocol !== input.protocol;
+    if (current && changesProtocol && (await this.directory.providerPlaced(input.id))) {
       return { ok: false, reason: 'protocol_in_use' };
     }
     const result = await this.directory.putProvider(input);
