@@ -71,12 +71,13 @@ export class IsolateFirstLine {
       retryAfterMs: refused.retryAfterMs ?? 0,
       usage: {
         limits,
+        // Refused, it takes nothing: each quota as it was before it.
         remaining: {
-          requests: requests.remaining,
-          images: imageCheck.remaining,
+          requests: requests.untaken,
+          images: imageCheck.untaken,
           concurrency: memory.usage.remaining.concurrency,
         },
-        resetMs: { requests: requests.resetMs, images: imageCheck.resetMs },
+        resetMs: { requests: requests.untakenResetMs, images: imageCheck.untakenResetMs },
       },
     };
   }

@@ -3,10 +3,17 @@ export interface RateCheck {
   readonly allowed: boolean;
   /** The state to keep: the theoretical arrival time, epoch ms (unchanged when refused). */
   readonly tat: number;
-  /** Units still allowed now after this check. */
+  /** Units still allowed now after this check (after taking its cost, when allowed). */
   readonly remaining: number;
+  /**
+   * Units allowed now before this check takes anything: what is left when the request is refused
+   * after all, by this limit or another one.
+   */
+  readonly untaken: number;
   /** Ms until the whole quota is available again. */
   readonly resetMs: number;
+  /** {@link resetMs} before this check takes anything. */
+  readonly untakenResetMs: number;
   /**
    * Ms until this request would be allowed; 0 when allowed; null when it costs more than the whole
    * quota, so that no wait admits it.
@@ -33,12 +40,16 @@ export function gcra(tat: number, now: number, cost: number, limit: number, wind
     Math.max(0, Math.floor((windowMs - (schedule - now)) / interval + 1e-9));
   const pushed = start + cost * interval;
   const allowAt = pushed - windowMs;
+  const untaken = remainingAt(start);
+  const untakenResetMs = Math.max(0, start - now);
   if (cost > limit || allowAt > now) {
     return {
       allowed: false,
       tat,
-      remaining: remainingAt(start),
-      resetMs: Math.max(0, start - now),
+      remaining: untaken,
+      untaken,
+      resetMs: untakenResetMs,
+      untakenResetMs,
       // A request larger than the whole quota never fits: a wait of any length would be a false promise.
       retryAfterMs: cost > limit ? null : allowAt - now,
     };
@@ -47,7 +58,9 @@ export function gcra(tat: number, now: number, cost: number, limit: number, wind
     allowed: true,
     tat: pushed,
     remaining: remainingAt(pushed),
+    untaken,
     resetMs: pushed - now,
+    untakenResetMs,
     retryAfterMs: 0,
   };
 }

@@ -42,6 +42,31 @@ describe('tenant limiter', () => {
     expect(refused).toMatchObject({ ok: false, limit: 'requests', remaining: { requests: 0 } });
   });
 
+  it('limiter: a refusal reports every quota as it was, since it takes none of them', async () => {
+    const limiter = freshLimiter();
+    const limits = { ...defaults, requests_per_minute: 3, images_per_minute: 4 };
+    const first = await limiter.acquire({ defaults: limits, images: 1, leaseMs: null });
+    expect(first).toMatchObject({ ok: true, remaining: { requests: 2, images: 3 } });
+    // Larger than the images limit: refused for good, and it takes no request either.
+    const tooLarge = await limiter.acquire({ defaults: limits, images: 5, leaseMs: null });
+    expect(tooLarge).toMatchObject({ ok: false, limit: 'images', remaining: { requests: 2, images: 3 } });
+    // Refused on images: the request it did not take is still there.
+    const overImages = await limiter.acquire({ defaults: limits, images: 4, leaseMs: null });
+    expect(overImages).toMatchObject({ ok: false, limit: 'images', remaining: { requests: 2, images: 3 } });
+    expect(await limiter.acquire({ defaults: limits, images: 1, leaseMs: null })).toMatchObject({
+      ok: true,
+      remaining: { requests: 1, images: 2 },
+    });
+    await limiter.acquire({ defaults: limits, images: 1, leaseMs: null });
+    // Refused on requests: the images it did not take are still there.
+    const overRequests = await limiter.acquire({ defaults: limits, images: 1, leaseMs: null });
+    expect(overRequests).toMatchObject({
+      ok: false,
+      limit: 'requests',
+      remaining: { requests: 0, images: 1 },
+    });
+  });
+
   it('limiter: a changed limit keeps what the tenant used, in units, not the time it spans', async () => {
     const ask = (requestsPerMinute: number) => ({
       defaults: { ...defaults, requests_per_minute: requestsPerMinute },

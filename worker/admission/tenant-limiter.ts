@@ -137,12 +137,13 @@ export class TenantLimiter extends DurableObject<Env> {
       limit,
       retryAfterMs,
       limits,
+      // A refused request takes nothing: every quota is as it was before it.
       remaining: {
-        requests: requests.remaining,
-        images: images.remaining,
+        requests: requests.untaken,
+        images: images.untaken,
         concurrency: Math.max(0, slotsLeft),
       },
-      resetMs: { requests: requests.resetMs, images: images.resetMs },
+      resetMs: { requests: requests.untakenResetMs, images: images.untakenResetMs },
     });
     // Said before any other refusal: no wait admits a request larger than the whole images limit,
     // and it takes nothing, so the tenant's next request that fits is admitted.
