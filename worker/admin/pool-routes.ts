@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError, type ProviderProtocol } from '../../shared/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import { publicOriginOf } from '../config.ts';
 import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
 import {
@@ -15,7 +16,13 @@ import {
 } from '../openapi/index.ts';
 import { adminOperation, idParam, notFound, recordOrNotFound } from './admin-operation.ts';
 import { poolHealthOf } from './pool-health.ts';
-import { livenessCredential, livenessRefusal, livenessStatus, poolUrlProblem } from './pool-url.ts';
+import {
+  livenessCredential,
+  livenessRefusal,
+  livenessStatus,
+  poolBaseProblem,
+  poolUrlProblem,
+} from './pool-url.ts';
 
 const poolId = idParam('Pool id.');
 const poolOrNotFound = recordOrNotFound(schemas.poolRecord, 'The pool.');
@@ -104,6 +111,9 @@ openapiWithJsonBody(poolRoutes, putPool, async (context) => {
   const problem = poolUrlProblem(input.url, allowPrivatePoolUrls);
   if (problem)
     throw new ApiError('invalid_request', `pool url refused: ${problem.replace('_', ' ')}`, { param: 'url' });
+  const baseProblem = poolBaseProblem(input.url, publicOriginOf(context.var.deps.config, context.req.url));
+  if (baseProblem)
+    throw new ApiError('invalid_request', `pool url refused: ${baseProblem}`, { param: 'url' });
   const metricsUrl = input.upstream?.metrics_url;
   const metricsProblem = metricsUrl === undefined ? null : poolUrlProblem(metricsUrl, allowPrivatePoolUrls);
   if (metricsProblem) {

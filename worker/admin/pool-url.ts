@@ -31,6 +31,28 @@ export function poolUrlProblem(raw: string, allowPrivate: boolean): PoolUrlProbl
 }
 
 /**
+ * Why a pool's base URL cannot serve as one, beyond the outbound policy ({@link poolUrlProblem}),
+ * or null: a query or fragment (adapters append their paths to the base, where a query would
+ * end up in the middle of the URL or be dropped), or the edge's own origin (`edgeOrigin`): the
+ * edge would send its own requests, with the provider's key, back to itself.
+ */
+export function poolBaseProblem(raw: string, edgeOrigin: string): string | null {
+  const url = parsedUrl(raw);
+  if (url === null) return null;
+  if (url.search !== '' || url.hash !== '') return 'it must not have a query or fragment';
+  if (url.origin === parsedUrl(edgeOrigin)?.origin) return "it is this edge's own origin";
+  return null;
+}
+
+function parsedUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The status a pool answers `GET /v2/health/live` with (null: no answer within 3 s), without
  * following redirects. `credential` goes as `Authorization: Bearer …` when there is one, as the
  * readiness probes and infer calls send it (`probeKserve`): a server behind a key-checking proxy

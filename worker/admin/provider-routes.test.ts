@@ -107,6 +107,25 @@ describe('admin: providers of every protocol', () => {
     expect(await priced.json()).toMatchObject({ price_per_image: 0.003, upstream: null });
   });
 
+  it('pools: a url with a query or fragment, or the edge’s own origin, is a clear 400', async () => {
+    await call('POST', '/v1/admin/providers', { id: 'base-co', name: 'Base', protocol: 'openai-compatible' });
+    const pool = { id: 'base-1', provider_id: 'base-co', region: 'us', models: ['m'], capacity: 2 };
+    for (const [url, said] of [
+      ['https://api.base.example/v1?key=1', 'query or fragment'],
+      ['https://api.base.example/v1#frag', 'query or fragment'],
+      ['http://edge.test/v1', "edge's own origin"],
+      ['http://edge.test', "edge's own origin"],
+    ] as const) {
+      const refused = await call('POST', '/v1/admin/pools', { ...pool, url });
+      expect([url, refused.status]).toEqual([url, 400]);
+      const { error } = errorEnvelopeSchema.parse(await refused.json());
+      expect([url, error.param, error.message]).toEqual([url, 'url', expect.stringContaining(said)]);
+    }
+    expect(
+      (await call('POST', '/v1/admin/pools', { ...pool, url: 'https://api.base.example/v1' })).status,
+    ).toBe(201);
+  });
+
   it('pools: a pool keeps its provider; another provider_id for its id is 409, not a silent move', async () => {
     await call('POST', '/v1/admin/providers', { id: 'oai-co', name: 'OAI', protocol: 'openai-compatible' });
     await call('POST', '/v1/admin/providers', { id: 'rep-co', name: 'Rep', protocol: 'replicate' });
