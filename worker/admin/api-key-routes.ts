@@ -64,7 +64,12 @@ apiKeyRoutes.openapi(
     return context.json({ data: keys.map(publicApiKey) }, 200);
   },
   refuseWith(
-    () => new ApiError('invalid_request', 'tenant_id query parameter is required', { param: 'tenant_id' }),
+    () =>
+      new ApiError(
+        'invalid_request',
+        'the tenant_id query parameter is required, and is a tenant id (1-63 of [a-z0-9_.-])',
+        { param: 'tenant_id' },
+      ),
   ),
 );
 

@@ -34,6 +34,9 @@ describe('pool liveness check at registration', () => {
         message: expect.stringContaining("the pool refused the provider's credentials"),
       });
     }
+    // Without a key to blame, the answer says the pool wants one.
+    expect(livenessRefusal(403, false)?.message).toMatch(/answered 403 .* the provider has no API key/);
+    expect(livenessRefusal(403, false)?.message).not.toContain('refused the provider');
     expect(livenessRefusal(null)?.message).toBe('the pool did not answer GET /v2/health/live');
     expect(livenessRefusal(500)?.message).toContain('answered 500');
   });

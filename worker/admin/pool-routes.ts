@@ -140,7 +140,7 @@ openapiWithJsonBody(poolRoutes, putPool, async (context) => {
   if (answersLiveness(provider.protocol)) {
     const { credentialsKeys } = context.var.deps.config;
     const credential = await livenessCredential(context.env, credentialsKeys, provider);
-    const refusal = livenessRefusal(await livenessStatus(input.url, credential));
+    const refusal = livenessRefusal(await livenessStatus(input.url, credential), credential !== '');
     if (refusal) throw refusal;
   }
   const result = await registry.putPool(input);

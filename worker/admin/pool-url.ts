@@ -78,11 +78,20 @@ export async function livenessStatus(
 
 /**
  * Why registration refuses a pool whose liveness check answered `status` (null: no answer), or
- * null when it answered 200. A 401 or 403 is the credential's fault, not the pool's reachability.
+ * null when it answered 200. A 401 or 403 to a check that carried the provider's key
+ * (`sentCredential`) is the key's fault, not the pool's reachability; without a key, the pool
+ * asks for one.
  */
-export function livenessRefusal(status: number | null): ApiError | null {
+export function livenessRefusal(status: number | null, sentCredential = true): ApiError | null {
   if (status === 200) return null;
   const options = { param: 'url' };
+  if ((status === 401 || status === 403) && !sentCredential) {
+    return new ApiError(
+      'pool_unreachable',
+      `the pool answered ${status} to GET /v2/health/live, and the provider has no API key: set its credentials if the pool needs one`,
+      options,
+    );
+  }
   if (status === 401 || status === 403) {
     return new ApiError(
       'pool_unreachable',

@@ -5,7 +5,8 @@ import type { Labels, MetricFamily, Sample } from './prometheus-text.ts';
 
 /**
  * Gauges of every registered pool, from the registry's snapshot as routing reads it: load (queued,
- * running, slots, work), health (the verdict `GET /v1/admin/pools` shows) and telemetry age.
+ * running, slots, work; none for a pool that never reported), health (the verdict
+ * `GET /v1/admin/pools` shows) and telemetry age.
  */
 export function fleetFamilies(snapshot: FleetSnapshot, health: HealthContext): MetricFamily[] {
   const views = poolViewsOf(snapshot);
@@ -25,9 +26,12 @@ export function fleetFamilies(snapshot: FleetSnapshot, health: HealthContext): M
     if (!view) return;
     const labels: Labels = { pool: view.poolId, provider: view.providerId, region: view.region };
     const verdict = poolHealthOf(entry, health);
-    gauges.queued.push({ labels, value: view.queued });
-    gauges.running.push({ labels, value: view.running });
-    gauges.slots.push({ labels, value: view.slots });
+    // A pool that never reported has no load to show: no samples rather than zeros that look measured.
+    if (entry.telemetry !== null) {
+      gauges.queued.push({ labels, value: view.queued });
+      gauges.running.push({ labels, value: view.running });
+      gauges.slots.push({ labels, value: view.slots });
+    }
     if (typeof view.queuedWork === 'number') gauges.queuedWork.push({ labels, value: view.queuedWork });
     if (typeof view.runningWork === 'number') gauges.runningWork.push({ labels, value: view.runningWork });
     gauges.healthy.push({ labels, value: verdict === 'healthy' ? 1 : 0 });

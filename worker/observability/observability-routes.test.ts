@@ -4,7 +4,9 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it, vi } from 'vitest';
 import { errorEnvelopeSchema } from '../../shared/index.ts';
 import { parseTraceparent } from '../../shared/trace-context.ts';
+import { fleetRegistryOf } from '../fleet/fleet-registry-stub.ts';
 import { operatorAuthorization, registerTenantCallers } from '../testing/tenant-callers.ts';
+import { poolInput, providerInput } from '../testing/test-inputs.ts';
 import { adminStatsSchema } from './stats-schema.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -53,6 +55,24 @@ describe('observability routes: operator only', () => {
       expect(errorEnvelopeSchema.parse(await refused.json()).error.code).toBe('insufficient_scope');
     });
   }
+
+  it('metrics: a pool that never reported shows its health, not a load it never measured', async () => {
+    const admin = await operatorAuthorization(env);
+    // A gpu-node pool registered straight in the registry: it never sends a heartbeat here.
+    const registry = fleetRegistryOf(env);
+    await registry.putProvider(providerInput({ id: 'metrics-co', protocol: 'gpu-node' }));
+    await registry.putPool(await poolInput({ id: 'metrics-silent', provider_id: 'metrics-co' }));
+    const text = await (await get('/v1/admin/metrics', admin)).text();
+    const families = parsePrometheusTextFormat(text);
+    const samplesOf = (name: string) =>
+      (families.find((family) => family.name === name)?.metrics ?? []).filter(
+        (metric) => 'labels' in metric && metric.labels?.pool === 'metrics-silent',
+      );
+    expect(samplesOf('spillway_pool_health')).toHaveLength(1);
+    for (const name of ['spillway_pool_queued', 'spillway_pool_running', 'spillway_pool_slots']) {
+      expect([name, samplesOf(name)]).toEqual([name, []]);
+    }
+  });
 
   it('openapi: both routes are documented under the operator scheme', async () => {
     const document = (await (await get('/openapi.json')).json()) as {
