@@ -26,6 +26,15 @@ describe('result URL signatures', () => {
       'bad_signature',
     );
     expect(await verify(grant, '***')).toBe('bad_signature');
+    // Every other spelling of the last character, the two unused bits included, is refused too.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = signature.slice(-1);
+    for (const other of alphabet.replace(last, '')) {
+      expect([other, await verify(grant, `${signature.slice(0, -1)}${other}`)]).toEqual([
+        other,
+        'bad_signature',
+      ]);
+    }
   });
 
   it('idempotent job id: the same tenant and key give one id, another tenant another', async () => {

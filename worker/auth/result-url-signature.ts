@@ -48,6 +48,10 @@ export async function verifyResultGrant(
   } catch {
     return 'bad_signature';
   }
+  // Base64url of 32 bytes leaves two bits of its last character unused, and decoders ignore them:
+  // only the one spelling the edge writes is its signature, so a URL has one valid form (one
+  // cache key) and an altered one is refused, as documented.
+  if (base64url.encode(mac) !== signature) return 'bad_signature';
   let verified = false;
   for (const edgeSigningKey of typeof edgeSigningKeys === 'string' ? [edgeSigningKeys] : edgeSigningKeys) {
     const key = await derivedHmacKey(edgeSigningKey, 'result-url');
