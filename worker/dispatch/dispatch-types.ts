@@ -178,7 +178,7 @@ export interface DispatchOptions {
    * call that reported steps and then goes quiet (`StepWatch`) is stalled: the next candidate gets
    * a copy at once, outside the hedge budget (it is a failover: the stalled call may never end).
    */
-  readonly onProgress?: (progress: BackendProgress) => void;
+  readonly onProgress?: (progress: BackendProgress, poolId: string) => void;
   /**
    * Streams every call's events even with no `onProgress` consumer (sync requests), so stalls,
    * round trips and acknowledgements are seen there too.

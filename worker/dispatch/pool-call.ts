@@ -89,7 +89,7 @@ export async function startPoolCall(
                   const quietUntil = steps.finishingUntil();
                   if (quietUntil !== null) listeners?.onFinishing?.(candidate.poolId, quietUntil);
                   ack.observe(progress);
-                  onProgress?.(progress);
+                  onProgress?.(progress, candidate.poolId);
                 },
               }
             : {}),

@@ -18,8 +18,10 @@ export interface RouteAndDispatchInput {
   readonly signal?: AbortSignal;
   /** Called as a pool is called (the job object records where its job runs). */
   readonly onStart?: (candidate: DispatchCandidate) => void;
-  /** Queue position and step progress of the pool call in flight (adapters that report them). */
-  readonly onProgress?: (progress: BackendProgress) => void;
+  /** Queue position and step progress of a pool call in flight (adapters that report them), by pool. */
+  readonly onProgress?: (progress: BackendProgress, poolId: string) => void;
+  /** Called as a pool call ends, whatever its outcome (`onStart` called it). */
+  readonly onEnd?: (poolId: string) => void;
   /** The request's trace and log record: pool calls carry its `traceparent`, it learns the work. */
   readonly observe?: DispatchObserver;
   /**

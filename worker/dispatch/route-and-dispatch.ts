@@ -208,6 +208,7 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
           );
         }
         ends.get(attempt.poolId)?.(services.now());
+        input.onEnd?.(attempt.poolId);
         services.turns.freed();
       },
       onStart: (poolId, candidate) => {

@@ -11,6 +11,7 @@ import { jobDispatchEvent } from '../observability/job-dispatch-event.ts';
 import { RequestObservation } from '../observability/request-observation.ts';
 import { requestTrace } from '../observability/request-trace.ts';
 import type { PoolView } from '../routing/index.ts';
+import { JobCopies } from './job-copies.ts';
 import { decideJobFailure, type JobFailureDecision, jobRetryDelayMs } from './job-failure.ts';
 import { type JobMessage, jobMessageSchema } from './job-message.ts';
 import type { JobObject } from './job-object.ts';
@@ -122,10 +123,26 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
   let reports: Promise<void> = Promise.resolve();
   let poolId: string | null = null;
   const called = new Map<string, DispatchCandidate>();
+  const copies = new JobCopies();
   // Each claim continues the submission's trace: the client's trace id reaches the pool's log.
   const observation = new RequestObservation(requestTrace(claim.traceparent ?? null));
   observation.model = claim.request.model ?? null;
   const startedAt = services.now();
+  const progressed = throttleProgress((progress) => {
+    const report =
+      progress.kind === 'queued'
+        ? {
+            ...progress,
+            estimatedStartAt: estimatedStartAt(
+              poolView(services, poolId),
+              progress.position,
+              services.now(),
+              progress.startInMs,
+            ),
+          }
+        : progress;
+    reports = reports.then(() => job.report(claim.serial, report)).catch(() => undefined);
+  });
   try {
     const outcome = await routeAndDispatch({
       services,
@@ -136,25 +153,16 @@ async function runClaim(consumer: JobConsumer, claim: ClaimedJob): Promise<numbe
       waitUntil: (promise) => ctx.waitUntil(promise),
       signal: stop.signal,
       onStart: (candidate: DispatchCandidate) => {
-        poolId = candidate.poolId;
+        const alongside = copies.started(candidate.poolId);
+        if (!alongside) poolId = candidate.poolId;
         called.set(candidate.poolId, candidate);
-        reports = reports.then(() => job.started(claim.serial, candidate)).catch(() => undefined);
+        reports = reports.then(() => job.started(claim.serial, candidate, alongside)).catch(() => undefined);
       },
-      onProgress: throttleProgress((progress) => {
-        const report =
-          progress.kind === 'queued'
-            ? {
-                ...progress,
-                estimatedStartAt: estimatedStartAt(
-                  poolView(services, poolId),
-                  progress.position,
-                  services.now(),
-                  progress.startInMs,
-                ),
-              }
-            : progress;
-        reports = reports.then(() => job.report(claim.serial, report)).catch(() => undefined);
-      }),
+      onEnd: (endedPoolId) => copies.ended(endedPoolId),
+      onProgress: (progress, reportingPoolId) => {
+        copies.observe(progress, reportingPoolId);
+        progressed(progress);
+      },
       observe: observation,
     });
     const timing = { startedAt, finishedAt: services.now() };

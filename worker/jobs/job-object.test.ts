@@ -67,13 +67,17 @@ describe('job object', () => {
     const claim = await job.claim();
     expect(claim?.serial).toBe(1);
     expect(await job.claim()).toBeNull();
+    const startedAt = Date.now();
     await job.started(1, pool);
-    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
+    const waiting = await job.read({ tenantId: 'acme', owner: null });
+    expect(waiting).toMatchObject({
       status: 'queued',
       queuePosition: 0,
       attempts: 1,
       pool: { poolId: 'pool-a' },
     });
+    // Next at the pool: its start is now, not unknown.
+    expect(waiting?.estimatedStartAt).toBeGreaterThanOrEqual(startedAt);
     await job.report(1, { kind: 'queued', position: 3 });
     expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
       status: 'queued',
@@ -83,6 +87,14 @@ describe('job object', () => {
     expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
       status: 'running',
       queuePosition: null,
+      progress: { step: 1, steps: 4 },
+    });
+    // A hedged copy on another pool beside the computing one: one more attempt, still running there.
+    await job.started(1, { ...pool, poolId: 'pool-c', providerId: 'provider-c' }, true);
+    expect(await job.read({ tenantId: 'acme', owner: null })).toMatchObject({
+      status: 'running',
+      attempts: 2,
+      pool: { poolId: 'pool-a' },
       progress: { step: 1, steps: 4 },
     });
     // A superseded claim's reports are ignored.

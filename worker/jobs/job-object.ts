@@ -154,10 +154,19 @@ export class JobObject extends DurableObject<Env> {
     return this.#read()?.status === 'canceled';
   }
 
-  /** Records that the claim's consumer is calling `pool` (one more attempt); `running` follows with the first step. */
-  async started(serial: number, pool: JobPool): Promise<void> {
+  /**
+   * Records that the claim's consumer is calling `pool` (one more attempt); `running` follows with
+   * the first step. `alongside`: a copy beside one that computes the job (a hedge), which counts as
+   * an attempt and leaves the job running where it runs.
+   */
+  async started(serial: number, pool: JobPool, alongside = false): Promise<void> {
     const record = this.#read();
     if (!record || isTerminalJobStatus(record.status) || record.claims !== serial) return;
+    // A second copy beside one that computes (`JobCopies`): the job runs where it runs.
+    if (alongside && record.status === 'running') {
+      await this.#write({ ...record, attempts: record.attempts + 1 }, true);
+      return;
+    }
     // Waiting on the pool until it reports a step (position 0 = next, or already in a batch).
     await this.#write(
       {
@@ -167,6 +176,7 @@ export class JobObject extends DurableObject<Env> {
         attempts: record.attempts + 1,
         progress: null,
         queuePosition: 0,
+        estimatedStartAt: Date.now(),
         waitingSince: null,
       },
       true,
