@@ -67,8 +67,15 @@ export const jobResourceSchema = z.object({
   created_at: z.number().int().describe('Unix seconds (as OpenAI’s `created`).'),
   updated_at: z.number().int().describe('Unix seconds of the latest status change.'),
   model: z.string(),
-  /** Images ahead of this job at the edge or on its pool (0 = next); null unless queued. */
-  queue_position: z.number().int().nonnegative().nullable(),
+  /** Jobs ahead of this one at the edge, or the pool's own count on its pool (0 = next); null unless queued. */
+  queue_position: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe(
+      "Jobs ahead of this one in the edge's fair order, or the pool's own count while it waits on a pool (0 = next); null unless queued.",
+    ),
   estimated_start_at: z
     .number()
     .int()

@@ -10,7 +10,7 @@ import { ApiError, errorEnvelope, jobSubmitRequestSchema } from '../../shared/in
 import { fullJitterDelay } from './backoff.ts';
 import { decideJobFailure, jobRetryDelayMs } from './job-failure.ts';
 import type { NewJob } from './job-record.ts';
-import { checkWebhookUrl, jobIdFor, submissionFingerprint } from './job-submission.ts';
+import { checkWebhookUrl, jobIdFor, submissionFingerprint, withoutNamedDefaults } from './job-submission.ts';
 import { initialRecord, nextWebhookDelivery, sameSubmission, watchdogVerdict } from './job-transitions.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
 import { throttleProgress } from './progress-throttle.ts';
@@ -129,6 +129,8 @@ describe('job helpers', () => {
     expect(await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', undefined)).not.toBe(random);
     const keyed = await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', 'k-1');
     expect(await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', '"k-1"')).toBe(keyed);
+    expect(await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', 'k-1 ')).toBe(keyed);
+    expect(await jobIdFor(env.EDGE_SIGNING_KEY, 'acme', ' "k-1"\t')).toBe(keyed);
     await expect(jobIdFor(env.EDGE_SIGNING_KEY, 'acme', 'has space')).rejects.toBeInstanceOf(ApiError);
     await expect(jobIdFor(env.EDGE_SIGNING_KEY, 'acme', '')).rejects.toBeInstanceOf(ApiError);
   });
@@ -138,6 +140,14 @@ describe('job helpers', () => {
     const plain = await submissionFingerprint(parse({ prompt: 'fox' }));
     expect(await submissionFingerprint(parse({ n: 1, prompt: 'fox', priority: 'normal' }))).toBe(plain);
     expect(await submissionFingerprint(parse({ prompt: 'owl' }))).not.toBe(plain);
+    // Optional fields named with what leaving them out means, the edge's default deadline included.
+    const named = parse({ prompt: 'fox', background: 'auto', moderation: 'auto', deadline_ms: 600_000 });
+    expect(await submissionFingerprint(withoutNamedDefaults(named, 600_000))).toBe(plain);
+    const other = parse({ prompt: 'fox', deadline_ms: 30_000 });
+    expect(await submissionFingerprint(withoutNamedDefaults(other, 600_000))).not.toBe(plain);
+    expect(
+      await submissionFingerprint(withoutNamedDefaults(parse({ prompt: 'fox', background: 'opaque' }), 1)),
+    ).not.toBe(plain);
   });
 
   it('watchdog: fails a job at its deadline, enqueues it again when its claim lapsed or its message was lost', () => {

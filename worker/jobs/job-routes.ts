@@ -12,7 +12,13 @@ import { streamJobEvents } from './job-events.ts';
 import { refuseUnservedAsk } from './job-fit.ts';
 import type { JobRecord, JobViewer } from './job-record.ts';
 import { cancelJob, createJob, getJob, streamJobEventsRoute } from './job-route-specs.ts';
-import { checkWebhookUrl, jobIdFor, randomSeed, submissionFingerprint } from './job-submission.ts';
+import {
+  checkWebhookUrl,
+  jobIdFor,
+  randomSeed,
+  submissionFingerprint,
+  withoutNamedDefaults,
+} from './job-submission.ts';
 import { toJobResource } from './job-view.ts';
 import { preferredWaitSeconds } from './prefer-wait.ts';
 import { waitingPlaceOf } from './waiting-room-stub.ts';
@@ -68,7 +74,7 @@ openapiWithJsonBody(
       // Defaults filled in as the job runs them (the model, and the size and steps the fleet
       // reports for it): naming a default, or `size: "auto"`, is the same request as leaving it out.
       fingerprint: await submissionFingerprint({
-        ...withoutDefaultables(submission),
+        ...withoutDefaultables(withoutNamedDefaults(submission, settings.defaultDeadlineMs)),
         ...withDefaults(
           request,
           fleetIndexOf(snapshot, request.model ?? config.defaultModel, config.routing),

@@ -21,8 +21,10 @@ export async function jobIdFor(
     const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_ID_BYTES));
     return `job_${toBase64Url(bytes).slice(0, 26)}`;
   }
-  // Structured-field strings arrive quoted ("abc"); the quotes are not part of the key.
-  const key = /^".*"$/.test(idempotencyKey) ? idempotencyKey.slice(1, -1) : idempotencyKey;
+  // Whitespace around a field value is not part of it (RFC 9110 §5.5), whichever side a runtime
+  // leaves it on; structured-field strings arrive quoted ("abc"), and the quotes are not either.
+  const value = idempotencyKey.trim();
+  const key = /^".*"$/.test(value) ? value.slice(1, -1) : value;
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new ApiError('invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters', {
       param: 'Idempotency-Key',
@@ -40,6 +42,31 @@ export async function submissionFingerprint(submission: JobSubmitRequest): Promi
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
   return toBase64Url(new Uint8Array(digest));
 }
+
+/**
+ * The submission without the optional fields that name what leaving them out means: `background`
+ * and `moderation` of `auto`, `output_format` of `png`, and `deadline_ms` of the edge's default.
+ * A replay naming one of them is then the same submission as one leaving it out, and one leaving
+ * them out fingerprints as it always did.
+ */
+export function withoutNamedDefaults<T extends Partial<Record<NamedDefault, unknown>>>(
+  submission: T,
+  defaultDeadlineMs: number,
+): T {
+  const defaults: Record<NamedDefault, unknown> = {
+    background: 'auto',
+    moderation: 'auto',
+    output_format: 'png',
+    deadline_ms: defaultDeadlineMs,
+  };
+  const kept = { ...submission };
+  for (const field of Object.keys(defaults) as NamedDefault[]) {
+    if (kept[field] === defaults[field]) delete kept[field];
+  }
+  return kept;
+}
+
+type NamedDefault = 'background' | 'moderation' | 'output_format' | 'deadline_ms';
 
 /**
  * Refuses webhook URLs the edge must not call (SSRF), by the edge's outbound policy
