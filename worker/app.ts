@@ -17,6 +17,7 @@ import { modelRoutes } from './generations/model-routes.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
 import { resultRoutes } from './jobs/result-routes.ts';
 import { webhookRoutes } from './jobs/webhook-routes.ts';
+import { noStore, noStorePaths } from './middleware/no-store.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
 import { observabilityRoutes } from './observability/observability-routes.ts';
 import { allowedMethodsOf } from './openapi/allowed-methods.ts';
@@ -56,6 +57,7 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   app.use(requestId({ limitLength: maxRequestIdLength }));
   // W3C traceparent on every request; a log line, a data point and stats for generations and jobs.
   app.use(observeRequests());
+  for (const path of noStorePaths) app.use(path, noStore());
   // CORS headers only mean something to browsers, and browsers send `Origin` on every
   // cross-origin request. Skipping the middleware for server-side callers saves rebuilding each
   // response to add headers (about a tenth of the edge's CPU per request, bench/edge).

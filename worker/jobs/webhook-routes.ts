@@ -5,7 +5,14 @@ import type { AppEnv } from '../app-env.ts';
 import { webhookSecret } from '../auth/webhook-signature.ts';
 import { access } from '../middleware/access.ts';
 import { openapiWithJsonBody } from '../middleware/read-json-body.ts';
-import { bodyErrors, errorResponses, jsonBody, jsonResponse, routeGroup, schemas } from '../openapi/index.ts';
+import {
+  bodyErrors,
+  errorResponses,
+  jsonResponse,
+  optionalJsonBody,
+  routeGroup,
+  schemas,
+} from '../openapi/index.ts';
 import { tenantDirectoryOf } from '../tenants/tenant-directory-stub.ts';
 import type { WebhookGenerations } from '../tenants/webhook-generations.ts';
 
@@ -36,7 +43,7 @@ const rotateWebhookSecret = createRoute({
   description:
     'Starts a new secret at once; the replaced one keeps signing deliveries (as a second signature) for ' +
     '`overlap_seconds`, so receivers can switch without dropping a webhook. Server-side callers only.',
-  request: { body: jsonBody(schemas.webhookRotation) },
+  request: { body: optionalJsonBody(schemas.webhookRotation) },
   responses: {
     200: jsonResponse(schemas.webhookSecret, 'The new secret and the ones still valid.'),
     ...errorResponses('tenantServer', bodyErrors),

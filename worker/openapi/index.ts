@@ -15,6 +15,7 @@ export {
   jsonBody,
   jsonResponse,
   mediaResponse,
+  optionalJsonBody,
   type ResponseHeader,
 } from './route-parts.ts';
 export { refuseWith } from './validation-hook.ts';

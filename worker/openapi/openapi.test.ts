@@ -113,6 +113,9 @@ describe('openapi', () => {
     expect(document.components.schemas.JobResource?.properties?.status?.enum).toEqual([...jobStatuses]);
     expect(document.paths['/v1/jobs']?.post?.security).toEqual([{ tenantBearer: [] }]);
     expect(document.paths['/v1/results/{job_id}/{index}']?.get?.security).toEqual([]);
+    // A rotation takes no body at all (a one-day overlap), as the route serves it.
+    expect(document.paths['/v1/webhooks/secret/rotate']?.post?.requestBody?.required).toBe(false);
+    expect(document.paths['/v1/jobs']?.post?.requestBody?.required).toBe(true);
   });
 
   it('serves the interactive reference at /docs as one self-contained page', async () => {

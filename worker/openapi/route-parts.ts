@@ -72,6 +72,11 @@ export function jsonBody<Schema extends z.ZodType<object>>(schema: Schema) {
   return { required: true, content: { 'application/json': { schema } } } as const;
 }
 
+/** As {@link jsonBody}, for a route that also takes no body at all (its handler says `bodyOptional`). */
+export function optionalJsonBody<Schema extends z.ZodType<object>>(schema: Schema) {
+  return { required: false, content: { 'application/json': { schema } } } as const;
+}
+
 /** A success response with a JSON body; handlers' `context.json(…)` is typed against `schema`. */
 export function jsonResponse<Schema extends z.ZodType>(
   schema: Schema,

@@ -18,7 +18,10 @@ export interface DocumentedOperation {
   readonly operationId: string;
   readonly security: Array<Record<string, string[]>>;
   readonly 'x-spillway-credentials'?: string[];
-  readonly requestBody?: { readonly content: Record<string, { readonly schema: DocumentedSchema }> };
+  readonly requestBody?: {
+    readonly required?: boolean;
+    readonly content: Record<string, { readonly schema: DocumentedSchema }>;
+  };
   readonly responses: Record<string, { readonly content?: Record<string, unknown> }>;
 }
 
