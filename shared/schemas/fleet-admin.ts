@@ -198,12 +198,16 @@ const appTokensSchema = z
     path: ['jwks'],
   });
 
+/** Most entries in a tenant's allow-list: routing checks each candidate against it. */
+export const MAX_ALLOWED_ENTRIES = 256;
 const allowedProvidersSchema = z
   .array(resourceIdSchema)
-  .describe('Only these providers run its work; [] for any.');
+  .max(MAX_ALLOWED_ENTRIES)
+  .describe('Only these providers run its work (at most 256); [] for any.');
 const allowedRegionsSchema = z
   .array(safeName(64))
-  .describe('Only pools in these regions run its work; [] for any.');
+  .max(MAX_ALLOWED_ENTRIES)
+  .describe('Only pools in these regions run its work (at most 256); [] for any.');
 
 /** A tenant's settings, as stored and returned: every field present. */
 export const tenantSettingsSchema = z.object({

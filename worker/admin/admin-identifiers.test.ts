@@ -63,6 +63,14 @@ describe('admin: names that identify (region, models, key names)', () => {
       expect([text, key]).toMatchObject([text, { status: 400, error: { code: 'invalid_request' } }]);
     }
     expect((await post('/v1/admin/keys', { tenant_id: 'names-tenant', name: 'ci ✓ 日本' })).status).toBe(201);
+    // Allow-lists are bounded: routing checks every candidate against them.
+    const many = Array.from({ length: 257 }, (_, index) => `r${index}`);
+    for (const field of ['allowed_regions', 'allowed_providers']) {
+      const refused = await refusalOf(await post('/v1/admin/tenants', { ...tenant, [field]: many }));
+      expect([field, refused]).toMatchObject([field, { status: 400, error: { code: 'invalid_request' } }]);
+    }
+    const bounded = await post('/v1/admin/tenants', { ...tenant, allowed_regions: many.slice(0, 256) });
+    expect(bounded.status).toBeLessThan(300);
   });
 
   it('providers and tenants: the names shown to people refuse them too; ZWNJ and ZWJ are kept', async () => {
