@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { RoutingTenant } from '../tenants/tenant-records.ts';
 import type { NewJob } from './job-record.ts';
-import { drainRatePerMs, noteDeparture } from './waiting-room-drain.ts';
+import { drainRatePerMs, noteDeparture, noteOccupied } from './waiting-room-drain.ts';
 import { WAITING_TIER_RANK, waitingRoomFor } from './waiting-room-stub.ts';
 
 const tenant: RoutingTenant = { id: 'acme', tier: 'paid', allowed_providers: [], allowed_regions: [] };
@@ -204,5 +204,31 @@ describe('waiting room: drain rate', () => {
       // With too few recent departures, the whole minute speaks (the stray now out of it).
       expect(drainRatePerMs(sql, now + 20_000)).toBeCloseTo(32 / 24_000, 6);
     });
+  });
+
+  it('drain: only the seconds the room held jobs count, so a fleet with room to spare drains fast', async () => {
+    const room = freshRoom();
+    await room.positionOf('nobody', Date.now());
+    await runInDurableObject(room, (_instance, state) => {
+      const sql = state.storage.sql;
+      const now = 1_000_000_000_000;
+      // Nine jobs came at once 30 s ago, held the room for 400 ms and all left for pools.
+      noteOccupied(sql, now - 30_000, now - 29_600);
+      for (let job = 0; job < 9; job += 1) noteDeparture(sql, now - 29_700);
+      // Nine a second while it held them: not nine over the half minute since.
+      expect((drainRatePerMs(sql, now) ?? 0) * 1_000).toBeCloseTo(9, 6);
+    });
+  });
+
+  it('drain: a room that holds jobs through a call records every second it held them', async () => {
+    const room = freshRoom();
+    const now = Date.now();
+    await room.enter('held', now, now + 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await room.leave('held', true);
+    const held = await runInDurableObject(room, (_instance, state) =>
+      state.storage.sql.exec<{ held: number }>('SELECT COUNT(*) AS held FROM occupied').one(),
+    );
+    expect(held.held).toBeGreaterThanOrEqual(2);
   });
 });

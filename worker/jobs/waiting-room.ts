@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { drainRatePerMs, noteDeparture } from './waiting-room-drain.ts';
+import { drainRatePerMs, drainSchema, noteDeparture, noteOccupied } from './waiting-room-drain.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS waiting (
@@ -8,10 +8,6 @@ CREATE TABLE IF NOT EXISTS waiting (
   until INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS waiting_in_order ON waiting (since, job_id);
-CREATE TABLE IF NOT EXISTS departures (
-  second INTEGER PRIMARY KEY,
-  count INTEGER NOT NULL
-);
 `;
 
 /** Columns added since the first rooms; an older room gets them with these defaults. */
@@ -76,11 +72,14 @@ export interface WaitingPlace {
  */
 export class WaitingRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Since when the room has held jobs without a break, as of its last call; null: empty then. */
+  #heldSince: number | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(schema);
+    this.sql.exec(drainSchema);
     const columns = new Set(
       this.sql
         .exec<{ name: string }>('PRAGMA table_info(waiting)')
@@ -88,6 +87,21 @@ export class WaitingRoom extends DurableObject<Env> {
         .map((column) => column.name),
     );
     for (const [name, statement] of ADDED_COLUMNS) if (!columns.has(name)) this.sql.exec(statement);
+    this.#heldSince = this.#holdsJobs() ? Date.now() : null;
+  }
+
+  /**
+   * Notes the seconds the room held jobs (the drain rate's time base), at the end of a call that
+   * may change what it holds: nothing changes between calls, so a room that held jobs after the
+   * last call held them until now.
+   */
+  #noteHolding(now: number): void {
+    if (this.#heldSince !== null) noteOccupied(this.sql, this.#heldSince, now);
+    this.#heldSince = this.#holdsJobs() ? now : null;
+  }
+
+  #holdsJobs(): boolean {
+    return this.sql.exec('SELECT 1 FROM waiting LIMIT 1').toArray().length > 0;
   }
 
   /**
@@ -112,14 +126,18 @@ export class WaitingRoom extends DurableObject<Env> {
       tierRank,
       notBefore,
     );
-    return this.#place(jobId, Date.now())?.position ?? 0;
+    const now = Date.now();
+    this.#noteHolding(now);
+    return this.#place(jobId, now)?.position ?? 0;
   }
 
   /** Removes the job: `started` when it reached a pool (counted in the drain rate), else it ended. */
   async leave(jobId: string, started = false): Promise<void> {
     const deleted = this.sql.exec('DELETE FROM waiting WHERE job_id = ?', jobId);
     deleted.toArray();
-    if (started && deleted.rowsWritten > 0) noteDeparture(this.sql, Date.now());
+    const now = Date.now();
+    if (started && deleted.rowsWritten > 0) noteDeparture(this.sql, now);
+    this.#noteHolding(now);
   }
 
   /**
@@ -177,6 +195,7 @@ export class WaitingRoom extends DurableObject<Env> {
 
   #expire(now: number): void {
     this.sql.exec('DELETE FROM waiting WHERE until <= ?', now);
+    this.#noteHolding(now);
   }
 
   #place(jobId: string, now: number): WaitingPlace | null {
