@@ -8,6 +8,7 @@ import type { ServedModel } from '../shared/index.ts';
 import type { GpuNodeConfig } from './config/gpu-node-config.ts';
 import type { EngineModel } from './engine/engine-protocol.ts';
 import { createPoolApp } from './http/app.ts';
+import { ImageTensorEncoder } from './http/image-tensor-encoder.ts';
 import type { PoolContext } from './http/pool-context.ts';
 import { loadModelManifest } from './model/model-manifest.ts';
 import { writeTinyModel } from './model/tiny-model.ts';
@@ -114,6 +115,7 @@ export async function startPool(
     defaultModel: models[0]?.name ?? '',
     scheduler,
     metrics,
+    imageTensors: new ImageTensorEncoder(),
     logger,
     verifyToken: await tokenVerifier(config),
     protectOps: config.protectOps,
@@ -172,7 +174,7 @@ export async function startPool(
     const limit = setTimeout(() => server.closeAllConnections(), flushLimitMs);
     await closed;
     clearTimeout(limit);
-    await engine.close();
+    await Promise.all([engine.close(), context.imageTensors.close()]);
   };
   const activeScheduler = scheduler;
   return {

@@ -1,11 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { PNG } from 'pngjs';
 import { jobIdSchema, poolGenerationRequestSchema } from '../../shared/index.ts';
 import type { ModelOffer } from '../model/model-manifest.ts';
-import type { Job, JobOutcome, JobOwner } from '../scheduler/job.ts';
+import type { JobOwner, JobSpec } from '../scheduler/job.ts';
 import { toJobSpec } from './generation-job.ts';
-import { rejectionError } from './job-response.ts';
 import {
   type InferRequest,
   inferRequestSchema,
@@ -21,6 +19,12 @@ import type { PoolContext } from './pool-context.ts';
 const MAX_PROMPT_LENGTH = 4000;
 /** Seeds are unsigned 32-bit, as the shared generation request allows them. */
 const MAX_SEED = 2 ** 32 - 1;
+/**
+ * The most prompts (images) one inference request may carry, as `n` of /v1/generate: it bounds
+ * what one request holds in the pool and in its response (an `image` tensor of ten 1024x1024
+ * images is about 110 MB of JSON).
+ */
+export const MAX_PROMPTS_PER_REQUEST = 10;
 
 // Where a field of the generation request comes from in a KServe request, to name it as sent.
 const requestFieldNames: Readonly<Record<string, string>> = {
@@ -54,9 +58,10 @@ export async function readInferRequest(context: Context): Promise<InferRequest> 
 /**
  * The KServe model metadata of a served model. `parameters` (as MLServer's metadata carries
  * them; the protocol's schemas allow extra fields) tells clients the sizes `parameters.size`
- * takes and the steps range, with scalar values as the protocol's `$parameters` requires.
+ * takes, the steps range and how many prompts one request may carry (`max_prompts`), with scalar
+ * values as the protocol's `$parameters` requires.
  */
-export function modelMetadata(offer: ModelOffer, version: string) {
+export function modelMetadata(offer: ModelOffer, version: string, maxPrompts: number) {
   return {
     name: offer.name,
     versions: [version],
@@ -68,22 +73,27 @@ export function modelMetadata(offer: ModelOffer, version: string) {
       min_steps: 1,
       max_steps: offer.max_steps,
       default_steps: offer.default_steps,
+      max_prompts: maxPrompts,
     },
   };
 }
 
 /**
- * Submits one job per prompt, with ids derived from the request `id`, owned by `owner`: a
- * repeated `id` joins the caller's own jobs and is refused with another tenant's.
+ * The job specs of an inference request, one per prompt, with ids derived from the request `id`
+ * and owned by `owner`; every input is checked first (a TensorError, or an ApiError for a size the
+ * model does not serve). The request is refused whole (400) when it carries more prompts than
+ * {@link MAX_PROMPTS_PER_REQUEST}, or than the pool's slots and queue could ever hold at once: a
+ * 503 would have the client retry something that can never be admitted.
  */
-export function submitJobs(
+export function inferJobSpecs(
   pool: PoolContext,
   offer: ModelOffer,
   request: InferRequest,
   owner: JobOwner,
-): Job[] {
+): JobSpec[] {
   const prompts = tensorData(request.inputs, 'prompt', 'BYTES');
   if (!prompts || prompts.length === 0) throw new TensorError('input prompt (BYTES) is required');
+  requirePromptCount(pool, prompts.length);
   if (prompts.some((prompt) => prompt.length < 1 || prompt.length > MAX_PROMPT_LENGTH)) {
     throw new TensorError(`prompt must be between 1 and ${MAX_PROMPT_LENGTH} characters long`);
   }
@@ -96,8 +106,7 @@ export function submitJobs(
   if (steps) requireRange('steps', steps, 1, offer.max_steps);
   const parameters = request.parameters ?? {};
   const base = jobIdBase(request.id, prompts.length);
-  const jobs: Job[] = [];
-  for (const [index, prompt] of prompts.entries()) {
+  return prompts.map((prompt, index) => {
     const generation = poolGenerationRequestSchema.safeParse({
       prompt,
       model: offer.name,
@@ -114,16 +123,28 @@ export function submitJobs(
       const field = String(issue?.path[0] ?? 'request');
       throw new TensorError(`${requestFieldNames[field] ?? field}: ${issue?.message ?? 'invalid'}`);
     }
-    const submitted = pool.scheduler.submit(
-      toJobSpec(pool, generation.data, { owner, streamProgress: false }).spec,
+    return toJobSpec(pool, generation.data, { owner, streamProgress: false }).spec;
+  });
+}
+
+/** The most prompts one request of this pool may carry: {@link MAX_PROMPTS_PER_REQUEST}, or fewer on a small pool. */
+export function maxPromptsPerRequest(pool: Pick<PoolContext, 'scheduler'>): number {
+  const { slots, maxQueue } = pool.scheduler.load();
+  return Math.min(MAX_PROMPTS_PER_REQUEST, slots + maxQueue);
+}
+
+function requirePromptCount(pool: PoolContext, count: number): void {
+  if (count > MAX_PROMPTS_PER_REQUEST) {
+    throw new TensorError(
+      `a request may carry at most ${MAX_PROMPTS_PER_REQUEST} prompts (one image each); this one has ${count}`,
     );
-    if (!submitted.ok) {
-      for (const job of jobs) pool.scheduler.cancel(job.spec.jobId, owner);
-      throw rejectionError(submitted);
-    }
-    jobs.push(submitted.job);
   }
-  return jobs;
+  const { slots, maxQueue } = pool.scheduler.load();
+  if (count > slots + maxQueue) {
+    throw new TensorError(
+      `this pool holds at most ${slots + maxQueue} images at once (${slots} batch slots and a queue of ${maxQueue}), so a request may carry at most that many prompts; this one has ${count}`,
+    );
+  }
 }
 
 // A KServe id may be any string; a job id is 1-128 URL-safe characters. An id that cannot be
@@ -132,37 +153,4 @@ function jobIdBase(id: string | undefined, jobCount: number): string {
   if (id === undefined) return randomUUID();
   if (jobIdSchema.safeParse(`kserve-${id}-${jobCount - 1}`).success) return id;
   return `sha256.${createHash('sha256').update(id).digest('base64url')}`;
-}
-
-/** The output tensors the request asked for (all of them when it names none), in the model's order. */
-export function outputTensors(outcomes: readonly JobOutcome[], request: InferRequest) {
-  const images = outcomes.flatMap((outcome) => (outcome.ok ? outcome.images : []));
-  const wanted = new Set(
-    request.outputs?.map((output) => output.name) ?? kserveModelSignature.outputs.map((o) => o.name),
-  );
-  const tensors = [];
-  if (wanted.has('image')) {
-    const decoded = images.map((image) => PNG.sync.read(Buffer.from(image.png)));
-    const first = decoded[0];
-    const rgb = decoded.flatMap((png) => Array.from(png.data.filter((_, offset) => offset % 4 !== 3)));
-    tensors.push({
-      name: 'image',
-      datatype: 'UINT8',
-      shape: [decoded.length, first?.height ?? 0, first?.width ?? 0, 3],
-      data: rgb,
-    });
-  }
-  if (wanted.has('png_base64')) {
-    const data = images.map((image) => Buffer.from(image.png).toString('base64'));
-    tensors.push({ name: 'png_base64', datatype: 'BYTES', shape: [images.length], data });
-  }
-  if (wanted.has('image_seed')) {
-    tensors.push({
-      name: 'image_seed',
-      datatype: 'INT64',
-      shape: [images.length],
-      data: images.map((image) => image.seed),
-    });
-  }
-  return tensors;
 }

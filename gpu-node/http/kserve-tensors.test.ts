@@ -34,11 +34,45 @@ describe('tensorData', () => {
         shape: [2, 2],
         data: [
           [1, 2],
-          [3, [4]],
+          [3, 4],
         ],
       }),
     ];
     expect(tensorData(inputs, 'seed', 'INT64')).toEqual([1, 2, 3, 4]);
+    expect(tensorData([tensor({ shape: [2, 2], data: [1, 2, 3, 4] })], 'seed', 'INT64')).toEqual([
+      1, 2, 3, 4,
+    ]);
+  });
+
+  it('kserve tensors: data nested otherwise than its shape is a TensorError, however deep', () => {
+    const nestings: unknown[][] = [
+      [
+        [1, 2],
+        [3, [4]],
+      ],
+      [[1, 2], 3, 4],
+      [[1, 2, 3], [4]],
+      [[[1, 2]], [[3, 4]]],
+    ];
+    for (const data of nestings) {
+      expect(() => tensorData([tensor({ shape: [2, 2], data })], 'seed', 'INT64')).toThrow(
+        'input seed data does not match its shape',
+      );
+    }
+    const prompt = (data: unknown[]) => [tensor({ name: 'prompt', datatype: 'BYTES', shape: [1], data })];
+    expect(() => tensorData(prompt([[['x']]]), 'prompt', 'BYTES')).toThrow(/does not match its shape/);
+    let deep: unknown[] = ['x'];
+    for (let level = 0; level < 10_000; level += 1) deep = [deep];
+    expect(() => tensorData(prompt(deep), 'prompt', 'BYTES')).toThrow(
+      new TensorError('input prompt data does not match its shape'),
+    );
+  });
+
+  it('kserve tensors: data nested as deep as a shape of thousands of dimensions is read', () => {
+    const shape = Array.from({ length: 10_000 }, () => 1);
+    let data: unknown[] = [7];
+    for (let level = 1; level < shape.length; level += 1) data = [data];
+    expect(tensorData([tensor({ shape, data })], 'seed', 'INT64')).toEqual([7]);
   });
 
   it('kserve tensors: a shape of [] holds one scalar', () => {

@@ -99,12 +99,35 @@ export function tensorData(
   const tensor = inputs.find((input) => input.name === name);
   if (!tensor) return undefined;
   if (tensor.datatype !== datatype) throw new TensorError(`input ${name} must have datatype ${datatype}`);
-  const elementCount = tensor.shape.reduce((product, dimension) => product * dimension, 1);
-  const parsed = z.array(elementSchemas[datatype]).safeParse(tensor.data.flat(Number.POSITIVE_INFINITY));
+  const elements = tensorElements(tensor.data, tensor.shape);
+  if (!elements) throw new TensorError(`input ${name} data does not match its shape`);
+  const parsed = z.array(elementSchemas[datatype]).safeParse(elements);
   if (!parsed.success) throw new TensorError(`input ${name} holds values that are not ${datatype}`);
-  if (parsed.data.length !== elementCount)
-    throw new TensorError(`input ${name} data does not match its shape`);
   return parsed.data;
+}
+
+/**
+ * The elements of tensor data in row-major order, or null where the data is not the tensor of
+ * `shape`. The protocol allows two forms: the flat list of the elements, or their natural
+ * nesting, one array level per dimension, each as long as its dimension. Any other nesting (deeper
+ * than the shape, ragged, half flat) is refused. Walked level by level rather than recursively,
+ * so data nested thousands deep (a few KB of brackets) cannot exhaust the stack.
+ */
+export function tensorElements(data: readonly unknown[], shape: readonly number[]): unknown[] | null {
+  if (!data.some(Array.isArray)) {
+    const elementCount = shape.reduce((product, dimension) => product * dimension, 1);
+    return data.length === elementCount ? [...data] : null;
+  }
+  let level: unknown[] = [data];
+  for (const dimension of shape) {
+    const next: unknown[] = [];
+    for (const node of level) {
+      if (!Array.isArray(node) || node.length !== dimension) return null;
+      for (const child of node) next.push(child);
+    }
+    level = next;
+  }
+  return level.some(Array.isArray) ? null : level;
 }
 
 /** Throws a TensorError naming `name` and the range unless every value lies in [min, max]. */

@@ -4,6 +4,7 @@ import type { ModelOffer } from '../model/model-manifest.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { EdgeTokenVerifier } from '../security/edge-token-verifier.ts';
 import type { PoolMetrics } from '../telemetry/metrics.ts';
+import type { ImageTensorEncoder } from './image-tensor-encoder.ts';
 
 /** What the HTTP layer needs from the running pool. */
 export interface PoolContext {
@@ -15,6 +16,8 @@ export interface PoolContext {
   readonly defaultModel: string;
   readonly scheduler: Scheduler;
   readonly metrics: PoolMetrics;
+  /** Makes KServe's `image` tensor off the HTTP thread. */
+  readonly imageTensors: ImageTensorEncoder;
   readonly logger: Logger;
   /** null when auth is disabled (`--insecure-no-auth`). */
   readonly verifyToken: EdgeTokenVerifier | null;

@@ -28,9 +28,20 @@ export type SubmitRejection =
   | { readonly reason: 'job_id_conflict' }
   | { readonly reason: 'foreign_job_id' };
 
+/** A job a submission got: a new one, or a kept one it joined (same id, owner and body). */
+export interface SubmittedJob {
+  readonly job: Job;
+  readonly joined: boolean;
+}
+
 /** The result of `Scheduler.submit`. */
 export type SubmitResult =
-  | { readonly ok: true; readonly job: Job; readonly joined: boolean }
+  | ({ readonly ok: true } & SubmittedJob)
+  | ({ readonly ok: false } & SubmitRejection);
+
+/** The result of `Scheduler.submitAll`: every job, in the order of the specs, or one refusal for all. */
+export type SubmitAllResult =
+  | { readonly ok: true; readonly jobs: readonly SubmittedJob[] }
   | ({ readonly ok: false } & SubmitRejection);
 
 /** Load figures for telemetry and response headers. */

@@ -1,12 +1,13 @@
 import { type SlotWait, type StepCurvePoint, stepMsAt, stepsUntilSlot } from '../../shared/index.ts';
 import { type SampleProgress, type StepRecord, sampleMegapixels } from '../engine/engine-protocol.ts';
+import { planAdmission } from './admission-plan.ts';
 import { Job, type JobFailure, type JobOutcome, type JobOwner, type JobSpec } from './job.ts';
 import { JobQueue } from './job-queue.ts';
 import { KeptJobs } from './kept-jobs.ts';
 import { LoadTracker } from './load-tracker.ts';
 import { RunningWork } from './running-work.ts';
 import { parseSampleId } from './sample-id.ts';
-import type { SchedulerLoad, SchedulerOptions, SubmitResult } from './scheduler-types.ts';
+import type { SchedulerLoad, SchedulerOptions, SubmitAllResult, SubmitResult } from './scheduler-types.ts';
 
 export type {
   SchedulerLoad,
@@ -56,28 +57,32 @@ export class Scheduler {
 
   /** Admits a job, or joins the existing one with the same id, owner and body. */
   submit(spec: JobSpec): SubmitResult {
-    const existing = this.#jobs.get(spec.jobId);
-    // Checked before state or body, so the answer tells another owner nothing about the job.
-    if (existing && existing.spec.owner !== spec.owner) return { ok: false, reason: 'foreign_job_id' };
-    if (existing && (!existing.finished || existing.state === 'succeeded')) {
-      if (existing.spec.fingerprint !== spec.fingerprint) return { ok: false, reason: 'job_id_conflict' };
-      return { ok: true, job: existing, joined: true };
-    }
-    if (this.#draining) return { ok: false, reason: 'draining' };
-    if (
-      this.#queue.queuedSamples + spec.count >
-      this.#options.maxQueuedImages + this.#options.engine.freeSlots
-    ) {
-      return { ok: false, reason: 'queue_full', retryAfterSeconds: this.retryAfterSeconds() };
-    }
-    const job = new Job(spec, this.#nextSerial++, this.#options.now());
-    this.#jobs.add(job);
-    this.#unfinished.set(job.serial, job);
-    this.#queue.push(job);
-    this.#armDeadline(job);
-    this.#pump();
-    this.#options.observer.onChange();
-    return { ok: true, job, joined: false };
+    const submitted = this.submitAll([spec]);
+    if (!submitted.ok) return submitted;
+    const [first] = submitted.jobs;
+    if (!first) throw new Error('a submission of one job got no job');
+    return { ok: true, ...first };
+  }
+
+  /**
+   * Admits or joins a group of jobs as one (a KServe request's prompts): all of them, or none when
+   * any is refused ({@link planAdmission}), so a refused group joins, admits or cancels nothing.
+   */
+  submitAll(specs: readonly JobSpec[]): SubmitAllResult {
+    const { engine, maxQueuedImages } = this.#options;
+    const plan = planAdmission(specs, {
+      find: (jobId) => this.#jobs.get(jobId),
+      draining: this.#draining,
+      room: maxQueuedImages + engine.freeSlots - this.#queue.queuedSamples,
+      retryAfterSeconds: () => this.retryAfterSeconds(),
+    });
+    if (!plan.ok) return plan;
+    return {
+      ok: true,
+      jobs: plan.jobs.map(({ spec, joins }) =>
+        joins ? { job: joins, joined: true } : { job: this.#admit(spec), joined: false },
+      ),
+    };
   }
 
   /** `owner`'s job with this id, while it is kept; another owner's job is undefined. */
@@ -176,6 +181,17 @@ export class Scheduler {
       this.#idleWaiters.push(resolve);
       this.#resolveIfIdle();
     });
+  }
+
+  #admit(spec: JobSpec): Job {
+    const job = new Job(spec, this.#nextSerial++, this.#options.now());
+    this.#jobs.add(job);
+    this.#unfinished.set(job.serial, job);
+    this.#queue.push(job);
+    this.#armDeadline(job);
+    this.#pump();
+    this.#options.observer.onChange();
+    return job;
   }
 
   #pump(): void {

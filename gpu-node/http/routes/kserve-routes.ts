@@ -1,10 +1,14 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ModelOffer } from '../../model/model-manifest.ts';
+import type { JobSpec } from '../../scheduler/job.ts';
+import { failureError, rejectionCode, rejectionError } from '../job-response.ts';
 import { kserveErrorResponse } from '../kserve-error.ts';
-import { modelMetadata, outputTensors, readInferRequest, submitJobs } from '../kserve-infer.ts';
-import { TensorError, unknownTensorError } from '../kserve-tensors.ts';
+import { inferJobSpecs, maxPromptsPerRequest, modelMetadata, readInferRequest } from '../kserve-infer.ts';
+import { inferResponseBody } from '../kserve-response.ts';
+import { type InferRequest, TensorError, unknownTensorError } from '../kserve-tensors.ts';
 import type { PoolContext, PoolEnv } from '../pool-context.ts';
+import { awaitRequestJobs } from '../request-jobs.ts';
 
 const MODEL_VERSION = '1';
 
@@ -48,7 +52,9 @@ export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
 
   const metadata = (context: Context<PoolEnv>) => {
     const offer = resolve(context);
-    return offer instanceof Response ? offer : context.json(modelMetadata(offer, MODEL_VERSION));
+    return offer instanceof Response
+      ? offer
+      : context.json(modelMetadata(offer, MODEL_VERSION, maxPromptsPerRequest(pool)));
   };
   app.get('/v2/models/:model', metadata);
   app.get('/v2/models/:model/versions/:version', metadata);
@@ -67,30 +73,45 @@ export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
     const offer = resolve(context);
     if (offer instanceof Response) return offer;
     const owner = context.get('tenant');
+    let request: InferRequest;
+    let specs: JobSpec[];
     try {
-      const request = await readInferRequest(context);
+      request = await readInferRequest(context);
       const unknown = unknownTensorError(offer.name, request);
       if (unknown) throw unknown;
-      const jobs = submitJobs(pool, offer, request, owner);
-      const outcomes = await Promise.all(jobs.map((job) => job.settled));
-      const failed = outcomes.find((outcome) => !outcome.ok);
-      if (failed && !failed.ok) {
-        for (const job of jobs) pool.scheduler.cancel(job.spec.jobId, owner);
-        return fail(context, failed.failure.code === 'deadline_exceeded' ? 504 : 500, failed.failure.message);
-      }
-      return context.json({
-        model_name: offer.name,
-        model_version: MODEL_VERSION,
-        id: request.id ?? context.get('requestId'),
-        outputs: outputTensors(outcomes, request),
-      });
+      specs = inferJobSpecs(pool, offer, request, owner);
     } catch (error) {
       if (error instanceof TensorError) return fail(context, 400, error.message);
-      // An ApiError (a too-large body, a busy or draining pool, a taken id, an unsupported size)
-      // keeps its status and headers, such as Retry-After, through the app's error handler,
-      // which answers /v2 paths in the KServe shape.
+      // An ApiError (a too-large body, an unsupported size) keeps its status through the app's
+      // error handler, which answers /v2 paths in the KServe shape.
       throw error;
     }
+    // All prompts or none: a refused request has joined, admitted and cancelled nothing.
+    const submitted = pool.scheduler.submitAll(specs);
+    if (!submitted.ok) {
+      if (submitted.reason === 'foreign_job_id') {
+        pool.logger.warn(
+          { request_id: context.get('requestId'), kserve_id: request.id, tenant: owner },
+          "refused a request id whose jobs another tenant's request holds",
+        );
+      }
+      pool.metrics.countRejection(rejectionCode(submitted));
+      // Keeps its status and headers (Retry-After) through the app's error handler.
+      throw rejectionError(submitted);
+    }
+    const jobs = submitted.jobs.map(({ job }) => job);
+    const outcome = await awaitRequestJobs(jobs, context.req.raw.signal, (job) =>
+      pool.scheduler.cancel(job.spec.jobId, owner),
+    );
+    // The status of the same failure on /v1 (job_canceled 409, deadline_exceeded 504, …).
+    if (!outcome.ok) throw failureError(outcome);
+    const head = {
+      model_name: offer.name,
+      model_version: MODEL_VERSION,
+      id: request.id ?? context.get('requestId'),
+    };
+    const body = inferResponseBody(head, { jobs, images: outcome.images }, request, pool.imageTensors);
+    return context.body(body, 200, { 'content-type': 'application/json' });
   };
   for (const path of kserveInferPaths) app.post(path, infer);
 
