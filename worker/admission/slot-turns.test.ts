@@ -171,4 +171,34 @@ describe('slot turns', () => {
     now = 5_000;
     expect(turns.higherTierShortOfRoom('free')).toBe(false);
   });
+
+  it('demand ahead: the refused requests of a tier and those above it, one freed slot each at the measured pace', () => {
+    let now = 0;
+    const turns = new SlotTurns(() => now);
+    turns.refused('paid-1', 'paid');
+    // No pace measured yet: nothing to say.
+    expect(turns.demandWaitMs('paid')).toBeNull();
+    // Slots free every 50 ms.
+    for (let slot = 0; slot < 20; slot += 1) {
+      turns.freed();
+      now += 50;
+    }
+    for (let request = 0; request < 9; request += 1) turns.refused('paid-2', 'paid');
+    for (let request = 0; request < 20; request += 1) turns.refused('free-1', 'free');
+    const paid = turns.demandWaitMs('paid') ?? 0;
+    const free = turns.demandWaitMs('free') ?? 0;
+    // Ten paid refusals (the first decayed a little over the second), one slot of 50 ms each.
+    expect(paid).toBeGreaterThan(9 * 50);
+    expect(paid).toBeLessThanOrEqual(10 * 50);
+    // Free waits for paid's demand too.
+    expect(free).toBeCloseTo(paid + 20 * 50, 6);
+    expect(turns.demandWaitMs('enterprise')).toBe(0);
+    // Refusals age out: a second later at most half as much demand (the faintest forgotten), five
+    // seconds later none.
+    now += 1_000;
+    expect(turns.demandWaitMs('paid') ?? 0).toBeLessThanOrEqual(paid / 2 + 1e-9);
+    expect(turns.demandWaitMs('paid') ?? 0).toBeGreaterThan(paid / 4);
+    now += 5_000;
+    expect(turns.demandWaitMs('free')).toBe(0);
+  });
 });

@@ -1,17 +1,13 @@
 import type { Tier } from '../../shared/index.ts';
 import { halfLifeDecay } from './half-life.ts';
+import { RoomRefusals, TIER_RANK } from './room-refusals.ts';
 
 /** How often a waiter looks for its turn, ms: short against the slack it waits within. */
 const TURN_POLL_MS = 2;
 /** Half-life of a tenant's recent service, ms: long against a burst, short against a launch. */
 const SERVICE_HALF_LIFE_MS = 10_000;
-/** Half-life of a tenant's recent refusals, ms: it is short of room only while they are fresh. */
-const REFUSAL_HALF_LIFE_MS = 1_000;
-/** Decayed refusals below which a tenant no longer counts as short of room. */
-const SHORT_OF_ROOM = 0.5;
 /** Tenants remembered at most; the least served lately are forgotten first. */
 const MAX_TENANTS = 10_000;
-const TIER_RANK: Record<Tier, number> = { free: 0, paid: 1, enterprise: 2 };
 /**
  * Tiers whose tenants, when served less lately than their tier's average, may wait past their
  * tier's slack for a turn instead of being refused. Free only: its promise is to be served at all
@@ -26,11 +22,6 @@ const MAX_FAIR_WAIT_MS = 1_000;
 const SLOT_GAP_WEIGHT = 0.1;
 /** A tier's average service lately is recomputed at most this often, ms. */
 const TIER_MEAN_TTL_MS = 250;
-/**
- * The highest tier short of room is recounted at most this often, ms: every judgement of every
- * request reads it, and a new refusal raises it at once. Short against the refusals' half-life.
- */
-const SHORT_RANK_TTL_MS = 50;
 /** Decayed images under which a tenant no longer counts among its tier's active tenants. */
 const ACTIVE_SERVICE = 0.5;
 
@@ -73,15 +64,15 @@ export class SlotTurns {
   readonly #waiters: Waiter[] = [];
   readonly #served = new Map<string, Served & { tier: Tier }>();
   /** Tenants refused lately, with their tier: the tenants the fleet is short of room for. */
-  readonly #refused = new Map<string, Served & { tier: Tier }>();
+  readonly #refused: RoomRefusals;
   readonly #tierMeans = new Map<Tier, TierMean>();
-  #shortRankCounted: { rank: number; at: number } | null = null;
   #lastFreedAt: number | null = null;
   /** Average ms between freed slots in this isolate; null until two were seen. */
   #slotGapMs: number | null = null;
 
   constructor(now: () => number) {
     this.#now = now;
+    this.#refused = new RoomRefusals(now, MAX_TENANTS);
   }
 
   /** Requests waiting now. */
@@ -128,7 +119,7 @@ export class SlotTurns {
    * higher tier, or of its tier whose tenant this isolate served less lately.
    */
   outranked(tenantId: string, tier: Tier): boolean {
-    if (this.#waiters.length === 0 && this.#refused.size === 0) return false;
+    if (this.#waiters.length === 0 && this.#refused.empty) return false;
     const served = this.servedLately(tenantId);
     const ahead = (otherId: string, otherTier: Tier) =>
       TIER_RANK[otherTier] > TIER_RANK[tier] ||
@@ -136,35 +127,25 @@ export class SlotTurns {
     if (this.#waiters.some((waiter) => ahead(waiter.tenantId, waiter.tier))) return true;
     // A tenant refused lately that this one is ahead of: the room it found is held for a moment
     // (its wait), for that tenant's next request to take, and is this one's again if none does.
-    const now = this.#now();
-    for (const [otherId, refusals] of this.#refused) {
-      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) < SHORT_OF_ROOM) this.#refused.delete(otherId);
-      else if (otherId !== tenantId && ahead(otherId, refusals.tier)) return true;
+    for (const refused of this.#refused.live()) {
+      if (refused.tenantId !== tenantId && ahead(refused.tenantId, refused.tier)) return true;
     }
     return false;
   }
 
   /** Whether a tier above this one was refused for want of room lately (it is short of room). */
   higherTierShortOfRoom(tier: Tier): boolean {
-    return this.#shortRank() > TIER_RANK[tier];
+    return this.#refused.shortRank() > TIER_RANK[tier];
   }
 
   /** Whether any request waits for a turn, or any tier was refused for want of room lately. */
   shortOfRoom(): boolean {
-    return this.#waiters.length > 0 || this.#shortRank() >= 0;
+    return this.#waiters.length > 0 || this.#refused.shortRank() >= 0;
   }
 
   /** Counts a request of the tenant refused for want of room (it is short of room lately). */
   refused(tenantId: string, tier: Tier): void {
-    const now = this.#now();
-    const entry = this.#refused.get(tenantId);
-    if (entry) {
-      entry.amount = decayedOver(entry, now, REFUSAL_HALF_LIFE_MS) + 1;
-      entry.at = now;
-      entry.tier = tier;
-    } else if (this.#refused.size < MAX_TENANTS) this.#refused.set(tenantId, { amount: 1, at: now, tier });
-    const counted = this.#shortRankCounted;
-    if (counted) counted.rank = Math.max(counted.rank, TIER_RANK[tier]);
+    this.#refused.note(tenantId, tier);
   }
 
   /** A slot freed somewhere in the fleet: the next waiter in turn order is routed again. */
@@ -197,6 +178,23 @@ export class SlotTurns {
     return Math.min(MAX_FAIR_WAIT_MS, paced, Math.max(0, msToDeadline / 4));
   }
 
+  /**
+   * How long the requests ahead of a refused one of this tier take to be served, ms: those of its
+   * tier or above refused lately (they come back) and those waiting for a turn, one freed slot each
+   * at this isolate's measured pace (its average gap between freed slots). Null before a pace was
+   * measured. A refusal's `Retry-After` is at least this: under overload the fleet drains the work
+   * it holds within a second, but the demand it turned away is still ahead of whoever retries.
+   */
+  demandWaitMs(tier: Tier): number | null {
+    if (this.#slotGapMs === null) return null;
+    const rank = TIER_RANK[tier];
+    let ahead = 0;
+    for (const refused of this.#refused.live())
+      if (TIER_RANK[refused.tier] >= rank) ahead += refused.refusals;
+    for (const waiter of this.#waiters) if (TIER_RANK[waiter.tier] >= rank) ahead += 1;
+    return ahead * this.#slotGapMs;
+  }
+
   /** Counts work this isolate sent for the tenant (its images), for the turn order. */
   served(tenantId: string, images: number, tier: Tier): void {
     const now = this.#now();
@@ -220,7 +218,7 @@ export class SlotTurns {
   #next(): Waiter | undefined {
     // A higher tier refused lately still wants room: a lower tier's waiter does not take it
     // (free work queues first), so the slot stays for that tier's next request.
-    const shortRank = this.#shortRank();
+    const shortRank = this.#refused.shortRank();
     let best: Waiter | undefined;
     let bestServed = 0;
     for (const waiter of this.#waiters) {
@@ -237,20 +235,6 @@ export class SlotTurns {
       }
     }
     return best;
-  }
-
-  /** The highest tier refused for want of room lately, as a rank; -1 when none is. */
-  #shortRank(): number {
-    const now = this.#now();
-    const counted = this.#shortRankCounted;
-    if (counted && now - counted.at < SHORT_RANK_TTL_MS) return counted.rank;
-    let shortRank = -1;
-    for (const [tenantId, refusals] of this.#refused) {
-      if (decayedOver(refusals, now, REFUSAL_HALF_LIFE_MS) < SHORT_OF_ROOM) this.#refused.delete(tenantId);
-      else shortRank = Math.max(shortRank, TIER_RANK[refusals.tier]);
-    }
-    this.#shortRankCounted = { rank: shortRank, at: now };
-    return shortRank;
   }
 
   #forgetLeastServed(now: number): void {
@@ -291,9 +275,5 @@ export class SlotTurns {
 }
 
 function decayed(entry: Served, now: number): number {
-  return decayedOver(entry, now, SERVICE_HALF_LIFE_MS);
-}
-
-function decayedOver(entry: Served, now: number, halfLifeMs: number): number {
-  return halfLifeDecay(entry.amount, now - entry.at, halfLifeMs);
+  return halfLifeDecay(entry.amount, now - entry.at, SERVICE_HALF_LIFE_MS);
 }

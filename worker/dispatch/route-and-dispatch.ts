@@ -23,7 +23,7 @@ import { withSizeWarnings } from './image-size-check.ts';
 import { noPoolNow, orNoPoolNow } from './no-pool-now.ts';
 import { workByProtocol } from './protocol-work.ts';
 import type { RouteAndDispatchInput, RouteAndDispatchResult } from './route-and-dispatch-types.ts';
-import { admittance, keepLastRoom } from './shedding.ts';
+import { admittance, keepLastRoom, withDemandAhead } from './shedding.ts';
 
 export type { DispatchServices } from './dispatch-services.ts';
 export type { RouteAndDispatchInput, RouteAndDispatchResult } from './route-and-dispatch-types.ts';
@@ -137,7 +137,10 @@ export async function routeAndDispatch(input: RouteAndDispatchInput): Promise<Ro
     return { ok: false, error, attempts: [] };
   }
   const admitted = await withQuota(services.turns, judged, who, input.admit, () => judge(services.now()));
-  if (!admitted.admitted) return { ok: false, error: admitted.verdict.error, attempts: [] };
+  if (!admitted.admitted) {
+    const error = withDemandAhead(admitted.verdict.error, services.turns.demandWaitMs(tenant.tier));
+    return { ok: false, error, attempts: [] };
+  }
   const ranked = admitted.ranked;
   services.turns.served(tenant.id, request.n, tenant.tier);
   const { imageMegapixels: requestMegapixels, images: requestImages } = requestShape(

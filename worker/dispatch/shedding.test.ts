@@ -3,7 +3,7 @@ import { indexFleet } from '../routing/fleet-index.ts';
 import { noObservations } from '../routing/fleet-view.ts';
 import { expectedCompletionMs, unloadedCompletionMs } from '../routing/index.ts';
 import { now, policy, request, workPool } from '../testing/routing-fixtures.ts';
-import { admittance, keepLastRoom } from './shedding.ts';
+import { admittance, keepLastRoom, withDemandAhead } from './shedding.ts';
 
 // `busy` runs four images and is ranked first; `idle` runs none.
 const pools = [workPool('busy', { running: 4, runningWork: 4 * 20 * 0.262144 }), workPool('idle')];
@@ -90,5 +90,27 @@ describe('admittance', () => {
     const twoRooms = freeAt12(['idle', 'idle']);
     expect(twoRooms.admitted && twoRooms.rooms).toBe(2);
     expect(keepLastRoom(twoRooms, 'free', true)).toBe(twoRooms);
+  });
+
+  it('shedding: a refusal tells at least the wait for the demand ahead of it, within 60 s', () => {
+    const oneRoom = admittance(
+      ranked(['busy', 'idle']),
+      request,
+      services({ free: 1.2 }),
+      index.fleet,
+      'free',
+      now,
+      60_000,
+    );
+    const kept = keepLastRoom(oneRoom, 'free', true);
+    if (kept.admitted) throw new Error('expected a refusal');
+    const { error } = kept.verdict;
+    const drained = error.retryAfterSeconds ?? 0;
+    expect(withDemandAhead(error, null)).toBe(error);
+    expect(withDemandAhead(error, drained * 1_000 - 1)).toBe(error);
+    const raised = withDemandAhead(error, drained * 1_000 + 3_500);
+    expect(raised).toMatchObject({ status: 503, code: error.code, retryAfterSeconds: drained + 4 });
+    expect(raised.message).toBe(error.message);
+    expect(withDemandAhead(error, 10 * 60_000).retryAfterSeconds).toBe(60);
   });
 });

@@ -136,6 +136,26 @@ export function keepLastRoom(judged: Admittance, tier: Tier, higherTierShort: bo
 }
 
 /**
+ * A refusal's error with its `Retry-After` raised to the wait for the demand ahead of it
+ * (`SlotTurns.demandWaitMs`), within the usual bounds; the same error when that is no longer.
+ */
+export function withDemandAhead(error: BackendCallError, demandWaitMs: number | null): BackendCallError {
+  if (demandWaitMs === null || error.retryAfterSeconds === null) return error;
+  const retryAfterSeconds = retryAfter(demandWaitMs);
+  if (retryAfterSeconds <= error.retryAfterSeconds) return error;
+  return new BackendCallError({
+    message: error.message,
+    status: error.status,
+    code: error.code,
+    retryable: error.retryable,
+    workStarted: error.workStarted,
+    retryAfterSeconds,
+    load: error.load,
+    envelope: error.envelope,
+  });
+}
+
+/**
  * The verdict of a shed request. Its error is built on first read: a request waiting for a turn
  * is judged again and again and only its last verdict is answered, so an error per judgement
  * (each capturing a stack) was a measurable share of the edge's time under overload.
