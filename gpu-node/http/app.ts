@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { loadHeaders } from '../../shared/index.ts';
 import { parseTraceparent } from '../../shared/trace-context.ts';
+import { allowedMethodsOf } from './allowed-methods.ts';
 import { ApiError, errorResponse } from './api-error.ts';
 import { requireEdgeToken } from './auth-middleware.ts';
 import { piggybackedLoad } from './piggybacked-load.ts';
@@ -63,12 +64,26 @@ export function createPoolApp(pool: PoolContext): Hono<PoolEnv> {
   app.route('/', telemetryRoutes(pool));
   app.route('/', metricsRoutes(pool));
   app.route('/', kserveRoutes(pool));
-  app.notFound((context) =>
-    errorResponse(
+  // Built on first use: by then every route above is mounted.
+  let allowedAt: ((path: string) => string[]) | undefined;
+  app.notFound((context) => {
+    const { method, path } = context.req;
+    allowedAt ??= allowedMethodsOf(app.routes);
+    const allowed = allowedAt(path);
+    if (allowed.length === 0) {
+      return errorResponse(context, new ApiError('not_found', `no route for ${method} ${path}`));
+    }
+    const allow = allowed.join(', ');
+    // A plain OPTIONS asks what the path serves, which Allow says (RFC 9110 §9.3.7).
+    if (method === 'OPTIONS') return context.body(null, 204, { allow });
+    const use = allowed.filter((served) => served !== 'OPTIONS').join(' or ');
+    return errorResponse(
       context,
-      new ApiError('not_found', `no route for ${context.req.method} ${context.req.path}`),
-    ),
-  );
+      new ApiError('method_not_allowed', `${method} is not served at ${path}; use ${use}`, {
+        headers: { allow },
+      }),
+    );
+  });
   app.onError((error, context) => {
     if (error instanceof ApiError) return errorResponse(context, error);
     pool.logger.error({ request_id: context.get('requestId'), err: error }, 'unhandled error');

@@ -161,6 +161,32 @@ export function unknownTensorError(model: string, request: InferRequest): Tensor
   return null;
 }
 
+/**
+ * An input given twice or an output requested twice, as an error naming the first such name.
+ * Triton refuses both (400); reading only the first of two `prompt` inputs would silently ignore
+ * what the client sent.
+ */
+export function duplicateTensorError(request: InferRequest): TensorError | null {
+  const input = firstRepeated(request.inputs.map((tensor) => tensor.name));
+  if (input !== undefined) {
+    return new TensorError(`duplicate input ${input}: each input may be given once`);
+  }
+  const output = firstRepeated((request.outputs ?? []).map((tensor) => tensor.name));
+  if (output !== undefined) {
+    return new TensorError(`duplicate output ${output}: each output may be requested once`);
+  }
+  return null;
+}
+
+function firstRepeated(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
 /** A malformed or unacceptable tensor; answered with KServe's `{ "error": … }` and 400. */
 export class TensorError extends Error {}
 

@@ -1,6 +1,7 @@
 import { type ImagesAhead, type Priority, priorities } from '../../shared/index.ts';
 import { FairLane } from './fair-lane.ts';
 import type { Job } from './job.ts';
+import { megapixelsOf, pixelsOf } from './pixel-steps.ts';
 
 /** Lanes from the one served first. */
 const servedFirst = [...priorities].reverse();
@@ -14,7 +15,8 @@ const servedFirst = [...priorities].reverse();
 export class JobQueue {
   readonly #lanes = new Map<Priority, FairLane>(priorities.map((priority) => [priority, new FairLane()]));
   #queuedSamples = 0;
-  #queuedWork = 0;
+  // In pixel-steps, whole numbers: a running sum of megapixel-step fractions drifts.
+  #queuedPixelSteps = 0;
 
   /** Images waiting, across all jobs. */
   get queuedSamples(): number {
@@ -23,7 +25,7 @@ export class JobQueue {
 
   /** Megapixel-steps of the images waiting, across all jobs. */
   get queuedWork(): number {
-    return Math.max(0, this.#queuedWork);
+    return megapixelsOf(this.#queuedPixelSteps);
   }
 
   /** Jobs waiting. */
@@ -92,8 +94,7 @@ export class JobQueue {
 
   #count(samples: number, job: Job): void {
     this.#queuedSamples += samples;
-    // Sums of fractions drift by rounding; an empty queue holds exactly no work.
-    this.#queuedWork = this.#queuedSamples === 0 ? 0 : this.#queuedWork + samples * job.imageWork;
+    this.#queuedPixelSteps += samples * pixelsOf(job.imageWork);
   }
 
   #lane(priority: Priority): FairLane {

@@ -1,6 +1,9 @@
+import { megapixelsOf, pixelsOf } from './pixel-steps.ts';
+
 interface RunningImage {
   readonly steps: number;
-  readonly megapixels: number;
+  /** Width × height: a whole number, so sums of it are exact. */
+  readonly pixels: number;
   stepsLeft: number;
 }
 
@@ -12,11 +15,13 @@ interface RunningImage {
  */
 export class RunningWork {
   readonly #images = new Map<string, RunningImage>();
-  #total = 0;
+  // In pixel-steps, whole numbers: a running sum of megapixel fractions drifts with every
+  // add and subtract (73.4003199999998 for 73.40032 on /metrics).
+  #pixelSteps = 0;
 
   /** Megapixel-steps left, across the running images. */
   get total(): number {
-    return Math.max(0, this.#total);
+    return megapixelsOf(this.#pixelSteps);
   }
 
   /** The running images, by sample id. */
@@ -32,8 +37,9 @@ export class RunningWork {
   /** An image took a slot with `steps` to run. */
   start(sampleId: string, steps: number, megapixels: number): void {
     this.end(sampleId);
-    this.#images.set(sampleId, { steps, megapixels, stepsLeft: steps });
-    this.#total += steps * megapixels;
+    const pixels = pixelsOf(megapixels);
+    this.#images.set(sampleId, { steps, pixels, stepsLeft: steps });
+    this.#pixelSteps += steps * pixels;
   }
 
   /** The image has run `step` of its steps; unknown images and stale reports are ignored. */
@@ -41,7 +47,7 @@ export class RunningWork {
     const image = this.#images.get(sampleId);
     if (!image) return;
     const stepsLeft = Math.max(0, Math.min(image.stepsLeft, image.steps - step));
-    this.#total -= (image.stepsLeft - stepsLeft) * image.megapixels;
+    this.#pixelSteps -= (image.stepsLeft - stepsLeft) * image.pixels;
     image.stepsLeft = stepsLeft;
   }
 
@@ -50,7 +56,6 @@ export class RunningWork {
     const image = this.#images.get(sampleId);
     if (!image) return;
     this.#images.delete(sampleId);
-    // Sums of fractions drift by rounding; an empty batch holds exactly no work.
-    this.#total = this.#images.size === 0 ? 0 : this.#total - image.stepsLeft * image.megapixels;
+    this.#pixelSteps -= image.stepsLeft * image.pixels;
   }
 }

@@ -12,6 +12,18 @@ export interface MetricsSources {
   readonly gpus: () => GpuStats[] | null;
 }
 
+/** Work gauges are written to this many fraction digits: one pixel-step in megapixel-steps. */
+const WORK_GAUGE_SCALE = 1_000_000;
+
+/**
+ * A work figure as its gauge shows it: at least 0 and rounded to a millionth (one pixel-step),
+ * which loses nothing of a sum of whole pixels × steps, and shows a throughput that has decayed
+ * towards nothing while idle (e^(−t/10 s)) as 0 rather than as 3e-14.
+ */
+export function workGaugeValue(value: number): number {
+  return Number.isFinite(value) ? Math.max(0, Math.round(value * WORK_GAUGE_SCALE) / WORK_GAUGE_SCALE) : 0;
+}
+
 /**
  * Prometheus metrics for one pool (prom-client, own registry). Names follow Triton's where a
  * counterpart exists in spirit: queue depth, running, batch size, step and job latency,
@@ -50,7 +62,7 @@ export class PoolMetrics implements Omit<SchedulerObserver, 'onChange'> {
       help: 'Work waiting for a batch slot: images x steps x megapixels.',
       registers,
       collect() {
-        this.set(sources.load().queuedWork);
+        this.set(workGaugeValue(sources.load().queuedWork));
       },
     });
     new Gauge({
@@ -58,7 +70,7 @@ export class PoolMetrics implements Omit<SchedulerObserver, 'onChange'> {
       help: 'Work left in the running batches: remaining steps x megapixels, summed over images.',
       registers,
       collect() {
-        this.set(sources.load().runningWork);
+        this.set(workGaugeValue(sources.load().runningWork));
       },
     });
     new Gauge({
@@ -66,7 +78,7 @@ export class PoolMetrics implements Omit<SchedulerObserver, 'onChange'> {
       help: 'Megapixel-steps done per second lately (exponentially time-weighted); 0 before the first step.',
       registers,
       collect() {
-        this.set(sources.load().workPerSecond ?? 0);
+        this.set(workGaugeValue(sources.load().workPerSecond ?? 0));
       },
     });
     new Gauge({

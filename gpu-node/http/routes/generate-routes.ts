@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { poolGenerationRequestSchema } from '../../../shared/index.ts';
+import { poolGenerationRequestSchema, readOpenAiBody } from '../../../shared/index.ts';
 import { ApiError } from '../api-error.ts';
 import { streamJob } from '../event-stream.ts';
 import { toJobSpec } from '../generation-job.ts';
@@ -17,7 +17,13 @@ export function generateRoutes(pool: PoolContext): Hono<PoolEnv> {
   const app = new Hono<PoolEnv>();
 
   app.post('/v1/generate', async (context) => {
-    const request = await readJsonBody(context, poolGenerationRequestSchema);
+    // `null` in an optional field means "not given", as the edge reads it (OpenAI's SDKs send
+    // `None` that way); a null required field stays, so validation names it.
+    const request = await readJsonBody(
+      context,
+      poolGenerationRequestSchema,
+      (body) => readOpenAiBody(body, poolGenerationRequestSchema).body,
+    );
     const streaming = /\btext\/event-stream\b/.test(context.req.header('accept') ?? '');
     const owner = context.get('tenant');
     const { spec, warnings } = toJobSpec(pool, request, { owner, streamProgress: streaming });

@@ -6,7 +6,12 @@ import { failureError, rejectionCode, rejectionError } from '../job-response.ts'
 import { kserveErrorResponse } from '../kserve-error.ts';
 import { inferJobSpecs, maxPromptsPerRequest, modelMetadata, readInferRequest } from '../kserve-infer.ts';
 import { inferResponseBody } from '../kserve-response.ts';
-import { type InferRequest, TensorError, unknownTensorError } from '../kserve-tensors.ts';
+import {
+  duplicateTensorError,
+  type InferRequest,
+  TensorError,
+  unknownTensorError,
+} from '../kserve-tensors.ts';
 import type { PoolContext, PoolEnv } from '../pool-context.ts';
 import { awaitRequestJobs } from '../request-jobs.ts';
 
@@ -77,8 +82,8 @@ export function kserveRoutes(pool: PoolContext): Hono<PoolEnv> {
     let specs: JobSpec[];
     try {
       request = await readInferRequest(context);
-      const unknown = unknownTensorError(offer.name, request);
-      if (unknown) throw unknown;
+      const refused = duplicateTensorError(request) ?? unknownTensorError(offer.name, request);
+      if (refused) throw refused;
       specs = inferJobSpecs(pool, offer, request, owner);
     } catch (error) {
       if (error instanceof TensorError) return fail(context, 400, error.message);
