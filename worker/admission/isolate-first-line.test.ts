@@ -71,4 +71,37 @@ describe('isolate first line', () => {
     }
     expect(line.check('acme', 1, 1_000)).toMatchObject({ limit: 'requests' });
   });
+
+  it('first line: an images refusal holds back only a request as large; a smaller one may still fit', () => {
+    const line = new IsolateFirstLine();
+    const limits = { ...usage.limits, images_per_minute: 4 };
+    const left = { ...usage, limits, remaining: { ...usage.remaining, images: 1 } };
+    line.note('acme', 4, { ...left, ok: false, limit: 'images', retryAfterMs: 44_000 }, 1_000);
+    expect(line.check('acme', 4, 1_001)).toMatchObject({ limit: 'images', retryAfterMs: 43_999 });
+    expect(line.check('acme', 5, 1_001)).toMatchObject({ limit: 'images' });
+    expect(line.check('acme', 1, 1_001)).toBeNull();
+    // A requests refusal holds back every request.
+    line.note('acme', 1, { ...left, ok: false, limit: 'requests', retryAfterMs: 5_000 }, 1_002);
+    expect(line.check('acme', 1, 1_003)).toMatchObject({ limit: 'requests' });
+  });
+
+  it('first line: a memory made anew counts from the limiter’s schedule, not from nothing', () => {
+    const line = new IsolateFirstLine();
+    // The limiter admitted the tenant's third request of 3 a minute: its schedule is a minute
+    // ahead, other isolates' sends included.
+    const used = {
+      ...usage,
+      remaining: { ...usage.remaining, requests: 0 },
+      resetMs: { requests: 60_000, images: 600 },
+    };
+    line.note('acme', 1, { ...used, ok: true }, 1_000);
+    // The next is refused here, with the limiter's figures: nothing left, room in 20 s.
+    const refused = line.check('acme', 1, 1_000);
+    expect(refused).toMatchObject({ limit: 'requests', usage: { remaining: { requests: 0 } } });
+    expect(refused?.retryAfterMs).toBe(20_000);
+    // Permits granted ahead are not counted twice: counted as they are used, not at the verdict.
+    const ahead = new IsolateFirstLine();
+    ahead.note('acme', 1, { ...used, ok: true, spare: { requests: 1, images: 0 } }, 1_000);
+    expect(ahead.check('acme', 1, 1_000)).toBeNull();
+  });
 });

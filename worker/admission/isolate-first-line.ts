@@ -32,6 +32,12 @@ interface TenantMemory {
   /** Until when the limiter said a rate limit refuses it, and its last usage figures. */
   blockedUntil: number;
   blockedBy: LimitName;
+  /**
+   * Images of the request the images limit refused: only a request as large is refused by that
+   * block, as a smaller one may fit what is left (one of 4 images refused for 44 s must not hold
+   * back one of 1 for which there is room).
+   */
+  blockedImages: number;
   usage: LimitUsage;
   /** This isolate's own sends on the same schedule as the limiter's (GCRA state). */
   requestsTat: number;
@@ -39,7 +45,13 @@ interface TenantMemory {
 }
 
 /** A limiter's verdict as the first line reads it. */
-type NotedVerdict = { ok: boolean; limit?: LimitName; retryAfterMs?: number | null } & LimitUsage;
+type NotedVerdict = {
+  ok: boolean;
+  limit?: LimitName;
+  retryAfterMs?: number | null;
+  /** Permits the limiter granted this isolate ahead (counted here as they are used). */
+  spare?: { readonly requests: number; readonly images: number };
+} & LimitUsage;
 
 /**
  * The isolate's cheap first line: a tenant the limiter refused on a rate stays refused here until
@@ -55,7 +67,8 @@ export class IsolateFirstLine {
   check(tenantId: string, images: number, now: number): LocalRefusal | null {
     const memory = this.#tenants.get(tenantId);
     if (!memory || now - memory.checkedAt >= LIMITS_TRUSTED_MS) return null;
-    if (memory.blockedUntil > now) {
+    const blocks = memory.blockedBy === 'requests' || images >= memory.blockedImages;
+    if (memory.blockedUntil > now && blocks) {
       return { limit: memory.blockedBy, retryAfterMs: memory.blockedUntil - now, usage: memory.usage };
     }
     const { limits } = memory;
@@ -93,6 +106,7 @@ export class IsolateFirstLine {
         checkedAt: now,
         blockedUntil: 0,
         blockedBy: 'requests',
+        blockedImages: 0,
         usage: verdict,
         requestsTat: 0,
         imagesTat: 0,
@@ -121,7 +135,24 @@ export class IsolateFirstLine {
     if (verdict.ok) {
       memory.blockedUntil = 0;
       this.counted(tenantId, images, now);
-    } else if (
+    }
+    // The limiter's schedules hold every isolate's sends (its reset time is its schedule), and the
+    // permits it granted ahead, which are counted here as they are used: from there on own sends
+    // are a lower bound of the tenant's, even for a memory made anew (after `forget`), whose own
+    // count would otherwise start from nothing and report a quota it does not have.
+    const spare = verdict.ok ? verdict.spare : undefined;
+    const requestInterval = LIMIT_WINDOW_MS / is.requests_per_minute;
+    const imageInterval = LIMIT_WINDOW_MS / is.images_per_minute;
+    memory.requestsTat = Math.max(
+      memory.requestsTat,
+      now + verdict.resetMs.requests - (spare?.requests ?? 0) * requestInterval,
+    );
+    memory.imagesTat = Math.max(
+      memory.imagesTat,
+      now + verdict.resetMs.images - (spare?.images ?? 0) * imageInterval,
+    );
+    if (
+      !verdict.ok &&
       verdict.limit !== undefined &&
       verdict.limit !== 'concurrency' &&
       typeof verdict.retryAfterMs === 'number'
@@ -130,6 +161,7 @@ export class IsolateFirstLine {
       // a whole limit blocks nothing: only rates the tenant is over are remembered.
       memory.blockedUntil = now + verdict.retryAfterMs;
       memory.blockedBy = verdict.limit;
+      memory.blockedImages = images;
     }
   }
 
