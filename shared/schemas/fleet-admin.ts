@@ -12,12 +12,14 @@ export const resourceIdSchema = z
 /**
  * Characters that break log lines or make one name display as another: C0 and C1 controls (NUL
  * included); the bidi embeddings, overrides and isolates, and the marks that reorder text like them
- * (LRM, RLM, ALM); the line and paragraph separators; and the invisible ones (soft hyphen,
- * zero-width space, word joiner and invisible operators, BOM). ZWNJ and ZWJ (U+200C, U+200D) stay:
- * Persian and Indic names and emoji sequences need them.
+ * (LRM, RLM, ALM); the line and paragraph separators; and the invisible ones: soft hyphen,
+ * combining grapheme joiner, Mongolian vowel separator, zero-width space, word joiner and invisible
+ * operators, Hangul fillers, interlinear annotation marks, BOM, and the tag characters (which
+ * carry hidden ASCII). ZWNJ and ZWJ (U+200C, U+200D) and variation selectors stay: Persian and
+ * Indic names and emoji sequences need them.
  */
 const UNSAFE_NAME_CHARACTERS =
-  /[\p{Cc}\u00AD\u061C\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u;
+  /[\p{Cc}\u00AD\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}]|\u034F/u;
 
 /** What a refused name is told. */
 const UNSAFE_NAME_MESSAGE =
@@ -247,7 +249,7 @@ export const MAX_OPERATOR_TOKEN_TTL_S = 12 * 60 * 60;
 
 /** `POST /v1/admin/tokens`: a short-lived operator token, never outliving the caller's own. */
 export const operatorTokenInputSchema = z.strictObject({
-  subject: z.string().min(1).max(128).optional().describe('Who the token is for (default: the caller).'),
+  subject: safeName(128).optional().describe('Who the token is for (default: the caller).'),
   ttl_seconds: z
     .number()
     .int()

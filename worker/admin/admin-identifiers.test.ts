@@ -26,6 +26,11 @@ const unsafe = [
   'us\u2028x',
   'u\u200Bs',
   '\uFEFFus',
+  'us\u180E',
+  'us\uFFF9x',
+  'us\u{E0041}',
+  '\u3164us',
+  'u\u034Fs',
 ];
 
 describe('admin: names that identify (region, models, key names)', () => {

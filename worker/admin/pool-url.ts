@@ -39,7 +39,8 @@ export function poolUrlProblem(raw: string, allowPrivate: boolean): PoolUrlProbl
 export function poolBaseProblem(raw: string, edgeOrigin: string): string | null {
   const url = parsedUrl(raw);
   if (url === null) return null;
-  if (url.search !== '' || url.hash !== '') return 'it must not have a query or fragment';
+  // An empty one (a bare `?` or `#`) parses to nothing, and still cuts the paths appended to it.
+  if (raw.includes('?') || raw.includes('#')) return 'it must not have a query or fragment';
   if (url.origin === parsedUrl(edgeOrigin)?.origin) return "it is this edge's own origin";
   return null;
 }

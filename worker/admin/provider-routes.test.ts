@@ -113,6 +113,8 @@ describe('admin: providers of every protocol', () => {
     for (const [url, said] of [
       ['https://api.base.example/v1?key=1', 'query or fragment'],
       ['https://api.base.example/v1#frag', 'query or fragment'],
+      ['https://api.base.example/v1?', 'query or fragment'],
+      ['https://api.base.example/v1#', 'query or fragment'],
       ['http://edge.test/v1', "edge's own origin"],
       ['http://edge.test', "edge's own origin"],
     ] as const) {

@@ -31,6 +31,13 @@ describe('operator tokens', () => {
     expect(refused.status).toBe(401);
     expect(errorEnvelopeSchema.parse(await refused.json()).error.code).toBe('invalid_credentials');
     expect((await call(root, 'GET', '/v1/admin/providers')).status).toBe(200);
+    // A subject that would show as another name in the audit log is refused, as every name is.
+    const spoofed = await call(root, 'POST', '/v1/admin/tokens', {
+      subject: 'oncall\u202Eevil',
+      ttl_seconds: 60,
+    });
+    expect(spoofed.status).toBe(400);
+    expect(errorEnvelopeSchema.parse(await spoofed.json()).error.param).toBe('subject');
     // A typo is not taken for a revocation: a token id is a UUID.
     const typo = await call(root, 'DELETE', '/v1/admin/tokens/not-a-jti');
     expect(typo.status).toBe(400);
