@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolUrlProblem } from './pool-url.ts';
+import { poolBaseProblem, poolUrlProblem } from './pool-url.ts';
 
 describe('pool url checks', () => {
   const refused: Array<[string, string]> = [
@@ -52,5 +52,24 @@ describe('pool url checks', () => {
     expect(poolUrlProblem('http://127.0.0.1:9001', true)).toBeNull();
     expect(poolUrlProblem('http://localhost.:9001', true)).toBeNull();
     expect(poolUrlProblem('https://user:pw@127.0.0.1', true)).toBe('userinfo');
+  });
+
+  it('pool base: the edge itself under another name for this machine is refused, another port is not', () => {
+    const edge = 'http://127.0.0.1:8787';
+    for (const url of [
+      'http://127.0.0.1:8787/v1',
+      'http://localhost:8787/v1',
+      'http://[::1]:8787',
+      'http://0.0.0.0:8787',
+      'http://127.0.0.2:8787/',
+      'http://LOCALHOST.:8787',
+    ]) {
+      expect([url, poolBaseProblem(url, edge)]).toEqual([url, "it is this edge's own origin"]);
+    }
+    for (const url of ['http://127.0.0.1:8788/v1', 'https://127.0.0.1:8787', 'http://10.0.0.1:8787']) {
+      expect([url, poolBaseProblem(url, edge)]).toEqual([url, null]);
+    }
+    expect(poolBaseProblem('https://edge.example.com/v1', 'https://edge.example.com')).not.toBeNull();
+    expect(poolBaseProblem('https://api.example.com/v1', 'https://edge.example.com')).toBeNull();
   });
 });

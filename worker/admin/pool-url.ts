@@ -41,8 +41,36 @@ export function poolBaseProblem(raw: string, edgeOrigin: string): string | null 
   if (url === null) return null;
   // An empty one (a bare `?` or `#`) parses to nothing, and still cuts the paths appended to it.
   if (raw.includes('?') || raw.includes('#')) return 'it must not have a query or fragment';
-  if (url.origin === parsedUrl(edgeOrigin)?.origin) return "it is this edge's own origin";
+  const edge = parsedUrl(edgeOrigin);
+  if (edge !== null && sameServer(url, edge)) return "it is this edge's own origin";
   return null;
+}
+
+/**
+ * Whether two URLs reach the same server: the same origin, or, on the same port, two names of this
+ * machine (`localhost`, `127.0.0.0/8`, `[::1]`, `0.0.0.0`): where private URLs are allowed (local
+ * development) any of them reaches an edge listening on another.
+ */
+function sameServer(a: URL, b: URL): boolean {
+  if (a.origin === b.origin) return true;
+  return (
+    a.protocol === b.protocol && portOf(a) === portOf(b) && isLoopback(a.hostname) && isLoopback(b.hostname)
+  );
+}
+
+function portOf(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/\.$/, '').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    host === '0.0.0.0' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
 }
 
 function parsedUrl(raw: string): URL | null {
