@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 
 /**
  * Paths whose answers carry secrets or operator data: API keys and operator tokens shown once,
- * webhook signing secrets, the registry (the dashboard sets its own). No cache along the way (a proxy, the browser's disk) may
- * keep them.
+ * webhook signing secrets, the registry (the dashboard sets its own). No cache along the way (a
+ * proxy, the browser's disk) may keep them.
  */
 export const noStorePaths = ['/v1/admin/*', '/v1/webhooks/*'] as const;
 
