@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { allowedMethodsOf } from '../shared/allowed-methods.ts';
 import { ApiError, errorEnvelope } from '../shared/index.ts';
 import { apiKeyRoutes } from './admin/api-key-routes.ts';
 import { poolRoutes } from './admin/pool-routes.ts';
@@ -20,7 +21,6 @@ import { webhookRoutes } from './jobs/webhook-routes.ts';
 import { noStore, noStorePaths } from './middleware/no-store.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
 import { observabilityRoutes } from './observability/observability-routes.ts';
-import { allowedMethodsOf } from './openapi/allowed-methods.ts';
 import {
   isPreflight,
   openApiDocumentOf,

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { allowedMethodsOf } from '../../shared/allowed-methods.ts';
 import { loadHeaders } from '../../shared/index.ts';
 import { parseTraceparent } from '../../shared/trace-context.ts';
-import { allowedMethodsOf } from './allowed-methods.ts';
 import { ApiError, errorResponse } from './api-error.ts';
 import { requireEdgeToken } from './auth-middleware.ts';
 import { piggybackedLoad } from './piggybacked-load.ts';

@@ -80,7 +80,7 @@ export class ShardedFleet {
 
   /** As {@link FleetRegistry.putProvider}, copied into every shard. */
   async putProvider(input: StoredProviderInput): Promise<PutProviderResult> {
-    const current = (await this.listProviders()).find((provider) => provider.id === input.id);
+    const current = await this.directory.storedProvider(input.id);
     const changesProtocol = input.protocol !== undefined && current?.protocol !== input.protocol;
     if (current && changesProtocol && (await this.directory.providerPlaced(input.id))) {
       return { ok: false, reason: 'protocol_in_use' };
@@ -104,7 +104,7 @@ export class ShardedFleet {
 
   /** As {@link FleetRegistry.deleteProvider}: refused while any shard holds one of its pools. */
   async deleteProvider(id: string): Promise<DeleteProviderResult> {
-    if (!(await this.listProviders()).some((provider) => provider.id === id)) {
+    if ((await this.directory.storedProvider(id)) === null) {
       return { ok: false, reason: 'not_found' };
     }
     if (await this.directory.providerPlaced(id)) return { ok: false, reason: 'has_pools' };

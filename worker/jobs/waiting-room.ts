@@ -74,6 +74,8 @@ export class WaitingRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Since when the room has held jobs without a break, as of its last call; null: empty then. */
   #heldSince: number | null;
+  /** The last second noted as held: a poll within the same second writes nothing. */
+  #notedSecond = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,7 +98,11 @@ export class WaitingRoom extends DurableObject<Env> {
    * last call held them until now.
    */
   #noteHolding(now: number): void {
-    if (this.#heldSince !== null) noteOccupied(this.sql, this.#heldSince, now);
+    const from = Math.max(this.#heldSince ?? Number.POSITIVE_INFINITY, (this.#notedSecond + 1) * 1000);
+    if (Math.floor(from / 1000) <= Math.floor(now / 1000)) {
+      noteOccupied(this.sql, from, now);
+      this.#notedSecond = Math.floor(now / 1000);
+    }
     this.#heldSince = this.#holdsJobs() ? now : null;
   }
 
@@ -126,9 +132,8 @@ export class WaitingRoom extends DurableObject<Env> {
       tierRank,
       notBefore,
     );
-    const now = Date.now();
-    this.#noteHolding(now);
-    return this.#place(jobId, now)?.position ?? 0;
+    // `#place` notes the holding (`#expire`).
+    return this.#place(jobId, Date.now())?.position ?? 0;
   }
 
   /** Removes the job: `started` when it reached a pool (counted in the drain rate), else it ended. */

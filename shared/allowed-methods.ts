@@ -10,11 +10,12 @@ interface PathMethods {
 }
 
 /**
- * Which methods the app serves at a path, from its route list: what a 405's `Allow` names, so a
- * client that used the wrong method on a real path learns which to use instead of "no such route".
- * Middleware (`ALL`) is not a route; a path with GET also answers HEAD, and every served path
- * answers OPTIONS (app.ts). Matching is as strict as Hono's router: `/v1/models/` is not
- * `/v1/models`, so it is a 404, not a 405 that names the very method the client used.
+ * Which methods a Hono app (the edge's, a pool's) serves at a path, from its route list: what a
+ * 405's `Allow` names, so a client that used the wrong method on a real path learns which to use
+ * instead of "no such route". Middleware (`ALL`) is not a route; a path with GET also answers HEAD,
+ * and every served path answers OPTIONS (both apps' not-found handlers). Matching is as strict as
+ * Hono's router: `/v1/models/` is not `/v1/models`, so it is a 404, not a 405 that names the very
+ * method the client used; a path parameter matches any value.
  *
  * @example
  * const allowedAt = allowedMethodsOf(app.routes);
